@@ -1,0 +1,125 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config';
+import { STAFF_ROLES, type StaffRole } from '../modules/accounts';
+import { createSystem } from '../main';
+import { openStorage } from '../storage/database';
+
+const USAGE = `smsgate — self-hostable business SMS platform
+
+Usage:
+  smsgate serve                         run the roles in ROLES (default: all) in this process
+  smsgate migrate                       apply database migrations and exit
+  smsgate admin create --email E --password P [--name N] [--role superadmin|operator|support|auditor]
+                                        create an operator (staff) user
+  smsgate help                          this text
+
+Configuration is read from the environment; see the README.`;
+
+async function serve() {
+  const config = loadConfig();
+  const system = await createSystem(config);
+  const log = system.logger;
+  const app = await system.http();
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const local = ['0.0.0.0', '127.0.0.1', '::', '::1'].includes(config.HOST);
+  const where = `http://${local ? 'localhost' : config.HOST}:${config.PORT}`;
+  const staffCount = await system.storage.db.selectFrom('staff_users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  process.stdout.write(
+    [
+      '',
+      `smsgate is running at ${where}  (database: ${system.storage.label}, data: ${config.DATA_DIR})`,
+      `  API docs:      ${where}/docs`,
+      `  Sign up:       curl -i -X POST ${where}/v1/signup -H 'content-type: application/json' \\`,
+      `                   -d '{"company":"Acme","name":"Ada","email":"ada@example.com","password":"a-long-secret-1","acceptPolicy":true}'`,
+      `  Log in:        POST ${where}/v1/auth/login with {"email","password"}; e-mails land in ${config.SMTP_URL ? 'your SMTP server' : `${config.DATA_DIR}/mail/`}`,
+      Number(staffCount.n) === 0
+        ? '  Operator:      none yet — create one with: npx smsgate admin create --email you@example.com --password <password>'
+        : `  Operator:      back office at ${where}/v1/admin (log in with POST /v1/admin/auth/login)`,
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await system.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+async function migrate() {
+  const config = loadConfig();
+  const storage = openStorage(config.DATABASE_URL);
+  await storage.migrate();
+  await storage.close();
+  process.stdout.write(`Migrations applied (${storage.label}).\n`);
+}
+
+async function adminCreate(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', default: 'superadmin' } },
+    strict: true,
+  });
+  if (!values.email || !values.password) throw new UsageError('admin create needs --email and --password');
+  if (!(STAFF_ROLES as readonly string[]).includes(values.role ?? '')) {
+    throw new UsageError(`--role must be one of ${STAFF_ROLES.join(', ')}`);
+  }
+  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  const system = await createSystem(config);
+  try {
+    const staff = await system.services.staff.create(null, {
+      email: values.email,
+      password: values.password,
+      role: values.role as StaffRole,
+      ...(values.name ? { name: values.name } : {}),
+    });
+    process.stdout.write(`Created ${staff.role} ${staff.email} (${staff.id}). Log in with POST /v1/admin/auth/login.\n`);
+  } finally {
+    await system.stop();
+  }
+}
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+      case undefined:
+        await serve();
+        return -1; // keeps running
+      case 'migrate':
+        await migrate();
+        return 0;
+      case 'admin':
+        if (sub === 'create') {
+          await adminCreate(rest);
+          return 0;
+        }
+        throw new UsageError(`unknown admin command "${sub ?? ''}"`);
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n${error instanceof UsageError ? `\n${USAGE}\n` : ''}`);
+      return 1;
+    }
+    const code = (error as { code?: string }).code;
+    if (code) {
+      process.stderr.write(`Error (${code}): ${(error as Error).message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

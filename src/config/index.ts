@@ -1,0 +1,105 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number) => z.coerce.number().int().min(min);
+
+/**
+ * Every environment variable the program reads, with its default. The README's configuration table is
+ * kept in sync with this schema by a test.
+ */
+export const CONFIG_SCHEMA = {
+  PORT: { schema: int(0).max(65535).default(3000), doc: 'HTTP port.' },
+  HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Interface to listen on (`0.0.0.0` for all).' },
+  PUBLIC_URL: {
+    schema: z.url().optional(),
+    doc: 'Public base URL used in e-mails and links (default `http://localhost:PORT`). An `https` URL makes cookies `Secure`.',
+  },
+  DATA_DIR: { schema: z.string().min(1).default('./data'), doc: 'Folder for the SQLite file, mail and files.' },
+  DATABASE_URL: {
+    schema: z.string().optional(),
+    doc: '`postgres://…` for PostgreSQL; default: SQLite at `DATA_DIR/smsgate.db`.',
+  },
+  REDIS_URL: { schema: z.string().optional(), doc: 'Redis for the BullMQ dispatch queue (scale-out).' },
+  ROLES: {
+    schema: z.string().default('api,dispatch,dlr,scheduler'),
+    doc: 'Roles this process runs: any of `api`, `dispatch`, `dlr`, `scheduler`.',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    doc: 'pino log level.',
+  },
+  TRUST_PROXY: { schema: bool.default(false), doc: 'Trust `X-Forwarded-*` headers (behind a reverse proxy).' },
+  BODY_LIMIT_BYTES: { schema: int(1024).default(2 * 1024 * 1024), doc: 'Largest JSON body accepted.' },
+  RATE_LIMIT_MAX: { schema: int(0).default(6000), doc: 'Requests per minute per API key or IP (0 = off).' },
+  LOGIN_MAX_FAILURES: {
+    schema: int(1).default(10),
+    doc: 'Failed logins per e-mail in 15 minutes before login is refused (per IP: 5×).',
+  },
+  SESSION_TTL_HOURS: { schema: int(1).default(168), doc: 'Idle session lifetime.' },
+  FREE_CREDITS: { schema: z.coerce.number().min(0).default(10), doc: 'Credits granted at sign-up.' },
+  POLICY_VERSION: {
+    schema: z.string().min(1).default('2026-11-01'),
+    doc: 'Current privacy policy version recorded at sign-up.',
+  },
+  SMTP_URL: { schema: z.string().optional(), doc: 'SMTP server for e-mail; unset: mails are written to `DATA_DIR/mail/`.' },
+  MAIL_FROM: { schema: z.string().default('smsgate <no-reply@localhost>'), doc: 'Sender of e-mails.' },
+  WEBHOOK_ALLOW_PRIVATE: {
+    schema: bool.default(false),
+    doc: 'Allow webhook URLs on private/loopback addresses (tests, local receivers).',
+  },
+} as const;
+
+type Schemas = { [K in keyof typeof CONFIG_SCHEMA]: (typeof CONFIG_SCHEMA)[K]['schema'] };
+type Parsed = { [K in keyof Schemas]: z.output<Schemas[K]> };
+
+export interface Config extends Omit<Parsed, 'PUBLIC_URL' | 'DATABASE_URL' | 'ROLES'> {
+  PUBLIC_URL: string;
+  DATABASE_URL: string;
+  ROLES: Role[];
+}
+
+export const ROLE_NAMES = ['api', 'dispatch', 'dlr', 'scheduler'] as const;
+export type Role = (typeof ROLE_NAMES)[number];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once, reporting every problem together, and returns a frozen config. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const shape = Object.fromEntries(Object.entries(CONFIG_SCHEMA).map(([k, v]) => [k, v.schema]));
+  const input = Object.fromEntries(Object.keys(CONFIG_SCHEMA).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const result = z.object(shape).safeParse(input);
+  const problems: string[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  const parsed = (result.success ? result.data : {}) as Parsed;
+  const roles = String(parsed.ROLES ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  for (const role of roles) {
+    if (!(ROLE_NAMES as readonly string[]).includes(role)) problems.push(`ROLES: unknown role "${role}"`);
+  }
+  const dbUrl = parsed.DATABASE_URL;
+  if (dbUrl && !/^(postgres|postgresql|sqlite):/.test(dbUrl)) {
+    problems.push('DATABASE_URL: must start with postgres://, postgresql:// or sqlite:');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = resolve(parsed.DATA_DIR);
+  return Object.freeze({
+    ...parsed,
+    DATA_DIR: dataDir,
+    PUBLIC_URL: (parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/$/, ''),
+    DATABASE_URL: dbUrl ?? `sqlite:${resolve(dataDir, 'smsgate.db')}`,
+    ROLES: roles as Role[],
+  });
+}

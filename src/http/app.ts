@@ -1,0 +1,123 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Clock } from '../kernel/clock';
+import type { IdGenerator } from '../kernel/ids';
+import type { Logger } from '../kernel/logger';
+import type { ApiKeys, Identity, Staff, Team, createAccountAdmin } from '../modules/accounts';
+import type { Ledger } from '../modules/billing';
+import type { AuditLog } from '../modules/compliance';
+import type { Db } from '../storage/database';
+import { registerAuth } from './auth';
+import { registerIdempotency } from './idempotency';
+import { errorHandler, problemOf, sendProblem } from './problem';
+import { accountRoutes } from './routes/accounts';
+import { adminRoutes } from './routes/admin';
+import { billingRoutes } from './routes/billing';
+import { securityHeaders } from './security-headers';
+
+/** Everything the HTTP layer calls. Routes hold no logic: each calls one of these. */
+export interface AppServices {
+  db: Db;
+  clock: Clock;
+  ids: IdGenerator;
+  identity: Identity;
+  team: Team;
+  apiKeys: ApiKeys;
+  staff: Staff;
+  accountAdmin: ReturnType<typeof createAccountAdmin>;
+  ledger: Ledger;
+  audit: AuditLog;
+  settings: { publicUrl: string };
+}
+
+export interface HttpOptions {
+  logger: Logger;
+  bodyLimit: number;
+  trustProxy: boolean;
+  /** Requests per minute per API key, session or IP; 0 turns the limiter off. */
+  rateLimitPerMinute: number;
+}
+
+export async function buildApp(services: AppServices, options: HttpOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit,
+    trustProxy: options.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => services.ids('req'),
+    // One line per request is written by the onResponse hook below, without bodies or headers.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  // JSON only: a text/plain body would otherwise reach the validator as a string.
+  app.removeContentTypeParser('text/plain');
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problemOf('route_not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`, request.id)),
+  );
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    securityHeaders(request, reply);
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.routeOptions.url ?? 'unknown', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  await app.register(fastifyCookie);
+  if (options.rateLimitPerMinute > 0) {
+    await app.register(fastifyRateLimit, {
+      max: options.rateLimitPerMinute,
+      timeWindow: 60_000,
+      // One bucket per credential, so a busy integration does not starve the others behind one NAT.
+      keyGenerator: (request) => request.headers.authorization ?? request.cookies?.sg_session ?? request.ip,
+      errorResponseBuilder: (request, context) => ({
+        ...problemOf('rate_limited', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s.`, request.id),
+        statusCode: 429,
+      }),
+    });
+  }
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'smsgate API',
+        version: '1.0.0',
+        description: 'Send SMS, receive replies and delivery reports, manage contacts and campaigns. Errors are application/problem+json with a stable `code` (see docs/errors.md).',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API key (`sg_live_…`)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'sg_session' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
+
+  registerAuth(app, services);
+  registerIdempotency(app, services);
+
+  app.get('/healthz', { schema: { hide: true }, config: { auth: 'public' } }, async () => ({ status: 'ok' }));
+
+  await app.register(accountRoutes(services));
+  await app.register(billingRoutes(services));
+  await app.register(adminRoutes(services));
+
+  return app;
+}

@@ -1,0 +1,34 @@
+import type { FastifyRequest } from 'fastify';
+import type { Actor, ClientActor, Permission, StaffActor, StaffPermission } from '../modules/accounts';
+import { AppError } from '../kernel/errors';
+
+/** How a route is reached: by anyone, by a client (user or API key) or by operator staff. */
+export type RouteAuth = 'public' | 'client' | 'staff';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+    permission?: Permission | StaffPermission;
+    /** POSTs that create something honour the Idempotency-Key header. */
+    idempotent?: boolean;
+  }
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+export function clientActor(request: FastifyRequest): ClientActor {
+  const actor = request.actor;
+  if (!actor || actor.kind === 'staff') throw new AppError('unauthorized');
+  return actor;
+}
+
+export function staffActor(request: FastifyRequest): StaffActor {
+  const actor = request.actor;
+  if (!actor || actor.kind !== 'staff') throw new AppError('unauthorized');
+  return actor;
+}
+
+export function requestMeta(request: FastifyRequest) {
+  return { ip: request.ip ?? null, userAgent: (request.headers['user-agent'] as string | undefined) ?? null };
+}

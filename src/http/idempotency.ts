@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../kernel/clock';
+import { AppError } from '../kernel/errors';
+import type { Db } from '../storage/database';
+
+const TTL_MS = 24 * 3600_000;
+// A request that crashed mid-way leaves its row without an answer; after this long another may take over.
+const STALE_IN_PROGRESS_MS = 60_000;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency: { scope: string; key: string } | null;
+  }
+}
+
+function scopeOf(request: FastifyRequest): string | null {
+  const actor = request.actor;
+  if (!actor) return null;
+  return actor.kind === 'staff' ? `staff:${actor.id}` : actor.accountId;
+}
+
+function requestHash(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(request.method)
+    .update('\n')
+    .update(request.url)
+    .update('\n')
+    .update(JSON.stringify(request.body ?? null))
+    .digest('hex');
+}
+
+/**
+ * `Idempotency-Key` for POSTs that create something: the first answer is stored and replayed for 24 h to
+ * the same key with the same body; another body under the same key is refused with 422.
+ */
+export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock: Clock }) {
+  app.decorateRequest('idempotency', null);
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (!request.routeOptions.config?.idempotent) return;
+    const raw = request.headers['idempotency-key'];
+    if (raw === undefined) return;
+    const key = Array.isArray(raw) ? raw[0] : raw;
+    if (!key || key.length > 255) {
+      throw new AppError('validation_failed', 'Idempotency-Key must be 1–255 characters.', {
+        errors: [{ path: '/headers/idempotency-key', message: 'must be 1–255 characters' }],
+      });
+    }
+    const scope = scopeOf(request);
+    if (!scope) return;
+    const hash = requestHash(request);
+    const now = deps.clock.now();
+    const existing = await deps.db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('scope', '=', scope)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    if (existing && Number(existing.expires_at) > now) {
+      if (existing.request_hash !== hash) throw new AppError('idempotency_key_reused');
+      if (existing.response_status !== null) {
+        reply.header('idempotent-replayed', 'true');
+        return reply
+          .status(existing.response_status)
+          .type('application/json')
+          .send(existing.response_body ?? '');
+      }
+      if (now - Number(existing.created_at) < STALE_IN_PROGRESS_MS) throw new AppError('idempotency_in_progress');
+    }
+    if (existing) {
+      await deps.db.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).execute();
+    }
+    const inserted = await deps.db
+      .insertInto('idempotency_keys')
+      .values({ scope, key, request_hash: hash, response_status: null, response_body: null, created_at: now, expires_at: now + TTL_MS })
+      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+      .executeTakeFirst();
+    // A concurrent request with the same key won the insert.
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw new AppError('idempotency_in_progress');
+    request.idempotency = { scope, key };
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const record = request.idempotency;
+    if (!record) return payload;
+    if (reply.statusCode >= 500 || reply.statusCode === 409 || reply.statusCode === 429) {
+      // Not an answer to replay: let the client try again with the same key.
+      await deps.db.deleteFrom('idempotency_keys').where('scope', '=', record.scope).where('key', '=', record.key).execute();
+      return payload;
+    }
+    await deps.db
+      .updateTable('idempotency_keys')
+      .set({ response_status: reply.statusCode, response_body: typeof payload === 'string' ? payload : null })
+      .where('scope', '=', record.scope)
+      .where('key', '=', record.key)
+      .execute();
+    return payload;
+  });
+}

@@ -1,0 +1,110 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, ERROR_CODES, type ErrorCode, type FieldError } from '../kernel/errors';
+
+/** The only place that turns error codes into HTTP statuses. */
+export const STATUS_OF: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  malformed_json: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  two_factor_required: 401,
+  invalid_two_factor_code: 401,
+  csrf_failed: 403,
+  forbidden: 403,
+  not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  email_taken: 409,
+  weak_password: 422,
+  policy_not_accepted: 422,
+  invalid_token: 400,
+  account_suspended: 403,
+  last_owner: 409,
+  insufficient_credits: 402,
+  invalid_phone_number: 422,
+  invalid_sender_id: 422,
+  recipient_opted_out: 422,
+  message_too_long: 422,
+  empty_message: 422,
+  invalid_schedule: 422,
+  too_many_recipients: 422,
+  idempotency_key_reused: 422,
+  idempotency_in_progress: 409,
+  webhook_url_refused: 422,
+  rate_limited: 429,
+  internal_error: 500,
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  requestId: string;
+  errors?: FieldError[];
+  [extra: string]: unknown;
+}
+
+export function problemOf(code: ErrorCode, detail: string, requestId: string, errors?: FieldError[], extra?: Record<string, unknown>): Problem {
+  return {
+    type: `https://smsgate.dev/errors/${code}`,
+    title: ERROR_CODES[code],
+    status: STATUS_OF[code],
+    code,
+    detail,
+    requestId,
+    ...(errors && errors.length > 0 ? { errors } : {}),
+    ...extra,
+  };
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  if (problem.code === 'rate_limited' && typeof problem.retryAfterSeconds === 'number') {
+    reply.header('retry-after', String(problem.retryAfterSeconds));
+  }
+  return reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
+/** Maps anything thrown by a route, a hook or Fastify itself to problem+json; unknown errors are 500. */
+export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  const id = request.id;
+  if (error instanceof AppError) {
+    return sendProblem(reply, problemOf(error.code, error.message, id, error.errors, error.extra));
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = (error as { validationContext?: string }).validationContext ?? 'body';
+    const errors = error.validation.map((v) => ({
+      path: `/${where}${v.instancePath || ''}`,
+      message: v.message ?? 'invalid',
+    }));
+    return sendProblem(reply, problemOf('validation_failed', `The ${where} does not match the schema.`, id, errors));
+  }
+  const fe = error as FastifyError;
+  switch (fe.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return sendProblem(reply, problemOf('malformed_json', 'The body is not valid JSON.', id));
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return sendProblem(reply, problemOf('payload_too_large', 'The body is larger than the limit.', id));
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return sendProblem(reply, problemOf('unsupported_media_type', 'Send the body as application/json.', id));
+    default:
+      break;
+  }
+  if (fe.statusCode === 429) {
+    return sendProblem(reply, problemOf('rate_limited', 'Too many requests.', id));
+  }
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    // Any other client error Fastify raises (bad headers, bad URL encoding…): a 400 with its message.
+    return sendProblem(reply, problemOf('validation_failed', fe.message, id));
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return sendProblem(reply, problemOf('internal_error', 'Something went wrong on our side.', id));
+}

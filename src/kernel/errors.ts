@@ -1,0 +1,65 @@
+/**
+ * The closed set of error codes. Each is part of the public contract (docs/errors.md, kept in sync by a
+ * test): clients branch on `code`, never on the wording of `detail`.
+ */
+export const ERROR_CODES = {
+  validation_failed: 'The request body, query or parameters do not match the schema; `errors` lists each path.',
+  malformed_json: 'The body is not valid JSON.',
+  unsupported_media_type: 'The Content-Type is not one this endpoint accepts.',
+  payload_too_large: 'The body is larger than the configured limit.',
+  unauthorized: 'No valid session or API key was given, or it has expired or been revoked.',
+  invalid_credentials: 'The e-mail and password do not match an active user.',
+  two_factor_required: 'The user has 2FA enabled: send the current `totpCode` with the login.',
+  invalid_two_factor_code: 'The 2FA code is wrong or expired.',
+  csrf_failed: 'A cookie-authenticated request that changes state lacks a valid `x-csrf-token` header.',
+  forbidden: "The actor's role does not allow this action.",
+  not_found: 'No such resource in this account (foreign ids answer this too).',
+  route_not_found: 'No such endpoint.',
+  method_not_allowed: 'The endpoint exists but not with this method.',
+  conflict: 'The request conflicts with the current state of the resource.',
+  email_taken: 'A user with this e-mail already exists.',
+  weak_password: 'The password is too short or too common.',
+  policy_not_accepted: 'Sign-up needs `acceptPolicy: true`.',
+  invalid_token: 'The e-mail verification or password reset token is unknown, used or expired.',
+  account_suspended: 'The account is suspended or closed and cannot do this.',
+  last_owner: 'The last owner of an account cannot be removed or demoted.',
+  insufficient_credits: 'The balance does not cover the reserved price of the request.',
+  invalid_phone_number: 'A recipient is not a valid, assignable phone number.',
+  invalid_sender_id: 'The sender id is not alphanumeric of at most 11 characters or numeric of at most 15 digits.',
+  recipient_opted_out: 'The recipient is on the suppression list.',
+  message_too_long: "The text needs more segments than the account's maximum.",
+  empty_message: 'The text is empty.',
+  invalid_schedule: '`sendAt` is in the past or too far ahead, or `validUntil` is before it.',
+  too_many_recipients: 'More recipients than one request may carry.',
+  idempotency_key_reused: 'The Idempotency-Key was used before with another request body.',
+  idempotency_in_progress: 'A request with this Idempotency-Key is still being processed.',
+  webhook_url_refused: 'The webhook URL is not https/http, or resolves to a private, loopback or link-local address.',
+  rate_limited: 'Too many requests: wait for `Retry-After` seconds.',
+  internal_error: 'An unexpected error; the requestId identifies it in the logs.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** The one error type of the domain: a stable code, a human detail, optional per-field errors. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly errors: FieldError[] | undefined;
+  readonly extra: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, detail?: string, options?: { errors?: FieldError[]; extra?: Record<string, unknown> }) {
+    super(detail ?? ERROR_CODES[code]);
+    this.name = 'AppError';
+    this.code = code;
+    this.errors = options?.errors;
+    this.extra = options?.extra;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

@@ -1,0 +1,188 @@
+import { AppError } from '../../kernel/errors';
+import { type Actor, type ClientActor, type StaffActor, auditActorOf } from './actor';
+import type { AccountsDeps } from './deps';
+import { API_KEY_SCOPES, type Permission, STAFF_ROLE_PERMISSIONS, type StaffPermission } from './permissions';
+import { randomToken, sha256 } from './secrets';
+
+const CLIENT_PREFIX = 'sg_live_';
+const STAFF_PREFIX = 'sg_staff_';
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+
+/**
+ * API keys: shown once, stored as a SHA-256 hash (they are high-entropy, so a slow hash adds nothing),
+ * with a recognisable prefix so that secret scanners and people can tell what leaked.
+ */
+export function createApiKeys(deps: AccountsDeps) {
+  const { db, clock, ids, audit } = deps;
+
+  function view(row: {
+    id: string;
+    name: string;
+    prefix: string;
+    scopes: string;
+    created_at: number;
+    last_used_at: number | null;
+    revoked_at: number | null;
+  }): ApiKeyView {
+    return {
+      id: row.id,
+      name: row.name,
+      prefix: row.prefix,
+      scopes: JSON.parse(row.scopes) as string[],
+      createdAt: iso(row.created_at)!,
+      lastUsedAt: iso(row.last_used_at),
+      revokedAt: iso(row.revoked_at),
+    };
+  }
+
+  async function insertKey(owner: { accountId: string | null; staffId: string | null }, name: string, scopes: string[], createdBy: string, prefix: string) {
+    const key = `${prefix}${randomToken(30)}`;
+    const row = {
+      id: ids('key'),
+      account_id: owner.accountId,
+      staff_id: owner.staffId,
+      name: name.trim(),
+      prefix: key.slice(0, prefix.length + 6),
+      secret_hash: sha256(key),
+      scopes: JSON.stringify(scopes),
+      created_by: createdBy,
+      created_at: clock.now(),
+      last_used_at: null,
+      revoked_at: null,
+    };
+    return { key, row };
+  }
+
+  async function touch(id: string, lastUsedAt: number | null) {
+    const now = clock.now();
+    if (lastUsedAt === null || now - Number(lastUsedAt) > TOUCH_INTERVAL_MS) {
+      await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
+    }
+  }
+
+  return {
+    async create(actor: ClientActor, input: { name: string; scopes?: Permission[] | undefined }) {
+      const allowed = API_KEY_SCOPES.filter((p) => actor.permissions.has(p));
+      const scopes = input.scopes ?? allowed;
+      const refused = scopes.filter((s) => !allowed.includes(s));
+      if (refused.length > 0) {
+        throw new AppError('forbidden', `These scopes are beyond what you may grant: ${refused.join(', ')}.`, {
+          errors: refused.map((s) => ({ path: '/scopes', message: `scope ${s} not allowed` })),
+        });
+      }
+      const { key, row } = await insertKey({ accountId: actor.accountId, staffId: null }, input.name, [...new Set(scopes)], actor.id, CLIENT_PREFIX);
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('api_keys').values(row).execute();
+        await audit.record(tx, {
+          accountId: actor.accountId,
+          actor: auditActorOf(actor),
+          action: 'api_key.created',
+          target: { type: 'api_key', id: row.id },
+          data: { name: row.name, scopes },
+        });
+      });
+      return { ...view(row), key };
+    },
+
+    async createForStaff(actor: StaffActor, input: { name: string }) {
+      const scopes = [...STAFF_ROLE_PERMISSIONS[actor.role]];
+      const { key, row } = await insertKey({ accountId: null, staffId: actor.id }, input.name, scopes, actor.id, STAFF_PREFIX);
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('api_keys').values(row).execute();
+        await audit.record(tx, {
+          accountId: null,
+          actor: auditActorOf(actor),
+          action: 'staff_api_key.created',
+          target: { type: 'api_key', id: row.id },
+        });
+      });
+      return { ...view(row), key };
+    },
+
+    async list(actor: ClientActor) {
+      const rows = await db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('account_id', '=', actor.accountId)
+        .orderBy('id', 'desc')
+        .execute();
+      return rows.map(view);
+    },
+
+    async revoke(actor: Actor, keyId: string) {
+      await db.transaction().execute(async (tx) => {
+        let q = tx.selectFrom('api_keys').selectAll().where('id', '=', keyId);
+        q = actor.kind === 'staff' ? q.where('staff_id', '=', actor.id) : q.where('account_id', '=', actor.accountId);
+        const key = await q.executeTakeFirst();
+        if (!key) throw new AppError('not_found', 'No such API key.');
+        if (key.revoked_at !== null) return;
+        await tx.updateTable('api_keys').set({ revoked_at: clock.now() }).where('id', '=', key.id).execute();
+        await audit.record(tx, {
+          accountId: key.account_id,
+          actor: auditActorOf(actor),
+          action: 'api_key.revoked',
+          target: { type: 'api_key', id: key.id },
+        });
+      });
+    },
+
+    /** The actor behind a Bearer key, or null when the key is unknown or revoked. Never cached. */
+    async actorFromKey(key: string, ip: string | null): Promise<Actor | null> {
+      if (!key.startsWith(CLIENT_PREFIX) && !key.startsWith(STAFF_PREFIX)) return null;
+      const row = await db
+        .selectFrom('api_keys')
+        .select(['id', 'account_id', 'staff_id', 'scopes', 'last_used_at', 'revoked_at'])
+        .where('secret_hash', '=', sha256(key))
+        .executeTakeFirst();
+      if (!row || row.revoked_at !== null) return null;
+      if (row.staff_id) {
+        const staff = await db
+          .selectFrom('staff_users')
+          .select(['id', 'role', 'disabled_at'])
+          .where('id', '=', row.staff_id)
+          .executeTakeFirst();
+        if (!staff || staff.disabled_at !== null) return null;
+        await touch(row.id, row.last_used_at);
+        // A key never carries more than its owner's current role allows.
+        const current = STAFF_ROLE_PERMISSIONS[staff.role];
+        const scopes = (JSON.parse(row.scopes) as StaffPermission[]).filter((s) => current.has(s));
+        return {
+          kind: 'staff',
+          id: staff.id,
+          keyId: row.id,
+          role: staff.role,
+          permissions: new Set(scopes),
+          sessionId: null,
+          csrfToken: null,
+          ip,
+        };
+      }
+      if (!row.account_id) return null;
+      await touch(row.id, row.last_used_at);
+      return {
+        kind: 'api_key',
+        accountId: row.account_id,
+        id: row.id,
+        role: null,
+        permissions: new Set(JSON.parse(row.scopes) as Permission[]),
+        sessionId: null,
+        csrfToken: null,
+        ip,
+      };
+    },
+  };
+}
+
+export type ApiKeys = ReturnType<typeof createApiKeys>;

@@ -1,0 +1,342 @@
+import { AppError } from '../../kernel/errors';
+import type { ClientActor } from './actor';
+import type { AccountsDeps } from './deps';
+import { createLoginGuard } from './login-guard';
+import { ROLE_PERMISSIONS } from './permissions';
+import { createSessions, type RequestMeta } from './sessions';
+import {
+  assertStrongPassword,
+  decoyPasswordHash,
+  hashPassword,
+  randomToken,
+  sha256,
+  verifyPassword,
+} from './secrets';
+import { checkTotp, newTotpSecret, totpUri } from './two-factor';
+import { accountView, userView } from './views';
+
+const VERIFY_TTL_MS = 7 * 24 * 3600_000;
+const RESET_TTL_MS = 3600_000;
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Sign-up, login, sessions, e-mail verification, password reset and 2FA of client users. */
+export function createIdentity(deps: AccountsDeps) {
+  const { db, clock, ids, audit, ledger, mailer, settings } = deps;
+  const sessions = createSessions(deps);
+  const guard = createLoginGuard(deps);
+
+  async function issueToken(userId: string, purpose: 'verify_email' | 'reset_password', ttl: number) {
+    const token = randomToken();
+    await db
+      .insertInto('auth_tokens')
+      .values({
+        id: ids('tok'),
+        user_id: userId,
+        purpose,
+        token_hash: sha256(token),
+        created_at: clock.now(),
+        expires_at: clock.now() + ttl,
+        used_at: null,
+      })
+      .execute();
+    return token;
+  }
+
+  async function sendVerification(user: { id: string; email: string }) {
+    const token = await issueToken(user.id, 'verify_email', VERIFY_TTL_MS);
+    await mailer.send({
+      to: user.email,
+      subject: 'Confirm your e-mail for smsgate',
+      text: `Confirm your e-mail address by opening:\n${settings.publicUrl}/verify-email?token=${token}\n\nOr POST {"token":"${token}"} to /v1/auth/verify-email.\n`,
+    });
+  }
+
+  /** Consumes a one-time token; throws invalid_token when unknown, used or expired. */
+  async function consumeToken(token: string, purpose: 'verify_email' | 'reset_password') {
+    const now = clock.now();
+    const row = await db
+      .updateTable('auth_tokens')
+      .set({ used_at: now })
+      .where('token_hash', '=', sha256(token))
+      .where('purpose', '=', purpose)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returning(['user_id'])
+      .executeTakeFirst();
+    if (!row) throw new AppError('invalid_token');
+    return row.user_id;
+  }
+
+  async function loadUser(userId: string) {
+    return db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+  }
+
+  return {
+    sessions,
+
+    async signup(
+      input: { company: string; name: string; email: string; password: string; acceptPolicy: boolean },
+      meta: RequestMeta,
+    ) {
+      if (input.acceptPolicy !== true) throw new AppError('policy_not_accepted');
+      const email = normaliseEmail(input.email);
+      assertStrongPassword(input.password, email);
+      const passwordHash = await hashPassword(input.password);
+      const now = clock.now();
+      const accountId = ids('acc');
+      const userId = ids('usr');
+      const result = await db.transaction().execute(async (tx) => {
+        const existing = await tx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+        if (existing) throw new AppError('email_taken');
+        const account = {
+          id: accountId,
+          name: input.company.trim(),
+          status: 'active' as const,
+          default_country: null,
+          settings: '{}',
+          created_at: now,
+          suspended_at: null,
+          closed_at: null,
+        };
+        await tx.insertInto('accounts').values(account).execute();
+        const user = {
+          id: userId,
+          account_id: accountId,
+          email,
+          name: input.name.trim(),
+          password_hash: passwordHash,
+          role: 'owner' as const,
+          email_verified_at: null,
+          totp_secret: null,
+          totp_enabled_at: null,
+          created_at: now,
+        };
+        await tx.insertInto('users').values(user).execute();
+        await tx
+          .insertInto('policy_consents')
+          .values({
+            id: ids('evt'),
+            account_id: accountId,
+            user_id: userId,
+            policy_version: settings.policyVersion,
+            accepted_at: now,
+            ip: meta.ip,
+            user_agent: meta.userAgent?.slice(0, 500) ?? null,
+          })
+          .execute();
+        await ledger.open(tx, accountId);
+        if (settings.freeCreditsMicro > 0) {
+          await ledger.credit(tx, {
+            accountId,
+            amountMicro: settings.freeCreditsMicro,
+            kind: 'grant',
+            note: 'Free credits on sign-up',
+          });
+        }
+        const actor = { type: 'user' as const, id: userId, ip: meta.ip };
+        await audit.record(tx, {
+          accountId,
+          actor,
+          action: 'account.signup',
+          target: { type: 'account', id: accountId },
+          data: { policyVersion: settings.policyVersion },
+        });
+        const session = await sessions.create(tx, { type: 'user', id: userId, accountId }, meta);
+        return { account, user, session };
+      });
+      // Mail goes out after the commit: a failed mail must not undo a sign-up (it can be re-sent).
+      await sendVerification(result.user).catch(() => undefined);
+      return { account: accountView(result.account), user: userView(result.user), session: result.session };
+    },
+
+    async login(input: { email: string; password: string; totpCode?: string | undefined }, meta: RequestMeta) {
+      const email = normaliseEmail(input.email);
+      const ip = meta.ip ?? 'unknown';
+      await guard.check(email, ip);
+      const user = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+      const ok = await verifyPassword(user?.password_hash ?? (await decoyPasswordHash()), input.password);
+      if (!user || !ok) {
+        await guard.fail(email, ip);
+        throw new AppError('invalid_credentials');
+      }
+      if (user.totp_enabled_at !== null && user.totp_secret) {
+        if (!input.totpCode) throw new AppError('two_factor_required');
+        if (!checkTotp(user.totp_secret, input.totpCode, clock.now())) {
+          await guard.fail(email, ip);
+          throw new AppError('invalid_two_factor_code');
+        }
+      }
+      const account = await db.selectFrom('accounts').selectAll().where('id', '=', user.account_id).executeTakeFirstOrThrow();
+      const session = await db.transaction().execute(async (tx) => {
+        await audit.record(tx, {
+          accountId: user.account_id,
+          actor: { type: 'user', id: user.id, ip: meta.ip },
+          action: 'user.login',
+          target: { type: 'user', id: user.id },
+        });
+        return sessions.create(tx, { type: 'user', id: user.id, accountId: user.account_id }, meta);
+      });
+      return { user: userView(user), account: accountView(account), session };
+    },
+
+    async logout(actor: ClientActor) {
+      if (actor.sessionId) await sessions.destroy(db, actor.sessionId);
+    },
+
+    /** The actor behind a session cookie, or null when the session is unknown, expired or its user gone. */
+    async actorFromSession(token: string, ip: string | null): Promise<ClientActor | null> {
+      const session = await sessions.resolve(db, token, 'user');
+      if (!session) return null;
+      const user = await db
+        .selectFrom('users')
+        .select(['id', 'account_id', 'role'])
+        .where('id', '=', session.principal_id)
+        .executeTakeFirst();
+      if (!user) return null;
+      return {
+        kind: 'user',
+        accountId: user.account_id,
+        id: user.id,
+        role: user.role,
+        permissions: ROLE_PERMISSIONS[user.role],
+        sessionId: session.id,
+        csrfToken: session.csrf_token,
+        ip,
+      };
+    },
+
+    async me(actor: ClientActor) {
+      const account = await db.selectFrom('accounts').selectAll().where('id', '=', actor.accountId).executeTakeFirstOrThrow();
+      const user =
+        actor.kind === 'user'
+          ? userView(await loadUser(actor.id))
+          : null;
+      const balance = await ledger.balance(db, actor.accountId);
+      return {
+        user,
+        account: accountView(account),
+        role: actor.role,
+        permissions: [...actor.permissions],
+        balance,
+        csrfToken: actor.csrfToken,
+      };
+    },
+
+    async verifyEmail(token: string) {
+      const userId = await consumeToken(token, 'verify_email');
+      await db.transaction().execute(async (tx) => {
+        const user = await tx.selectFrom('users').select(['account_id']).where('id', '=', userId).executeTakeFirst();
+        if (!user) throw new AppError('invalid_token');
+        await tx.updateTable('users').set({ email_verified_at: clock.now() }).where('id', '=', userId).execute();
+        await audit.record(tx, {
+          accountId: user.account_id,
+          actor: { type: 'user', id: userId },
+          action: 'user.email_verified',
+          target: { type: 'user', id: userId },
+        });
+      });
+    },
+
+    async resendVerification(actor: ClientActor) {
+      if (actor.kind !== 'user') throw new AppError('forbidden', 'Only a signed-in user can ask for this.');
+      const user = await loadUser(actor.id);
+      if (user.email_verified_at === null) await sendVerification(user);
+    },
+
+    /** Always succeeds, whether or not the e-mail exists, so that it cannot be used to probe for users. */
+    async requestPasswordReset(emailInput: string) {
+      const email = normaliseEmail(emailInput);
+      const user = await db.selectFrom('users').select(['id', 'email']).where('email', '=', email).executeTakeFirst();
+      if (!user) return;
+      const token = await issueToken(user.id, 'reset_password', RESET_TTL_MS);
+      await mailer.send({
+        to: user.email,
+        subject: 'Reset your smsgate password',
+        text: `Set a new password by opening:\n${settings.publicUrl}/reset-password?token=${token}\n\nThe link works once, for one hour. If you did not ask for it, ignore this e-mail.\n`,
+      });
+    },
+
+    async resetPassword(token: string, password: string) {
+      // Check the new password before spending the token, so a weak choice can be corrected with the same link.
+      const pending = await db
+        .selectFrom('auth_tokens')
+        .innerJoin('users', 'users.id', 'auth_tokens.user_id')
+        .select(['users.email'])
+        .where('auth_tokens.token_hash', '=', sha256(token))
+        .where('auth_tokens.purpose', '=', 'reset_password')
+        .where('auth_tokens.used_at', 'is', null)
+        .where('auth_tokens.expires_at', '>', clock.now())
+        .executeTakeFirst();
+      if (!pending) throw new AppError('invalid_token');
+      assertStrongPassword(password, pending.email);
+      const passwordHash = await hashPassword(password);
+      const userId = await consumeToken(token, 'reset_password');
+      const user = await loadUser(userId);
+      await db.transaction().execute(async (tx) => {
+        // Setting a password also proves control of the mailbox.
+        await tx
+          .updateTable('users')
+          .set({ password_hash: passwordHash, email_verified_at: user.email_verified_at ?? clock.now() })
+          .where('id', '=', userId)
+          .execute();
+        await sessions.destroyAllOf(tx, userId);
+        await audit.record(tx, {
+          accountId: user.account_id,
+          actor: { type: 'user', id: userId },
+          action: 'user.password_reset',
+          target: { type: 'user', id: userId },
+        });
+      });
+    },
+
+    async startTwoFactor(actor: ClientActor) {
+      if (actor.kind !== 'user') throw new AppError('forbidden', 'Only a signed-in user can enrol in 2FA.');
+      const user = await loadUser(actor.id);
+      if (user.totp_enabled_at !== null) throw new AppError('conflict', '2FA is already enabled.');
+      const secret = newTotpSecret();
+      await db.updateTable('users').set({ totp_secret: secret }).where('id', '=', user.id).execute();
+      return { secret, otpauthUrl: totpUri(secret, user.email) };
+    },
+
+    async enableTwoFactor(actor: ClientActor, code: string) {
+      if (actor.kind !== 'user') throw new AppError('forbidden', 'Only a signed-in user can enrol in 2FA.');
+      const user = await loadUser(actor.id);
+      if (!user.totp_secret) throw new AppError('conflict', 'Start 2FA enrolment first.');
+      if (!checkTotp(user.totp_secret, code, clock.now())) throw new AppError('invalid_two_factor_code');
+      await db.transaction().execute(async (tx) => {
+        await tx.updateTable('users').set({ totp_enabled_at: clock.now() }).where('id', '=', user.id).execute();
+        await audit.record(tx, {
+          accountId: user.account_id,
+          actor: { type: 'user', id: user.id, ip: actor.ip },
+          action: 'user.2fa_enabled',
+          target: { type: 'user', id: user.id },
+        });
+      });
+    },
+
+    async disableTwoFactor(actor: ClientActor, code: string) {
+      if (actor.kind !== 'user') throw new AppError('forbidden', 'Only a signed-in user can change 2FA.');
+      const user = await loadUser(actor.id);
+      if (user.totp_enabled_at === null || !user.totp_secret) throw new AppError('conflict', '2FA is not enabled.');
+      if (!checkTotp(user.totp_secret, code, clock.now())) throw new AppError('invalid_two_factor_code');
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('users')
+          .set({ totp_enabled_at: null, totp_secret: null })
+          .where('id', '=', user.id)
+          .execute();
+        await audit.record(tx, {
+          accountId: user.account_id,
+          actor: { type: 'user', id: user.id, ip: actor.ip },
+          action: 'user.2fa_disabled',
+          target: { type: 'user', id: user.id },
+        });
+      });
+    },
+  };
+}
+
+export type Identity = ReturnType<typeof createIdentity>;

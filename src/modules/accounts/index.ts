@@ -1,0 +1,10 @@
+export { type Actor, auditActorOf, type ClientActor, type StaffActor } from './actor';
+export { type ApiKeys, type ApiKeyView, createApiKeys } from './api-keys';
+export type { AccountsDeps, AccountsSettings } from './deps';
+export { createIdentity, type Identity } from './identity';
+export { createAccountAdmin } from './operator';
+export * from './permissions';
+export type { RequestMeta } from './sessions';
+export { createStaff, type Staff } from './staff';
+export { createTeam, type Team } from './team';
+export type { AccountView, StaffView, UserView } from './views';

@@ -1,0 +1,109 @@
+import type { Clock } from '../../kernel/clock';
+import type { IdGenerator } from '../../kernel/ids';
+import type { DbOrTx } from '../../storage/database';
+import type { CreditLedgerTable } from '../../storage/schema';
+import { microToCredits } from './money';
+
+export interface LedgerEntry {
+  id: string;
+  kind: CreditLedgerTable['kind'];
+  amount: number;
+  reserved: number;
+  reference: { type: string; id: string } | null;
+  note: string | null;
+  createdAt: string;
+}
+
+export interface Balance {
+  /** Credits owned (charges already deducted). */
+  credits: number;
+  /** Credits held for messages accepted but not yet sent. */
+  reserved: number;
+  /** What new sends may use: credits − reserved. */
+  available: number;
+}
+
+export interface Ledger {
+  /** Opens the balance row of a new account. */
+  open(tx: DbOrTx, accountId: string): Promise<void>;
+  /** Adds (or, negative, removes) credits: sign-up grants, top-ups, operator adjustments. */
+  credit(
+    tx: DbOrTx,
+    input: { accountId: string; amountMicro: number; kind: 'grant' | 'topup' | 'adjustment'; note?: string; ref?: { type: string; id: string } },
+  ): Promise<void>;
+  balance(db: DbOrTx, accountId: string): Promise<Balance>;
+  entries(db: DbOrTx, accountId: string, page: { limit: number; cursor?: string }): Promise<LedgerEntry[]>;
+}
+
+/**
+ * The credit ledger: append-only entries, and a balance row kept in step with them in the same
+ * transaction (the row is what concurrent sends lock and check; the entries are what explain it).
+ */
+export function createLedger(deps: { clock: Clock; ids: IdGenerator }): Ledger {
+  return {
+    async open(tx, accountId) {
+      await tx
+        .insertInto('account_balances')
+        .values({ account_id: accountId, balance: 0, reserved: 0, updated_at: deps.clock.now() })
+        .execute();
+    },
+
+    async credit(tx, input) {
+      const now = deps.clock.now();
+      await tx
+        .insertInto('credit_ledger')
+        .values({
+          id: deps.ids('led'),
+          account_id: input.accountId,
+          kind: input.kind,
+          amount: input.amountMicro,
+          reserved_delta: 0,
+          ref_type: input.ref?.type ?? null,
+          ref_id: input.ref?.id ?? null,
+          note: input.note ?? null,
+          created_at: now,
+        })
+        .execute();
+      await tx
+        .updateTable('account_balances')
+        .set((eb) => ({ balance: eb('balance', '+', input.amountMicro), updated_at: now }))
+        .where('account_id', '=', input.accountId)
+        .execute();
+    },
+
+    async balance(db, accountId) {
+      const row = await db
+        .selectFrom('account_balances')
+        .select(['balance', 'reserved'])
+        .where('account_id', '=', accountId)
+        .executeTakeFirst();
+      const balance = Number(row?.balance ?? 0);
+      const reserved = Number(row?.reserved ?? 0);
+      return {
+        credits: microToCredits(balance),
+        reserved: microToCredits(reserved),
+        available: microToCredits(balance - reserved),
+      };
+    },
+
+    async entries(db, accountId, page) {
+      let q = db
+        .selectFrom('credit_ledger')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('id', 'desc')
+        .limit(page.limit);
+      if (page.cursor) q = q.where('id', '<', page.cursor);
+      const rows = await q.execute();
+      return rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        amount: microToCredits(Number(r.amount)),
+        reserved: microToCredits(Number(r.reserved_delta)),
+        reference: r.ref_type && r.ref_id ? { type: r.ref_type, id: r.ref_id } : null,
+        note: r.note,
+        createdAt: new Date(Number(r.created_at)).toISOString(),
+      }));
+    },
+  };
+}

@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../kernel/clock';
+import type { IdGenerator } from '../../kernel/ids';
+import type { DbOrTx } from '../../storage/database';
+import type { AuditEventsTable } from '../../storage/schema';
+
+/** Who did something: a client user, an API key, an operator staff member, or the system itself. */
+export interface AuditActor {
+  type: AuditEventsTable['actor_type'];
+  id: string | null;
+  ip?: string | null;
+}
+
+export interface AuditEventInput {
+  accountId: string | null;
+  actor: AuditActor;
+  action: string;
+  target?: { type: string; id: string };
+  data?: Record<string, unknown>;
+}
+
+export interface AuditEvent {
+  id: string;
+  accountId: string | null;
+  actorType: string;
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  data: Record<string, unknown> | null;
+  at: string;
+}
+
+const GENESIS = '0'.repeat(64);
+
+/** The chain an event belongs to: one per account, one for the platform's own events. */
+export function chainOf(accountId: string | null): string {
+  return accountId ?? 'platform';
+}
+
+/**
+ * Hash of one event over its fields and the previous event's hash: changing, removing or reordering
+ * any event breaks every hash after it.
+ */
+export function hashEvent(prevHash: string, row: Omit<AuditEventsTable, 'hash'>): string {
+  const canonical = JSON.stringify([
+    row.id,
+    row.chain,
+    row.seq,
+    row.account_id,
+    row.actor_type,
+    row.actor_id,
+    row.action,
+    row.target_type,
+    row.target_id,
+    row.ip,
+    row.data,
+    row.at,
+  ]);
+  return createHash('sha256').update(prevHash).update(canonical).digest('hex');
+}
+
+export interface AuditLog {
+  /** Appends an event; call it inside the transaction of the change it records. */
+  record(tx: DbOrTx, event: AuditEventInput): Promise<void>;
+  /** Events newest first; `accountId` undefined lists every chain, null the platform's own. */
+  list(db: DbOrTx, filter: { accountId?: string | null | undefined; limit: number; cursor?: string | undefined }): Promise<AuditEvent[]>;
+  /** Re-computes a chain; returns the first broken sequence number, or null when intact. */
+  verify(db: DbOrTx, accountId: string | null): Promise<{ events: number; brokenAt: number | null }>;
+}
+
+export function createAuditLog(deps: { clock: Clock; ids: IdGenerator }): AuditLog {
+  return {
+    async record(tx, event) {
+      const chain = chainOf(event.accountId);
+      // The head row is the lock that orders concurrent writers of one chain (row lock on PostgreSQL,
+      // the single writer on SQLite).
+      let head = await tx
+        .updateTable('audit_chain_heads')
+        .set((eb) => ({ seq: eb('seq', '+', 1) }))
+        .where('chain', '=', chain)
+        .returning(['seq', 'hash'])
+        .executeTakeFirst();
+      if (!head) {
+        await tx
+          .insertInto('audit_chain_heads')
+          .values({ chain, seq: 1, hash: GENESIS })
+          .onConflict((oc) => oc.column('chain').doUpdateSet((eb) => ({ seq: eb('audit_chain_heads.seq', '+', 1) })))
+          .execute();
+        head = await tx
+          .selectFrom('audit_chain_heads')
+          .select(['seq', 'hash'])
+          .where('chain', '=', chain)
+          .executeTakeFirstOrThrow();
+      }
+      const row = {
+        id: deps.ids('aud'),
+        chain,
+        seq: Number(head.seq),
+        account_id: event.accountId,
+        actor_type: event.actor.type,
+        actor_id: event.actor.id,
+        action: event.action,
+        target_type: event.target?.type ?? null,
+        target_id: event.target?.id ?? null,
+        ip: event.actor.ip ?? null,
+        data: event.data ? JSON.stringify(event.data) : null,
+        at: deps.clock.now(),
+        prev_hash: head.hash,
+      };
+      const hash = hashEvent(head.hash, row);
+      await tx.insertInto('audit_events').values({ ...row, hash }).execute();
+      await tx.updateTable('audit_chain_heads').set({ hash }).where('chain', '=', chain).execute();
+    },
+
+    async list(db, filter) {
+      let q = db
+        .selectFrom('audit_events')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(filter.limit);
+      if (filter.accountId === null) q = q.where('account_id', 'is', null);
+      else if (filter.accountId !== undefined) q = q.where('account_id', '=', filter.accountId);
+      if (filter.cursor) q = q.where('id', '<', filter.cursor);
+      const rows = await q.execute();
+      return rows.map((r) => ({
+        id: r.id,
+        accountId: r.account_id,
+        actorType: r.actor_type,
+        actorId: r.actor_id,
+        action: r.action,
+        targetType: r.target_type,
+        targetId: r.target_id,
+        ip: r.ip,
+        data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : null,
+        at: new Date(Number(r.at)).toISOString(),
+      }));
+    },
+
+    async verify(db, accountId) {
+      const chain = chainOf(accountId);
+      let prev = GENESIS;
+      let expectedSeq = 1;
+      let count = 0;
+      let lastSeq = 0;
+      // Stream in pages so a long chain never sits in memory whole.
+      for (;;) {
+        const rows = await db
+          .selectFrom('audit_events')
+          .selectAll()
+          .where('chain', '=', chain)
+          .where('seq', '>', lastSeq)
+          .orderBy('seq')
+          .limit(1000)
+          .execute();
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          const { hash, ...rest } = row;
+          const seq = Number(row.seq);
+          const normalised = { ...rest, seq, at: Number(row.at) };
+          if (seq !== expectedSeq || row.prev_hash !== prev || hashEvent(prev, normalised) !== hash) {
+            return { events: count, brokenAt: seq };
+          }
+          prev = hash;
+          expectedSeq++;
+          count++;
+          lastSeq = seq;
+        }
+      }
+      return { events: count, brokenAt: null };
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { type AuditActor, type AuditEvent, type AuditEventInput, type AuditLog, createAuditLog } from './audit';

@@ -1,0 +1,92 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from './migrations';
+import type { Database } from './schema';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+/** Either the database or an open transaction: module functions accept both. */
+export type DbOrTx = Db | Tx;
+
+/**
+ * What the engine can do. Code branches on these, never on the engine's name, so that a third dialect
+ * only has to describe itself.
+ */
+export interface Capabilities {
+  /** `SELECT … FOR UPDATE SKIP LOCKED` for claiming work without blocking other workers. */
+  skipLocked: boolean;
+  /** Several connections may write at once (otherwise writes are serialised by the engine). */
+  multipleWriters: boolean;
+  /** Largest number of bound parameters in one statement. */
+  maxParameters: number;
+}
+
+export interface Storage {
+  db: Db;
+  capabilities: Capabilities;
+  /** A short label for logs and benchmark output ("sqlite", "postgres"). */
+  label: string;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StorageOptions {
+  /** SQLite `synchronous` pragma: FULL survives power loss; NORMAL survives process crashes. */
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** PostgreSQL: schema to use (tests isolate suites this way). */
+  pgSchema?: string;
+  pgPoolSize?: number;
+}
+
+// int8 and numeric come back from pg as strings by default; every such column here holds values that
+// fit a double exactly (milliseconds, micro-credits), so read them as numbers on both dialects.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+/** Opens the database named by a `sqlite:` or `postgres://` URL. */
+export function openStorage(url: string, options: StorageOptions = {}): Storage {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options);
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options);
+  throw new Error(`Unsupported DATABASE_URL: ${url.split(':')[0]}`);
+}
+
+function openSqlite(file: string, options: StorageOptions): Storage {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return finish(db, { skipLocked: false, multipleWriters: false, maxParameters: 32766 }, 'sqlite');
+}
+
+function openPostgres(url: string, options: StorageOptions): Storage {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.pgPoolSize ?? 10,
+    ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return finish(db, { skipLocked: true, multipleWriters: true, maxParameters: 65535 }, 'postgres');
+}
+
+function finish(db: Db, capabilities: Capabilities, label: string): Storage {
+  return {
+    db,
+    capabilities,
+    label,
+    async migrate() {
+      const migrator = new Migrator({ db, provider: migrationProvider });
+      const { error, results } = await migrator.migrateToLatest();
+      const failed = results?.find((r) => r.status === 'Error');
+      if (error || failed) {
+        throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
+      }
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * Row types of every table, as Kysely sees them. Conventions: ids are prefixed text; times are integer
+ * milliseconds since the epoch (UTC); money is integer micro-credits; JSON is stored as text; flags are
+ * integers 0/1 so both dialects read them the same way.
+ */
+export interface AccountsTable {
+  id: string;
+  name: string;
+  status: 'active' | 'suspended' | 'closed';
+  default_country: string | null;
+  settings: string;
+  created_at: number;
+  suspended_at: number | null;
+  closed_at: number | null;
+}
+
+export interface UsersTable {
+  id: string;
+  account_id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: 'owner' | 'admin' | 'developer' | 'sender' | 'viewer';
+  email_verified_at: number | null;
+  totp_secret: string | null;
+  totp_enabled_at: number | null;
+  created_at: number;
+}
+
+export interface StaffUsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: 'superadmin' | 'operator' | 'support' | 'auditor';
+  totp_secret: string | null;
+  totp_enabled_at: number | null;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  principal_type: 'user' | 'staff';
+  principal_id: string;
+  account_id: string | null;
+  csrf_token: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  account_id: string | null;
+  staff_id: string | null;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  scopes: string;
+  created_by: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface PolicyConsentsTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  policy_version: string;
+  accepted_at: number;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface AuthTokensTable {
+  id: string;
+  user_id: string;
+  purpose: 'verify_email' | 'reset_password';
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface LoginFailuresTable {
+  id: string;
+  email: string;
+  ip: string;
+  at: number;
+}
+
+export interface CreditLedgerTable {
+  id: string;
+  account_id: string;
+  kind: 'grant' | 'topup' | 'adjustment' | 'reserve' | 'release' | 'charge';
+  /** Effect on the balance (micro-credits; negative for charges). */
+  amount: number;
+  /** Effect on the reserved amount (reservations add, commits and releases subtract). */
+  reserved_delta: number;
+  ref_type: string | null;
+  ref_id: string | null;
+  note: string | null;
+  created_at: number;
+}
+
+export interface AccountBalancesTable {
+  account_id: string;
+  balance: number;
+  reserved: number;
+  updated_at: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  chain: string;
+  seq: number;
+  account_id: string | null;
+  actor_type: 'user' | 'staff' | 'api_key' | 'system';
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  data: string | null;
+  at: number;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditChainHeadsTable {
+  chain: string;
+  seq: number;
+  hash: string;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  response_status: number | null;
+  response_body: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  users: UsersTable;
+  staff_users: StaffUsersTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  policy_consents: PolicyConsentsTable;
+  auth_tokens: AuthTokensTable;
+  login_failures: LoginFailuresTable;
+  credit_ledger: CreditLedgerTable;
+  account_balances: AccountBalancesTable;
+  audit_events: AuditEventsTable;
+  audit_chain_heads: AuditChainHeadsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}

@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { type Config, loadConfig } from '../../src/config';
+import { createLogger } from '../../src/kernel/logger';
+import type { Mail, Mailer } from '../../src/kernel/mailer';
+import { createSystem, type System } from '../../src/main';
+import { FakeClock } from './fake-clock';
+import { type DialectName, openTestStorage } from './storage';
+
+/** Captures e-mails instead of sending them. */
+export class MailBox implements Mailer {
+  readonly sent: Mail[] = [];
+  async send(mail: Mail) {
+    this.sent.push(mail);
+  }
+  /** The token in the last link mailed to `to`. */
+  lastToken(to: string): string {
+    const mail = [...this.sent].reverse().find((m) => m.to === to);
+    const match = mail && /token=([A-Za-z0-9_-]+)/.exec(mail.text);
+    if (!match) throw new Error(`no token mailed to ${to}`);
+    return match[1]!;
+  }
+}
+
+export interface TestSystem {
+  system: System;
+  app: FastifyInstance;
+  clock: FakeClock;
+  mail: MailBox;
+  config: Readonly<Config>;
+  close(): Promise<void>;
+}
+
+/** The whole program on a throw-away database with a fake clock, a mailbox and a silent logger. */
+export async function startTestSystem(dialect: DialectName, env: Record<string, string> = {}): Promise<TestSystem> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-data-'));
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', ...env });
+  const test = await openTestStorage(dialect);
+  const clock = new FakeClock();
+  const mail = new MailBox();
+  const system = await createSystem(config, {
+    clock,
+    mailer: mail,
+    storage: test.storage,
+    logger: createLogger({ level: 'silent' }),
+  });
+  const app = await system.http();
+  await app.ready();
+  return {
+    system,
+    app,
+    clock,
+    mail,
+    config,
+    async close() {
+      await app.close();
+      await test.dispose();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A signed-in client: its cookie and CSRF token, ready to add to requests. */
+export interface Session {
+  cookie: string;
+  csrf: string;
+  accountId: string;
+  userId: string;
+  email: string;
+  headers: Record<string, string>;
+}
+
+let counter = 0;
+export const PASSWORD = 'correct-horse-battery-7';
+
+export function uniqueEmail(prefix = 'user'): string {
+  counter++;
+  return `${prefix}${counter}-${process.pid}@example.com`;
+}
+
+export function cookieFrom(response: LightMyRequestResponse, name: string): string {
+  const cookie = response.cookies.find((c) => c.name === name);
+  if (!cookie) throw new Error(`no ${name} cookie in ${response.statusCode} ${response.body}`);
+  return `${name}=${cookie.value}`;
+}
+
+export async function signup(app: FastifyInstance, overrides: Partial<{ company: string; email: string; password: string }> = {}): Promise<Session> {
+  const email = overrides.email ?? uniqueEmail();
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/signup',
+    payload: { company: overrides.company ?? 'Acme', name: 'Ada', email, password: overrides.password ?? PASSWORD, acceptPolicy: true },
+  });
+  if (response.statusCode !== 201) throw new Error(`signup failed: ${response.statusCode} ${response.body}`);
+  const body = response.json();
+  const cookie = cookieFrom(response, 'sg_session');
+  return {
+    cookie,
+    csrf: body.csrfToken,
+    accountId: body.account.id,
+    userId: body.user.id,
+    email,
+    headers: { cookie, 'x-csrf-token': body.csrfToken },
+  };
+}
+
+export async function createApiKey(app: FastifyInstance, session: Session, scopes?: string[]): Promise<{ id: string; key: string; headers: Record<string, string> }> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/api-keys',
+    headers: session.headers,
+    payload: { name: 'test key', ...(scopes ? { scopes } : {}) },
+  });
+  if (response.statusCode !== 201) throw new Error(`key failed: ${response.statusCode} ${response.body}`);
+  const body = response.json();
+  return { id: body.id, key: body.key, headers: { authorization: `Bearer ${body.key}` } };
+}
+
+/** Creates a staff user directly and signs it in. */
+export async function staffSession(ts: TestSystem, role: 'superadmin' | 'operator' | 'support' | 'auditor' = 'superadmin'): Promise<Session> {
+  const email = uniqueEmail('staff');
+  const staff = await ts.system.services.staff.create(null, { email, password: PASSWORD, role });
+  const response = await ts.app.inject({ method: 'POST', url: '/v1/admin/auth/login', payload: { email, password: PASSWORD } });
+  if (response.statusCode !== 200) throw new Error(`staff login failed: ${response.statusCode} ${response.body}`);
+  const cookie = cookieFrom(response, 'sg_staff_session');
+  const csrf = response.json().csrfToken;
+  return { cookie, csrf, accountId: '', userId: staff.id, email, headers: { cookie, 'x-csrf-token': csrf } };
+}
