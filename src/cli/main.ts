@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
-import { STAFF_ROLES, type StaffRole } from '../modules/accounts';
 import { createSystem } from '../main';
+import { STAFF_ROLES, type StaffRole } from '../modules/accounts';
 import { openStorage } from '../storage/database';
 
 const USAGE = `smsgate — self-hostable business SMS platform
@@ -23,7 +23,10 @@ async function serve() {
   await app.listen({ port: config.PORT, host: config.HOST });
   const local = ['0.0.0.0', '127.0.0.1', '::', '::1'].includes(config.HOST);
   const where = `http://${local ? 'localhost' : config.HOST}:${config.PORT}`;
-  const staffCount = await system.storage.db.selectFrom('staff_users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const staffCount = await system.storage.db
+    .selectFrom('staff_users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   process.stdout.write(
     [
       '',
@@ -61,7 +64,12 @@ async function migrate() {
 async function adminCreate(args: string[]) {
   const { values } = parseArgs({
     args,
-    options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', default: 'superadmin' } },
+    options: {
+      email: { type: 'string' },
+      password: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string', default: 'superadmin' },
+    },
     strict: true,
   });
   if (!values.email || !values.password) throw new UsageError('admin create needs --email and --password');
@@ -77,7 +85,9 @@ async function adminCreate(args: string[]) {
       role: values.role as StaffRole,
       ...(values.name ? { name: values.name } : {}),
     });
-    process.stdout.write(`Created ${staff.role} ${staff.email} (${staff.id}). Log in with POST /v1/admin/auth/login.\n`);
+    process.stdout.write(
+      `Created ${staff.role} ${staff.email} (${staff.id}). Log in with POST /v1/admin/auth/login.\n`,
+    );
   } finally {
     await system.stop();
   }

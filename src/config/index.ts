@@ -12,26 +12,30 @@ const int = (min: number) => z.coerce.number().int().min(min);
  */
 export const CONFIG_SCHEMA = {
   PORT: { schema: int(0).max(65535).default(3000), doc: 'HTTP port.' },
-  HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Interface to listen on (`0.0.0.0` for all).' },
+  HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: 'Interface to listen on (`0.0.0.0` for all).',
+  },
   PUBLIC_URL: {
     schema: z.url().optional(),
     doc: 'Public base URL used in e-mails and links (default `http://localhost:PORT`). An `https` URL makes cookies `Secure`.',
   },
-  DATA_DIR: { schema: z.string().min(1).default('./data'), doc: 'Folder for the SQLite file, mail and files.' },
+  DATA_DIR: {
+    schema: z.string().min(1).default('./data'),
+    doc: 'Folder for the SQLite file, mail and files.',
+  },
   DATABASE_URL: {
     schema: z.string().optional(),
     doc: '`postgres://…` for PostgreSQL; default: SQLite at `DATA_DIR/smsgate.db`.',
-  },
-  REDIS_URL: { schema: z.string().optional(), doc: 'Redis for the BullMQ dispatch queue (scale-out).' },
-  ROLES: {
-    schema: z.string().default('api,dispatch,dlr,scheduler'),
-    doc: 'Roles this process runs: any of `api`, `dispatch`, `dlr`, `scheduler`.',
   },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     doc: 'pino log level.',
   },
-  TRUST_PROXY: { schema: bool.default(false), doc: 'Trust `X-Forwarded-*` headers (behind a reverse proxy).' },
+  TRUST_PROXY: {
+    schema: bool.default(false),
+    doc: 'Trust `X-Forwarded-*` headers (behind a reverse proxy).',
+  },
   BODY_LIMIT_BYTES: { schema: int(1024).default(2 * 1024 * 1024), doc: 'Largest JSON body accepted.' },
   RATE_LIMIT_MAX: { schema: int(0).default(6000), doc: 'Requests per minute per API key or IP (0 = off).' },
   LOGIN_MAX_FAILURES: {
@@ -44,7 +48,10 @@ export const CONFIG_SCHEMA = {
     schema: z.string().min(1).default('2026-11-01'),
     doc: 'Current privacy policy version recorded at sign-up.',
   },
-  SMTP_URL: { schema: z.string().optional(), doc: 'SMTP server for e-mail; unset: mails are written to `DATA_DIR/mail/`.' },
+  SMTP_URL: {
+    schema: z.string().optional(),
+    doc: 'SMTP server for e-mail; unset: mails are written to `DATA_DIR/mail/`.',
+  },
   MAIL_FROM: { schema: z.string().default('smsgate <no-reply@localhost>'), doc: 'Sender of e-mails.' },
   WEBHOOK_ALLOW_PRIVATE: {
     schema: bool.default(false),
@@ -55,14 +62,10 @@ export const CONFIG_SCHEMA = {
 type Schemas = { [K in keyof typeof CONFIG_SCHEMA]: (typeof CONFIG_SCHEMA)[K]['schema'] };
 type Parsed = { [K in keyof Schemas]: z.output<Schemas[K]> };
 
-export interface Config extends Omit<Parsed, 'PUBLIC_URL' | 'DATABASE_URL' | 'ROLES'> {
+export interface Config extends Omit<Parsed, 'PUBLIC_URL' | 'DATABASE_URL'> {
   PUBLIC_URL: string;
   DATABASE_URL: string;
-  ROLES: Role[];
 }
-
-export const ROLE_NAMES = ['api', 'dispatch', 'dlr', 'scheduler'] as const;
-export type Role = (typeof ROLE_NAMES)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -74,21 +77,17 @@ export class ConfigError extends Error {
 /** Parses the environment once, reporting every problem together, and returns a frozen config. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
   const shape = Object.fromEntries(Object.entries(CONFIG_SCHEMA).map(([k, v]) => [k, v.schema]));
-  const input = Object.fromEntries(Object.keys(CONFIG_SCHEMA).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const input = Object.fromEntries(
+    Object.keys(CONFIG_SCHEMA).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
   const result = z.object(shape).safeParse(input);
   const problems: string[] = [];
   if (!result.success) {
     for (const issue of result.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
   const parsed = (result.success ? result.data : {}) as Parsed;
-  const roles = String(parsed.ROLES ?? '')
-    .split(',')
-    .map((r) => r.trim())
-    .filter(Boolean);
-  for (const role of roles) {
-    if (!(ROLE_NAMES as readonly string[]).includes(role)) problems.push(`ROLES: unknown role "${role}"`);
-  }
-  const dbUrl = parsed.DATABASE_URL;
+  // Read from the raw input so that this problem is reported even when the schema failed.
+  const dbUrl = input.DATABASE_URL as string | undefined;
   if (dbUrl && !/^(postgres|postgresql|sqlite):/.test(dbUrl)) {
     problems.push('DATABASE_URL: must start with postgres://, postgresql:// or sqlite:');
   }
@@ -100,6 +99,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     DATA_DIR: dataDir,
     PUBLIC_URL: (parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/$/, ''),
     DATABASE_URL: dbUrl ?? `sqlite:${resolve(dataDir, 'smsgate.db')}`,
-    ROLES: roles as Role[],
   });
 }

@@ -3,11 +3,16 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { Clock } from '../kernel/clock';
 import type { IdGenerator } from '../kernel/ids';
 import type { Logger } from '../kernel/logger';
-import type { ApiKeys, Identity, Staff, Team, createAccountAdmin } from '../modules/accounts';
+import type { ApiKeys, createAccountAdmin, Identity, Staff, Team } from '../modules/accounts';
 import type { Ledger } from '../modules/billing';
 import type { AuditLog } from '../modules/compliance';
 import type { Db } from '../storage/database';
@@ -60,7 +65,10 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problemOf('route_not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`, request.id)),
+    sendProblem(
+      reply,
+      problemOf('route_not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`, request.id),
+    ),
   );
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -70,7 +78,12 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: request.routeOptions.url ?? 'unknown', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        url: request.routeOptions.url ?? 'unknown',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
   });
@@ -83,7 +96,11 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
       // One bucket per credential, so a busy integration does not starve the others behind one NAT.
       keyGenerator: (request) => request.headers.authorization ?? request.cookies?.sg_session ?? request.ip,
       errorResponseBuilder: (request, context) => ({
-        ...problemOf('rate_limited', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s.`, request.id),
+        ...problemOf(
+          'rate_limited',
+          `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s.`,
+          request.id,
+        ),
         statusCode: 429,
       }),
     });
@@ -95,7 +112,8 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
       info: {
         title: 'smsgate API',
         version: '1.0.0',
-        description: 'Send SMS, receive replies and delivery reports, manage contacts and campaigns. Errors are application/problem+json with a stable `code` (see docs/errors.md).',
+        description:
+          'Send SMS, receive replies and delivery reports, manage contacts and campaigns. Errors are application/problem+json with a stable `code` (see docs/errors.md).',
       },
       components: {
         securitySchemes: {
@@ -109,6 +127,22 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
+
+  // The route table, for the role-matrix and tenant-isolation tests that walk every route.
+  const routeTable: Array<{ method: string; url: string; auth: string; permission: string | undefined }> = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      routeTable.push({
+        method,
+        url: route.url,
+        auth: route.config?.auth ?? 'public',
+        permission: route.config?.permission,
+      });
+    }
+  });
 
   registerAuth(app, services);
   registerIdempotency(app, services);

@@ -13,7 +13,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * cookie requests that change state, and checks the route's permission. Nothing is cached: a revoked
  * key or a removed user fails on the very next request.
  */
-export function registerAuth(app: FastifyInstance, deps: { identity: Identity; apiKeys: ApiKeys; staff: Staff }) {
+export function registerAuth(
+  app: FastifyInstance,
+  deps: { identity: Identity; apiKeys: ApiKeys; staff: Staff },
+) {
   app.decorateRequest('actor', null);
 
   app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
@@ -36,7 +39,8 @@ export function registerAuth(app: FastifyInstance, deps: { identity: Identity; a
           ? await deps.staff.actorFromSession(token, ip)
           : await deps.identity.actorFromSession(token, ip)
         : null;
-      if (!actor) throw new AppError('unauthorized', 'Sign in, or send an API key as `Authorization: Bearer …`.');
+      if (!actor)
+        throw new AppError('unauthorized', 'Sign in, or send an API key as `Authorization: Bearer …`.');
       if (!SAFE_METHODS.has(request.method)) {
         const sent = request.headers['x-csrf-token'];
         if (typeof sent !== 'string' || !actor.csrfToken || !safeEqualString(sent, actor.csrfToken)) {
@@ -47,8 +51,10 @@ export function registerAuth(app: FastifyInstance, deps: { identity: Identity; a
     }
 
     const actor = request.actor;
-    if (auth === 'staff' && actor.kind !== 'staff') throw new AppError('unauthorized', 'This endpoint is for operator staff.');
-    if (auth === 'client' && actor.kind === 'staff') throw new AppError('unauthorized', 'This endpoint is for client accounts.');
+    if (auth === 'staff' && actor.kind !== 'staff')
+      throw new AppError('unauthorized', 'This endpoint is for operator staff.');
+    if (auth === 'client' && actor.kind === 'staff')
+      throw new AppError('unauthorized', 'This endpoint is for client accounts.');
     const permission = config?.permission;
     if (permission) {
       const allowed =

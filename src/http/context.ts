@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import type { Actor, ClientActor, Permission, StaffActor, StaffPermission } from '../modules/accounts';
 import { AppError } from '../kernel/errors';
+import type { Actor, ClientActor, Permission, StaffActor, StaffPermission } from '../modules/accounts';
 
 /** How a route is reached: by anyone, by a client (user or API key) or by operator staff. */
 export type RouteAuth = 'public' | 'client' | 'staff';
@@ -15,6 +15,9 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
   }
+  interface FastifyInstance {
+    routeTable: Array<{ method: string; url: string; auth: string; permission: string | undefined }>;
+  }
 }
 
 export function clientActor(request: FastifyRequest): ClientActor {
@@ -25,7 +28,7 @@ export function clientActor(request: FastifyRequest): ClientActor {
 
 export function staffActor(request: FastifyRequest): StaffActor {
   const actor = request.actor;
-  if (!actor || actor.kind !== 'staff') throw new AppError('unauthorized');
+  if (actor?.kind !== 'staff') throw new AppError('unauthorized');
   return actor;
 }
 

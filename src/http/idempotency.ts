@@ -66,14 +66,27 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
           .type('application/json')
           .send(existing.response_body ?? '');
       }
-      if (now - Number(existing.created_at) < STALE_IN_PROGRESS_MS) throw new AppError('idempotency_in_progress');
+      if (now - Number(existing.created_at) < STALE_IN_PROGRESS_MS)
+        throw new AppError('idempotency_in_progress');
     }
     if (existing) {
-      await deps.db.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).execute();
+      await deps.db
+        .deleteFrom('idempotency_keys')
+        .where('scope', '=', scope)
+        .where('key', '=', key)
+        .execute();
     }
     const inserted = await deps.db
       .insertInto('idempotency_keys')
-      .values({ scope, key, request_hash: hash, response_status: null, response_body: null, created_at: now, expires_at: now + TTL_MS })
+      .values({
+        scope,
+        key,
+        request_hash: hash,
+        response_status: null,
+        response_body: null,
+        created_at: now,
+        expires_at: now + TTL_MS,
+      })
       .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
       .executeTakeFirst();
     // A concurrent request with the same key won the insert.
@@ -86,7 +99,11 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
     if (!record) return payload;
     if (reply.statusCode >= 500 || reply.statusCode === 409 || reply.statusCode === 429) {
       // Not an answer to replay: let the client try again with the same key.
-      await deps.db.deleteFrom('idempotency_keys').where('scope', '=', record.scope).where('key', '=', record.key).execute();
+      await deps.db
+        .deleteFrom('idempotency_keys')
+        .where('scope', '=', record.scope)
+        .where('key', '=', record.key)
+        .execute();
       return payload;
     }
     await deps.db

@@ -50,7 +50,13 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-export function problemOf(code: ErrorCode, detail: string, requestId: string, errors?: FieldError[], extra?: Record<string, unknown>): Problem {
+export function problemOf(
+  code: ErrorCode,
+  detail: string,
+  requestId: string,
+  errors?: FieldError[],
+  extra?: Record<string, unknown>,
+): Problem {
   return {
     type: `https://smsgate.dev/errors/${code}`,
     title: ERROR_CODES[code],
@@ -82,7 +88,10 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
       path: `/${where}${v.instancePath || ''}`,
       message: v.message ?? 'invalid',
     }));
-    return sendProblem(reply, problemOf('validation_failed', `The ${where} does not match the schema.`, id, errors));
+    return sendProblem(
+      reply,
+      problemOf('validation_failed', `The ${where} does not match the schema.`, id, errors),
+    );
   }
   const fe = error as FastifyError;
   switch (fe.code) {
@@ -94,7 +103,10 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
       return sendProblem(reply, problemOf('payload_too_large', 'The body is larger than the limit.', id));
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return sendProblem(reply, problemOf('unsupported_media_type', 'Send the body as application/json.', id));
+      return sendProblem(
+        reply,
+        problemOf('unsupported_media_type', 'Send the body as application/json.', id),
+      );
     default:
       break;
   }

@@ -3,7 +3,8 @@
  * test): clients branch on `code`, never on the wording of `detail`.
  */
 export const ERROR_CODES = {
-  validation_failed: 'The request body, query or parameters do not match the schema; `errors` lists each path.',
+  validation_failed:
+    'The request body, query or parameters do not match the schema; `errors` lists each path.',
   malformed_json: 'The body is not valid JSON.',
   unsupported_media_type: 'The Content-Type is not one this endpoint accepts.',
   payload_too_large: 'The body is larger than the configured limit.',
@@ -25,7 +26,8 @@ export const ERROR_CODES = {
   last_owner: 'The last owner of an account cannot be removed or demoted.',
   insufficient_credits: 'The balance does not cover the reserved price of the request.',
   invalid_phone_number: 'A recipient is not a valid, assignable phone number.',
-  invalid_sender_id: 'The sender id is not alphanumeric of at most 11 characters or numeric of at most 15 digits.',
+  invalid_sender_id:
+    'The sender id is not alphanumeric of at most 11 characters or numeric of at most 15 digits.',
   recipient_opted_out: 'The recipient is on the suppression list.',
   message_too_long: "The text needs more segments than the account's maximum.",
   empty_message: 'The text is empty.',
@@ -33,7 +35,8 @@ export const ERROR_CODES = {
   too_many_recipients: 'More recipients than one request may carry.',
   idempotency_key_reused: 'The Idempotency-Key was used before with another request body.',
   idempotency_in_progress: 'A request with this Idempotency-Key is still being processed.',
-  webhook_url_refused: 'The webhook URL is not https/http, or resolves to a private, loopback or link-local address.',
+  webhook_url_refused:
+    'The webhook URL is not https/http, or resolves to a private, loopback or link-local address.',
   rate_limited: 'Too many requests: wait for `Retry-After` seconds.',
   internal_error: 'An unexpected error; the requestId identifies it in the logs.',
 } as const;
@@ -51,7 +54,11 @@ export class AppError extends Error {
   readonly errors: FieldError[] | undefined;
   readonly extra: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, detail?: string, options?: { errors?: FieldError[]; extra?: Record<string, unknown> }) {
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    options?: { errors?: FieldError[]; extra?: Record<string, unknown> },
+  ) {
     super(detail ?? ERROR_CODES[code]);
     this.name = 'AppError';
     this.code = code;

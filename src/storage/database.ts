@@ -84,7 +84,9 @@ function finish(db: Db, capabilities: Capabilities, label: string): Storage {
       const { error, results } = await migrator.migrateToLatest();
       const failed = results?.find((r) => r.status === 'Error');
       if (error || failed) {
-        throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
+        throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, {
+          cause: error,
+        });
       }
     },
     close: () => db.destroy(),

@@ -34,7 +34,10 @@ export interface TestSystem {
 }
 
 /** The whole program on a throw-away database with a fake clock, a mailbox and a silent logger. */
-export async function startTestSystem(dialect: DialectName, env: Record<string, string> = {}): Promise<TestSystem> {
+export async function startTestSystem(
+  dialect: DialectName,
+  env: Record<string, string> = {},
+): Promise<TestSystem> {
   const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-data-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', ...env });
   const test = await openTestStorage(dialect);
@@ -86,12 +89,21 @@ export function cookieFrom(response: LightMyRequestResponse, name: string): stri
   return `${name}=${cookie.value}`;
 }
 
-export async function signup(app: FastifyInstance, overrides: Partial<{ company: string; email: string; password: string }> = {}): Promise<Session> {
+export async function signup(
+  app: FastifyInstance,
+  overrides: Partial<{ company: string; email: string; password: string }> = {},
+): Promise<Session> {
   const email = overrides.email ?? uniqueEmail();
   const response = await app.inject({
     method: 'POST',
     url: '/v1/signup',
-    payload: { company: overrides.company ?? 'Acme', name: 'Ada', email, password: overrides.password ?? PASSWORD, acceptPolicy: true },
+    payload: {
+      company: overrides.company ?? 'Acme',
+      name: 'Ada',
+      email,
+      password: overrides.password ?? PASSWORD,
+      acceptPolicy: true,
+    },
   });
   if (response.statusCode !== 201) throw new Error(`signup failed: ${response.statusCode} ${response.body}`);
   const body = response.json();
@@ -106,7 +118,11 @@ export async function signup(app: FastifyInstance, overrides: Partial<{ company:
   };
 }
 
-export async function createApiKey(app: FastifyInstance, session: Session, scopes?: string[]): Promise<{ id: string; key: string; headers: Record<string, string> }> {
+export async function createApiKey(
+  app: FastifyInstance,
+  session: Session,
+  scopes?: string[],
+): Promise<{ id: string; key: string; headers: Record<string, string> }> {
   const response = await app.inject({
     method: 'POST',
     url: '/v1/api-keys',
@@ -119,11 +135,19 @@ export async function createApiKey(app: FastifyInstance, session: Session, scope
 }
 
 /** Creates a staff user directly and signs it in. */
-export async function staffSession(ts: TestSystem, role: 'superadmin' | 'operator' | 'support' | 'auditor' = 'superadmin'): Promise<Session> {
+export async function staffSession(
+  ts: TestSystem,
+  role: 'superadmin' | 'operator' | 'support' | 'auditor' = 'superadmin',
+): Promise<Session> {
   const email = uniqueEmail('staff');
   const staff = await ts.system.services.staff.create(null, { email, password: PASSWORD, role });
-  const response = await ts.app.inject({ method: 'POST', url: '/v1/admin/auth/login', payload: { email, password: PASSWORD } });
-  if (response.statusCode !== 200) throw new Error(`staff login failed: ${response.statusCode} ${response.body}`);
+  const response = await ts.app.inject({
+    method: 'POST',
+    url: '/v1/admin/auth/login',
+    payload: { email, password: PASSWORD },
+  });
+  if (response.statusCode !== 200)
+    throw new Error(`staff login failed: ${response.statusCode} ${response.body}`);
   const cookie = cookieFrom(response, 'sg_staff_session');
   const csrf = response.json().csrfToken;
   return { cookie, csrf, accountId: '', userId: staff.id, email, headers: { cookie, 'x-csrf-token': csrf } };

@@ -8,7 +8,12 @@ import type { Mail, Mailer } from '../../kernel/mailer';
  * The embedded default: every mail becomes a `.eml`-like text file, so that a fresh install can verify
  * e-mails and reset passwords without an SMTP server. The log line names the file, not the content.
  */
-export function createFileMailer(deps: { dir: string; clock: Clock; logger: Logger; from: string }): Mailer & { dir: string } {
+export function createFileMailer(deps: {
+  dir: string;
+  clock: Clock;
+  logger: Logger;
+  from: string;
+}): Mailer & { dir: string } {
   let counter = 0;
   return {
     dir: deps.dir,

@@ -31,8 +31,17 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const result = await identity.signup(request.body, requestMeta(request));
-        setSessionCookie(reply, request, SESSION_COOKIE, result.session.token, result.session.expiresAt, settings.publicUrl);
-        return reply.status(201).send({ account: result.account, user: result.user, csrfToken: result.session.csrfToken });
+        setSessionCookie(
+          reply,
+          request,
+          SESSION_COOKIE,
+          result.session.token,
+          result.session.expiresAt,
+          settings.publicUrl,
+        );
+        return reply
+          .status(201)
+          .send({ account: result.account, user: result.user, csrfToken: result.session.csrfToken });
       },
     );
 
@@ -42,26 +51,48 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
         schema: {
           ...TAG,
           summary: 'Sign in (session cookie)',
-          body: z.strictObject({ email: emailSchema, password: passwordSchema, totpCode: z.string().max(10).optional() }),
+          body: z.strictObject({
+            email: emailSchema,
+            password: passwordSchema,
+            totpCode: z.string().max(10).optional(),
+          }),
         },
         config: { auth: 'public' },
       },
       async (request, reply) => {
         const result = await identity.login(request.body, requestMeta(request));
-        setSessionCookie(reply, request, SESSION_COOKIE, result.session.token, result.session.expiresAt, settings.publicUrl);
+        setSessionCookie(
+          reply,
+          request,
+          SESSION_COOKIE,
+          result.session.token,
+          result.session.expiresAt,
+          settings.publicUrl,
+        );
         return { account: result.account, user: result.user, csrfToken: result.session.csrfToken };
       },
     );
 
-    app.post('/v1/auth/logout', { schema: { ...TAG, summary: 'Sign out' }, config: { auth: 'client' } }, async (request, reply) => {
-      await identity.logout(clientActor(request));
-      clearSessionCookie(reply, SESSION_COOKIE);
-      return reply.status(204).send();
-    });
+    app.post(
+      '/v1/auth/logout',
+      { schema: { ...TAG, summary: 'Sign out' }, config: { auth: 'client' } },
+      async (request, reply) => {
+        await identity.logout(clientActor(request));
+        clearSessionCookie(reply, SESSION_COOKIE);
+        return reply.status(204).send();
+      },
+    );
 
     app.post(
       '/v1/auth/verify-email',
-      { schema: { ...TAG, summary: 'Confirm an e-mail address', body: z.strictObject({ token: z.string().min(1).max(200) }) }, config: { auth: 'public' } },
+      {
+        schema: {
+          ...TAG,
+          summary: 'Confirm an e-mail address',
+          body: z.strictObject({ token: z.string().min(1).max(200) }),
+        },
+        config: { auth: 'public' },
+      },
       async (request, reply) => {
         await identity.verifyEmail(request.body.token);
         return reply.status(204).send();
@@ -79,7 +110,14 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
 
     app.post(
       '/v1/auth/password-reset',
-      { schema: { ...TAG, summary: 'E-mail a password reset link', body: z.strictObject({ email: emailSchema }) }, config: { auth: 'public' } },
+      {
+        schema: {
+          ...TAG,
+          summary: 'E-mail a password reset link',
+          body: z.strictObject({ email: emailSchema }),
+        },
+        config: { auth: 'public' },
+      },
       async (request, reply) => {
         await identity.requestPasswordReset(request.body.email);
         return reply.status(202).send({ status: 'sent_if_registered' });
@@ -89,7 +127,11 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
     app.post(
       '/v1/auth/password-reset/confirm',
       {
-        schema: { ...TAG, summary: 'Set a new password with a reset token', body: z.strictObject({ token: z.string().min(1).max(200), password: passwordSchema }) },
+        schema: {
+          ...TAG,
+          summary: 'Set a new password with a reset token',
+          body: z.strictObject({ token: z.string().min(1).max(200), password: passwordSchema }),
+        },
         config: { auth: 'public' },
       },
       async (request, reply) => {
@@ -98,12 +140,21 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
       },
     );
 
-    app.post('/v1/auth/2fa/setup', { schema: { ...TAG, summary: 'Start TOTP enrolment' }, config: { auth: 'client' } }, async (request) =>
-      identity.startTwoFactor(clientActor(request)),
+    app.post(
+      '/v1/auth/2fa/setup',
+      { schema: { ...TAG, summary: 'Start TOTP enrolment' }, config: { auth: 'client' } },
+      async (request) => identity.startTwoFactor(clientActor(request)),
     );
     app.post(
       '/v1/auth/2fa/enable',
-      { schema: { ...TAG, summary: 'Confirm TOTP enrolment', body: z.strictObject({ code: z.string().max(10) }) }, config: { auth: 'client' } },
+      {
+        schema: {
+          ...TAG,
+          summary: 'Confirm TOTP enrolment',
+          body: z.strictObject({ code: z.string().max(10) }),
+        },
+        config: { auth: 'client' },
+      },
       async (request, reply) => {
         await identity.enableTwoFactor(clientActor(request), request.body.code);
         return reply.status(204).send();
@@ -111,28 +162,44 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
     );
     app.post(
       '/v1/auth/2fa/disable',
-      { schema: { ...TAG, summary: 'Turn TOTP off', body: z.strictObject({ code: z.string().max(10) }) }, config: { auth: 'client' } },
+      {
+        schema: { ...TAG, summary: 'Turn TOTP off', body: z.strictObject({ code: z.string().max(10) }) },
+        config: { auth: 'client' },
+      },
       async (request, reply) => {
         await identity.disableTwoFactor(clientActor(request), request.body.code);
         return reply.status(204).send();
       },
     );
 
-    app.get('/v1/me', { schema: { ...TAG, summary: 'The current user, account, role, balance and CSRF token' }, config: { auth: 'client' } }, async (request) =>
-      identity.me(clientActor(request)),
+    app.get(
+      '/v1/me',
+      {
+        schema: { ...TAG, summary: 'The current user, account, role, balance and CSRF token' },
+        config: { auth: 'client' },
+      },
+      async (request) => identity.me(clientActor(request)),
     );
 
-    app.get('/v1/users', { schema: { ...TAG, summary: 'Team members' }, config: { auth: 'client', permission: 'account:read' } }, async (request) => ({
-      data: await team.list(clientActor(request)),
-      nextCursor: null,
-    }));
+    app.get(
+      '/v1/users',
+      { schema: { ...TAG, summary: 'Team members' }, config: { auth: 'client', permission: 'account:read' } },
+      async (request) => ({
+        data: await team.list(clientActor(request)),
+        nextCursor: null,
+      }),
+    );
     app.post(
       '/v1/users',
       {
         schema: {
           ...TAG,
           summary: 'Invite a team member (they choose their password from the e-mailed link)',
-          body: z.strictObject({ email: emailSchema, name: z.string().trim().min(1).max(200), role: z.enum(ROLES) }),
+          body: z.strictObject({
+            email: emailSchema,
+            name: z.string().trim().min(1).max(200),
+            role: z.enum(ROLES),
+          }),
         },
         config: { auth: 'client', permission: 'team:manage', idempotent: true },
       },
@@ -145,7 +212,10 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
           ...TAG,
           summary: "Change a member's name or role",
           params: idParams,
-          body: z.strictObject({ name: z.string().trim().min(1).max(200).optional(), role: z.enum(ROLES).optional() }),
+          body: z.strictObject({
+            name: z.string().trim().min(1).max(200).optional(),
+            role: z.enum(ROLES).optional(),
+          }),
         },
         config: { auth: 'client', permission: 'team:manage' },
       },
@@ -153,7 +223,10 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
     );
     app.delete(
       '/v1/users/:id',
-      { schema: { ...TAG, summary: 'Remove a member (access ends at once)', params: idParams }, config: { auth: 'client', permission: 'team:manage' } },
+      {
+        schema: { ...TAG, summary: 'Remove a member (access ends at once)', params: idParams },
+        config: { auth: 'client', permission: 'team:manage' },
+      },
       async (request, reply) => {
         await team.remove(clientActor(request), request.params.id);
         return reply.status(204).send();
@@ -166,19 +239,33 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
         schema: {
           ...TAG,
           summary: 'Create an API key (the key is shown once)',
-          body: z.strictObject({ name: z.string().trim().min(1).max(100), scopes: z.array(z.enum(API_KEY_SCOPES)).max(50).optional() }),
+          body: z.strictObject({
+            name: z.string().trim().min(1).max(100),
+            scopes: z.array(z.enum(API_KEY_SCOPES)).max(50).optional(),
+          }),
         },
         config: { auth: 'client', permission: 'api_keys:manage', idempotent: true },
       },
-      async (request, reply) => reply.status(201).send(await apiKeys.create(clientActor(request), request.body)),
+      async (request, reply) =>
+        reply.status(201).send(await apiKeys.create(clientActor(request), request.body)),
     );
-    app.get('/v1/api-keys', { schema: { ...TAG, summary: 'API keys (never the secret)' }, config: { auth: 'client', permission: 'api_keys:manage' } }, async (request) => ({
-      data: await apiKeys.list(clientActor(request)),
-      nextCursor: null,
-    }));
+    app.get(
+      '/v1/api-keys',
+      {
+        schema: { ...TAG, summary: 'API keys (never the secret)' },
+        config: { auth: 'client', permission: 'api_keys:manage' },
+      },
+      async (request) => ({
+        data: await apiKeys.list(clientActor(request)),
+        nextCursor: null,
+      }),
+    );
     app.delete(
       '/v1/api-keys/:id',
-      { schema: { ...TAG, summary: 'Revoke an API key (effective on the next request)', params: idParams }, config: { auth: 'client', permission: 'api_keys:manage' } },
+      {
+        schema: { ...TAG, summary: 'Revoke an API key (effective on the next request)', params: idParams },
+        config: { auth: 'client', permission: 'api_keys:manage' },
+      },
       async (request, reply) => {
         await apiKeys.revoke(clientActor(request), request.params.id);
         return reply.status(204).send();
@@ -187,10 +274,17 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/audit-log',
-      { schema: { tags: ['Privacy'], summary: "The account's audit events", querystring: pageQuery }, config: { auth: 'client', permission: 'audit:read' } },
+      {
+        schema: { tags: ['Privacy'], summary: "The account's audit events", querystring: pageQuery },
+        config: { auth: 'client', permission: 'audit:read' },
+      },
       async (request) => {
         const actor = clientActor(request);
-        const rows = await audit.list(services.db, { accountId: actor.accountId, limit: request.query.limit, cursor: request.query.cursor });
+        const rows = await audit.list(services.db, {
+          accountId: actor.accountId,
+          limit: request.query.limit,
+          cursor: request.query.cursor,
+        });
         return page(rows, request.query.limit);
       },
     );

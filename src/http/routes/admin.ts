@@ -16,27 +16,56 @@ export function adminRoutes(services: AppServices): FastifyPluginAsyncZod {
     app.post(
       '/v1/admin/auth/login',
       {
-        schema: { ...TAG, summary: 'Staff sign-in', body: z.strictObject({ email: emailSchema, password: passwordSchema, totpCode: z.string().max(10).optional() }) },
+        schema: {
+          ...TAG,
+          summary: 'Staff sign-in',
+          body: z.strictObject({
+            email: emailSchema,
+            password: passwordSchema,
+            totpCode: z.string().max(10).optional(),
+          }),
+        },
         config: { auth: 'public' },
       },
       async (request, reply) => {
         const result = await staff.login(request.body, requestMeta(request));
-        setSessionCookie(reply, request, STAFF_SESSION_COOKIE, result.session.token, result.session.expiresAt, settings.publicUrl);
+        setSessionCookie(
+          reply,
+          request,
+          STAFF_SESSION_COOKIE,
+          result.session.token,
+          result.session.expiresAt,
+          settings.publicUrl,
+        );
         return { staff: result.staff, csrfToken: result.session.csrfToken };
       },
     );
-    app.post('/v1/admin/auth/logout', { schema: { ...TAG, summary: 'Staff sign-out' }, config: { auth: 'staff' } }, async (request, reply) => {
-      await staff.logout(staffActor(request));
-      clearSessionCookie(reply, STAFF_SESSION_COOKIE);
-      return reply.status(204).send();
-    });
-    app.get('/v1/admin/me', { schema: { ...TAG, summary: 'The signed-in staff member' }, config: { auth: 'staff' } }, async (request) =>
-      staff.me(staffActor(request)),
+    app.post(
+      '/v1/admin/auth/logout',
+      { schema: { ...TAG, summary: 'Staff sign-out' }, config: { auth: 'staff' } },
+      async (request, reply) => {
+        await staff.logout(staffActor(request));
+        clearSessionCookie(reply, STAFF_SESSION_COOKIE);
+        return reply.status(204).send();
+      },
+    );
+    app.get(
+      '/v1/admin/me',
+      { schema: { ...TAG, summary: 'The signed-in staff member' }, config: { auth: 'staff' } },
+      async (request) => staff.me(staffActor(request)),
     );
     app.post(
       '/v1/admin/api-keys',
-      { schema: { ...TAG, summary: 'Create a staff API key (shown once)', body: z.strictObject({ name: z.string().trim().min(1).max(100) }) }, config: { auth: 'staff', idempotent: true } },
-      async (request, reply) => reply.status(201).send(await apiKeys.createForStaff(staffActor(request), request.body)),
+      {
+        schema: {
+          ...TAG,
+          summary: 'Create a staff API key (shown once)',
+          body: z.strictObject({ name: z.string().trim().min(1).max(100) }),
+        },
+        config: { auth: 'staff', idempotent: true },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await apiKeys.createForStaff(staffActor(request), request.body)),
     );
     app.delete(
       '/v1/admin/api-keys/:id',
@@ -47,17 +76,26 @@ export function adminRoutes(services: AppServices): FastifyPluginAsyncZod {
       },
     );
 
-    app.get('/v1/admin/staff', { schema: { ...TAG, summary: 'Staff users' }, config: { auth: 'staff', permission: 'staff:manage' } }, async () => ({
-      data: await staff.list(),
-      nextCursor: null,
-    }));
+    app.get(
+      '/v1/admin/staff',
+      { schema: { ...TAG, summary: 'Staff users' }, config: { auth: 'staff', permission: 'staff:manage' } },
+      async () => ({
+        data: await staff.list(),
+        nextCursor: null,
+      }),
+    );
     app.post(
       '/v1/admin/staff',
       {
         schema: {
           ...TAG,
           summary: 'Create a staff user',
-          body: z.strictObject({ email: emailSchema, name: z.string().trim().min(1).max(200).optional(), password: passwordSchema, role: z.enum(STAFF_ROLES) }),
+          body: z.strictObject({
+            email: emailSchema,
+            name: z.string().trim().min(1).max(200).optional(),
+            password: passwordSchema,
+            role: z.enum(STAFF_ROLES),
+          }),
         },
         config: { auth: 'staff', permission: 'staff:manage', idempotent: true },
       },
@@ -65,7 +103,10 @@ export function adminRoutes(services: AppServices): FastifyPluginAsyncZod {
     );
     app.post(
       '/v1/admin/staff/:id/disable',
-      { schema: { ...TAG, summary: "Cut a staff member's access at once", params: idParams }, config: { auth: 'staff', permission: 'staff:manage' } },
+      {
+        schema: { ...TAG, summary: "Cut a staff member's access at once", params: idParams },
+        config: { auth: 'staff', permission: 'staff:manage' },
+      },
       async (request, reply) => {
         await staff.disable(staffActor(request), request.params.id);
         return reply.status(204).send();
@@ -75,7 +116,11 @@ export function adminRoutes(services: AppServices): FastifyPluginAsyncZod {
     app.get(
       '/v1/admin/accounts',
       {
-        schema: { ...TAG, summary: 'Client accounts', querystring: pageQuery.extend({ q: z.string().max(200).optional() }) },
+        schema: {
+          ...TAG,
+          summary: 'Client accounts',
+          querystring: pageQuery.extend({ q: z.string().max(200).optional() }),
+        },
         config: { auth: 'staff', permission: 'accounts:read' },
       },
       async (request) => {
@@ -85,12 +130,18 @@ export function adminRoutes(services: AppServices): FastifyPluginAsyncZod {
     );
     app.post(
       '/v1/admin/accounts/:id/suspend',
-      { schema: { ...TAG, summary: 'Suspend an account (it can no longer send)', params: idParams }, config: { auth: 'staff', permission: 'accounts:write' } },
+      {
+        schema: { ...TAG, summary: 'Suspend an account (it can no longer send)', params: idParams },
+        config: { auth: 'staff', permission: 'accounts:write' },
+      },
       async (request) => accountAdmin.suspend(staffActor(request), request.params.id),
     );
     app.post(
       '/v1/admin/accounts/:id/reactivate',
-      { schema: { ...TAG, summary: 'Lift a suspension', params: idParams }, config: { auth: 'staff', permission: 'accounts:write' } },
+      {
+        schema: { ...TAG, summary: 'Lift a suspension', params: idParams },
+        config: { auth: 'staff', permission: 'accounts:write' },
+      },
       async (request) => accountAdmin.reactivate(staffActor(request), request.params.id),
     );
     app.post(
@@ -100,7 +151,14 @@ export function adminRoutes(services: AppServices): FastifyPluginAsyncZod {
           ...TAG,
           summary: 'Adjust credits (positive or negative)',
           params: idParams,
-          body: z.strictObject({ amount: z.number().min(-1_000_000).max(1_000_000).refine((n) => n !== 0, 'must not be 0'), reason: z.string().trim().min(1).max(500) }),
+          body: z.strictObject({
+            amount: z
+              .number()
+              .min(-1_000_000)
+              .max(1_000_000)
+              .refine((n) => n !== 0, 'must not be 0'),
+            reason: z.string().trim().min(1).max(500),
+          }),
         },
         config: { auth: 'staff', permission: 'credits:adjust' },
       },
@@ -110,7 +168,11 @@ export function adminRoutes(services: AppServices): FastifyPluginAsyncZod {
     app.get(
       '/v1/admin/audit-log',
       {
-        schema: { ...TAG, summary: "The platform's audit log (staff actions included)", querystring: pageQuery.extend({ accountId: z.string().max(64).optional() }) },
+        schema: {
+          ...TAG,
+          summary: "The platform's audit log (staff actions included)",
+          querystring: pageQuery.extend({ accountId: z.string().max(64).optional() }),
+        },
         config: { auth: 'staff', permission: 'audit:read' },
       },
       async (request) => {

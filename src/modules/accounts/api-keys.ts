@@ -1,5 +1,5 @@
 import { AppError } from '../../kernel/errors';
-import { type Actor, type ClientActor, type StaffActor, auditActorOf } from './actor';
+import { type Actor, auditActorOf, type ClientActor, type StaffActor } from './actor';
 import type { AccountsDeps } from './deps';
 import { API_KEY_SCOPES, type Permission, STAFF_ROLE_PERMISSIONS, type StaffPermission } from './permissions';
 import { randomToken, sha256 } from './secrets';
@@ -47,7 +47,13 @@ export function createApiKeys(deps: AccountsDeps) {
     };
   }
 
-  async function insertKey(owner: { accountId: string | null; staffId: string | null }, name: string, scopes: string[], createdBy: string, prefix: string) {
+  async function insertKey(
+    owner: { accountId: string | null; staffId: string | null },
+    name: string,
+    scopes: string[],
+    createdBy: string,
+    prefix: string,
+  ) {
     const key = `${prefix}${randomToken(30)}`;
     const row = {
       id: ids('key'),
@@ -78,11 +84,21 @@ export function createApiKeys(deps: AccountsDeps) {
       const scopes = input.scopes ?? allowed;
       const refused = scopes.filter((s) => !allowed.includes(s));
       if (refused.length > 0) {
-        throw new AppError('forbidden', `These scopes are beyond what you may grant: ${refused.join(', ')}.`, {
-          errors: refused.map((s) => ({ path: '/scopes', message: `scope ${s} not allowed` })),
-        });
+        throw new AppError(
+          'forbidden',
+          `These scopes are beyond what you may grant: ${refused.join(', ')}.`,
+          {
+            errors: refused.map((s) => ({ path: '/scopes', message: `scope ${s} not allowed` })),
+          },
+        );
       }
-      const { key, row } = await insertKey({ accountId: actor.accountId, staffId: null }, input.name, [...new Set(scopes)], actor.id, CLIENT_PREFIX);
+      const { key, row } = await insertKey(
+        { accountId: actor.accountId, staffId: null },
+        input.name,
+        [...new Set(scopes)],
+        actor.id,
+        CLIENT_PREFIX,
+      );
       await db.transaction().execute(async (tx) => {
         await tx.insertInto('api_keys').values(row).execute();
         await audit.record(tx, {
@@ -98,7 +114,13 @@ export function createApiKeys(deps: AccountsDeps) {
 
     async createForStaff(actor: StaffActor, input: { name: string }) {
       const scopes = [...STAFF_ROLE_PERMISSIONS[actor.role]];
-      const { key, row } = await insertKey({ accountId: null, staffId: actor.id }, input.name, scopes, actor.id, STAFF_PREFIX);
+      const { key, row } = await insertKey(
+        { accountId: null, staffId: actor.id },
+        input.name,
+        scopes,
+        actor.id,
+        STAFF_PREFIX,
+      );
       await db.transaction().execute(async (tx) => {
         await tx.insertInto('api_keys').values(row).execute();
         await audit.record(tx, {
@@ -124,7 +146,10 @@ export function createApiKeys(deps: AccountsDeps) {
     async revoke(actor: Actor, keyId: string) {
       await db.transaction().execute(async (tx) => {
         let q = tx.selectFrom('api_keys').selectAll().where('id', '=', keyId);
-        q = actor.kind === 'staff' ? q.where('staff_id', '=', actor.id) : q.where('account_id', '=', actor.accountId);
+        q =
+          actor.kind === 'staff'
+            ? q.where('staff_id', '=', actor.id)
+            : q.where('account_id', '=', actor.accountId);
         const key = await q.executeTakeFirst();
         if (!key) throw new AppError('not_found', 'No such API key.');
         if (key.revoked_at !== null) return;

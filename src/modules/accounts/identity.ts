@@ -3,7 +3,6 @@ import type { ClientActor } from './actor';
 import type { AccountsDeps } from './deps';
 import { createLoginGuard } from './login-guard';
 import { ROLE_PERMISSIONS } from './permissions';
-import { createSessions, type RequestMeta } from './sessions';
 import {
   assertStrongPassword,
   decoyPasswordHash,
@@ -12,6 +11,7 @@ import {
   sha256,
   verifyPassword,
 } from './secrets';
+import { createSessions, type RequestMeta } from './sessions';
 import { checkTotp, newTotpSecret, totpUri } from './two-factor';
 import { accountView, userView } from './views';
 
@@ -89,7 +89,11 @@ export function createIdentity(deps: AccountsDeps) {
       const accountId = ids('acc');
       const userId = ids('usr');
       const result = await db.transaction().execute(async (tx) => {
-        const existing = await tx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+        const existing = await tx
+          .selectFrom('users')
+          .select('id')
+          .where('email', '=', email)
+          .executeTakeFirst();
         if (existing) throw new AppError('email_taken');
         const account = {
           id: accountId,
@@ -152,7 +156,10 @@ export function createIdentity(deps: AccountsDeps) {
       return { account: accountView(result.account), user: userView(result.user), session: result.session };
     },
 
-    async login(input: { email: string; password: string; totpCode?: string | undefined }, meta: RequestMeta) {
+    async login(
+      input: { email: string; password: string; totpCode?: string | undefined },
+      meta: RequestMeta,
+    ) {
       const email = normaliseEmail(input.email);
       const ip = meta.ip ?? 'unknown';
       await guard.check(email, ip);
@@ -169,7 +176,11 @@ export function createIdentity(deps: AccountsDeps) {
           throw new AppError('invalid_two_factor_code');
         }
       }
-      const account = await db.selectFrom('accounts').selectAll().where('id', '=', user.account_id).executeTakeFirstOrThrow();
+      const account = await db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('id', '=', user.account_id)
+        .executeTakeFirstOrThrow();
       const session = await db.transaction().execute(async (tx) => {
         await audit.record(tx, {
           accountId: user.account_id,
@@ -209,11 +220,12 @@ export function createIdentity(deps: AccountsDeps) {
     },
 
     async me(actor: ClientActor) {
-      const account = await db.selectFrom('accounts').selectAll().where('id', '=', actor.accountId).executeTakeFirstOrThrow();
-      const user =
-        actor.kind === 'user'
-          ? userView(await loadUser(actor.id))
-          : null;
+      const account = await db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('id', '=', actor.accountId)
+        .executeTakeFirstOrThrow();
+      const user = actor.kind === 'user' ? userView(await loadUser(actor.id)) : null;
       const balance = await ledger.balance(db, actor.accountId);
       return {
         user,
@@ -228,9 +240,17 @@ export function createIdentity(deps: AccountsDeps) {
     async verifyEmail(token: string) {
       const userId = await consumeToken(token, 'verify_email');
       await db.transaction().execute(async (tx) => {
-        const user = await tx.selectFrom('users').select(['account_id']).where('id', '=', userId).executeTakeFirst();
+        const user = await tx
+          .selectFrom('users')
+          .select(['account_id'])
+          .where('id', '=', userId)
+          .executeTakeFirst();
         if (!user) throw new AppError('invalid_token');
-        await tx.updateTable('users').set({ email_verified_at: clock.now() }).where('id', '=', userId).execute();
+        await tx
+          .updateTable('users')
+          .set({ email_verified_at: clock.now() })
+          .where('id', '=', userId)
+          .execute();
         await audit.record(tx, {
           accountId: user.account_id,
           actor: { type: 'user', id: userId },
@@ -249,7 +269,11 @@ export function createIdentity(deps: AccountsDeps) {
     /** Always succeeds, whether or not the e-mail exists, so that it cannot be used to probe for users. */
     async requestPasswordReset(emailInput: string) {
       const email = normaliseEmail(emailInput);
-      const user = await db.selectFrom('users').select(['id', 'email']).where('email', '=', email).executeTakeFirst();
+      const user = await db
+        .selectFrom('users')
+        .select(['id', 'email'])
+        .where('email', '=', email)
+        .executeTakeFirst();
       if (!user) return;
       const token = await issueToken(user.id, 'reset_password', RESET_TTL_MS);
       await mailer.send({
@@ -307,7 +331,11 @@ export function createIdentity(deps: AccountsDeps) {
       if (!user.totp_secret) throw new AppError('conflict', 'Start 2FA enrolment first.');
       if (!checkTotp(user.totp_secret, code, clock.now())) throw new AppError('invalid_two_factor_code');
       await db.transaction().execute(async (tx) => {
-        await tx.updateTable('users').set({ totp_enabled_at: clock.now() }).where('id', '=', user.id).execute();
+        await tx
+          .updateTable('users')
+          .set({ totp_enabled_at: clock.now() })
+          .where('id', '=', user.id)
+          .execute();
         await audit.record(tx, {
           accountId: user.account_id,
           actor: { type: 'user', id: user.id, ip: actor.ip },
@@ -320,7 +348,8 @@ export function createIdentity(deps: AccountsDeps) {
     async disableTwoFactor(actor: ClientActor, code: string) {
       if (actor.kind !== 'user') throw new AppError('forbidden', 'Only a signed-in user can change 2FA.');
       const user = await loadUser(actor.id);
-      if (user.totp_enabled_at === null || !user.totp_secret) throw new AppError('conflict', '2FA is not enabled.');
+      if (user.totp_enabled_at === null || !user.totp_secret)
+        throw new AppError('conflict', '2FA is not enabled.');
       if (!checkTotp(user.totp_secret, code, clock.now())) throw new AppError('invalid_two_factor_code');
       await db.transaction().execute(async (tx) => {
         await tx

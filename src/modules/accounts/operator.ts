@@ -1,6 +1,6 @@
 import { AppError } from '../../kernel/errors';
 import { creditsToMicro } from '../billing';
-import { type StaffActor, auditActorOf } from './actor';
+import { auditActorOf, type StaffActor } from './actor';
 import type { AccountsDeps } from './deps';
 import { accountView } from './views';
 
@@ -11,16 +11,30 @@ import { accountView } from './views';
 export function createAccountAdmin(deps: AccountsDeps) {
   const { db, clock, audit, ledger } = deps;
 
-  async function setStatus(actor: StaffActor, accountId: string, status: 'active' | 'suspended', action: string) {
+  async function setStatus(
+    actor: StaffActor,
+    accountId: string,
+    status: 'active' | 'suspended',
+    action: string,
+  ) {
     return db.transaction().execute(async (tx) => {
-      const account = await tx.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
+      const account = await tx
+        .selectFrom('accounts')
+        .selectAll()
+        .where('id', '=', accountId)
+        .executeTakeFirst();
       if (!account) throw new AppError('not_found', 'No such account.');
       const changes = {
         status,
         suspended_at: status === 'suspended' ? clock.now() : null,
       };
       await tx.updateTable('accounts').set(changes).where('id', '=', accountId).execute();
-      await audit.record(tx, { accountId, actor: auditActorOf(actor), action, target: { type: 'account', id: accountId } });
+      await audit.record(tx, {
+        accountId,
+        actor: auditActorOf(actor),
+        action,
+        target: { type: 'account', id: accountId },
+      });
       return accountView({ ...account, ...changes });
     });
   }
@@ -34,11 +48,7 @@ export function createAccountAdmin(deps: AccountsDeps) {
       const balances = await db
         .selectFrom('account_balances')
         .selectAll()
-        .where(
-          'account_id',
-          'in',
-          rows.length > 0 ? rows.map((r) => r.id) : [''],
-        )
+        .where('account_id', 'in', rows.length > 0 ? rows.map((r) => r.id) : [''])
         .execute();
       const byId = new Map(balances.map((b) => [b.account_id, b]));
       return rows.map((r) => ({
@@ -47,15 +57,27 @@ export function createAccountAdmin(deps: AccountsDeps) {
       }));
     },
 
-    suspend: (actor: StaffActor, accountId: string) => setStatus(actor, accountId, 'suspended', 'account.suspended'),
-    reactivate: (actor: StaffActor, accountId: string) => setStatus(actor, accountId, 'active', 'account.reactivated'),
+    suspend: (actor: StaffActor, accountId: string) =>
+      setStatus(actor, accountId, 'suspended', 'account.suspended'),
+    reactivate: (actor: StaffActor, accountId: string) =>
+      setStatus(actor, accountId, 'active', 'account.reactivated'),
 
     async adjustCredits(actor: StaffActor, accountId: string, input: { amount: number; reason: string }) {
       const amountMicro = creditsToMicro(input.amount);
       return db.transaction().execute(async (tx) => {
-        const account = await tx.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
+        const account = await tx
+          .selectFrom('accounts')
+          .select('id')
+          .where('id', '=', accountId)
+          .executeTakeFirst();
         if (!account) throw new AppError('not_found', 'No such account.');
-        await ledger.credit(tx, { accountId, amountMicro, kind: 'adjustment', note: input.reason, ref: { type: 'staff', id: actor.id } });
+        await ledger.credit(tx, {
+          accountId,
+          amountMicro,
+          kind: 'adjustment',
+          note: input.reason,
+          ref: { type: 'staff', id: actor.id },
+        });
         await audit.record(tx, {
           accountId,
           actor: auditActorOf(actor),

@@ -25,7 +25,13 @@ export const ROLES = ['owner', 'admin', 'developer', 'sender', 'viewer'] as cons
 export type Role = (typeof ROLES)[number];
 
 const ALL = new Set<Permission>(PERMISSIONS);
-const READ: Permission[] = ['account:read', 'messages:read', 'contacts:read', 'campaigns:read', 'billing:read'];
+const READ: Permission[] = [
+  'account:read',
+  'messages:read',
+  'contacts:read',
+  'campaigns:read',
+  'billing:read',
+];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   owner: ALL,
@@ -37,7 +43,8 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
 
 /** Permissions an API key may carry: programs never manage the team, the account or privacy requests. */
 export const API_KEY_SCOPES: Permission[] = PERMISSIONS.filter(
-  (p) => !['account:manage', 'team:manage', 'api_keys:manage', 'privacy:manage', 'billing:manage'].includes(p),
+  (p) =>
+    !['account:manage', 'team:manage', 'api_keys:manage', 'privacy:manage', 'billing:manage'].includes(p),
 );
 
 export const STAFF_PERMISSIONS = [

@@ -1,11 +1,11 @@
 import { AppError } from '../../kernel/errors';
-import { type StaffActor, auditActorOf } from './actor';
+import { auditActorOf, type StaffActor } from './actor';
 import type { AccountsDeps } from './deps';
 import { normaliseEmail } from './identity';
 import { createLoginGuard } from './login-guard';
 import { STAFF_ROLE_PERMISSIONS, type StaffRole } from './permissions';
-import { createSessions, type RequestMeta } from './sessions';
 import { assertStrongPassword, decoyPasswordHash, hashPassword, verifyPassword } from './secrets';
+import { createSessions, type RequestMeta } from './sessions';
 import { checkTotp } from './two-factor';
 import { staffView } from './views';
 
@@ -20,7 +20,10 @@ export function createStaff(deps: AccountsDeps) {
 
   return {
     /** Creates a staff user; `by` is null when run from the command line by whoever holds the server. */
-    async create(by: StaffActor | null, input: { email: string; name?: string; password: string; role: StaffRole }) {
+    async create(
+      by: StaffActor | null,
+      input: { email: string; name?: string; password: string; role: StaffRole },
+    ) {
       const email = normaliseEmail(input.email);
       assertStrongPassword(input.password, email);
       const row = {
@@ -35,7 +38,11 @@ export function createStaff(deps: AccountsDeps) {
         disabled_at: null,
       };
       await db.transaction().execute(async (tx) => {
-        const existing = await tx.selectFrom('staff_users').select('id').where('email', '=', email).executeTakeFirst();
+        const existing = await tx
+          .selectFrom('staff_users')
+          .select('id')
+          .where('email', '=', email)
+          .executeTakeFirst();
         if (existing) throw new AppError('email_taken');
         await tx.insertInto('staff_users').values(row).execute();
         await audit.record(tx, {
@@ -56,9 +63,17 @@ export function createStaff(deps: AccountsDeps) {
 
     async disable(by: StaffActor, staffId: string) {
       await db.transaction().execute(async (tx) => {
-        const row = await tx.selectFrom('staff_users').select('id').where('id', '=', staffId).executeTakeFirst();
+        const row = await tx
+          .selectFrom('staff_users')
+          .select('id')
+          .where('id', '=', staffId)
+          .executeTakeFirst();
         if (!row) throw new AppError('not_found', 'No such staff user.');
-        await tx.updateTable('staff_users').set({ disabled_at: clock.now() }).where('id', '=', staffId).execute();
+        await tx
+          .updateTable('staff_users')
+          .set({ disabled_at: clock.now() })
+          .where('id', '=', staffId)
+          .execute();
         await sessions.destroyAllOf(tx, staffId);
         await audit.record(tx, {
           accountId: null,
@@ -69,11 +84,18 @@ export function createStaff(deps: AccountsDeps) {
       });
     },
 
-    async login(input: { email: string; password: string; totpCode?: string | undefined }, meta: RequestMeta) {
+    async login(
+      input: { email: string; password: string; totpCode?: string | undefined },
+      meta: RequestMeta,
+    ) {
       const email = normaliseEmail(input.email);
       const ip = meta.ip ?? 'unknown';
       await guard.check(`staff:${email}`, ip);
-      const staff = await db.selectFrom('staff_users').selectAll().where('email', '=', email).executeTakeFirst();
+      const staff = await db
+        .selectFrom('staff_users')
+        .selectAll()
+        .where('email', '=', email)
+        .executeTakeFirst();
       const ok = await verifyPassword(staff?.password_hash ?? (await decoyPasswordHash()), input.password);
       if (!staff || !ok || staff.disabled_at !== null) {
         await guard.fail(`staff:${email}`, ip);
@@ -81,7 +103,8 @@ export function createStaff(deps: AccountsDeps) {
       }
       if (staff.totp_enabled_at !== null && staff.totp_secret) {
         if (!input.totpCode) throw new AppError('two_factor_required');
-        if (!checkTotp(staff.totp_secret, input.totpCode, clock.now())) throw new AppError('invalid_two_factor_code');
+        if (!checkTotp(staff.totp_secret, input.totpCode, clock.now()))
+          throw new AppError('invalid_two_factor_code');
       }
       const session = await db.transaction().execute(async (tx) => {
         await audit.record(tx, {
@@ -121,7 +144,11 @@ export function createStaff(deps: AccountsDeps) {
     },
 
     async me(actor: StaffActor) {
-      const row = await db.selectFrom('staff_users').selectAll().where('id', '=', actor.id).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('staff_users')
+        .selectAll()
+        .where('id', '=', actor.id)
+        .executeTakeFirstOrThrow();
       return { staff: staffView(row), permissions: [...actor.permissions], csrfToken: actor.csrfToken };
     },
   };

@@ -1,11 +1,11 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
-import { type ClientActor, auditActorOf } from './actor';
+import { auditActorOf, type ClientActor } from './actor';
 import type { AccountsDeps } from './deps';
 import { normaliseEmail } from './identity';
 import type { Role } from './permissions';
-import { createSessions } from './sessions';
 import { hashPassword, randomToken, sha256 } from './secrets';
+import { createSessions } from './sessions';
 import { userView } from './views';
 
 const INVITE_TTL_MS = 7 * 24 * 3600_000;
@@ -73,7 +73,11 @@ export function createTeam(deps: AccountsDeps) {
         created_at: now,
       };
       await db.transaction().execute(async (tx) => {
-        const existing = await tx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+        const existing = await tx
+          .selectFrom('users')
+          .select('id')
+          .where('email', '=', email)
+          .executeTakeFirst();
         if (existing) throw new AppError('email_taken');
         await tx.insertInto('users').values(user).execute();
         await tx
@@ -106,7 +110,11 @@ export function createTeam(deps: AccountsDeps) {
       return userView(user);
     },
 
-    async update(actor: ClientActor, userId: string, patch: { name?: string | undefined; role?: Role | undefined }) {
+    async update(
+      actor: ClientActor,
+      userId: string,
+      patch: { name?: string | undefined; role?: Role | undefined },
+    ) {
       return db.transaction().execute(async (tx) => {
         const user = await findMember(tx, actor, userId);
         if (patch.role !== undefined && patch.role !== user.role) {

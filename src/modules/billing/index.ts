@@ -1,2 +1,2 @@
-export { type Balance, type Ledger, type LedgerEntry, createLedger } from './ledger';
+export { type Balance, createLedger, type Ledger, type LedgerEntry } from './ledger';
 export { creditsToMicro, MICRO, microToCredits } from './money';

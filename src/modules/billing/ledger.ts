@@ -29,7 +29,13 @@ export interface Ledger {
   /** Adds (or, negative, removes) credits: sign-up grants, top-ups, operator adjustments. */
   credit(
     tx: DbOrTx,
-    input: { accountId: string; amountMicro: number; kind: 'grant' | 'topup' | 'adjustment'; note?: string; ref?: { type: string; id: string } },
+    input: {
+      accountId: string;
+      amountMicro: number;
+      kind: 'grant' | 'topup' | 'adjustment';
+      note?: string;
+      ref?: { type: string; id: string };
+    },
   ): Promise<void>;
   balance(db: DbOrTx, accountId: string): Promise<Balance>;
   entries(db: DbOrTx, accountId: string, page: { limit: number; cursor?: string }): Promise<LedgerEntry[]>;

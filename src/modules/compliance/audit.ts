@@ -65,7 +65,10 @@ export interface AuditLog {
   /** Appends an event; call it inside the transaction of the change it records. */
   record(tx: DbOrTx, event: AuditEventInput): Promise<void>;
   /** Events newest first; `accountId` undefined lists every chain, null the platform's own. */
-  list(db: DbOrTx, filter: { accountId?: string | null | undefined; limit: number; cursor?: string | undefined }): Promise<AuditEvent[]>;
+  list(
+    db: DbOrTx,
+    filter: { accountId?: string | null | undefined; limit: number; cursor?: string | undefined },
+  ): Promise<AuditEvent[]>;
   /** Re-computes a chain; returns the first broken sequence number, or null when intact. */
   verify(db: DbOrTx, accountId: string | null): Promise<{ events: number; brokenAt: number | null }>;
 }
@@ -86,7 +89,9 @@ export function createAuditLog(deps: { clock: Clock; ids: IdGenerator }): AuditL
         await tx
           .insertInto('audit_chain_heads')
           .values({ chain, seq: 1, hash: GENESIS })
-          .onConflict((oc) => oc.column('chain').doUpdateSet((eb) => ({ seq: eb('audit_chain_heads.seq', '+', 1) })))
+          .onConflict((oc) =>
+            oc.column('chain').doUpdateSet((eb) => ({ seq: eb('audit_chain_heads.seq', '+', 1) })),
+          )
           .execute();
         head = await tx
           .selectFrom('audit_chain_heads')
@@ -110,16 +115,15 @@ export function createAuditLog(deps: { clock: Clock; ids: IdGenerator }): AuditL
         prev_hash: head.hash,
       };
       const hash = hashEvent(head.hash, row);
-      await tx.insertInto('audit_events').values({ ...row, hash }).execute();
+      await tx
+        .insertInto('audit_events')
+        .values({ ...row, hash })
+        .execute();
       await tx.updateTable('audit_chain_heads').set({ hash }).where('chain', '=', chain).execute();
     },
 
     async list(db, filter) {
-      let q = db
-        .selectFrom('audit_events')
-        .selectAll()
-        .orderBy('id', 'desc')
-        .limit(filter.limit);
+      let q = db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(filter.limit);
       if (filter.accountId === null) q = q.where('account_id', 'is', null);
       else if (filter.accountId !== undefined) q = q.where('account_id', '=', filter.accountId);
       if (filter.cursor) q = q.where('id', '<', filter.cursor);

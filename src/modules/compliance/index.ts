@@ -1,1 +1,7 @@
-export { type AuditActor, type AuditEvent, type AuditEventInput, type AuditLog, createAuditLog } from './audit';
+export {
+  type AuditActor,
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditLog,
+  createAuditLog,
+} from './audit';

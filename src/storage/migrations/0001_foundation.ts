@@ -119,7 +119,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('note', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('credit_ledger_account').on('credit_ledger').columns(['account_id', 'id']).execute();
+  await db.schema
+    .createIndex('credit_ledger_account')
+    .on('credit_ledger')
+    .columns(['account_id', 'id'])
+    .execute();
 
   await db.schema
     .createTable('account_balances')
@@ -147,7 +151,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('hash', 'text', (c) => c.notNull())
     .addUniqueConstraint('audit_events_chain_seq', ['chain', 'seq'])
     .execute();
-  await db.schema.createIndex('audit_events_account').on('audit_events').columns(['account_id', 'id']).execute();
+  await db.schema
+    .createIndex('audit_events_account')
+    .on('audit_events')
+    .columns(['account_id', 'id'])
+    .execute();
 
   await db.schema
     .createTable('audit_chain_heads')
