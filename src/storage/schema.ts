@@ -1,3 +1,5 @@
+import type { WebhooksTables } from './schema-webhooks';
+
 /**
  * Row types of every table, as Kysely sees them. Conventions: ids are prefixed text; times are integer
  * milliseconds since the epoch (UTC); money is integer micro-credits; JSON is stored as text; flags are
@@ -148,7 +150,7 @@ export interface IdempotencyKeysTable {
   expires_at: number;
 }
 
-export interface Database {
+export interface Database extends WebhooksTables {
   accounts: AccountsTable;
   users: UsersTable;
   staff_users: StaffUsersTable;
