@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createFileMailer } from './adapters/mail/file-mailer';
 import { createSmtpMailer } from './adapters/mail/smtp-mailer';
+import { createSimulatorRoute } from './adapters/simulator/simulator-route';
 import type { Config } from './config';
 import { buildApp } from './http/app';
 import { type Clock, systemClock } from './kernel/clock';
@@ -16,9 +17,21 @@ import {
   createStaff,
   createTeam,
 } from './modules/accounts';
-import { createLedger, creditsToMicro } from './modules/billing';
+import { createLedger, createPriceBook, creditsToMicro } from './modules/billing';
 import { createAuditLog } from './modules/compliance';
+import { createDispatcher, createReportInbox, createStaticRouter } from './modules/dispatch';
+import {
+  type ClientEventSink,
+  createMessageReader,
+  createOutcomes,
+  createPreview,
+  createSender,
+} from './modules/messaging';
+import { createWebhooks } from './modules/webhooks';
+import { createDbQueue } from './queue/db-queue';
 import { openStorage, type Storage } from './storage/database';
+import { createGroupCommit } from './storage/group-commit';
+import { type Loop, startLoop } from './workers/loops';
 
 export interface SystemOverrides {
   clock?: Clock;
@@ -35,7 +48,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL });
   const ids = createIdGenerator(clock);
-  const storage = overrides.storage ?? openStorage(config.DATABASE_URL);
+  const storage =
+    overrides.storage ?? openStorage(config.DATABASE_URL, { sqliteSynchronous: config.SQLITE_SYNCHRONOUS });
   await storage.migrate();
   const db = storage.db;
 
@@ -54,6 +68,63 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     publicUrl: config.PUBLIC_URL,
   };
   const accountsDeps: AccountsDeps = { db, clock, ids, audit, ledger, mailer, settings };
+
+  // Client events (webhooks) are published by whichever sinks are registered.
+  const eventSinks: ClientEventSink[] = [];
+  const clientEvents: ClientEventSink = {
+    async publish(tx, events) {
+      if (events.length === 0) return;
+      for (const sink of eventSinks) await sink.publish(tx, events);
+    },
+  };
+  const priceBook = createPriceBook({ clock });
+  const queue = createDbQueue({ db, clock, ids, capabilities: storage.capabilities });
+  const groupCommit = createGroupCommit(db, { maxBatch: 256 });
+  const messages = createMessageReader({ db });
+  const outcomes = createOutcomes({ clock, ids, ledger, queue, events: clientEvents });
+  const send = createSender({
+    db,
+    clock,
+    ids,
+    ledger,
+    priceBook,
+    queue,
+    audit,
+    events: clientEvents,
+    groupCommit,
+  });
+  const simulator = createSimulatorRoute({
+    id: 'simulator',
+    clock,
+    settings: {
+      deliveryDelayMs: config.SIMULATOR_DELIVERY_DELAY_MS,
+      undeliveredRate: config.SIMULATOR_UNDELIVERED_RATE,
+      undeliveredPattern: config.SIMULATOR_UNDELIVERED_PATTERN
+        ? new RegExp(config.SIMULATOR_UNDELIVERED_PATTERN)
+        : null,
+      rejectPattern: config.SIMULATOR_REJECT_PATTERN ? new RegExp(config.SIMULATOR_REJECT_PATTERN) : null,
+    },
+    awaitingReports: (routeId, sentBefore, limit) => messages.awaitingReports(routeId, sentBefore, limit),
+  });
+  const router = createStaticRouter([simulator]);
+  const reports = createReportInbox({ db, outcomes });
+  const dispatcher = createDispatcher({ db, clock, queue, router, outcomes, logger });
+  for (const route of router.all()) {
+    await route.start({
+      onDeliveryReport: (report) => reports.receive(report),
+      onInbound: async () => undefined,
+    });
+  }
+  const webhooks = createWebhooks({
+    db,
+    clock,
+    ids,
+    audit,
+    logger,
+    capabilities: storage.capabilities,
+    settings: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
+  });
+  eventSinks.push({ publish: async (tx, events) => void (await webhooks.enqueue(tx, events)) });
   const services = {
     db,
     clock,
@@ -66,7 +137,30 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     staff: createStaff(accountsDeps),
     accountAdmin: createAccountAdmin(accountsDeps),
     settings,
+    webhooks,
+    priceBook,
+    queue,
+    send,
+    preview: createPreview({ db, priceBook, clock }),
+    messages,
+    outcomes,
+    dispatcher,
+    simulator,
+    router,
+    reports,
+    eventSinks,
   };
+
+  /** One pass of every background worker; tests call it with a fake clock instead of running loops. */
+  async function workOnce(): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const n = (await dispatcher.runOnce()) + (await simulator.pump()) + (await webhooks.deliverDue());
+      done += n;
+      if (n === 0) return done;
+    }
+  }
+  const loops: Loop[] = [];
 
   let app: FastifyInstance | null = null;
   return {
@@ -84,8 +178,17 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       });
       return app;
     },
+    workOnce,
+    /** Starts the background workers (dispatch, simulated receipts). */
+    startWorkers() {
+      loops.push(startLoop('dispatch', () => dispatcher.runOnce(), { idleMs: 20, logger }));
+      loops.push(startLoop('simulator-receipts', () => simulator.pump(), { idleMs: 100, logger }));
+      loops.push(startLoop('webhooks', () => webhooks.deliverDue(), { idleMs: 200, logger }));
+    },
     async stop() {
       if (app) await app.close();
+      await Promise.all(loops.splice(0).map((l) => l.stop()));
+      for (const route of router.all()) await route.stop();
       await storage.close();
     },
   };

@@ -21,6 +21,7 @@ async function serve() {
   const log = system.logger;
   const app = await system.http();
   await app.listen({ port: config.PORT, host: config.HOST });
+  if (config.WORKERS) system.startWorkers();
   const local = ['0.0.0.0', '127.0.0.1', '::', '::1'].includes(config.HOST);
   const where = `http://${local ? 'localhost' : config.HOST}:${config.PORT}`;
   const staffCount = await system.storage.db

@@ -53,6 +53,30 @@ export const CONFIG_SCHEMA = {
     doc: 'SMTP server for e-mail; unset: mails are written to `DATA_DIR/mail/`.',
   },
   MAIL_FROM: { schema: z.string().default('smsgate <no-reply@localhost>'), doc: 'Sender of e-mails.' },
+  SQLITE_SYNCHRONOUS: {
+    schema: z.enum(['FULL', 'NORMAL']).default('FULL'),
+    doc: 'SQLite durability: `FULL` survives power loss, `NORMAL` (faster) survives process crashes only.',
+  },
+  WORKERS: {
+    schema: bool.default(true),
+    doc: 'Run the background workers (dispatch, receipts, webhooks) in this process.',
+  },
+  SIMULATOR_DELIVERY_DELAY_MS: {
+    schema: int(0).default(1500),
+    doc: 'Simulated carrier: delay before the delivery receipt.',
+  },
+  SIMULATOR_UNDELIVERED_RATE: {
+    schema: z.coerce.number().min(0).max(1).default(0),
+    doc: 'Simulated carrier: share of messages reported undelivered (0–1).',
+  },
+  SIMULATOR_UNDELIVERED_PATTERN: {
+    schema: z.string().optional(),
+    doc: 'Simulated carrier: regular expression on the E.164 number; matches are reported undelivered (e.g. `0000$`).',
+  },
+  SIMULATOR_REJECT_PATTERN: {
+    schema: z.string().optional(),
+    doc: 'Simulated carrier: regular expression on the E.164 number; matches are refused at submit (message `failed`).',
+  },
   WEBHOOK_ALLOW_PRIVATE: {
     schema: bool.default(false),
     doc: 'Allow webhook URLs on private/loopback addresses (tests, local receivers).',
@@ -86,6 +110,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     for (const issue of result.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
   const parsed = (result.success ? result.data : {}) as Parsed;
+  for (const name of ['SIMULATOR_UNDELIVERED_PATTERN', 'SIMULATOR_REJECT_PATTERN']) {
+    const pattern = input[name];
+    if (typeof pattern === 'string') {
+      try {
+        new RegExp(pattern);
+      } catch {
+        problems.push(`${name}: not a valid regular expression`);
+      }
+    }
+  }
   // Read from the raw input so that this problem is reported even when the schema failed.
   const dbUrl = input.DATABASE_URL as string | undefined;
   if (dbUrl && !/^(postgres|postgresql|sqlite):/.test(dbUrl)) {

@@ -13,8 +13,10 @@ import type { Clock } from '../kernel/clock';
 import type { IdGenerator } from '../kernel/ids';
 import type { Logger } from '../kernel/logger';
 import type { ApiKeys, createAccountAdmin, Identity, Staff, Team } from '../modules/accounts';
-import type { Ledger } from '../modules/billing';
+import type { Ledger, PriceBook } from '../modules/billing';
 import type { AuditLog } from '../modules/compliance';
+import type { createMessageReader, createPreview, createSender } from '../modules/messaging';
+import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
 import { registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
@@ -22,6 +24,8 @@ import { errorHandler, problemOf, sendProblem } from './problem';
 import { accountRoutes } from './routes/accounts';
 import { adminRoutes } from './routes/admin';
 import { billingRoutes } from './routes/billing';
+import { messageRoutes } from './routes/messages';
+import { webhookRoutes } from './routes/webhooks';
 import { securityHeaders } from './security-headers';
 
 /** Everything the HTTP layer calls. Routes hold no logic: each calls one of these. */
@@ -37,6 +41,11 @@ export interface AppServices {
   ledger: Ledger;
   audit: AuditLog;
   settings: { publicUrl: string };
+  webhooks: Webhooks;
+  priceBook: PriceBook;
+  send: ReturnType<typeof createSender>;
+  preview: ReturnType<typeof createPreview>;
+  messages: ReturnType<typeof createMessageReader>;
 }
 
 export interface HttpOptions {
@@ -151,7 +160,9 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
 
   await app.register(accountRoutes(services));
   await app.register(billingRoutes(services));
+  await app.register(messageRoutes(services));
   await app.register(adminRoutes(services));
+  await app.register(webhookRoutes(services));
 
   return app;
 }

@@ -9,8 +9,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
     permission?: Permission | StaffPermission;
-    /** POSTs that create something honour the Idempotency-Key header. */
-    idempotent?: boolean;
+    /**
+     * POSTs that create something honour the Idempotency-Key header. `inline`: the service stores the
+     * answer in its own transaction (the hook only replays and refuses), so a crash cannot split them.
+     */
+    idempotent?: boolean | 'inline';
   }
   interface FastifyRequest {
     actor: Actor | null;

@@ -10,7 +10,7 @@ const STALE_IN_PROGRESS_MS = 60_000;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency: { scope: string; key: string } | null;
+    idempotency: { scope: string; key: string; requestHash: string; inline: boolean } | null;
   }
 }
 
@@ -69,12 +69,18 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
       if (now - Number(existing.created_at) < STALE_IN_PROGRESS_MS)
         throw new AppError('idempotency_in_progress');
     }
+    const inline = request.routeOptions.config?.idempotent === 'inline';
     if (existing) {
       await deps.db
         .deleteFrom('idempotency_keys')
         .where('scope', '=', scope)
         .where('key', '=', key)
         .execute();
+    }
+    if (inline) {
+      // The service writes the key with its answer, in the transaction of the change itself.
+      request.idempotency = { scope, key, requestHash: hash, inline };
+      return;
     }
     const inserted = await deps.db
       .insertInto('idempotency_keys')
@@ -91,12 +97,12 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
       .executeTakeFirst();
     // A concurrent request with the same key won the insert.
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw new AppError('idempotency_in_progress');
-    request.idempotency = { scope, key };
+    request.idempotency = { scope, key, requestHash: hash, inline };
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
     const record = request.idempotency;
-    if (!record) return payload;
+    if (!record || record.inline) return payload;
     if (reply.statusCode >= 500 || reply.statusCode === 409 || reply.statusCode === 429) {
       // Not an answer to replay: let the client try again with the same key.
       await deps.db

@@ -15,6 +15,7 @@ export type IdPrefix =
   | 'cmp'
   | 'whk'
   | 'whd'
+  | 'wha'
   | 'evt'
   | 'rte'
   | 'rul'

@@ -1,3 +1,66 @@
 /** Row types of the webhooks module's tables (see migrations/0003_webhooks.ts). */
-// biome-ignore lint/suspicious/noEmptyInterface: filled in by the webhooks migration
-export interface WebhooksTables {}
+
+/** A client's webhook endpoint: where events of the subscribed types are POSTed. */
+export interface WebhookEndpointsTable {
+  id: string;
+  account_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of subscribed event types. */
+  events: string;
+  /** The signing secret (`whsec_…`); kept in clear because every delivery is signed with it. */
+  secret: string;
+  /** The secret before the last rotation, still signed with until `previous_secret_expires_at`. */
+  previous_secret: string | null;
+  previous_secret_expires_at: number | null;
+  /** 1 when deliveries are made; 0 after the client disabled it or it answered 410 Gone. */
+  enabled: number;
+  disabled_reason: string | null;
+  disabled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One event to one endpoint, with its retry state. The body is stored exactly as it is sent. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  account_id: string;
+  endpoint_id: string;
+  /** The event id (`evt_…`), sent as `webhook-id`; the same for every endpoint and every retry. */
+  event_id: string;
+  event_type: string;
+  /** The JSON body `{ id, type, createdAt, data }`. */
+  body: string;
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
+  /** Attempts made so far. */
+  attempts: number;
+  next_attempt_at: number;
+  /** A worker holds the delivery until then (0: nobody); also the fencing token of its result. */
+  lease_until: number;
+  last_attempt_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  /** The event's creation time. */
+  created_at: number;
+  completed_at: number | null;
+}
+
+/** One HTTP attempt of a delivery. */
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  at: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  /** At most 1 KB of the response body. */
+  response_body: string | null;
+}
+
+export interface WebhooksTables {
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+}

@@ -99,7 +99,7 @@ export interface LoginFailuresTable {
 export interface CreditLedgerTable {
   id: string;
   account_id: string;
-  kind: 'grant' | 'topup' | 'adjustment' | 'reserve' | 'release' | 'charge';
+  kind: 'grant' | 'topup' | 'adjustment' | 'reserve' | 'release' | 'charge' | 'refund';
   /** Effect on the balance (micro-credits; negative for charges). */
   amount: number;
   /** Effect on the reserved amount (reservations add, commits and releases subtract). */
@@ -150,7 +150,112 @@ export interface IdempotencyKeysTable {
   expires_at: number;
 }
 
+export type MessageStatus =
+  | 'scheduled'
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'delivered'
+  | 'undelivered'
+  | 'expired'
+  | 'failed'
+  | 'rejected';
+
+export interface MessagesTable {
+  id: string;
+  account_id: string;
+  to_number: string;
+  sender: string;
+  text: string;
+  type: 'transactional' | 'marketing';
+  status: MessageStatus;
+  encoding: 'GSM-7' | 'UCS-2';
+  segments: number;
+  /** Total price of the message (unit price × segments), micro-credits. */
+  price: number;
+  country: string | null;
+  reference: string | null;
+  campaign_id: string | null;
+  send_at: number | null;
+  valid_until: number | null;
+  route_id: string | null;
+  carrier_ref: string | null;
+  attempts: number;
+  error_code: string | null;
+  error_detail: string | null;
+  /** 1 once the reservation became a charge, so a message is never charged twice. */
+  charged: number;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+  done_at: number | null;
+}
+
+export interface MessageEventsTable {
+  id: string;
+  message_id: string;
+  status: string;
+  detail: string | null;
+  at: number;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  payload: string;
+  run_at: number;
+  attempts: number;
+  lease_until: number;
+  lease_owner: string | null;
+  last_error: string | null;
+  created_at: number;
+}
+
+export interface DeliveryReportsTable {
+  id: string;
+  route_id: string;
+  carrier_ref: string;
+  status: string;
+  error_code: string | null;
+  raw: string;
+  received_at: number;
+  message_id: string | null;
+  applied_at: number | null;
+}
+
+export interface SuppressionsTable {
+  account_id: string;
+  phone: string;
+  /** 'marketing' blocks marketing only; 'all' blocks every message. */
+  scope: 'marketing' | 'all';
+  reason: string | null;
+  source: string;
+  created_at: number;
+}
+
+export interface PriceListsTable {
+  /** 'default' or an account id. */
+  owner: string;
+  prices: string;
+  updated_at: number;
+}
+
+export interface SimulatorReportsTable {
+  carrier_ref: string;
+  route_id: string;
+  status: string;
+  due_at: number;
+}
+
 export interface Database extends WebhooksTables {
+  messages: MessagesTable;
+  message_events: MessageEventsTable;
+  jobs: JobsTable;
+  delivery_reports: DeliveryReportsTable;
+  suppressions: SuppressionsTable;
+  price_lists: PriceListsTable;
+  simulator_reports: SimulatorReportsTable;
   accounts: AccountsTable;
   users: UsersTable;
   staff_users: StaffUsersTable;

@@ -1,2 +1,11 @@
-export { type Balance, createLedger, type Ledger, type LedgerEntry } from './ledger';
+export { type Balance, createLedger, type Ledger, type LedgerEntry, type SettleEntry } from './ledger';
 export { creditsToMicro, MICRO, microToCredits } from './money';
+export { createPriceBook, type PriceBook } from './price-book';
+export {
+  DEFAULT_PRICES,
+  type PriceList,
+  priceFor,
+  priceListFromCredits,
+  priceListInputSchema,
+  priceListToCredits,
+} from './prices';

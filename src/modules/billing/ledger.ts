@@ -1,4 +1,5 @@
 import type { Clock } from '../../kernel/clock';
+import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { DbOrTx } from '../../storage/database';
 import type { CreditLedgerTable } from '../../storage/schema';
@@ -12,6 +13,12 @@ export interface LedgerEntry {
   reference: { type: string; id: string } | null;
   note: string | null;
   createdAt: string;
+}
+
+export interface SettleEntry {
+  accountId: string;
+  kind: 'charge' | 'release' | 'refund';
+  amountMicro: number;
 }
 
 export interface Balance {
@@ -37,6 +44,20 @@ export interface Ledger {
       ref?: { type: string; id: string };
     },
   ): Promise<void>;
+  /**
+   * Holds credits for accepted messages. The balance row is updated only if what is available covers
+   * the amount, in one statement, so concurrent sends can never take the balance below zero.
+   */
+  reserve(
+    tx: DbOrTx,
+    input: { accountId: string; amountMicro: number; ref: { type: string; id: string }; note?: string },
+  ): Promise<void>;
+  /**
+   * Settles reservations in bulk: `charge` turns held credits into spent ones, `release` gives them
+   * back, `refund` returns credits already charged. Entries are summed per account and kind, so a
+   * batch of thousands of messages writes a handful of ledger rows.
+   */
+  settle(tx: DbOrTx, entries: SettleEntry[], note: string): Promise<void>;
   balance(db: DbOrTx, accountId: string): Promise<Balance>;
   entries(db: DbOrTx, accountId: string, page: { limit: number; cursor?: string }): Promise<LedgerEntry[]>;
 }
@@ -75,6 +96,77 @@ export function createLedger(deps: { clock: Clock; ids: IdGenerator }): Ledger {
         .set((eb) => ({ balance: eb('balance', '+', input.amountMicro), updated_at: now }))
         .where('account_id', '=', input.accountId)
         .execute();
+    },
+
+    async reserve(tx, input) {
+      const now = deps.clock.now();
+      const updated = await tx
+        .updateTable('account_balances')
+        .set((eb) => ({ reserved: eb('reserved', '+', input.amountMicro), updated_at: now }))
+        .where('account_id', '=', input.accountId)
+        .where((eb) => eb(eb('balance', '-', eb.ref('reserved')), '>=', input.amountMicro))
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) {
+        const balance = await this.balance(tx, input.accountId);
+        throw new AppError(
+          'insufficient_credits',
+          `This needs ${microToCredits(input.amountMicro)} credits; ${balance.available} are available.`,
+          { extra: { required: microToCredits(input.amountMicro), available: balance.available } },
+        );
+      }
+      await tx
+        .insertInto('credit_ledger')
+        .values({
+          id: deps.ids('led'),
+          account_id: input.accountId,
+          kind: 'reserve',
+          amount: 0,
+          reserved_delta: input.amountMicro,
+          ref_type: input.ref.type,
+          ref_id: input.ref.id,
+          note: input.note ?? null,
+          created_at: now,
+        })
+        .execute();
+    },
+
+    async settle(tx, entries, note) {
+      const sums = new Map<string, { accountId: string; kind: SettleEntry['kind']; amount: number }>();
+      for (const e of entries) {
+        if (e.amountMicro === 0) continue;
+        const key = `${e.accountId}\u0000${e.kind}`;
+        const sum = sums.get(key) ?? { accountId: e.accountId, kind: e.kind, amount: 0 };
+        sum.amount += e.amountMicro;
+        sums.set(key, sum);
+      }
+      const now = deps.clock.now();
+      for (const { accountId, kind, amount } of sums.values()) {
+        const balanceDelta = kind === 'charge' ? -amount : kind === 'refund' ? amount : 0;
+        const reservedDelta = kind === 'refund' ? 0 : -amount;
+        await tx
+          .insertInto('credit_ledger')
+          .values({
+            id: deps.ids('led'),
+            account_id: accountId,
+            kind,
+            amount: balanceDelta,
+            reserved_delta: reservedDelta,
+            ref_type: null,
+            ref_id: null,
+            note,
+            created_at: now,
+          })
+          .execute();
+        await tx
+          .updateTable('account_balances')
+          .set((eb) => ({
+            balance: eb('balance', '+', balanceDelta),
+            reserved: eb('reserved', '+', reservedDelta),
+            updated_at: now,
+          }))
+          .where('account_id', '=', accountId)
+          .execute();
+      }
     },
 
     async balance(db, accountId) {

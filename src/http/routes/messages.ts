@@ -1,0 +1,154 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../kernel/errors';
+import type { SendItem } from '../../modules/messaging';
+import type { AppServices } from '../app';
+import { clientActor } from '../context';
+import { idParams, page, pageQuery } from '../schemas';
+
+const TAG = { tags: ['Messages'] };
+export const MAX_RECIPIENTS = 1000;
+
+const isoTime = z.iso.datetime({ offset: true });
+const common = {
+  from: z.string().min(1).max(15).optional(),
+  type: z.enum(['transactional', 'marketing']).optional(),
+  sendAt: isoTime.optional(),
+  validUntil: isoTime.optional(),
+  reference: z.string().max(128).optional(),
+};
+const phone = z.string().min(1).max(32);
+const text = z.string().max(10_000);
+
+/** `{ to, text }` (to: one number or up to 1000) or `{ messages: [{ to, text, … }] }`. */
+export const sendBody = z.union([
+  z.strictObject({
+    to: z.union([phone, z.array(phone).min(1)]),
+    text,
+    ...common,
+    allOrNothing: z.boolean().optional(),
+  }),
+  z.strictObject({
+    messages: z.array(z.strictObject({ to: phone, text, ...common })).min(1),
+    allOrNothing: z.boolean().optional(),
+  }),
+]);
+type SendBody = z.infer<typeof sendBody>;
+
+/** Flattens either body shape into items that remember where they came from, for error paths. */
+function itemsOf(body: SendBody): SendItem[] {
+  if ('messages' in body) {
+    if (body.messages.length > MAX_RECIPIENTS) throw tooMany(body.messages.length, '/body/messages');
+    return body.messages.map((m, i) => ({
+      ...m,
+      path: {
+        to: `/body/messages/${i}/to`,
+        text: `/body/messages/${i}/text`,
+        from: `/body/messages/${i}/from`,
+        sendAt: `/body/messages/${i}/sendAt`,
+        validUntil: `/body/messages/${i}/validUntil`,
+      },
+    }));
+  }
+  const recipients = Array.isArray(body.to) ? body.to : [body.to];
+  if (recipients.length > MAX_RECIPIENTS) throw tooMany(recipients.length, '/body/to');
+  const { to: _to, allOrNothing: _all, ...rest } = body;
+  const shared = {
+    text: '/body/text',
+    from: '/body/from',
+    sendAt: '/body/sendAt',
+    validUntil: '/body/validUntil',
+  };
+  return recipients.map((to, i) => ({
+    ...rest,
+    to,
+    path: { ...shared, to: Array.isArray(body.to) ? `/body/to/${i}` : '/body/to' },
+  }));
+}
+
+function tooMany(count: number, path: string) {
+  return new AppError(
+    'too_many_recipients',
+    `${count} recipients; one request takes at most ${MAX_RECIPIENTS}.`,
+    {
+      errors: [{ path, message: `at most ${MAX_RECIPIENTS} items` }],
+    },
+  );
+}
+
+const listQuery = pageQuery.extend({
+  status: z
+    .enum([
+      'scheduled',
+      'queued',
+      'sending',
+      'sent',
+      'delivered',
+      'undelivered',
+      'expired',
+      'failed',
+      'rejected',
+    ])
+    .optional(),
+  to: z.string().max(32).optional(),
+  from: z.string().max(15).optional(),
+  createdAfter: isoTime.optional(),
+  createdBefore: isoTime.optional(),
+  campaignId: z.string().max(64).optional(),
+});
+
+/** Sending, previewing and reading messages. */
+export function messageRoutes(services: AppServices): FastifyPluginAsyncZod {
+  const { send, preview, messages } = services;
+  return async (app) => {
+    app.post(
+      '/v1/messages',
+      {
+        schema: {
+          ...TAG,
+          summary: 'Send one SMS, many (to: [...] up to 1000) or per-recipient texts (messages: [...])',
+          body: sendBody,
+        },
+        config: { auth: 'client', permission: 'messages:send', idempotent: 'inline' },
+      },
+      async (request, reply) => {
+        const actor = clientActor(request);
+        const result = await send(actor, itemsOf(request.body), {
+          allOrNothing: request.body.allOrNothing ?? false,
+          idempotency: request.idempotency,
+        });
+        return reply.status(202).send(result);
+      },
+    );
+
+    app.post(
+      '/v1/messages/preview',
+      {
+        schema: { ...TAG, summary: 'Encoding, segments and cost of a send, without sending', body: sendBody },
+        config: { auth: 'client', permission: 'messages:read' },
+      },
+      async (request) => preview(clientActor(request), itemsOf(request.body)),
+    );
+
+    app.get(
+      '/v1/messages/:id',
+      {
+        schema: { ...TAG, summary: 'A message with its status events', params: idParams },
+        config: { auth: 'client', permission: 'messages:read' },
+      },
+      async (request) => messages.get(clientActor(request).accountId, request.params.id),
+    );
+
+    app.get(
+      '/v1/messages',
+      {
+        schema: { ...TAG, summary: 'Messages, newest first, with filters', querystring: listQuery },
+        config: { auth: 'client', permission: 'messages:read' },
+      },
+      async (request) => {
+        const q = request.query;
+        return page(await messages.list(clientActor(request).accountId, q), q.limit);
+      },
+    );
+  };
+}

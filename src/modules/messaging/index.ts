@@ -1,0 +1,12 @@
+export type { RecipientError, SendItem } from './compose';
+export { analyzeText, type SmsEncoding, type TextAnalysis } from './encoding';
+export { DISPATCH_JOB, type DispatchPayload } from './jobs';
+export { createOutcomes, type Outcomes, type SendOutcome } from './outcomes';
+export { normalizePhone, tryNormalizePhone } from './phone';
+export type { ClientEvent, ClientEventSink } from './ports';
+export { createPreview } from './preview';
+export { createMessageReader, type MessageFilter } from './read';
+export { createSender, type Idempotency, type SendDeps, type SendResult } from './send';
+export { type MessagingSettings, messagingSettingsSchema, parseMessagingSettings } from './settings';
+export { canTransition, FINAL_STATUSES } from './status';
+export { type MessageView, messageView } from './views';

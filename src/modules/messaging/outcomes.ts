@@ -1,0 +1,316 @@
+import type { Clock } from '../../kernel/clock';
+import type { IdGenerator } from '../../kernel/ids';
+import type { JobQueue } from '../../queue/job-queue';
+import type { DbOrTx } from '../../storage/database';
+import type { MessageStatus, MessagesTable } from '../../storage/schema';
+import type { Ledger, SettleEntry } from '../billing';
+import type { DeliveryReport } from '../dispatch/route-port';
+import { DISPATCH_JOB } from './jobs';
+import type { ClientEvent, ClientEventSink } from './ports';
+import { statusEventData } from './send';
+import { parseMessagingSettings } from './settings';
+import { canTransition } from './status';
+
+/** What became of one attempt to hand a message to a route. */
+export type SendOutcome =
+  | { kind: 'sent'; routeId: string; carrierRef: string }
+  | { kind: 'retry'; routeId: string | null; error: string; retryAt: number }
+  | { kind: 'failed'; routeId: string | null; code: string; detail: string }
+  | { kind: 'expired' };
+
+export interface OutcomeDeps {
+  clock: Clock;
+  ids: IdGenerator;
+  ledger: Ledger;
+  queue: JobQueue;
+  events: ClientEventSink;
+}
+
+const CHUNK = 400;
+
+/**
+ * Applies what routes and carriers say about messages: send results and delivery reports. Everything
+ * for one batch happens in the caller's transaction: status, events, credits, webhooks.
+ */
+export function createOutcomes(deps: OutcomeDeps) {
+  const { clock, ids } = deps;
+
+  async function refundPolicies(tx: DbOrTx, accountIds: string[]) {
+    const rows = await tx
+      .selectFrom('accounts')
+      .select(['id', 'settings'])
+      .where('id', 'in', accountIds)
+      .execute();
+    return new Map(rows.map((r) => [r.id, parseMessagingSettings(r.settings).refundPolicy]));
+  }
+
+  return {
+    async applySendOutcomes(
+      tx: DbOrTx,
+      results: Array<{ message: MessagesTable; outcome: SendOutcome }>,
+    ): Promise<void> {
+      const now = clock.now();
+      const events: Array<{
+        id: string;
+        message_id: string;
+        status: string;
+        detail: string | null;
+        at: number;
+      }> = [];
+      const published: ClientEvent[] = [];
+      const settle: SettleEntry[] = [];
+      const retries: Array<{ kind: string; payload: unknown; runAt: number }> = [];
+      const sentRefs: Array<{ routeId: string; carrierRef: string }> = [];
+
+      for (const { message: m, outcome } of results) {
+        const price = Number(m.price);
+        switch (outcome.kind) {
+          case 'sent':
+            await tx
+              .updateTable('messages')
+              .set({
+                status: 'sent',
+                route_id: outcome.routeId,
+                carrier_ref: outcome.carrierRef,
+                sent_at: now,
+                updated_at: now,
+                attempts: Number(m.attempts) + 1,
+                charged: 1,
+                error_code: null,
+                error_detail: null,
+              })
+              .where('id', '=', m.id)
+              .where('status', 'in', ['queued', 'scheduled', 'sending'])
+              .execute();
+            events.push({
+              id: ids('evt'),
+              message_id: m.id,
+              status: 'sent',
+              detail: `route ${outcome.routeId}`,
+              at: now,
+            });
+            published.push({
+              accountId: m.account_id,
+              type: 'message.status',
+              data: statusEventData(m, 'sent', now),
+            });
+            settle.push({ accountId: m.account_id, kind: 'charge', amountMicro: price });
+            sentRefs.push({ routeId: outcome.routeId, carrierRef: outcome.carrierRef });
+            break;
+          case 'retry':
+            await tx
+              .updateTable('messages')
+              .set({
+                attempts: Number(m.attempts) + 1,
+                route_id: outcome.routeId,
+                error_detail: outcome.error.slice(0, 500),
+                updated_at: now,
+              })
+              .where('id', '=', m.id)
+              .execute();
+            retries.push({ kind: DISPATCH_JOB, payload: { messageIds: [m.id] }, runAt: outcome.retryAt });
+            break;
+          case 'failed':
+          case 'expired': {
+            const status: MessageStatus = outcome.kind;
+            const error =
+              outcome.kind === 'failed'
+                ? { code: outcome.code, detail: outcome.detail }
+                : { code: 'expired', detail: 'The validity period ended before the message could be sent.' };
+            await tx
+              .updateTable('messages')
+              .set({
+                status,
+                route_id: outcome.kind === 'failed' ? outcome.routeId : m.route_id,
+                error_code: error.code,
+                error_detail: error.detail.slice(0, 500),
+                done_at: now,
+                updated_at: now,
+                attempts: Number(m.attempts) + (outcome.kind === 'failed' ? 1 : 0),
+              })
+              .where('id', '=', m.id)
+              .where('status', 'in', ['queued', 'scheduled', 'sending'])
+              .execute();
+            events.push({
+              id: ids('evt'),
+              message_id: m.id,
+              status,
+              detail: error.detail.slice(0, 500),
+              at: now,
+            });
+            published.push({
+              accountId: m.account_id,
+              type: 'message.status',
+              data: statusEventData(m, status, now, error),
+            });
+            settle.push({ accountId: m.account_id, kind: 'release', amountMicro: price });
+            break;
+          }
+        }
+      }
+      for (let i = 0; i < events.length; i += CHUNK)
+        await tx
+          .insertInto('message_events')
+          .values(events.slice(i, i + CHUNK))
+          .execute();
+      await deps.ledger.settle(tx, settle, 'messages settled');
+      if (retries.length > 0) await deps.queue.enqueue(tx, retries);
+      await deps.events.publish(tx, published);
+      // A receipt can overtake the answer to the submit: apply the ones that were waiting for these refs.
+      if (sentRefs.length > 0) await this.applyWaitingReports(tx, sentRefs);
+    },
+
+    /** Stores reports as received, then applies each one that matches a message. */
+    async applyReports(tx: DbOrTx, reports: DeliveryReport[]): Promise<void> {
+      const now = clock.now();
+      const rows = reports.map((r) => ({
+        id: ids('dlr'),
+        route_id: r.routeId,
+        carrier_ref: r.carrierRef,
+        status: r.status,
+        error_code: r.errorCode,
+        raw: r.raw.slice(0, 2000),
+        received_at: r.at || now,
+        message_id: null,
+        applied_at: null,
+      }));
+      for (let i = 0; i < rows.length; i += CHUNK)
+        await tx
+          .insertInto('delivery_reports')
+          .values(rows.slice(i, i + CHUNK))
+          .execute();
+      await applyStored(tx, rows);
+    },
+
+    async applyWaitingReports(
+      tx: DbOrTx,
+      refs: Array<{ routeId: string; carrierRef: string }>,
+    ): Promise<void> {
+      const waiting = [];
+      for (let i = 0; i < refs.length; i += CHUNK) {
+        const chunk = refs.slice(i, i + CHUNK);
+        const found = await tx
+          .selectFrom('delivery_reports')
+          .selectAll()
+          .where('applied_at', 'is', null)
+          .where(
+            'carrier_ref',
+            'in',
+            chunk.map((r) => r.carrierRef),
+          )
+          .execute();
+        waiting.push(...found);
+      }
+      if (waiting.length > 0) await applyStored(tx, waiting);
+    },
+  };
+
+  async function applyStored(
+    tx: DbOrTx,
+    reports: Array<{
+      id: string;
+      route_id: string;
+      carrier_ref: string;
+      status: string;
+      error_code: string | null;
+      received_at: number;
+    }>,
+  ) {
+    const now = clock.now();
+    const messages = new Map<string, MessagesTable>();
+    for (let i = 0; i < reports.length; i += CHUNK) {
+      const found = await tx
+        .selectFrom('messages')
+        .selectAll()
+        .where(
+          'carrier_ref',
+          'in',
+          reports.slice(i, i + CHUNK).map((r) => r.carrier_ref),
+        )
+        .execute();
+      for (const m of found) messages.set(`${m.route_id}\u0000${m.carrier_ref}`, m);
+    }
+    const policies =
+      messages.size > 0
+        ? await refundPolicies(tx, [...new Set([...messages.values()].map((m) => m.account_id))])
+        : new Map();
+    const events: Array<{
+      id: string;
+      message_id: string;
+      status: string;
+      detail: string | null;
+      at: number;
+    }> = [];
+    const published: ClientEvent[] = [];
+    const settle: SettleEntry[] = [];
+    const matched: Array<{ id: string; messageId: string }> = [];
+
+    for (const report of reports) {
+      const m = messages.get(`${report.route_id}\u0000${report.carrier_ref}`);
+      if (!m) continue; // stays waiting: its submit answer may not be stored yet
+      matched.push({ id: report.id, messageId: m.id });
+      const next = report.status as MessageStatus;
+      if (
+        !['delivered', 'undelivered', 'expired', 'rejected'].includes(next) ||
+        !canTransition(m.status, next)
+      )
+        continue;
+      const error =
+        next === 'delivered'
+          ? null
+          : {
+              code: report.error_code ? `carrier_${report.error_code}` : `carrier_${next}`,
+              detail: `The carrier reported ${next}.`,
+            };
+      await tx
+        .updateTable('messages')
+        .set({
+          status: next,
+          done_at: report.received_at,
+          updated_at: now,
+          error_code: error?.code ?? null,
+          error_detail: error?.detail ?? null,
+        })
+        .where('id', '=', m.id)
+        .execute();
+      m.status = next;
+      events.push({
+        id: ids('evt'),
+        message_id: m.id,
+        status: next,
+        detail: report.error_code ? `carrier error ${report.error_code}` : null,
+        at: report.received_at,
+      });
+      published.push({
+        accountId: m.account_id,
+        type: 'message.status',
+        data: statusEventData(m, next, report.received_at, error ?? undefined),
+      });
+      const policy = policies.get(m.account_id);
+      const refundable =
+        next === 'undelivered' || next === 'rejected'
+          ? policy !== 'none'
+          : next === 'expired' && policy === 'undelivered_and_expired';
+      if (refundable && Number(m.charged) === 1 && Number(m.price) > 0) {
+        settle.push({ accountId: m.account_id, kind: 'refund', amountMicro: Number(m.price) });
+        await tx.updateTable('messages').set({ charged: 0 }).where('id', '=', m.id).execute();
+      }
+    }
+    for (const r of matched) {
+      await tx
+        .updateTable('delivery_reports')
+        .set({ message_id: r.messageId, applied_at: now })
+        .where('id', '=', r.id)
+        .execute();
+    }
+    for (let i = 0; i < events.length; i += CHUNK)
+      await tx
+        .insertInto('message_events')
+        .values(events.slice(i, i + CHUNK))
+        .execute();
+    await deps.ledger.settle(tx, settle, 'refunds for undelivered messages');
+    await deps.events.publish(tx, published);
+  }
+}
+
+export type Outcomes = ReturnType<typeof createOutcomes>;

@@ -1,0 +1,261 @@
+import type { Clock } from '../../kernel/clock';
+import { AppError } from '../../kernel/errors';
+import type { IdGenerator } from '../../kernel/ids';
+import type { JobQueue } from '../../queue/job-queue';
+import type { Db, Tx } from '../../storage/database';
+import type { GroupCommit } from '../../storage/group-commit';
+import type { MessagesTable } from '../../storage/schema';
+import type { ClientActor } from '../accounts';
+import { auditActorOf } from '../accounts';
+import type { Ledger, PriceBook } from '../billing';
+import type { AuditLog } from '../compliance';
+import { compose, type RecipientError, type SendItem } from './compose';
+import { DISPATCH_JOB, type DispatchPayload } from './jobs';
+import type { ClientEventSink } from './ports';
+import { parseMessagingSettings } from './settings';
+import { type MessageView, messageView } from './views';
+
+const INSERT_CHUNK = 400;
+/** Messages per dispatch job: a bulk request becomes a few jobs, not a thousand. */
+export const DISPATCH_BATCH = 250;
+
+export interface SendDeps {
+  db: Db;
+  clock: Clock;
+  ids: IdGenerator;
+  ledger: Ledger;
+  priceBook: PriceBook;
+  queue: JobQueue;
+  audit: AuditLog;
+  events: ClientEventSink;
+  groupCommit: GroupCommit;
+}
+
+export interface SendResult {
+  data: MessageView[];
+  errors?: RecipientError[];
+}
+
+export interface Idempotency {
+  scope: string;
+  key: string;
+  requestHash: string;
+}
+
+/**
+ * Accepts messages: validates and prices them outside any transaction, then in ONE transaction
+ * (shared with other requests by group commit) reserves the credits, writes the messages, their
+ * dispatch jobs, the audit event and the idempotent answer. The answer goes out only after that commit.
+ */
+export function createSender(deps: SendDeps) {
+  const { db, clock, ids } = deps;
+
+  return async function send(
+    actor: ClientActor,
+    items: SendItem[],
+    options: { allOrNothing?: boolean; idempotency?: Idempotency | null },
+  ): Promise<SendResult> {
+    const account = await db
+      .selectFrom('accounts')
+      .select(['id', 'status', 'settings'])
+      .where('id', '=', actor.accountId)
+      .executeTakeFirstOrThrow();
+    if (account.status !== 'active')
+      throw new AppError('account_suspended', `The account is ${account.status} and cannot send.`);
+    const settings = parseMessagingSettings(account.settings);
+    const prices = await deps.priceBook.listFor(db, actor.accountId);
+    const now = clock.now();
+    const { drafts, recipientErrors } = compose(items, { settings, prices, now });
+
+    if (recipientErrors.length > 0 && (options.allOrNothing || drafts.length === 0)) {
+      const first = recipientErrors[0]!;
+      throw new AppError(
+        first.code,
+        recipientErrors.length === 1
+          ? `${first.path}: ${first.detail}`
+          : `${recipientErrors.length} recipients are invalid; see errors.`,
+        {
+          errors: recipientErrors.map((e) => ({ path: e.path, message: e.detail })),
+        },
+      );
+    }
+
+    const suppressed = await suppressedNumbers(
+      db,
+      actor.accountId,
+      drafts.map((d) => d.to),
+    );
+    const rows: MessagesTable[] = drafts.map((d) => {
+      const scope = suppressed.get(d.to);
+      const optedOut = scope === 'all' || (scope === 'marketing' && d.type === 'marketing');
+      return {
+        id: ids('msg'),
+        account_id: actor.accountId,
+        to_number: d.to,
+        sender: d.sender,
+        text: d.text,
+        type: d.type,
+        status: optedOut ? 'rejected' : d.sendAt ? 'scheduled' : 'queued',
+        encoding: d.analysis.encoding,
+        segments: d.analysis.segments,
+        price: optedOut ? 0 : d.price,
+        country: d.country,
+        reference: d.reference,
+        campaign_id: null,
+        send_at: d.sendAt,
+        valid_until: d.validUntil,
+        route_id: null,
+        carrier_ref: null,
+        attempts: 0,
+        error_code: optedOut ? 'recipient_opted_out' : null,
+        error_detail: optedOut ? 'The recipient is on the suppression list.' : null,
+        charged: 0,
+        created_by: actor.id,
+        created_at: now,
+        updated_at: now,
+        sent_at: null,
+        done_at: optedOut ? now : null,
+      };
+    });
+    const accepted = rows.filter((r) => r.status !== 'rejected');
+    const total = accepted.reduce((sum, r) => sum + Number(r.price), 0);
+    const result: SendResult = {
+      data: rows.map(messageView),
+      ...(recipientErrors.length > 0 ? { errors: recipientErrors } : {}),
+    };
+    const batchRef = rows[0]!.id;
+
+    return deps.groupCommit.run(async (tx: Tx) => {
+      // Checks come before the first write of this unit: a refusal must leave nothing behind.
+      if (options.idempotency) {
+        const inserted = await tx
+          .insertInto('idempotency_keys')
+          .values({
+            scope: options.idempotency.scope,
+            key: options.idempotency.key,
+            request_hash: options.idempotency.requestHash,
+            response_status: 202,
+            response_body: JSON.stringify(result),
+            created_at: now,
+            expires_at: now + 24 * 3600_000,
+          })
+          .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0)
+          throw new AppError('idempotency_in_progress');
+      }
+      if (total > 0) {
+        try {
+          await deps.ledger.reserve(tx, {
+            accountId: actor.accountId,
+            amountMicro: total,
+            ref: { type: 'messages', id: batchRef },
+            note: `${accepted.length} message(s)`,
+          });
+        } catch (error) {
+          if (options.idempotency) {
+            await tx
+              .deleteFrom('idempotency_keys')
+              .where('scope', '=', options.idempotency.scope)
+              .where('key', '=', options.idempotency.key)
+              .execute();
+          }
+          throw error;
+        }
+      }
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await tx
+          .insertInto('messages')
+          .values(rows.slice(i, i + INSERT_CHUNK))
+          .execute();
+      }
+      const jobs = [];
+      const byRunAt = new Map<number, string[]>();
+      for (const r of accepted) {
+        const runAt = r.send_at ?? now;
+        const list = byRunAt.get(runAt) ?? [];
+        list.push(r.id);
+        byRunAt.set(runAt, list);
+      }
+      for (const [runAt, messageIds] of byRunAt) {
+        for (let i = 0; i < messageIds.length; i += DISPATCH_BATCH) {
+          const payload: DispatchPayload = { messageIds: messageIds.slice(i, i + DISPATCH_BATCH) };
+          jobs.push({ kind: DISPATCH_JOB, payload, runAt });
+        }
+      }
+      await deps.queue.enqueue(tx, jobs);
+      const rejected = rows.filter((r) => r.status === 'rejected');
+      if (rejected.length > 0) {
+        await tx
+          .insertInto('message_events')
+          .values(
+            rejected.map((r) => ({
+              id: ids('evt'),
+              message_id: r.id,
+              status: 'rejected',
+              detail: 'recipient_opted_out',
+              at: now,
+            })),
+          )
+          .execute();
+        await deps.events.publish(
+          tx,
+          rejected.map((r) => ({
+            accountId: r.account_id,
+            type: 'message.status' as const,
+            data: statusEventData(r, 'rejected', now),
+          })),
+        );
+      }
+      await deps.audit.record(tx, {
+        accountId: actor.accountId,
+        actor: auditActorOf(actor),
+        action: 'messages.accepted',
+        target: { type: 'message', id: batchRef },
+        data: {
+          accepted: accepted.length,
+          rejected: rejected.length,
+          invalid: recipientErrors.length,
+          credits: total / 1_000_000,
+        },
+      });
+      return result;
+    });
+  };
+}
+
+async function suppressedNumbers(
+  db: Db,
+  accountId: string,
+  phones: string[],
+): Promise<Map<string, 'marketing' | 'all'>> {
+  const found = new Map<string, 'marketing' | 'all'>();
+  const unique = [...new Set(phones)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await db
+      .selectFrom('suppressions')
+      .select(['phone', 'scope'])
+      .where('account_id', '=', accountId)
+      .where('phone', 'in', unique.slice(i, i + 500))
+      .execute();
+    for (const r of rows) found.set(r.phone, r.scope);
+  }
+  return found;
+}
+
+/** The `data` of a `message.status` webhook event. */
+export function statusEventData(
+  m: Pick<MessagesTable, 'id' | 'to_number' | 'reference' | 'segments' | 'price'>,
+  status: string,
+  at: number,
+  error?: { code: string; detail: string | null },
+) {
+  return {
+    messageId: m.id,
+    status,
+    to: m.to_number,
+    at: new Date(at).toISOString(),
+    ...(m.reference ? { reference: m.reference } : {}),
+    ...(error ? { error } : {}),
+  };
+}

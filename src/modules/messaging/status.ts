@@ -1,0 +1,30 @@
+import type { MessageStatus } from '../../storage/schema';
+
+export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set([
+  'delivered',
+  'undelivered',
+  'expired',
+  'failed',
+  'rejected',
+]);
+
+const RANK: Record<MessageStatus, number> = {
+  scheduled: 0,
+  queued: 1,
+  sending: 2,
+  sent: 3,
+  delivered: 4,
+  undelivered: 4,
+  expired: 4,
+  failed: 4,
+  rejected: 4,
+};
+
+/**
+ * The status state machine: a message only moves forward, and a final status never changes. Duplicate
+ * reports and reports that arrive out of order are therefore ignored rather than applied.
+ */
+export function canTransition(from: MessageStatus, to: MessageStatus): boolean {
+  if (FINAL_STATUSES.has(from)) return false;
+  return RANK[to] > RANK[from];
+}

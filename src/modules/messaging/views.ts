@@ -1,0 +1,53 @@
+import type { MessagesTable } from '../../storage/schema';
+import { microToCredits } from '../billing';
+
+const iso = (ms: number | null) => (ms === null ? undefined : new Date(Number(ms)).toISOString());
+
+export interface MessageView {
+  id: string;
+  to: string;
+  from: string;
+  text: string;
+  type: MessagesTable['type'];
+  status: MessagesTable['status'];
+  encoding: MessagesTable['encoding'];
+  segments: number;
+  price: number;
+  country: string | null;
+  route: string | null;
+  createdAt: string;
+  sendAt?: string;
+  validUntil?: string;
+  sentAt?: string;
+  deliveredAt?: string;
+  doneAt?: string;
+  error?: { code: string; detail: string | null };
+  reference?: string;
+  campaignId?: string;
+}
+
+export function messageView(m: MessagesTable): MessageView {
+  const view: MessageView = {
+    id: m.id,
+    to: m.to_number,
+    from: m.sender,
+    text: m.text,
+    type: m.type,
+    status: m.status,
+    encoding: m.encoding,
+    segments: Number(m.segments),
+    price: microToCredits(Number(m.price)),
+    country: m.country,
+    route: m.route_id,
+    createdAt: iso(m.created_at)!,
+  };
+  if (m.send_at !== null) view.sendAt = iso(m.send_at)!;
+  if (m.valid_until !== null) view.validUntil = iso(m.valid_until)!;
+  if (m.sent_at !== null) view.sentAt = iso(m.sent_at)!;
+  if (m.status === 'delivered' && m.done_at !== null) view.deliveredAt = iso(m.done_at)!;
+  if (m.done_at !== null) view.doneAt = iso(m.done_at)!;
+  if (m.error_code) view.error = { code: m.error_code, detail: m.error_detail };
+  if (m.reference !== null) view.reference = m.reference;
+  if (m.campaign_id !== null) view.campaignId = m.campaign_id;
+  return view;
+}

@@ -1,0 +1,19 @@
+export { isForbiddenAddress, MAX_URL_LENGTH } from './addresses';
+export {
+  RETRY_LADDER_MS,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEvent,
+  type WebhookEventType,
+} from './events';
+export {
+  type AttemptView,
+  createWebhooks,
+  type DeliveryView,
+  type EndpointView,
+  MAX_ENDPOINTS_PER_ACCOUNT,
+  SECRET_ROTATION_GRACE_MS,
+  type Webhooks,
+  type WebhooksDeps,
+  type WebhooksSettings,
+} from './service';
+export { generateSecret, SECRET_PREFIX, signWebhook, verifyWebhookSignature } from './signing';

@@ -1,0 +1,133 @@
+import http from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
+import { AddressRefusedError, guardedLookup, hostOf, isForbiddenAddress } from './addresses';
+
+/** Longest response body excerpt kept with an attempt (bytes). */
+export const MAX_EXCERPT_BYTES = 1024;
+// After this much of a response body the connection is dropped rather than drained for reuse.
+const MAX_DRAIN_BYTES = 64 * 1024;
+
+/** What one POST came to: a status code (any, 3xx included), or an error before one arrived. */
+export interface PostOutcome {
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  responseExcerpt: string | null;
+}
+
+class TimeoutError extends Error {
+  constructor(ms: number) {
+    super(`timed out after ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof TimeoutError || error instanceof AddressRefusedError) return error.message;
+  const e = error as NodeJS.ErrnoException;
+  const text = e?.code ? `${e.code}: ${e.message}` : String(e?.message ?? error);
+  return text.slice(0, 500);
+}
+
+/**
+ * POSTs webhook bodies with node:http(s): redirects are never followed, every request has a hard
+ * deadline, and (unless private addresses are allowed) the connection is only opened to an address
+ * that passes the public-address check at connect time.
+ */
+export function createSender(options: { allowPrivate: boolean; timeoutMs: number }) {
+  const agents = {
+    'http:': new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 60_000 }),
+    'https:': new https.Agent({ keepAlive: true, maxSockets: 64, timeout: 60_000 }),
+  };
+
+  function once(url: URL, headers: Record<string, string>, body: string) {
+    return new Promise<{ statusCode: number; excerpt: string; reused: boolean }>((resolve, reject) => {
+      const secure = url.protocol === 'https:';
+      let statusCode: number | null = null;
+      let excerpt = '';
+      let settled = false;
+      const finish = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (statusCode !== null) resolve({ statusCode, excerpt, reused: request.reusedSocket });
+        else reject(Object.assign(error ?? new Error('no response'), { reusedSocket: request.reusedSocket }));
+      };
+      const request = (secure ? https : http).request(
+        {
+          protocol: url.protocol,
+          hostname: hostOf(url),
+          port: url.port || undefined,
+          path: `${url.pathname}${url.search}`,
+          method: 'POST',
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          agent: agents[secure ? 'https:' : 'http:'],
+          ...(options.allowPrivate ? {} : { lookup: guardedLookup }),
+        },
+        (response) => {
+          statusCode = response.statusCode ?? 0;
+          const decoder = new TextDecoder('utf-8', { fatal: false });
+          let kept = 0;
+          let total = 0;
+          response.on('data', (chunk: Buffer) => {
+            total += chunk.length;
+            if (kept < MAX_EXCERPT_BYTES) {
+              const part = chunk.subarray(0, MAX_EXCERPT_BYTES - kept);
+              kept += part.length;
+              // stream: true holds back a character cut in half at the 1 KB boundary.
+              excerpt += decoder.decode(part, { stream: true });
+            }
+            if (total > MAX_DRAIN_BYTES) response.destroy();
+          });
+          response.on('end', () => finish(null));
+          response.on('close', () => finish(null));
+          response.on('error', () => finish(null));
+        },
+      );
+      const timer = setTimeout(() => request.destroy(new TimeoutError(options.timeoutMs)), options.timeoutMs);
+      request.on('error', (error) => finish(error));
+      request.end(body);
+    });
+  }
+
+  return {
+    async post(url: URL, headers: Record<string, string>, body: string): Promise<PostOutcome> {
+      const started = performance.now();
+      const took = () => Math.round(performance.now() - started);
+      const host = hostOf(url);
+      // Literal IPs never reach the lookup hook, so they are checked here.
+      if (!options.allowPrivate && isIP(host) && isForbiddenAddress(host)) {
+        return {
+          statusCode: null,
+          error: new AddressRefusedError(host).message,
+          durationMs: 0,
+          responseExcerpt: null,
+        };
+      }
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const answer = await once(url, headers, body);
+          return {
+            statusCode: answer.statusCode,
+            error: null,
+            durationMs: took(),
+            responseExcerpt: answer.excerpt === '' ? null : answer.excerpt,
+          };
+        } catch (error) {
+          // A kept-alive socket the server closed meanwhile: the request never reached it, try a fresh one.
+          const e = error as NodeJS.ErrnoException & { reusedSocket?: boolean };
+          if (attempt === 0 && e.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) continue;
+          return { statusCode: null, error: describe(error), durationMs: took(), responseExcerpt: null };
+        }
+      }
+    },
+    /** Closes idle kept-alive connections. */
+    close() {
+      agents['http:'].destroy();
+      agents['https:'].destroy();
+    },
+  };
+}
+
+export type Sender = ReturnType<typeof createSender>;

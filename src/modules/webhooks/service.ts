@@ -1,0 +1,715 @@
+import type { Clock } from '../../kernel/clock';
+import { AppError } from '../../kernel/errors';
+import type { IdGenerator } from '../../kernel/ids';
+import type { Logger } from '../../kernel/logger';
+import type { Capabilities, Db, DbOrTx } from '../../storage/database';
+import type {
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhookEndpointsTable,
+} from '../../storage/schema-webhooks';
+import { auditActorOf, type ClientActor } from '../accounts';
+import type { AuditLog } from '../compliance';
+import { assertPublicHost, hostOf, parseWebhookUrl } from './addresses';
+import { parseEventTypes, RETRY_LADDER_MS, type WebhookEvent, type WebhookEventType } from './events';
+import { createSender, type PostOutcome } from './sender';
+import { generateSecret, signWebhook } from './signing';
+
+export interface WebhooksSettings {
+  /** Allow endpoints on private, loopback and link-local addresses (tests, local receivers). */
+  allowPrivate: boolean;
+  /** Deadline of one delivery attempt; default 10 s. */
+  timeoutMs?: number;
+  /** Deliveries POSTed at once by one `deliverDue` call; default 20. */
+  concurrency?: number;
+}
+
+export interface WebhooksDeps {
+  db: Db;
+  clock: Clock;
+  ids: IdGenerator;
+  audit: AuditLog;
+  logger: Logger;
+  /** Only `skipLocked` and `maxParameters` are used. */
+  capabilities: Pick<Capabilities, 'skipLocked' | 'maxParameters'>;
+  settings: WebhooksSettings;
+}
+
+export interface EndpointView {
+  id: string;
+  url: string;
+  description: string | null;
+  events: WebhookEventType[];
+  enabled: boolean;
+  disabledReason: string | null;
+  disabledAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AttemptView {
+  attempt: number;
+  at: string;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  /** At most 1 KB of what the endpoint answered. */
+  responseBody: string | null;
+}
+
+export interface DeliveryView {
+  id: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  status: WebhookDeliveriesTable['status'];
+  attemptCount: number;
+  /** When the next attempt is due (pending deliveries only). */
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  completedAt: string | null;
+  /** The body as sent: `{ id, type, createdAt, data }`. */
+  payload: unknown;
+  attempts: AttemptView[];
+}
+
+/** Most endpoints one account may have: every event fans out to each of them. */
+export const MAX_ENDPOINTS_PER_ACCOUNT = 20;
+/** How long the previous secret still signs deliveries after a rotation. */
+export const SECRET_ROTATION_GRACE_MS = 24 * 3600_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_CONCURRENCY = 20;
+const MAX_ROWS_PER_INSERT = 500;
+const MAX_IDS_PER_QUERY = 1000;
+
+const iso = (ms: number) => new Date(Number(ms)).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function endpointView(row: WebhookEndpointsTable): EndpointView {
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    events: JSON.parse(row.events) as WebhookEventType[],
+    enabled: Number(row.enabled) === 1,
+    disabledReason: row.disabled_reason,
+    disabledAt: isoOrNull(row.disabled_at),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+type ClaimedDelivery = Pick<
+  WebhookDeliveriesTable,
+  'id' | 'account_id' | 'endpoint_id' | 'event_id' | 'body' | 'attempts' | 'lease_until'
+>;
+
+interface AttemptResult {
+  delivery: ClaimedDelivery;
+  /** The attempt's number (1 for the first). */
+  attempt: number;
+  at: number;
+  finishedAt: number;
+  outcome: PostOutcome;
+}
+
+const succeeded = (o: PostOutcome) => o.statusCode !== null && o.statusCode >= 200 && o.statusCode < 300;
+
+/**
+ * Client webhooks: endpoints, events enqueued inside the business transaction that caused them, and
+ * signed deliveries (Standard Webhooks) retried on a ladder, with every attempt recorded.
+ */
+export function createWebhooks(deps: WebhooksDeps) {
+  const { db, clock, ids, audit, logger, capabilities, settings } = deps;
+  const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
+  const sender = createSender({ allowPrivate: settings.allowPrivate, timeoutMs });
+  const DELIVERY_COLUMNS = 15;
+  const rowsPerInsert = Math.max(
+    1,
+    Math.min(MAX_ROWS_PER_INSERT, Math.floor(capabilities.maxParameters / DELIVERY_COLUMNS)),
+  );
+  const idsPerQuery = Math.max(1, Math.min(MAX_IDS_PER_QUERY, capabilities.maxParameters - 10));
+
+  async function checkedUrl(raw: string): Promise<string> {
+    const url = parseWebhookUrl(raw);
+    if (!settings.allowPrivate) await assertPublicHost(url);
+    return url.href;
+  }
+
+  async function ownEndpoint(tx: DbOrTx, actor: ClientActor, id: string): Promise<WebhookEndpointsTable> {
+    const row = await tx
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', actor.accountId)
+      .executeTakeFirst();
+    if (!row) throw new AppError('not_found', 'No such webhook endpoint.');
+    return row;
+  }
+
+  /** Stops an endpoint's pending deliveries (the lease reset also voids any result still in flight). */
+  async function cancelPending(tx: DbOrTx, endpointId: string, now: number) {
+    await tx
+      .updateTable('webhook_deliveries')
+      .set({ status: 'cancelled', lease_until: 0, completed_at: now })
+      .where('endpoint_id', '=', endpointId)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
+  function deliveryRow(
+    endpoint: { id: string; account_id: string },
+    event: { id: string; type: string; body: string },
+    now: number,
+  ): WebhookDeliveriesTable {
+    return {
+      id: ids('whd'),
+      account_id: endpoint.account_id,
+      endpoint_id: endpoint.id,
+      event_id: event.id,
+      event_type: event.type,
+      body: event.body,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now + RETRY_LADDER_MS[0]!,
+      lease_until: 0,
+      last_attempt_at: null,
+      last_status_code: null,
+      last_error: null,
+      created_at: now,
+      completed_at: null,
+    };
+  }
+
+  async function insertDeliveries(tx: DbOrTx, rows: WebhookDeliveriesTable[]) {
+    for (const part of chunks(rows, rowsPerInsert)) {
+      await tx.insertInto('webhook_deliveries').values(part).execute();
+    }
+  }
+
+  /** Claims due deliveries for this worker: only rows whose lease it actually set come back. */
+  async function claim(limit: number, now: number): Promise<ClaimedDelivery[]> {
+    // Long enough for every claimed delivery to wait its turn in the pool and then time out.
+    const leaseUntil = now + timeoutMs * Math.ceil(limit / concurrency) + 30_000;
+    let due = db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .where('lease_until', '<=', now)
+      .orderBy('next_attempt_at')
+      .limit(limit);
+    if (capabilities.skipLocked) due = due.forUpdate().skipLocked();
+    // The lease condition is repeated outside the subquery: a row another worker leased meanwhile
+    // no longer matches, so no delivery is ever held by two workers.
+    return db
+      .updateTable('webhook_deliveries')
+      .set({ lease_until: leaseUntil })
+      .where('id', 'in', due)
+      .where('status', '=', 'pending')
+      .where('lease_until', '<=', now)
+      .returning(['id', 'account_id', 'endpoint_id', 'event_id', 'body', 'attempts', 'lease_until'])
+      .execute();
+  }
+
+  /** Writes attempt results; each delivery is only updated while this worker still holds its lease. */
+  async function recordResults(results: AttemptResult[]) {
+    await db.transaction().execute(async (tx) => {
+      const attempts: WebhookAttemptsTable[] = [];
+      const gone = new Map<string, { accountId: string; at: number }>();
+      for (const r of results) {
+        const { outcome, attempt } = r;
+        const base = {
+          attempts: attempt,
+          lease_until: 0,
+          last_attempt_at: r.at,
+          last_status_code: outcome.statusCode,
+          last_error: outcome.error ?? (succeeded(outcome) ? null : `HTTP ${outcome.statusCode}`),
+        };
+        let update: Partial<WebhookDeliveriesTable>;
+        if (succeeded(outcome)) {
+          update = { ...base, status: 'delivered', completed_at: r.finishedAt };
+        } else if (outcome.statusCode === 410) {
+          update = { ...base, status: 'failed', completed_at: r.finishedAt };
+          gone.set(r.delivery.endpoint_id, { accountId: r.delivery.account_id, at: r.finishedAt });
+        } else if (attempt < RETRY_LADDER_MS.length) {
+          update = { ...base, status: 'pending', next_attempt_at: r.finishedAt + RETRY_LADDER_MS[attempt]! };
+        } else {
+          update = { ...base, status: 'failed', completed_at: r.finishedAt };
+        }
+        const done = await tx
+          .updateTable('webhook_deliveries')
+          .set(update)
+          .where('id', '=', r.delivery.id)
+          .where('lease_until', '=', r.delivery.lease_until)
+          .executeTakeFirst();
+        // No row: the delivery was cancelled or deleted meanwhile, or the lease was lost.
+        if (Number(done.numUpdatedRows) === 0) continue;
+        attempts.push({
+          id: ids('wha'),
+          delivery_id: r.delivery.id,
+          attempt,
+          at: r.at,
+          status_code: outcome.statusCode,
+          error: outcome.error,
+          duration_ms: outcome.durationMs,
+          response_body: outcome.responseExcerpt,
+        });
+      }
+      for (const part of chunks(attempts, MAX_ROWS_PER_INSERT)) {
+        await tx.insertInto('webhook_attempts').values(part).execute();
+      }
+      for (const [endpointId, { accountId, at }] of gone) {
+        const reason = 'The endpoint answered 410 Gone.';
+        const disabled = await tx
+          .updateTable('webhook_endpoints')
+          .set({ enabled: 0, disabled_reason: reason, disabled_at: at, updated_at: at })
+          .where('id', '=', endpointId)
+          .where('enabled', '=', 1)
+          .executeTakeFirst();
+        await cancelPending(tx, endpointId, at);
+        if (Number(disabled.numUpdatedRows) > 0) {
+          logger.warn({ endpointId, accountId }, 'webhook endpoint answered 410 Gone: disabled');
+          await audit.record(tx, {
+            accountId,
+            actor: { type: 'system', id: null },
+            action: 'webhook.disabled',
+            target: { type: 'webhook', id: endpointId },
+            data: { reason },
+          });
+        }
+      }
+    });
+  }
+
+  /**
+   * Results are written as they come, several per transaction when they arrive together, so a slow
+   * endpoint never holds back the record of the fast ones (group commit).
+   */
+  function resultWriter() {
+    let buffer: AttemptResult[] = [];
+    let running: Promise<void> | null = null;
+    async function drain() {
+      while (buffer.length > 0) {
+        const batch = buffer;
+        buffer = [];
+        try {
+          await recordResults(batch);
+        } catch (error) {
+          // The leases run out and the deliveries are attempted again: at least once, never lost.
+          logger.error({ err: error, deliveries: batch.length }, 'recording webhook attempts failed');
+        }
+      }
+      running = null;
+    }
+    return {
+      add(result: AttemptResult) {
+        buffer.push(result);
+        running ??= drain();
+      },
+      async flushed() {
+        while (running) await running;
+      },
+    };
+  }
+
+  return {
+    /** Creates an endpoint; the answer is the only one that carries the signing secret. */
+    async createEndpoint(
+      actor: ClientActor,
+      input: { url: string; events: readonly string[]; description?: string | null | undefined },
+    ): Promise<EndpointView & { secret: string }> {
+      const events = parseEventTypes(input.events);
+      const url = await checkedUrl(input.url);
+      const now = clock.now();
+      const row: WebhookEndpointsTable = {
+        id: ids('whk'),
+        account_id: actor.accountId,
+        url,
+        description: input.description?.trim() || null,
+        events: JSON.stringify(events),
+        secret: generateSecret(),
+        previous_secret: null,
+        previous_secret_expires_at: null,
+        enabled: 1,
+        disabled_reason: null,
+        disabled_at: null,
+        created_at: now,
+        updated_at: now,
+      };
+      await db.transaction().execute(async (tx) => {
+        const { n } = await tx
+          .selectFrom('webhook_endpoints')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('account_id', '=', actor.accountId)
+          .executeTakeFirstOrThrow();
+        if (Number(n) >= MAX_ENDPOINTS_PER_ACCOUNT) {
+          throw new AppError(
+            'conflict',
+            `An account may have at most ${MAX_ENDPOINTS_PER_ACCOUNT} webhooks.`,
+          );
+        }
+        await tx.insertInto('webhook_endpoints').values(row).execute();
+        await audit.record(tx, {
+          accountId: actor.accountId,
+          actor: auditActorOf(actor),
+          action: 'webhook.created',
+          target: { type: 'webhook', id: row.id },
+          data: { host: hostOf(new URL(url)), events },
+        });
+      });
+      return { ...endpointView(row), secret: row.secret };
+    },
+
+    async listEndpoints(actor: ClientActor): Promise<EndpointView[]> {
+      const rows = await db
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('account_id', '=', actor.accountId)
+        .orderBy('id', 'desc')
+        .execute();
+      return rows.map(endpointView);
+    },
+
+    async getEndpoint(actor: ClientActor, id: string): Promise<EndpointView> {
+      return endpointView(await ownEndpoint(db, actor, id));
+    },
+
+    /**
+     * Changes the URL, the subscriptions, the description or the enabled flag. Disabling stops the
+     * pending deliveries; enabling again (also after a 410) clears the reason.
+     */
+    async updateEndpoint(
+      actor: ClientActor,
+      id: string,
+      input: {
+        url?: string | undefined;
+        events?: readonly string[] | undefined;
+        enabled?: boolean | undefined;
+        description?: string | null | undefined;
+      },
+    ): Promise<EndpointView> {
+      const events = input.events === undefined ? undefined : parseEventTypes(input.events);
+      const url = input.url === undefined ? undefined : await checkedUrl(input.url);
+      return db.transaction().execute(async (tx) => {
+        const current = await ownEndpoint(tx, actor, id);
+        const now = clock.now();
+        const change: Partial<WebhookEndpointsTable> = { updated_at: now };
+        if (url !== undefined) change.url = url;
+        if (events !== undefined) change.events = JSON.stringify(events);
+        if (input.description !== undefined) change.description = input.description?.trim() || null;
+        const wasEnabled = Number(current.enabled) === 1;
+        if (input.enabled === true && !wasEnabled) {
+          Object.assign(change, { enabled: 1, disabled_reason: null, disabled_at: null });
+        } else if (input.enabled === false && wasEnabled) {
+          Object.assign(change, {
+            enabled: 0,
+            disabled_reason: 'Disabled by the account.',
+            disabled_at: now,
+          });
+          await cancelPending(tx, id, now);
+        }
+        await tx.updateTable('webhook_endpoints').set(change).where('id', '=', id).execute();
+        await audit.record(tx, {
+          accountId: actor.accountId,
+          actor: auditActorOf(actor),
+          action: 'webhook.updated',
+          target: { type: 'webhook', id },
+          data: {
+            ...(url !== undefined ? { host: hostOf(new URL(url)) } : {}),
+            ...(events !== undefined ? { events } : {}),
+            ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
+          },
+        });
+        return endpointView({ ...current, ...change });
+      });
+    },
+
+    /** Deletes an endpoint with its deliveries and their attempts. */
+    async deleteEndpoint(actor: ClientActor, id: string): Promise<void> {
+      await db.transaction().execute(async (tx) => {
+        const current = await ownEndpoint(tx, actor, id);
+        await tx
+          .deleteFrom('webhook_attempts')
+          .where('delivery_id', 'in', (eb) =>
+            eb.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', id),
+          )
+          .execute();
+        await tx.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).execute();
+        await tx.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
+        await audit.record(tx, {
+          accountId: actor.accountId,
+          actor: auditActorOf(actor),
+          action: 'webhook.deleted',
+          target: { type: 'webhook', id },
+          data: { host: hostOf(new URL(current.url)) },
+        });
+      });
+    },
+
+    /**
+     * A new signing secret. For 24 hours deliveries carry a signature with each secret (space-separated
+     * in `webhook-signature`), so receivers can switch without losing events.
+     */
+    async rotateSecret(actor: ClientActor, id: string): Promise<EndpointView & { secret: string }> {
+      return db.transaction().execute(async (tx) => {
+        const current = await ownEndpoint(tx, actor, id);
+        const now = clock.now();
+        const change = {
+          secret: generateSecret(),
+          previous_secret: current.secret,
+          previous_secret_expires_at: now + SECRET_ROTATION_GRACE_MS,
+          updated_at: now,
+        };
+        await tx.updateTable('webhook_endpoints').set(change).where('id', '=', id).execute();
+        await audit.record(tx, {
+          accountId: actor.accountId,
+          actor: auditActorOf(actor),
+          action: 'webhook.secret_rotated',
+          target: { type: 'webhook', id },
+        });
+        return { ...endpointView({ ...current, ...change }), secret: change.secret };
+      });
+    },
+
+    /**
+     * Records events for delivery. Call it INSIDE the transaction of the change that caused them: an
+     * event exists iff that change committed. One indexed query finds the subscribed endpoints of every
+     * account in the batch, and the deliveries are written with multi-row inserts; accounts without
+     * endpoints cost nothing more. Returns the number of deliveries created.
+     */
+    async enqueue(tx: DbOrTx, events: readonly WebhookEvent[]): Promise<number> {
+      if (events.length === 0) return 0;
+      const accountIds = [...new Set(events.map((e) => e.accountId))];
+      const endpoints: Array<{ id: string; account_id: string; events: string }> = [];
+      for (const part of chunks(accountIds, idsPerQuery)) {
+        const rows = await tx
+          .selectFrom('webhook_endpoints')
+          .select(['id', 'account_id', 'events'])
+          .where('account_id', 'in', part)
+          .where('enabled', '=', 1)
+          .execute();
+        endpoints.push(...rows);
+      }
+      if (endpoints.length === 0) return 0;
+      const byAccount = new Map<string, Array<{ id: string; account_id: string; types: Set<string> }>>();
+      for (const e of endpoints) {
+        const list = byAccount.get(e.account_id) ?? [];
+        list.push({ id: e.id, account_id: e.account_id, types: new Set(JSON.parse(e.events) as string[]) });
+        byAccount.set(e.account_id, list);
+      }
+      const now = clock.now();
+      const createdAt = iso(now);
+      const rows: WebhookDeliveriesTable[] = [];
+      for (const event of events) {
+        const subscribed = byAccount.get(event.accountId)?.filter((e) => e.types.has(event.type));
+        if (!subscribed || subscribed.length === 0) continue;
+        const id = ids('evt');
+        const body = JSON.stringify({ id, type: event.type, createdAt, data: event.data ?? null });
+        for (const endpoint of subscribed)
+          rows.push(deliveryRow(endpoint, { id, type: event.type, body }, now));
+      }
+      await insertDeliveries(tx, rows);
+      return rows.length;
+    },
+
+    /**
+     * Attempts up to `limit` due deliveries: claims them under a lease (safe with several workers), POSTs
+     * them `concurrency` at a time, and records each attempt. 2xx: delivered; 410: the endpoint is
+     * disabled and its pending deliveries cancelled; anything else (3xx included: redirects are not
+     * followed, timeouts, refused addresses): retried on the ladder, then failed. Returns the number of
+     * deliveries attempted.
+     */
+    async deliverDue(limit = 100): Promise<number> {
+      const claimed = await claim(limit, clock.now());
+      if (claimed.length === 0) return 0;
+      const endpointIds = [...new Set(claimed.map((d) => d.endpoint_id))];
+      const endpoints = new Map<
+        string,
+        Pick<
+          WebhookEndpointsTable,
+          'id' | 'url' | 'secret' | 'previous_secret' | 'previous_secret_expires_at' | 'enabled'
+        > & { parsed: URL }
+      >();
+      for (const part of chunks(endpointIds, idsPerQuery)) {
+        const rows = await db
+          .selectFrom('webhook_endpoints')
+          .select(['id', 'url', 'secret', 'previous_secret', 'previous_secret_expires_at', 'enabled'])
+          .where('id', 'in', part)
+          .execute();
+        for (const row of rows) endpoints.set(row.id, { ...row, parsed: new URL(row.url) });
+      }
+      // Deliveries of endpoints deleted or disabled meanwhile (an enqueue that raced the change): settle
+      // them here, or they would be claimed again each time their lease ran out.
+      const orphans = claimed.filter((d) => !endpoints.has(d.endpoint_id));
+      const stopped = claimed.filter((d) => Number(endpoints.get(d.endpoint_id)?.enabled ?? 1) !== 1);
+      if (orphans.length > 0 || stopped.length > 0) {
+        await db.transaction().execute(async (tx) => {
+          for (const part of chunks(orphans, idsPerQuery)) {
+            const idList = part.map((d) => d.id);
+            await tx.deleteFrom('webhook_attempts').where('delivery_id', 'in', idList).execute();
+            await tx.deleteFrom('webhook_deliveries').where('id', 'in', idList).execute();
+          }
+          for (const part of chunks(stopped, idsPerQuery)) {
+            await tx
+              .updateTable('webhook_deliveries')
+              .set({ status: 'cancelled', lease_until: 0, completed_at: clock.now() })
+              .where(
+                'id',
+                'in',
+                part.map((d) => d.id),
+              )
+              .where('status', '=', 'pending')
+              .execute();
+          }
+        });
+      }
+
+      const writer = resultWriter();
+      // Endpoints that answered 410 during this run: their remaining deliveries are not sent.
+      const gone = new Set<string>();
+      let attempted = 0;
+      const queue = [...claimed];
+      async function work() {
+        for (let d = queue.shift(); d !== undefined; d = queue.shift()) {
+          const endpoint = endpoints.get(d.endpoint_id);
+          // Settled above, or the endpoint answered 410 meanwhile (its pending deliveries get cancelled).
+          if (!endpoint || Number(endpoint.enabled) !== 1 || gone.has(d.endpoint_id)) continue;
+          const at = clock.now();
+          const timestamp = Math.floor(at / 1000);
+          let signature = signWebhook(endpoint.secret, d.event_id, timestamp, d.body);
+          if (endpoint.previous_secret && Number(endpoint.previous_secret_expires_at) > at) {
+            signature += ` ${signWebhook(endpoint.previous_secret, d.event_id, timestamp, d.body)}`;
+          }
+          const outcome = await sender.post(
+            endpoint.parsed,
+            {
+              'content-type': 'application/json',
+              'user-agent': 'smsgate-webhooks/1',
+              'webhook-id': d.event_id,
+              'webhook-timestamp': String(timestamp),
+              'webhook-signature': signature,
+            },
+            d.body,
+          );
+          attempted++;
+          if (outcome.statusCode === 410) gone.add(d.endpoint_id);
+          writer.add({ delivery: d, attempt: Number(d.attempts) + 1, at, finishedAt: clock.now(), outcome });
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, work));
+      await writer.flushed();
+      return attempted;
+    },
+
+    /** An endpoint's deliveries, newest first, each with its attempts. */
+    async listDeliveries(
+      actor: ClientActor,
+      endpointId: string,
+      page: {
+        limit: number;
+        cursor?: string | undefined;
+        status?: WebhookDeliveriesTable['status'] | undefined;
+      },
+    ): Promise<DeliveryView[]> {
+      await ownEndpoint(db, actor, endpointId);
+      let q = db
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where('endpoint_id', '=', endpointId)
+        .orderBy('id', 'desc')
+        .limit(page.limit);
+      if (page.cursor) q = q.where('id', '<', page.cursor);
+      if (page.status) q = q.where('status', '=', page.status);
+      const rows = await q.execute();
+      const attempts = new Map<string, AttemptView[]>();
+      for (const part of chunks(
+        rows.map((r) => r.id),
+        idsPerQuery,
+      )) {
+        const found = await db
+          .selectFrom('webhook_attempts')
+          .selectAll()
+          .where('delivery_id', 'in', part)
+          .orderBy('delivery_id')
+          .orderBy('attempt')
+          .execute();
+        for (const a of found) {
+          const list = attempts.get(a.delivery_id) ?? [];
+          list.push({
+            attempt: Number(a.attempt),
+            at: iso(a.at),
+            statusCode: a.status_code === null ? null : Number(a.status_code),
+            error: a.error,
+            durationMs: Number(a.duration_ms),
+            responseBody: a.response_body,
+          });
+          attempts.set(a.delivery_id, list);
+        }
+      }
+      return rows.map((r) => ({
+        id: r.id,
+        endpointId: r.endpoint_id,
+        eventId: r.event_id,
+        eventType: r.event_type,
+        status: r.status,
+        attemptCount: Number(r.attempts),
+        nextAttemptAt: r.status === 'pending' ? iso(r.next_attempt_at) : null,
+        lastStatusCode: r.last_status_code === null ? null : Number(r.last_status_code),
+        lastError: r.last_error,
+        createdAt: iso(r.created_at),
+        completedAt: isoOrNull(r.completed_at),
+        payload: JSON.parse(r.body) as unknown,
+        attempts: attempts.get(r.id) ?? [],
+      }));
+    },
+
+    /**
+     * Sends an event again as a new delivery (same event id and body, a fresh retry ladder, due now).
+     * `endpointId`, when given, must be the delivery's endpoint.
+     */
+    async redeliver(
+      actor: ClientActor,
+      deliveryId: string,
+      endpointId?: string,
+    ): Promise<{ id: string; eventId: string; status: 'pending' }> {
+      return db.transaction().execute(async (tx) => {
+        let q = tx
+          .selectFrom('webhook_deliveries')
+          .select(['endpoint_id', 'event_id', 'event_type', 'body'])
+          .where('id', '=', deliveryId)
+          .where('account_id', '=', actor.accountId);
+        if (endpointId !== undefined) q = q.where('endpoint_id', '=', endpointId);
+        const original = await q.executeTakeFirst();
+        if (!original) throw new AppError('not_found', 'No such delivery.');
+        const endpoint = await ownEndpoint(tx, actor, original.endpoint_id);
+        if (Number(endpoint.enabled) !== 1) {
+          throw new AppError('conflict', 'The endpoint is disabled; enable it before redelivering.');
+        }
+        const row = deliveryRow(
+          endpoint,
+          { id: original.event_id, type: original.event_type, body: original.body },
+          clock.now(),
+        );
+        await insertDeliveries(tx, [row]);
+        return { id: row.id, eventId: row.event_id, status: 'pending' as const };
+      });
+    },
+
+    /** Closes idle kept-alive connections to endpoints. */
+    close(): void {
+      sender.close();
+    },
+  };
+}
+
+export type Webhooks = ReturnType<typeof createWebhooks>;
