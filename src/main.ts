@@ -12,6 +12,7 @@ import type { Mailer } from './kernel/mailer';
 import {
   type AccountsDeps,
   createAccountAdmin,
+  createAccountSettings,
   createApiKeys,
   createIdentity,
   createStaff,
@@ -139,6 +140,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     settings,
     webhooks,
     priceBook,
+    accountSettings: createAccountSettings({ db, audit }),
     queue,
     send,
     preview: createPreview({ db, priceBook, clock }),

@@ -12,7 +12,14 @@ import {
 import type { Clock } from '../kernel/clock';
 import type { IdGenerator } from '../kernel/ids';
 import type { Logger } from '../kernel/logger';
-import type { ApiKeys, createAccountAdmin, Identity, Staff, Team } from '../modules/accounts';
+import type {
+  AccountSettings,
+  ApiKeys,
+  createAccountAdmin,
+  Identity,
+  Staff,
+  Team,
+} from '../modules/accounts';
 import type { Ledger, PriceBook } from '../modules/billing';
 import type { AuditLog } from '../modules/compliance';
 import type { createMessageReader, createPreview, createSender } from '../modules/messaging';
@@ -25,6 +32,7 @@ import { accountRoutes } from './routes/accounts';
 import { adminRoutes } from './routes/admin';
 import { billingRoutes } from './routes/billing';
 import { messageRoutes } from './routes/messages';
+import { priceAndSettingsRoutes } from './routes/prices';
 import { webhookRoutes } from './routes/webhooks';
 import { securityHeaders } from './security-headers';
 
@@ -43,6 +51,7 @@ export interface AppServices {
   settings: { publicUrl: string };
   webhooks: Webhooks;
   priceBook: PriceBook;
+  accountSettings: AccountSettings;
   send: ReturnType<typeof createSender>;
   preview: ReturnType<typeof createPreview>;
   messages: ReturnType<typeof createMessageReader>;
@@ -161,6 +170,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(accountRoutes(services));
   await app.register(billingRoutes(services));
   await app.register(messageRoutes(services));
+  await app.register(priceAndSettingsRoutes(services));
   await app.register(adminRoutes(services));
   await app.register(webhookRoutes(services));
 

@@ -61,7 +61,7 @@ const fill = (url: string, id: string) => url.replace(/:[a-zA-Z]+/g, id);
 describe.each(DIALECTS)('role matrix and tenant isolation on %s', (dialect) => {
   let ts: TestSystem;
   beforeAll(async () => {
-    ts = await startTestSystem(dialect);
+    ts = await startTestSystem(dialect, { WEBHOOK_ALLOW_PRIVATE: 'true' });
   });
   afterAll(async () => {
     await ts?.close();
@@ -127,7 +127,21 @@ describe.each(DIALECTS)('role matrix and tenant isolation on %s', (dialect) => {
     const aKey = await createApiKey(ts.app, a);
     const bKey = await createApiKey(ts.app, b);
     const bMember = await member(ts, b, 'viewer');
-    const foreignIds = [b.userId, bKey.id, bMember.userId, b.accountId];
+    const bMessage = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/messages',
+      headers: bKey.headers,
+      payload: { to: '+37121234567', text: 'private' },
+    });
+    const bHook = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: bKey.headers,
+      payload: { url: 'http://127.0.0.1:9/hook', events: ['message.status'] },
+    });
+    const foreignIds = [b.userId, bKey.id, bMember.userId, b.accountId, bMessage.json().data[0].id];
+    expect(bHook.statusCode).toBe(201);
+    foreignIds.push(bHook.json().id);
     const routes = ts.app.routeTable.filter((r) => r.auth === 'client' && r.url.includes(':'));
     expect(routes.length).toBeGreaterThan(0);
     // A route the actor may not use at all answers 403 whatever the id (it reveals nothing); every route it
@@ -158,6 +172,8 @@ describe.each(DIALECTS)('role matrix and tenant isolation on %s', (dialect) => {
     expect(keys.json().data.map((k: { id: string }) => k.id)).toEqual([aKey.id]);
     const audit = await ts.app.inject({ method: 'GET', url: '/v1/audit-log', headers: a.headers });
     expect(audit.json().data.every((e: { accountId: string }) => e.accountId === a.accountId)).toBe(true);
+    const messages = await ts.app.inject({ method: 'GET', url: '/v1/messages', headers: a.headers });
+    expect(messages.json().data).toEqual([]);
     // B is untouched.
     const bKeyStill = await ts.app.inject({ method: 'GET', url: '/v1/me', headers: bKey.headers });
     expect(bKeyStill.statusCode).toBe(200);

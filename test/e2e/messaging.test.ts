@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../src/modules/webhooks';
 import { DIALECTS } from '../helpers/storage';
-import { createApiKey, type Session, signup, startTestSystem, type TestSystem } from '../helpers/system';
+import {
+  createApiKey,
+  type Session,
+  signup,
+  staffSession,
+  startTestSystem,
+  type TestSystem,
+} from '../helpers/system';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
 const LV = '+37121234567';
@@ -414,6 +421,92 @@ describe.each(DIALECTS)('messaging on %s', (dialect) => {
       ],
     });
     expect((await counts(s.accountId)).messages).toBe(0);
+  });
+
+  it('operator price lists and account settings change what a send costs and accepts', async () => {
+    const s = await signup(ts.app);
+    const op = await staffSession(ts, 'operator');
+    const preview = async () =>
+      (
+        await ts.app.inject({
+          method: 'POST',
+          url: '/v1/messages/preview',
+          headers: s.headers,
+          payload: { to: LV, text: 'x' },
+        })
+      ).json();
+    expect(
+      (await ts.app.inject({ method: 'GET', url: '/v1/admin/prices', headers: op.headers })).json().countries
+        .LV,
+    ).toBe(0.05);
+    const bad = await ts.app.inject({
+      method: 'PUT',
+      url: '/v1/admin/prices',
+      headers: op.headers,
+      payload: { default: 0.1, countries: { XX: 1 } },
+    });
+    expect(bad.statusCode).toBe(400);
+    const negative = await ts.app.inject({
+      method: 'PUT',
+      url: '/v1/admin/prices',
+      headers: op.headers,
+      payload: { default: -1, countries: {} },
+    });
+    expect(negative.statusCode).toBe(400);
+    const own = await ts.app.inject({
+      method: 'PUT',
+      url: `/v1/admin/accounts/${s.accountId}/prices`,
+      headers: op.headers,
+      payload: { default: 0.2, countries: { LV: 0.011 } },
+    });
+    expect(own.statusCode).toBe(200);
+    expect((await preview()).total).toBe(0.011);
+    expect((await get(s, '/v1/prices')).json().perSegment.countries.LV).toBe(0.011);
+    await ts.app.inject({
+      method: 'DELETE',
+      url: `/v1/admin/accounts/${s.accountId}/prices`,
+      headers: op.headers,
+    });
+    expect((await preview()).total).toBe(0.05);
+
+    const national = await post(s, { to: '21234567', text: 'x' });
+    expect(national.json().code).toBe('invalid_phone_number');
+    const settings = await ts.app.inject({
+      method: 'PATCH',
+      url: '/v1/account/settings',
+      headers: s.headers,
+      payload: { defaultCountry: 'LV', maxSegments: 2 },
+    });
+    expect(settings.json()).toMatchObject({ defaultCountry: 'LV', maxSegments: 2, refundPolicy: 'none' });
+    expect((await post(s, { to: '21234567', text: 'x' })).json().data[0].to).toBe(LV);
+    expect((await post(s, { to: LV, text: 'x'.repeat(400) })).json().code).toBe('message_too_long');
+    const refund = await ts.app.inject({
+      method: 'PATCH',
+      url: '/v1/account/settings',
+      headers: s.headers,
+      payload: { refundPolicy: 'undelivered' },
+    });
+    expect(refund.statusCode).toBe(400);
+    const byOperator = await ts.app.inject({
+      method: 'PATCH',
+      url: `/v1/admin/accounts/${s.accountId}/settings`,
+      headers: op.headers,
+      payload: { refundPolicy: 'undelivered' },
+    });
+    expect(byOperator.json().refundPolicy).toBe('undelivered');
+  });
+
+  it('a suspended account cannot send', async () => {
+    const s = await signup(ts.app);
+    const op = await staffSession(ts, 'operator');
+    await ts.app.inject({
+      method: 'POST',
+      url: `/v1/admin/accounts/${s.accountId}/suspend`,
+      headers: op.headers,
+    });
+    const r = await post(s, { to: LV, text: 'x' });
+    expect(r.statusCode).toBe(403);
+    expect(r.json().code).toBe('account_suspended');
   });
 
   it('lists messages with filters and cursor pagination', async () => {

@@ -1,5 +1,5 @@
 import type { KyselyPlugin } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createIdGenerator } from '../../src/kernel/ids';
 import { createLogger } from '../../src/kernel/logger';
 import {
@@ -44,6 +44,14 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
     await ts?.close();
   });
   beforeEach(() => receiver.clear());
+  // deliverDue works on the whole table: settle what a test left pending so the next starts clean.
+  afterEach(async () => {
+    await db()
+      .updateTable('webhook_deliveries')
+      .set({ status: 'cancelled', lease_until: 0 })
+      .where('status', '=', 'pending')
+      .execute();
+  });
 
   const db = () => ts.system.storage.db;
 

@@ -1,3 +1,4 @@
+export { type AccountSettings, type ClientMessagingPatch, createAccountSettings } from './account-settings';
 export { type Actor, auditActorOf, type ClientActor, type StaffActor } from './actor';
 export { type ApiKeys, type ApiKeyView, createApiKeys } from './api-keys';
 export type { AccountsDeps, AccountsSettings } from './deps';
