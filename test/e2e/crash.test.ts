@@ -27,14 +27,14 @@ describe('kill -9 between accept and delivery', () => {
       }),
     });
     const cookie = signup.headers.get('set-cookie')!.split(';')[0]!;
-    const csrf = String((await signup.json()).csrfToken);
+    const csrf = String(((await signup.json()) as { csrfToken: string }).csrfToken);
     const keyResponse = await fetch(`${server.url}/v1/api-keys`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
       body: JSON.stringify({ name: 'k' }),
     });
     const auth = {
-      authorization: `Bearer ${(await keyResponse.json()).key}`,
+      authorization: `Bearer ${((await keyResponse.json()) as { key: string }).key}`,
       'content-type': 'application/json',
     };
 
