@@ -140,6 +140,26 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
     expect(rotated.json().secret).toMatch(/^whsec_/);
     expect(rotated.json().secret).not.toBe(created.secret);
 
+    // Idempotency-Key replays the first answer instead of creating a second endpoint.
+    const idempotent = () =>
+      ts.app.inject({
+        method: 'POST',
+        url: '/v1/webhooks',
+        headers: { ...s.headers, 'idempotency-key': 'create-hook-1' },
+        payload: { url: `${receiver.url}/once`, events: ['message.status'] },
+      });
+    const firstTry = await idempotent();
+    const secondTry = await idempotent();
+    expect(firstTry.statusCode).toBe(201);
+    expect(secondTry.json().id).toBe(firstTry.json().id);
+    const listed = await ts.app.inject({ method: 'GET', url: '/v1/webhooks', headers: s.headers });
+    expect(listed.json().data).toHaveLength(2);
+
+    const openapi = await ts.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(Object.keys(openapi.json().paths)).toEqual(
+      expect.arrayContaining(['/v1/webhooks', '/v1/webhooks/{id}', '/v1/webhooks/{id}/deliveries']),
+    );
+
     const removed = await ts.app.inject({
       method: 'DELETE',
       url: `/v1/webhooks/${created.id}`,
@@ -540,7 +560,7 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
         method: 'POST',
         url: '/v1/webhooks',
         headers: s.headers,
-        payload,
+        payload: payload as object,
       });
       expect(response.statusCode, JSON.stringify(payload)).toBe(status);
       expect(response.headers['content-type']).toContain('application/problem+json');
