@@ -18,7 +18,7 @@ import {
   createStaff,
   createTeam,
 } from './modules/accounts';
-import { createLedger, createPriceBook, creditsToMicro } from './modules/billing';
+import { createLedger, createPriceAdmin, createPriceBook, creditsToMicro } from './modules/billing';
 import { createAuditLog } from './modules/compliance';
 import { createDispatcher, createReportInbox, createStaticRouter } from './modules/dispatch';
 import {
@@ -140,6 +140,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     settings,
     webhooks,
     priceBook,
+    priceAdmin: createPriceAdmin({ db, audit, priceBook }),
     accountSettings: createAccountSettings({ db, audit }),
     queue,
     send,

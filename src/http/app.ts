@@ -20,7 +20,7 @@ import type {
   Staff,
   Team,
 } from '../modules/accounts';
-import type { Ledger, PriceBook } from '../modules/billing';
+import type { Ledger, PriceAdmin, PriceBook } from '../modules/billing';
 import type { AuditLog } from '../modules/compliance';
 import type { createMessageReader, createPreview, createSender } from '../modules/messaging';
 import type { Webhooks } from '../modules/webhooks';
@@ -51,6 +51,7 @@ export interface AppServices {
   settings: { publicUrl: string };
   webhooks: Webhooks;
   priceBook: PriceBook;
+  priceAdmin: PriceAdmin;
   accountSettings: AccountSettings;
   send: ReturnType<typeof createSender>;
   preview: ReturnType<typeof createPreview>;

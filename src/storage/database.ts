@@ -71,7 +71,12 @@ function openPostgres(url: string, options: StorageOptions): Storage {
     ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return finish(db, { skipLocked: true, multipleWriters: true, maxParameters: 65535 }, 'postgres', options.pgSchema);
+  return finish(
+    db,
+    { skipLocked: true, multipleWriters: true, maxParameters: 65535 },
+    'postgres',
+    options.pgSchema,
+  );
 }
 
 function finish(db: Db, capabilities: Capabilities, label: string, schema?: string): Storage {
@@ -82,7 +87,11 @@ function finish(db: Db, capabilities: Capabilities, label: string, schema?: stri
     async migrate() {
       // Name the schema of the migration tables when one is set: otherwise the migrator may find another
       // schema's tables of the same name and skip creating its own.
-      const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
+      const migrator = new Migrator({
+        db,
+        provider: migrationProvider,
+        ...(schema ? { migrationTableSchema: schema } : {}),
+      });
       const { error, results } = await migrator.migrateToLatest();
       const failed = results?.find((r) => r.status === 'Error');
       if (error || failed) {

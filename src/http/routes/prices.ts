@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../kernel/errors';
 import { auditActorOf } from '../../modules/accounts';
 import { priceListFromCredits, priceListInputSchema, priceListToCredits } from '../../modules/billing';
 import type { AppServices } from '../app';
@@ -9,7 +8,7 @@ import { idParams } from '../schemas';
 
 /** Price lists (operator) and per-account settings (client and operator). */
 export function priceAndSettingsRoutes(services: AppServices): FastifyPluginAsyncZod {
-  const { priceBook, db, audit, accountSettings } = services;
+  const { priceBook, priceAdmin, db, accountSettings } = services;
   return async (app) => {
     app.get(
       '/v1/prices',
@@ -74,17 +73,8 @@ export function priceAndSettingsRoutes(services: AppServices): FastifyPluginAsyn
         config: { auth: 'staff', permission: 'prices:manage' },
       },
       async (request) => {
-        const actor = staffActor(request);
         const list = priceListFromCredits(request.body);
-        await db.transaction().execute(async (tx) => {
-          await priceBook.setDefault(tx, list);
-          await audit.record(tx, {
-            accountId: null,
-            actor: auditActorOf(actor),
-            action: 'prices.default_replaced',
-            data: { countries: Object.keys(list.countries).length },
-          });
-        });
+        await priceAdmin.setDefault(auditActorOf(staffActor(request)), list);
         return priceListToCredits(list);
       },
     );
@@ -100,23 +90,8 @@ export function priceAndSettingsRoutes(services: AppServices): FastifyPluginAsyn
         config: { auth: 'staff', permission: 'prices:manage' },
       },
       async (request) => {
-        const actor = staffActor(request);
         const list = priceListFromCredits(request.body);
-        await db.transaction().execute(async (tx) => {
-          const account = await tx
-            .selectFrom('accounts')
-            .select('id')
-            .where('id', '=', request.params.id)
-            .executeTakeFirst();
-          if (!account) throw new AppError('not_found', 'No such account.');
-          await priceBook.setForAccount(tx, account.id, list);
-          await audit.record(tx, {
-            accountId: account.id,
-            actor: auditActorOf(actor),
-            action: 'prices.account_list_set',
-            target: { type: 'account', id: account.id },
-          });
-        });
+        await priceAdmin.setForAccount(auditActorOf(staffActor(request)), request.params.id, list);
         return priceListToCredits(list);
       },
     );
@@ -131,22 +106,7 @@ export function priceAndSettingsRoutes(services: AppServices): FastifyPluginAsyn
         config: { auth: 'staff', permission: 'prices:manage' },
       },
       async (request, reply) => {
-        const actor = staffActor(request);
-        await db.transaction().execute(async (tx) => {
-          const account = await tx
-            .selectFrom('accounts')
-            .select('id')
-            .where('id', '=', request.params.id)
-            .executeTakeFirst();
-          if (!account) throw new AppError('not_found', 'No such account.');
-          await priceBook.setForAccount(tx, account.id, null);
-          await audit.record(tx, {
-            accountId: account.id,
-            actor: auditActorOf(actor),
-            action: 'prices.account_list_removed',
-            target: { type: 'account', id: account.id },
-          });
-        });
+        await priceAdmin.setForAccount(auditActorOf(staffActor(request)), request.params.id, null);
         return reply.status(204).send();
       },
     );

@@ -1,5 +1,6 @@
 export { type Balance, createLedger, type Ledger, type LedgerEntry, type SettleEntry } from './ledger';
 export { creditsToMicro, MICRO, microToCredits } from './money';
+export { createPriceAdmin, type PriceAdmin } from './price-admin';
 export { createPriceBook, type PriceBook } from './price-book';
 export {
   DEFAULT_PRICES,

@@ -35,6 +35,32 @@ const CHUNK = 400;
 export function createOutcomes(deps: OutcomeDeps) {
   const { clock, ids } = deps;
 
+  /** What applying a batch produces besides the message rows: events, credit movements, webhooks. */
+  function newEffects() {
+    return {
+      events: [] as Array<{
+        id: string;
+        message_id: string;
+        status: string;
+        detail: string | null;
+        at: number;
+      }>,
+      published: [] as ClientEvent[],
+      settle: [] as SettleEntry[],
+    };
+  }
+
+  async function commitEffects(tx: DbOrTx, effects: ReturnType<typeof newEffects>, note: string) {
+    for (let i = 0; i < effects.events.length; i += CHUNK) {
+      await tx
+        .insertInto('message_events')
+        .values(effects.events.slice(i, i + CHUNK))
+        .execute();
+    }
+    await deps.ledger.settle(tx, effects.settle, note);
+    await deps.events.publish(tx, effects.published);
+  }
+
   async function refundPolicies(tx: DbOrTx, accountIds: string[]) {
     const rows = await tx
       .selectFrom('accounts')
@@ -50,15 +76,7 @@ export function createOutcomes(deps: OutcomeDeps) {
       results: Array<{ message: MessagesTable; outcome: SendOutcome }>,
     ): Promise<void> {
       const now = clock.now();
-      const events: Array<{
-        id: string;
-        message_id: string;
-        status: string;
-        detail: string | null;
-        at: number;
-      }> = [];
-      const published: ClientEvent[] = [];
-      const settle: SettleEntry[] = [];
+      const effects = newEffects();
       const retries: Array<{ kind: string; payload: unknown; runAt: number }> = [];
       const sentRefs: Array<{ routeId: string; carrierRef: string }> = [];
 
@@ -82,19 +100,19 @@ export function createOutcomes(deps: OutcomeDeps) {
               .where('id', '=', m.id)
               .where('status', 'in', ['queued', 'scheduled', 'sending'])
               .execute();
-            events.push({
+            effects.events.push({
               id: ids('evt'),
               message_id: m.id,
               status: 'sent',
               detail: `route ${outcome.routeId}`,
               at: now,
             });
-            published.push({
+            effects.published.push({
               accountId: m.account_id,
               type: 'message.status',
               data: statusEventData(m, 'sent', now),
             });
-            settle.push({ accountId: m.account_id, kind: 'charge', amountMicro: price });
+            effects.settle.push({ accountId: m.account_id, kind: 'charge', amountMicro: price });
             sentRefs.push({ routeId: outcome.routeId, carrierRef: outcome.carrierRef });
             break;
           case 'retry':
@@ -131,31 +149,25 @@ export function createOutcomes(deps: OutcomeDeps) {
               .where('id', '=', m.id)
               .where('status', 'in', ['queued', 'scheduled', 'sending'])
               .execute();
-            events.push({
+            effects.events.push({
               id: ids('evt'),
               message_id: m.id,
               status,
               detail: error.detail.slice(0, 500),
               at: now,
             });
-            published.push({
+            effects.published.push({
               accountId: m.account_id,
               type: 'message.status',
               data: statusEventData(m, status, now, error),
             });
-            settle.push({ accountId: m.account_id, kind: 'release', amountMicro: price });
+            effects.settle.push({ accountId: m.account_id, kind: 'release', amountMicro: price });
             break;
           }
         }
       }
-      for (let i = 0; i < events.length; i += CHUNK)
-        await tx
-          .insertInto('message_events')
-          .values(events.slice(i, i + CHUNK))
-          .execute();
-      await deps.ledger.settle(tx, settle, 'messages settled');
+      await commitEffects(tx, effects, 'messages settled');
       if (retries.length > 0) await deps.queue.enqueue(tx, retries);
-      await deps.events.publish(tx, published);
       // A receipt can overtake the answer to the submit: apply the ones that were waiting for these refs.
       if (sentRefs.length > 0) await this.applyWaitingReports(tx, sentRefs);
     },
@@ -234,15 +246,7 @@ export function createOutcomes(deps: OutcomeDeps) {
       messages.size > 0
         ? await refundPolicies(tx, [...new Set([...messages.values()].map((m) => m.account_id))])
         : new Map();
-    const events: Array<{
-      id: string;
-      message_id: string;
-      status: string;
-      detail: string | null;
-      at: number;
-    }> = [];
-    const published: ClientEvent[] = [];
-    const settle: SettleEntry[] = [];
+    const effects = newEffects();
     const matched: Array<{ id: string; messageId: string }> = [];
 
     for (const report of reports) {
@@ -274,14 +278,14 @@ export function createOutcomes(deps: OutcomeDeps) {
         .where('id', '=', m.id)
         .execute();
       m.status = next;
-      events.push({
+      effects.events.push({
         id: ids('evt'),
         message_id: m.id,
         status: next,
         detail: report.error_code ? `carrier error ${report.error_code}` : null,
         at: report.received_at,
       });
-      published.push({
+      effects.published.push({
         accountId: m.account_id,
         type: 'message.status',
         data: statusEventData(m, next, report.received_at, error ?? undefined),
@@ -292,7 +296,7 @@ export function createOutcomes(deps: OutcomeDeps) {
           ? policy !== 'none'
           : next === 'expired' && policy === 'undelivered_and_expired';
       if (refundable && Number(m.charged) === 1 && Number(m.price) > 0) {
-        settle.push({ accountId: m.account_id, kind: 'refund', amountMicro: Number(m.price) });
+        effects.settle.push({ accountId: m.account_id, kind: 'refund', amountMicro: Number(m.price) });
         await tx.updateTable('messages').set({ charged: 0 }).where('id', '=', m.id).execute();
       }
     }
@@ -303,13 +307,7 @@ export function createOutcomes(deps: OutcomeDeps) {
         .where('id', '=', r.id)
         .execute();
     }
-    for (let i = 0; i < events.length; i += CHUNK)
-      await tx
-        .insertInto('message_events')
-        .values(events.slice(i, i + CHUNK))
-        .execute();
-    await deps.ledger.settle(tx, settle, 'refunds for undelivered messages');
-    await deps.events.publish(tx, published);
+    await commitEffects(tx, effects, 'refunds for undelivered messages');
   }
 }
 
