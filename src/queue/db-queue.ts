@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../kernel/clock';
 import type { IdGenerator } from '../kernel/ids';
 import type { Capabilities, Db, DbOrTx } from '../storage/database';
-import type { Job, JobQueue, NewJob } from './job-queue';
+import type { Job, JobQueue } from './job-queue';
 
 const INSERT_CHUNK = 500;
 
