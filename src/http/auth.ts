@@ -19,10 +19,12 @@ export function registerAuth(
 ) {
   app.decorateRequest('actor', null);
 
-  app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
+  // preParsing: after the rate limiter (a route-level onRequest hook), so floods of bad credentials are
+  // limited too, and before the body is read or validated, so an anonymous caller learns nothing.
+  app.addHook('preParsing', async (request: FastifyRequest, _reply: FastifyReply, payload) => {
     const config = request.routeOptions.config;
     const auth = config?.auth ?? 'public';
-    if (auth === 'public') return;
+    if (auth === 'public') return payload;
 
     const authorization = request.headers.authorization;
     const ip = request.ip ?? null;
@@ -63,5 +65,6 @@ export function registerAuth(
           : actor.permissions.has(permission as Permission);
       if (!allowed) throw new AppError('forbidden', `This needs the permission "${permission}".`);
     }
+    return payload;
   });
 }
