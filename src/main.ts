@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createFileMailer } from './adapters/mail/file-mailer';
 import { createSmtpMailer } from './adapters/mail/smtp-mailer';
+import { createRouteFactory, validateRouteConfig } from './adapters/route-factory';
 import { createSimulatorRoute } from './adapters/simulator/simulator-route';
 import type { Config } from './config';
 import { buildApp } from './http/app';
@@ -20,7 +21,14 @@ import {
 } from './modules/accounts';
 import { createLedger, createPriceAdmin, createPriceBook, creditsToMicro } from './modules/billing';
 import { createAuditLog } from './modules/compliance';
-import { createDispatcher, createReportInbox, createStaticRouter } from './modules/dispatch';
+import {
+  createDispatcher,
+  createReportInbox,
+  createRouteRegistry,
+  createRoutesAdmin,
+  type RouteEvents,
+} from './modules/dispatch';
+import { createInbound } from './modules/inbound';
 import {
   type ClientEventSink,
   createMessageReader,
@@ -107,15 +115,28 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     },
     awaitingReports: (routeId, sentBefore, limit) => messages.awaitingReports(routeId, sentBefore, limit),
   });
-  const router = createStaticRouter([simulator]);
   const reports = createReportInbox({ db, outcomes });
+  const inbound = createInbound({ db, clock, ids, audit, events: clientEvents });
+  const routeFactory = createRouteFactory({
+    clock,
+    logger,
+    awaitingReports: (routeId, sentBefore, limit) => messages.awaitingReports(routeId, sentBefore, limit),
+  });
+  const routeEvents: RouteEvents = {
+    onDeliveryReport: (report) => reports.receive(report),
+    onInbound: (sms) => inbound.receive(sms),
+  };
+  const registry = createRouteRegistry({
+    db,
+    factory: routeFactory,
+    builtins: [simulator],
+    defaultRouteId: simulator.id,
+    events: routeEvents,
+    logger,
+  });
+  const router = registry.router;
   const dispatcher = createDispatcher({ db, clock, queue, router, outcomes, logger });
-  for (const route of router.all()) {
-    await route.start({
-      onDeliveryReport: (report) => reports.receive(report),
-      onInbound: async () => undefined,
-    });
-  }
+  await registry.start();
   const webhooks = createWebhooks({
     db,
     clock,
@@ -150,15 +171,24 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     dispatcher,
     simulator,
     router,
+    registry,
+    routesAdmin: createRoutesAdmin({ db, clock, ids, audit, registry, validate: validateRouteConfig }),
     reports,
+    inbound,
     eventSinks,
   };
+
+  async function pumpSimulators(): Promise<number> {
+    let n = await simulator.pump();
+    for (const sim of routeFactory.simulators()) n += await sim.pump();
+    return n;
+  }
 
   /** One pass of every background worker; tests call it with a fake clock instead of running loops. */
   async function workOnce(): Promise<number> {
     let done = 0;
     for (;;) {
-      const n = (await dispatcher.runOnce()) + (await simulator.pump()) + (await webhooks.deliverDue());
+      const n = (await dispatcher.runOnce()) + (await pumpSimulators()) + (await webhooks.deliverDue());
       done += n;
       if (n === 0) return done;
     }
@@ -185,13 +215,13 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     /** Starts the background workers (dispatch, simulated receipts). */
     startWorkers() {
       loops.push(startLoop('dispatch', () => dispatcher.runOnce(), { idleMs: 20, logger }));
-      loops.push(startLoop('simulator-receipts', () => simulator.pump(), { idleMs: 100, logger }));
+      loops.push(startLoop('simulator-receipts', pumpSimulators, { idleMs: 100, logger }));
       loops.push(startLoop('webhooks', () => webhooks.deliverDue(), { idleMs: 200, logger }));
     },
     async stop() {
       if (app) await app.close();
       await Promise.all(loops.splice(0).map((l) => l.stop()));
-      for (const route of router.all()) await route.stop();
+      await registry.stop();
       await storage.close();
     },
   };

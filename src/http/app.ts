@@ -22,6 +22,8 @@ import type {
 } from '../modules/accounts';
 import type { Ledger, PriceAdmin, PriceBook } from '../modules/billing';
 import type { AuditLog } from '../modules/compliance';
+import type { RoutesAdmin } from '../modules/dispatch';
+import type { Inbound } from '../modules/inbound';
 import type { createMessageReader, createPreview, createSender } from '../modules/messaging';
 import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
@@ -31,8 +33,10 @@ import { errorHandler, problemOf, sendProblem } from './problem';
 import { accountRoutes } from './routes/accounts';
 import { adminRoutes } from './routes/admin';
 import { billingRoutes } from './routes/billing';
+import { inboundRoutes } from './routes/inbound';
 import { messageRoutes } from './routes/messages';
 import { priceAndSettingsRoutes } from './routes/prices';
+import { routingRoutes } from './routes/routing';
 import { webhookRoutes } from './routes/webhooks';
 import { securityHeaders } from './security-headers';
 
@@ -52,10 +56,12 @@ export interface AppServices {
   webhooks: Webhooks;
   priceBook: PriceBook;
   priceAdmin: PriceAdmin;
+  routesAdmin: RoutesAdmin;
   accountSettings: AccountSettings;
   send: ReturnType<typeof createSender>;
   preview: ReturnType<typeof createPreview>;
   messages: ReturnType<typeof createMessageReader>;
+  inbound: Inbound;
 }
 
 export interface HttpOptions {
@@ -172,8 +178,10 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(billingRoutes(services));
   await app.register(messageRoutes(services));
   await app.register(priceAndSettingsRoutes(services));
+  await app.register(routingRoutes(services));
   await app.register(adminRoutes(services));
   await app.register(webhookRoutes(services));
+  await app.register(inboundRoutes(services));
 
   return app;
 }

@@ -1,3 +1,4 @@
+import type { InboundTables } from './schema-inbound';
 import type { WebhooksTables } from './schema-webhooks';
 
 /**
@@ -248,7 +249,38 @@ export interface SimulatorReportsTable {
   due_at: number;
 }
 
-export interface Database extends WebhooksTables {
+export interface RoutesTable {
+  id: string;
+  name: string;
+  type: 'simulator' | 'smpp';
+  enabled: number;
+  /** JSON; holds credentials, never returned by the API. */
+  config: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RoutingRulesTable {
+  id: string;
+  priority: number;
+  /** JSON `{ accountId?, countries?, prefixes?, type?, sender? }`. */
+  match: string;
+  /** JSON array: primary route first, then failovers. */
+  route_ids: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessageRefsTable {
+  route_id: string;
+  ref: string;
+  message_id: string;
+}
+
+export interface Database extends WebhooksTables, InboundTables {
+  routes: RoutesTable;
+  routing_rules: RoutingRulesTable;
+  message_refs: MessageRefsTable;
   messages: MessagesTable;
   message_events: MessageEventsTable;
   jobs: JobsTable;

@@ -38,8 +38,14 @@ export function createDispatcher(deps: {
     if (message.valid_until !== null && Number(message.valid_until) <= now) return { kind: 'expired' };
     let lastError: RouteError | null = null;
     let lastRoute: string | null = null;
-    for (const route of deps.router.routesFor(message)) {
+    const routes = deps.router.routesFor(message);
+    for (const [index, route] of routes.entries()) {
       lastRoute = route.id;
+      // A route with no live bind would only time out: go straight to the failover, if there is one.
+      if (index < routes.length - 1 && route.health().connectedBinds === 0) {
+        lastError = new RouteError(true, 'route_down', `route ${route.id} has no connected bind`);
+        continue;
+      }
       try {
         const result = await route.send({
           messageId: message.id,
@@ -52,7 +58,7 @@ export function createDispatcher(deps: {
           validUntil: message.valid_until === null ? null : Number(message.valid_until),
           type: message.type,
         });
-        return { kind: 'sent', routeId: route.id, carrierRef: result.carrierRef };
+        return { kind: 'sent', routeId: route.id, carrierRef: result.carrierRef, partRefs: result.partRefs };
       } catch (error) {
         const routeError =
           error instanceof RouteError

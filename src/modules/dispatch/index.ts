@@ -1,3 +1,4 @@
+export { carrierRefVariants } from './carrier-ref';
 export { createDispatcher, type Dispatcher, retryDelayMs } from './dispatcher';
 export { createReportInbox, type ReportInbox } from './report-inbox';
 export type {
@@ -10,4 +11,7 @@ export type {
   SubmitResult,
 } from './route-port';
 export { RouteError } from './route-port';
+export { createRouteRegistry, type RouteFactory, type RouteRegistry } from './route-registry';
 export { createStaticRouter, type Router } from './router';
+export { createRoutesAdmin, type RouteConfigValidator, type RoutesAdmin } from './routes-admin';
+export { pickRule, type RoutingRule, type RuleMatch, ruleMatches, ruleMatchSchema } from './rules';

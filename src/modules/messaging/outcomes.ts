@@ -4,6 +4,7 @@ import type { JobQueue } from '../../queue/job-queue';
 import type { DbOrTx } from '../../storage/database';
 import type { MessageStatus, MessagesTable } from '../../storage/schema';
 import type { Ledger, SettleEntry } from '../billing';
+import { carrierRefVariants } from '../dispatch/carrier-ref';
 import type { DeliveryReport } from '../dispatch/route-port';
 import { DISPATCH_JOB } from './jobs';
 import type { ClientEvent, ClientEventSink } from './ports';
@@ -13,7 +14,7 @@ import { canTransition } from './status';
 
 /** What became of one attempt to hand a message to a route. */
 export type SendOutcome =
-  | { kind: 'sent'; routeId: string; carrierRef: string }
+  | { kind: 'sent'; routeId: string; carrierRef: string; partRefs?: string[] }
   | { kind: 'retry'; routeId: string | null; error: string; retryAt: number }
   | { kind: 'failed'; routeId: string | null; code: string; detail: string }
   | { kind: 'expired' };
@@ -114,6 +115,20 @@ export function createOutcomes(deps: OutcomeDeps) {
             });
             effects.settle.push({ accountId: m.account_id, kind: 'charge', amountMicro: price });
             sentRefs.push({ routeId: outcome.routeId, carrierRef: outcome.carrierRef });
+            if (outcome.partRefs && outcome.partRefs.length > 1) {
+              const parts = outcome.partRefs.map((ref) => ({
+                route_id: outcome.routeId,
+                ref,
+                message_id: m.id,
+              }));
+              await tx
+                .insertInto('message_refs')
+                .values(parts)
+                .onConflict((oc) => oc.columns(['route_id', 'ref']).doNothing())
+                .execute();
+              for (const ref of outcome.partRefs)
+                sentRefs.push({ routeId: outcome.routeId, carrierRef: ref });
+            }
             break;
           case 'retry':
             await tx
@@ -205,17 +220,53 @@ export function createOutcomes(deps: OutcomeDeps) {
           .selectFrom('delivery_reports')
           .selectAll()
           .where('applied_at', 'is', null)
-          .where(
-            'carrier_ref',
-            'in',
-            chunk.map((r) => r.carrierRef),
-          )
+          .where('carrier_ref', 'in', [...new Set(chunk.flatMap((r) => carrierRefVariants(r.carrierRef)))])
           .execute();
         waiting.push(...found);
       }
       if (waiting.length > 0) await applyStored(tx, waiting);
     },
   };
+
+  /**
+   * The messages the reports speak of, keyed by route and carrier id. A receipt may write the id in
+   * another base or case than the submit answer did, and a multipart message has one id per part.
+   */
+  async function messagesForRefs(tx: DbOrTx, reports: Array<{ carrier_ref: string }>) {
+    const refs = [...new Set(reports.flatMap((r) => carrierRefVariants(r.carrier_ref)))];
+    const messages = new Map<string, MessagesTable>();
+    for (let i = 0; i < refs.length; i += CHUNK) {
+      const chunk = refs.slice(i, i + CHUNK);
+      for (const m of await tx
+        .selectFrom('messages')
+        .selectAll()
+        .where('carrier_ref', 'in', chunk)
+        .execute()) {
+        messages.set(`${m.route_id}\u0000${m.carrier_ref}`, m);
+      }
+      const parts = await tx.selectFrom('message_refs').selectAll().where('ref', 'in', chunk).execute();
+      if (parts.length > 0) {
+        const byId = new Map(
+          (
+            await tx
+              .selectFrom('messages')
+              .selectAll()
+              .where('id', 'in', [...new Set(parts.map((p) => p.message_id))])
+              .execute()
+          ).map((m) => [m.id, m]),
+        );
+        for (const p of parts) {
+          const m = byId.get(p.message_id);
+          if (m)
+            messages.set(
+              `${p.route_id}\u0000${p.ref}`,
+              messages.get(`${m.route_id}\u0000${m.carrier_ref}`) ?? m,
+            );
+        }
+      }
+    }
+    return messages;
+  }
 
   async function applyStored(
     tx: DbOrTx,
@@ -229,19 +280,7 @@ export function createOutcomes(deps: OutcomeDeps) {
     }>,
   ) {
     const now = clock.now();
-    const messages = new Map<string, MessagesTable>();
-    for (let i = 0; i < reports.length; i += CHUNK) {
-      const found = await tx
-        .selectFrom('messages')
-        .selectAll()
-        .where(
-          'carrier_ref',
-          'in',
-          reports.slice(i, i + CHUNK).map((r) => r.carrier_ref),
-        )
-        .execute();
-      for (const m of found) messages.set(`${m.route_id}\u0000${m.carrier_ref}`, m);
-    }
+    const messages = await messagesForRefs(tx, reports);
     const policies =
       messages.size > 0
         ? await refundPolicies(tx, [...new Set([...messages.values()].map((m) => m.account_id))])
@@ -250,7 +289,9 @@ export function createOutcomes(deps: OutcomeDeps) {
     const matched: Array<{ id: string; messageId: string }> = [];
 
     for (const report of reports) {
-      const m = messages.get(`${report.route_id}\u0000${report.carrier_ref}`);
+      const m = carrierRefVariants(report.carrier_ref)
+        .map((ref) => messages.get(`${report.route_id}\u0000${ref}`))
+        .find((found) => found !== undefined);
       if (!m) continue; // stays waiting: its submit answer may not be stored yet
       matched.push({ id: report.id, messageId: m.id });
       const next = report.status as MessageStatus;

@@ -1,0 +1,143 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { auditActorOf } from '../../modules/accounts';
+import { ruleMatchSchema } from '../../modules/dispatch';
+import type { AppServices } from '../app';
+import { staffActor } from '../context';
+import { idParams } from '../schemas';
+
+const TAG = { tags: ['Operator'] };
+const config = { auth: 'staff' as const, permission: 'routes:manage' as const };
+const routeIds = z.array(z.string().min(1).max(64)).min(1).max(10);
+
+/** Carrier routes (SMPP binds, simulators) and the rules that pick them. */
+export function routingRoutes(services: AppServices): FastifyPluginAsyncZod {
+  const { routesAdmin } = services;
+  return async (app) => {
+    app.get(
+      '/v1/admin/routes',
+      { schema: { ...TAG, summary: 'Routes (credentials masked)' }, config },
+      async () => ({
+        data: await routesAdmin.listRoutes(),
+        nextCursor: null,
+      }),
+    );
+    app.post(
+      '/v1/admin/routes',
+      {
+        schema: {
+          ...TAG,
+          summary:
+            'Add a route: SMPP (config: host, port, systemId, password, binds, window, throughput …) or simulator',
+          body: z.strictObject({
+            name: z.string().trim().min(1).max(100),
+            type: z.enum(['smpp', 'simulator']),
+            enabled: z.boolean().default(true),
+            config: z.record(z.string(), z.unknown()).default({}),
+          }),
+        },
+        config: { ...config, idempotent: true },
+      },
+      async (request, reply) =>
+        reply
+          .status(201)
+          .send(await routesAdmin.createRoute(auditActorOf(staffActor(request)), request.body)),
+    );
+    app.get(
+      '/v1/admin/routes/:id',
+      { schema: { ...TAG, summary: 'A route', params: idParams }, config },
+      async (request) => routesAdmin.getRoute(request.params.id),
+    );
+    app.patch(
+      '/v1/admin/routes/:id',
+      {
+        schema: {
+          ...TAG,
+          summary: 'Change a route (config fields are merged; a password left out is kept)',
+          params: idParams,
+          body: z.strictObject({
+            name: z.string().trim().min(1).max(100).optional(),
+            enabled: z.boolean().optional(),
+            config: z.record(z.string(), z.unknown()).optional(),
+          }),
+        },
+        config,
+      },
+      async (request) =>
+        routesAdmin.updateRoute(auditActorOf(staffActor(request)), request.params.id, request.body),
+    );
+    app.delete(
+      '/v1/admin/routes/:id',
+      { schema: { ...TAG, summary: 'Remove a route', params: idParams }, config },
+      async (request, reply) => {
+        await routesAdmin.deleteRoute(auditActorOf(staffActor(request)), request.params.id);
+        return reply.status(204).send();
+      },
+    );
+    app.get(
+      '/v1/admin/routes/:id/health',
+      {
+        schema: {
+          ...TAG,
+          summary: 'Connected binds, in flight, sent and errors in the last minute, last error',
+          params: idParams,
+        },
+        config,
+      },
+      async (request) => routesAdmin.health(request.params.id),
+    );
+
+    app.get(
+      '/v1/admin/routing-rules',
+      { schema: { ...TAG, summary: 'Routing rules, by priority' }, config },
+      async () => ({
+        data: await routesAdmin.listRules(),
+        nextCursor: null,
+      }),
+    );
+    app.post(
+      '/v1/admin/routing-rules',
+      {
+        schema: {
+          ...TAG,
+          summary:
+            'Add a rule: the first matching rule by priority picks the routes (primary, then failovers)',
+          body: z.strictObject({
+            priority: z.number().int().min(0).max(1_000_000),
+            match: ruleMatchSchema.default({}),
+            routeIds,
+          }),
+        },
+        config: { ...config, idempotent: true },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await routesAdmin.createRule(auditActorOf(staffActor(request)), request.body)),
+    );
+    app.patch(
+      '/v1/admin/routing-rules/:id',
+      {
+        schema: {
+          ...TAG,
+          summary: 'Change a rule',
+          params: idParams,
+          body: z.strictObject({
+            priority: z.number().int().min(0).max(1_000_000).optional(),
+            match: ruleMatchSchema.optional(),
+            routeIds: routeIds.optional(),
+          }),
+        },
+        config,
+      },
+      async (request) =>
+        routesAdmin.updateRule(auditActorOf(staffActor(request)), request.params.id, request.body),
+    );
+    app.delete(
+      '/v1/admin/routing-rules/:id',
+      { schema: { ...TAG, summary: 'Remove a rule', params: idParams }, config },
+      async (request, reply) => {
+        await routesAdmin.deleteRule(auditActorOf(staffActor(request)), request.params.id);
+        return reply.status(204).send();
+      },
+    );
+  };
+}

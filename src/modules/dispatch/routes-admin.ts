@@ -1,0 +1,255 @@
+import type { Clock } from '../../kernel/clock';
+import { AppError } from '../../kernel/errors';
+import type { IdGenerator } from '../../kernel/ids';
+import type { Db } from '../../storage/database';
+import type { RoutesTable } from '../../storage/schema';
+import type { AuditActor, AuditLog } from '../compliance';
+import type { RouteRegistry } from './route-registry';
+import type { RuleMatch } from './rules';
+
+/** Checks and completes a route's config for its type; throws AppError('validation_failed') when wrong. */
+export type RouteConfigValidator = (
+  type: RoutesTable['type'],
+  config: Record<string, unknown>,
+) => Record<string, unknown>;
+
+const SECRET_KEYS = new Set(['password', 'apiKey', 'token', 'secret']);
+const BUILTIN = 'simulator';
+
+function redact(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config).map(([k, v]) => [k, SECRET_KEYS.has(k) && v ? '********' : v]),
+  );
+}
+
+function routeView(row: RoutesTable) {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    enabled: Number(row.enabled) === 1,
+    config: redact(JSON.parse(row.config) as Record<string, unknown>),
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+    updatedAt: new Date(Number(row.updated_at)).toISOString(),
+  };
+}
+
+/**
+ * The operator's routes and routing rules. Credentials are stored but never returned (answers show
+ * `********`); each change is audited and applied to the live registry at once.
+ */
+export function createRoutesAdmin(deps: {
+  db: Db;
+  clock: Clock;
+  ids: IdGenerator;
+  audit: AuditLog;
+  registry: RouteRegistry;
+  validate: RouteConfigValidator;
+}) {
+  const { db, clock, ids, audit, registry } = deps;
+
+  async function findRoute(id: string) {
+    const row = await db.selectFrom('routes').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new AppError('not_found', 'No such route.');
+    return row;
+  }
+
+  async function assertRoutesExist(routeIds: string[]) {
+    const known = new Set(
+      (await db.selectFrom('routes').select('id').where('id', 'in', routeIds).execute()).map((r) => r.id),
+    );
+    known.add(BUILTIN);
+    const missing = routeIds.filter((id) => !known.has(id));
+    if (missing.length > 0) {
+      throw new AppError('validation_failed', `Unknown routes: ${missing.join(', ')}.`, {
+        errors: missing.map((id) => ({ path: '/body/routeIds', message: `no route ${id}` })),
+      });
+    }
+  }
+
+  return {
+    async listRoutes() {
+      const rows = await db.selectFrom('routes').selectAll().orderBy('id').execute();
+      return rows.map(routeView);
+    },
+    async getRoute(id: string) {
+      return routeView(await findRoute(id));
+    },
+    async createRoute(
+      actor: AuditActor,
+      input: { name: string; type: RoutesTable['type']; enabled: boolean; config: Record<string, unknown> },
+    ) {
+      const now = clock.now();
+      const row: RoutesTable = {
+        id: ids('rte'),
+        name: input.name,
+        type: input.type,
+        enabled: input.enabled ? 1 : 0,
+        config: JSON.stringify(deps.validate(input.type, input.config)),
+        created_at: now,
+        updated_at: now,
+      };
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('routes').values(row).execute();
+        await audit.record(tx, {
+          accountId: null,
+          actor,
+          action: 'route.created',
+          target: { type: 'route', id: row.id },
+          data: { name: row.name, type: row.type },
+        });
+      });
+      await registry.sync();
+      return routeView(row);
+    },
+    async updateRoute(
+      actor: AuditActor,
+      id: string,
+      patch: {
+        name?: string | undefined;
+        enabled?: boolean | undefined;
+        config?: Record<string, unknown> | undefined;
+      },
+    ) {
+      const row = await findRoute(id);
+      const current = JSON.parse(row.config) as Record<string, unknown>;
+      // A password left out (or sent back as the mask) keeps the stored one.
+      const incoming = Object.fromEntries(
+        Object.entries(patch.config ?? {}).filter(([k, v]) => !(SECRET_KEYS.has(k) && v === '********')),
+      );
+      const config = patch.config ? deps.validate(row.type, { ...current, ...incoming }) : current;
+      const next: RoutesTable = {
+        ...row,
+        name: patch.name ?? row.name,
+        enabled: patch.enabled === undefined ? Number(row.enabled) : patch.enabled ? 1 : 0,
+        config: JSON.stringify(config),
+        updated_at: Math.max(clock.now(), Number(row.updated_at) + 1),
+      };
+      await db.transaction().execute(async (tx) => {
+        await tx.updateTable('routes').set(next).where('id', '=', id).execute();
+        await audit.record(tx, {
+          accountId: null,
+          actor,
+          action: 'route.updated',
+          target: { type: 'route', id },
+          data: { fields: Object.keys(patch) },
+        });
+      });
+      await registry.sync();
+      return routeView(next);
+    },
+    async deleteRoute(actor: AuditActor, id: string) {
+      await findRoute(id);
+      const rules = await db.selectFrom('routing_rules').select(['id', 'route_ids']).execute();
+      const using = rules.filter((r) => (JSON.parse(r.route_ids) as string[]).includes(id)).map((r) => r.id);
+      if (using.length > 0)
+        throw new AppError('conflict', `Routing rules still use this route: ${using.join(', ')}.`);
+      await db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('routes').where('id', '=', id).execute();
+        await audit.record(tx, {
+          accountId: null,
+          actor,
+          action: 'route.deleted',
+          target: { type: 'route', id },
+        });
+      });
+      await registry.sync();
+    },
+    health(id: string) {
+      const route = registry.get(id);
+      if (!route) throw new AppError('not_found', 'No such running route (unknown or disabled).');
+      return route.health();
+    },
+
+    async listRules() {
+      const rows = await db
+        .selectFrom('routing_rules')
+        .selectAll()
+        .orderBy('priority')
+        .orderBy('id')
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        priority: Number(r.priority),
+        match: JSON.parse(r.match) as RuleMatch,
+        routeIds: JSON.parse(r.route_ids) as string[],
+      }));
+    },
+    async createRule(actor: AuditActor, input: { priority: number; match: RuleMatch; routeIds: string[] }) {
+      await assertRoutesExist(input.routeIds);
+      const now = clock.now();
+      const row = {
+        id: ids('rul'),
+        priority: input.priority,
+        match: JSON.stringify(input.match),
+        route_ids: JSON.stringify(input.routeIds),
+        created_at: now,
+        updated_at: now,
+      };
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('routing_rules').values(row).execute();
+        await audit.record(tx, {
+          accountId: null,
+          actor,
+          action: 'routing_rule.created',
+          target: { type: 'routing_rule', id: row.id },
+          data: input,
+        });
+      });
+      await registry.sync();
+      return { id: row.id, ...input };
+    },
+    async updateRule(
+      actor: AuditActor,
+      id: string,
+      patch: {
+        priority?: number | undefined;
+        match?: RuleMatch | undefined;
+        routeIds?: string[] | undefined;
+      },
+    ) {
+      const row = await db.selectFrom('routing_rules').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw new AppError('not_found', 'No such routing rule.');
+      if (patch.routeIds) await assertRoutesExist(patch.routeIds);
+      const next = {
+        priority: patch.priority ?? Number(row.priority),
+        match: patch.match ? JSON.stringify(patch.match) : row.match,
+        route_ids: patch.routeIds ? JSON.stringify(patch.routeIds) : row.route_ids,
+        updated_at: clock.now(),
+      };
+      await db.transaction().execute(async (tx) => {
+        await tx.updateTable('routing_rules').set(next).where('id', '=', id).execute();
+        await audit.record(tx, {
+          accountId: null,
+          actor,
+          action: 'routing_rule.updated',
+          target: { type: 'routing_rule', id },
+          data: patch,
+        });
+      });
+      await registry.sync();
+      return {
+        id,
+        priority: next.priority,
+        match: JSON.parse(next.match) as RuleMatch,
+        routeIds: JSON.parse(next.route_ids) as string[],
+      };
+    },
+    async deleteRule(actor: AuditActor, id: string) {
+      const row = await db.selectFrom('routing_rules').select('id').where('id', '=', id).executeTakeFirst();
+      if (!row) throw new AppError('not_found', 'No such routing rule.');
+      await db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('routing_rules').where('id', '=', id).execute();
+        await audit.record(tx, {
+          accountId: null,
+          actor,
+          action: 'routing_rule.deleted',
+          target: { type: 'routing_rule', id },
+        });
+      });
+      await registry.sync();
+    },
+  };
+}
+
+export type RoutesAdmin = ReturnType<typeof createRoutesAdmin>;

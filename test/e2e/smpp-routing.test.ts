@@ -1,0 +1,212 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type SmscSimulator, startSmscSimulator } from '../../src/adapters/smpp/smsc-simulator';
+import { DIALECTS } from '../helpers/storage';
+import { type Session, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
+
+const LV = '+37121234567';
+const DE = '+4915123456789';
+
+/**
+ * Runs the workers until `done` holds. Real TCP is involved, so this waits in real time, and moves the
+ * fake clock along with it so that retries fall due.
+ */
+async function until(ts: TestSystem, done: () => Promise<boolean>, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    ts.clock.advance(100);
+    await ts.system.workOnce();
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not reached in time');
+}
+
+describe.each(DIALECTS)('carrier routes over SMPP on %s', (dialect) => {
+  let ts: TestSystem;
+  let smsc: SmscSimulator;
+  let op: Session;
+  let client: Session;
+  const routes: string[] = [];
+  const rules: string[] = [];
+
+  beforeAll(async () => {
+    ts = await startTestSystem(dialect);
+    op = await staffSession(ts, 'operator');
+    client = await signup(ts.app);
+  });
+  afterEach(async () => {
+    for (const id of rules.splice(0))
+      await ts.app.inject({ method: 'DELETE', url: `/v1/admin/routing-rules/${id}`, headers: op.headers });
+    for (const id of routes.splice(0))
+      await ts.app.inject({ method: 'DELETE', url: `/v1/admin/routes/${id}`, headers: op.headers });
+    await smsc?.stop();
+  });
+  afterAll(async () => {
+    await ts?.close();
+  });
+
+  async function addRoute(config: Record<string, unknown>, name = 'carrier') {
+    const r = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/admin/routes',
+      headers: op.headers,
+      payload: { name, type: 'smpp', config },
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    routes.push(r.json().id);
+    return r.json();
+  }
+  async function addRule(payload: object) {
+    const r = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/admin/routing-rules',
+      headers: op.headers,
+      payload,
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    rules.push(r.json().id);
+    return r.json();
+  }
+  const send = async (payload: object) => {
+    const r = await ts.app.inject({ method: 'POST', url: '/v1/messages', headers: client.headers, payload });
+    expect(r.statusCode, r.body).toBe(202);
+    return r.json().data as Array<{ id: string }>;
+  };
+  const message = async (id: string) =>
+    (await ts.app.inject({ method: 'GET', url: `/v1/messages/${id}`, headers: client.headers })).json();
+
+  it('an operator adds an SMPP route and a rule; messages go out over SMPP and receipts bring them to delivered', async () => {
+    smsc = await startSmscSimulator({
+      systemId: 'acme',
+      password: 'secret1',
+      receiptDelayMs: 20,
+      hexIds: true,
+    });
+    const route = await addRoute({
+      host: '127.0.0.1',
+      port: smsc.port,
+      systemId: 'acme',
+      password: 'secret1',
+      binds: 2,
+      window: 10,
+    });
+    expect(route.config.password).toBe('********');
+    expect(
+      JSON.stringify(
+        (await ts.app.inject({ method: 'GET', url: '/v1/admin/routes', headers: op.headers })).json(),
+      ),
+    ).not.toContain('secret1');
+    await addRule({ priority: 10, match: { countries: ['LV'] }, routeIds: [route.id] });
+
+    const long =
+      'Your parcel 42 is waiting at the pickup point on Brivibas iela 1. Bring an ID card or passport. Opening hours are 8:00-20:00 on weekdays and 10:00-16:00 on Saturdays.';
+    const [short, multi, other] = [
+      ...(await send({ to: LV, text: 'Hello over SMPP', from: 'Acme' })),
+      ...(await send({ to: LV, text: long })),
+      ...(await send({ to: DE, text: 'Not LV' })),
+    ];
+    await until(
+      ts,
+      async () =>
+        (await message(short!.id)).status === 'delivered' &&
+        (await message(multi!.id)).status === 'delivered',
+    );
+    expect((await message(short!.id)).route).toBe(route.id);
+    expect((await message(multi!.id)).segments).toBe(2);
+    // One PDU for the short one, two for the long one; the DE message took the default route.
+    expect(smsc.submits.map((s) => s.destinationAddr).filter((d) => d === LV.slice(1))).toHaveLength(3);
+    await until(
+      ts,
+      async () =>
+        (await message(other!.id)).status === 'sent' || (await message(other!.id)).status === 'delivered',
+    );
+    expect((await message(other!.id)).route).toBe('simulator');
+
+    const health = await ts.app.inject({
+      method: 'GET',
+      url: `/v1/admin/routes/${route.id}/health`,
+      headers: op.headers,
+    });
+    expect(health.json()).toMatchObject({ connectedBinds: 2 });
+    expect(health.json().sentLastMinute).toBeGreaterThanOrEqual(2);
+    const balance = (
+      await ts.app.inject({ method: 'GET', url: '/v1/balance', headers: client.headers })
+    ).json();
+    // Every message was sent, so every reservation became a charge: LV 2 × 0.05 + 1 × 0.05 (two segments), DE 0.08.
+    expect(balance).toMatchObject({ reserved: 0 });
+    expect(10 - balance.credits).toBeCloseTo(0.23, 9);
+  });
+
+  it('fails over to the next route when the primary is down, and a permanent carrier error fails the message with credits back', async () => {
+    smsc = await startSmscSimulator({
+      systemId: 'acme',
+      password: 'secret1',
+      receiptDelayMs: 10,
+      failWith: (s) => (s.destinationAddr.endsWith('99') ? 0x0b : null),
+    });
+    const dead = await addRoute(
+      { host: '127.0.0.1', port: 1, systemId: 'x', password: 'y', submitTimeoutMs: 500 },
+      'dead',
+    );
+    const live = await addRoute(
+      { host: '127.0.0.1', port: smsc.port, systemId: 'acme', password: 'secret1' },
+      'live',
+    );
+    await addRule({ priority: 1, match: { prefixes: ['+3712'] }, routeIds: [dead.id, live.id] });
+    const before = (
+      await ts.app.inject({ method: 'GET', url: '/v1/balance', headers: client.headers })
+    ).json();
+    const [ok, refused] = [
+      ...(await send({ to: LV, text: 'failover' })),
+      ...(await send({ to: '+37121234599', text: 'refused' })),
+    ];
+    await until(
+      ts,
+      async () =>
+        (await message(ok!.id)).status === 'delivered' && (await message(refused!.id)).status === 'failed',
+    );
+    expect((await message(ok!.id)).route).toBe(live.id);
+    expect((await message(refused!.id)).error.code).toBe('route_ESME_RINVDSTADR');
+    const after = (
+      await ts.app.inject({ method: 'GET', url: '/v1/balance', headers: client.headers })
+    ).json();
+    expect(before.available - after.available).toBeCloseTo(0.05, 9);
+  });
+
+  it('refuses bad route and rule input with problem+json', async () => {
+    const cases: Array<[string, object, number]> = [
+      ['/v1/admin/routes', { name: 'x', type: 'smpp', config: { host: '127.0.0.1' } }, 400],
+      [
+        '/v1/admin/routes',
+        { name: 'x', type: 'smpp', config: { host: 'h', port: 70000, systemId: 's', password: 'p' } },
+        400,
+      ],
+      [
+        '/v1/admin/routes',
+        {
+          name: 'x',
+          type: 'smpp',
+          config: { host: 'h', port: 2775, systemId: 's', password: 'p', colour: 1 },
+        },
+        400,
+      ],
+      ['/v1/admin/routes', { name: 'x', type: 'carrier-pigeon', config: {} }, 400],
+      ['/v1/admin/routing-rules', { priority: 1, match: {}, routeIds: ['rte_nope'] }, 400],
+      [
+        '/v1/admin/routing-rules',
+        { priority: 1, match: { countries: ['Latvia'] }, routeIds: ['simulator'] },
+        400,
+      ],
+      ['/v1/admin/routing-rules', { priority: 1, match: {}, routeIds: [] }, 400],
+    ];
+    for (const [url, payload, status] of cases) {
+      const r = await ts.app.inject({ method: 'POST', url, headers: op.headers, payload });
+      expect(r.statusCode, JSON.stringify(payload)).toBe(status);
+      expect(r.json().code).toBe('validation_failed');
+    }
+    expect(
+      (await ts.app.inject({ method: 'GET', url: '/v1/admin/routes/rte_nope/health', headers: op.headers }))
+        .statusCode,
+    ).toBe(404);
+  });
+});
