@@ -60,8 +60,33 @@ function openSqlite(file: string, options: StorageOptions): Storage {
   sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return finish(db, { skipLocked: false, multipleWriters: false, maxParameters: 32766 }, 'sqlite');
+}
+
+/**
+ * Reuses prepared statements by SQL text. Compiling a statement costs SQLite more than running a small
+ * one, and the same few dozen statements carry all the traffic. Statements with IN lists of varying
+ * length make the set open-ended, hence two bounded generations (a used statement survives a rotation).
+ * Kysely runs one statement at a time on this connection, so a cached statement is never busy twice.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database, generation = 400) {
+  let young = new Map<string, SqliteDatabase.Statement>();
+  let old = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = young.get(sql);
+      if (statement) return statement;
+      statement = old.get(sql) ?? sqlite.prepare(sql);
+      if (young.size >= generation) {
+        old = young;
+        young = new Map();
+      }
+      young.set(sql, statement);
+      return statement;
+    },
+  };
 }
 
 function openPostgres(url: string, options: StorageOptions): Storage {

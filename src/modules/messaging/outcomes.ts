@@ -1,6 +1,7 @@
 import type { Clock } from '../../kernel/clock';
 import type { IdGenerator } from '../../kernel/ids';
 import type { JobQueue } from '../../queue/job-queue';
+import { caseById } from '../../storage/case-update';
 import type { DbOrTx } from '../../storage/database';
 import type { MessageStatus, MessagesTable } from '../../storage/schema';
 import type { Ledger, SettleEntry } from '../billing';
@@ -28,6 +29,8 @@ export interface OutcomeDeps {
 }
 
 const CHUNK = 400;
+// Rows per CASE update: each row binds two or three parameters per CASE.
+const CASE_CHUNK = 200;
 
 /**
  * Applies what routes and carriers say about messages: send results and delivery reports. Everything
@@ -81,26 +84,12 @@ export function createOutcomes(deps: OutcomeDeps) {
       const retries: Array<{ kind: string; payload: unknown; runAt: number }> = [];
       const sentRefs: Array<{ routeId: string; carrierRef: string }> = [];
 
+      const sent: Array<{ id: string; routeId: string; carrierRef: string }> = [];
       for (const { message: m, outcome } of results) {
         const price = Number(m.price);
         switch (outcome.kind) {
           case 'sent':
-            await tx
-              .updateTable('messages')
-              .set({
-                status: 'sent',
-                route_id: outcome.routeId,
-                carrier_ref: outcome.carrierRef,
-                sent_at: now,
-                updated_at: now,
-                attempts: Number(m.attempts) + 1,
-                charged: 1,
-                error_code: null,
-                error_detail: null,
-              })
-              .where('id', '=', m.id)
-              .where('status', 'in', ['queued', 'scheduled', 'sending'])
-              .execute();
+            sent.push({ id: m.id, routeId: outcome.routeId, carrierRef: outcome.carrierRef });
             effects.events.push({
               id: ids('evt'),
               message_id: m.id,
@@ -180,6 +169,35 @@ export function createOutcomes(deps: OutcomeDeps) {
             break;
           }
         }
+      }
+      for (let i = 0; i < sent.length; i += CASE_CHUNK) {
+        const chunk = sent.slice(i, i + CASE_CHUNK);
+        await tx
+          .updateTable('messages')
+          .set((eb) => ({
+            status: 'sent',
+            route_id: caseById(
+              chunk.map((c) => [c.id, c.routeId]),
+              'text',
+            ),
+            carrier_ref: caseById(
+              chunk.map((c) => [c.id, c.carrierRef]),
+              'text',
+            ),
+            sent_at: now,
+            updated_at: now,
+            attempts: eb('attempts', '+', 1),
+            charged: 1,
+            error_code: null,
+            error_detail: null,
+          }))
+          .where(
+            'id',
+            'in',
+            chunk.map((c) => c.id),
+          )
+          .where('status', 'in', ['queued', 'scheduled', 'sending'])
+          .execute();
       }
       await commitEffects(tx, effects, 'messages settled');
       if (retries.length > 0) await deps.queue.enqueue(tx, retries);
@@ -287,6 +305,15 @@ export function createOutcomes(deps: OutcomeDeps) {
         : new Map();
     const effects = newEffects();
     const matched: Array<{ id: string; messageId: string }> = [];
+    // A message's last change in this batch wins (the state machine already ordered them).
+    const changes: Array<{
+      id: string;
+      status: MessageStatus;
+      doneAt: number;
+      errorCode: string | null;
+      errorDetail: string | null;
+    }> = [];
+    const refunded: string[] = [];
 
     for (const report of reports) {
       const m = carrierRefVariants(report.carrier_ref)
@@ -307,17 +334,13 @@ export function createOutcomes(deps: OutcomeDeps) {
               code: report.error_code ? `carrier_${report.error_code}` : `carrier_${next}`,
               detail: `The carrier reported ${next}.`,
             };
-      await tx
-        .updateTable('messages')
-        .set({
-          status: next,
-          done_at: report.received_at,
-          updated_at: now,
-          error_code: error?.code ?? null,
-          error_detail: error?.detail ?? null,
-        })
-        .where('id', '=', m.id)
-        .execute();
+      changes.push({
+        id: m.id,
+        status: next,
+        doneAt: Number(report.received_at),
+        errorCode: error?.code ?? null,
+        errorDetail: error?.detail ?? null,
+      });
       m.status = next;
       effects.events.push({
         id: ids('evt'),
@@ -338,14 +361,63 @@ export function createOutcomes(deps: OutcomeDeps) {
           : next === 'expired' && policy === 'undelivered_and_expired';
       if (refundable && Number(m.charged) === 1 && Number(m.price) > 0) {
         effects.settle.push({ accountId: m.account_id, kind: 'refund', amountMicro: Number(m.price) });
-        await tx.updateTable('messages').set({ charged: 0 }).where('id', '=', m.id).execute();
+        refunded.push(m.id);
       }
     }
-    for (const r of matched) {
+    // One UPDATE per chunk instead of one per report: receipts arrive by the thousand.
+    for (let i = 0; i < changes.length; i += CASE_CHUNK) {
+      const chunk = changes.slice(i, i + CASE_CHUNK);
+      await tx
+        .updateTable('messages')
+        .set({
+          status: caseById(
+            chunk.map((c) => [c.id, c.status]),
+            'text',
+          ),
+          done_at: caseById(
+            chunk.map((c) => [c.id, c.doneAt]),
+            'bigint',
+          ),
+          error_code: caseById(
+            chunk.map((c) => [c.id, c.errorCode]),
+            'text',
+          ),
+          error_detail: caseById(
+            chunk.map((c) => [c.id, c.errorDetail]),
+            'text',
+          ),
+          updated_at: now,
+        })
+        .where(
+          'id',
+          'in',
+          chunk.map((c) => c.id),
+        )
+        .execute();
+    }
+    for (let i = 0; i < refunded.length; i += CHUNK) {
+      await tx
+        .updateTable('messages')
+        .set({ charged: 0 })
+        .where('id', 'in', refunded.slice(i, i + CHUNK))
+        .execute();
+    }
+    for (let i = 0; i < matched.length; i += CASE_CHUNK) {
+      const chunk = matched.slice(i, i + CASE_CHUNK);
       await tx
         .updateTable('delivery_reports')
-        .set({ message_id: r.messageId, applied_at: now })
-        .where('id', '=', r.id)
+        .set({
+          message_id: caseById(
+            chunk.map((r) => [r.id, r.messageId]),
+            'text',
+          ),
+          applied_at: now,
+        })
+        .where(
+          'id',
+          'in',
+          chunk.map((r) => r.id),
+        )
         .execute();
     }
     await commitEffects(tx, effects, 'refunds for undelivered messages');

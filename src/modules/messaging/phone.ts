@@ -56,7 +56,11 @@ const COMPACT = /^\+?\d+$/;
 const LETTER = /\p{L}/u;
 const E164 = /^\+[1-9]\d{1,14}$/;
 
-const cache = new Map<string, PhoneResult>();
+// Two generations instead of a strict LRU: evicting from the front of one big Map gets slow once many
+// entries were deleted there, while dropping a whole generation is free. A hit in the old generation is
+// copied into the young one, so entries in use survive the rotation.
+let young = new Map<string, PhoneResult>();
+let old = new Map<string, PhoneResult>();
 
 function fail(reason: string): PhoneResult {
   return Object.freeze({ ok: false, reason });
@@ -169,18 +173,14 @@ export function tryNormalizePhone(input: string, defaultCountry?: string | null)
   if (input.length > MAX_PHONE_INPUT_LENGTH * 4) return compute(input, country);
 
   const key = `${country ?? ''}:${input}`;
-  const hit = cache.get(key);
-  if (hit !== undefined) {
-    cache.delete(key);
-    cache.set(key, hit);
-    return hit;
+  const hit = young.get(key);
+  if (hit !== undefined) return hit;
+  const result = old.get(key) ?? compute(input, country);
+  if (young.size >= CACHE_MAX / 2) {
+    old = young;
+    young = new Map();
   }
-  const result = compute(input, country);
-  if (cache.size >= CACHE_MAX) {
-    const oldest = cache.keys().next();
-    if (!oldest.done) cache.delete(oldest.value);
-  }
-  cache.set(key, result);
+  young.set(key, result);
   return result;
 }
 
@@ -217,5 +217,6 @@ export function countryOfE164(e164: string): string | null {
 
 /** Empties the normalisation cache (for tests and benchmarks). */
 export function clearPhoneCache(): void {
-  cache.clear();
+  young = new Map();
+  old = new Map();
 }
