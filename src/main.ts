@@ -188,7 +188,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   async function workOnce(): Promise<number> {
     let done = 0;
     for (;;) {
-      const n = (await dispatcher.runOnce()) + (await pumpSimulators()) + (await webhooks.deliverDue());
+      const n = (await dispatcher.runOnce()) + (await pumpSimulators()) + (await webhooks.deliverDue(500));
       done += n;
       if (n === 0) return done;
     }
@@ -216,7 +216,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     startWorkers() {
       loops.push(startLoop('dispatch', () => dispatcher.runOnce(), { idleMs: 20, logger }));
       loops.push(startLoop('simulator-receipts', pumpSimulators, { idleMs: 100, logger }));
-      loops.push(startLoop('webhooks', () => webhooks.deliverDue(), { idleMs: 200, logger }));
+      loops.push(startLoop('webhooks', () => webhooks.deliverDue(500), { idleMs: 200, logger }));
     },
     async stop() {
       if (app) await app.close();

@@ -29,8 +29,9 @@ export interface OutcomeDeps {
 }
 
 const CHUNK = 400;
-// Rows per CASE update: each row binds two or three parameters per CASE.
-const CASE_CHUNK = 200;
+// Rows per CASE update. Each row of the UPDATE scans the CASE list, so the cost grows with the square of
+// the chunk: small chunks are cheaper in total.
+const CASE_CHUNK = 50;
 
 /**
  * Applies what routes and carriers say about messages: send results and delivery reports. Everything
@@ -250,9 +251,22 @@ export function createOutcomes(deps: OutcomeDeps) {
    * The messages the reports speak of, keyed by route and carrier id. A receipt may write the id in
    * another base or case than the submit answer did, and a multipart message has one id per part.
    */
-  async function messagesForRefs(tx: DbOrTx, reports: Array<{ carrier_ref: string }>) {
-    const refs = [...new Set(reports.flatMap((r) => carrierRefVariants(r.carrier_ref)))];
+  async function messagesForRefs(tx: DbOrTx, reports: Array<{ route_id: string; carrier_ref: string }>) {
     const messages = new Map<string, MessagesTable>();
+    // Almost every receipt carries the id exactly as the submit answer did: look those up first, and
+    // only the rest under every spelling.
+    await lookUp(tx, [...new Set(reports.map((r) => r.carrier_ref))], messages);
+    const missing = reports.filter((r) => !messages.has(`${r.route_id}\u0000${r.carrier_ref}`));
+    if (missing.length > 0) {
+      const variants = [...new Set(missing.flatMap((r) => carrierRefVariants(r.carrier_ref)))].filter(
+        (ref) => !missing.some((r) => r.carrier_ref === ref),
+      );
+      if (variants.length > 0) await lookUp(tx, variants, messages);
+    }
+    return messages;
+  }
+
+  async function lookUp(tx: DbOrTx, refs: string[], messages: Map<string, MessagesTable>) {
     for (let i = 0; i < refs.length; i += CHUNK) {
       const chunk = refs.slice(i, i + CHUNK);
       for (const m of await tx
@@ -283,7 +297,6 @@ export function createOutcomes(deps: OutcomeDeps) {
         }
       }
     }
-    return messages;
   }
 
   async function applyStored(
