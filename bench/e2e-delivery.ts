@@ -48,11 +48,12 @@ const receiver = createServer((request, response) => {
 await new Promise<void>((done) => receiver.listen(0, '127.0.0.1', done));
 const receiverPort = (receiver.address() as AddressInfo).port;
 
-const server = await startServer({
-  WORKERS: 'true',
-  SIMULATOR_DELIVERY_DELAY_MS: '0',
-  WEBHOOK_ALLOW_PRIVATE: 'true',
-});
+// --split: the API process with WORKERS=false and a `smsgate worker` process on the same database.
+const SPLIT = process.argv.includes('--split');
+const server = await startServer(
+  { WORKERS: SPLIT ? 'false' : 'true', SIMULATOR_DELIVERY_DELAY_MS: '0', WEBHOOK_ALLOW_PRIVATE: 'true' },
+  { workerProcess: SPLIT },
+);
 try {
   const { key, accountId } = await signupWithApiKey(server.baseUrl);
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
@@ -155,6 +156,7 @@ try {
 
   printResult({
     bench: 'e2e-delivery',
+    processes: SPLIT ? 'api + worker' : 'one',
     ...(await machine()),
     messages: MESSAGES,
     perRequest: PER_REQUEST,

@@ -91,7 +91,10 @@ export interface RunningServer {
  * Starts `node bin/smsgate.mjs serve` on a free port and a fresh temporary DATA_DIR, with logs silenced,
  * rate limiting off and credits that never run out; resolves once /healthz answers. `env` overrides.
  */
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  options: { workerProcess?: boolean } = {},
+): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-bench-'));
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the server (flags NODE_OPTIONS refuses).
@@ -99,21 +102,22 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     '--max-old-space-size=256',
     ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
   ];
+  const childEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'silent',
+    RATE_LIMIT_MAX: '0',
+    FREE_CREDITS: '100000000',
+    SQLITE_SYNCHRONOUS: 'FULL',
+    ...env,
+  };
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/smsgate.mjs'), 'serve'], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      DATABASE_URL: '',
-      LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'silent',
-      RATE_LIMIT_MAX: '0',
-      FREE_CREDITS: '100000000',
-      SQLITE_SYNCHRONOUS: 'FULL',
-      ...env,
-    },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -154,14 +158,33 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     await sleep(100);
   }
   const pid = child.pid!;
+  // The split deployment: this process answers HTTP (WORKERS=false), a second one runs the workers.
+  const worker = options.workerProcess
+    ? spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/smsgate.mjs'), 'worker'], {
+        cwd: ROOT,
+        env: childEnv,
+        stdio: 'ignore',
+      })
+    : null;
+  const workerExit = worker
+    ? new Promise<void>((done) => worker.once('exit', () => done()))
+    : Promise.resolve();
   return {
     pid,
     port,
     baseUrl,
     dataDir,
     dbFile: join(dataDir, 'smsgate.db'),
-    peakRssMb: () => peakRssMb(pid),
+    peakRssMb: () => {
+      const api = peakRssMb(pid);
+      const other = worker?.pid ? peakRssMb(worker.pid) : null;
+      return api === null ? other : other === null ? api : Math.max(api, other);
+    },
     async stop() {
+      if (worker && worker.exitCode === null) {
+        worker.kill('SIGTERM');
+        await workerExit;
+      }
       if (exited === null) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -8,6 +8,8 @@ const USAGE = `smsgate — self-hostable business SMS platform
 
 Usage:
   smsgate serve                         run the roles in ROLES (default: all) in this process
+  smsgate worker                        run only the background workers (dispatch, receipts, webhooks);
+                                        pair with WORKERS=false on the API processes
   smsgate migrate                       apply database migrations and exit
   smsgate admin create --email E --password P [--name N] [--role superadmin|operator|support|auditor]
                                         create an operator (staff) user
@@ -52,6 +54,21 @@ async function serve() {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+async function worker() {
+  const config = loadConfig();
+  const system = await createSystem(config);
+  system.startWorkers();
+  process.stdout.write(
+    `smsgate worker running (database: ${system.storage.label}, data: ${config.DATA_DIR})\n`,
+  );
+  const shutdown = async () => {
+    await system.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
 }
 
 async function migrate() {
@@ -103,6 +120,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve':
       case undefined:
         await serve();
+        return -1; // keeps running
+      case 'worker':
+        await worker();
         return -1; // keeps running
       case 'migrate':
         await migrate();

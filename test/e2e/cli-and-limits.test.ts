@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createFileMailer } from '../../src/adapters/mail/file-mailer';
 import { createLogger } from '../../src/kernel/logger';
 import { FakeClock } from '../helpers/fake-clock';
-import { startServerProcess } from '../helpers/server-process';
+import { startServerProcess, startWorkerProcess } from '../helpers/server-process';
 import { startTestSystem } from '../helpers/system';
 
 const run = promisify(execFile);
@@ -49,6 +49,47 @@ describe('command line, request limits and file mail', () => {
       expect(login.status).toBe(200);
     } finally {
       await server.stop();
+    }
+  }, 60_000);
+
+  it('split deployment: an API process without workers and a `smsgate worker` process deliver together', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsgate-split-'));
+    const env = { DATA_DIR: dir, SIMULATOR_DELIVERY_DELAY_MS: '100' };
+    const api = await startServerProcess({ ...env, WORKERS: 'false' });
+    const worker = startWorkerProcess(env);
+    try {
+      const signup = await fetch(`${api.url}/v1/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          company: 'Split',
+          name: 'S',
+          email: 'split@example.com',
+          password: 'a-long-secret-1',
+          acceptPolicy: true,
+        }),
+      });
+      const cookie = signup.headers.get('set-cookie')!.split(';')[0]!;
+      const csrf = ((await signup.json()) as { csrfToken: string }).csrfToken;
+      const headers = { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf };
+      const sent = await fetch(`${api.url}/v1/messages`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ to: '+37121234567', text: 'split' }),
+      });
+      const id = ((await sent.json()) as { data: Array<{ id: string }> }).data[0]!.id;
+      let status = '';
+      for (let i = 0; i < 100 && status !== 'delivered'; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        status = (
+          (await (await fetch(`${api.url}/v1/messages/${id}`, { headers })).json()) as { status: string }
+        ).status;
+      }
+      expect(status).toBe('delivered');
+    } finally {
+      await worker.stop();
+      await api.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 

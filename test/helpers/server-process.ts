@@ -72,3 +72,18 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     },
   };
 }
+
+/** Runs `smsgate worker` (background workers only) until stopped. */
+export function startWorkerProcess(env: Record<string, string>): { stop(): Promise<void> } {
+  const child = spawn(process.execPath, ['bin/smsgate.mjs', 'worker'], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
