@@ -112,7 +112,7 @@ export async function startServer(
     LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'silent',
     RATE_LIMIT_MAX: '0',
     FREE_CREDITS: '100000000',
-    SQLITE_SYNCHRONOUS: 'FULL',
+    SQLITE_SYNCHRONOUS: process.env.BENCH_SQLITE_SYNCHRONOUS ?? 'FULL',
     ...env,
   };
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/smsgate.mjs'), 'serve'], {
