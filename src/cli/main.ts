@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
+import { systemClock } from '../kernel/clock';
+import { createIdGenerator } from '../kernel/ids';
 import { createSystem } from '../main';
 import { STAFF_ROLES, type StaffRole } from '../modules/accounts';
+import { createAuditLog } from '../modules/compliance';
 import { openStorage } from '../storage/database';
 
 const USAGE = `smsgate — self-hostable business SMS platform
@@ -13,6 +16,8 @@ Usage:
   smsgate migrate                       apply database migrations and exit
   smsgate admin create --email E --password P [--name N] [--role superadmin|operator|support|auditor]
                                         create an operator (staff) user
+  smsgate audit verify [--account ID]   re-compute the audit hash chains (all, or one account's;
+                                        --account platform for the platform's own) and report breaks
   smsgate help                          this text
 
 Configuration is read from the environment; see the README.`;
@@ -69,6 +74,42 @@ async function worker() {
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
+}
+
+async function auditVerify(args: string[]) {
+  const { values } = parseArgs({ args, options: { account: { type: 'string' } }, strict: true });
+  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  const storage = openStorage(config.DATABASE_URL);
+  try {
+    await storage.migrate();
+    const audit = createAuditLog({ clock: systemClock, ids: createIdGenerator(systemClock) });
+    const chains =
+      values.account !== undefined
+        ? [values.account === 'platform' ? null : values.account]
+        : (await storage.db.selectFrom('audit_chain_heads').select('chain').orderBy('chain').execute()).map(
+            (r) => (r.chain === 'platform' ? null : r.chain),
+          );
+    let broken = 0;
+    for (const accountId of chains) {
+      const result = await audit.verify(storage.db, accountId);
+      const name = accountId ?? 'platform';
+      if (result.brokenAt === null) process.stdout.write(`ok      ${name}: ${result.events} events\n`);
+      else {
+        broken++;
+        process.stdout.write(
+          `BROKEN  ${name}: event #${result.brokenAt} does not match the chain (${result.events} verified before it)\n`,
+        );
+      }
+    }
+    process.stdout.write(
+      broken === 0
+        ? `All ${chains.length} chains intact.\n`
+        : `${broken} of ${chains.length} chains are broken.\n`,
+    );
+    return broken === 0 ? 0 : 2;
+  } finally {
+    await storage.close();
+  }
 }
 
 async function migrate() {
@@ -133,6 +174,9 @@ export async function main(argv: string[]): Promise<number> {
           return 0;
         }
         throw new UsageError(`unknown admin command "${sub ?? ''}"`);
+      case 'audit':
+        if (sub === 'verify') return await auditVerify(rest);
+        throw new UsageError(`unknown audit command "${sub ?? ''}"`);
       case 'help':
       case '--help':
       case '-h':

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFileMailer } from '../../src/adapters/mail/file-mailer';
 import { createLogger } from '../../src/kernel/logger';
@@ -91,6 +92,20 @@ describe('command line, request limits and file mail', () => {
       await api.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+  }, 60_000);
+
+  it('`smsgate audit verify` checks every chain and finds a tampered row', async () => {
+    const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+    const ok = await run(process.execPath, ['bin/smsgate.mjs', 'audit', 'verify'], { env });
+    expect(ok.stdout).toContain('chains intact');
+    const db = new Database(join(dataDir, 'smsgate.db'));
+    db.prepare("UPDATE audit_events SET action = 'forged' WHERE chain = 'platform' AND seq = 1").run();
+    db.close();
+    const bad = await run(process.execPath, ['bin/smsgate.mjs', 'audit', 'verify', '--account', 'platform'], {
+      env,
+    }).catch((e) => e);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toContain('BROKEN  platform: event #1');
   }, 60_000);
 
   it('limits requests per credential and answers 429 with Retry-After', async () => {
