@@ -12,6 +12,6 @@ export type {
 } from './route-port';
 export { RouteError } from './route-port';
 export { createRouteRegistry, type RouteFactory, type RouteRegistry } from './route-registry';
-export { createStaticRouter, type Router } from './router';
+export type { Router } from './router';
 export { createRoutesAdmin, type RouteConfigValidator, type RoutesAdmin } from './routes-admin';
 export { pickRule, type RoutingRule, type RuleMatch, ruleMatches, ruleMatchSchema } from './rules';
