@@ -21,6 +21,7 @@ import {
 } from './modules/accounts';
 import { createLedger, createPriceAdmin, createPriceBook, creditsToMicro } from './modules/billing';
 import { createAuditLog } from './modules/compliance';
+import { createContacts } from './modules/contacts';
 import {
   createDispatcher,
   createReportInbox,
@@ -175,6 +176,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     routesAdmin: createRoutesAdmin({ db, clock, ids, audit, registry, validate: validateRouteConfig }),
     reports,
     inbound,
+    contacts: createContacts({ db, clock, ids, audit }),
     eventSinks,
   };
 

@@ -22,6 +22,7 @@ import type {
 } from '../modules/accounts';
 import type { Ledger, PriceAdmin, PriceBook } from '../modules/billing';
 import type { AuditLog } from '../modules/compliance';
+import type { Contacts } from '../modules/contacts';
 import type { RoutesAdmin } from '../modules/dispatch';
 import type { Inbound } from '../modules/inbound';
 import type { createMessageReader, createPreview, createSender } from '../modules/messaging';
@@ -33,12 +34,14 @@ import { errorHandler, problemOf, sendProblem } from './problem';
 import { accountRoutes } from './routes/accounts';
 import { adminRoutes } from './routes/admin';
 import { billingRoutes } from './routes/billing';
+import { contactRoutes } from './routes/contacts';
 import { inboundRoutes } from './routes/inbound';
 import { messageRoutes } from './routes/messages';
 import { priceAndSettingsRoutes } from './routes/prices';
 import { routingRoutes } from './routes/routing';
 import { webhookRoutes } from './routes/webhooks';
 import { securityHeaders } from './security-headers';
+import { registerWeb } from './web';
 
 /** Everything the HTTP layer calls. Routes hold no logic: each calls one of these. */
 export interface AppServices {
@@ -62,6 +65,7 @@ export interface AppServices {
   preview: ReturnType<typeof createPreview>;
   messages: ReturnType<typeof createMessageReader>;
   inbound: Inbound;
+  contacts: Contacts;
 }
 
 export interface HttpOptions {
@@ -89,12 +93,15 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
+  // The web app (web/dist, when built) is served from here: pages and files, never under the API paths.
+  const web = await registerWeb(app);
+  app.setNotFoundHandler((request, reply) => {
+    if (web?.(request, reply)) return reply;
+    return sendProblem(
       reply,
       problemOf('route_not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`, request.id),
-    ),
-  );
+    );
+  });
 
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
@@ -182,6 +189,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(adminRoutes(services));
   await app.register(webhookRoutes(services));
   await app.register(inboundRoutes(services));
+  await app.register(contactRoutes(services));
 
   return app;
 }

@@ -1,3 +1,4 @@
+import type { ContactsTables } from './schema-contacts';
 import type { InboundTables } from './schema-inbound';
 import type { WebhooksTables } from './schema-webhooks';
 
@@ -277,7 +278,7 @@ export interface MessageRefsTable {
   message_id: string;
 }
 
-export interface Database extends WebhooksTables, InboundTables {
+export interface Database extends WebhooksTables, InboundTables, ContactsTables {
   routes: RoutesTable;
   routing_rules: RoutingRulesTable;
   message_refs: MessageRefsTable;

@@ -1,0 +1,599 @@
+import { type Expression, type SqlBool, sql } from 'kysely';
+import { AppError, type FieldError } from '../../kernel/errors';
+import type { DbOrTx, Tx } from '../../storage/database';
+import type { ContactConsentsTable, ContactsTable } from '../../storage/schema-contacts';
+import { auditActorOf, type ClientActor } from '../accounts';
+import { applyFieldValues, type FieldType, type FieldValue } from './fields';
+import {
+  type ContactsDeps,
+  chunks,
+  defaultCountryOf,
+  iso,
+  isUniqueViolation,
+  MAX_BULK_IDS,
+  phoneAt,
+  RESTORE_WINDOW_MS,
+} from './shared';
+
+export const CONSENT_PURPOSES = ['marketing', 'transactional'] as const;
+export type ConsentPurpose = (typeof CONSENT_PURPOSES)[number];
+
+export interface ContactInput {
+  phone: string;
+  firstName?: string | null | undefined;
+  lastName?: string | null | undefined;
+  email?: string | null | undefined;
+  country?: string | null | undefined;
+  address?: string | null | undefined;
+  avatarUrl?: string | null | undefined;
+  fields?: Record<string, unknown> | undefined;
+  tags?: string[] | undefined;
+  groupIds?: string[] | undefined;
+}
+
+export type ContactPatch = Partial<ContactInput>;
+
+export interface ContactFilter {
+  q?: string | undefined;
+  groupId?: string | undefined;
+  tag?: string | undefined;
+  country?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface ContactView {
+  id: string;
+  phone: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  country: string | null;
+  address: string | null;
+  avatarUrl: string | null;
+  fields: Record<string, FieldValue>;
+  tags: string[];
+  groupIds: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConsentView {
+  id: string;
+  purpose: ConsentPurpose;
+  granted: boolean;
+  source: string;
+  evidence: string | null;
+  recordedAt: string;
+}
+
+export interface ContactDetail extends ContactView {
+  /** Every consent decision, newest first. */
+  consents: ConsentView[];
+  /** The latest decision per purpose (null: never recorded). */
+  consentStatus: Record<ConsentPurpose, ConsentView | null>;
+}
+
+function consentView(row: ContactConsentsTable): ConsentView {
+  return {
+    id: row.id,
+    purpose: row.purpose,
+    granted: Number(row.granted) === 1,
+    source: row.source,
+    evidence: row.evidence,
+    recordedAt: iso(row.recorded_at),
+  };
+}
+
+const lc = (v: string | null | undefined) => (v ? v.toLowerCase() : null);
+const likePrefix = (v: string) => `${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const PHONE_SEPARATORS = /[\s().\-/]/g;
+
+function normalizeTags(tags: string[]): string[] {
+  return [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
+}
+
+/** Contacts: the address book of an account, with custom fields, tags, consents and soft deletion. */
+export function createContactBook(deps: ContactsDeps) {
+  const { db, clock, ids, audit } = deps;
+
+  async function definitions(tx: DbOrTx, accountId: string): Promise<Map<string, FieldType>> {
+    const rows = await tx
+      .selectFrom('contact_fields')
+      .select(['key', 'type'])
+      .where('account_id', '=', accountId)
+      .execute();
+    return new Map(rows.map((r) => [r.key, r.type]));
+  }
+
+  async function liveContact(tx: DbOrTx, accountId: string, id: string): Promise<ContactsTable> {
+    const row = await tx
+      .selectFrom('contacts')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', accountId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) throw new AppError('not_found', 'No such contact.');
+    return row;
+  }
+
+  async function assertPhoneFree(tx: DbOrTx, accountId: string, phone: string, exceptId?: string) {
+    let q = tx
+      .selectFrom('contacts')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('phone', '=', phone)
+      .where('deleted_at', 'is', null);
+    if (exceptId) q = q.where('id', '!=', exceptId);
+    const other = await q.executeTakeFirst();
+    if (other) {
+      throw new AppError('conflict', `Another contact (${other.id}) has this phone number.`, {
+        errors: [{ path: '/body/phone', message: 'already used by another contact' }],
+        extra: { contactId: other.id },
+      });
+    }
+  }
+
+  /** Checks that every group id is one of the account's groups. */
+  async function ownGroups(tx: DbOrTx, accountId: string, groupIds: string[]): Promise<string[]> {
+    const unique = [...new Set(groupIds)];
+    if (unique.length === 0) return [];
+    const rows = await tx
+      .selectFrom('contact_groups')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('id', 'in', unique)
+      .execute();
+    const found = new Set(rows.map((r) => r.id));
+    const errors: FieldError[] = [];
+    groupIds.forEach((g, i) => {
+      if (!found.has(g)) errors.push({ path: `/body/groupIds/${i}`, message: 'no such group' });
+    });
+    if (errors.length > 0) throw new AppError('not_found', 'No such group.', { errors });
+    return unique;
+  }
+
+  async function setTags(tx: Tx, accountId: string, contactId: string, tags: string[]) {
+    await tx.deleteFrom('contact_tags').where('contact_id', '=', contactId).execute();
+    if (tags.length > 0) {
+      await tx
+        .insertInto('contact_tags')
+        .values(tags.map((tag) => ({ account_id: accountId, contact_id: contactId, tag })))
+        .execute();
+    }
+  }
+
+  async function groupIdsOf(tx: DbOrTx, contactIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const part of chunks(contactIds, 500)) {
+      if (part.length === 0) continue;
+      const rows = await tx
+        .selectFrom('group_members')
+        .select(['contact_id', 'group_id'])
+        .where('contact_id', 'in', part)
+        .orderBy('group_id')
+        .execute();
+      for (const r of rows) {
+        const list = out.get(r.contact_id) ?? [];
+        list.push(r.group_id);
+        out.set(r.contact_id, list);
+      }
+    }
+    return out;
+  }
+
+  function view(row: ContactsTable, groupIds: string[]): ContactView {
+    return {
+      id: row.id,
+      phone: row.phone,
+      firstName: row.first_name,
+      lastName: row.last_name,
+      email: row.email,
+      country: row.country,
+      address: row.address,
+      avatarUrl: row.avatar_url,
+      fields: JSON.parse(row.fields) as Record<string, FieldValue>,
+      tags: JSON.parse(row.tags) as string[],
+      groupIds,
+      createdAt: iso(row.created_at),
+      updatedAt: iso(row.updated_at),
+    };
+  }
+
+  async function views(tx: DbOrTx, rows: ContactsTable[]): Promise<ContactView[]> {
+    const groups = await groupIdsOf(
+      tx,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => view(r, groups.get(r.id) ?? []));
+  }
+
+  async function detail(tx: DbOrTx, row: ContactsTable): Promise<ContactDetail> {
+    const [base] = await views(tx, [row]);
+    const consents = (
+      await tx
+        .selectFrom('contact_consents')
+        .selectAll()
+        .where('contact_id', '=', row.id)
+        .orderBy('id', 'desc')
+        .execute()
+    ).map(consentView);
+    const consentStatus: Record<ConsentPurpose, ConsentView | null> = {
+      marketing: null,
+      transactional: null,
+    };
+    for (const c of consents) consentStatus[c.purpose] ??= c;
+    return { ...base!, consents, consentStatus };
+  }
+
+  async function withUniqueCheck<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      // A concurrent request took the number between the check and the insert: the index refused it.
+      if (isUniqueViolation(error)) {
+        throw new AppError('conflict', 'Another contact has this phone number.', {
+          errors: [{ path: '/body/phone', message: 'already used by another contact' }],
+        });
+      }
+      throw error;
+    }
+  }
+
+  function listQuery(executor: DbOrTx, accountId: string, f: Omit<ContactFilter, 'limit'>) {
+    let q = executor
+      .selectFrom('contacts')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('deleted_at', 'is', null);
+    if (f.cursor) q = q.where('id', '<', f.cursor);
+    if (f.country) q = q.where('country', '=', f.country.toUpperCase());
+    if (f.tag) {
+      q = q.where(
+        'id',
+        'in',
+        executor
+          .selectFrom('contact_tags')
+          .select('contact_id')
+          .where('account_id', '=', accountId)
+          .where('tag', '=', f.tag),
+      );
+    }
+    if (f.groupId) {
+      q = q.where(
+        'id',
+        'in',
+        executor
+          .selectFrom('group_members')
+          .select('contact_id')
+          .where('account_id', '=', accountId)
+          .where('group_id', '=', f.groupId),
+      );
+    }
+    const text = f.q?.trim().toLowerCase();
+    if (text) {
+      const like = (column: string, value: string) =>
+        sql<boolean>`${sql.ref(column)} like ${likePrefix(value)} escape '\\'`;
+      const compact = text.replace(PHONE_SEPARATORS, '');
+      const words = text.split(/\s+/);
+      q = q.where((eb) => {
+        const ors: Expression<SqlBool>[] = [
+          like('first_name_lc', text),
+          like('last_name_lc', text),
+          like('email_lc', text),
+        ];
+        if (/^\+?\d+$/.test(compact)) {
+          const digits = compact.startsWith('+')
+            ? compact.slice(1)
+            : compact.startsWith('00')
+              ? compact.slice(2)
+              : compact;
+          if (digits.length > 0) ors.push(like('phone', `+${digits}`));
+        }
+        if (words.length === 2) {
+          // "ada love": first name and last name prefixes, either way round.
+          ors.push(eb.and([like('first_name_lc', words[0]!), like('last_name_lc', words[1]!)]));
+          ors.push(eb.and([like('first_name_lc', words[1]!), like('last_name_lc', words[0]!)]));
+        }
+        return eb.or(ors);
+      });
+    }
+    return q.orderBy('id', 'desc');
+  }
+
+  return {
+    async create(actor: ClientActor, input: ContactInput): Promise<ContactDetail> {
+      const accountId = actor.accountId;
+      const phone = phoneAt(input.phone, await defaultCountryOf(db, accountId), '/body/phone');
+      const now = clock.now();
+      return withUniqueCheck(() =>
+        db.transaction().execute(async (tx) => {
+          const fields = applyFieldValues(await definitions(tx, accountId), {}, input.fields ?? {});
+          await assertPhoneFree(tx, accountId, phone.e164);
+          const groupIds = await ownGroups(tx, accountId, input.groupIds ?? []);
+          const tags = normalizeTags(input.tags ?? []);
+          const row: ContactsTable = {
+            id: ids('ctc'),
+            account_id: accountId,
+            phone: phone.e164,
+            first_name: input.firstName ?? null,
+            last_name: input.lastName ?? null,
+            email: input.email ?? null,
+            country: input.country ?? phone.country,
+            address: input.address ?? null,
+            avatar_url: input.avatarUrl ?? null,
+            fields: JSON.stringify(fields),
+            tags: JSON.stringify(tags),
+            first_name_lc: lc(input.firstName),
+            last_name_lc: lc(input.lastName),
+            email_lc: lc(input.email),
+            created_by: actor.id,
+            created_at: now,
+            updated_at: now,
+            deleted_at: null,
+          };
+          await tx.insertInto('contacts').values(row).execute();
+          await setTags(tx, accountId, row.id, tags);
+          if (groupIds.length > 0) {
+            await tx
+              .insertInto('group_members')
+              .values(
+                groupIds.map((g) => ({
+                  group_id: g,
+                  contact_id: row.id,
+                  account_id: accountId,
+                  added_at: now,
+                })),
+              )
+              .execute();
+          }
+          await audit.record(tx, {
+            accountId,
+            actor: auditActorOf(actor),
+            action: 'contact.created',
+            target: { type: 'contact', id: row.id },
+            data: { groupIds },
+          });
+          return detail(tx, row);
+        }),
+      );
+    },
+
+    async get(actor: ClientActor, id: string): Promise<ContactDetail> {
+      return detail(db, await liveContact(db, actor.accountId, id));
+    },
+
+    async list(actor: ClientActor, filter: ContactFilter): Promise<ContactView[]> {
+      const rows = await listQuery(db, actor.accountId, filter).limit(filter.limit).execute();
+      return views(db, rows);
+    },
+
+    /** Every contact matching the filter, in pages of `batch`, newest first; for streamed exports. */
+    async *iterate(
+      actor: ClientActor,
+      filter: Omit<ContactFilter, 'limit' | 'cursor'>,
+      batch = 500,
+    ): AsyncGenerator<ContactView[]> {
+      let cursor: string | undefined;
+      for (;;) {
+        const rows = await listQuery(db, actor.accountId, { ...filter, cursor })
+          .limit(batch)
+          .execute();
+        if (rows.length === 0) return;
+        yield await views(db, rows);
+        if (rows.length < batch) return;
+        cursor = rows[rows.length - 1]!.id;
+      }
+    },
+
+    async update(actor: ClientActor, id: string, patch: ContactPatch): Promise<ContactDetail> {
+      const accountId = actor.accountId;
+      const phone =
+        patch.phone !== undefined
+          ? phoneAt(patch.phone, await defaultCountryOf(db, accountId), '/body/phone')
+          : null;
+      return withUniqueCheck(() =>
+        db.transaction().execute(async (tx) => {
+          const current = await liveContact(tx, accountId, id);
+          const now = clock.now();
+          const set: Partial<ContactsTable> = { updated_at: now };
+          if (phone) {
+            await assertPhoneFree(tx, accountId, phone.e164, id);
+            set.phone = phone.e164;
+            if (patch.country === undefined) set.country = phone.country;
+          }
+          if (patch.firstName !== undefined) {
+            set.first_name = patch.firstName;
+            set.first_name_lc = lc(patch.firstName);
+          }
+          if (patch.lastName !== undefined) {
+            set.last_name = patch.lastName;
+            set.last_name_lc = lc(patch.lastName);
+          }
+          if (patch.email !== undefined) {
+            set.email = patch.email;
+            set.email_lc = lc(patch.email);
+          }
+          if (patch.country !== undefined) set.country = patch.country;
+          if (patch.address !== undefined) set.address = patch.address;
+          if (patch.avatarUrl !== undefined) set.avatar_url = patch.avatarUrl;
+          if (patch.fields !== undefined) {
+            const fields = applyFieldValues(
+              await definitions(tx, accountId),
+              JSON.parse(current.fields) as Record<string, FieldValue>,
+              patch.fields,
+            );
+            set.fields = JSON.stringify(fields);
+          }
+          if (patch.tags !== undefined) {
+            const tags = normalizeTags(patch.tags);
+            set.tags = JSON.stringify(tags);
+            await setTags(tx, accountId, id, tags);
+          }
+          if (patch.groupIds !== undefined) {
+            const groupIds = await ownGroups(tx, accountId, patch.groupIds);
+            await tx.deleteFrom('group_members').where('contact_id', '=', id).execute();
+            if (groupIds.length > 0) {
+              await tx
+                .insertInto('group_members')
+                .values(
+                  groupIds.map((g) => ({
+                    group_id: g,
+                    contact_id: id,
+                    account_id: accountId,
+                    added_at: now,
+                  })),
+                )
+                .execute();
+            }
+          }
+          await tx.updateTable('contacts').set(set).where('id', '=', id).execute();
+          await audit.record(tx, {
+            accountId,
+            actor: auditActorOf(actor),
+            action: 'contact.updated',
+            // Names of the changed attributes only: their values are personal data.
+            target: { type: 'contact', id },
+            data: { changed: Object.keys(patch).filter((k) => patch[k as keyof ContactPatch] !== undefined) },
+          });
+          return detail(tx, await liveContact(tx, accountId, id));
+        }),
+      );
+    },
+
+    /** Hides contacts at once (restorable for 60 days). Unknown, foreign or already deleted ids are skipped. */
+    async remove(actor: ClientActor, idsToDelete: string[]): Promise<{ deleted: string[] }> {
+      const accountId = actor.accountId;
+      const unique = [...new Set(idsToDelete)].slice(0, MAX_BULK_IDS);
+      return db.transaction().execute(async (tx) => {
+        const now = clock.now();
+        const rows = await tx
+          .selectFrom('contacts')
+          .select('id')
+          .where('account_id', '=', accountId)
+          .where('deleted_at', 'is', null)
+          .where('id', 'in', unique)
+          .execute();
+        const deleted = rows.map((r) => r.id);
+        if (deleted.length === 0) return { deleted };
+        await tx
+          .updateTable('contacts')
+          .set({ deleted_at: now, updated_at: now })
+          .where('account_id', '=', accountId)
+          .where('id', 'in', deleted)
+          .execute();
+        await audit.record(tx, {
+          accountId,
+          actor: auditActorOf(actor),
+          action: 'contacts.deleted',
+          target: { type: 'contact', id: deleted[0]! },
+          data: { contactIds: deleted },
+        });
+        return { deleted };
+      });
+    },
+
+    /**
+     * Brings deleted contacts back (within 60 days of their deletion). All or nothing: an id that is not a
+     * restorable contact of the account answers 404, a number another live contact took meanwhile 409.
+     */
+    async restore(actor: ClientActor, idsToRestore: string[]): Promise<{ restored: string[] }> {
+      const accountId = actor.accountId;
+      const unique = [...new Set(idsToRestore)];
+      return db.transaction().execute(async (tx) => {
+        const now = clock.now();
+        const rows = await tx
+          .selectFrom('contacts')
+          .select(['id', 'phone'])
+          .where('account_id', '=', accountId)
+          .where('deleted_at', 'is not', null)
+          .where('deleted_at', '>', now - RESTORE_WINDOW_MS)
+          .where('id', 'in', unique)
+          .execute();
+        const byId = new Map(rows.map((r) => [r.id, r.phone]));
+        const missing: FieldError[] = [];
+        idsToRestore.forEach((id, i) => {
+          if (!byId.has(id))
+            missing.push({ path: `/body/ids/${i}`, message: 'no deleted contact to restore' });
+        });
+        if (missing.length > 0)
+          throw new AppError('not_found', 'No such deleted contact.', { errors: missing });
+        const phones = [...byId.values()];
+        const taken = new Set<string>();
+        for (const part of chunks(phones, 500)) {
+          const live = await tx
+            .selectFrom('contacts')
+            .select('phone')
+            .where('account_id', '=', accountId)
+            .where('deleted_at', 'is', null)
+            .where('phone', 'in', part)
+            .execute();
+          for (const l of live) taken.add(l.phone);
+        }
+        const seen = new Set<string>();
+        const conflicts: FieldError[] = [];
+        for (const id of unique) {
+          const phone = byId.get(id)!;
+          const path = `/body/ids/${idsToRestore.indexOf(id)}`;
+          if (taken.has(phone)) conflicts.push({ path, message: 'another contact has its number' });
+          else if (seen.has(phone))
+            conflicts.push({ path, message: 'two contacts to restore share a number' });
+          seen.add(phone);
+        }
+        if (conflicts.length > 0)
+          throw new AppError('conflict', 'A live contact already has the number of a contact to restore.', {
+            errors: conflicts,
+          });
+        await tx
+          .updateTable('contacts')
+          .set({ deleted_at: null, updated_at: now })
+          .where('account_id', '=', accountId)
+          .where('id', 'in', unique)
+          .execute();
+        await audit.record(tx, {
+          accountId,
+          actor: auditActorOf(actor),
+          action: 'contacts.restored',
+          target: { type: 'contact', id: unique[0]! },
+          data: { contactIds: unique },
+        });
+        return { restored: unique };
+      });
+    },
+
+    async recordConsent(
+      actor: ClientActor,
+      contactId: string,
+      input: { purpose: ConsentPurpose; granted: boolean; source: string; evidence?: string | undefined },
+    ): Promise<ConsentView> {
+      const accountId = actor.accountId;
+      return db.transaction().execute(async (tx) => {
+        await liveContact(tx, accountId, contactId);
+        const row: ContactConsentsTable = {
+          // Consents have no prefix of their own in the closed IdPrefix set: a time-sortable ctc id, renamed.
+          id: `cns_${ids('ctc').slice(4)}`,
+          account_id: accountId,
+          contact_id: contactId,
+          purpose: input.purpose,
+          granted: input.granted ? 1 : 0,
+          source: input.source,
+          evidence: input.evidence ?? null,
+          recorded_by: actor.id,
+          recorded_at: clock.now(),
+        };
+        await tx.insertInto('contact_consents').values(row).execute();
+        await audit.record(tx, {
+          accountId,
+          actor: auditActorOf(actor),
+          action: input.granted ? 'contact.consent_granted' : 'contact.consent_withdrawn',
+          target: { type: 'contact', id: contactId },
+          data: { consentId: row.id, purpose: input.purpose, source: input.source },
+        });
+        return consentView(row);
+      });
+    },
+  };
+}
+
+export type ContactBook = ReturnType<typeof createContactBook>;

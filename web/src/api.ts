@@ -1,0 +1,174 @@
+/** The only way the app talks to the server: the public HTTP API with a session cookie and a CSRF token. */
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+interface Problem {
+  code?: string;
+  title?: string;
+  detail?: string;
+  status?: number;
+  errors?: FieldError[];
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly errors: FieldError[];
+  constructor(status: number, problem: Problem) {
+    super(problem.detail ?? problem.title ?? `Request failed (${status})`);
+    this.status = status;
+    this.code = problem.code ?? 'unknown';
+    this.errors = problem.errors ?? [];
+  }
+}
+
+// Client and staff sessions are separate cookies with separate CSRF tokens.
+const csrf = { client: '', admin: '' };
+
+export function setCsrf(area: 'client' | 'admin', token: string | undefined) {
+  csrf[area] = token ?? '';
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, idempotent = false): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') {
+    const token = path.startsWith('/v1/admin') ? csrf.admin : csrf.client;
+    if (token) headers['x-csrf-token'] = token;
+    if (idempotent) headers['idempotency-key'] = crypto.randomUUID();
+  }
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = { detail: text };
+  }
+  if (!response.ok) throw new ApiError(response.status, (data ?? {}) as Problem);
+  return data as T;
+}
+
+/** Codes that concern one field even when the problem has no `errors` list. */
+const CODE_FIELDS: Record<string, string> = {
+  policy_not_accepted: 'acceptPolicy',
+  email_taken: 'email',
+  weak_password: 'password',
+  two_factor_required: 'totpCode',
+  invalid_totp: 'totpCode',
+  invalid_two_factor_code: 'totpCode',
+  invalid_phone_number: 'to',
+  recipient_opted_out: 'to',
+  empty_message: 'text',
+  message_too_long: 'text',
+  invalid_sender: 'from',
+  webhook_url_refused: 'url',
+};
+
+/** Plainer words for answers written for API users. */
+const FRIENDLY: Record<string, string> = {
+  policy_not_accepted: 'Please accept the privacy policy to create an account.',
+  two_factor_required: 'Enter the 6-digit code from your authenticator app.',
+};
+
+/** Splits a problem into messages per form field (from `errors[].path`, e.g. `/body/email`) and a general one. */
+export function problemFields(error: unknown): { fields: Record<string, string>; general: string | null } {
+  if (!error) return { fields: {}, general: null };
+  if (!(error instanceof ApiError)) return { fields: {}, general: String((error as Error).message ?? error) };
+  const fields: Record<string, string> = {};
+  for (const e of error.errors) {
+    const field = e.path.replace(/^\/body\/?/, '').split('/')[0] || '';
+    if (field && !fields[field]) fields[field] = e.message;
+  }
+  const codeField = CODE_FIELDS[error.code];
+  if (error.errors.length === 0 && codeField) fields[codeField] = FRIENDLY[error.code] ?? error.message;
+  const general = Object.keys(fields).length === 0 ? error.message : null;
+  return { fields, general };
+}
+
+export interface Balance {
+  credits: number;
+  reserved: number;
+  available: number;
+}
+
+export interface Me {
+  user: { id: string; email: string; name: string; role: string; emailVerified: boolean };
+  account: { id: string; name: string; status: string };
+  role: string;
+  permissions: string[];
+  balance: Balance;
+  csrfToken: string;
+}
+
+export interface MessageEvent {
+  at: string;
+  status: string;
+  detail: string | null;
+}
+
+export interface Message {
+  id: string;
+  to: string;
+  from: string;
+  text: string;
+  type: string;
+  status: string;
+  encoding: string;
+  segments: number;
+  price: number;
+  country: string | null;
+  route: string | null;
+  createdAt: string;
+  sentAt?: string;
+  deliveredAt?: string;
+  error?: { code: string; detail: string };
+  events?: MessageEvent[];
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+export interface Preview {
+  encoding: string;
+  segments: number;
+  characters: number;
+  nonGsmCharacters: string[];
+  unitPrice: number;
+  total: number;
+  currency: string;
+  recipients: Array<{ to: string; country: string | null; price: number }>;
+}
+
+export const FINAL_STATUSES = new Set(['delivered', 'undelivered', 'expired', 'failed', 'rejected']);
+export const STATUSES = [
+  'scheduled',
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'undelivered',
+  'expired',
+  'failed',
+  'rejected',
+];
+
+export function formatCredits(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0$/, '');
+}
+
+export function formatTime(iso: string | undefined): string {
+  if (!iso) return '';
+  return new Date(iso).toLocaleString();
+}

@@ -1,0 +1,178 @@
+import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { api } from './api';
+import { AdminAccountsPage, AdminRoutesPage } from './pages/admin';
+import {
+  ForgotPasswordPage,
+  LoginPage,
+  PrivacyPage,
+  ResetPasswordPage,
+  SignupPage,
+  VerifyEmailPage,
+} from './pages/auth';
+import { DashboardPage } from './pages/dashboard';
+import { DevelopersPage } from './pages/developers';
+import { MessagePage, MessagesPage } from './pages/messages';
+import { SendPage } from './pages/send';
+import { Link, navigate, Redirect, useLocation } from './router';
+import { useMe, useStaff } from './session';
+import './styles.css';
+
+const CLIENT_NAV = [
+  { to: '/', label: 'Dashboard' },
+  { to: '/send', label: 'Send' },
+  { to: '/messages', label: 'Messages' },
+  { to: '/developers', label: 'Developers' },
+];
+const ADMIN_NAV = [
+  { to: '/admin', label: 'Routes' },
+  { to: '/admin/accounts', label: 'Accounts' },
+];
+
+function Shell({
+  nav,
+  who,
+  onLogout,
+  children,
+}: {
+  nav: Array<{ to: string; label: string }>;
+  who?: string | undefined;
+  onLogout?: (() => void) | undefined;
+  children: React.ReactNode;
+}) {
+  const { path } = useLocation();
+  return (
+    <>
+      <a href="#main" className="skip">
+        Skip to content
+      </a>
+      <header className="top">
+        <Link to={nav[0]?.to ?? '/'} className="brand">
+          smsgate
+        </Link>
+        {nav.length > 0 ? (
+          <nav aria-label="Main">
+            <ul>
+              {nav.map((n) => (
+                <li key={n.to}>
+                  <Link
+                    to={n.to}
+                    aria-current={
+                      path === n.to || (n.to !== '/' && n.to !== '/admin' && path.startsWith(n.to))
+                        ? 'page'
+                        : undefined
+                    }
+                  >
+                    {n.label}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        ) : null}
+        {onLogout ? (
+          <div className="who">
+            {who ? <span className="muted">{who}</span> : null}
+            <button type="button" onClick={onLogout}>
+              Log out
+            </button>
+          </div>
+        ) : null}
+      </header>
+      <main id="main">{children}</main>
+    </>
+  );
+}
+
+function ClientArea({ path }: { path: string }) {
+  const me = useMe();
+  const client = useQueryClient();
+  if (me.isPending) return <p className="loading">Loading…</p>;
+  if (!me.data) return <Redirect to="/login" />;
+  const logout = async () => {
+    await api('POST', '/v1/auth/logout').catch(() => undefined);
+    client.clear();
+    navigate('/login');
+  };
+  const messageId = path.match(/^\/messages\/([^/]+)$/)?.[1];
+  let page: React.ReactNode;
+  if (path === '/') page = <DashboardPage />;
+  else if (path === '/send') page = <SendPage />;
+  else if (path === '/messages') page = <MessagesPage />;
+  else if (messageId) page = <MessagePage id={decodeURIComponent(messageId)} />;
+  else if (path === '/developers') page = <DevelopersPage />;
+  else page = <NotFound />;
+  return (
+    <Shell nav={CLIENT_NAV} who={me.data.account.name} onLogout={logout}>
+      {page}
+    </Shell>
+  );
+}
+
+function AdminArea({ path }: { path: string }) {
+  const staff = useStaff();
+  const client = useQueryClient();
+  if (staff.isPending) return <p className="loading">Loading…</p>;
+  if (!staff.data) return <Redirect to="/admin/login" />;
+  const logout = async () => {
+    await api('POST', '/v1/admin/auth/logout').catch(() => undefined);
+    client.clear();
+    navigate('/admin/login');
+  };
+  let page: React.ReactNode;
+  if (path === '/admin') page = <AdminRoutesPage />;
+  else if (path === '/admin/accounts') page = <AdminAccountsPage />;
+  else page = <NotFound />;
+  return (
+    <Shell nav={ADMIN_NAV} who={`${staff.data.staff.email} (operator)`} onLogout={logout}>
+      {page}
+    </Shell>
+  );
+}
+
+function NotFound() {
+  return (
+    <div>
+      <h1 tabIndex={-1}>Page not found</h1>
+      <p>
+        <Link to="/">Go to the dashboard</Link>
+      </p>
+    </div>
+  );
+}
+
+/** Pages that need no session. */
+const PUBLIC_PAGES: Record<string, () => React.ReactNode> = {
+  '/signup': () => <SignupPage />,
+  '/login': () => <LoginPage />,
+  '/admin/login': () => <LoginPage admin />,
+  '/privacy': () => <PrivacyPage />,
+  '/forgot-password': () => <ForgotPasswordPage />,
+  '/reset-password': () => <ResetPasswordPage />,
+  '/verify-email': () => <VerifyEmailPage />,
+};
+
+function App() {
+  const { path } = useLocation();
+  const clean = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  const publicPage = PUBLIC_PAGES[clean];
+  if (publicPage) return <Shell nav={[]}>{publicPage()}</Shell>;
+  if (clean === '/admin' || clean.startsWith('/admin/')) return <AdminArea path={clean} />;
+  return <ClientArea path={clean} />;
+}
+
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: true } },
+});
+
+const root = document.getElementById('root');
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <QueryClientProvider client={queryClient}>
+        <App />
+      </QueryClientProvider>
+    </StrictMode>,
+  );
+}

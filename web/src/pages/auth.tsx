@@ -1,0 +1,314 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { api, problemFields, setCsrf } from '../api';
+import { FormError, TextField } from '../forms';
+import { Link, navigate, useLocation, usePageTitle } from '../router';
+
+interface SessionAnswer {
+  csrfToken: string;
+}
+
+function formValues(e: FormEvent<HTMLFormElement>): Record<string, FormDataEntryValue> {
+  e.preventDefault();
+  return Object.fromEntries(new FormData(e.currentTarget));
+}
+
+export function SignupPage() {
+  usePageTitle('Create your account');
+  const client = useQueryClient();
+  const signup = useMutation({
+    mutationFn: (body: Record<string, unknown>) => api<SessionAnswer>('POST', '/v1/signup', body),
+    onSuccess: async (answer) => {
+      setCsrf('client', answer.csrfToken);
+      await client.resetQueries();
+      navigate('/?welcome=1');
+    },
+  });
+  const { fields, general } = problemFields(signup.error);
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    const v = formValues(e);
+    signup.mutate({
+      company: v.company,
+      name: v.name,
+      email: v.email,
+      password: v.password,
+      acceptPolicy: v.acceptPolicy === 'on',
+    });
+  };
+  return (
+    <div className="narrow">
+      <h1 tabIndex={-1}>Create your account</h1>
+      <p>Start with free credits: no card needed.</p>
+      <form onSubmit={onSubmit} noValidate className="card">
+        <TextField
+          label="Company"
+          name="company"
+          autoComplete="organization"
+          required
+          error={fields.company}
+        />
+        <TextField label="Your name" name="name" autoComplete="name" required error={fields.name} />
+        <TextField
+          label="E-mail"
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          error={fields.email}
+        />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          error={fields.password}
+          hint="At least 10 characters; not your e-mail address."
+        />
+        <div className="field checkbox">
+          <input
+            id="acceptPolicy"
+            name="acceptPolicy"
+            type="checkbox"
+            aria-invalid={fields.acceptPolicy ? true : undefined}
+            aria-describedby={fields.acceptPolicy ? 'acceptPolicy-err' : undefined}
+          />
+          <label htmlFor="acceptPolicy">
+            I accept the{' '}
+            <a href="/privacy" target="_blank" rel="noopener">
+              privacy policy and terms
+            </a>
+          </label>
+          {fields.acceptPolicy ? (
+            <p className="field-error" id="acceptPolicy-err" role="alert">
+              {fields.acceptPolicy}
+            </p>
+          ) : null}
+        </div>
+        <FormError message={general} />
+        <button type="submit" className="primary" disabled={signup.isPending}>
+          {signup.isPending ? 'Creating…' : 'Create account'}
+        </button>
+      </form>
+      <p>
+        Already have an account? <Link to="/login">Log in</Link>
+      </p>
+    </div>
+  );
+}
+
+export function LoginPage({ admin = false }: { admin?: boolean }) {
+  usePageTitle(admin ? 'Operator log in' : 'Log in');
+  const client = useQueryClient();
+  const [needsCode, setNeedsCode] = useState(false);
+  const login = useMutation({
+    mutationFn: (body: Record<string, unknown>) =>
+      api<SessionAnswer>('POST', admin ? '/v1/admin/auth/login' : '/v1/auth/login', body),
+    onSuccess: async (answer) => {
+      setCsrf(admin ? 'admin' : 'client', answer.csrfToken);
+      await client.resetQueries();
+      navigate(admin ? '/admin' : '/');
+    },
+    onError: (e) => {
+      if ((e as { code?: string }).code === 'two_factor_required') setNeedsCode(true);
+    },
+  });
+  const { fields, general } = problemFields(login.error);
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    const v = formValues(e);
+    login.mutate({
+      email: v.email,
+      password: v.password,
+      ...(needsCode && v.totpCode ? { totpCode: String(v.totpCode).replace(/\s/g, '') } : {}),
+    });
+  };
+  const codeMessage =
+    fields.totpCode && login.error && (login.error as { code?: string }).code === 'two_factor_required'
+      ? 'Enter the 6-digit code from your authenticator app.'
+      : fields.totpCode;
+  return (
+    <div className="narrow">
+      <h1 tabIndex={-1}>{admin ? 'Operator log in' : 'Log in'}</h1>
+      <form onSubmit={onSubmit} noValidate className="card">
+        <TextField
+          label="E-mail"
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          error={fields.email}
+        />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          error={fields.password}
+        />
+        {needsCode ? (
+          <TextField
+            label="Two-factor code"
+            name="totpCode"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            autoFocus
+            error={codeMessage}
+          />
+        ) : null}
+        <FormError message={general} />
+        <button type="submit" className="primary" disabled={login.isPending}>
+          {login.isPending ? 'Logging in…' : 'Log in'}
+        </button>
+      </form>
+      {admin ? (
+        <p>
+          <Link to="/login">Client log in</Link>
+        </p>
+      ) : (
+        <p>
+          <Link to="/forgot-password">Forgot your password?</Link>
+          <br />
+          New here? <Link to="/signup">Create an account</Link> ·{' '}
+          <Link to="/admin/login">Operator log in</Link>
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function PrivacyPage() {
+  usePageTitle('Privacy policy');
+  return (
+    <div className="narrow">
+      <h1 tabIndex={-1}>Privacy policy and terms</h1>
+      <div className="card prose">
+        <p>
+          smsgate processes your account data (company, name, e-mail) to run your account, and the phone
+          numbers and texts you send on your behalf, as a processor under the GDPR.
+        </p>
+        <p>
+          Messages and delivery events are kept for the retention period your account sets and erased after
+          it. You can search, export and erase the data held about any person, and close your account at any
+          time.
+        </p>
+        <p>
+          We record the version of this policy you accepted, when, and from which IP address. Sub-processors
+          are listed by the operator of this platform.
+        </p>
+      </div>
+      <p>
+        <Link to="/signup">Back to sign-up</Link>
+      </p>
+    </div>
+  );
+}
+
+export function ForgotPasswordPage() {
+  usePageTitle('Reset your password');
+  const reset = useMutation({
+    mutationFn: (email: string) => api<unknown>('POST', '/v1/auth/password-reset', { email }),
+  });
+  const { fields, general } = problemFields(reset.error);
+  return (
+    <div className="narrow">
+      <h1 tabIndex={-1}>Reset your password</h1>
+      {reset.isSuccess ? (
+        <p className="card" role="status">
+          If an account uses that address, we have e-mailed it a link to set a new password. The link works
+          for one hour.
+        </p>
+      ) : (
+        <form className="card" noValidate onSubmit={(e) => reset.mutate(String(formValues(e).email ?? ''))}>
+          <TextField
+            label="E-mail"
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            error={fields.email}
+          />
+          <FormError message={general} />
+          <button type="submit" className="primary" disabled={reset.isPending}>
+            E-mail me a link
+          </button>
+        </form>
+      )}
+      <p>
+        <Link to="/login">Back to log in</Link>
+      </p>
+    </div>
+  );
+}
+
+export function ResetPasswordPage() {
+  usePageTitle('Set a new password');
+  const { search } = useLocation();
+  const token = search.get('token') ?? '';
+  const confirm = useMutation({
+    mutationFn: (password: string) =>
+      api<void>('POST', '/v1/auth/password-reset/confirm', { token, password }),
+  });
+  const { fields, general } = problemFields(confirm.error);
+  return (
+    <div className="narrow">
+      <h1 tabIndex={-1}>Set a new password</h1>
+      {confirm.isSuccess ? (
+        <p className="card" role="status">
+          Your password is changed. <Link to="/login">Log in</Link>
+        </p>
+      ) : (
+        <form
+          className="card"
+          noValidate
+          onSubmit={(e) => confirm.mutate(String(formValues(e).password ?? ''))}
+        >
+          <TextField
+            label="New password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            required
+            error={fields.password ?? fields.token}
+          />
+          <FormError message={general} />
+          <button type="submit" className="primary" disabled={confirm.isPending || !token}>
+            Set password
+          </button>
+        </form>
+      )}
+    </div>
+  );
+}
+
+export function VerifyEmailPage() {
+  usePageTitle('Confirm your e-mail');
+  const { search } = useLocation();
+  const token = search.get('token') ?? '';
+  const verify = useMutation({ mutationFn: () => api<void>('POST', '/v1/auth/verify-email', { token }) });
+  return (
+    <div className="narrow">
+      <h1 tabIndex={-1}>Confirm your e-mail</h1>
+      <div className="card">
+        {verify.isSuccess ? (
+          <p role="status">
+            Your e-mail address is confirmed. <Link to="/">Go to the dashboard</Link>
+          </p>
+        ) : (
+          <>
+            <p>Confirm that this e-mail address is yours.</p>
+            <FormError message={problemFields(verify.error).general} />
+            <button
+              type="button"
+              className="primary"
+              disabled={verify.isPending || !token}
+              onClick={() => verify.mutate()}
+            >
+              Confirm my e-mail
+            </button>
+          </>
+        )}
+      </div>
+    </div>
+  );
+}

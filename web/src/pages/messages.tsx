@@ -1,0 +1,121 @@
+import { useQuery } from '@tanstack/react-query';
+import { api, FINAL_STATUSES, formatCredits, formatTime, type Message, type Page, STATUSES } from '../api';
+import { StatusBadge } from '../forms';
+import { Link, navigate, useLocation, usePageTitle } from '../router';
+
+export function MessagesPage() {
+  usePageTitle('Messages');
+  const { search } = useLocation();
+  const status = search.get('status') ?? '';
+  const list = useQuery({
+    queryKey: ['messages', status],
+    queryFn: () => api<Page<Message>>('GET', `/v1/messages?limit=100${status ? `&status=${status}` : ''}`),
+    refetchInterval: 5_000,
+  });
+  return (
+    <div>
+      <h1 tabIndex={-1}>Messages</h1>
+      <div className="toolbar">
+        <label htmlFor="status-filter">Status</label>
+        <select
+          id="status-filter"
+          value={status}
+          onChange={(e) =>
+            navigate(e.target.value ? `/messages?status=${e.target.value}` : '/messages', true)
+          }
+        >
+          <option value="">All</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+        <Link to="/send" className="button primary">
+          Send an SMS
+        </Link>
+      </div>
+      {list.isPending ? <p>Loading…</p> : null}
+      {list.data && list.data.data.length === 0 ? <p className="muted">No messages yet.</p> : null}
+      <ul className="cards">
+        {list.data?.data.map((m) => (
+          <li key={m.id} className="card">
+            <div className="row">
+              <Link to={`/messages/${m.id}`}>{m.to}</Link>
+              <StatusBadge status={m.status} />
+            </div>
+            <p className="text-preview">{m.text}</p>
+            <p className="muted">
+              {formatTime(m.createdAt)} · {m.segments} {m.segments === 1 ? 'part' : 'parts'} ·{' '}
+              {formatCredits(m.price)} credits
+            </p>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function MessagePage({ id }: { id: string }) {
+  usePageTitle('Message');
+  const message = useQuery({
+    queryKey: ['message', id],
+    queryFn: () => api<Message>('GET', `/v1/messages/${encodeURIComponent(id)}`),
+    refetchInterval: (q) => (q.state.data && FINAL_STATUSES.has(q.state.data.status) ? false : 1_000),
+  });
+  const m = message.data;
+  return (
+    <div>
+      <h1 tabIndex={-1}>Message</h1>
+      {message.error ? <p role="alert">{(message.error as Error).message}</p> : null}
+      {m ? (
+        <>
+          <section className="card">
+            <div className="row">
+              <strong>{m.to}</strong>
+              <span data-testid="message-status" aria-live="polite">
+                <StatusBadge status={m.status} />
+              </span>
+            </div>
+            <p className="text-preview">{m.text}</p>
+            <dl className="details">
+              <dt>From</dt>
+              <dd>{m.from}</dd>
+              <dt>Encoding</dt>
+              <dd>
+                {m.encoding}, {m.segments} {m.segments === 1 ? 'part' : 'parts'}
+              </dd>
+              <dt>Price</dt>
+              <dd>{formatCredits(m.price)} credits</dd>
+              <dt>Route</dt>
+              <dd>{m.route ?? '—'}</dd>
+              {m.error ? (
+                <>
+                  <dt>Error</dt>
+                  <dd>
+                    {m.error.code}: {m.error.detail}
+                  </dd>
+                </>
+              ) : null}
+            </dl>
+            {!FINAL_STATUSES.has(m.status) ? <p className="muted">Updating until the final status…</p> : null}
+          </section>
+          <section className="card" aria-labelledby="timeline-h">
+            <h2 id="timeline-h">Timeline</h2>
+            <ol className="timeline">
+              {(m.events ?? []).map((e) => (
+                <li key={`${e.at}-${e.status}`}>
+                  <StatusBadge status={e.status} /> <time dateTime={e.at}>{formatTime(e.at)}</time>
+                  {e.detail ? <span className="muted"> · {e.detail}</span> : null}
+                </li>
+              ))}
+            </ol>
+          </section>
+        </>
+      ) : null}
+      <p>
+        <Link to="/messages">All messages</Link>
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,144 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useState } from 'react';
+import { api, formatCredits, type Message, type Preview, problemFields } from '../api';
+import { FormError, TextArea, TextField } from '../forms';
+import { navigate, usePageTitle } from '../router';
+import { countSms, isGsmChar, parseRecipients } from '../sms';
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}
+
+/** The text with every character that forces UCS-2 marked. */
+function Highlighted({ text }: { text: string }) {
+  const parts: Array<{ s: string; bad: boolean }> = [];
+  for (const ch of Array.from(text)) {
+    const bad = !isGsmChar(ch);
+    const last = parts[parts.length - 1];
+    if (last && last.bad === bad) last.s += ch;
+    else parts.push({ s: ch, bad });
+  }
+  let offset = 0;
+  return (
+    <p className="highlighted">
+      <span className="sr-only">Characters that force UCS-2 are marked: </span>
+      {parts.map((p) => {
+        offset += p.s.length;
+        return p.bad ? (
+          <mark key={offset} title="Not in the GSM-7 alphabet">
+            {p.s}
+          </mark>
+        ) : (
+          <span key={offset}>{p.s}</span>
+        );
+      })}
+    </p>
+  );
+}
+
+export function SendPage() {
+  usePageTitle('Send an SMS');
+  const client = useQueryClient();
+  const [to, setTo] = useState('');
+  const [text, setText] = useState('');
+  const [from, setFrom] = useState('');
+  const count = countSms(text);
+  const recipients = parseRecipients(to);
+  const body = { to: recipients, text, ...(from.trim() ? { from: from.trim() } : {}) };
+  const debounced = useDebounced(body, 400);
+  const canPreview = debounced.to.length > 0 && debounced.text.length > 0;
+  const preview = useQuery({
+    queryKey: ['preview', debounced],
+    queryFn: () => api<Preview>('POST', '/v1/messages/preview', debounced),
+    enabled: canPreview,
+    retry: false,
+  });
+  const send = useMutation({
+    mutationFn: () => api<{ data: Message[] }>('POST', '/v1/messages', body, true),
+    onSuccess: async (answer) => {
+      await client.invalidateQueries();
+      const first = answer.data[0];
+      if (answer.data.length === 1 && first) navigate(`/messages/${first.id}`);
+      else navigate('/messages');
+    },
+  });
+  const { fields, general } = problemFields(send.error ?? (canPreview ? preview.error : null));
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    send.mutate();
+  };
+  const counter = (
+    <span data-testid="counter">
+      <strong>{count.encoding}</strong> · {count.characters} characters · {count.segments}{' '}
+      {count.segments === 1 ? 'part' : 'parts'} · {count.remaining} left in this part
+      {count.nonGsm.length > 0 ? (
+        <>
+          {' '}
+          · forces UCS-2: <span className="nongsm">{count.nonGsm.join(' ')}</span>
+        </>
+      ) : null}
+    </span>
+  );
+  return (
+    <div>
+      <h1 tabIndex={-1}>Send an SMS</h1>
+      <form className="card" onSubmit={onSubmit} noValidate>
+        <TextArea
+          label="Recipients"
+          name="to"
+          rows={2}
+          value={to}
+          onChange={(e) => setTo(e.target.value)}
+          placeholder="+37120000000"
+          error={fields.to}
+          hint="Phone numbers in international format, separated by commas or new lines."
+        />
+        <TextField
+          label="Sender (optional)"
+          name="from"
+          value={from}
+          onChange={(e) => setFrom(e.target.value)}
+          error={fields.from}
+          hint="Up to 11 letters or a phone number; your account default when empty."
+        />
+        <TextArea
+          label="Message"
+          name="text"
+          rows={5}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          error={fields.text}
+          hint={counter}
+        />
+        {count.nonGsm.length > 0 ? <Highlighted text={text} /> : null}
+        <section className="cost" aria-live="polite" aria-labelledby="cost-h">
+          <h2 id="cost-h">Cost</h2>
+          {!canPreview ? (
+            <p className="muted">Add a recipient and a text to see the price.</p>
+          ) : preview.data ? (
+            <p data-testid="cost">
+              {recipients.length} {recipients.length === 1 ? 'recipient' : 'recipients'} ×{' '}
+              {preview.data.segments} {preview.data.segments === 1 ? 'part' : 'parts'} ={' '}
+              <strong>{formatCredits(preview.data.total)} credits</strong>
+            </p>
+          ) : preview.isFetching ? (
+            <p className="muted">Calculating…</p>
+          ) : null}
+        </section>
+        <FormError message={general} />
+        <button
+          type="submit"
+          className="primary"
+          disabled={send.isPending || recipients.length === 0 || !text}
+        >
+          {send.isPending ? 'Sending…' : 'Send'}
+        </button>
+      </form>
+    </div>
+  );
+}
