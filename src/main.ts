@@ -186,11 +186,21 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     return n;
   }
 
+  // Receipts that raced their submit answer on a multi-writer database (see rematchWaitingReports).
+  const rematchReports = () =>
+    db
+      .transaction()
+      .execute((tx) => outcomes.rematchWaitingReports(tx, { lookBackMs: 2 * 24 * 3600_000, limit: 1000 }));
+
   /** One pass of every background worker; tests call it with a fake clock instead of running loops. */
   async function workOnce(): Promise<number> {
     let done = 0;
     for (;;) {
-      const n = (await dispatcher.runOnce()) + (await pumpSimulators()) + (await webhooks.deliverDue(500));
+      const n =
+        (await dispatcher.runOnce()) +
+        (await pumpSimulators()) +
+        (await webhooks.deliverDue(500)) +
+        (await rematchReports());
       done += n;
       if (n === 0) return done;
     }
@@ -219,6 +229,9 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       loops.push(startLoop('dispatch', () => dispatcher.runOnce(), { idleMs: 20, logger }));
       loops.push(startLoop('simulator-receipts', pumpSimulators, { idleMs: 100, logger }));
       loops.push(startLoop('webhooks', () => webhooks.deliverDue(500), { idleMs: 200, logger }));
+      loops.push(
+        startLoop('receipt-rematch', async () => (await rematchReports(), 0), { idleMs: 2000, logger }),
+      );
     },
     async stop() {
       if (app) await app.close();

@@ -10,7 +10,12 @@ const DE = '+4915123456789';
  * Runs the workers until `done` holds. Real TCP is involved, so this waits in real time, and moves the
  * fake clock along with it so that retries fall due.
  */
-async function until(ts: TestSystem, done: () => Promise<boolean>, timeoutMs = 30_000) {
+async function until(
+  ts: TestSystem,
+  done: () => Promise<boolean>,
+  timeoutMs = 30_000,
+  describe?: () => Promise<unknown>,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     ts.clock.advance(100);
@@ -18,7 +23,7 @@ async function until(ts: TestSystem, done: () => Promise<boolean>, timeoutMs = 3
     if (await done()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error('condition not reached in time');
+  throw new Error(`condition not reached in time${describe ? `: ${JSON.stringify(await describe())}` : ''}`);
 }
 
 describe.each(DIALECTS)('carrier routes over SMPP on %s', (dialect) => {
@@ -214,7 +219,32 @@ describe.each(DIALECTS)('carrier routes over SMPP on %s', (dialect) => {
         .execute();
       return rows;
     };
-    await until(ts, async () => (await statuses()).every((r) => r.status === 'delivered'), 60_000);
+    await until(
+      ts,
+      async () => (await statuses()).every((r) => r.status === 'delivered'),
+      60_000,
+      async () => {
+        const rows = await ts.system.storage.db
+          .selectFrom('messages')
+          .select(['status', 'attempts', 'error_detail'])
+          .where('id', 'in', ids)
+          .execute();
+        const counts: Record<string, number> = {};
+        for (const r of rows)
+          counts[`${r.status}/${r.attempts}/${r.error_detail ?? ''}`] =
+            (counts[`${r.status}/${r.attempts}/${r.error_detail ?? ''}`] ?? 0) + 1;
+        const jobs = await ts.system.storage.db
+          .selectFrom('jobs')
+          .select(['run_at', 'attempts', 'lease_until'])
+          .execute();
+        return {
+          counts,
+          now: ts.clock.now(),
+          jobs: jobs.slice(0, 5),
+          health: ts.system.services.registry.get(route.id)?.health(),
+        };
+      },
+    );
     expect((await statuses()).every((r) => Number(r.charged) === 1)).toBe(true);
     const after = (
       await ts.app.inject({ method: 'GET', url: '/v1/balance', headers: client.headers })

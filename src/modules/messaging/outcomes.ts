@@ -228,6 +228,35 @@ export function createOutcomes(deps: OutcomeDeps) {
       await applyStored(tx, rows);
     },
 
+    /**
+     * Applies reports still waiting for their message. With several writers (PostgreSQL), a receipt
+     * and the submit answer it overtook can commit side by side, each unseen by the other; this sweep
+     * finds such pairs once both are committed. Only recent reports are looked at: the rest are for
+     * ids no message ever had.
+     */
+    async rematchWaitingReports(tx: DbOrTx, options: { lookBackMs: number; limit: number }): Promise<number> {
+      const waiting = await tx
+        .selectFrom('delivery_reports')
+        .selectAll()
+        .where('applied_at', 'is', null)
+        .where('received_at', '>', clock.now() - options.lookBackMs)
+        .orderBy('received_at')
+        .limit(options.limit)
+        .execute();
+      if (waiting.length === 0) return 0;
+      const before = await countApplied(
+        tx,
+        waiting.map((r) => r.id),
+      );
+      await applyStored(tx, waiting);
+      return (
+        (await countApplied(
+          tx,
+          waiting.map((r) => r.id),
+        )) - before
+      );
+    },
+
     async applyWaitingReports(
       tx: DbOrTx,
       refs: Array<{ routeId: string; carrierRef: string }>,
@@ -297,6 +326,16 @@ export function createOutcomes(deps: OutcomeDeps) {
         }
       }
     }
+  }
+
+  async function countApplied(tx: DbOrTx, reportIds: string[]): Promise<number> {
+    const row = await tx
+      .selectFrom('delivery_reports')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('id', 'in', reportIds)
+      .where('applied_at', 'is not', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async function applyStored(
