@@ -86,7 +86,9 @@ function consentView(row: ContactConsentsTable): ConsentView {
 }
 
 const lc = (v: string | null | undefined) => (v ? v.toLowerCase() : null);
-const likePrefix = (v: string) => `${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** The smallest string greater than every string that starts with `prefix`. */
+const prefixUpperBound = (prefix: string) =>
+  prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 const PHONE_SEPARATORS = /[\s().\-/]/g;
 
 function normalizeTags(tags: string[]): string[] {
@@ -273,31 +275,50 @@ export function createContactBook(deps: ContactsDeps) {
     }
     const text = f.q?.trim().toLowerCase();
     if (text) {
+      // A prefix as a range (col >= 'ann' and col < 'ano') rather than LIKE: both databases answer it
+      // from the (account_id, column) indexes, where LIKE with ESCAPE makes SQLite scan the table.
       const like = (column: string, value: string) =>
-        sql<boolean>`${sql.ref(column)} like ${likePrefix(value)} escape '\\'`;
+        sql<boolean>`(${sql.ref(column)} >= ${value} and ${sql.ref(column)} < ${prefixUpperBound(value)})`;
       const compact = text.replace(PHONE_SEPARATORS, '');
       const words = text.split(/\s+/);
-      q = q.where((eb) => {
-        const ors: Expression<SqlBool>[] = [
-          like('first_name_lc', text),
-          like('last_name_lc', text),
-          like('email_lc', text),
-        ];
-        if (/^\+?\d+$/.test(compact)) {
-          const digits = compact.startsWith('+')
-            ? compact.slice(1)
-            : compact.startsWith('00')
-              ? compact.slice(2)
-              : compact;
-          if (digits.length > 0) ors.push(like('phone', `+${digits}`));
+      // Each way of matching is its own indexed lookup; their union names the matching ids. (An OR
+      // inside one WHERE lets the planner walk the whole account in id order instead.)
+      const byPrefix = (column: 'first_name_lc' | 'last_name_lc' | 'email_lc' | 'phone', value: string) =>
+        executor
+          .selectFrom('contacts')
+          .select('id')
+          .where('account_id', '=', accountId)
+          // deleted_at in the condition lets the phone lookup use the partial unique index of live phones.
+          .where('deleted_at', 'is', null)
+          .where(like(column, value));
+      let matches = byPrefix('first_name_lc', text)
+        .union(byPrefix('last_name_lc', text))
+        .union(byPrefix('email_lc', text));
+      if (/^\+?\d+$/.test(compact)) {
+        const digits = compact.startsWith('+')
+          ? compact.slice(1)
+          : compact.startsWith('00')
+            ? compact.slice(2)
+            : compact;
+        if (digits.length > 0) matches = matches.union(byPrefix('phone', `+${digits}`));
+      }
+      if (words.length === 2) {
+        // "ada love": first name and last name prefixes, either way round.
+        for (const [first, last] of [
+          [words[0]!, words[1]!],
+          [words[1]!, words[0]!],
+        ] as const) {
+          matches = matches.union(
+            executor
+              .selectFrom('contacts')
+              .select('id')
+              .where('account_id', '=', accountId)
+              .where(like('first_name_lc', first))
+              .where(like('last_name_lc', last)),
+          );
         }
-        if (words.length === 2) {
-          // "ada love": first name and last name prefixes, either way round.
-          ors.push(eb.and([like('first_name_lc', words[0]!), like('last_name_lc', words[1]!)]));
-          ors.push(eb.and([like('first_name_lc', words[1]!), like('last_name_lc', words[0]!)]));
-        }
-        return eb.or(ors);
-      });
+      }
+      q = q.where('id', 'in', matches);
     }
     return q.orderBy('id', 'desc');
   }
