@@ -14,7 +14,18 @@ import { ROLE_PERMISSIONS } from '../src/modules/accounts';
 const COUNT = Number(process.argv.find((a) => a.startsWith('--contacts='))?.split('=')[1] ?? 1_000_000);
 const QUERIES = 200;
 const FIRST = ['anna', 'janis', 'peteris', 'liga', 'maris', 'ilze', 'karlis', 'zane', 'edgars', 'inese'];
-const LAST = ['berzins', 'kalnins', 'ozols', 'jansons', 'liepa', 'krumins', 'balodis', 'zarins', 'pukite', 'vitols'];
+const LAST = [
+  'berzins',
+  'kalnins',
+  'ozols',
+  'jansons',
+  'liepa',
+  'krumins',
+  'balodis',
+  'zarins',
+  'pukite',
+  'vitols',
+];
 
 const dir = mkdtempSync(join(tmpdir(), 'smsgate-search-'));
 const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', SQLITE_SYNCHRONOUS: 'NORMAL' });
@@ -53,7 +64,16 @@ try {
     await db.insertInto('contacts').values(rows).execute();
   }
   const seedSeconds = (performance.now() - seedStart) / 1000;
-  const actor = { kind: 'user' as const, accountId, id: 'usr_bench', role: 'owner' as const, permissions: ROLE_PERMISSIONS.owner, sessionId: null, csrfToken: null, ip: null };
+  const actor = {
+    kind: 'user' as const,
+    accountId,
+    id: 'usr_bench',
+    role: 'owner' as const,
+    permissions: ROLE_PERMISSIONS.owner,
+    sessionId: null,
+    csrfToken: null,
+    ip: null,
+  };
 
   async function measure(make: (i: number) => string) {
     const times: number[] = [];
@@ -65,10 +85,16 @@ try {
       found += rows.length;
     }
     times.sort((a, b) => a - b);
-    const at = (p: number) => Math.round(times[Math.min(times.length - 1, Math.floor(p * times.length))]! * 100) / 100;
+    const at = (p: number) =>
+      Math.round(times[Math.min(times.length - 1, Math.floor(p * times.length))]! * 100) / 100;
     return { p50Ms: at(0.5), p95Ms: at(0.95), maxMs: at(1), meanRows: Math.round(found / QUERIES) };
   }
-  const phonePrefix = await measure((i) => `+3712${String((i * 4999) % COUNT).padStart(7, '0').slice(0, 4)}`);
+  const phonePrefix = await measure(
+    (i) =>
+      `+3712${String((i * 4999) % COUNT)
+        .padStart(7, '0')
+        .slice(0, 4)}`,
+  );
   const namePrefix = await measure((i) => `${FIRST[i % 10]}${(i * 7) % 1000}`.slice(0, 5 + (i % 3)));
   process.stdout.write(
     `${JSON.stringify({ bench: 'contacts-search', contacts: COUNT, seedSeconds: Math.round(seedSeconds * 10) / 10, queries: QUERIES, phonePrefix, namePrefix, target: { p95Ms: 50 } })}\n`,

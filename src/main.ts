@@ -230,7 +230,15 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       loops.push(startLoop('simulator-receipts', pumpSimulators, { idleMs: 100, logger }));
       loops.push(startLoop('webhooks', () => webhooks.deliverDue(500), { idleMs: 200, logger }));
       loops.push(
-        startLoop('receipt-rematch', async () => (await rematchReports(), 0), { idleMs: 2000, logger }),
+        startLoop(
+          'receipt-rematch',
+          async () => {
+            // Always "nothing left": the sweep runs every idleMs, not back to back.
+            await rematchReports();
+            return 0;
+          },
+          { idleMs: 2000, logger },
+        ),
       );
     },
     async stop() {

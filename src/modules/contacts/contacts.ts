@@ -1,4 +1,4 @@
-import { type Expression, type SqlBool, sql } from 'kysely';
+import { sql } from 'kysely';
 import { AppError, type FieldError } from '../../kernel/errors';
 import type { DbOrTx, Tx } from '../../storage/database';
 import type { ContactConsentsTable, ContactsTable } from '../../storage/schema-contacts';
