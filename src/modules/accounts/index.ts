@@ -2,6 +2,7 @@ export { type AccountSettings, type ClientMessagingPatch, createAccountSettings 
 export { type Actor, auditActorOf, type ClientActor, type StaffActor } from './actor';
 export { type ApiKeys, type ApiKeyView, createApiKeys } from './api-keys';
 export type { AccountsDeps, AccountsSettings } from './deps';
+export { assertAccountExists } from './exists';
 export { createIdentity, type Identity } from './identity';
 export { createAccountAdmin } from './operator';
 export * from './permissions';

@@ -2,6 +2,7 @@ import { AppError } from '../../kernel/errors';
 import { creditsToMicro } from '../billing';
 import { auditActorOf, type StaffActor } from './actor';
 import type { AccountsDeps } from './deps';
+import { assertAccountExists } from './exists';
 import { accountView } from './views';
 
 /**
@@ -65,12 +66,7 @@ export function createAccountAdmin(deps: AccountsDeps) {
     async adjustCredits(actor: StaffActor, accountId: string, input: { amount: number; reason: string }) {
       const amountMicro = creditsToMicro(input.amount);
       return db.transaction().execute(async (tx) => {
-        const account = await tx
-          .selectFrom('accounts')
-          .select('id')
-          .where('id', '=', accountId)
-          .executeTakeFirst();
-        if (!account) throw new AppError('not_found', 'No such account.');
+        await assertAccountExists(tx, accountId);
         await ledger.credit(tx, {
           accountId,
           amountMicro,

@@ -1,5 +1,5 @@
-import { AppError } from '../../kernel/errors';
 import type { Db } from '../../storage/database';
+import { assertAccountExists } from '../accounts';
 import type { AuditActor, AuditLog } from '../compliance';
 import type { PriceBook } from './price-book';
 import type { PriceList } from './prices';
@@ -23,12 +23,7 @@ export function createPriceAdmin(deps: { db: Db; audit: AuditLog; priceBook: Pri
     /** Gives an account its own list, or (null) puts it back on the default. */
     async setForAccount(actor: AuditActor, accountId: string, list: PriceList | null) {
       await db.transaction().execute(async (tx) => {
-        const account = await tx
-          .selectFrom('accounts')
-          .select('id')
-          .where('id', '=', accountId)
-          .executeTakeFirst();
-        if (!account) throw new AppError('not_found', 'No such account.');
+        await assertAccountExists(tx, accountId);
         await priceBook.setForAccount(tx, accountId, list);
         await audit.record(tx, {
           accountId,

@@ -2,6 +2,7 @@ import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db, DbOrTx } from '../../storage/database';
+import { assertAccountExists } from '../accounts';
 import type { AuditActor, AuditLog } from '../compliance';
 import { normalizePhone } from '../messaging';
 import { type NumberView, numberView } from './views';
@@ -57,12 +58,7 @@ export function createNumbers(deps: { db: Db; clock: Clock; ids: IdGenerator; au
         new AppError('conflict', `${e164} is already assigned to an account; release it first.`);
       try {
         await db.transaction().execute(async (tx) => {
-          const account = await tx
-            .selectFrom('accounts')
-            .select('id')
-            .where('id', '=', input.accountId)
-            .executeTakeFirst();
-          if (!account) throw new AppError('not_found', 'No such account.');
+          await assertAccountExists(tx, input.accountId);
           const existing = await tx
             .selectFrom('numbers')
             .select('id')
