@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../kernel/errors';
-import type { SendItem } from '../../modules/messaging';
+import { MESSAGE_STATUSES, type SendItem } from '../../modules/messaging';
 import type { AppServices } from '../app';
 import { clientActor } from '../context';
 import { idParams, page, pageQuery } from '../schemas';
@@ -77,19 +77,7 @@ function tooMany(count: number, path: string) {
 }
 
 const listQuery = pageQuery.extend({
-  status: z
-    .enum([
-      'scheduled',
-      'queued',
-      'sending',
-      'sent',
-      'delivered',
-      'undelivered',
-      'expired',
-      'failed',
-      'rejected',
-    ])
-    .optional(),
+  status: z.enum(MESSAGE_STATUSES).optional(),
   to: z.string().max(32).optional(),
   from: z.string().max(15).optional(),
   createdAfter: isoTime.optional(),

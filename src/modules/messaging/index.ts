@@ -8,5 +8,5 @@ export { createPreview } from './preview';
 export { createMessageReader, type MessageFilter } from './read';
 export { createSender, type Idempotency, type SendDeps, type SendResult } from './send';
 export { type MessagingSettings, messagingSettingsSchema, parseMessagingSettings } from './settings';
-export { canTransition, FINAL_STATUSES } from './status';
+export { canTransition, FINAL_STATUSES, MESSAGE_STATUSES } from './status';
 export { type MessageView, messageView } from './views';

@@ -1,5 +1,18 @@
 import type { MessageStatus } from '../../storage/schema';
 
+/** Every message status, in lifecycle order (the API's filter and docs list these). */
+export const MESSAGE_STATUSES = [
+  'scheduled',
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'undelivered',
+  'expired',
+  'failed',
+  'rejected',
+] as const satisfies readonly MessageStatus[];
+
 export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set([
   'delivered',
   'undelivered',
