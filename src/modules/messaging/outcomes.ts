@@ -244,17 +244,8 @@ export function createOutcomes(deps: OutcomeDeps) {
         .limit(options.limit)
         .execute();
       if (waiting.length === 0) return 0;
-      const before = await countApplied(
-        tx,
-        waiting.map((r) => r.id),
-      );
-      await applyStored(tx, waiting);
-      return (
-        (await countApplied(
-          tx,
-          waiting.map((r) => r.id),
-        )) - before
-      );
+      // All of them were waiting, so the ones that matched now are the ones applied.
+      return applyStored(tx, waiting);
     },
 
     async applyWaitingReports(
@@ -328,16 +319,6 @@ export function createOutcomes(deps: OutcomeDeps) {
     }
   }
 
-  async function countApplied(tx: DbOrTx, reportIds: string[]): Promise<number> {
-    const row = await tx
-      .selectFrom('delivery_reports')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('id', 'in', reportIds)
-      .where('applied_at', 'is not', null)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
   async function applyStored(
     tx: DbOrTx,
     reports: Array<{
@@ -348,7 +329,7 @@ export function createOutcomes(deps: OutcomeDeps) {
       error_code: string | null;
       received_at: number;
     }>,
-  ) {
+  ): Promise<number> {
     const now = clock.now();
     const messages = await messagesForRefs(tx, reports);
     const policies =
@@ -473,6 +454,7 @@ export function createOutcomes(deps: OutcomeDeps) {
         .execute();
     }
     await commitEffects(tx, effects, 'refunds for undelivered messages');
+    return matched.length;
   }
 }
 
