@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { createLocalFileStore } from './adapters/files/local-file-store';
 import { createFileMailer } from './adapters/mail/file-mailer';
 import { createSmtpMailer } from './adapters/mail/smtp-mailer';
 import { createRouteFactory, validateRouteConfig } from './adapters/route-factory';
@@ -7,6 +8,7 @@ import { createSimulatorRoute } from './adapters/simulator/simulator-route';
 import type { Config } from './config';
 import { buildApp } from './http/app';
 import { type Clock, systemClock } from './kernel/clock';
+import type { FileStore } from './kernel/file-store';
 import { createIdGenerator } from './kernel/ids';
 import { createLogger, type Logger } from './kernel/logger';
 import type { Mailer } from './kernel/mailer';
@@ -47,6 +49,7 @@ export interface SystemOverrides {
   clock?: Clock;
   logger?: Logger;
   mailer?: Mailer;
+  files?: FileStore;
   storage?: Storage;
 }
 
@@ -68,6 +71,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     (config.SMTP_URL
       ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM)
       : createFileMailer({ dir: join(config.DATA_DIR, 'mail'), clock, logger, from: config.MAIL_FROM }));
+  // Import originals, attachments and avatars: local disk unless a test or deployment gives another store.
+  const files = overrides.files ?? createLocalFileStore(join(config.DATA_DIR, 'files'));
   const audit = createAuditLog({ clock, ids });
   const ledger = createLedger({ clock, ids });
   const settings = {
@@ -152,6 +157,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     db,
     clock,
     ids,
+    files,
     audit,
     ledger,
     identity: createIdentity(accountsDeps),

@@ -10,6 +10,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Clock } from '../kernel/clock';
+import type { FileStore } from '../kernel/file-store';
 import type { IdGenerator } from '../kernel/ids';
 import type { Logger } from '../kernel/logger';
 import type {
@@ -48,6 +49,7 @@ export interface AppServices {
   db: Db;
   clock: Clock;
   ids: IdGenerator;
+  files: FileStore;
   identity: Identity;
   team: Team;
   apiKeys: ApiKeys;

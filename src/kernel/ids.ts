@@ -26,7 +26,17 @@ export type IdPrefix =
   | 'dlr'
   | 'inb'
   | 'num'
-  | 'req';
+  | 'req'
+  | 'fil'
+  | 'tpl'
+  | 'lnk'
+  | 'att'
+  | 'dsr'
+  | 'inc'
+  | 'spr'
+  | 'ntc'
+  | 'pol'
+  | 'swp';
 
 export type IdGenerator = (prefix: IdPrefix) => string;
 
