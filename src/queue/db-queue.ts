@@ -6,14 +6,47 @@ import type { Job, JobQueue } from './job-queue';
 
 const INSERT_CHUNK = 500;
 
+/** The database queue, plus the outbox calls the Redis transport (redis-queue.ts) builds on. */
+export interface DbQueue extends JobQueue {
+  /** Claims due jobs of any kind (the Redis relay publishes them all). */
+  claimAnyKind(limit: number, leaseMs: number): Promise<Job[]>;
+  /** Renews the lease of jobs that still exist; answers those ids with their attempt counts. */
+  renewLeases(ids: string[], leaseMs: number): Promise<Map<string, number>>;
+}
+
 /** The JobQueue of the embedded default and of PostgreSQL deployments: the `jobs` table. */
 export function createDbQueue(deps: {
   db: Db;
   clock: Clock;
   ids: IdGenerator;
   capabilities: Capabilities;
-}): JobQueue {
+}): DbQueue {
   const owner = `${process.pid}-${randomBytes(4).toString('hex')}`;
+
+  async function claimDue<P>(kind: string | null, limit: number, leaseMs: number): Promise<Job<P>[]> {
+    const now = deps.clock.now();
+    const rows = await deps.db
+      .updateTable('jobs')
+      .set((eb) => ({ lease_until: now + leaseMs, lease_owner: owner, attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', (eb) => {
+        let q = eb.selectFrom('jobs').select('id');
+        if (kind !== null) q = q.where('kind', '=', kind);
+        q = q.where('run_at', '<=', now).where('lease_until', '<=', now).orderBy('run_at').limit(limit);
+        // Other workers skip rows being claimed instead of queueing behind them.
+        if (deps.capabilities.skipLocked) q = q.forUpdate().skipLocked();
+        return q;
+      })
+      .where('lease_until', '<=', now)
+      .returning(['id', 'kind', 'payload', 'attempts'])
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      payload: JSON.parse(r.payload) as P,
+      attempts: Number(r.attempts),
+    }));
+  }
+
   return {
     async enqueue(tx, jobs) {
       const now = deps.clock.now();
@@ -37,33 +70,20 @@ export function createDbQueue(deps: {
       }
     },
 
-    async claim<P>(kind: string, limit: number, leaseMs: number): Promise<Job<P>[]> {
-      const now = deps.clock.now();
+    claim: (kind, limit, leaseMs) => claimDue(kind, limit, leaseMs),
+    claimAnyKind: (limit, leaseMs) => claimDue(null, limit, leaseMs),
+
+    async renewLeases(ids, leaseMs) {
+      const found = new Map<string, number>();
+      if (ids.length === 0) return found;
       const rows = await deps.db
         .updateTable('jobs')
-        .set((eb) => ({ lease_until: now + leaseMs, lease_owner: owner, attempts: eb('attempts', '+', 1) }))
-        .where('id', 'in', (eb) => {
-          let q = eb
-            .selectFrom('jobs')
-            .select('id')
-            .where('kind', '=', kind)
-            .where('run_at', '<=', now)
-            .where('lease_until', '<=', now)
-            .orderBy('run_at')
-            .limit(limit);
-          // Other workers skip rows being claimed instead of queueing behind them.
-          if (deps.capabilities.skipLocked) q = q.forUpdate().skipLocked();
-          return q;
-        })
-        .where('lease_until', '<=', now)
-        .returning(['id', 'kind', 'payload', 'attempts'])
+        .set({ lease_until: deps.clock.now() + leaseMs, lease_owner: owner })
+        .where('id', 'in', ids)
+        .returning(['id', 'attempts'])
         .execute();
-      return rows.map((r) => ({
-        id: r.id,
-        kind: r.kind,
-        payload: JSON.parse(r.payload) as P,
-        attempts: Number(r.attempts),
-      }));
+      for (const r of rows) found.set(r.id, Number(r.attempts));
+      return found;
     },
 
     async complete(tx: DbOrTx, ids: string[]) {
