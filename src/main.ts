@@ -22,8 +22,19 @@ import {
   createTeam,
 } from './modules/accounts';
 import { createLedger, createPriceAdmin, createPriceBook, creditsToMicro } from './modules/billing';
-import { createAuditLog } from './modules/compliance';
-import { createContacts } from './modules/contacts';
+import { createCampaigns, createLinkIssuer, createLinkStats, createStopReplies } from './modules/campaigns';
+import { createCampaignFiles } from './modules/campaigns/attachments';
+import {
+  builtinRetentionRules,
+  createAuditLog,
+  createClosure,
+  createProcessorDuties,
+  createRequestInbox,
+  createRetention,
+  createSubjectRequests,
+  PROMISES,
+} from './modules/compliance';
+import { createContacts, createStopReplyRecorder } from './modules/contacts';
 import {
   createDispatcher,
   createReportInbox,
@@ -34,6 +45,8 @@ import {
 import { createInbound } from './modules/inbound';
 import {
   type ClientEventSink,
+  createCampaignMessages,
+  createMessageDeletion,
   createMessageReader,
   createOutcomes,
   createPreview,
@@ -41,6 +54,7 @@ import {
 } from './modules/messaging';
 import { createWebhooks } from './modules/webhooks';
 import { createDbQueue } from './queue/db-queue';
+import { createRedisQueue, type RedisQueue } from './queue/redis-queue';
 import { openStorage, type Storage } from './storage/database';
 import { createGroupCommit } from './storage/group-commit';
 import { type Loop, startLoop } from './workers/loops';
@@ -81,8 +95,25 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     sessionTtlMs: config.SESSION_TTL_HOURS * 3600_000,
     loginMaxFailures: config.LOGIN_MAX_FAILURES,
     publicUrl: config.PUBLIC_URL,
+    importMaxBytes: config.IMPORT_MAX_BYTES,
   };
   const accountsDeps: AccountsDeps = { db, clock, ids, audit, ledger, mailer, settings };
+  const processor = createProcessorDuties({
+    db,
+    clock,
+    ids,
+    audit,
+    mailer,
+    settings: {
+      operatorName: config.OPERATOR_NAME,
+      publicUrl: config.PUBLIC_URL,
+      objectionDays: config.SUBPROCESSOR_OBJECTION_DAYS,
+      initialPolicyVersion: config.POLICY_VERSION,
+    },
+    // The retention engine is built further down; the register asks it only when generated.
+    retentionPeriods: async () =>
+      (await retention.policies()).map((p) => ({ rule: p.rule, description: p.description, days: p.days })),
+  });
 
   // Client events (webhooks) are published by whichever sinks are registered.
   const eventSinks: ClientEventSink[] = [];
@@ -93,7 +124,12 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     },
   };
   const priceBook = createPriceBook({ clock });
-  const queue = createDbQueue({ db, clock, ids, capabilities: storage.capabilities });
+  const outbox = createDbQueue({ db, clock, ids, capabilities: storage.capabilities });
+  // With Redis, jobs still enter the database in the business transaction and are relayed to BullMQ.
+  const redisQueue: RedisQueue | null = config.REDIS_URL
+    ? createRedisQueue({ outbox, url: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger })
+    : null;
+  const queue = redisQueue ?? outbox;
   const groupCommit = createGroupCommit(db, { maxBatch: 256 });
   const messages = createMessageReader({ db });
   const outcomes = createOutcomes({ clock, ids, ledger, queue, events: clientEvents });
@@ -107,6 +143,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     audit,
     events: clientEvents,
     groupCommit,
+    blockedNumbers: (tx, accountId, phones) => subjectRequests.blockedNumbers(tx, accountId, phones),
   });
   const simulator = createSimulatorRoute({
     id: 'simulator',
@@ -122,7 +159,9 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     awaitingReports: (routeId, sentBefore, limit) => messages.awaitingReports(routeId, sentBefore, limit),
   });
   const reports = createReportInbox({ db, outcomes });
-  const inbound = createInbound({ db, clock, ids, audit, events: clientEvents });
+  // STOP replies (and the account's synonyms) join the suppression list in the transaction storing them.
+  const stopReplies = createStopReplies({ record: createStopReplyRecorder({ clock, audit }) });
+  const inbound = createInbound({ db, clock, ids, audit, events: clientEvents, onStored: stopReplies });
   const routeFactory = createRouteFactory({
     clock,
     logger,
@@ -153,6 +192,58 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     settings: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
   });
   eventSinks.push({ publish: async (tx, events) => void (await webhooks.enqueue(tx, events)) });
+  const contacts = createContacts({
+    db,
+    clock,
+    ids,
+    audit,
+    files,
+    importSettings: {
+      maxRows: config.IMPORT_MAX_ROWS,
+      maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES,
+    },
+  });
+  const messageDeletion = createMessageDeletion({ db, clock, audit, outcomes });
+  const subjectRequests = createSubjectRequests({
+    db,
+    clock,
+    ids,
+    audit,
+    messages: messageDeletion,
+    contacts: contacts.book,
+  });
+  const retention = createRetention({
+    db,
+    clock,
+    ids,
+    audit,
+    settings: { allowLonger: config.RETENTION_ALLOW_LONGER },
+  });
+  for (const rule of builtinRetentionRules({ db, messages: messageDeletion })) retention.register(rule);
+  const campaigns = createCampaigns({
+    db,
+    clock,
+    ids,
+    audit,
+    ledger,
+    priceBook,
+    messages: createCampaignMessages({ clock, ids, ledger, queue, events: clientEvents }),
+    publicUrl: config.PUBLIC_URL,
+    links: {
+      issuer: createLinkIssuer({ clock, ids, publicUrl: config.PUBLIC_URL }),
+      stats: createLinkStats({ db }),
+    },
+    // Most accounts never restrict anyone: one cheap look first spares hashing every number of a campaign.
+    blocked: async (tx, accountId, phones) => {
+      const any = await tx
+        .selectFrom('privacy_restrictions')
+        .select('id')
+        .where('account_id', '=', accountId)
+        .limit(1)
+        .executeTakeFirst();
+      return any ? subjectRequests.blockedNumbers(tx, accountId, phones) : new Map();
+    },
+  });
   const services = {
     db,
     clock,
@@ -160,7 +251,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     files,
     audit,
     ledger,
-    identity: createIdentity(accountsDeps),
+    identity: createIdentity(accountsDeps, processor.policies),
+    processor,
     team: createTeam(accountsDeps),
     apiKeys: createApiKeys(accountsDeps),
     staff: createStaff(accountsDeps),
@@ -182,9 +274,44 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     routesAdmin: createRoutesAdmin({ db, clock, ids, audit, registry, validate: validateRouteConfig }),
     reports,
     inbound,
-    contacts: createContacts({ db, clock, ids, audit }),
+    contacts,
+    messageDeletion,
+    retention,
+    closure: createClosure({ db, clock, audit, messages: messageDeletion }),
+    subjectRequests,
+    privacyRequests: createRequestInbox({ db, clock, ids, audit }),
+    campaigns,
+    campaignFiles: createCampaignFiles({
+      db,
+      clock,
+      ids,
+      files,
+      audit,
+      groupCommit,
+      settings: {
+        publicUrl: config.PUBLIC_URL,
+        maxBytes: config.ATTACHMENT_MAX_BYTES,
+        retentionMs: config.ATTACHMENT_RETENTION_DAYS * 24 * 3600_000,
+      },
+    }),
     eventSinks,
   };
+  // Retention registration point: other modules' sweeps run as rules of the one retention sweep.
+  // Attachments carry their own expiry (ATTACHMENT_RETENTION_DAYS, at most the promised 60 days).
+  retention.register({
+    name: 'attachments',
+    description: 'Campaign attachments: files deleted (their links answer 410 Gone) when they expire.',
+    promiseDays: PROMISES.attachments,
+    batch: ({ now }) => services.campaignFiles.attachments.sweepAttachments(now),
+  });
+  // Import originals are deleted 60 days after their import finished (the imports module's own clock).
+  retention.register({
+    name: 'imports.originals',
+    description:
+      'Uploaded import files (CSV/XLSX originals): deleted 60 days after the import; the contacts stay.',
+    promiseDays: PROMISES.importOriginals,
+    batch: ({ limit }) => contacts.imports.sweepOriginals({ limit }),
+  });
 
   async function pumpSimulators(): Promise<number> {
     let n = await simulator.pump();
@@ -200,12 +327,18 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
 
   /** One pass of every background worker; tests call it with a fake clock instead of running loops. */
   async function workOnce(): Promise<number> {
-    let done = 0;
+    const swept = await services.campaignFiles.sweep();
+    let done = swept.attachments + swept.links;
+    done += await processor.incidents.warnApproachingDeadlines();
     for (;;) {
       const n =
+        (redisQueue ? await redisQueue.relay() : 0) +
         (await dispatcher.runOnce()) +
         (await pumpSimulators()) +
         (await webhooks.deliverDue(500)) +
+        (await contacts.imports.runDue()) +
+        (await contacts.imports.sweepOriginals()) +
+        (await campaigns.fanout.runDue()) +
         (await rematchReports());
       done += n;
       if (n === 0) return done;
@@ -232,9 +365,34 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     workOnce,
     /** Starts the background workers (dispatch, simulated receipts). */
     startWorkers() {
+      if (redisQueue) loops.push(startLoop('queue-relay', () => redisQueue.relay(), { idleMs: 20, logger }));
       loops.push(startLoop('dispatch', () => dispatcher.runOnce(), { idleMs: 20, logger }));
+      loops.push(
+        startLoop(
+          'incident-deadlines',
+          async () => {
+            // A check every few minutes is plenty against a 72-hour deadline.
+            await processor.incidents.warnApproachingDeadlines();
+            return 0;
+          },
+          { idleMs: 5 * 60_000, logger },
+        ),
+      );
       loops.push(startLoop('simulator-receipts', pumpSimulators, { idleMs: 100, logger }));
       loops.push(startLoop('webhooks', () => webhooks.deliverDue(500), { idleMs: 200, logger }));
+      loops.push(startLoop('imports', () => contacts.imports.runDue(), { idleMs: 500, logger }));
+      loops.push(startLoop('campaigns', () => campaigns.fanout.runDue(), { idleMs: 500, logger }));
+      loops.push(
+        startLoop(
+          'import-originals-sweep',
+          async () => {
+            // Always "nothing left": the sweep runs every idleMs, not back to back.
+            await contacts.imports.sweepOriginals();
+            return 0;
+          },
+          { idleMs: 3600_000, logger },
+        ),
+      );
       loops.push(
         startLoop(
           'receipt-rematch',
@@ -246,11 +404,34 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
           { idleMs: 2000, logger },
         ),
       );
+      loops.push(
+        startLoop(
+          'retention',
+          async () => {
+            // Every RETENTION_SWEEP_MINUTES; the sweep itself runs in short batches until done.
+            await retention.sweepOnce();
+            return 0;
+          },
+          { idleMs: config.RETENTION_SWEEP_MINUTES * 60_000, logger },
+        ),
+      );
+      loops.push(
+        startLoop(
+          'link-sweep',
+          async () => {
+            // Expiry is by the day: a slow loop is enough, and it never runs back to back.
+            await services.campaignFiles.sweep();
+            return 0;
+          },
+          { idleMs: 60_000, logger },
+        ),
+      );
     },
     async stop() {
       if (app) await app.close();
       await Promise.all(loops.splice(0).map((l) => l.stop()));
       await registry.stop();
+      await redisQueue?.close();
       await storage.close();
     },
   };

@@ -18,6 +18,7 @@ Usage:
                                         create an operator (staff) user
   smsgate audit verify [--account ID]   re-compute the audit hash chains (all, or one account's;
                                         --account platform for the platform's own) and report breaks
+  smsgate retention sweep               run one retention sweep now and print what each rule purged
   smsgate help                          this text
 
 Configuration is read from the environment; see the README.`;
@@ -112,6 +113,24 @@ async function auditVerify(args: string[]) {
   }
 }
 
+async function retentionSweep() {
+  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  const system = await createSystem(config);
+  try {
+    const result = await system.services.retention.sweepOnce();
+    if (!result.ran) {
+      process.stdout.write('Another worker is sweeping right now; nothing done.\n');
+      return 0;
+    }
+    for (const [rule, n] of Object.entries(result.counts))
+      process.stdout.write(`${String(n).padStart(9)}  ${rule}\n`);
+    process.stdout.write(`Purged ${result.total} records in ${(result.ms / 1000).toFixed(1)} s.\n`);
+    return 0;
+  } finally {
+    await system.stop();
+  }
+}
+
 async function migrate() {
   const config = loadConfig();
   const storage = openStorage(config.DATABASE_URL);
@@ -174,6 +193,9 @@ export async function main(argv: string[]): Promise<number> {
           return 0;
         }
         throw new UsageError(`unknown admin command "${sub ?? ''}"`);
+      case 'retention':
+        if (sub === 'sweep') return await retentionSweep();
+        throw new UsageError(`unknown retention command "${sub ?? ''}"`);
       case 'audit':
         if (sub === 'verify') return await auditVerify(rest);
         throw new UsageError(`unknown audit command "${sub ?? ''}"`);

@@ -48,9 +48,31 @@ export const CONFIG_SCHEMA = {
     schema: z.string().min(1).default('2026-11-01'),
     doc: 'Current privacy policy version recorded at sign-up.',
   },
+  SUBPROCESSOR_OBJECTION_DAYS: {
+    schema: int(1).max(365).default(30),
+    doc: 'Days a client has to object after a sub-processor is added or replaced.',
+  },
+  OPERATOR_NAME: {
+    schema: z.string().min(1).max(200).default('smsgate operator'),
+    doc: 'Name of the operator (the processor), shown in the register of processing.',
+  },
   SMTP_URL: {
     schema: z.string().optional(),
     doc: 'SMTP server for e-mail; unset: mails are written to `DATA_DIR/mail/`.',
+  },
+  REDIS_URL: {
+    schema: z
+      .string()
+      .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+      .optional(),
+    doc: 'Redis for the job queue (BullMQ), to spread dispatch over several worker processes; unset: the database queue.',
+  },
+  REDIS_PREFIX: {
+    schema: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,40}$/)
+      .default('smsgate'),
+    doc: 'Key prefix in Redis; give each deployment sharing one Redis its own.',
   },
   MAIL_FROM: { schema: z.string().default('smsgate <no-reply@localhost>'), doc: 'Sender of e-mails.' },
   SQLITE_SYNCHRONOUS: {
@@ -77,9 +99,41 @@ export const CONFIG_SCHEMA = {
     schema: z.string().optional(),
     doc: 'Simulated carrier: regular expression on the E.164 number; matches are refused at submit (message `failed`).',
   },
+  IMPORT_MAX_BYTES: {
+    schema: int(1024).default(100 * 1024 * 1024),
+    doc: 'Largest contact import file (CSV or XLSX) accepted; larger uploads answer 413.',
+  },
+  IMPORT_MAX_ROWS: {
+    schema: int(1).default(2_000_000),
+    doc: 'Most data rows one import may hold; the import fails at the row past it (rows before it stay).',
+  },
+  IMPORT_MAX_UNCOMPRESSED_BYTES: {
+    schema: int(1024).default(1024 * 1024 * 1024),
+    doc: 'Largest total an XLSX file may declare once unzipped (zip-bomb defence).',
+  },
+  RETENTION_SWEEP_MINUTES: {
+    schema: int(1).default(5),
+    doc: 'Minutes between two retention sweeps (deleted contacts and messages, logs, old audit events).',
+  },
+  RETENTION_ALLOW_LONGER: {
+    schema: bool.default(false),
+    doc: 'Allow the operator to set retention periods longer than the promised maximums.',
+  },
   WEBHOOK_ALLOW_PRIVATE: {
     schema: bool.default(false),
     doc: 'Allow webhook URLs on private/loopback addresses (tests, local receivers).',
+  },
+  ATTACHMENT_MAX_BYTES: {
+    schema: int(1024).default(5 * 1024 * 1024),
+    doc: 'Largest campaign attachment (image or PDF) accepted; larger uploads answer 413.',
+  },
+  ATTACHMENT_RETENTION_DAYS: {
+    schema: int(1).default(60),
+    doc: 'Days an attachment is kept before its file is deleted and its links answer 410 (at most 60 unless `ATTACHMENT_RETENTION_ALLOW_LONGER`).',
+  },
+  ATTACHMENT_RETENTION_ALLOW_LONGER: {
+    schema: bool.default(false),
+    doc: 'Allow `ATTACHMENT_RETENTION_DAYS` above the promised maximum of 60.',
   },
 } as const;
 
@@ -124,6 +178,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const dbUrl = input.DATABASE_URL as string | undefined;
   if (dbUrl && !/^(postgres|postgresql|sqlite):/.test(dbUrl)) {
     problems.push('DATABASE_URL: must start with postgres://, postgresql:// or sqlite:');
+  }
+  if (result.success && parsed.ATTACHMENT_RETENTION_DAYS > 60 && !parsed.ATTACHMENT_RETENTION_ALLOW_LONGER) {
+    problems.push(
+      'ATTACHMENT_RETENTION_DAYS: at most 60 (set ATTACHMENT_RETENTION_ALLOW_LONGER=true to allow more)',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 

@@ -22,11 +22,20 @@ import type {
   Team,
 } from '../modules/accounts';
 import type { Ledger, PriceAdmin, PriceBook } from '../modules/billing';
-import type { AuditLog } from '../modules/compliance';
+import type { Campaigns } from '../modules/campaigns';
+import type { CampaignFiles } from '../modules/campaigns/attachments';
+import type {
+  AuditLog,
+  Closure,
+  ProcessorDuties,
+  RequestInbox,
+  Retention,
+  SubjectRequests,
+} from '../modules/compliance';
 import type { Contacts } from '../modules/contacts';
 import type { RoutesAdmin } from '../modules/dispatch';
 import type { Inbound } from '../modules/inbound';
-import type { createMessageReader, createPreview, createSender } from '../modules/messaging';
+import type { createMessageReader, createPreview, createSender, MessageDeletion } from '../modules/messaging';
 import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
 import { registerAuth } from './auth';
@@ -35,10 +44,16 @@ import { errorHandler, problemOf, sendProblem } from './problem';
 import { accountRoutes } from './routes/accounts';
 import { adminRoutes } from './routes/admin';
 import { billingRoutes } from './routes/billing';
+import { campaignRoutes } from './routes/campaigns';
+import { complianceRoutes, registerPolicyGate } from './routes/compliance';
 import { contactRoutes } from './routes/contacts';
+import { contactAvatarRoutes } from './routes/contact-avatars';
+import { importRoutes } from './routes/imports';
 import { inboundRoutes } from './routes/inbound';
+import { linkRoutes } from './routes/links';
 import { messageRoutes } from './routes/messages';
 import { priceAndSettingsRoutes } from './routes/prices';
+import { privacyRoutes } from './routes/privacy';
 import { routingRoutes } from './routes/routing';
 import { webhookRoutes } from './routes/webhooks';
 import { securityHeaders } from './security-headers';
@@ -57,7 +72,7 @@ export interface AppServices {
   accountAdmin: ReturnType<typeof createAccountAdmin>;
   ledger: Ledger;
   audit: AuditLog;
-  settings: { publicUrl: string };
+  settings: { publicUrl: string; importMaxBytes?: number };
   webhooks: Webhooks;
   priceBook: PriceBook;
   priceAdmin: PriceAdmin;
@@ -68,6 +83,17 @@ export interface AppServices {
   messages: ReturnType<typeof createMessageReader>;
   inbound: Inbound;
   contacts: Contacts;
+  /** Message deletion and restore (and the purges the retention sweep runs). */
+  messageDeletion: MessageDeletion;
+  retention: Retention;
+  closure: Closure;
+  subjectRequests: SubjectRequests;
+  privacyRequests: RequestInbox;
+  /** Audit export, register of processing, notices, sub-processors, incidents, policy versions. */
+  processor: ProcessorDuties;
+  /** Short links (`/l/`, `/a/`), click tracking and campaign attachments. */
+  campaignFiles: CampaignFiles;
+  campaigns: Campaigns;
 }
 
 export interface HttpOptions {
@@ -180,6 +206,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
 
   registerAuth(app, services);
   registerIdempotency(app, services);
+  registerPolicyGate(app, services);
 
   app.get('/healthz', { schema: { hide: true }, config: { auth: 'public' } }, async () => ({ status: 'ok' }));
 
@@ -192,6 +219,12 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(webhookRoutes(services));
   await app.register(inboundRoutes(services));
   await app.register(contactRoutes(services));
+  await app.register(importRoutes(services));
+  await app.register(contactAvatarRoutes(services));
+  await app.register(privacyRoutes(services));
+  await app.register(complianceRoutes(services));
+  await app.register(linkRoutes(services));
+  await app.register(campaignRoutes(services));
 
   return app;
 }

@@ -37,7 +37,37 @@ export const ERROR_CODES = {
   idempotency_in_progress: 'A request with this Idempotency-Key is still being processed.',
   webhook_url_refused:
     'The webhook URL is not https/http, or resolves to a private, loopback or link-local address.',
+  objection_window_closed:
+    'The objection period for this sub-processor has ended (or never opened for this account).',
+  already_objected: 'This account has already objected to this sub-processor.',
+  policy_version_mismatch: 'The policy version accepted is not the current one; fetch `GET /v1/policy`.',
+  policy_acceptance_required:
+    'A new privacy policy version must be accepted (`POST /v1/policy/accept`) before changing anything.',
   rate_limited: 'Too many requests: wait for `Retry-After` seconds.',
+  unsupported_file_type:
+    'The uploaded file is not a JPEG, PNG, GIF, WEBP image or a PDF (judged by its content, not its name).',
+  link_expired: 'The short link, or the file it points to, has expired or was deleted.',
+  unsupported_import_file:
+    'The uploaded import file is neither CSV (UTF-8 text) nor XLSX, judged by its content; `detail` says what was found.',
+  invalid_file_encoding:
+    'The uploaded CSV is not valid UTF-8 (e.g. UTF-16 or Latin-1): save it as "CSV UTF-8" and upload again.',
+  archive_too_large:
+    'The XLSX file would expand to more than the configured limit (IMPORT_MAX_UNCOMPRESSED_BYTES) or compresses implausibly well.',
+  account_closed: 'The account is closed: it cannot send until it is restored.',
+  deletion_not_confirmed:
+    'Closing the account needs `confirmDeletion: true`: contacts are purged 60 days and messages 120 days after closure.',
+  recipient_restricted: 'The data subject restricted the processing of their data: they cannot be messaged.',
+  retention_above_promise:
+    'A retention period longer than the promised maximum needs RETENTION_ALLOW_LONGER=true.',
+  template_invalid:
+    'The template has an unclosed, malformed or unknown placeholder; `errors` lists each with its character offset.',
+  audience_empty:
+    'The campaign has no recipient: its groups are empty, or every contact is deleted, suppressed or filtered out.',
+  invalid_timezone: 'The time zone is not an IANA name this server knows (e.g. `Europe/Riga`).',
+  campaign_state:
+    'The campaign is not in a state that allows this (e.g. starting it twice, pausing a finished one, editing one that started).',
+  opt_out_missing:
+    'A marketing campaign must tell recipients how to opt out: add "STOP to …" or an opt-out link, or set the opt-out footer.',
   internal_error: 'An unexpected error; the requestId identifies it in the logs.',
 } as const;
 

@@ -36,7 +36,8 @@ export type IdPrefix =
   | 'spr'
   | 'ntc'
   | 'pol'
-  | 'swp';
+  | 'swp'
+  | 'clk';
 
 export type IdGenerator = (prefix: IdPrefix) => string;
 

@@ -1,5 +1,10 @@
+import type { CampaignsTables } from './schema-campaigns';
 import type { ContactsTables } from './schema-contacts';
+import type { ImportsTables } from './schema-imports';
 import type { InboundTables } from './schema-inbound';
+import type { LinksTables } from './schema-links';
+import type { PrivacyTables } from './schema-privacy';
+import type { ProcessorTables } from './schema-processor';
 import type { WebhooksTables } from './schema-webhooks';
 
 /**
@@ -192,6 +197,10 @@ export interface MessagesTable {
   updated_at: number;
   sent_at: number | null;
   done_at: number | null;
+  /** When the client deleted it (hidden at once, restorable for 60 days); optional: added by 0009_privacy. */
+  deleted_at?: number | null;
+  /** When its number, text and derived copies were erased (the row stays for counts until removal). */
+  purged_at?: number | null;
 }
 
 export interface MessageEventsTable {
@@ -278,7 +287,15 @@ export interface MessageRefsTable {
   message_id: string;
 }
 
-export interface Database extends WebhooksTables, InboundTables, ContactsTables {
+export interface Database
+  extends WebhooksTables,
+    InboundTables,
+    ContactsTables,
+    CampaignsTables,
+    ImportsTables,
+    ProcessorTables,
+    LinksTables,
+    PrivacyTables {
   routes: RoutesTable;
   routing_rules: RoutingRulesTable;
   message_refs: MessageRefsTable;

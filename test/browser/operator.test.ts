@@ -40,6 +40,8 @@ describe('operator back office', () => {
     expect(await scrollWidth(page)).toBeLessThanOrEqual(390);
     await screenshot(page, 'phone-admin-routes');
 
+    // On a phone the navigation sits behind the Menu button.
+    await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('link', { name: 'Accounts' }).click();
     await page.getByRole('heading', { level: 1, name: 'Accounts' }).waitFor();
     expect(await scrollWidth(page)).toBeLessThanOrEqual(390);

@@ -58,6 +58,34 @@ export async function api<T>(method: string, path: string, body?: unknown, idemp
   return data as T;
 }
 
+/**
+ * Sends a multipart form (a file upload) and reports the bytes sent so far: fetch cannot tell upload
+ * progress, XMLHttpRequest can.
+ */
+export function upload<T>(path: string, form: FormData, onProgress?: (sent: number, total: number) => void) {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('accept', 'application/json');
+    if (csrf.client) xhr.setRequestHeader('x-csrf-token', csrf.client);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress?.(e.loaded, e.total);
+    };
+    xhr.onerror = () => reject(new Error('The upload failed: check the connection and try again.'));
+    xhr.onload = () => {
+      let data: unknown = null;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        data = { detail: xhr.responseText };
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data as T);
+      else reject(new ApiError(xhr.status, (data ?? {}) as Problem));
+    };
+    xhr.send(form);
+  });
+}
+
 /** Codes that concern one field even when the problem has no `errors` list. */
 const CODE_FIELDS: Record<string, string> = {
   policy_not_accepted: 'acceptPolicy',
@@ -80,8 +108,14 @@ const FRIENDLY: Record<string, string> = {
   two_factor_required: 'Enter the 6-digit code from your authenticator app.',
 };
 
-/** Splits a problem into messages per form field (from `errors[].path`, e.g. `/body/email`) and a general one. */
-export function problemFields(error: unknown): { fields: Record<string, string>; general: string | null } {
+/**
+ * Splits a problem into messages per form field (from `errors[].path`, e.g. `/body/email`) and a general one.
+ * `codeFields` names the field for codes whose field differs on this form (e.g. the phone field of a contact).
+ */
+export function problemFields(
+  error: unknown,
+  codeFields: Record<string, string> = {},
+): { fields: Record<string, string>; general: string | null } {
   if (!error) return { fields: {}, general: null };
   if (!(error instanceof ApiError)) return { fields: {}, general: String((error as Error).message ?? error) };
   const fields: Record<string, string> = {};
@@ -89,7 +123,7 @@ export function problemFields(error: unknown): { fields: Record<string, string>;
     const field = e.path.replace(/^\/body\/?/, '').split('/')[0] || '';
     if (field && !fields[field]) fields[field] = e.message;
   }
-  const codeField = CODE_FIELDS[error.code];
+  const codeField = codeFields[error.code] ?? CODE_FIELDS[error.code];
   if (error.errors.length === 0 && codeField) fields[codeField] = FRIENDLY[error.code] ?? error.message;
   const general = Object.keys(fields).length === 0 ? error.message : null;
   return { fields, general };
@@ -102,7 +136,14 @@ export interface Balance {
 }
 
 export interface Me {
-  user: { id: string; email: string; name: string; role: string; emailVerified: boolean };
+  user: {
+    id: string;
+    email: string;
+    name: string;
+    role: string;
+    emailVerified: boolean;
+    twoFactorEnabled?: boolean;
+  };
   account: { id: string; name: string; status: string };
   role: string;
   permissions: string[];
@@ -171,4 +212,98 @@ export function formatCredits(n: number): string {
 export function formatTime(iso: string | undefined): string {
   if (!iso) return '';
   return new Date(iso).toLocaleString();
+}
+
+export function formatNumber(n: number, digits = 2): string {
+  return n.toLocaleString(undefined, { maximumFractionDigits: digits });
+}
+
+/** Builds a query string from the set values only. */
+export function query(params: Record<string, string | number | null | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export interface Consent {
+  id: string;
+  purpose: 'marketing' | 'transactional';
+  granted: boolean;
+  source: string;
+  evidence: string | null;
+  recordedAt: string;
+}
+
+export interface Contact {
+  id: string;
+  phone: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  country: string | null;
+  address: string | null;
+  fields: Record<string, string | number | boolean | null>;
+  tags: string[];
+  groupIds: string[];
+  createdAt: string;
+  updatedAt: string;
+  consents?: Consent[];
+}
+
+export interface ContactField {
+  key: string;
+  label: string;
+  type: 'text' | 'number' | 'date' | 'boolean';
+}
+
+export interface Group {
+  id: string;
+  name: string;
+  description: string | null;
+  memberCount: number;
+  createdAt: string;
+}
+
+export interface Suppression {
+  phone: string;
+  scope: 'marketing' | 'all';
+  reason: string | null;
+  source: string;
+  createdAt: string;
+}
+
+export interface InboundSms {
+  id: string;
+  from: string;
+  to: string;
+  text: string;
+  receivedAt: string;
+  route: string;
+}
+
+export interface TeamMember {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  emailVerified: boolean;
+  twoFactorEnabled: boolean;
+  createdAt: string;
+}
+
+export const ROLES = ['owner', 'admin', 'developer', 'sender', 'viewer'];
+
+export interface AuditEntry {
+  id: string;
+  accountId?: string | null;
+  actorType: string;
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  data?: unknown;
+  at: string;
 }

@@ -1,8 +1,14 @@
 import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
-import { StrictMode } from 'react';
+import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api } from './api';
-import { AdminAccountsPage, AdminRoutesPage } from './pages/admin';
+import { AccountPage } from './pages/account';
+import { AdminRoutesPage } from './pages/admin';
+import { AdminAccountsPage } from './pages/admin-accounts';
+import { AdminNumbersPage } from './pages/admin-numbers';
+import { AdminPricesPage } from './pages/admin-prices';
+import { AdminRulesPage } from './pages/admin-rules';
+import { AuditPage } from './pages/audit';
 import {
   ForgotPasswordPage,
   LoginPage,
@@ -11,10 +17,17 @@ import {
   SignupPage,
   VerifyEmailPage,
 } from './pages/auth';
+import { BillingPage } from './pages/billing';
+import { ContactEditPage, ContactsPage } from './pages/contacts';
 import { DashboardPage } from './pages/dashboard';
 import { DevelopersPage } from './pages/developers';
+import { GroupsPage } from './pages/groups';
+import { ImportPage } from './pages/imports';
+import { InboxPage } from './pages/inbox';
 import { MessagePage, MessagesPage } from './pages/messages';
 import { SendPage } from './pages/send';
+import { SuppressionsPage } from './pages/suppressions';
+import { TeamPage } from './pages/team';
 import { Link, navigate, Redirect, useLocation } from './router';
 import { useMe, useStaff } from './session';
 import './styles.css';
@@ -23,11 +36,22 @@ const CLIENT_NAV = [
   { to: '/', label: 'Dashboard' },
   { to: '/send', label: 'Send' },
   { to: '/messages', label: 'Messages' },
+  { to: '/inbox', label: 'Inbox' },
+  { to: '/contacts', label: 'Contacts' },
+  { to: '/groups', label: 'Groups' },
+  { to: '/suppressions', label: 'Suppressions' },
+  { to: '/team', label: 'Team' },
+  { to: '/account', label: 'Account' },
+  { to: '/billing', label: 'Billing' },
+  { to: '/audit', label: 'Audit log' },
   { to: '/developers', label: 'Developers' },
 ];
 const ADMIN_NAV = [
   { to: '/admin', label: 'Routes' },
   { to: '/admin/accounts', label: 'Accounts' },
+  { to: '/admin/prices', label: 'Prices' },
+  { to: '/admin/routing-rules', label: 'Routing rules' },
+  { to: '/admin/numbers', label: 'Numbers' },
 ];
 
 function Shell({
@@ -42,6 +66,11 @@ function Shell({
   children: React.ReactNode;
 }) {
   const { path } = useLocation();
+  // On a phone the navigation collapses behind a Menu button; it closes again after each page change.
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    if (path) setOpen(false);
+  }, [path]);
   return (
     <>
       <a href="#main" className="skip">
@@ -52,7 +81,18 @@ function Shell({
           smsgate
         </Link>
         {nav.length > 0 ? (
-          <nav aria-label="Main">
+          <button
+            type="button"
+            className="menu-toggle"
+            aria-expanded={open}
+            aria-controls="main-nav"
+            onClick={() => setOpen(!open)}
+          >
+            Menu
+          </button>
+        ) : null}
+        {nav.length > 0 ? (
+          <nav aria-label="Main" id="main-nav" className={open ? 'open' : undefined}>
             <ul>
               {nav.map((n) => (
                 <li key={n.to}>
@@ -96,12 +136,24 @@ function ClientArea({ path }: { path: string }) {
     navigate('/login');
   };
   const messageId = path.match(/^\/messages\/([^/]+)$/)?.[1];
+  const contactId = path.match(/^\/contacts\/([^/]+)$/)?.[1];
   let page: React.ReactNode;
   if (path === '/') page = <DashboardPage />;
   else if (path === '/send') page = <SendPage />;
   else if (path === '/messages') page = <MessagesPage />;
   else if (messageId) page = <MessagePage id={decodeURIComponent(messageId)} />;
   else if (path === '/developers') page = <DevelopersPage />;
+  else if (path === '/contacts') page = <ContactsPage />;
+  else if (path === '/contacts/new') page = <ContactEditPage />;
+  else if (path === '/contacts/import') page = <ImportPage />;
+  else if (contactId) page = <ContactEditPage id={decodeURIComponent(contactId)} />;
+  else if (path === '/groups') page = <GroupsPage />;
+  else if (path === '/suppressions') page = <SuppressionsPage />;
+  else if (path === '/inbox') page = <InboxPage />;
+  else if (path === '/team') page = <TeamPage />;
+  else if (path === '/account') page = <AccountPage />;
+  else if (path === '/billing') page = <BillingPage />;
+  else if (path === '/audit') page = <AuditPage />;
   else page = <NotFound />;
   return (
     <Shell nav={CLIENT_NAV} who={me.data.account.name} onLogout={logout}>
@@ -123,6 +175,9 @@ function AdminArea({ path }: { path: string }) {
   let page: React.ReactNode;
   if (path === '/admin') page = <AdminRoutesPage />;
   else if (path === '/admin/accounts') page = <AdminAccountsPage />;
+  else if (path === '/admin/prices') page = <AdminPricesPage />;
+  else if (path === '/admin/routing-rules') page = <AdminRulesPage />;
+  else if (path === '/admin/numbers') page = <AdminNumbersPage />;
   else page = <NotFound />;
   return (
     <Shell nav={ADMIN_NAV} who={`${staff.data.staff.email} (operator)`} onLogout={logout}>

@@ -69,7 +69,13 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
           result.session.expiresAt,
           settings.publicUrl,
         );
-        return { account: result.account, user: result.user, csrfToken: result.session.csrfToken };
+        return {
+          account: result.account,
+          user: result.user,
+          csrfToken: result.session.csrfToken,
+          policyVersion: result.policyVersion,
+          policyAcceptanceRequired: result.policyAcceptanceRequired,
+        };
       },
     );
 

@@ -158,7 +158,8 @@ export function contactRoutes(services: AppServices): FastifyPluginAsyncZod {
       async (request, reply) => {
         const actor = clientActor(request);
         const { format, ...filter } = request.query;
-        const batches = book.iterate(actor, filter);
+        // Restricted data subjects are left out until the restriction is lifted.
+        const batches = services.subjectRequests.omitRestricted(actor.accountId, book.iterate(actor, filter));
         const body =
           format === 'csv'
             ? csvExport(

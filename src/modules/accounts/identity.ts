@@ -18,13 +18,39 @@ import { accountView, userView } from './views';
 const VERIFY_TTL_MS = 7 * 24 * 3600_000;
 const RESET_TTL_MS = 3600_000;
 
+/** Where the privacy policy in force comes from (the compliance module's published versions). */
+export interface PolicySource {
+  current(): Promise<{ version: string; publishedAt: string | null }>;
+}
+
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
 /** Sign-up, login, sessions, e-mail verification, password reset and 2FA of client users. */
-export function createIdentity(deps: AccountsDeps) {
+export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
   const { db, clock, ids, audit, ledger, mailer, settings } = deps;
+
+  async function currentPolicy() {
+    return policies ? policies.current() : { version: settings.policyVersion, publishedAt: null };
+  }
+
+  /**
+   * Whether a user still has to accept the policy in force. Only versions the operator published are
+   * asked for: the configured initial version is the one every sign-up accepted.
+   */
+  async function policyStatus(userId: string) {
+    const current = await currentPolicy();
+    if (current.publishedAt === null)
+      return { policyVersion: current.version, policyAcceptanceRequired: false };
+    const accepted = await db
+      .selectFrom('policy_consents')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('policy_version', '=', current.version)
+      .executeTakeFirst();
+    return { policyVersion: current.version, policyAcceptanceRequired: !accepted };
+  }
   const sessions = createSessions(deps);
   const guard = createLoginGuard(deps);
 
@@ -85,6 +111,7 @@ export function createIdentity(deps: AccountsDeps) {
       const email = normaliseEmail(input.email);
       assertStrongPassword(input.password, email);
       const passwordHash = await hashPassword(input.password);
+      const policyVersion = (await currentPolicy()).version;
       const now = clock.now();
       const accountId = ids('acc');
       const userId = ids('usr');
@@ -125,7 +152,7 @@ export function createIdentity(deps: AccountsDeps) {
             id: ids('evt'),
             account_id: accountId,
             user_id: userId,
-            policy_version: settings.policyVersion,
+            policy_version: policyVersion,
             accepted_at: now,
             ip: meta.ip,
             user_agent: meta.userAgent?.slice(0, 500) ?? null,
@@ -146,7 +173,7 @@ export function createIdentity(deps: AccountsDeps) {
           actor,
           action: 'account.signup',
           target: { type: 'account', id: accountId },
-          data: { policyVersion: settings.policyVersion },
+          data: { policyVersion },
         });
         const session = await sessions.create(tx, { type: 'user', id: userId, accountId }, meta);
         return { account, user, session };
@@ -190,7 +217,52 @@ export function createIdentity(deps: AccountsDeps) {
         });
         return sessions.create(tx, { type: 'user', id: user.id, accountId: user.account_id }, meta);
       });
-      return { user: userView(user), account: accountView(account), session };
+      return {
+        user: userView(user),
+        account: accountView(account),
+        session,
+        ...(await policyStatus(user.id)),
+      };
+    },
+
+    policyStatus,
+
+    /** Records the user's acceptance of the policy version in force (again: a no-op answer). */
+    async acceptPolicy(actor: ClientActor, version: string, meta: RequestMeta) {
+      if (actor.kind !== 'user')
+        throw new AppError('forbidden', 'Only a signed-in user can accept the policy.');
+      const current = await currentPolicy();
+      if (version !== current.version)
+        throw new AppError('policy_version_mismatch', `The current policy version is ${current.version}.`);
+      const already = await db
+        .selectFrom('policy_consents')
+        .select('id')
+        .where('user_id', '=', actor.id)
+        .where('policy_version', '=', version)
+        .executeTakeFirst();
+      if (!already) {
+        await db.transaction().execute(async (tx) => {
+          await tx
+            .insertInto('policy_consents')
+            .values({
+              id: ids('evt'),
+              account_id: actor.accountId,
+              user_id: actor.id,
+              policy_version: version,
+              accepted_at: clock.now(),
+              ip: meta.ip,
+              user_agent: meta.userAgent?.slice(0, 500) ?? null,
+            })
+            .execute();
+          await audit.record(tx, {
+            accountId: actor.accountId,
+            actor: { type: 'user', id: actor.id, ip: meta.ip },
+            action: 'policy.accepted',
+            target: { type: 'policy', id: version },
+          });
+        });
+      }
+      return policyStatus(actor.id);
     },
 
     async logout(actor: ClientActor) {
@@ -234,6 +306,9 @@ export function createIdentity(deps: AccountsDeps) {
         permissions: [...actor.permissions],
         balance,
         csrfToken: actor.csrfToken,
+        ...(actor.kind === 'user'
+          ? await policyStatus(actor.id)
+          : { policyVersion: (await currentPolicy()).version, policyAcceptanceRequired: false }),
       };
     },
 

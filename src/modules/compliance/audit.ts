@@ -144,10 +144,16 @@ export function createAuditLog(deps: { clock: Clock; ids: IdGenerator }): AuditL
 
     async verify(db, accountId) {
       const chain = chainOf(accountId);
-      let prev = GENESIS;
-      let expectedSeq = 1;
+      // Retention purges the oldest events; the chain then starts after the anchor it left behind.
+      const anchor = await db
+        .selectFrom('audit_chain_anchors')
+        .select(['seq', 'hash'])
+        .where('chain', '=', chain)
+        .executeTakeFirst();
+      let prev = anchor?.hash ?? GENESIS;
+      let expectedSeq = anchor ? Number(anchor.seq) + 1 : 1;
       let count = 0;
-      let lastSeq = 0;
+      let lastSeq = anchor ? Number(anchor.seq) : 0;
       // Stream in pages so a long chain never sits in memory whole.
       for (;;) {
         const rows = await db

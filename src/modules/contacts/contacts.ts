@@ -91,6 +91,86 @@ const prefixUpperBound = (prefix: string) =>
   prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 const PHONE_SEPARATORS = /[\s().\-/]/g;
 
+/**
+ * The stored row of a new contact. The lower-cased search columns are derived here only, so every way in
+ * (the API, imports) fills them the same way.
+ */
+export function newContactRow(c: {
+  id: string;
+  accountId: string;
+  /** E.164. */
+  phone: string;
+  firstName?: string | null | undefined;
+  lastName?: string | null | undefined;
+  email?: string | null | undefined;
+  country: string | null;
+  address?: string | null | undefined;
+  avatarUrl?: string | null | undefined;
+  fields: Record<string, FieldValue>;
+  tags: string[];
+  createdBy: string | null;
+  now: number;
+}): ContactsTable {
+  return {
+    id: c.id,
+    account_id: c.accountId,
+    phone: c.phone,
+    first_name: c.firstName ?? null,
+    last_name: c.lastName ?? null,
+    email: c.email ?? null,
+    country: c.country,
+    address: c.address ?? null,
+    avatar_url: c.avatarUrl ?? null,
+    fields: JSON.stringify(c.fields),
+    tags: JSON.stringify(c.tags),
+    first_name_lc: lc(c.firstName),
+    last_name_lc: lc(c.lastName),
+    email_lc: lc(c.email),
+    created_by: c.createdBy,
+    created_at: c.now,
+    updated_at: c.now,
+    deleted_at: null,
+  };
+}
+
+/** Lower-cased copy for the prefix-search columns. */
+export const searchCopy = (v: string | null | undefined) => (v ? v.toLowerCase() : null);
+
+/** From this many matches on, a search walks the account newest first instead of collecting every match. */
+const DENSE_MATCHES = 2000;
+
+/**
+ * The ways a search text matches a contact: a prefix of the first name, last name, e-mail or (digits)
+ * phone number, or "first last" in either order. A prefix is a range (col >= 'ann' and col < 'ano')
+ * rather than LIKE: both databases answer it from the (account_id, column) indexes, where LIKE with
+ * ESCAPE makes SQLite scan the table.
+ */
+function searchConditions(text: string) {
+  const like = (column: string, value: string) =>
+    sql<boolean>`(${sql.ref(column)} >= ${value} and ${sql.ref(column)} < ${prefixUpperBound(value)})`;
+  const arms = [like('first_name_lc', text), like('last_name_lc', text), like('email_lc', text)];
+  const compact = text.replace(PHONE_SEPARATORS, '');
+  if (/^\+?\d+$/.test(compact)) {
+    const digits = compact.startsWith('+')
+      ? compact.slice(1)
+      : compact.startsWith('00')
+        ? compact.slice(2)
+        : compact;
+    if (digits.length > 0) arms.push(like('phone', `+${digits}`));
+  }
+  const words = text.split(/\s+/);
+  if (words.length === 2) {
+    // "ada love": first name and last name prefixes, either way round.
+    for (const [first, last] of [
+      [words[0]!, words[1]!],
+      [words[1]!, words[0]!],
+    ] as const) {
+      arms.push(sql<boolean>`(${like('first_name_lc', first)} and ${like('last_name_lc', last)})`);
+    }
+  }
+  return arms;
+}
+
 function normalizeTags(tags: string[]): string[] {
   return [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
 }
@@ -243,7 +323,38 @@ export function createContactBook(deps: ContactsDeps) {
     }
   }
 
-  function listQuery(executor: DbOrTx, accountId: string, f: Omit<ContactFilter, 'limit'>) {
+  /**
+   * How to answer a search: a prefix shared by many contacts ("ann" among a million) makes the union of
+   * index lookups materialise and sort every match for one page of 50, while walking the account newest
+   * first finds 50 matches after a few thousand rows; a rare prefix is the other way round. A capped
+   * count of the matches (an index probe that stops at the cap) tells which case this is.
+   */
+  async function searchMode(accountId: string, q: string | undefined): Promise<'union' | 'scan'> {
+    const text = q?.trim().toLowerCase();
+    if (!text) return 'union';
+    const arms = searchConditions(text);
+    const arm = (condition: (typeof arms)[number]) =>
+      db
+        .selectFrom('contacts')
+        .select('id')
+        .where('account_id', '=', accountId)
+        .where('deleted_at', 'is', null)
+        .where(condition);
+    let matches = arm(arms[0]!);
+    for (const condition of arms.slice(1)) matches = matches.unionAll(arm(condition));
+    const row = await db
+      .selectFrom(matches.limit(DENSE_MATCHES).as('m'))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0) >= DENSE_MATCHES ? 'scan' : 'union';
+  }
+
+  function listQuery(
+    executor: DbOrTx,
+    accountId: string,
+    f: Omit<ContactFilter, 'limit'>,
+    mode: 'union' | 'scan' = 'union',
+  ) {
     let q = executor
       .selectFrom('contacts')
       .selectAll()
@@ -275,50 +386,25 @@ export function createContactBook(deps: ContactsDeps) {
     }
     const text = f.q?.trim().toLowerCase();
     if (text) {
-      // A prefix as a range (col >= 'ann' and col < 'ano') rather than LIKE: both databases answer it
-      // from the (account_id, column) indexes, where LIKE with ESCAPE makes SQLite scan the table.
-      const like = (column: string, value: string) =>
-        sql<boolean>`(${sql.ref(column)} >= ${value} and ${sql.ref(column)} < ${prefixUpperBound(value)})`;
-      const compact = text.replace(PHONE_SEPARATORS, '');
-      const words = text.split(/\s+/);
-      // Each way of matching is its own indexed lookup; their union names the matching ids. (An OR
-      // inside one WHERE lets the planner walk the whole account in id order instead.)
-      const byPrefix = (column: 'first_name_lc' | 'last_name_lc' | 'email_lc' | 'phone', value: string) =>
-        executor
-          .selectFrom('contacts')
-          .select('id')
-          .where('account_id', '=', accountId)
-          // deleted_at in the condition lets the phone lookup use the partial unique index of live phones.
-          .where('deleted_at', 'is', null)
-          .where(like(column, value));
-      let matches = byPrefix('first_name_lc', text)
-        .union(byPrefix('last_name_lc', text))
-        .union(byPrefix('email_lc', text));
-      if (/^\+?\d+$/.test(compact)) {
-        const digits = compact.startsWith('+')
-          ? compact.slice(1)
-          : compact.startsWith('00')
-            ? compact.slice(2)
-            : compact;
-        if (digits.length > 0) matches = matches.union(byPrefix('phone', `+${digits}`));
+      const arms = searchConditions(text);
+      if (mode === 'scan') {
+        // Many matches: walking the account newest first and testing each row finds a page quickly.
+        q = q.where(sql<boolean>`(${sql.join(arms, sql` or `)})`);
+      } else {
+        // Few matches: each way of matching is its own indexed lookup; their union names the matching
+        // ids. (An OR inside one WHERE lets the planner walk the whole account in id order instead.)
+        const arm = (condition: (typeof arms)[number]) =>
+          executor
+            .selectFrom('contacts')
+            .select('id')
+            .where('account_id', '=', accountId)
+            // deleted_at in the condition lets the phone lookup use the partial unique index of live phones.
+            .where('deleted_at', 'is', null)
+            .where(condition);
+        let matches = arm(arms[0]!);
+        for (const condition of arms.slice(1)) matches = matches.union(arm(condition));
+        q = q.where('id', 'in', matches);
       }
-      if (words.length === 2) {
-        // "ada love": first name and last name prefixes, either way round.
-        for (const [first, last] of [
-          [words[0]!, words[1]!],
-          [words[1]!, words[0]!],
-        ] as const) {
-          matches = matches.union(
-            executor
-              .selectFrom('contacts')
-              .select('id')
-              .where('account_id', '=', accountId)
-              .where(like('first_name_lc', first))
-              .where(like('last_name_lc', last)),
-          );
-        }
-      }
-      q = q.where('id', 'in', matches);
     }
     return q.orderBy('id', 'desc');
   }
@@ -334,26 +420,21 @@ export function createContactBook(deps: ContactsDeps) {
           await assertPhoneFree(tx, accountId, phone.e164);
           const groupIds = await ownGroups(tx, accountId, input.groupIds ?? []);
           const tags = normalizeTags(input.tags ?? []);
-          const row: ContactsTable = {
+          const row = newContactRow({
             id: ids('ctc'),
-            account_id: accountId,
+            accountId,
             phone: phone.e164,
-            first_name: input.firstName ?? null,
-            last_name: input.lastName ?? null,
-            email: input.email ?? null,
+            firstName: input.firstName,
+            lastName: input.lastName,
+            email: input.email,
             country: input.country ?? phone.country,
-            address: input.address ?? null,
-            avatar_url: input.avatarUrl ?? null,
-            fields: JSON.stringify(fields),
-            tags: JSON.stringify(tags),
-            first_name_lc: lc(input.firstName),
-            last_name_lc: lc(input.lastName),
-            email_lc: lc(input.email),
-            created_by: actor.id,
-            created_at: now,
-            updated_at: now,
-            deleted_at: null,
-          };
+            address: input.address,
+            avatarUrl: input.avatarUrl,
+            fields,
+            tags,
+            createdBy: actor.id,
+            now,
+          });
           await tx.insertInto('contacts').values(row).execute();
           await setTags(tx, accountId, row.id, tags);
           if (groupIds.length > 0) {
@@ -386,7 +467,8 @@ export function createContactBook(deps: ContactsDeps) {
     },
 
     async list(actor: ClientActor, filter: ContactFilter): Promise<ContactView[]> {
-      const rows = await listQuery(db, actor.accountId, filter).limit(filter.limit).execute();
+      const mode = await searchMode(actor.accountId, filter.q);
+      const rows = await listQuery(db, actor.accountId, filter, mode).limit(filter.limit).execute();
       return views(db, rows);
     },
 
@@ -397,8 +479,9 @@ export function createContactBook(deps: ContactsDeps) {
       batch = 500,
     ): AsyncGenerator<ContactView[]> {
       let cursor: string | undefined;
+      const mode = await searchMode(actor.accountId, filter.q);
       for (;;) {
-        const rows = await listQuery(db, actor.accountId, { ...filter, cursor })
+        const rows = await listQuery(db, actor.accountId, { ...filter, cursor }, mode)
           .limit(batch)
           .execute();
         if (rows.length === 0) return;

@@ -1,9 +1,13 @@
+import type { FileStore } from '../../kernel/file-store';
+import { createAvatars } from './avatars';
 import { createContactBook } from './contacts';
 import { createFieldDefinitions } from './field-definitions';
 import { createGroups } from './groups';
+import { createImports, type ImportSettings } from './imports/import-jobs';
 import type { ContactsDeps } from './shared';
 import { createSuppressions } from './suppressions';
 
+export { AVATAR_MAX_BYTES, type Avatars, avatarPath, avatarTypeOf, createAvatars } from './avatars';
 export {
   CONSENT_PURPOSES,
   type ConsentPurpose,
@@ -27,6 +31,21 @@ export {
   MAX_TEXT_FIELD,
 } from './fields';
 export { createGroups, type Groups, type GroupView } from './groups';
+export {
+  type CreateImportOptions,
+  createImports,
+  DEFAULT_IMPORT_SETTINGS,
+  type ImportDetail,
+  type ImportPreview,
+  type ImportSettings,
+  type Imports,
+  type ImportView,
+  INLINE_ERRORS,
+  ORIGINAL_RETENTION_MS,
+  type UploadedFile,
+} from './imports/import-jobs';
+export { guessMapping, type ImportMapping, type ImportTarget, STANDARD_TARGETS } from './imports/mapping';
+export { createStopReplyRecorder, type StopReply, type StopReplyRecorder } from './opt-out';
 export { type ContactsDeps, MAX_BULK_IDS, RESTORE_WINDOW_MS } from './shared';
 export {
   createSuppressions,
@@ -36,9 +55,13 @@ export {
   type SuppressionView,
 } from './suppressions';
 
-/** The contacts module: address book, custom field definitions, groups and the suppression list. */
-export function createContacts(deps: ContactsDeps) {
+/** The contacts module: address book, custom field definitions, groups, imports and the suppression list. */
+export function createContacts(
+  deps: ContactsDeps & { files: FileStore; importSettings?: Partial<ImportSettings> | undefined },
+) {
   return {
+    imports: createImports(deps),
+    avatars: createAvatars(deps),
     book: createContactBook(deps),
     fields: createFieldDefinitions(deps),
     groups: createGroups(deps),

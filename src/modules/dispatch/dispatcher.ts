@@ -104,7 +104,13 @@ export function createDispatcher(deps: {
             .selectFrom('messages')
             .selectAll()
             .where('id', 'in', ids.slice(i, i + 500))
-            .where('status', 'in', ['queued', 'scheduled'])
+            // A held campaign message (paused campaign) stays put even if an older job names it.
+            .where((eb) =>
+              eb.or([
+                eb('status', '=', 'queued'),
+                eb.and([eb('status', '=', 'scheduled'), eb('campaign_id', 'is', null)]),
+              ]),
+            )
             .execute()),
         );
       }

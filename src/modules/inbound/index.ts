@@ -1,6 +1,7 @@
 import type { Clock } from '../../kernel/clock';
 import type { IdGenerator } from '../../kernel/ids';
-import type { Db } from '../../storage/database';
+import type { Db, Tx } from '../../storage/database';
+import type { InboundMessagesTable } from '../../storage/schema-inbound';
 import type { AuditLog } from '../compliance';
 import type { ClientEventSink } from '../messaging';
 import { createInbox } from './inbox';
@@ -21,6 +22,8 @@ export interface InboundDeps {
   events: ClientEventSink;
   /** Most inbound messages stored in one transaction (default 1000). */
   maxBatch?: number;
+  /** Called with every stored batch inside its transaction: STOP replies become suppressions there. */
+  onStored?: ((tx: Tx, rows: InboundMessagesTable[]) => Promise<unknown>) | undefined;
 }
 
 /**

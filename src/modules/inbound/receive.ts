@@ -19,6 +19,8 @@ export interface ReceiverDeps {
   events: ClientEventSink;
   /** Most messages stored in one transaction (default 1000). */
   maxBatch?: number;
+  /** Opt-out handling (STOP replies → suppression list), in the transaction that stores the messages. */
+  onStored?: ((tx: Tx, rows: InboundMessagesTable[]) => Promise<unknown>) | undefined;
 }
 
 /**
@@ -63,6 +65,7 @@ export function createReceiver(deps: ReceiverDeps) {
         received.push({ accountId: row.account_id, type: 'message.received', data: inboundView(row) });
     }
     await events.publish(tx, received);
+    if (deps.onStored) await deps.onStored(tx, rows);
   }
 
   const writer = createBatchWriter<InboundSms>(deps.db, store, { maxBatch: deps.maxBatch ?? 1000 });

@@ -1,12 +1,26 @@
+export {
+  type CampaignMessage,
+  type CampaignMessages,
+  createCampaignMessages,
+  createTextPricer,
+  type TextPricer,
+} from './campaign-batch';
 export type { RecipientError, SendItem } from './compose';
+export {
+  createMessageDeletion,
+  MAX_MESSAGE_IDS,
+  MESSAGE_RESTORE_WINDOW_MS,
+  type MessageDeletion,
+} from './deletion';
 export { analyzeText, type SmsEncoding, type TextAnalysis } from './encoding';
 export { DISPATCH_JOB, type DispatchPayload } from './jobs';
 export { createOutcomes, type Outcomes, type SendOutcome } from './outcomes';
-export { normalizePhone, tryNormalizePhone } from './phone';
+export { countryOfE164, normalizePhone, tryNormalizePhone } from './phone';
 export type { ClientEvent, ClientEventSink } from './ports';
 export { createPreview } from './preview';
 export { createMessageReader, type MessageFilter } from './read';
 export { createSender, type Idempotency, type SendDeps, type SendResult } from './send';
+export { senderIdProblem } from './sender-id';
 export { type MessagingSettings, messagingSettingsSchema, parseMessagingSettings } from './settings';
 export { canTransition, FINAL_STATUSES, MESSAGE_STATUSES } from './status';
 export { type MessageView, messageView } from './views';

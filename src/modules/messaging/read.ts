@@ -27,6 +27,7 @@ export function createMessageReader(deps: { db: Db }) {
         .selectAll()
         .where('id', '=', id)
         .where('account_id', '=', accountId)
+        .where('deleted_at', 'is', null)
         .executeTakeFirst();
       if (!m) throw new AppError('not_found', 'No such message.');
       const events = await db
@@ -76,6 +77,7 @@ export function createMessageReader(deps: { db: Db }) {
         .selectFrom('messages')
         .selectAll()
         .where('account_id', '=', accountId)
+        .where('deleted_at', 'is', null)
         .orderBy('id', 'desc')
         .limit(f.limit);
       if (f.cursor) q = q.where('id', '<', f.cursor);

@@ -1,5 +1,5 @@
 import type { Clock } from '../../kernel/clock';
-import { AppError } from '../../kernel/errors';
+import { AppError, ERROR_CODES } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { JobQueue } from '../../queue/job-queue';
 import type { Db, Tx } from '../../storage/database';
@@ -12,6 +12,7 @@ import type { AuditLog } from '../compliance';
 import { compose, type RecipientError, type SendItem } from './compose';
 import { DISPATCH_JOB, type DispatchPayload } from './jobs';
 import type { ClientEventSink } from './ports';
+import { newMessageRow } from './rows';
 import { parseMessagingSettings } from './settings';
 import { type MessageView, messageView } from './views';
 
@@ -29,6 +30,12 @@ export interface SendDeps {
   audit: AuditLog;
   events: ClientEventSink;
   groupCommit: GroupCommit;
+  /** Numbers the account must not message (privacy restrictions, erased subjects); from compliance. */
+  blockedNumbers?: (
+    db: Db,
+    accountId: string,
+    phones: string[],
+  ) => Promise<Map<string, 'restricted' | 'marketing' | 'all'>>;
 }
 
 export interface SendResult {
@@ -61,11 +68,31 @@ export function createSender(deps: SendDeps) {
       .where('id', '=', actor.accountId)
       .executeTakeFirstOrThrow();
     if (account.status !== 'active')
-      throw new AppError('account_suspended', `The account is ${account.status} and cannot send.`);
+      throw new AppError(
+        account.status === 'closed' ? 'account_closed' : 'account_suspended',
+        `The account is ${account.status} and cannot send.`,
+      );
     const settings = parseMessagingSettings(account.settings);
     const prices = await deps.priceBook.listFor(db, actor.accountId);
     const now = clock.now();
     const { drafts, recipientErrors } = compose(items, { settings, prices, now });
+    const blocked = deps.blockedNumbers
+      ? await deps.blockedNumbers(
+          db,
+          actor.accountId,
+          drafts.map((d) => d.to),
+        )
+      : new Map<string, 'restricted' | 'marketing' | 'all'>();
+    for (let i = drafts.length - 1; i >= 0; i--) {
+      if (blocked.get(drafts[i]!.to) !== 'restricted') continue;
+      recipientErrors.push({
+        path: '/body/to',
+        to: drafts[i]!.to,
+        code: 'recipient_restricted',
+        detail: ERROR_CODES.recipient_restricted,
+      });
+      drafts.splice(i, 1);
+    }
 
     if (recipientErrors.length > 0 && (options.allOrNothing || drafts.length === 0)) {
       const first = recipientErrors[0]!;
@@ -85,10 +112,13 @@ export function createSender(deps: SendDeps) {
       actor.accountId,
       drafts.map((d) => d.to),
     );
+    // An erased subject's number stays suppressed, known only by its hash.
+    for (const [phone, scope] of blocked)
+      if (scope !== 'restricted' && !suppressed.has(phone)) suppressed.set(phone, scope);
     const rows: MessagesTable[] = drafts.map((d) => {
       const scope = suppressed.get(d.to);
       const optedOut = scope === 'all' || (scope === 'marketing' && d.type === 'marketing');
-      return {
+      return newMessageRow({
         id: ids('msg'),
         account_id: actor.accountId,
         to_number: d.to,
@@ -101,21 +131,14 @@ export function createSender(deps: SendDeps) {
         price: optedOut ? 0 : d.price,
         country: d.country,
         reference: d.reference,
-        campaign_id: null,
         send_at: d.sendAt,
         valid_until: d.validUntil,
-        route_id: null,
-        carrier_ref: null,
-        attempts: 0,
         error_code: optedOut ? 'recipient_opted_out' : null,
         error_detail: optedOut ? 'The recipient is on the suppression list.' : null,
-        charged: 0,
         created_by: actor.id,
         created_at: now,
-        updated_at: now,
-        sent_at: null,
         done_at: optedOut ? now : null,
-      };
+      });
     });
     const accepted = rows.filter((r) => r.status !== 'rejected');
     const total = accepted.reduce((sum, r) => sum + Number(r.price), 0);

@@ -5,6 +5,11 @@ import * as m0003 from './0003_webhooks';
 import * as m0004 from './0004_inbound';
 import * as m0005 from './0005_routing';
 import * as m0006 from './0006_contacts';
+import * as m0007 from './0007_imports';
+import * as m0008 from './0008_campaigns';
+import * as m0009 from './0009_privacy';
+import * as m0010 from './0010_links';
+import * as m0011 from './0011_processor_duties';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +19,11 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_inbound': m0004,
   '0005_routing': m0005,
   '0006_contacts': m0006,
+  '0007_imports': m0007,
+  '0008_campaigns': m0008,
+  '0009_privacy': m0009,
+  '0010_links': m0010,
+  '0011_processor_duties': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {

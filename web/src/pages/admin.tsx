@@ -1,10 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api, formatCredits, formatTime, type Page, problemFields } from '../api';
+import { api, type Page, problemFields } from '../api';
 import { FormError, TextArea, TextField } from '../forms';
 import { usePageTitle } from '../router';
 
-interface Route {
+export interface Route {
   id: string;
   name: string;
   type: string;
@@ -13,12 +13,50 @@ interface Route {
   createdAt: string;
 }
 
-interface Account {
-  id: string;
-  name: string;
-  status: string;
-  createdAt: string;
-  balance?: number;
+interface RouteHealth {
+  connectedBinds: number;
+  inFlight: number;
+  sentLastMinute: number;
+  errorsLastMinute: number;
+  lastError: string | null;
+}
+
+/** Live figures of one route, refreshed while the page is open. */
+function Health({ id }: { id: string }) {
+  const health = useQuery({
+    queryKey: ['route-health', id],
+    queryFn: () => api<RouteHealth>('GET', `/v1/admin/routes/${encodeURIComponent(id)}/health`),
+    refetchInterval: 5_000,
+  });
+  if (health.error) return <p className="muted">Health unavailable: {(health.error as Error).message}</p>;
+  const h = health.data;
+  if (!h) return <p className="muted">Loading health…</p>;
+  return (
+    <dl className="health" data-testid={`health-${id}`}>
+      <div>
+        <dt>Binds</dt>
+        <dd>{h.connectedBinds}</dd>
+      </div>
+      <div>
+        <dt>In flight</dt>
+        <dd>{h.inFlight}</dd>
+      </div>
+      <div>
+        <dt>Sent/min</dt>
+        <dd>{h.sentLastMinute}</dd>
+      </div>
+      <div>
+        <dt>Errors/min</dt>
+        <dd className={h.errorsLastMinute > 0 ? 'bad' : undefined}>{h.errorsLastMinute}</dd>
+      </div>
+      {h.lastError ? (
+        <div className="wide">
+          <dt>Last error</dt>
+          <dd>{h.lastError}</dd>
+        </div>
+      ) : null}
+    </dl>
+  );
 }
 
 const SMPP_TEMPLATE = JSON.stringify(
@@ -73,16 +111,27 @@ export function AdminRoutesPage() {
       <h1 tabIndex={-1}>Routes</h1>
       <section className="card" aria-labelledby="routes-h">
         <h2 id="routes-h">Routes</h2>
-        {routes.data && routes.data.data.length === 0 ? <p className="muted">No routes yet.</p> : null}
         <ul className="list" data-testid="routes">
-          {routes.data?.data.map((r) => (
-            <li key={r.id} className="row">
+          <li>
+            <div className="row">
               <span>
-                <strong>{r.name}</strong> <span className="muted">{r.type}</span>
+                <strong>Built-in simulator</strong> <span className="muted">simulator</span>
               </span>
-              <span className={`badge ${r.enabled ? 'badge-delivered' : 'badge-failed'}`}>
-                {r.enabled ? 'enabled' : 'disabled'}
-              </span>
+              <span className="badge badge-delivered">enabled</span>
+            </div>
+            <Health id="simulator" />
+          </li>
+          {routes.data?.data.map((r) => (
+            <li key={r.id}>
+              <div className="row">
+                <span>
+                  <strong>{r.name}</strong> <span className="muted">{r.type}</span>
+                </span>
+                <span className={`badge ${r.enabled ? 'badge-delivered' : 'badge-failed'}`}>
+                  {r.enabled ? 'enabled' : 'disabled'}
+                </span>
+              </div>
+              <Health id={r.id} />
             </li>
           ))}
         </ul>
@@ -119,36 +168,6 @@ export function AdminRoutesPage() {
           </button>
         </form>
       </section>
-    </div>
-  );
-}
-
-export function AdminAccountsPage() {
-  usePageTitle('Accounts');
-  const accounts = useQuery({
-    queryKey: ['admin-accounts'],
-    queryFn: () => api<Page<Account>>('GET', '/v1/admin/accounts?limit=200'),
-  });
-  return (
-    <div>
-      <h1 tabIndex={-1}>Accounts</h1>
-      {accounts.error ? <p role="alert">{(accounts.error as Error).message}</p> : null}
-      <ul className="cards">
-        {accounts.data?.data.map((a) => (
-          <li key={a.id} className="card">
-            <div className="row">
-              <strong>{a.name}</strong>
-              <span className={`badge badge-${a.status === 'active' ? 'delivered' : 'failed'}`}>
-                {a.status}
-              </span>
-            </div>
-            <p className="muted">
-              <code>{a.id}</code> · created {formatTime(a.createdAt)}
-              {a.balance !== undefined ? ` · ${formatCredits(a.balance)} credits` : ''}
-            </p>
-          </li>
-        ))}
-      </ul>
     </div>
   );
 }

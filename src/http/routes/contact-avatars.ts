@@ -1,0 +1,79 @@
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AppError } from '../../kernel/errors';
+import { AVATAR_MAX_BYTES } from '../../modules/contacts';
+import type { AppServices } from '../app';
+import { clientActor } from '../context';
+import { idParams } from '../schemas';
+
+const CONTACTS = { tags: ['Contacts'] };
+const READ = { auth: 'client', permission: 'contacts:read' } as const;
+const WRITE = { auth: 'client', permission: 'contacts:write' } as const;
+
+/** Contact avatars uploaded as images (stored as uploaded, at most 1 MiB) and served by the API. */
+export function contactAvatarRoutes(services: AppServices): FastifyPluginAsyncZod {
+  const { avatars } = services.contacts;
+  return async (app) => {
+    // Scoped to this plugin: the rest of the API keeps refusing multipart bodies.
+    await app.register(fastifyMultipart, {
+      limits: { fileSize: AVATAR_MAX_BYTES, files: 1, fields: 0, parts: 2 },
+      throwFileSizeLimit: true,
+    });
+
+    app.post(
+      '/v1/contacts/:id/avatar',
+      {
+        schema: {
+          ...CONTACTS,
+          summary:
+            'Upload a contact avatar (multipart `file`): JPEG, PNG, GIF or WEBP judged by content, at most 1 MiB, stored as is',
+          consumes: ['multipart/form-data'],
+          params: idParams,
+        },
+        config: WRITE,
+      },
+      async (request) => {
+        const actor = clientActor(request);
+        // A foreign or unknown contact answers 404 before the body is looked at.
+        await avatars.assertContact(actor, request.params.id);
+        if (!request.isMultipart()) {
+          throw new AppError(
+            'unsupported_media_type',
+            'Send the image as multipart/form-data in a `file` part.',
+          );
+        }
+        const part = await request.file();
+        if (part?.fieldname !== 'file') {
+          throw new AppError('validation_failed', 'The form needs a `file` part.', {
+            errors: [{ path: '/body/file', message: 'required' }],
+          });
+        }
+        // Past the limit this throws FST_REQ_FILE_TOO_LARGE (413); nothing is stored.
+        const bytes = await part.toBuffer();
+        return avatars.set(actor, request.params.id, bytes);
+      },
+    );
+    app.get(
+      '/v1/contacts/:id/avatar',
+      {
+        schema: { ...CONTACTS, summary: "A contact's uploaded avatar image", params: idParams },
+        config: READ,
+      },
+      async (request, reply) => {
+        const { contentType, body } = await avatars.get(clientActor(request), request.params.id);
+        return reply.type(contentType).header('cache-control', 'private, max-age=300').send(body);
+      },
+    );
+    app.delete(
+      '/v1/contacts/:id/avatar',
+      {
+        schema: { ...CONTACTS, summary: "Delete a contact's uploaded avatar", params: idParams },
+        config: WRITE,
+      },
+      async (request, reply) => {
+        await avatars.remove(clientActor(request), request.params.id);
+        return reply.status(204).send();
+      },
+    );
+  };
+}

@@ -1,0 +1,197 @@
+import { Readable } from 'node:stream';
+import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../kernel/errors';
+import type { ClientActor } from '../../modules/accounts';
+import type { UploadedFile } from '../../modules/contacts';
+import type { AppServices } from '../app';
+import { clientActor } from '../context';
+import { idParams, page, pageQuery } from '../schemas';
+
+const IMPORTS = { tags: ['Imports'] };
+const READ = { auth: 'client', permission: 'contacts:read' } as const;
+const WRITE = { auth: 'client', permission: 'contacts:write' } as const;
+/** Default largest upload when the composition root does not say (IMPORT_MAX_BYTES). */
+const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
+
+const fieldsSchema = z.strictObject({
+  mapping: z
+    .string()
+    .max(64 * 1024)
+    .optional(),
+  groupId: z.string().min(1).max(64).optional(),
+  onDuplicate: z.enum(['update', 'skip']).optional(),
+});
+
+const notMultipart = () =>
+  new AppError(
+    'unsupported_media_type',
+    'Send the file as multipart/form-data with a "file" part (and optional mapping, groupId, onDuplicate fields).',
+  );
+
+/**
+ * Reads a multipart request part by part: the file is streamed to the FileStore as it arrives (`store`),
+ * the small fields are collected. Whatever was stored is discarded when the request turns out bad.
+ */
+async function readUpload<T>(
+  request: FastifyRequest,
+  store: (file: MultipartFile) => Promise<T>,
+  discard: (stored: T) => Promise<void>,
+): Promise<{ stored: T; fields: Record<string, string> }> {
+  if (!request.isMultipart()) throw notMultipart();
+  let stored: T | undefined;
+  const fields: Record<string, string> = {};
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file' || stored !== undefined) {
+          part.file.resume();
+          throw new AppError('validation_failed', 'Send exactly one file, in the part named "file".', {
+            errors: [{ path: `/body/${part.fieldname}`, message: 'unexpected file part' }],
+          });
+        }
+        stored = await store(part);
+        if (part.file.truncated)
+          throw new AppError('payload_too_large', 'The file is larger than the limit.');
+      } else {
+        fields[part.fieldname] = String(part.value);
+      }
+    }
+  } catch (error) {
+    if (stored !== undefined) await discard(stored);
+    throw error;
+  }
+  if (stored === undefined) {
+    throw new AppError('validation_failed', 'No file was sent: add a part named "file".', {
+      errors: [{ path: '/body/file', message: 'required' }],
+    });
+  }
+  return { stored, fields };
+}
+
+/** Contact imports (CSV and XLSX): preview, create, progress, error report, cancel. */
+export function importRoutes(services: AppServices): FastifyPluginAsyncZod {
+  const { imports } = services.contacts;
+  const maxBytes = services.settings.importMaxBytes ?? DEFAULT_MAX_BYTES;
+  return async (app) => {
+    // Scoped to this plugin: no other route accepts multipart bodies.
+    await app.register(fastifyMultipart, {
+      limits: {
+        fileSize: maxBytes,
+        files: 1,
+        fields: 10,
+        fieldSize: 64 * 1024,
+        fieldNameSize: 100,
+        parts: 20,
+        headerPairs: 100,
+      },
+      throwFileSizeLimit: true,
+    });
+
+    const storeFor = (actor: ClientActor) => (file: MultipartFile) =>
+      imports.receive(actor, file.file, file.filename ?? 'upload');
+
+    app.post(
+      '/v1/imports/preview',
+      {
+        schema: {
+          ...IMPORTS,
+          summary:
+            'Look into a CSV or XLSX file before importing it (multipart `file`): format, delimiter, headers, the first rows and a guessed column mapping. Stores nothing.',
+          consumes: ['multipart/form-data'],
+        },
+        config: WRITE,
+      },
+      async (request) => {
+        const actor = clientActor(request);
+        const { stored } = await readUpload<UploadedFile>(request, storeFor(actor), (s) =>
+          imports.discard(s),
+        );
+        return imports.previewStored(actor, stored);
+      },
+    );
+    app.post(
+      '/v1/imports',
+      {
+        schema: {
+          ...IMPORTS,
+          summary:
+            'Import contacts from a CSV or XLSX file (multipart `file`, optional `mapping` JSON, `groupId`, `onDuplicate` update|skip); processed in the background',
+          consumes: ['multipart/form-data'],
+        },
+        config: WRITE,
+      },
+      async (request, reply) => {
+        const actor = clientActor(request);
+        const { stored, fields } = await readUpload<UploadedFile>(request, storeFor(actor), (s) =>
+          imports.discard(s),
+        );
+        const parsed = fieldsSchema.safeParse(fields);
+        if (!parsed.success) {
+          await imports.discard(stored);
+          throw new AppError('validation_failed', 'The form fields do not match the schema.', {
+            errors: parsed.error.issues.map((i) => ({
+              path: `/body${i.path.length > 0 ? `/${i.path.join('/')}` : ''}`,
+              message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+            })),
+          });
+        }
+        const created = await imports.create(actor, stored, parsed.data);
+        return reply.status(202).send(created);
+      },
+    );
+    app.get(
+      '/v1/imports',
+      {
+        schema: { ...IMPORTS, summary: 'Imports of the account, newest first', querystring: pageQuery },
+        config: READ,
+      },
+      async (request) => page(await imports.list(clientActor(request), request.query), request.query.limit),
+    );
+    app.get(
+      '/v1/imports/:id',
+      {
+        schema: {
+          ...IMPORTS,
+          summary: 'An import: status, progress (processed/total), counts and the first 100 row errors',
+          params: idParams,
+        },
+        config: READ,
+      },
+      async (request) => imports.get(clientActor(request), request.params.id),
+    );
+    app.get(
+      '/v1/imports/:id/errors.csv',
+      {
+        schema: {
+          ...IMPORTS,
+          summary: 'Every refused row of an import as CSV (row, column, message)',
+          params: idParams,
+        },
+        config: READ,
+      },
+      async (request, reply) => {
+        const body = await imports.errorsCsv(clientActor(request), request.params.id);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${request.params.id}-errors.csv"`)
+          .send(Readable.from(body));
+      },
+    );
+    app.post(
+      '/v1/imports/:id/cancel',
+      {
+        schema: {
+          ...IMPORTS,
+          summary:
+            'Cancel an import (a running one stops after its current batch; rows imported so far stay)',
+          params: idParams,
+        },
+        config: WRITE,
+      },
+      async (request) => imports.cancel(clientActor(request), request.params.id),
+    );
+  };
+}

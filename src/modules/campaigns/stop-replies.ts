@@ -1,0 +1,37 @@
+import type { DbOrTx } from '../../storage/database';
+import type { StopReply } from '../contacts';
+import { campaignSettingsOf } from './settings';
+
+/** An inbound message as the inbound module stores it (only what opt-out detection needs). */
+export interface InboundReply {
+  id: string;
+  account_id: string | null;
+  from_number: string;
+  keyword: string | null;
+}
+
+/**
+ * Finds the replies whose keyword is one of the owning account's STOP words (defaults or its own list)
+ * and hands them to the suppression list, in the transaction that stores them.
+ */
+export function createStopReplies(deps: { record: (tx: DbOrTx, replies: StopReply[]) => Promise<number> }) {
+  return async function handle(tx: DbOrTx, inbound: InboundReply[]): Promise<number> {
+    const candidates = inbound.filter(
+      (m) => m.account_id !== null && m.keyword !== null && /^\+\d{6,15}$/.test(m.from_number),
+    );
+    if (candidates.length === 0) return 0;
+    const words = new Map<string, ReadonlySet<string>>();
+    const replies: StopReply[] = [];
+    for (const m of candidates) {
+      const accountId = m.account_id!;
+      let set = words.get(accountId);
+      if (!set) {
+        set = (await campaignSettingsOf(tx, accountId)).stopWords;
+        words.set(accountId, set);
+      }
+      if (set.has(m.keyword!))
+        replies.push({ accountId, phone: m.from_number, inboundId: m.id, keyword: m.keyword! });
+    }
+    return replies.length > 0 ? deps.record(tx, replies) : 0;
+  };
+}

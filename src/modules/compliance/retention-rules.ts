@@ -1,0 +1,267 @@
+import type { Db, DbOrTx } from '../../storage/database';
+import type { MessageDeletion } from '../messaging';
+import type { RetentionRule } from './retention';
+
+/** The promised maximums, in days (README "Privacy and retention"). */
+export const PROMISES = {
+  deletedContacts: 60,
+  deletedMessagesErased: 60,
+  deletedMessagesRemoved: 120,
+  closedAccountContacts: 60,
+  closedAccountMessages: 120,
+  activityLogs: 30,
+  auditEvents: 730,
+  importOriginals: 60,
+  attachments: 60,
+} as const;
+
+async function deleteContacts(tx: DbOrTx, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.deleteFrom('contact_tags').where('contact_id', 'in', ids).execute();
+  await tx.deleteFrom('group_members').where('contact_id', 'in', ids).execute();
+  await tx.deleteFrom('contact_consents').where('contact_id', 'in', ids).execute();
+  await tx.deleteFrom('contacts').where('id', 'in', ids).execute();
+}
+
+/** A rule that deletes rows of one table by an age column (logs kept in the database). */
+function byAge(
+  db: Db,
+  name: string,
+  description: string,
+  purge: (tx: DbOrTx, cutoff: number, now: number, limit: number) => Promise<number>,
+): RetentionRule {
+  return {
+    name,
+    description,
+    promiseDays: PROMISES.activityLogs,
+    batch: ({ cutoff, now, limit }) => db.transaction().execute((tx) => purge(tx, cutoff, now, limit)),
+  };
+}
+
+/**
+ * The built-in rules, in the order they run. Removal of old deleted messages runs before their erasure
+ * so a message past both deadlines is removed once instead of erased and then removed.
+ */
+export function builtinRetentionRules(deps: { db: Db; messages: MessageDeletion }): RetentionRule[] {
+  const { db, messages } = deps;
+  const closedBefore = (tx: DbOrTx, cutoff: number) =>
+    tx.selectFrom('accounts').select('id').where('status', '=', 'closed').where('closed_at', '<', cutoff);
+
+  return [
+    {
+      name: 'contacts.deleted',
+      description:
+        'Contacts deleted by the client: purged (with tags, group memberships, consents) after the restore window.',
+      promiseDays: PROMISES.deletedContacts,
+      batch: ({ cutoff, limit }) =>
+        db.transaction().execute(async (tx) => {
+          const rows = await tx
+            .selectFrom('contacts')
+            .select('id')
+            .where('deleted_at', '<', cutoff)
+            .limit(limit)
+            .execute();
+          await deleteContacts(
+            tx,
+            rows.map((r) => r.id),
+          );
+          return rows.length;
+        }),
+    },
+    {
+      name: 'messages.deleted.removed',
+      description:
+        'Messages deleted by the client: rows removed (per-day counts kept in message_stats_daily).',
+      promiseDays: PROMISES.deletedMessagesRemoved,
+      batch: ({ cutoff, limit }) => messages.removeDeleted(cutoff, limit),
+    },
+    {
+      name: 'messages.deleted.erased',
+      description:
+        'Messages deleted by the client: number, text, status events and raw receipts erased after the restore window.',
+      promiseDays: PROMISES.deletedMessagesErased,
+      batch: ({ cutoff, limit }) => messages.purgeDeleted(cutoff, limit),
+    },
+    {
+      name: 'closure.contacts',
+      description: 'Closed accounts: contacts purged this long after closure.',
+      promiseDays: PROMISES.closedAccountContacts,
+      batch: ({ cutoff, limit }) =>
+        db.transaction().execute(async (tx) => {
+          const rows = await tx
+            .selectFrom('contacts')
+            .select('id')
+            .where('account_id', 'in', closedBefore(tx, cutoff))
+            .limit(limit)
+            .execute();
+          await deleteContacts(
+            tx,
+            rows.map((r) => r.id),
+          );
+          return rows.length;
+        }),
+    },
+    {
+      name: 'closure.messages',
+      description: 'Closed accounts: sent and received messages removed this long after closure.',
+      promiseDays: PROMISES.closedAccountMessages,
+      batch: ({ cutoff, limit }) => messages.removeOfClosedAccounts(cutoff, limit),
+    },
+    byAge(
+      db,
+      'activity.sessions',
+      'Sessions (IP, user agent, last activity) ended and idle this long.',
+      async (tx, cutoff, now, limit) => {
+        const rows = await tx
+          .selectFrom('sessions')
+          .select('id')
+          .where('last_seen_at', '<', cutoff)
+          .where('expires_at', '<', now)
+          .limit(limit)
+          .execute();
+        return deleteIds(tx, 'sessions', rows);
+      },
+    ),
+    byAge(
+      db,
+      'activity.login_failures',
+      'Failed sign-in attempts (e-mail, IP).',
+      async (tx, cutoff, _now, limit) => {
+        const rows = await tx
+          .selectFrom('login_failures')
+          .select('id')
+          .where('at', '<', cutoff)
+          .limit(limit)
+          .execute();
+        return deleteIds(tx, 'login_failures', rows);
+      },
+    ),
+    byAge(
+      db,
+      'activity.auth_tokens',
+      'E-mail verification and password reset tokens.',
+      async (tx, cutoff, _now, limit) => {
+        const rows = await tx
+          .selectFrom('auth_tokens')
+          .select('id')
+          .where('created_at', '<', cutoff)
+          .limit(limit)
+          .execute();
+        return deleteIds(tx, 'auth_tokens', rows);
+      },
+    ),
+    byAge(
+      db,
+      'activity.idempotency_keys',
+      'Stored API answers for Idempotency-Key replays (they hold request results).',
+      async (tx, cutoff, _now, limit) => {
+        const rows = await tx
+          .selectFrom('idempotency_keys')
+          .select(['scope', 'key'])
+          .where('created_at', '<', cutoff)
+          .limit(limit)
+          .execute();
+        for (const r of rows)
+          await tx
+            .deleteFrom('idempotency_keys')
+            .where('scope', '=', r.scope)
+            .where('key', '=', r.key)
+            .execute();
+        return rows.length;
+      },
+    ),
+    byAge(
+      db,
+      'activity.webhook_deliveries',
+      'Finished webhook deliveries (their payloads copy numbers and texts) and their attempts.',
+      async (tx, cutoff, _now, limit) => {
+        const rows = await tx
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('created_at', '<', cutoff)
+          .where('status', '!=', 'pending')
+          .limit(limit)
+          .execute();
+        if (rows.length === 0) return 0;
+        await tx
+          .deleteFrom('webhook_attempts')
+          .where(
+            'delivery_id',
+            'in',
+            rows.map((r) => r.id),
+          )
+          .execute();
+        return deleteIds(tx, 'webhook_deliveries', rows);
+      },
+    ),
+    byAge(
+      db,
+      'activity.delivery_reports',
+      'Raw delivery reports as carriers sent them (the message keeps its status).',
+      async (tx, cutoff, _now, limit) => {
+        const rows = await tx
+          .selectFrom('delivery_reports')
+          .select('id')
+          .where('received_at', '<', cutoff)
+          .limit(limit)
+          .execute();
+        return deleteIds(tx, 'delivery_reports', rows);
+      },
+    ),
+    {
+      name: 'audit.events',
+      description:
+        'Audit events; each purged chain keeps an anchor (the last purged hash) so `smsgate audit verify` still checks the rest.',
+      promiseDays: PROMISES.auditEvents,
+      batch: ({ cutoff, limit }) =>
+        db.transaction().execute(async (tx) => {
+          const rows = await tx
+            .selectFrom('audit_events')
+            .select(['chain', 'seq', 'hash', 'at'])
+            .where('at', '<', cutoff)
+            .orderBy('at')
+            .orderBy('seq')
+            .limit(limit)
+            .execute();
+          const last = new Map<string, { seq: number; hash: string; at: number }>();
+          for (const r of rows) {
+            const seq = Number(r.seq);
+            const cur = last.get(r.chain);
+            if (!cur || seq > cur.seq) last.set(r.chain, { seq, hash: r.hash, at: Number(r.at) });
+          }
+          let purged = 0;
+          for (const [chain, anchor] of last) {
+            const deleted = await tx
+              .deleteFrom('audit_events')
+              .where('chain', '=', chain)
+              .where('seq', '<=', anchor.seq)
+              .executeTakeFirst();
+            purged += Number(deleted.numDeletedRows);
+            await tx
+              .insertInto('audit_chain_anchors')
+              .values({ chain, ...anchor })
+              .onConflict((oc) =>
+                oc.column('chain').doUpdateSet({ seq: anchor.seq, hash: anchor.hash, at: anchor.at }),
+              )
+              .execute();
+          }
+          return purged;
+        }),
+    },
+  ];
+}
+
+type IdTable = 'sessions' | 'login_failures' | 'auth_tokens' | 'webhook_deliveries' | 'delivery_reports';
+
+async function deleteIds(tx: DbOrTx, table: IdTable, rows: Array<{ id: string }>): Promise<number> {
+  if (rows.length === 0) return 0;
+  await tx
+    .deleteFrom(table)
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
+  return rows.length;
+}

@@ -1,0 +1,940 @@
+import type { Readable } from 'node:stream';
+import { CompiledQuery, sql } from 'kysely';
+import { AppError, type FieldError, isAppError } from '../../../kernel/errors';
+import type { FileStore } from '../../../kernel/file-store';
+import type { DbOrTx, Tx } from '../../../storage/database';
+import type { ContactsTable } from '../../../storage/schema-contacts';
+import type { ImportStatus, ImportsTable } from '../../../storage/schema-imports';
+import { auditActorOf, type ClientActor } from '../../accounts';
+import { newContactRow, searchCopy } from '../contacts';
+import { csvRow } from '../csv-safety';
+import type { FieldType, FieldValue } from '../fields';
+import { type ContactsDeps, chunks, defaultCountryOf, iso, isUniqueViolation } from '../shared';
+import { csvHead, csvRows, type SourceRow } from './csv-source';
+import { customFieldOf, guessMapping, type ImportMapping, isImportTarget } from './mapping';
+import {
+  checkWorkbookEntries,
+  detectDelimiter,
+  type FileKind,
+  scanCsv,
+  sniffHead,
+  zipEntries,
+} from './sniff';
+import { compileMapping, type ImportRowError, type ValidRow, validateRow } from './validate';
+import { xlsxHead, xlsxRows } from './xlsx-source';
+
+/** Import originals are deleted this long after the import finished (or was created, if it never ran). */
+export const ORIGINAL_RETENTION_MS = 60 * 24 * 3600_000;
+/** Errors shown inline by `GET /v1/imports/:id`; the CSV report has them all. */
+export const INLINE_ERRORS = 100;
+/** Problems recorded per row at most (a row with 500 bad cells needs no 500 lines of report). */
+const MAX_ERRORS_PER_ROW = 10;
+
+export interface ImportSettings {
+  maxRows: number;
+  /** Zip-bomb defence: the largest total an XLSX file may declare once unzipped. */
+  maxUncompressedBytes: number;
+  /** Data rows validated and written per transaction (the checkpoint and cancel granularity). */
+  batchSize: number;
+  /** How long a worker owns a running import without checkpointing before another may resume it. */
+  leaseMs: number;
+}
+
+export const DEFAULT_IMPORT_SETTINGS: ImportSettings = {
+  maxRows: 2_000_000,
+  maxUncompressedBytes: 1024 * 1024 * 1024,
+  batchSize: 5000,
+  leaseMs: 5 * 60_000,
+};
+
+export interface ImportsDeps extends ContactsDeps {
+  files: FileStore;
+  importSettings?: Partial<ImportSettings> | undefined;
+}
+
+export type OnDuplicate = 'update' | 'skip';
+
+export interface ImportView {
+  id: string;
+  status: ImportStatus;
+  fileName: string;
+  format: FileKind;
+  bytes: number;
+  /** Data rows in the file: an estimate until the import finishes (null: not known yet). */
+  total: number | null;
+  processed: number;
+  imported: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  mapping: ImportMapping;
+  groupId: string | null;
+  onDuplicate: OnDuplicate;
+  cancelRequested: boolean;
+  /** Why the import as a whole failed. */
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** When the uploaded original was deleted (60 days after the import). */
+  originalDeletedAt: string | null;
+}
+
+export interface ImportDetail extends ImportView {
+  /** The first {@link INLINE_ERRORS} problems, by row; the full report is the errors CSV. */
+  errors: ImportRowError[];
+}
+
+export interface ImportPreview {
+  format: FileKind;
+  delimiter: string | null;
+  headers: string[];
+  sampleRows: string[][];
+  guessedMapping: ImportMapping;
+  totalEstimate?: number;
+}
+
+/** An uploaded file stored under its import's key, not yet an import. */
+export interface UploadedFile {
+  id: string;
+  key: string;
+  bytes: number;
+  fileName: string;
+}
+
+export interface CreateImportOptions {
+  mapping?: unknown;
+  groupId?: string | undefined;
+  onDuplicate?: OnDuplicate | undefined;
+}
+
+interface Inspection {
+  format: FileKind;
+  delimiter: string | null;
+  headers: string[];
+  sample: string[][];
+  /** CSV: lines after the header (an upper bound of data rows). */
+  totalEstimate: number | null;
+}
+
+const ACTIVE: ImportStatus[] = ['queued', 'running'];
+
+/** Headers as used in mappings: trimmed; blanks named by position; repeats numbered. */
+export function headerNames(cells: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Map<string, number>();
+  cells.forEach((cell, i) => {
+    let name = cell.replace(/^\uFEFF/, '').trim() || `Column ${i + 1}`;
+    const n = seen.get(name) ?? 0;
+    seen.set(name, n + 1);
+    if (n > 0) name = `${name} (${n + 1})`;
+    out.push(name);
+  });
+  return out;
+}
+
+function importView(row: ImportsTable): ImportView {
+  return {
+    id: row.id,
+    status: row.status,
+    fileName: row.file_name,
+    format: row.format,
+    bytes: Number(row.bytes),
+    total: row.total === null ? null : Number(row.total),
+    processed: Number(row.processed),
+    imported: Number(row.imported),
+    updated: Number(row.updated),
+    skipped: Number(row.skipped),
+    failed: Number(row.failed),
+    mapping: JSON.parse(row.mapping) as ImportMapping,
+    groupId: row.group_id,
+    onDuplicate: row.on_duplicate,
+    cancelRequested: Number(row.cancel_requested) === 1,
+    error: row.error,
+    createdAt: iso(row.created_at),
+    startedAt: row.started_at === null ? null : iso(row.started_at),
+    finishedAt: row.finished_at === null ? null : iso(row.finished_at),
+    originalDeletedAt: row.original_deleted_at === null ? null : iso(row.original_deleted_at),
+  };
+}
+
+async function firstBytes(stream: Readable, size: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const chunk of stream) {
+      parts.push(chunk as Buffer);
+      n += (chunk as Buffer).length;
+      if (n >= size) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(parts).subarray(0, size);
+}
+
+/** The import stopped because another worker owns it now (this one was too slow and lost its lease). */
+class LeaseLost extends Error {}
+
+/**
+ * Contact imports: a CSV or XLSX file is stored through the FileStore, checked (content, encoding,
+ * zip bomb, mapping) when the import is created, then read in the background, streamed, in batches of
+ * rows that are validated and written in one transaction each. `processed` is the checkpoint: a worker
+ * that dies mid-import leaves a lease that expires, and the next run continues after the last batch.
+ */
+export function createImports(deps: ImportsDeps) {
+  const { db, clock, ids, audit, files } = deps;
+  const settings: ImportSettings = { ...DEFAULT_IMPORT_SETTINGS, ...deps.importSettings };
+
+  async function definitions(tx: DbOrTx, accountId: string): Promise<Map<string, FieldType>> {
+    const rows = await tx
+      .selectFrom('contact_fields')
+      .select(['key', 'type'])
+      .where('account_id', '=', accountId)
+      .execute();
+    return new Map(rows.map((r) => [r.key, r.type]));
+  }
+
+  function fieldLabels(accountId: string) {
+    return db
+      .selectFrom('contact_fields')
+      .select(['key', 'label'])
+      .where('account_id', '=', accountId)
+      .execute();
+  }
+
+  async function open(key: string): Promise<Readable> {
+    const stream = await files.get(key);
+    if (!stream) throw new AppError('not_found', 'The uploaded file is no longer stored.');
+    return stream;
+  }
+
+  function rowsOf(format: FileKind, stream: Readable, delimiter: string | null) {
+    return format === 'csv' ? csvRows(stream, delimiter ?? ',') : xlsxRows(stream);
+  }
+
+  /** Content sniffing, encoding and zip-bomb checks, header row and a sample; reads the stored file. */
+  async function inspect(key: string): Promise<Inspection> {
+    const kind = sniffHead(await firstBytes(await open(key), 4096));
+    let delimiter: string | null = null;
+    let totalEstimate: number | null = null;
+    let head: SourceRow[];
+    try {
+      if (kind === 'csv') {
+        const scan = await scanCsv(await open(key));
+        const text = (await firstBytes(await open(key), 64 * 1024)).toString('utf8').replace(/^\uFEFF/, '');
+        delimiter = detectDelimiter(text);
+        head = await csvHead(await open(key), delimiter, 6);
+        totalEstimate = Math.max(0, scan.lines - 1);
+      } else {
+        const { entries } = await zipEntries(await open(key));
+        checkWorkbookEntries(entries, settings.maxUncompressedBytes);
+        head = await xlsxHead(await open(key), 6);
+      }
+    } catch (error) {
+      if (isAppError(error)) throw error;
+      throw new AppError(
+        'unsupported_import_file',
+        `The ${kind === 'csv' ? 'CSV' : 'XLSX'} file could not be read: ${(error as Error).message}`,
+      );
+    }
+    const first = head[0];
+    if (!first || !('cells' in first)) {
+      throw new AppError('unsupported_import_file', 'The file has no header row.');
+    }
+    const sample = head.slice(1).map((r) => ('cells' in r ? r.cells : []));
+    return { format: kind, delimiter, headers: headerNames(first.cells), sample, totalEstimate };
+  }
+
+  function checkMapping(
+    raw: unknown,
+    headers: string[],
+    defs: ReadonlyMap<string, FieldType>,
+  ): ImportMapping {
+    let mapping = raw;
+    if (typeof raw === 'string') {
+      try {
+        mapping = JSON.parse(raw);
+      } catch {
+        throw new AppError('validation_failed', 'The mapping is not valid JSON.', {
+          errors: [{ path: '/body/mapping', message: 'not valid JSON' }],
+        });
+      }
+    }
+    if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping)) {
+      throw new AppError('validation_failed', 'The mapping must be a JSON object of column → target.', {
+        errors: [{ path: '/body/mapping', message: 'must be an object' }],
+      });
+    }
+    const errors: FieldError[] = [];
+    const out: ImportMapping = {};
+    const used = new Map<string, string>();
+    for (const [header, target] of Object.entries(mapping as Record<string, unknown>)) {
+      const path = `/body/mapping/${header}`;
+      if (target === null || target === '' || target === 'ignore') continue;
+      if (!headers.includes(header)) {
+        errors.push({ path, message: `no column "${header}" in the file (columns: ${headers.join(', ')})` });
+        continue;
+      }
+      if (!isImportTarget(target)) {
+        errors.push({
+          path,
+          message: 'target must be phone, firstName, lastName, email, country, address, tags or fields.<key>',
+        });
+        continue;
+      }
+      const key = customFieldOf(target);
+      if (key && !defs.has(key)) {
+        errors.push({ path, message: `no custom field "${key}"; define it with POST /v1/contact-fields` });
+        continue;
+      }
+      const other = used.get(target);
+      if (other) {
+        errors.push({ path, message: `column "${other}" is already mapped to ${target}` });
+        continue;
+      }
+      used.set(target, header);
+      out[header] = target;
+    }
+    if (errors.length === 0 && !used.has('phone')) {
+      errors.push({ path: '/body/mapping', message: 'no column is mapped to phone' });
+    }
+    if (errors.length > 0) {
+      throw new AppError('validation_failed', 'The column mapping does not fit the file.', { errors });
+    }
+    return out;
+  }
+
+  async function ownImport(tx: DbOrTx, accountId: string, id: string): Promise<ImportsTable> {
+    const row = await tx
+      .selectFrom('imports')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    if (!row) throw new AppError('not_found', 'No such import.');
+    return row;
+  }
+
+  async function inlineErrors(importId: string): Promise<ImportRowError[]> {
+    const rows = await db
+      .selectFrom('import_errors')
+      .select(['row', 'column', 'message'])
+      .where('import_id', '=', importId)
+      .orderBy('row')
+      .limit(INLINE_ERRORS)
+      .execute();
+    return rows.map((r) => ({ row: Number(r.row), column: r.column, message: r.message }));
+  }
+
+  // ── the worker side ────────────────────────────────────────────────────────────────────────────
+
+  interface Batch {
+    rows: ValidRow[];
+    errors: ImportRowError[];
+    records: number;
+    failed: number;
+  }
+
+  /**
+   * Multi-row insert of contacts with its SQL compiled once per row count: building and compiling a
+   * query of 18,000 values costs more than running it, a million rows at a time.
+   */
+  const insertSql = new Map<number, { text: string; columns: Array<keyof ContactsTable> }>();
+  async function insertContacts(tx: Tx, rows: ContactsTable[]): Promise<void> {
+    let compiled = insertSql.get(rows.length);
+    if (!compiled) {
+      compiled = {
+        text: tx.insertInto('contacts').values(rows).compile().sql,
+        columns: Object.keys(rows[0]!) as Array<keyof ContactsTable>,
+      };
+      if (insertSql.size < 64) insertSql.set(rows.length, compiled);
+    }
+    const params: unknown[] = [];
+    for (const row of rows) for (const column of compiled.columns) params.push(row[column]);
+    await tx.executeQuery(CompiledQuery.raw(compiled.text, params));
+  }
+
+  /** Writes one batch and moves the checkpoint, in one transaction. Returns whether a cancel was asked. */
+  async function commitBatch(imp: ImportsTable, lease: number, batch: Batch, nextLease: number) {
+    const accountId = imp.account_id;
+    const now = clock.now();
+    return db.transaction().execute(async (tx) => {
+      const state = await tx
+        .selectFrom('imports')
+        .select(['lease_until', 'cancel_requested', 'status'])
+        .where('id', '=', imp.id)
+        .executeTakeFirstOrThrow();
+      if (Number(state.lease_until) !== lease || state.status !== 'running') throw new LeaseLost();
+
+      const existing = new Map<string, Pick<ContactsTable, 'id' | 'fields' | 'tags'>>();
+      for (const part of chunks(
+        batch.rows.map((r) => r.phone),
+        1000,
+      )) {
+        if (part.length === 0) continue;
+        const found = await tx
+          .selectFrom('contacts')
+          .select(['id', 'phone', 'fields', 'tags'])
+          .where('account_id', '=', accountId)
+          .where('deleted_at', 'is', null)
+          .where('phone', 'in', part)
+          .execute();
+        for (const f of found) existing.set(f.phone, f);
+      }
+      const inserts: ContactsTable[] = [];
+      const tagRows: Array<{ account_id: string; contact_id: string; tag: string }> = [];
+      const memberIds: string[] = [];
+      let updated = 0;
+      let skipped = 0;
+      for (const r of batch.rows) {
+        const current = existing.get(r.phone);
+        if (!current) {
+          const row = newContactRow({
+            id: ids('ctc'),
+            accountId,
+            phone: r.phone,
+            firstName: r.firstName,
+            lastName: r.lastName,
+            email: r.email,
+            country: r.country,
+            address: r.address,
+            fields: r.fields,
+            tags: r.tags,
+            createdBy: imp.created_by,
+            now,
+          });
+          inserts.push(row);
+          for (const tag of r.tags) tagRows.push({ account_id: accountId, contact_id: row.id, tag });
+          memberIds.push(row.id);
+          continue;
+        }
+        memberIds.push(current.id);
+        if (imp.on_duplicate === 'skip') {
+          skipped++;
+          continue;
+        }
+        // Update: cells with a value replace the stored one; empty cells leave it; fields merge; tags add up.
+        const set: Partial<ContactsTable> = { updated_at: now };
+        if (r.firstName !== null) {
+          set.first_name = r.firstName;
+          set.first_name_lc = searchCopy(r.firstName);
+        }
+        if (r.lastName !== null) {
+          set.last_name = r.lastName;
+          set.last_name_lc = searchCopy(r.lastName);
+        }
+        if (r.email !== null) {
+          set.email = r.email;
+          set.email_lc = searchCopy(r.email);
+        }
+        if (r.address !== null) set.address = r.address;
+        if (r.country !== null) set.country = r.country;
+        if (Object.keys(r.fields).length > 0) {
+          set.fields = JSON.stringify({
+            ...(JSON.parse(current.fields) as Record<string, FieldValue>),
+            ...r.fields,
+          });
+        }
+        if (r.tags.length > 0) {
+          const tags = JSON.parse(current.tags) as string[];
+          const added = r.tags.filter((t) => !tags.includes(t));
+          if (added.length > 0) {
+            set.tags = JSON.stringify([...tags, ...added]);
+            for (const tag of added) tagRows.push({ account_id: accountId, contact_id: current.id, tag });
+          }
+        }
+        await tx.updateTable('contacts').set(set).where('id', '=', current.id).execute();
+        updated++;
+      }
+      // 18 columns a row: 1000 rows stay far below SQLite's 32,766 bound parameters.
+      for (const part of chunks(inserts, 1000)) await insertContacts(tx, part);
+      for (const part of chunks(tagRows, 5000)) {
+        await tx
+          .insertInto('contact_tags')
+          .values(part)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      if (imp.group_id) {
+        const groupId = imp.group_id;
+        for (const part of chunks(memberIds, 5000)) {
+          await tx
+            .insertInto('group_members')
+            .values(
+              part.map((id) => ({ group_id: groupId, contact_id: id, account_id: accountId, added_at: now })),
+            )
+            .onConflict((oc) => oc.doNothing())
+            .execute();
+        }
+      }
+      for (const part of chunks(batch.errors, 5000)) {
+        await tx
+          .insertInto('import_errors')
+          .values(part.map((e) => ({ import_id: imp.id, row: e.row, column: e.column, message: e.message })))
+          .execute();
+      }
+      await tx
+        .updateTable('imports')
+        .set({
+          processed: sql`processed + ${batch.records}`,
+          imported: sql`imported + ${inserts.length}`,
+          updated: sql`updated + ${updated}`,
+          skipped: sql`skipped + ${skipped}`,
+          failed: sql`failed + ${batch.failed}`,
+          lease_until: nextLease,
+        })
+        .where('id', '=', imp.id)
+        .execute();
+      return Number(state.cancel_requested) === 1;
+    });
+  }
+
+  async function finish(
+    imp: ImportsTable,
+    lease: number | null,
+    status: Exclude<ImportStatus, 'queued' | 'running'>,
+    extra: { total?: number; error?: string } = {},
+  ): Promise<void> {
+    await db.transaction().execute(async (tx) => {
+      let q = tx
+        .updateTable('imports')
+        .set({
+          status,
+          finished_at: clock.now(),
+          lease_until: 0,
+          ...(extra.total !== undefined ? { total: extra.total } : {}),
+          ...(extra.error !== undefined ? { error: extra.error } : {}),
+        })
+        .where('id', '=', imp.id)
+        .where('status', 'in', ACTIVE);
+      if (lease !== null) q = q.where('lease_until', '=', lease);
+      const result = await q.executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return;
+      const done = await tx
+        .selectFrom('imports')
+        .selectAll()
+        .where('id', '=', imp.id)
+        .executeTakeFirstOrThrow();
+      await audit.record(tx, {
+        accountId: imp.account_id,
+        actor: { type: 'system', id: null },
+        action: `import.${status}`,
+        target: { type: 'import', id: imp.id },
+        data: {
+          total: done.total === null ? null : Number(done.total),
+          processed: Number(done.processed),
+          imported: Number(done.imported),
+          updated: Number(done.updated),
+          skipped: Number(done.skipped),
+          failed: Number(done.failed),
+        },
+      });
+    });
+  }
+
+  /**
+   * Reads the file from the start, skipping (but re-checking, to know the phone numbers already taken
+   * by earlier rows) the rows before the checkpoint, and writes the rest in batches.
+   */
+  async function process(
+    imp: ImportsTable,
+    claimedLease: number,
+    maxBatches: number,
+    batchSize: number,
+  ): Promise<void> {
+    let lease = claimedLease;
+    const accountId = imp.account_id;
+    if (imp.group_id) {
+      const group = await db
+        .selectFrom('contact_groups')
+        .select('id')
+        .where('id', '=', imp.group_id)
+        .where('account_id', '=', accountId)
+        .executeTakeFirst();
+      if (!group) return finish(imp, lease, 'failed', { error: 'The target group was deleted.' });
+    }
+    const defs = await definitions(db, accountId);
+    const defaultCountry = await defaultCountryOf(db, accountId);
+    const mapping = JSON.parse(imp.mapping) as ImportMapping;
+    const stream = await files.get(imp.file_key);
+    if (!stream) return finish(imp, lease, 'failed', { error: 'The uploaded file is no longer stored.' });
+
+    const checkpoint = Number(imp.processed);
+    /** Phone number (as a number) → the row it was first seen on. */
+    const seen = new Map<number, number>();
+    let compiled: ReturnType<typeof compileMapping> | null = null;
+    let records = 0;
+    let batches = 0;
+    let batch: Batch = { rows: [], errors: [], records: 0, failed: 0 };
+
+    const flush = async (): Promise<'go' | 'stop'> => {
+      const next = clock.now() + settings.leaseMs;
+      const cancel = await commitBatch(imp, lease, batch, next);
+      lease = next;
+      batch = { rows: [], errors: [], records: 0, failed: 0 };
+      batches++;
+      if (cancel) {
+        await finish(imp, lease, 'cancelled');
+        return 'stop';
+      }
+      if (batches >= maxBatches) {
+        // Hand the import back (lease released): the next run continues after this batch.
+        await db
+          .updateTable('imports')
+          .set({ lease_until: 0 })
+          .where('id', '=', imp.id)
+          .where('lease_until', '=', lease)
+          .execute();
+        return 'stop';
+      }
+      return 'go';
+    };
+
+    try {
+      for await (const item of rowsOf(imp.format, stream, imp.delimiter)) {
+        if (!compiled) {
+          if ('error' in item)
+            throw new AppError('unsupported_import_file', `The header row is unreadable: ${item.error}`);
+          compiled = compileMapping(headerNames(item.cells), mapping, defs);
+          continue;
+        }
+        records++;
+        if (records > settings.maxRows) {
+          if (batch.records > 0 && (await flush()) === 'stop') return;
+          return finish(imp, lease, 'failed', {
+            error: `The file has more than ${settings.maxRows} data rows; rows after line ${item.row - 1} were not imported.`,
+          });
+        }
+        const replay = records <= checkpoint;
+        const result =
+          'error' in item
+            ? [{ row: item.row, column: null, message: item.error }]
+            : validateRow(item.row, item.cells, compiled, defaultCountry);
+        if (!Array.isArray(result)) {
+          const first = seen.get(result.phoneKey);
+          if (first !== undefined) {
+            if (!replay) {
+              batch.errors.push({
+                row: item.row,
+                column: compiled.headers[compiled.phone] ?? null,
+                message: `duplicate of row ${first} (same phone number ${result.phone})`,
+              });
+              batch.failed++;
+              batch.records++;
+            }
+          } else {
+            seen.set(result.phoneKey, item.row);
+            if (!replay) {
+              batch.rows.push(result);
+              batch.records++;
+            }
+          }
+        } else if (!replay) {
+          batch.errors.push(...result.slice(0, MAX_ERRORS_PER_ROW));
+          batch.failed++;
+          batch.records++;
+        }
+        if (batch.records >= batchSize && (await flush()) === 'stop') return;
+      }
+      if (batch.records > 0 && (await flush()) === 'stop') return;
+      await finish(imp, lease, 'completed', { total: records });
+    } catch (error) {
+      if (error instanceof LeaseLost) return;
+      if (isUniqueViolation(error)) throw error;
+      const message = isAppError(error)
+        ? error.message
+        : `The file could not be read: ${(error as Error).message}`;
+      await finish(imp, lease, 'failed', { error: message });
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  /**
+   * Streams an upload into the FileStore under a new import id (nothing is buffered whole). The caller
+   * turns it into an import with `create` or drops it with `discard`.
+   */
+  async function receive(_actor: ClientActor, body: Readable, fileName: string): Promise<UploadedFile> {
+    const id = ids('imp');
+    const key = `imports/${id}`;
+    const { bytes } = await files.put(key, body);
+    return { id, key, bytes, fileName: fileName.slice(0, 255) || 'upload' };
+  }
+
+  async function get(actor: ClientActor, id: string): Promise<ImportDetail> {
+    const row = await ownImport(db, actor.accountId, id);
+    return { ...importView(row), errors: await inlineErrors(id) };
+  }
+
+  return {
+    /**
+     * Streams an upload into the FileStore under a new import id (nothing is buffered whole). The caller
+     * turns it into an import with {@link create} or drops it with {@link discard}.
+     */
+    receive,
+
+    async discard(upload: UploadedFile): Promise<void> {
+      await files.delete(upload.key);
+    },
+
+    /**
+     * What a received upload holds, for the column-mapping step: format, delimiter, headers, the first
+     * rows and the guessed mapping. The file is deleted afterwards: a preview stores nothing.
+     */
+    async previewStored(actor: ClientActor, upload: UploadedFile): Promise<ImportPreview> {
+      try {
+        const found = await inspect(upload.key);
+        const fields = await fieldLabels(actor.accountId);
+        return {
+          format: found.format,
+          delimiter: found.delimiter,
+          headers: found.headers,
+          sampleRows: found.sample.slice(0, 5),
+          guessedMapping: guessMapping(found.headers, fields),
+          ...(found.totalEstimate !== null ? { totalEstimate: found.totalEstimate } : {}),
+        };
+      } finally {
+        await files.delete(upload.key);
+      }
+    },
+
+    /**
+     * Checks the stored upload (content, encoding, zip bomb, header row, mapping, group) and queues the
+     * import. On any refusal the stored file is deleted and nothing is recorded.
+     */
+    async create(
+      actor: ClientActor,
+      upload: UploadedFile,
+      options: CreateImportOptions,
+    ): Promise<ImportDetail> {
+      const accountId = actor.accountId;
+      try {
+        const found = await inspect(upload.key);
+        const defs = await definitions(db, accountId);
+        const mapping =
+          options.mapping === undefined || options.mapping === ''
+            ? guessMapping(found.headers, await fieldLabels(accountId))
+            : checkMapping(options.mapping, found.headers, defs);
+        if (!Object.values(mapping).includes('phone')) {
+          throw new AppError(
+            'validation_failed',
+            `No column looks like a phone number (columns: ${found.headers.join(', ')}); send a mapping.`,
+            { errors: [{ path: '/body/mapping', message: 'no column is mapped to phone' }] },
+          );
+        }
+        if (options.groupId) {
+          const group = await db
+            .selectFrom('contact_groups')
+            .select('id')
+            .where('id', '=', options.groupId)
+            .where('account_id', '=', accountId)
+            .executeTakeFirst();
+          if (!group) {
+            throw new AppError('not_found', 'No such group.', {
+              errors: [{ path: '/body/groupId', message: 'no such group' }],
+            });
+          }
+        }
+        const now = clock.now();
+        const row: ImportsTable = {
+          id: upload.id,
+          account_id: accountId,
+          status: 'queued',
+          file_key: upload.key,
+          file_name: upload.fileName,
+          bytes: upload.bytes,
+          format: found.format,
+          delimiter: found.delimiter,
+          mapping: JSON.stringify(mapping),
+          group_id: options.groupId ?? null,
+          on_duplicate: options.onDuplicate ?? 'skip',
+          total: found.totalEstimate,
+          processed: 0,
+          imported: 0,
+          updated: 0,
+          skipped: 0,
+          failed: 0,
+          error: null,
+          cancel_requested: 0,
+          lease_until: 0,
+          created_by: actor.id,
+          created_at: now,
+          started_at: null,
+          finished_at: null,
+          original_deleted_at: null,
+        };
+        await db.transaction().execute(async (tx) => {
+          await tx.insertInto('imports').values(row).execute();
+          await audit.record(tx, {
+            accountId,
+            actor: auditActorOf(actor),
+            action: 'import.created',
+            target: { type: 'import', id: row.id },
+            // Sizes and column targets only: the file name and the data may be personal.
+            data: {
+              format: row.format,
+              bytes: row.bytes,
+              targets: Object.values(mapping),
+              groupId: row.group_id,
+              onDuplicate: row.on_duplicate,
+            },
+          });
+        });
+        return { ...importView(row), errors: [] };
+      } catch (error) {
+        await files.delete(upload.key);
+        throw error;
+      }
+    },
+
+    get,
+
+    async list(
+      actor: ClientActor,
+      page: { limit: number; cursor?: string | undefined },
+    ): Promise<ImportView[]> {
+      let q = db.selectFrom('imports').selectAll().where('account_id', '=', actor.accountId);
+      if (page.cursor) q = q.where('id', '<', page.cursor);
+      const rows = await q.orderBy('id', 'desc').limit(page.limit).execute();
+      return rows.map(importView);
+    },
+
+    /**
+     * Stops an import: a queued one at once, a running one at its next batch boundary. Rows imported
+     * so far are kept. A finished import answers 409.
+     */
+    async cancel(actor: ClientActor, id: string): Promise<ImportDetail> {
+      const accountId = actor.accountId;
+      await db.transaction().execute(async (tx) => {
+        const row = await ownImport(tx, accountId, id);
+        if (!ACTIVE.includes(row.status)) {
+          throw new AppError('conflict', `The import is already ${row.status}.`);
+        }
+        const now = clock.now();
+        if (row.status === 'queued' && Number(row.processed) === 0) {
+          await tx
+            .updateTable('imports')
+            .set({ status: 'cancelled', cancel_requested: 1, finished_at: now, lease_until: 0 })
+            .where('id', '=', id)
+            .execute();
+        } else {
+          await tx.updateTable('imports').set({ cancel_requested: 1 }).where('id', '=', id).execute();
+        }
+        await audit.record(tx, {
+          accountId,
+          actor: auditActorOf(actor),
+          action: 'import.cancel_requested',
+          target: { type: 'import', id },
+        });
+      });
+      // A running import the worker is not holding (paused between runs) stops now.
+      const row = await ownImport(db, accountId, id);
+      if (row.status === 'running' && Number(row.lease_until) <= clock.now()) {
+        await finish(row, null, 'cancelled');
+      }
+      return get(actor, id);
+    },
+
+    /** Every problem of an import as CSV (row, column, message), streamed; cells neutralised for spreadsheets. */
+    async errorsCsv(actor: ClientActor, id: string): Promise<AsyncGenerator<string>> {
+      await ownImport(db, actor.accountId, id);
+      async function* rows(): AsyncGenerator<string> {
+        yield csvRow(['row', 'column', 'message']);
+        let after = 0;
+        for (;;) {
+          const page = await db
+            .selectFrom('import_errors')
+            .select(['row', 'column', 'message'])
+            .where('import_id', '=', id)
+            .where('row', '>', after)
+            .orderBy('row')
+            .limit(5000)
+            .execute();
+          if (page.length === 0) return;
+          // A row's problems never straddle two pages: a full page stops before its last row.
+          const last = Number(page[page.length - 1]!.row);
+          const complete = page.length < 5000 ? page : page.filter((r) => Number(r.row) < last);
+          let chunk = '';
+          for (const r of complete.length > 0 ? complete : page)
+            chunk += csvRow([Number(r.row), r.column, r.message]);
+          yield chunk;
+          if (page.length < 5000) return;
+          after = complete.length > 0 ? last - 1 : last;
+        }
+      }
+      return rows();
+    },
+
+    /**
+     * Works on queued imports and on running ones whose worker lost its lease, one at a time, until none
+     * is left (or `maxBatches` batches were written, for tests that look at progress). Returns the
+     * number of imports worked on.
+     */
+    async runDue(options: { maxBatches?: number; batchSize?: number; limit?: number } = {}): Promise<number> {
+      const maxBatches = options.maxBatches ?? Number.POSITIVE_INFINITY;
+      const batchSize = options.batchSize ?? settings.batchSize;
+      let worked = 0;
+      const handled: string[] = [];
+      for (let i = 0; i < (options.limit ?? 100); i++) {
+        const now = clock.now();
+        let q = db
+          .selectFrom('imports')
+          .selectAll()
+          .where('status', 'in', ACTIVE)
+          .where('lease_until', '<=', now);
+        // Each import once per call: one handed back after maxBatches waits for the next call.
+        if (handled.length > 0) q = q.where('id', 'not in', handled);
+        const candidate = await q.orderBy('id').limit(1).executeTakeFirst();
+        if (!candidate) break;
+        handled.push(candidate.id);
+        const lease = now + settings.leaseMs;
+        const claimed = await db
+          .updateTable('imports')
+          .set({ status: 'running', lease_until: lease, started_at: candidate.started_at ?? now })
+          .where('id', '=', candidate.id)
+          .where('status', 'in', ACTIVE)
+          .where('lease_until', '=', candidate.lease_until)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) === 0) continue;
+        worked++;
+        const imp = { ...candidate, status: 'running' as const, lease_until: lease };
+        if (Number(candidate.cancel_requested) === 1) await finish(imp, lease, 'cancelled');
+        else await process(imp, lease, maxBatches, batchSize);
+      }
+      return worked;
+    },
+
+    /**
+     * Deletes uploaded originals 60 days after their import finished (or was created, for one that never
+     * finished): the contacts stay, the file goes. Batched and safe to run twice; returns files deleted.
+     */
+    async sweepOriginals(options: { limit?: number } = {}): Promise<number> {
+      const cutoff = clock.now() - ORIGINAL_RETENTION_MS;
+      const due = await db
+        .selectFrom('imports')
+        .select(['id', 'file_key'])
+        .where('original_deleted_at', 'is', null)
+        .where((eb) =>
+          eb.or([
+            eb('finished_at', '<=', cutoff),
+            eb.and([eb('finished_at', 'is', null), eb('created_at', '<=', cutoff)]),
+          ]),
+        )
+        .orderBy('id')
+        .limit(options.limit ?? 500)
+        .execute();
+      for (const row of due) {
+        await files.delete(row.file_key);
+        await db
+          .updateTable('imports')
+          .set({ original_deleted_at: clock.now() })
+          .where('id', '=', row.id)
+          .execute();
+      }
+      return due.length;
+    },
+  };
+}
+
+export type Imports = ReturnType<typeof createImports>;

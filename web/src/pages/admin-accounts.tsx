@@ -1,0 +1,175 @@
+import { keepPreviousData, useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { api, formatCredits, formatTime, type Page, problemFields, query } from '../api';
+import { FormError, TextField } from '../forms';
+import { usePageTitle } from '../router';
+import { AuditTable } from './audit';
+import { useDebounced } from './contacts';
+
+export interface AdminAccount {
+  id: string;
+  name: string;
+  status: string;
+  defaultCountry: string | null;
+  createdAt: string;
+  balance?: number;
+}
+
+/** Accounts matching `q` (all when empty), paged by cursor. */
+export function useAdminAccounts(q = '') {
+  return useInfiniteQuery({
+    queryKey: ['admin-accounts', q],
+    queryFn: ({ pageParam }) =>
+      api<Page<AdminAccount>>('GET', `/v1/admin/accounts${query({ limit: 100, cursor: pageParam, q })}`),
+    initialPageParam: '',
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    // Keep showing the last answer while a new search runs, so rows (and their open forms) stay put.
+    placeholderData: keepPreviousData,
+  });
+}
+
+function Credits({ account, onDone }: { account: AdminAccount; onDone: () => void }) {
+  const client = useQueryClient();
+  const adjust = useMutation({
+    mutationFn: (body: { amount: number; reason: string }) =>
+      api<{ available: number }>('POST', `/v1/admin/accounts/${account.id}/credits`, body, true),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: ['admin-accounts'] });
+      onDone();
+    },
+  });
+  const { fields, general } = problemFields(adjust.error);
+  const [amountError, setAmountError] = useState<string | null>(null);
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget);
+    const raw = String(data.get('amount') ?? '').trim();
+    const amount = Number(raw);
+    if (raw === '' || !Number.isFinite(amount) || amount === 0) {
+      setAmountError('Enter a number of credits: positive to add, negative to take away.');
+      return;
+    }
+    setAmountError(null);
+    adjust.mutate({ amount, reason: String(data.get('reason') ?? '').trim() });
+  };
+  return (
+    <form onSubmit={onSubmit} noValidate className="inline-form">
+      <TextField
+        label={`Credits for ${account.name}`}
+        name="amount"
+        type="number"
+        step="any"
+        required
+        error={amountError ?? fields.amount}
+        hint="Negative to take credits away."
+      />
+      <TextField label="Reason" name="reason" required error={fields.reason} />
+      <button type="submit" className="primary" disabled={adjust.isPending}>
+        Adjust balance
+      </button>
+      <button type="button" onClick={onDone}>
+        Cancel
+      </button>
+      <FormError message={general} />
+    </form>
+  );
+}
+
+function AccountCard({ account }: { account: AdminAccount }) {
+  const client = useQueryClient();
+  const [panel, setPanel] = useState<'credits' | 'audit' | null>(null);
+  const status = useMutation({
+    mutationFn: (action: 'suspend' | 'reactivate') =>
+      api<AdminAccount>('POST', `/v1/admin/accounts/${account.id}/${action}`),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['admin-accounts'] }),
+  });
+  const active = account.status === 'active';
+  return (
+    <li className="card">
+      <div className="row">
+        <strong>{account.name}</strong>
+        <span className={`badge badge-${active ? 'delivered' : 'failed'}`}>{account.status}</span>
+      </div>
+      <p className="muted">
+        <code>{account.id}</code> · created {formatTime(account.createdAt)}
+      </p>
+      {account.balance !== undefined ? (
+        <p data-testid="account-balance">
+          Balance: <strong>{formatCredits(account.balance)}</strong> credits
+        </p>
+      ) : null}
+      <div className="toolbar">
+        {account.status === 'closed' ? null : (
+          <button
+            type="button"
+            className={active ? 'danger' : undefined}
+            disabled={status.isPending}
+            onClick={() => status.mutate(active ? 'suspend' : 'reactivate')}
+          >
+            {active ? 'Suspend' : 'Reactivate'}
+            <span className="sr-only"> {account.name}</span>
+          </button>
+        )}
+        <button
+          type="button"
+          aria-expanded={panel === 'credits'}
+          onClick={() => setPanel(panel === 'credits' ? null : 'credits')}
+        >
+          Adjust credits<span className="sr-only"> of {account.name}</span>
+        </button>
+        <button
+          type="button"
+          aria-expanded={panel === 'audit'}
+          onClick={() => setPanel(panel === 'audit' ? null : 'audit')}
+        >
+          Audit log<span className="sr-only"> of {account.name}</span>
+        </button>
+      </div>
+      <FormError message={problemFields(status.error).general} />
+      {panel === 'credits' ? <Credits account={account} onDone={() => setPanel(null)} /> : null}
+      {panel === 'audit' ? (
+        <AuditTable
+          path="/v1/admin/audit-log"
+          params={{ accountId: account.id }}
+          label={`Audit log of ${account.name}`}
+        />
+      ) : null}
+    </li>
+  );
+}
+
+export function AdminAccountsPage() {
+  usePageTitle('Accounts');
+  const [q, setQ] = useState('');
+  const debounced = useDebounced(q.trim(), 300);
+  const accounts = useAdminAccounts(debounced);
+  const rows = accounts.data?.pages.flatMap((p) => p.data) ?? [];
+  return (
+    <div>
+      <h1 tabIndex={-1}>Accounts</h1>
+      <search className="field">
+        <label htmlFor="account-search">Search accounts</label>
+        <input
+          id="account-search"
+          type="search"
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          placeholder="Name or id"
+        />
+      </search>
+      {accounts.error ? <p role="alert">{(accounts.error as Error).message}</p> : null}
+      {accounts.isPending ? <p>Loading…</p> : null}
+      {accounts.data && rows.length === 0 ? <p className="muted">No accounts found.</p> : null}
+      <ul className="cards" data-testid="accounts">
+        {rows.map((a) => (
+          <AccountCard key={a.id} account={a} />
+        ))}
+      </ul>
+      {accounts.hasNextPage ? (
+        <button type="button" onClick={() => accounts.fetchNextPage()} disabled={accounts.isFetchingNextPage}>
+          Load more
+        </button>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,212 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { FormEvent } from 'react';
+import { ApiError, api, type Page, problemFields } from '../api';
+import { FormError, TextField } from '../forms';
+import { usePageTitle } from '../router';
+import type { Route } from './admin';
+import { useAdminAccounts } from './admin-accounts';
+
+interface RuleMatch {
+  accountId?: string;
+  countries?: string[];
+  prefixes?: string[];
+  type?: string;
+  sender?: string;
+}
+
+interface Rule {
+  id: string;
+  priority: number;
+  match: RuleMatch;
+  routeIds: string[];
+}
+
+/** The built-in simulator route is always there, without a row in the routes list. */
+const BUILT_IN = 'simulator';
+
+function list(v: FormDataEntryValue | null, upper = false): string[] | undefined {
+  const items = String(v ?? '')
+    .split(/[\s,;]+/)
+    .map((s) => (upper ? s.toUpperCase() : s))
+    .filter(Boolean);
+  return items.length ? items : undefined;
+}
+
+/** `/body/match/countries/0` belongs to the countries field, `/body/routeIds/1` to the routes. */
+function ruleFields(error: unknown) {
+  const { fields, general } = problemFields(error);
+  if (error instanceof ApiError) {
+    for (const e of error.errors) {
+      const m = e.path.match(/^\/body\/match\/([^/]+)/);
+      if (m?.[1] && !fields[m[1]]) fields[m[1]] = e.message;
+    }
+  }
+  return { fields, general };
+}
+
+function describe(match: RuleMatch, accountName: (id: string) => string): string {
+  const parts: string[] = [];
+  if (match.countries) parts.push(`countries ${match.countries.join(', ')}`);
+  if (match.prefixes) parts.push(`prefixes ${match.prefixes.join(', ')}`);
+  if (match.type) parts.push(`${match.type} messages`);
+  if (match.sender) parts.push(`sender ${match.sender}`);
+  if (match.accountId) parts.push(`account ${accountName(match.accountId)}`);
+  return parts.length ? parts.join(' · ') : 'every message';
+}
+
+export function AdminRulesPage() {
+  usePageTitle('Routing rules');
+  const client = useQueryClient();
+  const rules = useQuery({
+    queryKey: ['admin-rules'],
+    queryFn: () => api<Page<Rule>>('GET', '/v1/admin/routing-rules'),
+  });
+  const routes = useQuery({
+    queryKey: ['admin-routes'],
+    queryFn: () => api<Page<Route>>('GET', '/v1/admin/routes'),
+  });
+  const accounts = useAdminAccounts();
+  const accountList = accounts.data?.pages.flatMap((p) => p.data) ?? [];
+  const accountName = (id: string) => accountList.find((a) => a.id === id)?.name ?? id;
+  const routeName = (id: string) => routes.data?.data.find((r) => r.id === id)?.name ?? id;
+  const refresh = () => client.invalidateQueries({ queryKey: ['admin-rules'] });
+  const create = useMutation({
+    mutationFn: (body: unknown) => api<Rule>('POST', '/v1/admin/routing-rules', body, true),
+    onSuccess: refresh,
+  });
+  const remove = useMutation({
+    mutationFn: (id: string) => api<void>('DELETE', `/v1/admin/routing-rules/${id}`),
+    onSuccess: refresh,
+  });
+  const { fields, general } = ruleFields(create.error);
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const data = new FormData(form);
+    const match: RuleMatch = {};
+    const countries = list(data.get('countries'), true);
+    const prefixes = list(data.get('prefixes'));
+    const type = String(data.get('type') ?? '');
+    const sender = String(data.get('sender') ?? '').trim();
+    const accountId = String(data.get('accountId') ?? '');
+    if (countries) match.countries = countries;
+    if (prefixes) match.prefixes = prefixes;
+    if (type) match.type = type;
+    if (sender) match.sender = sender;
+    if (accountId) match.accountId = accountId;
+    const priority = String(data.get('priority') ?? '').trim();
+    create.mutate(
+      {
+        priority: priority === '' ? undefined : Number(priority),
+        match,
+        routeIds: data.getAll('routeIds').map(String),
+      },
+      { onSuccess: () => form.reset() },
+    );
+  };
+  const routeChoices = [
+    { id: BUILT_IN, name: 'Built-in simulator' },
+    ...(routes.data?.data ?? []).map((r) => ({ id: r.id, name: r.name })),
+  ];
+  return (
+    <div>
+      <h1 tabIndex={-1}>Routing rules</h1>
+      <p>
+        A message goes to the routes of the first rule that matches it; rules with lower priority numbers are
+        tried first, and the next route of a rule takes over when one fails.
+      </p>
+      {rules.error ? <p role="alert">{(rules.error as Error).message}</p> : null}
+      {rules.data && rules.data.data.length === 0 ? <p className="muted">No rules yet.</p> : null}
+      <ol className="cards" data-testid="rules">
+        {rules.data?.data.map((r) => (
+          <li key={r.id} className="card">
+            <div className="row">
+              <span>
+                <span className="badge">priority {r.priority}</span>{' '}
+                <strong>{describe(r.match, accountName)}</strong>
+              </span>
+              <button
+                type="button"
+                className="danger"
+                onClick={() => remove.mutate(r.id)}
+                disabled={remove.isPending}
+              >
+                Delete<span className="sr-only"> rule with priority {r.priority}</span>
+              </button>
+            </div>
+            <p className="muted">→ {r.routeIds.map(routeName).join(', then ')}</p>
+          </li>
+        ))}
+      </ol>
+      <FormError message={problemFields(remove.error).general} />
+      <section className="card" aria-labelledby="add-rule-h">
+        <h2 id="add-rule-h">Add a rule</h2>
+        <form onSubmit={onSubmit} noValidate>
+          <TextField
+            label="Priority"
+            name="priority"
+            type="number"
+            min={0}
+            required
+            error={fields.priority}
+            hint="Lower numbers are tried first."
+          />
+          <TextField
+            label="Countries"
+            name="countries"
+            error={fields.countries}
+            hint="Two-letter codes separated by commas, e.g. LV, EE. Empty: any country."
+          />
+          <TextField
+            label="Number prefixes"
+            name="prefixes"
+            error={fields.prefixes}
+            hint="e.g. +37120, +37129. Empty: any number."
+          />
+          <div className="field">
+            <label htmlFor="rule-type">Message type</label>
+            <select id="rule-type" name="type" defaultValue="">
+              <option value="">Any</option>
+              <option value="transactional">Transactional</option>
+              <option value="marketing">Marketing</option>
+            </select>
+          </div>
+          <TextField label="Sender" name="sender" error={fields.sender} hint="Empty: any sender." />
+          <div className="field">
+            <label htmlFor="rule-account">Account</label>
+            <select id="rule-account" name="accountId" defaultValue="">
+              <option value="">Any account</option>
+              {accountList.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+            {fields.accountId ? (
+              <p className="field-error" role="alert">
+                {fields.accountId}
+              </p>
+            ) : null}
+          </div>
+          <fieldset>
+            <legend>Routes, in order</legend>
+            {routeChoices.map((r) => (
+              <label key={r.id} className="check">
+                <input type="checkbox" name="routeIds" value={r.id} /> {r.name}
+              </label>
+            ))}
+            {fields.routeIds ? (
+              <p className="field-error" role="alert">
+                {fields.routeIds}
+              </p>
+            ) : null}
+          </fieldset>
+          <FormError message={general} />
+          <button type="submit" className="primary" disabled={create.isPending}>
+            Add rule
+          </button>
+        </form>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,376 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { api, type ContactField, formatTime, type Page, problemFields, upload } from '../api';
+import { FormError } from '../forms';
+import { Link, navigate, useLocation, usePageTitle } from '../router';
+import { useGroups } from './contacts';
+
+type Mapping = Record<string, string>;
+
+interface Preview {
+  format: string;
+  delimiter: string | null;
+  headers: string[];
+  sampleRows: string[][];
+  guessedMapping: Mapping;
+  totalEstimate?: number;
+}
+
+interface ImportJob {
+  id: string;
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  fileName: string;
+  total: number | null;
+  processed: number;
+  imported: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  cancelRequested: boolean;
+  error: string | null;
+  createdAt?: string;
+  errors?: Array<{ row: number; column: string | null; message: string }>;
+}
+
+const TARGETS: Array<[string, string]> = [
+  ['phone', 'Phone'],
+  ['firstName', 'First name'],
+  ['lastName', 'Last name'],
+  ['email', 'E-mail'],
+  ['country', 'Country'],
+  ['address', 'Address'],
+  ['tags', 'Tags'],
+];
+
+const ACTIVE = new Set(['queued', 'running']);
+
+function UploadBar({ sent, total }: { sent: number; total: number }) {
+  const percent = total > 0 ? Math.round((sent / total) * 100) : 0;
+  return (
+    <div className="progress-row">
+      <label htmlFor="upload-progress" className="progress-label">
+        Uploading
+      </label>
+      <progress id="upload-progress" max={100} value={percent}>
+        {percent}%
+      </progress>
+      <span>{percent}%</span>
+    </div>
+  );
+}
+
+/** Step 3: the import running in the background, polled until it ends. */
+function Progress({ id }: { id: string }) {
+  const client = useQueryClient();
+  const job = useQuery({
+    queryKey: ['import', id],
+    queryFn: () => api<ImportJob>('GET', `/v1/imports/${encodeURIComponent(id)}`),
+    refetchInterval: (q) => (q.state.data && !ACTIVE.has(q.state.data.status) ? false : 1_000),
+  });
+  const cancel = useMutation({
+    mutationFn: () => api<ImportJob>('POST', `/v1/imports/${encodeURIComponent(id)}/cancel`),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['import', id] }),
+  });
+  const j = job.data;
+  if (job.error) return <p role="alert">{(job.error as Error).message}</p>;
+  if (!j) return <p>Loading…</p>;
+  const running = ACTIVE.has(j.status);
+  const total = j.total ?? 0;
+  const percent = total > 0 ? Math.min(100, Math.round((j.processed / total) * 100)) : running ? 0 : 100;
+  return (
+    <section className="card" aria-labelledby="progress-h" data-testid="import-progress">
+      <h2 id="progress-h">Importing {j.fileName}</h2>
+      <div className="progress-row">
+        <label htmlFor="import-progress" className="progress-label">
+          Progress
+        </label>
+        <progress id="import-progress" max={100} value={percent}>
+          {percent}%
+        </progress>
+        <span>{percent}%</span>
+      </div>
+      <p aria-live="polite" data-testid="import-status">
+        <span
+          className={`badge badge-${j.status === 'completed' ? 'delivered' : j.status === 'failed' ? 'failed' : 'sent'}`}
+        >
+          {j.status}
+        </span>{' '}
+        {j.processed} of {j.total ?? '?'} rows processed
+      </p>
+      <dl className="stats">
+        <div>
+          <dt>Imported</dt>
+          <dd>{j.imported}</dd>
+        </div>
+        <div>
+          <dt>Updated</dt>
+          <dd>{j.updated}</dd>
+        </div>
+        <div>
+          <dt>Skipped</dt>
+          <dd>{j.skipped}</dd>
+        </div>
+        <div>
+          <dt>Refused</dt>
+          <dd>{j.failed}</dd>
+        </div>
+      </dl>
+      {j.error ? <p role="alert">{j.error}</p> : null}
+      {j.errors && j.errors.length > 0 ? (
+        <>
+          <h3>Refused rows</h3>
+          <ul className="list" data-testid="import-errors">
+            {j.errors.slice(0, 20).map((e) => (
+              <li key={`${e.row}-${e.column ?? ''}`}>
+                Row {e.row}
+                {e.column ? `, ${e.column}` : ''}: {e.message}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      <div className="toolbar">
+        {j.failed > 0 ? (
+          <a className="button" href={`/v1/imports/${j.id}/errors.csv`} download={`${j.id}-errors.csv`}>
+            Download the error report
+          </a>
+        ) : null}
+        {running ? (
+          <button
+            type="button"
+            className="danger"
+            disabled={cancel.isPending || j.cancelRequested}
+            onClick={() => cancel.mutate()}
+          >
+            {j.cancelRequested ? 'Cancelling…' : 'Cancel import'}
+          </button>
+        ) : (
+          <Link to="/contacts" className="button primary">
+            See the contacts
+          </Link>
+        )}
+      </div>
+    </section>
+  );
+}
+
+/** Step 2: which column feeds which contact attribute, the target group and what to do with duplicates. */
+function MapColumns({ file, preview }: { file: File; preview: Preview }) {
+  const [mapping, setMapping] = useState<Mapping>(preview.guessedMapping);
+  const [sent, setSent] = useState<{ sent: number; total: number } | null>(null);
+  const groups = useGroups();
+  const fields = useQuery({
+    queryKey: ['contact-fields'],
+    queryFn: () => api<Page<ContactField>>('GET', '/v1/contact-fields'),
+  });
+  const start = useMutation({
+    mutationFn: (form: FormData) =>
+      upload<ImportJob>('/v1/imports', form, (s, t) => setSent({ sent: s, total: t })),
+    onSuccess: (job) => navigate(`/contacts/import?id=${encodeURIComponent(job.id)}`),
+    onSettled: () => setSent(null),
+  });
+  const { fields: errors, general } = problemFields(start.error);
+  const hasPhone = Object.values(mapping).includes('phone');
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget);
+    const form = new FormData();
+    form.append('mapping', JSON.stringify(mapping));
+    const groupId = String(data.get('groupId') ?? '');
+    if (groupId) form.append('groupId', groupId);
+    form.append('onDuplicate', String(data.get('onDuplicate') ?? 'update'));
+    // The file goes last: the server reads the small fields before it streams the file.
+    form.append('file', file, file.name);
+    start.mutate(form);
+  };
+  const targets: Array<[string, string]> = [
+    ...TARGETS,
+    ...(fields.data?.data ?? []).map((f): [string, string] => [`fields.${f.key}`, f.label]),
+  ];
+  return (
+    <form onSubmit={onSubmit} noValidate>
+      <section className="card" aria-labelledby="map-h">
+        <h2 id="map-h">Match the columns</h2>
+        <p className="muted">
+          {preview.format.toUpperCase()}
+          {preview.delimiter ? `, separated by “${preview.delimiter}”` : ''}
+          {preview.totalEstimate !== undefined ? `, about ${preview.totalEstimate} rows` : ''}.
+        </p>
+        <ul className="list mapping">
+          {preview.headers.map((h, i) => {
+            const id = `map-${i}`;
+            const samples = preview.sampleRows
+              .map((r) => r[i] ?? '')
+              .filter(Boolean)
+              .slice(0, 3)
+              .join(', ');
+            return (
+              <li key={h} className="row">
+                <label htmlFor={id}>
+                  <span className="sr-only">Column </span>
+                  <strong>{h}</strong>
+                  {samples ? <span className="muted"> e.g. {samples}</span> : null}
+                </label>
+                <select
+                  id={id}
+                  value={mapping[h] ?? ''}
+                  onChange={(e) => {
+                    const next = { ...mapping };
+                    if (e.target.value) next[h] = e.target.value;
+                    else delete next[h];
+                    setMapping(next);
+                  }}
+                >
+                  <option value="">Do not import</option>
+                  {targets.map(([value, label]) => (
+                    <option key={value} value={value}>
+                      {label}
+                    </option>
+                  ))}
+                </select>
+              </li>
+            );
+          })}
+        </ul>
+        {!hasPhone ? (
+          <p className="field-error" role="alert">
+            Choose the column that holds the phone numbers.
+          </p>
+        ) : null}
+        {errors.mapping ? (
+          <p className="field-error" role="alert">
+            {errors.mapping}
+          </p>
+        ) : null}
+      </section>
+      <section className="card" aria-labelledby="options-h">
+        <h2 id="options-h">Options</h2>
+        <div className="field">
+          <label htmlFor="import-group">Add the contacts to a group</label>
+          <select id="import-group" name="groupId" defaultValue="">
+            <option value="">No group</option>
+            {groups.data?.data.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name}
+              </option>
+            ))}
+          </select>
+          {errors.groupId ? (
+            <p className="field-error" role="alert">
+              {errors.groupId}
+            </p>
+          ) : null}
+        </div>
+        <div className="field">
+          <label htmlFor="import-duplicates">When a phone number is already a contact</label>
+          <select id="import-duplicates" name="onDuplicate" defaultValue="update">
+            <option value="update">Update the contact</option>
+            <option value="skip">Skip the row</option>
+          </select>
+        </div>
+        {sent ? <UploadBar sent={sent.sent} total={sent.total} /> : null}
+        <FormError message={general} />
+        <button type="submit" className="primary" disabled={!hasPhone || start.isPending}>
+          {start.isPending ? 'Starting…' : 'Start import'}
+        </button>
+      </section>
+    </form>
+  );
+}
+
+function RecentImports() {
+  const list = useQuery({
+    queryKey: ['imports'],
+    queryFn: () => api<Page<ImportJob>>('GET', '/v1/imports?limit=10'),
+  });
+  if (!list.data?.data.length) return null;
+  return (
+    <section className="card" aria-labelledby="recent-h">
+      <h2 id="recent-h">Recent imports</h2>
+      <ul className="list">
+        {list.data.data.map((j) => (
+          <li key={j.id} className="row">
+            <Link to={`/contacts/import?id=${encodeURIComponent(j.id)}`}>{j.fileName}</Link>
+            <span className="muted">
+              {j.status}, {j.imported + j.updated} of {j.total ?? '?'} rows
+              {j.createdAt ? `, ${formatTime(j.createdAt)}` : ''}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function ImportPage() {
+  usePageTitle('Import contacts');
+  const { search } = useLocation();
+  const id = search.get('id');
+  const [file, setFile] = useState<File | null>(null);
+  const [sent, setSent] = useState<{ sent: number; total: number } | null>(null);
+  const preview = useMutation({
+    mutationFn: (f: File) => {
+      const form = new FormData();
+      form.append('file', f, f.name);
+      return upload<Preview>('/v1/imports/preview', form, (s, t) => setSent({ sent: s, total: t }));
+    },
+    onSettled: () => setSent(null),
+  });
+  const { fields, general } = problemFields(preview.error, {
+    unsupported_import_file: 'file',
+    payload_too_large: 'file',
+  });
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    if (file) preview.mutate(file);
+  };
+  return (
+    <div>
+      <h1 tabIndex={-1}>Import contacts</h1>
+      {id ? (
+        <>
+          <Progress id={id} />
+          <p>
+            <Link to="/contacts/import">Import another file</Link>
+          </p>
+        </>
+      ) : (
+        <>
+          <ol className="steps wizard">
+            <li aria-current={!preview.data ? 'step' : undefined}>Choose a file</li>
+            <li aria-current={preview.data ? 'step' : undefined}>Match the columns</li>
+            <li>Import</li>
+          </ol>
+          <form onSubmit={onSubmit} noValidate className="card">
+            <div className="field">
+              <label htmlFor="import-file">CSV or Excel (XLSX) file</label>
+              <input
+                id="import-file"
+                type="file"
+                accept=".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                aria-invalid={fields.file ? true : undefined}
+                aria-describedby={fields.file ? 'import-file-err' : undefined}
+                onChange={(e) => {
+                  setFile(e.target.files?.[0] ?? null);
+                  preview.reset();
+                }}
+              />
+              {fields.file ? (
+                <p className="field-error" id="import-file-err" role="alert">
+                  {fields.file}
+                </p>
+              ) : null}
+            </div>
+            {sent ? <UploadBar sent={sent.sent} total={sent.total} /> : null}
+            <FormError message={general} />
+            <button type="submit" disabled={!file || preview.isPending}>
+              {preview.isPending ? 'Reading the file…' : 'Preview'}
+            </button>
+          </form>
+          {file && preview.data ? <MapColumns key={file.name} file={file} preview={preview.data} /> : null}
+          <RecentImports />
+        </>
+      )}
+    </div>
+  );
+}
