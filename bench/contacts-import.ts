@@ -55,7 +55,7 @@ async function writeCsv(file: string): Promise<number> {
   return bad;
 }
 
-/** Resets this process's peak RSS (Linux), so the figure is the import's alone. */
+/** Resets this process's peak RSS (Linux), so the figure is the import's (and the system's) alone. */
 function resetPeakRss() {
   try {
     writeFileSync('/proc/self/clear_refs', '5');
@@ -143,40 +143,55 @@ async function run(csv: string, databaseUrl: string | null) {
   }
 }
 
-// The import runs in a child with the heap cap `npm start` gives the server, so RSS is comparable.
-if (!process.env.BENCH_IMPORT_CHILD) {
+/**
+ * Each import runs in a fresh child process with the heap cap `npm start` gives the server (so RSS is
+ * comparable, and not inflated by writing the file); it prints its figures as one JSON line.
+ */
+async function inChild(csv: string, databaseUrl: string | null): Promise<Awaited<ReturnType<typeof run>>> {
   const child = spawn(
     process.execPath,
-    ['--max-old-space-size=256', '--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)],
-    { stdio: 'inherit', env: { ...process.env, BENCH_IMPORT_CHILD: '1' } },
+    ['--max-old-space-size=256', '--import', 'tsx', fileURLToPath(import.meta.url)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BENCH_IMPORT_CSV: csv, BENCH_IMPORT_DB: databaseUrl ?? '' },
+    },
   );
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
   const [code] = (await once(child, 'exit')) as [number | null];
-  process.exit(code ?? 1);
+  if (code !== 0) throw new Error(`import child exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').pop()!);
 }
 
-const work = mkdtempSync(join(tmpdir(), 'smsgate-import-csv-'));
-try {
-  const csv = join(work, 'contacts.csv');
-  log(`writing ${ROWS} rows`);
-  const bad = await writeCsv(csv);
-  log('importing on SQLite');
-  const sqlite = await run(csv, null);
-  log(JSON.stringify(sqlite));
-  const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? null;
-  let postgres = null;
-  if (pgUrl) {
-    log('importing on PostgreSQL');
-    postgres = await run(csv, pgUrl);
-    log(JSON.stringify(postgres));
+if (process.env.BENCH_IMPORT_CSV) {
+  printResult(await run(process.env.BENCH_IMPORT_CSV, process.env.BENCH_IMPORT_DB || null));
+} else {
+  const work = mkdtempSync(join(tmpdir(), 'smsgate-import-csv-'));
+  try {
+    const csv = join(work, 'contacts.csv');
+    log(`writing ${ROWS} rows`);
+    const bad = await writeCsv(csv);
+    log('importing on SQLite');
+    const sqlite = await inChild(csv, null);
+    log(JSON.stringify(sqlite));
+    const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? null;
+    let postgres = null;
+    if (pgUrl) {
+      log('importing on PostgreSQL');
+      postgres = await inChild(csv, pgUrl);
+      log(JSON.stringify(postgres));
+    }
+    printResult({
+      bench: 'contacts-import',
+      badRows: bad,
+      ...sqlite,
+      postgres,
+      target: { seconds: 20, peakRssMb: 300 },
+      machine: await machine(),
+    });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  printResult({
-    bench: 'contacts-import',
-    badRows: bad,
-    ...sqlite,
-    postgres,
-    target: { seconds: 20, peakRssMb: 300 },
-    machine: await machine(),
-  });
-} finally {
-  rmSync(work, { recursive: true, force: true });
 }

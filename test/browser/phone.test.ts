@@ -53,6 +53,10 @@ describe('phone viewport (390×844)', () => {
     expect(await page.getByRole('button', { name: 'Menu' }).getAttribute('aria-expanded')).toBe('true');
     expect(await scrollWidth(page)).toBeLessThanOrEqual(PHONE.width);
     await screenshot(page, 'phone-menu-open');
+    // Escape closes it again (keyboard users), and the button reopens it.
+    await page.keyboard.press('Escape');
+    expect(await nav.isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Menu' }).tap();
     await nav.getByRole('link', { name: 'Send' }).tap();
     await check(page, '/send', 'Send an SMS', 'send-empty');
     await page.getByLabel('Recipients').fill('+37120000000, +37120000001');
@@ -164,6 +168,7 @@ describe('phone viewport (390×844)', () => {
     await check(page, '/account', 'Account', 'account');
     await page.getByRole('button', { name: 'Set up 2FA' }).tap();
     const secret = String(await page.getByTestId('totp-secret').textContent());
+    await page.getByRole('img', { name: /QR code of your two-factor key/ }).waitFor();
     expect(await page.getByTestId('otpauth-uri').textContent()).toContain(`secret=${secret}`);
     await page.getByLabel('6-digit code').fill('000000');
     await page.getByRole('button', { name: 'Turn on 2FA' }).tap();

@@ -205,6 +205,41 @@ describe.each(DIALECTS)('campaigns on %s', (dialect) => {
     expect((await campaignMessages(c.id)).find((r) => r.to_number === riga)!.status).toBe('delivered');
   });
 
+  it('the speed limit holds when many messages wait for the same quiet-hours opening', async () => {
+    const s = await signup(ts.app);
+    const g = await group(s);
+    for (let i = 0; i < 3; i++) await contact(s, lv(), [g]);
+    const today = localTime('Europe/Riga', ts.clock.now());
+    let night = zonedToUtc('Europe/Riga', today.year, today.month, today.day, 22, 0);
+    if (night < ts.clock.now())
+      night = zonedToUtc('Europe/Riga', today.year, today.month, today.day + 1, 22, 0);
+    ts.clock.set(night);
+    const c = await create(s, {
+      name: 'Paced',
+      text: STOP_TEXT,
+      type: 'marketing',
+      groupIds: [g],
+      speedPerMinute: 1,
+    });
+    await ok(control(s, c.id, 'start'));
+    await deliverAll();
+    const rows = await campaignMessages(c.id);
+    const opening = Number(rows[0]!.send_at);
+    expect(rows.every((r) => Number(r.send_at) === opening && r.status === 'scheduled')).toBe(true);
+    expect(localTime('Europe/Riga', opening)).toMatchObject({ hour: 8, minute: 0 });
+    const sentCount = async () =>
+      (await campaignMessages(c.id)).filter((r) => r.status === 'delivered').length;
+    ts.clock.set(opening);
+    await deliverAll();
+    expect(await sentCount()).toBe(1);
+    ts.clock.advance(MINUTE);
+    await deliverAll();
+    expect(await sentCount()).toBe(2);
+    ts.clock.advance(MINUTE);
+    await deliverAll();
+    expect(await sentCount()).toBe(3);
+  });
+
   it('speed limit spreads send_at; pause holds, resume continues, cancel releases unsent credits', async () => {
     const s = await signup(ts.app);
     const g = await group(s);
@@ -268,6 +303,36 @@ describe.each(DIALECTS)('campaigns on %s', (dialect) => {
     expect(await balance(s)).toMatchObject({ credits: 10, reserved: 0 });
     await ts.system.workOnce();
     expect(await campaignMessages(c.id)).toHaveLength(0);
+  });
+
+  it('a campaign start racing ordinary sends never takes the balance below zero', async () => {
+    const s = await signup(ts.app);
+    const g = await group(s);
+    for (let i = 0; i < 16; i++) await contact(s, lv(), [g]);
+    // Ten UCS-2 segments: 0.5 credits a message. The campaign needs 8 credits, the sends 6 more.
+    const text = `${'Ā'.repeat(660)} STOP`;
+    const c = await create(s, { name: 'Race', text, type: 'marketing', groupIds: [g], quietHours: null });
+    const answers = await Promise.all([
+      control(s, c.id, 'start'),
+      ...Array.from({ length: 12 }, () =>
+        call(s, 'POST', '/v1/messages', { to: lv(), text, type: 'marketing' }),
+      ),
+    ]);
+    const [start, ...sends] = answers;
+    const accepted = sends.filter((r) => r.statusCode === 202).length;
+    const refused = sends.filter((r) => r.statusCode === 402).length;
+    expect(accepted + refused).toBe(12);
+    const campaignReserved = start!.statusCode === 200 ? 8 : 0;
+    if (start!.statusCode !== 200) expect(start!.json().code).toBe('insufficient_credits');
+    expect(campaignReserved + accepted * 0.5).toBeLessThanOrEqual(10);
+    const mid = await balance(s);
+    expect(mid.credits - mid.reserved).toBeGreaterThanOrEqual(0);
+    await deliverAll();
+    await deliverAll();
+    const after = await balance(s);
+    expect(after.reserved).toBe(0);
+    expect(after.credits).toBeGreaterThanOrEqual(0);
+    expect(after.credits).toBeCloseTo(10 - campaignReserved - accepted * 0.5, 6);
   });
 
   it('a crash mid-fan-out loses and duplicates nothing', async () => {
@@ -404,6 +469,8 @@ describe.each(DIALECTS)('campaigns on %s', (dialect) => {
     });
     ts.clock.advance(2 * 60 * MINUTE);
     await problem(control(s, soon.id, 'start'), 422, 'invalid_schedule');
+    // Any change to it says so too, until the schedule is replaced.
+    await problem(call(s, 'PATCH', `/v1/campaigns/${soon.id}`, { name: 'renamed' }), 422, 'invalid_schedule');
     const fixed = await ok(call(s, 'PATCH', `/v1/campaigns/${soon.id}`, { sendAt: null }));
     expect(fixed.sendAt).toBeNull();
     expect((await call(s, 'DELETE', `/v1/campaigns/${none.id}`)).statusCode).toBe(204);

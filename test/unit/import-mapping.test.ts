@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { guessMapping, headerKey, isImportTarget } from '../../src/modules/contacts/imports/mapping';
+import { PhoneRows } from '../../src/modules/contacts/imports/phone-rows';
 import { detectDelimiter, sniffHead } from '../../src/modules/contacts/imports/sniff';
 import { parseDate, parseNumber } from '../../src/modules/contacts/imports/validate';
 
@@ -41,10 +42,13 @@ describe('import column mapping', () => {
 
   it('matches custom fields by key or label', () => {
     expect(
-      guessMapping(['Birthday', 'loyalty_level', 'Other'], [
-        { key: 'birthday', label: 'Date of birth' },
-        { key: 'loyalty_level', label: 'Loyalty' },
-      ]),
+      guessMapping(
+        ['Birthday', 'loyalty_level', 'Other'],
+        [
+          { key: 'birthday', label: 'Date of birth' },
+          { key: 'loyalty_level', label: 'Loyalty' },
+        ],
+      ),
     ).toEqual({ Birthday: 'fields.birthday', loyalty_level: 'fields.loyalty_level' });
     expect(guessMapping(['Date of birth'], [{ key: 'dob', label: 'Date of birth' }])).toEqual({
       'Date of birth': 'fields.dob',
@@ -93,5 +97,17 @@ describe('import file sniffing and cell parsing', () => {
     expect(parseNumber('-3')).toBe(-3);
     expect(parseNumber('abc')).toBeNull();
     expect(parseNumber('1e9')).toBeNull();
+  });
+});
+
+describe('the in-file duplicate table', () => {
+  it('remembers the first row of each number through growth', () => {
+    const table = new PhoneRows(8);
+    for (let i = 0; i < 50_000; i++) table.set(37120000000 + i * 7919, i + 2);
+    expect(table.size).toBe(50_000);
+    expect(table.get(37120000000)).toBe(2);
+    expect(table.get(37120000000 + 49_999 * 7919)).toBe(50_001);
+    expect(table.get(37120000001)).toBeUndefined();
+    expect(table.get(4915123456789)).toBeUndefined();
   });
 });

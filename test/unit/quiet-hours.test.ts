@@ -128,3 +128,18 @@ describe('next allowed instant', () => {
     expect(createQuietCalendar(null)(start, 'Europe/Riga')).toBe(start);
   });
 });
+
+describe('country of a stored number (cached by prefix)', () => {
+  it('tells apart countries sharing a calling code', async () => {
+    const { countryOfNumber } = await import('../../src/modules/campaigns/plan');
+    expect(countryOfNumber('+12127365000')).toBe('US');
+    expect(countryOfNumber('+18769250123')).toBe('JM');
+    expect(countryOfNumber('+14163640199')).toBe('CA');
+    expect(countryOfNumber('+77012345678')).toBe('KZ');
+    expect(countryOfNumber('+79123456789')).toBe('RU');
+    expect(countryOfNumber('+37121234567')).toBe('LV');
+    // Asked again: the cached answer is the same.
+    expect(countryOfNumber('+12127365001')).toBe('US');
+    expect(countryOfNumber('+77012345679')).toBe('KZ');
+  });
+});

@@ -59,6 +59,40 @@ export async function api<T>(method: string, path: string, body?: unknown, idemp
 }
 
 /**
+ * Calls an endpoint that answers a file (an export) and saves it in the browser: the answer needs the
+ * CSRF header of a POST, so a plain link cannot fetch it.
+ */
+export async function download(method: string, path: string, body: unknown, filename: string): Promise<void> {
+  const headers: Record<string, string> = { accept: '*/*', 'content-type': 'application/json' };
+  const token = path.startsWith('/v1/admin') ? csrf.admin : csrf.client;
+  if (token) headers['x-csrf-token'] = token;
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    const text = await response.text();
+    let problem: Problem = { detail: text };
+    try {
+      problem = JSON.parse(text) as Problem;
+    } catch {
+      // Not a problem document: keep the text as the detail.
+    }
+    throw new ApiError(response.status, problem);
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
  * Sends a multipart form (a file upload) and reports the bytes sent so far: fetch cannot tell upload
  * progress, XMLHttpRequest can.
  */
@@ -144,11 +178,14 @@ export interface Me {
     emailVerified: boolean;
     twoFactorEnabled?: boolean;
   };
-  account: { id: string; name: string; status: string };
+  account: { id: string; name: string; status: string; closedAt?: string | null };
   role: string;
   permissions: string[];
   balance: Balance;
   csrfToken: string;
+  /** True after the operator published a policy version this user has not accepted yet. */
+  policyAcceptanceRequired?: boolean;
+  policyVersion?: string;
 }
 
 export interface MessageEvent {

@@ -3,8 +3,10 @@ import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api } from './api';
 import { AccountPage } from './pages/account';
+import { AccountClosurePage, ClosedAccountBanner } from './pages/account-closure';
 import { AdminRoutesPage } from './pages/admin';
 import { AdminAccountsPage } from './pages/admin-accounts';
+import { AdminCompliancePage } from './pages/admin-compliance';
 import { AdminNumbersPage } from './pages/admin-numbers';
 import { AdminPricesPage } from './pages/admin-prices';
 import { AdminRulesPage } from './pages/admin-rules';
@@ -18,6 +20,7 @@ import {
   VerifyEmailPage,
 } from './pages/auth';
 import { BillingPage } from './pages/billing';
+import { CampaignPage, CampaignsPage, NewCampaignPage } from './pages/campaigns';
 import { ContactEditPage, ContactsPage } from './pages/contacts';
 import { DashboardPage } from './pages/dashboard';
 import { DevelopersPage } from './pages/developers';
@@ -25,9 +28,12 @@ import { GroupsPage } from './pages/groups';
 import { ImportPage } from './pages/imports';
 import { InboxPage } from './pages/inbox';
 import { MessagePage, MessagesPage } from './pages/messages';
+import { NoticesBadge, NoticesPage } from './pages/notices';
+import { PrivacyToolsPage } from './pages/privacy-tools';
 import { SendPage } from './pages/send';
 import { SuppressionsPage } from './pages/suppressions';
 import { TeamPage } from './pages/team';
+import { PolicyGate } from './policy-gate';
 import { Link, navigate, Redirect, useLocation } from './router';
 import { useMe, useStaff } from './session';
 import './styles.css';
@@ -37,14 +43,17 @@ const CLIENT_NAV = [
   { to: '/send', label: 'Send' },
   { to: '/messages', label: 'Messages' },
   { to: '/inbox', label: 'Inbox' },
+  { to: '/campaigns', label: 'Campaigns' },
   { to: '/contacts', label: 'Contacts' },
   { to: '/groups', label: 'Groups' },
   { to: '/suppressions', label: 'Suppressions' },
   { to: '/team', label: 'Team' },
   { to: '/account', label: 'Account' },
   { to: '/billing', label: 'Billing' },
-  { to: '/audit', label: 'Audit log' },
+  { to: '/audit', label: 'Audit log', permission: 'audit:read' },
   { to: '/developers', label: 'Developers' },
+  { to: '/privacy-tools', label: 'Privacy', permission: 'privacy:manage' },
+  { to: '/notices', label: 'Notices' },
 ];
 const ADMIN_NAV = [
   { to: '/admin', label: 'Routes' },
@@ -52,6 +61,7 @@ const ADMIN_NAV = [
   { to: '/admin/prices', label: 'Prices' },
   { to: '/admin/routing-rules', label: 'Routing rules' },
   { to: '/admin/numbers', label: 'Numbers' },
+  { to: '/admin/compliance', label: 'Compliance' },
 ];
 
 function Shell({
@@ -71,6 +81,16 @@ function Shell({
   useEffect(() => {
     if (path) setOpen(false);
   }, [path]);
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setOpen(false);
+      document.querySelector<HTMLElement>('.menu-toggle')?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [open]);
   return (
     <>
       <a href="#main" className="skip">
@@ -105,6 +125,7 @@ function Shell({
                     }
                   >
                     {n.label}
+                    {n.to === '/notices' ? <NoticesBadge /> : null}
                   </Link>
                 </li>
               ))}
@@ -137,6 +158,7 @@ function ClientArea({ path }: { path: string }) {
   };
   const messageId = path.match(/^\/messages\/([^/]+)$/)?.[1];
   const contactId = path.match(/^\/contacts\/([^/]+)$/)?.[1];
+  const campaignId = path.match(/^\/campaigns\/([^/]+)$/)?.[1];
   let page: React.ReactNode;
   if (path === '/') page = <DashboardPage />;
   else if (path === '/send') page = <SendPage />;
@@ -150,13 +172,25 @@ function ClientArea({ path }: { path: string }) {
   else if (path === '/groups') page = <GroupsPage />;
   else if (path === '/suppressions') page = <SuppressionsPage />;
   else if (path === '/inbox') page = <InboxPage />;
+  else if (path === '/campaigns') page = <CampaignsPage />;
+  else if (path === '/campaigns/new') page = <NewCampaignPage />;
+  else if (campaignId) page = <CampaignPage id={decodeURIComponent(campaignId)} />;
   else if (path === '/team') page = <TeamPage />;
   else if (path === '/account') page = <AccountPage />;
   else if (path === '/billing') page = <BillingPage />;
   else if (path === '/audit') page = <AuditPage />;
+  else if (path === '/privacy-tools') page = <PrivacyToolsPage />;
+  else if (path === '/notices') page = <NoticesPage />;
+  else if (path === '/account/close') page = <AccountClosurePage />;
   else page = <NotFound />;
   return (
-    <Shell nav={CLIENT_NAV} who={me.data.account.name} onLogout={logout}>
+    <Shell
+      nav={CLIENT_NAV.filter((n) => !n.permission || me.data?.permissions.includes(n.permission))}
+      who={me.data.account.name}
+      onLogout={logout}
+    >
+      <PolicyGate me={me.data} onLogout={logout} />
+      <ClosedAccountBanner me={me.data} />
       {page}
     </Shell>
   );
@@ -178,6 +212,8 @@ function AdminArea({ path }: { path: string }) {
   else if (path === '/admin/prices') page = <AdminPricesPage />;
   else if (path === '/admin/routing-rules') page = <AdminRulesPage />;
   else if (path === '/admin/numbers') page = <AdminNumbersPage />;
+  else if (path === '/admin/compliance' || path.startsWith('/admin/compliance/'))
+    page = <AdminCompliancePage path={path} />;
   else page = <NotFound />;
   return (
     <Shell nav={ADMIN_NAV} who={`${staff.data.staff.email} (operator)`} onLogout={logout}>

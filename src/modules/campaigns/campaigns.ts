@@ -289,7 +289,7 @@ export function createCampaignService(deps: CampaignsDeps) {
   }
 
   /** The text plan, audience and prices a started (or about to start) campaign uses. */
-  async function costing(row: CampaignsTable, settings: ResolvedCampaignSettings, footer: string | null) {
+  async function costing(row: CampaignsTable, footer: string | null) {
     const account = await db
       .selectFrom('accounts')
       .select('settings')
@@ -311,7 +311,6 @@ export function createCampaignService(deps: CampaignsDeps) {
       plan,
       pricer,
     );
-    void settings;
     return { measured, messaging };
   }
 
@@ -396,8 +395,6 @@ export function createCampaignService(deps: CampaignsDeps) {
         const merged: CampaignInput = { ...inputOf(row), ...patch };
         // A new text replaces the template's; a new template brings its text.
         if (patch.templateId && patch.text === undefined) merged.text = undefined;
-        if (patch.sendAt === undefined && row.send_at !== null && row.send_at < clock.now())
-          merged.sendAt = null;
         const next: CampaignsTable = {
           ...row,
           ...(await checked(tx, actor.accountId, merged)),
@@ -439,7 +436,7 @@ export function createCampaignService(deps: CampaignsDeps) {
       const row = await ownCampaign(db, actor.accountId, id);
       const settings = await campaignSettingsOf(db, actor.accountId);
       const footer = row.started_at !== null ? row.footer : footerFor(row, settings);
-      const { measured } = await costing(row, settings, footer);
+      const { measured } = await costing(row, footer);
       return previewOf(measured, footer);
     },
 
@@ -483,7 +480,7 @@ export function createCampaignService(deps: CampaignsDeps) {
             errors: [{ path: '/body/attachmentId', message: 'no such attachment' }],
           });
       }
-      const { measured, messaging } = await costing(row, settings, footer);
+      const { measured, messaging } = await costing(row, footer);
       if (measured.recipients === 0)
         throw new AppError('audience_empty', 'No contact of these groups can receive this campaign.');
       if (measured.longest && measured.longest.segments > messaging.maxSegments)

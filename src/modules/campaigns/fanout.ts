@@ -234,11 +234,23 @@ export function createFanout(deps: CampaignsDeps) {
     }
   }
 
+  // When each paced campaign last released, for its speed limit. The planned send times already spread
+  // the messages; this keeps the pace when many become due at once (a quiet window opening, a resume).
+  // It is per worker process: several campaign workers would each allow the full speed.
+  const paced = new Map<string, number>();
+
   /** Releases due messages of a sending campaign, holding back countries that are in quiet hours. */
   async function release(row: CampaignsTable): Promise<number> {
     const nextAllowed = calendarOf(row);
     const now = clock.now();
-    return db.transaction().execute(async (tx) => {
+    const speed = row.speed_per_minute === null ? 0 : Number(row.speed_per_minute);
+    let limit = RELEASE_LIMIT;
+    if (speed > 0) {
+      const since = paced.get(row.id) ?? now - 60_000;
+      limit = Math.min(RELEASE_LIMIT, speed, Math.floor(((now - since) * speed) / 60_000));
+      if (limit < 1) return 0;
+    }
+    const released = await db.transaction().execute(async (tx) => {
       const still = await tx
         .selectFrom('campaigns')
         .select('status')
@@ -247,10 +259,12 @@ export function createFanout(deps: CampaignsDeps) {
       if (still?.status !== 'sending') return 0;
       return deps.messages.releaseDue(tx, {
         campaignId: row.id,
-        limit: RELEASE_LIMIT,
+        limit,
         openingOf: (country) => nextAllowed(now, zoneOfCountry(country) ?? row.timezone),
       });
     });
+    if (speed > 0 && released > 0) paced.set(row.id, now);
+    return released;
   }
 
   return {

@@ -35,7 +35,6 @@ export {
   createRegister,
   isOutsideEea,
   PROCESSING_PURPOSES,
-  PROMISED_RETENTION,
   type Register,
   type RetentionSource,
   registerMarkdown,

@@ -30,7 +30,7 @@ export interface ProcessorDeps {
   mailer: Mailer;
   settings: ProcessorSettings;
   /** The retention periods in force (the retention engine's policies); default: the promised maximums. */
-  retentionPeriods?: RetentionSource | undefined;
+  retentionPeriods: RetentionSource;
 }
 
 export const iso = (ms: number | null | undefined) =>

@@ -12,22 +12,6 @@ export const PROCESSING_PURPOSES = [
   'Security and accountability: sign-in, access control, tamper-evident audit log',
 ] as const;
 
-/**
- * Maximum retention periods the platform promises, used when the deployment has no configurable
- * retention policies; one list, so the register and the documentation cannot disagree.
- */
-export const PROMISED_RETENTION = [
-  { rule: 'messages', description: 'Message texts, recipients and delivery events', days: 365 },
-  { rule: 'inbound', description: 'Received SMS', days: 365 },
-  { rule: 'deleted_contacts', description: 'Deleted contacts (restorable until purged)', days: 60 },
-  { rule: 'webhook_deliveries', description: 'Webhook delivery attempts and bodies', days: 30 },
-  { rule: 'sessions', description: 'Sign-in sessions and failed logins', days: 30 },
-  {
-    rule: 'audit_log',
-    description: 'Audit log (kept for accountability for the life of the account)',
-    days: 3650,
-  },
-] as const;
 
 /** EEA member states and adequacy decisions' wording we accept as "inside the EEA". */
 const EEA = [
@@ -126,7 +110,7 @@ async function count(q: { executeTakeFirst(): Promise<{ n: unknown } | undefined
 export function createRegister(
   deps: Pick<ProcessorDeps, 'db' | 'clock' | 'settings'>,
   subProcessors: SubProcessors,
-  retention?: RetentionSource,
+  retention: RetentionSource,
 ) {
   const { db, clock, settings } = deps;
 
@@ -276,7 +260,7 @@ export function createRegister(
             .executeTakeFirst();
     const { subjects, data } = await counts(db, accountId);
     const list: SubProcessorView[] = await subProcessors.list();
-    const retentionPeriods = retention ? await retention() : PROMISED_RETENTION.map((r) => ({ ...r }));
+    const retentionPeriods = await retention();
     return {
       scope: accountId === null ? 'platform' : 'account',
       controller: account ? { accountId: account.id, name: account.name } : { name: 'each client account' },

@@ -85,40 +85,13 @@ export function createOutcomes(deps: OutcomeDeps) {
       const retries: Array<{ kind: string; payload: unknown; runAt: number }> = [];
       const sentRefs: Array<{ routeId: string; carrierRef: string }> = [];
 
-      const sent: Array<{ id: string; routeId: string; carrierRef: string }> = [];
+      const sent: Array<{ m: MessagesTable; outcome: Extract<SendOutcome, { kind: 'sent' }> }> = [];
       for (const { message: m, outcome } of results) {
         const price = Number(m.price);
         switch (outcome.kind) {
           case 'sent':
-            sent.push({ id: m.id, routeId: outcome.routeId, carrierRef: outcome.carrierRef });
-            effects.events.push({
-              id: ids('evt'),
-              message_id: m.id,
-              status: 'sent',
-              detail: `route ${outcome.routeId}`,
-              at: now,
-            });
-            effects.published.push({
-              accountId: m.account_id,
-              type: 'message.status',
-              data: statusEventData(m, 'sent', now),
-            });
-            effects.settle.push({ accountId: m.account_id, kind: 'charge', amountMicro: price });
-            sentRefs.push({ routeId: outcome.routeId, carrierRef: outcome.carrierRef });
-            if (outcome.partRefs && outcome.partRefs.length > 1) {
-              const parts = outcome.partRefs.map((ref) => ({
-                route_id: outcome.routeId,
-                ref,
-                message_id: m.id,
-              }));
-              await tx
-                .insertInto('message_refs')
-                .values(parts)
-                .onConflict((oc) => oc.columns(['route_id', 'ref']).doNothing())
-                .execute();
-              for (const ref of outcome.partRefs)
-                sentRefs.push({ routeId: outcome.routeId, carrierRef: ref });
-            }
+            // Effects wait for the status update below: a message cancelled meanwhile is not charged.
+            sent.push({ m, outcome });
             break;
           case 'retry':
             await tx
@@ -140,7 +113,7 @@ export function createOutcomes(deps: OutcomeDeps) {
               outcome.kind === 'failed'
                 ? { code: outcome.code, detail: outcome.detail }
                 : { code: 'expired', detail: 'The validity period ended before the message could be sent.' };
-            await tx
+            const changed = await tx
               .updateTable('messages')
               .set({
                 status,
@@ -153,7 +126,9 @@ export function createOutcomes(deps: OutcomeDeps) {
               })
               .where('id', '=', m.id)
               .where('status', 'in', ['queued', 'scheduled', 'sending'])
-              .execute();
+              .executeTakeFirst();
+            // Already final (cancelled, deleted): its credits were settled by whatever made it so.
+            if (Number(changed.numUpdatedRows) === 0) break;
             effects.events.push({
               id: ids('evt'),
               message_id: m.id,
@@ -173,16 +148,16 @@ export function createOutcomes(deps: OutcomeDeps) {
       }
       for (let i = 0; i < sent.length; i += CASE_CHUNK) {
         const chunk = sent.slice(i, i + CASE_CHUNK);
-        await tx
+        const changed = await tx
           .updateTable('messages')
           .set((eb) => ({
             status: 'sent',
             route_id: caseById(
-              chunk.map((c) => [c.id, c.routeId]),
+              chunk.map((c) => [c.m.id, c.outcome.routeId]),
               'text',
             ),
             carrier_ref: caseById(
-              chunk.map((c) => [c.id, c.carrierRef]),
+              chunk.map((c) => [c.m.id, c.outcome.carrierRef]),
               'text',
             ),
             sent_at: now,
@@ -195,10 +170,38 @@ export function createOutcomes(deps: OutcomeDeps) {
           .where(
             'id',
             'in',
-            chunk.map((c) => c.id),
+            chunk.map((c) => c.m.id),
           )
           .where('status', 'in', ['queued', 'scheduled', 'sending'])
+          .returning('id')
           .execute();
+        const updated = new Set(changed.map((r) => r.id));
+        for (const { m, outcome } of chunk) {
+          // Cancelled or deleted while on its way to the carrier: its credits were already released.
+          if (!updated.has(m.id)) continue;
+          effects.events.push({
+            id: ids('evt'),
+            message_id: m.id,
+            status: 'sent',
+            detail: `route ${outcome.routeId}`,
+            at: now,
+          });
+          effects.published.push({
+            accountId: m.account_id,
+            type: 'message.status',
+            data: statusEventData(m, 'sent', now),
+          });
+          effects.settle.push({ accountId: m.account_id, kind: 'charge', amountMicro: Number(m.price) });
+          sentRefs.push({ routeId: outcome.routeId, carrierRef: outcome.carrierRef });
+          if (outcome.partRefs && outcome.partRefs.length > 1) {
+            await tx
+              .insertInto('message_refs')
+              .values(outcome.partRefs.map((ref) => ({ route_id: outcome.routeId, ref, message_id: m.id })))
+              .onConflict((oc) => oc.columns(['route_id', 'ref']).doNothing())
+              .execute();
+            for (const ref of outcome.partRefs) sentRefs.push({ routeId: outcome.routeId, carrierRef: ref });
+          }
+        }
       }
       await commitEffects(tx, effects, 'messages settled');
       if (retries.length > 0) await deps.queue.enqueue(tx, retries);

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, problemFields } from '../api';
 import { FormError, TextField } from '../forms';
+import { QrCode } from '../qr';
 import { usePageTitle } from '../router';
 import { useMe } from '../session';
 
@@ -21,7 +22,7 @@ interface TwoFactorSetup {
 /** The code field of both 2FA forms: a wrong code answers 401 `invalid_two_factor_code`. */
 const CODE_FIELDS = { invalid_two_factor_code: 'code', invalid_totp: 'code', two_factor_required: 'code' };
 
-function SettingsForm({ settings }: { settings: Settings }) {
+function SettingsForm({ settings, canChange }: { settings: Settings; canChange: boolean }) {
   const client = useQueryClient();
   const [saved, setSaved] = useState(false);
   const save = useMutation({
@@ -94,9 +95,13 @@ function SettingsForm({ settings }: { settings: Settings }) {
           Settings saved.
         </p>
       ) : null}
-      <button type="submit" className="primary" disabled={save.isPending}>
-        Save settings
-      </button>
+      {canChange ? (
+        <button type="submit" className="primary" disabled={save.isPending}>
+          Save settings
+        </button>
+      ) : (
+        <p className="muted">Only owners and admins change these settings.</p>
+      )}
     </form>
   );
 }
@@ -160,13 +165,18 @@ function TwoFactor({ enabled }: { enabled: boolean }) {
         <>
           <ol className="steps">
             <li>
-              On this phone, <a href={setup.otpauthUrl}>open the key in your authenticator app</a>; or add it
-              by hand with this key:
+              Scan this code with your authenticator app:
+              <QrCode
+                text={setup.otpauthUrl}
+                label="QR code of your two-factor key, for the authenticator app"
+              />
+              On this phone, <a href={setup.otpauthUrl}>open the key in your authenticator app</a> instead; or
+              add it by hand with this key:
               <code className="secret" data-testid="totp-secret">
                 {setup.secret}
               </code>
               <details>
-                <summary>Show the setup URI (for QR code tools)</summary>
+                <summary>Show the setup URI</summary>
                 <code className="secret" data-testid="otpauth-uri">
                   {setup.otpauthUrl}
                 </code>
@@ -219,7 +229,12 @@ export function AccountPage() {
       <section className="card" aria-labelledby="settings-h">
         <h2 id="settings-h">Messaging settings</h2>
         {settings.error ? <p role="alert">{(settings.error as Error).message}</p> : null}
-        {settings.data ? <SettingsForm settings={settings.data} /> : null}
+        {settings.data ? (
+          <SettingsForm
+            settings={settings.data}
+            canChange={me.data?.permissions.includes('team:manage') ?? false}
+          />
+        ) : null}
       </section>
     </div>
   );

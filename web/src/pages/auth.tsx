@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, problemFields, setCsrf } from '../api';
 import { FormError, TextField } from '../forms';
+import { PolicyText } from '../policy-gate';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
 
 interface SessionAnswer {
@@ -182,21 +183,25 @@ export function PrivacyPage() {
   return (
     <div className="narrow">
       <h1 tabIndex={-1}>Privacy policy and terms</h1>
-      <div className="card prose">
-        <p>
-          smsgate processes your account data (company, name, e-mail) to run your account, and the phone
-          numbers and texts you send on your behalf, as a processor under the GDPR.
-        </p>
-        <p>
-          Messages and delivery events are kept for the retention period your account sets and erased after
-          it. You can search, export and erase the data held about any person, and close your account at any
-          time.
-        </p>
-        <p>
-          We record the version of this policy you accepted, when, and from which IP address. Sub-processors
-          are listed by the operator of this platform.
-        </p>
-      </div>
+      <PolicyText
+        fallback={
+          <>
+            <p>
+              smsgate processes your account data (company, name, e-mail) to run your account, and the phone
+              numbers and texts you send on your behalf, as a processor under the GDPR.
+            </p>
+            <p>
+              Messages and delivery events are kept for the retention period your account sets and erased
+              after it. You can search, export and erase the data held about any person, and close your
+              account at any time.
+            </p>
+            <p>
+              We record the version of this policy you accepted, when, and from which IP address.
+              Sub-processors are listed by the operator of this platform.
+            </p>
+          </>
+        }
+      />
       <p>
         <Link to="/signup">Back to sign-up</Link>
       </p>

@@ -5,7 +5,7 @@ import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
 import { useMe } from '../session';
 
-function MemberRow({ member, self }: { member: TeamMember; self: boolean }) {
+function MemberRow({ member, self, canManage }: { member: TeamMember; self: boolean; canManage: boolean }) {
   const client = useQueryClient();
   const refresh = () => client.invalidateQueries({ queryKey: ['users'] });
   const change = useMutation({
@@ -35,7 +35,7 @@ function MemberRow({ member, self }: { member: TeamMember; self: boolean }) {
           <select
             id={roleId}
             value={member.role}
-            disabled={change.isPending}
+            disabled={!canManage || change.isPending}
             onChange={(e) => change.mutate(e.target.value)}
           >
             {ROLES.map((r) => (
@@ -44,14 +44,16 @@ function MemberRow({ member, self }: { member: TeamMember; self: boolean }) {
               </option>
             ))}
           </select>
-          <button
-            type="button"
-            className="danger"
-            onClick={() => remove.mutate()}
-            disabled={remove.isPending}
-          >
-            Remove<span className="sr-only"> {member.name}</span>
-          </button>
+          {canManage ? (
+            <button
+              type="button"
+              className="danger"
+              onClick={() => remove.mutate()}
+              disabled={remove.isPending}
+            >
+              Remove<span className="sr-only"> {member.name}</span>
+            </button>
+          ) : null}
         </span>
       </div>
       <p className="muted">
@@ -67,6 +69,7 @@ export function TeamPage() {
   usePageTitle('Team');
   const client = useQueryClient();
   const me = useMe();
+  const canManage = me.data?.permissions.includes('team:manage') ?? false;
   const users = useQuery({ queryKey: ['users'], queryFn: () => api<Page<TeamMember>>('GET', '/v1/users') });
   const invite = useMutation({
     mutationFn: (body: Record<string, string>) => api<TeamMember>('POST', '/v1/users', body, true),
@@ -92,10 +95,11 @@ export function TeamPage() {
       {users.error ? <p role="alert">{(users.error as Error).message}</p> : null}
       <ul className="cards" aria-label="Members" data-testid="members">
         {users.data?.data.map((u) => (
-          <MemberRow key={u.id} member={u} self={u.id === me.data?.user.id} />
+          <MemberRow key={u.id} member={u} self={u.id === me.data?.user.id} canManage={canManage} />
         ))}
       </ul>
-      <section className="card" aria-labelledby="invite-h">
+      {canManage ? null : <p className="muted">Only owners and admins change the team.</p>}
+      <section className="card" aria-labelledby="invite-h" hidden={!canManage}>
         <h2 id="invite-h">Invite a member</h2>
         <p className="muted">They get an e-mail with a link to choose a password.</p>
         <form onSubmit={onSubmit} noValidate>

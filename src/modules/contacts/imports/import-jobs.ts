@@ -12,6 +12,7 @@ import type { FieldType, FieldValue } from '../fields';
 import { type ContactsDeps, chunks, defaultCountryOf, iso, isUniqueViolation } from '../shared';
 import { csvHead, csvRows, type SourceRow } from './csv-source';
 import { customFieldOf, guessMapping, type ImportMapping, isImportTarget } from './mapping';
+import { PhoneRows } from './phone-rows';
 import {
   checkWorkbookEntries,
   detectDelimiter,
@@ -562,7 +563,7 @@ export function createImports(deps: ImportsDeps) {
 
     const checkpoint = Number(imp.processed);
     /** Phone number (as a number) → the row it was first seen on. */
-    const seen = new Map<number, number>();
+    const seen = new PhoneRows();
     let compiled: ReturnType<typeof compileMapping> | null = null;
     let records = 0;
     let batches = 0;
@@ -641,7 +642,17 @@ export function createImports(deps: ImportsDeps) {
       await finish(imp, lease, 'completed', { total: records });
     } catch (error) {
       if (error instanceof LeaseLost) return;
-      if (isUniqueViolation(error)) throw error;
+      if (isUniqueViolation(error)) {
+        // Someone added one of the batch's numbers between the lookup and the insert: the batch rolled
+        // back; hand the import back so that the next run redoes it (the number is then found).
+        await db
+          .updateTable('imports')
+          .set({ lease_until: 0 })
+          .where('id', '=', imp.id)
+          .where('lease_until', '=', lease)
+          .execute();
+        return;
+      }
       const message = isAppError(error)
         ? error.message
         : `The file could not be read: ${(error as Error).message}`;

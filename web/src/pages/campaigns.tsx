@@ -1,0 +1,541 @@
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { api, formatCredits, formatTime, type Page, problemFields, query } from '../api';
+import { FormError, TextArea, TextField } from '../forms';
+import { Link, navigate, usePageTitle } from '../router';
+import { useGroups } from './contacts';
+
+interface CampaignStats {
+  recipients: number;
+  queued: number;
+  sent: number;
+  delivered: number;
+  undelivered: number;
+  failed: number;
+  optedOut: number;
+  clicks: number;
+  uniqueClicks: number;
+  cost: number;
+}
+
+interface Campaign {
+  id: string;
+  name: string;
+  status: 'draft' | 'scheduled' | 'sending' | 'paused' | 'completed' | 'cancelled';
+  text: string | null;
+  from: string | null;
+  type: 'marketing' | 'transactional';
+  groupIds: string[];
+  contactFilter: { tags?: string[]; countries?: string[] } | null;
+  sendAt: string | null;
+  timezone: string;
+  quietHours: 'account_default' | { start: string; end: string } | null;
+  speedPerMinute: number | null;
+  trackLinks: boolean;
+  recipients: number;
+  reservedCredits: number;
+  fanout: { processed: number; done: boolean };
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  stats?: CampaignStats;
+}
+
+interface CampaignPreview {
+  recipients: number;
+  segments: number;
+  cost: number;
+  currency: string;
+  longest: { text: string; encoding: string; segments: number } | null;
+  byCountry: Array<{ country: string | null; recipients: number; cost: number }>;
+  samples: Array<{ to: string; text: string; encoding: string; segments: number; price: number }>;
+}
+
+interface CountryStats {
+  country: string | null;
+  messages: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  undelivered: number;
+  cost: number;
+}
+
+const LIVE = new Set(['scheduled', 'sending', 'paused']);
+
+const STATUS_BADGE: Record<string, string> = {
+  completed: 'delivered',
+  cancelled: 'failed',
+  sending: 'sending',
+  scheduled: 'sent',
+};
+
+function CampaignBadge({ status }: { status: string }) {
+  return <span className={`badge badge-${STATUS_BADGE[status] ?? status}`}>{status}</span>;
+}
+
+function words(v: FormDataEntryValue | null, upper = false): string[] {
+  return String(v ?? '')
+    .split(/[\s,;]+/)
+    .map((s) => (upper ? s.toUpperCase() : s))
+    .filter(Boolean);
+}
+
+export function CampaignsPage() {
+  usePageTitle('Campaigns');
+  const list = useInfiniteQuery({
+    queryKey: ['campaigns'],
+    queryFn: ({ pageParam }) =>
+      api<Page<Campaign>>('GET', `/v1/campaigns${query({ limit: 50, cursor: pageParam })}`),
+    initialPageParam: '',
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    refetchInterval: 5_000,
+  });
+  const rows = list.data?.pages.flatMap((p) => p.data) ?? [];
+  return (
+    <div>
+      <h1 tabIndex={-1}>Campaigns</h1>
+      <div className="toolbar">
+        <Link to="/campaigns/new" className="button primary">
+          New campaign
+        </Link>
+      </div>
+      {list.isPending ? <p>Loading…</p> : null}
+      {list.error ? <p role="alert">{(list.error as Error).message}</p> : null}
+      {list.data && rows.length === 0 ? <p className="muted">No campaigns yet.</p> : null}
+      <ul className="cards" data-testid="campaigns">
+        {rows.map((c) => (
+          <li key={c.id} className="card">
+            <div className="row">
+              <Link to={`/campaigns/${c.id}`}>{c.name}</Link>
+              <CampaignBadge status={c.status} />
+            </div>
+            <p className="muted">
+              {c.type} · {c.recipients} recipients · created {formatTime(c.createdAt)}
+            </p>
+          </li>
+        ))}
+      </ul>
+      {list.hasNextPage ? (
+        <button type="button" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+          Load more
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+/** Problems that name a nested path (`/body/contactFilter/tags/0`) or only a code, put on the form's fields. */
+const CAMPAIGN_CODES = {
+  invalid_timezone: 'timezone',
+  invalid_schedule: 'sendAt',
+  template_invalid: 'text',
+  opt_out_missing: 'text',
+  invalid_sender: 'from',
+};
+
+export function NewCampaignPage() {
+  usePageTitle('New campaign');
+  const client = useQueryClient();
+  const groups = useGroups();
+  const [quiet, setQuiet] = useState('default');
+  const create = useMutation({
+    mutationFn: (body: Record<string, unknown>) => api<Campaign>('POST', '/v1/campaigns', body, true),
+    onSuccess: async (c) => {
+      await client.invalidateQueries({ queryKey: ['campaigns'] });
+      navigate(`/campaigns/${c.id}`);
+    },
+  });
+  const { fields, general } = problemFields(create.error, CAMPAIGN_CODES);
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget);
+    const tags = words(data.get('tags'));
+    const countries = words(data.get('countries'), true);
+    const from = String(data.get('from') ?? '').trim();
+    const sendAt = String(data.get('sendAt') ?? '');
+    const speed = String(data.get('speedPerMinute') ?? '').trim();
+    const body: Record<string, unknown> = {
+      name: String(data.get('name') ?? '').trim(),
+      type: data.get('type'),
+      text: String(data.get('text') ?? ''),
+      groupIds: data.getAll('groupIds').map(String),
+      trackLinks: data.get('trackLinks') === 'on',
+      timezone: String(data.get('timezone') ?? '').trim() || 'UTC',
+    };
+    if (from) body.from = from;
+    if (sendAt) body.sendAt = sendAt;
+    if (speed) body.speedPerMinute = Number(speed);
+    if (tags.length || countries.length)
+      body.contactFilter = { ...(tags.length ? { tags } : {}), ...(countries.length ? { countries } : {}) };
+    if (quiet === 'none') body.quietHours = null;
+    if (quiet === 'custom')
+      body.quietHours = {
+        start: String(data.get('quietStart') ?? ''),
+        end: String(data.get('quietEnd') ?? ''),
+      };
+    create.mutate(body);
+  };
+  const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  return (
+    <div>
+      <h1 tabIndex={-1}>New campaign</h1>
+      <form onSubmit={onSubmit} noValidate className="card">
+        <TextField label="Campaign name" name="name" required error={fields.name} />
+        <div className="field">
+          <label htmlFor="campaign-type">Type</label>
+          <select id="campaign-type" name="type" defaultValue="marketing">
+            <option value="marketing">Marketing (needs an opt-out, respects quiet hours)</option>
+            <option value="transactional">Transactional</option>
+          </select>
+        </div>
+        <TextArea
+          label="Text"
+          name="text"
+          rows={4}
+          required
+          error={fields.text}
+          hint={
+            <>
+              Placeholders: <code>{'{{first_name}}'}</code>, <code>{'{{last_name|there}}'}</code> (with a
+              fallback), your custom fields. Marketing texts must say how to opt out, e.g. “Reply STOP to opt
+              out”.
+            </>
+          }
+        />
+        <TextField
+          label="Sender"
+          name="from"
+          error={fields.from}
+          hint="Empty: the account's default sender."
+        />
+        <fieldset>
+          <legend>Groups</legend>
+          {groups.data?.data.length === 0 ? (
+            <p className="muted">
+              No groups yet: <Link to="/groups">create one</Link>.
+            </p>
+          ) : null}
+          {groups.data?.data.map((g) => (
+            <label key={g.id} className="check">
+              <input type="checkbox" name="groupIds" value={g.id} /> {g.name}{' '}
+              <span className="muted">({g.memberCount})</span>
+            </label>
+          ))}
+          {fields.groupIds ? (
+            <p className="field-error" role="alert">
+              {fields.groupIds}
+            </p>
+          ) : null}
+        </fieldset>
+        <TextField
+          label="Only contacts tagged"
+          name="tags"
+          error={fields.contactFilter}
+          hint="Separated by commas. Empty: everyone in the groups."
+        />
+        <TextField
+          label="Only contacts in countries"
+          name="countries"
+          hint="e.g. LV, EE. Empty: any country."
+        />
+        <TextField
+          label="Send at"
+          name="sendAt"
+          type="datetime-local"
+          error={fields.sendAt}
+          hint="Empty: as soon as you start it."
+        />
+        <TextField label="Time zone" name="timezone" defaultValue={timezone} error={fields.timezone} />
+        <div className="field">
+          <label htmlFor="campaign-quiet">Quiet hours (recipient's local time)</label>
+          <select id="campaign-quiet" value={quiet} onChange={(e) => setQuiet(e.target.value)}>
+            <option value="default">The account's setting</option>
+            <option value="none">None</option>
+            <option value="custom">Custom</option>
+          </select>
+          {fields.quietHours ? (
+            <p className="field-error" role="alert">
+              {fields.quietHours}
+            </p>
+          ) : null}
+        </div>
+        {quiet === 'custom' ? (
+          <div className="inline-form">
+            <TextField label="Quiet from" name="quietStart" type="time" defaultValue="21:00" />
+            <TextField label="Quiet until" name="quietEnd" type="time" defaultValue="08:00" />
+          </div>
+        ) : null}
+        <TextField
+          label="Messages per minute"
+          name="speedPerMinute"
+          type="number"
+          min={1}
+          error={fields.speedPerMinute}
+          hint="Empty: as fast as the routes allow."
+        />
+        <div className="field checkbox">
+          <input id="campaign-track" name="trackLinks" type="checkbox" />
+          <label htmlFor="campaign-track">Shorten and track links</label>
+        </div>
+        <FormError message={general} />
+        <div className="toolbar">
+          <button type="submit" className="primary" disabled={create.isPending}>
+            Save draft
+          </button>
+          <Link to="/campaigns" className="button">
+            Cancel
+          </Link>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+function PreviewCard({ preview }: { preview: CampaignPreview }) {
+  return (
+    <section className="card" aria-labelledby="cpreview-h" data-testid="campaign-preview">
+      <h2 id="cpreview-h">Preview</h2>
+      <dl className="stats">
+        <div>
+          <dt>Recipients</dt>
+          <dd>{preview.recipients}</dd>
+        </div>
+        <div>
+          <dt>Parts</dt>
+          <dd>{preview.segments}</dd>
+        </div>
+        <div>
+          <dt>Cost ({preview.currency})</dt>
+          <dd>{formatCredits(preview.cost)}</dd>
+        </div>
+      </dl>
+      {preview.samples.length > 0 ? (
+        <ul className="list">
+          {preview.samples.slice(0, 5).map((s) => (
+            <li key={s.to}>
+              <strong className="nowrap">{s.to}</strong>: <span className="text-preview">{s.text}</span>{' '}
+              <span className="muted">
+                ({s.encoding}, {s.segments} {s.segments === 1 ? 'part' : 'parts'})
+              </span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}
+
+function Stats({ campaign }: { campaign: Campaign }) {
+  const s = campaign.stats;
+  const byCountry = useQuery({
+    queryKey: ['campaign-stats', campaign.id],
+    queryFn: () =>
+      api<CampaignStats & { byCountry: CountryStats[] }>('GET', `/v1/campaigns/${campaign.id}/stats`),
+    refetchInterval: LIVE.has(campaign.status) ? 3_000 : false,
+  });
+  if (!s) return null;
+  const done = s.sent + s.delivered + s.undelivered + s.failed;
+  const percent = s.recipients > 0 ? Math.min(100, Math.round((done / s.recipients) * 100)) : 0;
+  return (
+    <section className="card" aria-labelledby="cstats-h">
+      <h2 id="cstats-h">Progress</h2>
+      <div className="progress-row">
+        <label htmlFor="campaign-progress" className="progress-label">
+          Handed to carriers
+        </label>
+        <progress id="campaign-progress" max={100} value={percent}>
+          {percent}%
+        </progress>
+        <span>{percent}%</span>
+      </div>
+      <dl className="stats" data-testid="campaign-stats">
+        <div>
+          <dt>Recipients</dt>
+          <dd>{s.recipients}</dd>
+        </div>
+        <div>
+          <dt>Waiting</dt>
+          <dd>{s.queued}</dd>
+        </div>
+        <div>
+          <dt>Delivered</dt>
+          <dd>{s.delivered}</dd>
+        </div>
+        <div>
+          <dt>Failed</dt>
+          <dd>{s.failed + s.undelivered}</dd>
+        </div>
+        <div>
+          <dt>Opted out</dt>
+          <dd>{s.optedOut}</dd>
+        </div>
+        <div>
+          <dt>Clicks</dt>
+          <dd>{s.uniqueClicks}</dd>
+        </div>
+      </dl>
+      {byCountry.data && byCountry.data.byCountry.length > 0 ? (
+        <div className="table-wrap">
+          <table className="data" aria-label="By country">
+            <thead>
+              <tr>
+                <th scope="col">Country</th>
+                <th scope="col" className="num">
+                  Messages
+                </th>
+                <th scope="col" className="num">
+                  Delivered
+                </th>
+                <th scope="col" className="num">
+                  Failed
+                </th>
+                <th scope="col" className="num">
+                  Cost
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {byCountry.data.byCountry.map((c) => (
+                <tr key={c.country ?? '-'}>
+                  <td>{c.country ?? '—'}</td>
+                  <td className="num">{c.messages}</td>
+                  <td className="num">{c.delivered}</td>
+                  <td className="num">{c.failed + c.undelivered}</td>
+                  <td className="num">{formatCredits(c.cost)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+export function CampaignPage({ id }: { id: string }) {
+  usePageTitle('Campaign');
+  const client = useQueryClient();
+  const campaign = useQuery({
+    queryKey: ['campaign', id],
+    queryFn: () => api<Campaign>('GET', `/v1/campaigns/${encodeURIComponent(id)}`),
+    refetchInterval: (q) => (q.state.data && LIVE.has(q.state.data.status) ? 2_000 : false),
+  });
+  const groups = useGroups();
+  const preview = useMutation({
+    mutationFn: () => api<CampaignPreview>('POST', `/v1/campaigns/${encodeURIComponent(id)}/preview`),
+  });
+  const action = useMutation({
+    mutationFn: (what: 'start' | 'pause' | 'resume' | 'cancel' | 'delete') =>
+      what === 'delete'
+        ? api<unknown>('DELETE', `/v1/campaigns/${encodeURIComponent(id)}`)
+        : api<unknown>('POST', `/v1/campaigns/${encodeURIComponent(id)}/${what}`),
+    onSuccess: async (_r, what) => {
+      await client.invalidateQueries({ queryKey: ['campaigns'] });
+      if (what === 'delete') navigate('/campaigns');
+      else await client.invalidateQueries({ queryKey: ['campaign', id] });
+    },
+  });
+  const c = campaign.data;
+  const groupName = (g: string) => groups.data?.data.find((x) => x.id === g)?.name ?? g;
+  const error = problemFields(action.error ?? preview.error).general;
+  return (
+    <div>
+      <h1 tabIndex={-1}>Campaign</h1>
+      {campaign.error ? <p role="alert">{(campaign.error as Error).message}</p> : null}
+      {c ? (
+        <>
+          <section className="card">
+            <div className="row">
+              <h2>{c.name}</h2>
+              <span data-testid="campaign-status" aria-live="polite">
+                <CampaignBadge status={c.status} />
+              </span>
+            </div>
+            {c.text ? <p className="text-preview">{c.text}</p> : null}
+            <dl className="details">
+              <dt>Type</dt>
+              <dd>{c.type}</dd>
+              <dt>Groups</dt>
+              <dd>{c.groupIds.map(groupName).join(', ')}</dd>
+              {c.contactFilter?.tags?.length ? (
+                <>
+                  <dt>Tags</dt>
+                  <dd>{c.contactFilter.tags.join(', ')}</dd>
+                </>
+              ) : null}
+              {c.contactFilter?.countries?.length ? (
+                <>
+                  <dt>Countries</dt>
+                  <dd>{c.contactFilter.countries.join(', ')}</dd>
+                </>
+              ) : null}
+              <dt>Send</dt>
+              <dd>{c.sendAt ? `${formatTime(c.sendAt)} (${c.timezone})` : 'when started'}</dd>
+              <dt>Quiet hours</dt>
+              <dd>
+                {c.quietHours === 'account_default'
+                  ? "the account's"
+                  : c.quietHours
+                    ? `${c.quietHours.start}–${c.quietHours.end}`
+                    : 'none'}
+              </dd>
+              {c.status !== 'draft' ? (
+                <>
+                  <dt>Reserved</dt>
+                  <dd>{formatCredits(c.reservedCredits)} credits</dd>
+                </>
+              ) : null}
+            </dl>
+            <div className="toolbar">
+              {c.status === 'draft' ? (
+                <>
+                  <button type="button" onClick={() => preview.mutate()} disabled={preview.isPending}>
+                    {preview.isPending ? 'Counting…' : 'Preview cost'}
+                  </button>
+                  <button
+                    type="button"
+                    className="primary"
+                    onClick={() => action.mutate('start')}
+                    disabled={action.isPending}
+                  >
+                    Start campaign
+                  </button>
+                  <button type="button" className="danger" onClick={() => action.mutate('delete')}>
+                    Delete draft
+                  </button>
+                </>
+              ) : null}
+              {c.status === 'scheduled' || c.status === 'sending' ? (
+                <button type="button" onClick={() => action.mutate('pause')} disabled={action.isPending}>
+                  Pause
+                </button>
+              ) : null}
+              {c.status === 'paused' ? (
+                <button type="button" onClick={() => action.mutate('resume')} disabled={action.isPending}>
+                  Resume
+                </button>
+              ) : null}
+              {LIVE.has(c.status) ? (
+                <button
+                  type="button"
+                  className="danger"
+                  onClick={() => action.mutate('cancel')}
+                  disabled={action.isPending}
+                >
+                  Cancel campaign
+                </button>
+              ) : null}
+            </div>
+            <FormError message={error} />
+          </section>
+          {preview.data && c.status === 'draft' ? <PreviewCard preview={preview.data} /> : null}
+          {c.status !== 'draft' ? <Stats campaign={c} /> : null}
+        </>
+      ) : null}
+      <p>
+        <Link to="/campaigns">All campaigns</Link>
+      </p>
+    </div>
+  );
+}
