@@ -22,7 +22,7 @@ import {
   createTeam,
 } from './modules/accounts';
 import { createLedger, createPriceAdmin, createPriceBook, creditsToMicro } from './modules/billing';
-import { createCampaigns, createLinkIssuer, createLinkStats, createStopReplies } from './modules/campaigns';
+import { createCampaigns, createStopReplies } from './modules/campaigns';
 import { createCampaignFiles } from './modules/campaigns/attachments';
 import {
   builtinRetentionRules,
@@ -220,6 +220,19 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     settings: { allowLonger: config.RETENTION_ALLOW_LONGER },
   });
   for (const rule of builtinRetentionRules({ db, messages: messageDeletion })) retention.register(rule);
+  const campaignFiles = createCampaignFiles({
+    db,
+    clock,
+    ids,
+    files,
+    audit,
+    groupCommit,
+    settings: {
+      publicUrl: config.PUBLIC_URL,
+      maxBytes: config.ATTACHMENT_MAX_BYTES,
+      retentionMs: config.ATTACHMENT_RETENTION_DAYS * 24 * 3600_000,
+    },
+  });
   const campaigns = createCampaigns({
     db,
     clock,
@@ -229,10 +242,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     priceBook,
     messages: createCampaignMessages({ clock, ids, ledger, queue, events: clientEvents }),
     publicUrl: config.PUBLIC_URL,
-    links: {
-      issuer: createLinkIssuer({ clock, ids, publicUrl: config.PUBLIC_URL }),
-      stats: createLinkStats({ db }),
-    },
+    links: { issuer: campaignFiles.issuer, stats: campaignFiles.stats },
     // Most accounts never restrict anyone: one cheap look first spares hashing every number of a campaign.
     blocked: async (tx, accountId, phones) => {
       const any = await tx
@@ -281,19 +291,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     subjectRequests,
     privacyRequests: createRequestInbox({ db, clock, ids, audit }),
     campaigns,
-    campaignFiles: createCampaignFiles({
-      db,
-      clock,
-      ids,
-      files,
-      audit,
-      groupCommit,
-      settings: {
-        publicUrl: config.PUBLIC_URL,
-        maxBytes: config.ATTACHMENT_MAX_BYTES,
-        retentionMs: config.ATTACHMENT_RETENTION_DAYS * 24 * 3600_000,
-      },
-    }),
+    campaignFiles,
     eventSinks,
   };
   // Retention registration point: other modules' sweeps run as rules of the one retention sweep.
