@@ -634,4 +634,48 @@ describe.each(DIALECTS)('campaigns on %s', (dialect) => {
     expect(got.stats.clicks).toBe(1);
     expect(got.stats.uniqueClicks).toBe(1);
   });
+  it('an attachment: each recipient gets its own link that serves the file, until the file expires (410)', async () => {
+    const s = await signup(ts.app);
+    const g = await group(s);
+    await contact(s, lv(), [g], { firstName: 'Anna' });
+    await contact(s, lv(), [g], { firstName: 'Juris' });
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n');
+    const boundary = '----smsgate-campaign-test';
+    const body = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="menu.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
+      ),
+      pdf,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const uploaded = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/attachments',
+      headers: { ...s.headers, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: body,
+    });
+    expect(uploaded.statusCode, uploaded.body).toBe(201);
+    const c = await create(s, {
+      name: 'Menu',
+      text: 'Hi {{first_name}}, our new menu:',
+      type: 'transactional',
+      groupIds: [g],
+      attachmentId: uploaded.json().id,
+      quietHours: null,
+    });
+    await ok(control(s, c.id, 'start'));
+    await ts.system.workOnce();
+    const messages = await campaignMessages(c.id);
+    const codes = messages.map((m) => /\/a\/([A-Za-z0-9]+)/.exec(m.text)?.[1]);
+    expect(codes.every(Boolean), messages.map((m) => m.text).join(' | ')).toBe(true);
+    expect(new Set(codes).size).toBe(2);
+    const served = await ts.app.inject({ method: 'GET', url: `/a/${codes[0]}` });
+    expect(served.statusCode).toBe(200);
+    expect(served.headers['content-type']).toContain('application/pdf');
+    expect(served.rawPayload.equals(pdf)).toBe(true);
+
+    ts.clock.advance(61 * 24 * 60 * MINUTE);
+    await ts.system.workOnce();
+    expect((await ts.app.inject({ method: 'GET', url: `/a/${codes[1]}` })).statusCode).toBe(410);
+  });
 });
