@@ -279,7 +279,11 @@ describe.each(DIALECTS)('campaigns on %s', (dialect) => {
 
     const cancelled = await ok(control(s, c.id, 'cancel'));
     expect(cancelled.status).toBe('cancelled');
-    expect(cancelled.stats).toMatchObject({ delivered: 2, failed: 2, queued: 0, cost: 0.1 });
+    // Nothing more is sent from now on; the campaign worker fails the unsent messages in batches.
+    expect(cancelled.stats).toMatchObject({ delivered: 2, queued: 2 });
+    await ts.system.workOnce();
+    const after = await ok(call(s, 'GET', `/v1/campaigns/${c.id}`));
+    expect(after.stats).toMatchObject({ delivered: 2, failed: 2, queued: 0, cost: 0.1 });
     rows = await campaignMessages(c.id);
     expect(rows.filter((r) => r.error_code === 'campaign_cancelled')).toHaveLength(2);
     expect(await balance(s)).toMatchObject({ credits: 9.9, reserved: 0 });

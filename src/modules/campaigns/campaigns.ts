@@ -591,7 +591,12 @@ export function createCampaignService(deps: CampaignsDeps) {
       });
     },
 
-    /** Stops for good: unsent messages fail with `campaign_cancelled`; every unused credit goes back. */
+    /**
+     * Stops for good. At once: nothing more is fanned out or handed to a route (queued messages go back
+     * to held, which the dispatcher skips) and the unused reservation goes back. The campaign worker then
+     * fails the unsent messages with `campaign_cancelled` in short batches, releasing their credits, so
+     * cancelling a million messages never holds the database for long.
+     */
     async cancel(actor: ClientActor, id: string): Promise<CampaignView> {
       return db.transaction().execute(async (tx) => {
         const row = await ownCampaign(tx, actor.accountId, id);
@@ -605,7 +610,13 @@ export function createCampaignService(deps: CampaignsDeps) {
           .executeTakeFirst();
         if (Number(updated.numUpdatedRows) !== 1)
           throw stateError(await ownCampaign(tx, actor.accountId, id), 'cancelled');
-        const { cancelled, released } = await deps.messages.cancel(tx, id);
+        await deps.messages.hold(tx, id);
+        const pending = await tx
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('campaign_id', '=', id)
+          .where('status', '=', 'scheduled')
+          .executeTakeFirstOrThrow();
         const left = Number(row.reserve_left);
         if (left > 0)
           await deps.ledger.settle(
@@ -618,7 +629,7 @@ export function createCampaignService(deps: CampaignsDeps) {
           actor: auditActorOf(actor),
           action: 'campaign.cancelled',
           target: { type: 'campaign', id },
-          data: { cancelled, credits: microToCredits(released + left) },
+          data: { unsent: Number(pending.n), credits: microToCredits(left) },
         });
         return withStats(await ownCampaign(tx, actor.accountId, id), tx);
       });

@@ -267,6 +267,34 @@ export function createFanout(deps: CampaignsDeps) {
     return released;
   }
 
+  /** Unsent messages of cancelled campaigns fail in short batches (see the cancel in campaigns.ts). */
+  async function failCancelled(until: number): Promise<number> {
+    const cancelled = await db
+      .selectFrom('campaigns')
+      .select('id')
+      .where('status', '=', 'cancelled')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('messages')
+            .select('messages.id')
+            .whereRef('messages.campaign_id', '=', 'campaigns.id')
+            .where('messages.status', 'in', ['scheduled', 'queued']),
+        ),
+      )
+      .execute();
+    let work = 0;
+    for (const { id } of cancelled) {
+      for (;;) {
+        const { cancelled: n } = await db.transaction().execute((tx) => deps.messages.cancel(tx, id));
+        work += n;
+        if (n === 0 || Date.now() >= until) break;
+      }
+      if (Date.now() >= until) break;
+    }
+    return work;
+  }
+
   return {
     step,
     runToEnd,
@@ -303,6 +331,8 @@ export function createFanout(deps: CampaignsDeps) {
         .where('start_at', '<=', now)
         .executeTakeFirst();
       work += Number(woke.numUpdatedRows);
+
+      work += await failCancelled(until);
 
       const sending = await db.selectFrom('campaigns').selectAll().where('status', '=', 'sending').execute();
       for (const row of sending) {

@@ -242,10 +242,15 @@ export function createCampaignMessages(deps: {
     },
 
     /**
-     * Cancel: every message not yet handed to a route becomes `failed` (`campaign_cancelled`), its
-     * reservation is released and a `message.status` event published. Returns how many and their price.
+     * Cancel, one batch: up to `limit` messages not yet handed to a route become `failed`
+     * (`campaign_cancelled`), their reservations are released and `message.status` events published.
+     * Returns how many and their price (0 when none is left). Batches keep each transaction short.
      */
-    async cancel(tx: DbOrTx, campaignId: string): Promise<{ cancelled: number; released: number }> {
+    async cancel(
+      tx: DbOrTx,
+      campaignId: string,
+      limit = ID_CHUNK,
+    ): Promise<{ cancelled: number; released: number }> {
       const now = clock.now();
       let cancelled = 0;
       let released = 0;
@@ -261,7 +266,7 @@ export function createCampaignMessages(deps: {
           .select(['id', 'account_id', 'to_number', 'reference', 'segments', 'price'])
           .where('campaign_id', '=', campaignId)
           .where('status', 'in', ['scheduled', 'queued'])
-          .limit(ID_CHUNK)
+          .limit(Math.min(ID_CHUNK, limit - cancelled))
           .execute();
         if (rows.length === 0) break;
         await tx
@@ -307,6 +312,7 @@ export function createCampaignMessages(deps: {
         );
         cancelled += rows.length;
         released += sum;
+        if (cancelled >= limit) break;
       }
       return { cancelled, released };
     },
