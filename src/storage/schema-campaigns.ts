@@ -33,6 +33,7 @@ export interface CampaignsTable {
   /** JSON `{ start, end }` ("HH:MM"), `"off"`, or null for the account default. */
   quiet_hours: string | null;
   speed_per_minute: number | null;
+  released_at: number | null;
   track_links: number;
   attachment_id: string | null;
   status: CampaignStatus;

@@ -293,6 +293,51 @@ describe.each(DIALECTS)('campaigns on %s', (dialect) => {
     expect((await campaignMessages(c.id)).filter((r) => r.status === 'delivered')).toHaveLength(2);
   });
 
+  it('two campaign workers together keep one speed limit', async () => {
+    const s = await signup(ts.app);
+    const g = await group(s);
+    for (let i = 0; i < 6; i++) await contact(s, lv(), [g]);
+    const c = await create(s, {
+      name: 'Paced',
+      text: 'News',
+      type: 'transactional',
+      groupIds: [g],
+      speedPerMinute: 2,
+    });
+    await ok(control(s, c.id, 'start'));
+    const services = ts.system.services;
+    const worker = () =>
+      createCampaigns({
+        db: services.db,
+        clock: services.clock,
+        ids: services.ids,
+        audit: services.audit,
+        ledger: services.ledger,
+        priceBook: services.priceBook,
+        messages: createCampaignMessages({
+          clock: services.clock,
+          ids: services.ids,
+          ledger: services.ledger,
+          queue: services.queue,
+          events: { publish: async () => {} },
+        }),
+        publicUrl: 'http://localhost',
+      }).fanout;
+    const [a, b] = [worker(), worker()];
+    await a.runToEnd(c.id);
+    // Every message is due (the clock jumps past their planned times), as after a long pause.
+    ts.clock.advance(10 * MINUTE);
+    await Promise.all([a.runDue(), b.runDue()]);
+    await a.runDue();
+    await b.runDue();
+    const released = (await campaignMessages(c.id)).filter((m) => m.status !== 'scheduled');
+    expect(released).toHaveLength(2);
+    ts.clock.advance(MINUTE);
+    await b.runDue();
+    await a.runDue();
+    expect((await campaignMessages(c.id)).filter((m) => m.status !== 'scheduled')).toHaveLength(4);
+  });
+
   it('refuses with insufficient_credits and leaves nothing behind', async () => {
     const s = await signup(ts.app);
     const g = await group(s);

@@ -241,6 +241,7 @@ export function createCampaignService(deps: CampaignsDeps) {
       timezone,
       quiet_hours: quietHours,
       speed_per_minute: input.speedPerMinute ?? null,
+      released_at: null,
       track_links: input.trackLinks ? 1 : 0,
       attachment_id: input.attachmentId ?? null,
       footer: null,

@@ -234,37 +234,40 @@ export function createFanout(deps: CampaignsDeps) {
     }
   }
 
-  // When each paced campaign last released, for its speed limit. The planned send times already spread
-  // the messages; this keeps the pace when many become due at once (a quiet window opening, a resume).
-  // It is per worker process: several campaign workers would each allow the full speed.
-  const paced = new Map<string, number>();
-
-  /** Releases due messages of a sending campaign, holding back countries that are in quiet hours. */
+  /**
+   * Releases due messages of a sending campaign, holding back countries that are in quiet hours. The
+   * speed limit counts from the campaign's `released_at`, read and written in the release transaction
+   * after a write to the campaign row (the lock on PostgreSQL, the single writer on SQLite), so several
+   * campaign workers together keep one pace. The planned send times already spread the messages; this
+   * keeps the pace when many become due at once (a quiet window opening, a resume).
+   */
   async function release(row: CampaignsTable): Promise<number> {
     const nextAllowed = calendarOf(row);
     const now = clock.now();
     const speed = row.speed_per_minute === null ? 0 : Number(row.speed_per_minute);
-    let limit = RELEASE_LIMIT;
-    if (speed > 0) {
-      const since = paced.get(row.id) ?? now - 60_000;
-      limit = Math.min(RELEASE_LIMIT, speed, Math.floor(((now - since) * speed) / 60_000));
-      if (limit < 1) return 0;
-    }
-    const released = await db.transaction().execute(async (tx) => {
+    return db.transaction().execute(async (tx) => {
+      await tx.updateTable('campaigns').set({ updated_at: now }).where('id', '=', row.id).execute();
       const still = await tx
         .selectFrom('campaigns')
-        .select('status')
+        .select(['status', 'released_at'])
         .where('id', '=', row.id)
         .executeTakeFirst();
       if (still?.status !== 'sending') return 0;
-      return deps.messages.releaseDue(tx, {
+      let limit = RELEASE_LIMIT;
+      if (speed > 0) {
+        const since = still.released_at === null ? now - 60_000 : Number(still.released_at);
+        limit = Math.min(RELEASE_LIMIT, speed, Math.floor(((now - since) * speed) / 60_000));
+        if (limit < 1) return 0;
+      }
+      const released = await deps.messages.releaseDue(tx, {
         campaignId: row.id,
         limit,
         openingOf: (country) => nextAllowed(now, zoneOfCountry(country) ?? row.timezone),
       });
+      if (speed > 0 && released > 0)
+        await tx.updateTable('campaigns').set({ released_at: now }).where('id', '=', row.id).execute();
+      return released;
     });
-    if (speed > 0 && released > 0) paced.set(row.id, now);
-    return released;
   }
 
   /** Unsent messages of cancelled campaigns fail in short batches (see the cancel in campaigns.ts). */

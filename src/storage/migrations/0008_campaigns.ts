@@ -29,6 +29,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('timezone', 'text', (c) => c.notNull())
     .addColumn('quiet_hours', 'text')
     .addColumn('speed_per_minute', 'integer')
+    // When the campaign last handed messages to the dispatch queue: the speed limit of every worker.
+    .addColumn('released_at', 'bigint')
     .addColumn('track_links', 'integer', (c) => c.notNull())
     .addColumn('attachment_id', 'text')
     .addColumn('status', 'text', (c) => c.notNull())
