@@ -5,13 +5,19 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Messages deleted by the client: hidden at once, erased at purged_at, removed later.
   await db.schema.alterTable('messages').addColumn('deleted_at', 'bigint').execute();
   await db.schema.alterTable('messages').addColumn('purged_at', 'bigint').execute();
-  await db.schema.createIndex('messages_deleted_at').on('messages').columns(['deleted_at']).execute();
+  // Partial indexes: almost no message is ever deleted, so sends do not pay for keeping them.
+  await db.schema
+    .createIndex('messages_deleted_at')
+    .on('messages')
+    .columns(['deleted_at'])
+    .where(sql.ref('deleted_at'), 'is not', null)
+    .execute();
   // The erasing sweep walks only what it has not erased yet, so a long backlog costs no rescans.
   await db.schema
     .createIndex('messages_deleted_unpurged')
     .on('messages')
     .columns(['deleted_at'])
-    .where(sql.ref('purged_at'), 'is', null)
+    .where(sql<boolean>`deleted_at is not null and purged_at is null`)
     .execute();
   // Data-subject search by number within an account.
   await db.schema
