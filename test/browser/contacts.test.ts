@@ -32,6 +32,7 @@ describe('contacts, groups, suppressions and the inbox in the browser', () => {
     await page.getByLabel('E-mail').fill(c.email);
     await page.getByLabel('Country').fill('lv');
     await page.getByLabel('Tags').fill('bakery, riga');
+    await page.getByLabel('Loyalty tier').fill('gold');
     await page.getByRole('button', { name: 'Create contact' }).click();
     await page.waitForURL(/\/contacts$/);
   }
@@ -49,6 +50,17 @@ describe('contacts, groups, suppressions and the inbox in the browser', () => {
 
     await page.goto(`${base}/contacts`);
     await page.getByText('No contacts found.').waitFor();
+    // A custom field: a bad key comes back next to the key field, a good one joins the contact form.
+    await page.getByText('Custom fields').click();
+    await page.getByLabel('Field label').fill('Loyalty tier');
+    await page.getByLabel('Key', { exact: true }).fill('Loyalty Tier');
+    await page.getByRole('button', { name: 'Add field' }).click();
+    await expect
+      .poll(() => page.getByLabel('Key', { exact: true }).getAttribute('aria-invalid'))
+      .toBe('true');
+    await page.getByLabel('Key', { exact: true }).fill('loyalty_tier');
+    await page.getByRole('button', { name: 'Add field' }).click();
+    await page.getByTestId('contact-fields').getByText('Loyalty tier').waitFor();
     await createContact(page, {
       phone: '+37120000123',
       first: 'Jānis',
@@ -73,6 +85,7 @@ describe('contacts, groups, suppressions and the inbox in the browser', () => {
     await page.getByRole('link', { name: 'Jānis Bērziņš' }).click();
     await page.getByRole('heading', { level: 1, name: 'Edit contact' }).waitFor();
     expect(await phoneField(page).inputValue()).toBe('+37120000123');
+    expect(await page.getByLabel('Loyalty tier').inputValue()).toBe('gold');
     await phoneField(page).fill('12345');
     await page.getByRole('button', { name: 'Save contact' }).click();
     await expect.poll(() => phoneField(page).getAttribute('aria-invalid')).toBe('true');
@@ -118,6 +131,7 @@ describe('contacts, groups, suppressions and the inbox in the browser', () => {
     const lines = csv.trim().split(/\r?\n/);
     expect(lines[0]).toMatch(/^id,phone,firstName,lastName,email,country/);
     expect(lines).toHaveLength(3);
+    expect(lines[0]).toContain('fields.loyalty_tier');
     expect(csv).toContain('Bērziņš-Kalniņš');
     expect(csv).toContain('+37120000124');
     expect(csv).toContain('+37120000456');

@@ -193,7 +193,7 @@ describe('privacy tools, notices, account closure, policy acceptance and the com
 
     // The client: an unread count in the navigation, the notice, an objection.
     await client.goto(`${t.server.url}/`);
-    await expect.poll(() => client.getByTestId('notices-unread').textContent()).toMatch(/^1\s*unread$/);
+    await expect.poll(() => client.getByTestId('notices-unread').textContent()).toMatch(/^,\s*1\s*unread$/);
     await openFromMenu(client, /Notices/, 'Notices');
     const notice = client.getByTestId('notice').filter({ hasText: 'CloudHost' });
     await notice.getByText('You can object until').waitFor();

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useRef } from 'react';
-import { api, formatTime, type Me, problemFields } from './api';
+import { ApiError, api, formatTime, type Me, problemFields } from './api';
 import { FormError } from './forms';
 
 export interface Policy {
@@ -132,6 +132,17 @@ export function PolicyGate({ me, onLogout }: { me: Me; onLogout: () => void }) {
     onSuccess: () => client.invalidateQueries({ queryKey: ['me'] }),
     onError: () => client.invalidateQueries({ queryKey: ['policy'] }),
   });
+  // A write refused for want of acceptance (the session's answer was older than the new version) brings
+  // the gate up at once instead of leaving the user with an error they cannot fix on that page.
+  useEffect(
+    () =>
+      client.getMutationCache().subscribe((event) => {
+        const error = event.mutation?.state.error;
+        if (error instanceof ApiError && error.code === 'policy_acceptance_required')
+          void client.invalidateQueries({ queryKey: ['me'] });
+      }),
+    [client],
+  );
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;

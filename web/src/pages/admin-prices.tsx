@@ -97,10 +97,13 @@ function PriceEditor({ list }: { list: PriceList }) {
     form.reset();
   };
   const f = filter.trim().toLowerCase();
+  // An exact country code comes first, then codes and names that contain the filter.
   const shown = f
-    ? rows.filter(
-        (r) => r.country.toLowerCase().includes(f) || countryName(r.country).toLowerCase().includes(f),
-      )
+    ? rows
+        .filter(
+          (r) => r.country.toLowerCase().includes(f) || countryName(r.country).toLowerCase().includes(f),
+        )
+        .sort((a, b) => Number(b.country.toLowerCase() === f) - Number(a.country.toLowerCase() === f))
     : rows;
   return (
     <>

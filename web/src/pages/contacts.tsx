@@ -44,6 +44,70 @@ export function contactName(c: Contact): string {
 /** The contact's phone field is where a bad number belongs, whatever code the server chose. */
 const CONTACT_CODES = { invalid_phone_number: 'phone', recipient_opted_out: 'phone' };
 
+/** The account's custom contact fields, and a form to add one (they then appear on every contact form). */
+function CustomFields() {
+  const client = useQueryClient();
+  const list = useQuery({
+    queryKey: ['contact-fields'],
+    queryFn: () => api<Page<ContactField>>('GET', '/v1/contact-fields'),
+  });
+  const add = useMutation({
+    mutationFn: (body: Record<string, string>) => api<ContactField>('POST', '/v1/contact-fields', body),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['contact-fields'] }),
+  });
+  const { fields, general } = problemFields(add.error, { conflict: 'key' });
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const data = new FormData(form);
+    add.mutate(
+      {
+        key: String(data.get('key') ?? '').trim(),
+        label: String(data.get('label') ?? '').trim(),
+        type: String(data.get('type') ?? 'text'),
+      },
+      { onSuccess: () => form.reset() },
+    );
+  };
+  return (
+    <details className="card">
+      <summary>
+        <strong>Custom fields</strong> <span className="muted">({list.data?.data.length ?? 0})</span>
+      </summary>
+      <ul className="list" data-testid="contact-fields">
+        {list.data?.data.map((f) => (
+          <li key={f.key}>
+            <strong>{f.label}</strong> <code>{f.key}</code> <span className="muted">{f.type}</span>
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={onSubmit} noValidate className="inline-form">
+        <TextField label="Field label" name="label" required error={fields.label} />
+        <TextField
+          label="Key"
+          name="key"
+          required
+          error={fields.key}
+          hint="a-z, 0-9 and _, e.g. loyalty_tier"
+        />
+        <div className="field">
+          <label htmlFor="field-type">Field type</label>
+          <select id="field-type" name="type" defaultValue="text">
+            <option value="text">Text</option>
+            <option value="number">Number</option>
+            <option value="date">Date</option>
+            <option value="boolean">Yes/no</option>
+          </select>
+        </div>
+        <button type="submit" disabled={add.isPending}>
+          Add field
+        </button>
+      </form>
+      <FormError message={general} />
+    </details>
+  );
+}
+
 export function ContactsPage() {
   usePageTitle('Contacts');
   const client = useQueryClient();
@@ -249,6 +313,7 @@ export function ContactsPage() {
           {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
         </button>
       ) : null}
+      <CustomFields />
     </div>
   );
 }

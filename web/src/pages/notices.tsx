@@ -49,6 +49,7 @@ export function NoticesBadge() {
   if (n === 0) return null;
   return (
     <span className="nav-count" data-testid="notices-unread">
+      <span className="sr-only">, </span>
       {n > 99 ? '99+' : n}
       <span className="sr-only"> unread</span>
     </span>

@@ -327,8 +327,8 @@ function DetailRow({ label, value }: { label: string; value: ReactNode }) {
 function RectifyForm({ subject, onDone }: { subject: Subject; onDone: (count: number) => void }) {
   const rectify = useMutation({
     mutationFn: (changes: Record<string, string | null>) =>
-      api<{ rectified: number }>('POST', '/v1/privacy/subject-rectification', { ...subject, changes }),
-    onSuccess: (answer) => onDone(answer.rectified),
+      api<{ rectified: string[] }>('POST', '/v1/privacy/subject-rectification', { ...subject, changes }),
+    onSuccess: (answer) => onDone(answer.rectified.length),
   });
   const { fields, general } = leafFields(rectify.error);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
