@@ -3,7 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { api, problemFields } from '../api';
 import { FormError, TextField } from '../forms';
 import { QrCode } from '../qr';
-import { usePageTitle } from '../router';
+import { Link, usePageTitle } from '../router';
 import { useMe } from '../session';
 
 interface Settings {
@@ -236,6 +236,16 @@ export function AccountPage() {
           />
         ) : null}
       </section>
+      {me.data?.permissions.includes('account:manage') ? (
+        <section className="card" aria-labelledby="close-h">
+          <h2 id="close-h">Close the account</h2>
+          <p>
+            Sending stops at once; contacts are purged after 60 days and messages after 120 days. You can
+            restore the account until then.
+          </p>
+          <Link to="/account/close">Close the account…</Link>
+        </section>
+      ) : null}
     </div>
   );
 }
