@@ -30,7 +30,7 @@ describe('contact import wizard', () => {
     await t?.close();
   });
 
-  it('previews a CSV, maps its columns, shows the progress and offers the error report', async () => {
+  it('imports a CSV (preview, mapping, progress, error report), then sends a campaign to it until 100 %', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await signUp(page, t.server.url, uniqueEmail('import'));
     await page.goto(`${t.server.url}/groups`);
@@ -87,6 +87,29 @@ describe('contact import wizard', () => {
     const rows = page.getByRole('table', { name: 'Contacts' }).locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(3);
     expect(await rows.filter({ hasText: 'Līga Kalniņa' }).textContent()).toContain('yellow');
+
+    // The imported group is the audience of a campaign, followed until every message is handed over.
+    await page.goto(`${t.server.url}/campaigns`);
+    await page.getByRole('link', { name: 'New campaign' }).click();
+    await page.getByLabel('Campaign name').fill('Imported customers');
+    await page
+      .getByLabel('Text', { exact: true })
+      .fill('Hi {{first_name|there}}, your loyalty card is ready. Reply STOP to opt out');
+    await page.getByRole('checkbox', { name: /Imported/ }).check();
+    await page.getByLabel(/Quiet hours/).selectOption('none');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.waitForURL(/\/campaigns\/cmp_/);
+    await page.getByRole('button', { name: 'Preview cost' }).click();
+    await page.getByTestId('campaign-preview').getByText('Hi Anna, your loyalty card').waitFor();
+    await page.getByRole('button', { name: 'Start campaign' }).click();
+    await expect
+      .poll(() => page.getByLabel('Handed to carriers').getAttribute('value'), { timeout: 30_000 })
+      .toBe('100');
+    await expect
+      .poll(() => page.getByTestId('campaign-stats').textContent(), { timeout: 30_000 })
+      .toMatch(/Recipients3/);
+    expect(await scrollWidth(page)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'phone-import-campaign-done');
     await page.close();
   });
 });
