@@ -292,7 +292,7 @@ describe.each(DIALECTS)('contact imports on %s', (dialect) => {
     });
     await ts.system.workOnce();
     const skipped = (await call(s, 'GET', `/v1/imports/${skip.json().id}`)).json();
-    expect(skipped).toMatchObject({
+    expect(skipped, JSON.stringify(skipped)).toMatchObject({
       status: 'completed',
       format: 'xlsx',
       total: 3,
@@ -380,6 +380,40 @@ describe.each(DIALECTS)('contact imports on %s', (dialect) => {
     const listed = (await call(s, 'GET', '/v1/imports?limit=2')).json();
     expect(listed.data.map((i: { id: string }) => i.id)).toEqual([queued.id, second.id]);
     expect(listed.nextCursor).toBe(second.id);
+  });
+
+  it('a quote never closed and a runaway row end in a report, never in a crash or a silent half import', async () => {
+    const s = await setup();
+    const unclosed = await upload(s, {
+      fileName: 'q.csv',
+      data: 'phone,name\n+37121234567,Ada\n+37122345678,"Bob\n+37123456789,Cy\n',
+    });
+    expect(unclosed.statusCode, unclosed.body).toBe(202);
+    const good = Array.from({ length: 7 }, (_, i) => `+3712456789${i},Ann${i}`).join('\n');
+    const runaway = `+37125678901,"${'x'.repeat(1100 * 1024)}"`;
+    // Within the first rows, the runaway row is refused at once (the preview rows are read at create).
+    const early = await upload(s, { fileName: 'e.csv', data: `phone,name\n${runaway}\n` });
+    expectProblem(early, 400, 'validation_failed');
+    const huge = await upload(s, {
+      fileName: 'h.csv',
+      data: `phone,name\n${good}\n${runaway}\n+37126789012,Zed\n`,
+    });
+    expect(huge.statusCode, huge.body).toBe(202);
+    await ts.system.workOnce();
+    const q = (await call(s, 'GET', `/v1/imports/${unclosed.json().id}`)).json();
+    expect(q).toMatchObject({ status: 'completed', imported: 1, failed: 1 });
+    expect(q.errors).toEqual([
+      { row: 3, column: null, message: expect.stringContaining('Quote Not Closed') },
+    ]);
+    const h = (await call(s, 'GET', `/v1/imports/${huge.json().id}`)).json();
+    // The rows before the runaway one are kept, and the report says where it stopped.
+    expect(h).toMatchObject({
+      status: 'failed',
+      processed: 7,
+      imported: 7,
+      error: expect.stringContaining('Line 9: a row is longer than 1024 KiB'),
+    });
+    expect((await call(s, 'GET', '/healthz')).statusCode).toBe(200);
   });
 
   it('a search matching thousands of imported contacts pages newest first like a rare one', async () => {

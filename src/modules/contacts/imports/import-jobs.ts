@@ -28,6 +28,8 @@ import { xlsxHead, xlsxRows } from './xlsx-source';
 export const ORIGINAL_RETENTION_MS = 60 * 24 * 3600_000;
 /** Errors shown inline by `GET /v1/imports/:id`; the CSV report has them all. */
 export const INLINE_ERRORS = 100;
+/** Rows read between turns of the event loop (≈ 25 ms of work), so an import does not stall the API. */
+const YIELD_EVERY = 1000;
 /** Problems recorded per row at most (a row with 500 bad cells needs no 500 lines of report). */
 const MAX_ERRORS_PER_ROW = 10;
 
@@ -601,6 +603,8 @@ export function createImports(deps: ImportsDeps) {
           continue;
         }
         records++;
+        // Parsing and checking buffered rows never leaves the microtask queue: let requests in now and then.
+        if (records % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         if (records > settings.maxRows) {
           if (batch.records > 0 && (await flush()) === 'stop') return;
           return finish(imp, lease, 'failed', {
@@ -653,6 +657,8 @@ export function createImports(deps: ImportsDeps) {
           .execute();
         return;
       }
+      // The file broke off (a runaway row, a damaged sheet): keep the rows read before it.
+      if (batch.records > 0 && (await flush().catch(() => 'go' as const)) === 'stop') return;
       const message = isAppError(error)
         ? error.message
         : `The file could not be read: ${(error as Error).message}`;
