@@ -211,6 +211,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     audit,
     messages: messageDeletion,
     contacts: contacts.book,
+    removeContactFiles: (contactIds) => contacts.avatars.removeFiles(contactIds),
   });
   const retention = createRetention({
     db,
@@ -219,7 +220,12 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     audit,
     settings: { allowLonger: config.RETENTION_ALLOW_LONGER },
   });
-  for (const rule of builtinRetentionRules({ db, messages: messageDeletion })) retention.register(rule);
+  for (const rule of builtinRetentionRules({
+    db,
+    messages: messageDeletion,
+    removeContactFiles: (ids) => contacts.avatars.removeFiles(ids),
+  }))
+    retention.register(rule);
   const campaignFiles = createCampaignFiles({
     db,
     clock,

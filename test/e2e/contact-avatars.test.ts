@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY } from '../helpers/fake-clock';
 import { multipart } from '../helpers/multipart';
 import { DIALECTS } from '../helpers/storage';
 import { signup, startTestSystem, type TestSystem } from '../helpers/system';
@@ -95,5 +98,41 @@ describe.each(DIALECTS)('contact avatars on %s', (dialect) => {
       (await ts.app.inject({ method: 'GET', url: `/v1/contacts/${contact.id}`, headers: s.headers })).json()
         .avatarUrl,
     ).toBeNull();
+  });
+
+  const stored = (id: string) => existsSync(join(ts.config.DATA_DIR, 'files', 'avatars', id));
+  async function contactWithAvatar(headers: Record<string, string>, phone: string) {
+    const contact = (
+      await ts.app.inject({ method: 'POST', url: '/v1/contacts', headers, payload: { phone } })
+    ).json();
+    expect((await send(headers, contact.id, PNG)).statusCode).toBe(200);
+    expect(stored(contact.id)).toBe(true);
+    return contact.id as string;
+  }
+
+  it('the image goes when the contact is erased for its data subject', async () => {
+    const s = await signup(ts.app);
+    const id = await contactWithAvatar(s.headers, '+37122223333');
+    const erased = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/privacy/subject-erasure',
+      headers: s.headers,
+      payload: { phone: '+37122223333' },
+    });
+    expect(erased.statusCode, erased.body).toBe(200);
+    expect(stored(id)).toBe(false);
+  });
+
+  it('the image goes when a deleted contact is purged after the restore window', async () => {
+    const s = await signup(ts.app);
+    const id = await contactWithAvatar(s.headers, '+37122224444');
+    const deleted = await ts.app.inject({ method: 'DELETE', url: `/v1/contacts/${id}`, headers: s.headers });
+    expect(deleted.statusCode).toBe(204);
+    ts.clock.advance(59 * DAY);
+    await ts.system.services.retention.sweepOnce();
+    expect(stored(id)).toBe(true);
+    ts.clock.advance(2 * DAY);
+    await ts.system.services.retention.sweepOnce();
+    expect(stored(id)).toBe(false);
   });
 });

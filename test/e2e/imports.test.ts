@@ -458,12 +458,21 @@ describe.each(DIALECTS)('contact imports on %s', (dialect) => {
     expect(pair.map((c: { id: string }) => c.id)).toEqual(pairExpected.map((c) => c.id));
   });
 
-  it('deletes the uploaded original 60 days after the import, not before', async () => {
+  it('deletes the uploaded original and its error report 60 days after the import, not before', async () => {
     // An API key: a session would expire while the clock jumps 60 days.
     const s = await createApiKey(ts.app, await setup());
-    const created = (await upload(s, { fileName: 'keep.csv', data: 'phone\n+37129999999\n' })).json();
+    const created = (
+      await upload(s, { fileName: 'keep.csv', data: 'phone\n+37129999999\nnot a number\n' })
+    ).json();
     await ts.system.workOnce();
     expect(readdirSync(join(ts.config.DATA_DIR, 'files', 'imports'))).toContain(created.id);
+    const errorRows = () =>
+      ts.system.storage.db
+        .selectFrom('import_errors')
+        .select('row')
+        .where('import_id', '=', created.id)
+        .execute();
+    expect(await errorRows()).toHaveLength(1);
     ts.clock.advance(60 * DAY - 60_000);
     // Older imports of other tests in this system may go now; this one must stay.
     await imports().sweepOriginals();
@@ -472,6 +481,8 @@ describe.each(DIALECTS)('contact imports on %s', (dialect) => {
     ts.clock.advance(120_000);
     expect(await imports().sweepOriginals()).toBeGreaterThanOrEqual(1);
     expect(storedImportFiles()).not.toContain(created.id);
+    // The error report quotes the file's cells: it goes with the original.
+    expect(await errorRows()).toHaveLength(0);
     expect((await call(s, 'GET', `/v1/imports/${created.id}`)).json().originalDeletedAt).not.toBeNull();
     expect(await imports().sweepOriginals()).toBe(0);
   });

@@ -12,7 +12,6 @@ export const PROCESSING_PURPOSES = [
   'Security and accountability: sign-in, access control, tamper-evident audit log',
 ] as const;
 
-
 /** EEA member states and adequacy decisions' wording we accept as "inside the EEA". */
 const EEA = [
   'eu',

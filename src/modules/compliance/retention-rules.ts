@@ -42,8 +42,26 @@ function byAge(
  * The built-in rules, in the order they run. Removal of old deleted messages runs before their erasure
  * so a message past both deadlines is removed once instead of erased and then removed.
  */
-export function builtinRetentionRules(deps: { db: Db; messages: MessageDeletion }): RetentionRule[] {
+export function builtinRetentionRules(deps: {
+  db: Db;
+  messages: MessageDeletion;
+  /** Deletes the stored files of purged contacts (avatars), after their rows are gone. */
+  removeContactFiles: (contactIds: string[]) => Promise<void>;
+}): RetentionRule[] {
   const { db, messages } = deps;
+  /** Purges a batch of contacts chosen by `pick` in one transaction, then their files. */
+  const purgeContacts = async (pick: (tx: DbOrTx) => Promise<Array<{ id: string }>>) => {
+    const ids = await db.transaction().execute(async (tx) => {
+      const rows = await pick(tx);
+      await deleteContacts(
+        tx,
+        rows.map((r) => r.id),
+      );
+      return rows.map((r) => r.id);
+    });
+    await deps.removeContactFiles(ids);
+    return ids.length;
+  };
   const closedBefore = (tx: DbOrTx, cutoff: number) =>
     tx.selectFrom('accounts').select('id').where('status', '=', 'closed').where('closed_at', '<', cutoff);
 
@@ -54,19 +72,9 @@ export function builtinRetentionRules(deps: { db: Db; messages: MessageDeletion 
         'Contacts deleted by the client: purged (with tags, group memberships, consents) after the restore window.',
       promiseDays: PROMISES.deletedContacts,
       batch: ({ cutoff, limit }) =>
-        db.transaction().execute(async (tx) => {
-          const rows = await tx
-            .selectFrom('contacts')
-            .select('id')
-            .where('deleted_at', '<', cutoff)
-            .limit(limit)
-            .execute();
-          await deleteContacts(
-            tx,
-            rows.map((r) => r.id),
-          );
-          return rows.length;
-        }),
+        purgeContacts((tx) =>
+          tx.selectFrom('contacts').select('id').where('deleted_at', '<', cutoff).limit(limit).execute(),
+        ),
     },
     {
       name: 'messages.deleted.removed',
@@ -87,19 +95,14 @@ export function builtinRetentionRules(deps: { db: Db; messages: MessageDeletion 
       description: 'Closed accounts: contacts purged this long after closure.',
       promiseDays: PROMISES.closedAccountContacts,
       batch: ({ cutoff, limit }) =>
-        db.transaction().execute(async (tx) => {
-          const rows = await tx
+        purgeContacts((tx) =>
+          tx
             .selectFrom('contacts')
             .select('id')
             .where('account_id', 'in', closedBefore(tx, cutoff))
             .limit(limit)
-            .execute();
-          await deleteContacts(
-            tx,
-            rows.map((r) => r.id),
-          );
-          return rows.length;
-        }),
+            .execute(),
+        ),
     },
     {
       name: 'closure.messages',

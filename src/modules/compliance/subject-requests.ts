@@ -88,6 +88,8 @@ export interface SubjectRequestsDeps {
   audit: AuditLog;
   messages: MessageDeletion;
   contacts: ContactBook;
+  /** Deletes the stored files of erased contacts (avatars), once their rows are gone. */
+  removeContactFiles: (contactIds: string[]) => Promise<void>;
 }
 
 /**
@@ -379,12 +381,14 @@ export function createSubjectRequests(deps: SubjectRequestsDeps) {
      * Erases the person everywhere at once (contacts even if deleted, messages, inbound, consents, group
      * memberships, webhook payloads). A suppressed number stays blocked, kept only as a hash.
      */
-    erase(actor: ClientActor, input: SubjectInput): Promise<ErasureReceipt> {
+    async erase(actor: ClientActor, input: SubjectInput): Promise<ErasureReceipt> {
       const accountId = actor.accountId;
-      return audited(actor, 'privacy.subject_erased', async (tx) => {
+      let erasedContacts: string[] = [];
+      const erased = await audited(actor, 'privacy.subject_erased', async (tx) => {
         const s = await resolve(tx, accountId, input);
         const now = clock.now();
         const contactIds = s.contacts.map((c) => c.id);
+        erasedContacts = contactIds;
         const ids_ = contactIds.length > 0 ? contactIds : [''];
         const phones = s.phones.length > 0 ? s.phones : [''];
         const consents = await tx
@@ -468,6 +472,8 @@ export function createSubjectRequests(deps: SubjectRequestsDeps) {
         };
         return { result: receipt, ref: s.ref, data: { ...receipt.counts } };
       });
+      await deps.removeContactFiles(erasedContacts);
+      return erased;
     },
 
     /** Restricts (or lifts the restriction of) the person: every number and e-mail known for them. */

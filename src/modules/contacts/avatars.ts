@@ -125,6 +125,11 @@ export function createAvatars(deps: ContactsDeps & { files: FileStore }) {
         });
       }
     },
+
+    /** Deletes the stored images of contacts that are gone (purged or erased); missing files are fine. */
+    async removeFiles(contactIds: readonly string[]): Promise<void> {
+      for (const id of contactIds) await files.delete(keyOf(id));
+    },
   };
 }
 

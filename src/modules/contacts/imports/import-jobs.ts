@@ -943,11 +943,15 @@ export function createImports(deps: ImportsDeps) {
         .execute();
       for (const row of due) {
         await files.delete(row.file_key);
-        await db
-          .updateTable('imports')
-          .set({ original_deleted_at: clock.now() })
-          .where('id', '=', row.id)
-          .execute();
+        // The error report quotes the file's cells (numbers, names): it goes with the original.
+        await db.transaction().execute(async (tx) => {
+          await tx.deleteFrom('import_errors').where('import_id', '=', row.id).execute();
+          await tx
+            .updateTable('imports')
+            .set({ original_deleted_at: clock.now() })
+            .where('id', '=', row.id)
+            .execute();
+        });
       }
       return due.length;
     },
