@@ -150,7 +150,14 @@ async function run(csv: string, databaseUrl: string | null) {
 async function inChild(csv: string, databaseUrl: string | null): Promise<Awaited<ReturnType<typeof run>>> {
   const child = spawn(
     process.execPath,
-    ['--max-old-space-size=256', '--import', 'tsx', fileURLToPath(import.meta.url)],
+    [
+      '--max-old-space-size=256',
+      // BENCH_CHILD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the import.
+      ...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, BENCH_IMPORT_CSV: csv, BENCH_IMPORT_DB: databaseUrl ?? '' },

@@ -68,18 +68,36 @@ function openSqlite(file: string, options: StorageOptions): Storage {
  * Reuses prepared statements by SQL text. Compiling a statement costs SQLite more than running a small
  * one, and the same few dozen statements carry all the traffic. Statements with IN lists of varying
  * length make the set open-ended, hence two bounded generations (a used statement survives a rotation).
+ * Multi-row inserts compile to programs of hundreds of kilobytes, so those live in their own, much
+ * smaller generations: a few hundred of them would hold more memory than the rest of the process.
  * Kysely runs one statement at a time on this connection, so a cached statement is never busy twice.
  */
-function withStatementCache(sqlite: SqliteDatabase.Database, generation = 400) {
-  let young = new Map<string, SqliteDatabase.Statement>();
-  let old = new Map<string, SqliteDatabase.Statement>();
+function withStatementCache(sqlite: SqliteDatabase.Database) {
+  const small = generations(400);
+  const big = generations(16);
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
-      let statement = young.get(sql);
-      if (statement) return statement;
-      statement = old.get(sql) ?? sqlite.prepare(sql);
-      if (young.size >= generation) {
+      const cache = sql.length > BIG_STATEMENT_CHARS ? big : small;
+      return cache.get(sql) ?? cache.set(sql, sqlite.prepare(sql));
+    },
+  };
+}
+
+/** SQL longer than this (a multi-row insert, a long IN list) is cached among the big statements. */
+const BIG_STATEMENT_CHARS = 4096;
+
+function generations(size: number) {
+  let young = new Map<string, SqliteDatabase.Statement>();
+  let old = new Map<string, SqliteDatabase.Statement>();
+  return {
+    get(sql: string): SqliteDatabase.Statement | undefined {
+      const found = young.get(sql) ?? old.get(sql);
+      if (found && !young.has(sql)) this.set(sql, found);
+      return found;
+    },
+    set(sql: string, statement: SqliteDatabase.Statement): SqliteDatabase.Statement {
+      if (young.size >= size) {
         old = young;
         young = new Map();
       }

@@ -164,13 +164,19 @@ function toCountryCode(country: string | null | undefined): CountryCode | undefi
 
 /**
  * Like {@link normalizePhone} but never throws: `{ ok: false, reason }` for a number that is refused. Meant for
- * bulk paths (uploads, campaigns) that report per recipient. Results are cached in a bounded LRU.
+ * bulk paths (uploads, campaigns) that report per recipient. Results are cached in a bounded LRU unless
+ * `cache: false` (inputs seen once, such as the rows of an import).
  */
-export function tryNormalizePhone(input: string, defaultCountry?: string | null): PhoneResult {
+export function tryNormalizePhone(
+  input: string,
+  defaultCountry?: string | null,
+  options: { cache?: boolean } = {},
+): PhoneResult {
   if (typeof input !== 'string') return fail('phone number must be a string');
   const country = toCountryCode(defaultCountry);
-  // Over-long input is refused without parsing and would only push useful entries out of the cache.
-  if (input.length > MAX_PHONE_INPUT_LENGTH * 4) return compute(input, country);
+  // Over-long input is refused without parsing and would only push useful entries out of the cache; a
+  // file import sees each number once, so caching its numbers would only cost memory.
+  if (input.length > MAX_PHONE_INPUT_LENGTH * 4 || options.cache === false) return compute(input, country);
 
   const key = `${country ?? ''}:${input}`;
   const hit = young.get(key);

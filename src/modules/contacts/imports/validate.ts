@@ -198,7 +198,7 @@ export function validateRow(
   if (rawPhone === '') {
     errors.push({ row, column: m.headers[m.phone] ?? null, message: 'phone number is empty' });
   } else {
-    const result = tryNormalizePhone(rawPhone, defaultCountry);
+    const result = tryNormalizePhone(rawPhone, defaultCountry, { cache: false });
     if (result.ok) {
       phone = result.e164;
       phoneCountry = result.country;
