@@ -85,7 +85,6 @@ function consentView(row: ContactConsentsTable): ConsentView {
   };
 }
 
-const lc = (v: string | null | undefined) => (v ? v.toLowerCase() : null);
 /** The smallest string greater than every string that starts with `prefix`. */
 const prefixUpperBound = (prefix: string) =>
   prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
@@ -123,9 +122,9 @@ export function newContactRow(c: {
     avatar_url: c.avatarUrl ?? null,
     fields: JSON.stringify(c.fields),
     tags: JSON.stringify(c.tags),
-    first_name_lc: lc(c.firstName),
-    last_name_lc: lc(c.lastName),
-    email_lc: lc(c.email),
+    first_name_lc: searchCopy(c.firstName),
+    last_name_lc: searchCopy(c.lastName),
+    email_lc: searchCopy(c.email),
     created_by: c.createdBy,
     created_at: c.now,
     updated_at: c.now,
@@ -134,7 +133,33 @@ export function newContactRow(c: {
 }
 
 /** Lower-cased copy for the prefix-search columns. */
-export const searchCopy = (v: string | null | undefined) => (v ? v.toLowerCase() : null);
+const searchCopy = (v: string | null | undefined) => (v ? v.toLowerCase() : null);
+
+/**
+ * Writes the searchable name and e-mail columns given (undefined: left as they are) into `set`, each with
+ * its lower-cased search copy, so that no update can change one without the other.
+ */
+export function setSearchable(
+  set: Partial<ContactsTable>,
+  values: {
+    firstName?: string | null | undefined;
+    lastName?: string | null | undefined;
+    email?: string | null | undefined;
+  },
+): void {
+  if (values.firstName !== undefined) {
+    set.first_name = values.firstName;
+    set.first_name_lc = searchCopy(values.firstName);
+  }
+  if (values.lastName !== undefined) {
+    set.last_name = values.lastName;
+    set.last_name_lc = searchCopy(values.lastName);
+  }
+  if (values.email !== undefined) {
+    set.email = values.email;
+    set.email_lc = searchCopy(values.email);
+  }
+}
 
 /** From this many matches on, a search walks the account newest first instead of collecting every match. */
 const DENSE_MATCHES = 2000;
@@ -507,18 +532,7 @@ export function createContactBook(deps: ContactsDeps) {
             set.phone = phone.e164;
             if (patch.country === undefined) set.country = phone.country;
           }
-          if (patch.firstName !== undefined) {
-            set.first_name = patch.firstName;
-            set.first_name_lc = lc(patch.firstName);
-          }
-          if (patch.lastName !== undefined) {
-            set.last_name = patch.lastName;
-            set.last_name_lc = lc(patch.lastName);
-          }
-          if (patch.email !== undefined) {
-            set.email = patch.email;
-            set.email_lc = lc(patch.email);
-          }
+          setSearchable(set, patch);
           if (patch.country !== undefined) set.country = patch.country;
           if (patch.address !== undefined) set.address = patch.address;
           if (patch.avatarUrl !== undefined) set.avatar_url = patch.avatarUrl;

@@ -6,7 +6,7 @@ import type { DbOrTx, Tx } from '../../../storage/database';
 import type { ContactsTable } from '../../../storage/schema-contacts';
 import type { ImportStatus, ImportsTable } from '../../../storage/schema-imports';
 import { auditActorOf, type ClientActor } from '../../accounts';
-import { newContactRow, searchCopy } from '../contacts';
+import { newContactRow, setSearchable } from '../contacts';
 import { csvRow } from '../csv-safety';
 import type { FieldType, FieldValue } from '../fields';
 import { type ContactsDeps, chunks, defaultCountryOf, iso, isUniqueViolation } from '../shared';
@@ -419,18 +419,12 @@ export function createImports(deps: ImportsDeps) {
         }
         // Update: cells with a value replace the stored one; empty cells leave it; fields merge; tags add up.
         const set: Partial<ContactsTable> = { updated_at: now };
-        if (r.firstName !== null) {
-          set.first_name = r.firstName;
-          set.first_name_lc = searchCopy(r.firstName);
-        }
-        if (r.lastName !== null) {
-          set.last_name = r.lastName;
-          set.last_name_lc = searchCopy(r.lastName);
-        }
-        if (r.email !== null) {
-          set.email = r.email;
-          set.email_lc = searchCopy(r.email);
-        }
+        // An empty cell (null) keeps the stored value.
+        setSearchable(set, {
+          firstName: r.firstName ?? undefined,
+          lastName: r.lastName ?? undefined,
+          email: r.email ?? undefined,
+        });
         if (r.address !== null) set.address = r.address;
         if (r.country !== null) set.country = r.country;
         if (Object.keys(r.fields).length > 0) {
