@@ -18,7 +18,7 @@ interface CampaignStats {
   cost: number;
 }
 
-interface Campaign {
+export interface Campaign {
   id: string;
   name: string;
   status: 'draft' | 'scheduled' | 'sending' | 'paused' | 'completed' | 'cancelled';
@@ -70,7 +70,7 @@ const STATUS_BADGE: Record<string, string> = {
   scheduled: 'sent',
 };
 
-function CampaignBadge({ status }: { status: string }) {
+export function CampaignBadge({ status }: { status: string }) {
   return <span className={`badge badge-${STATUS_BADGE[status] ?? status}`}>{status}</span>;
 }
 

@@ -3,6 +3,7 @@ import { api, formatCredits, formatTime, type Message, type Page } from '../api'
 import { StatusBadge } from '../forms';
 import { Link, useLocation, usePageTitle } from '../router';
 import { useMe } from '../session';
+import { type Campaign, CampaignBadge } from './campaigns';
 import { MessageStats } from './stats';
 
 export function DashboardPage() {
@@ -12,6 +13,12 @@ export function DashboardPage() {
   const recent = useQuery({
     queryKey: ['messages', 'recent'],
     queryFn: () => api<Page<Message>>('GET', '/v1/messages?limit=5'),
+  });
+  const canSeeCampaigns = me.data?.permissions.includes('campaigns:read') ?? false;
+  const campaigns = useQuery({
+    queryKey: ['campaigns', 'recent'],
+    queryFn: () => api<Page<Campaign>>('GET', '/v1/campaigns?limit=5'),
+    enabled: canSeeCampaigns,
   });
   const balance = me.data?.balance;
   const firstTime = recent.data && recent.data.data.length === 0;
@@ -55,6 +62,25 @@ export function DashboardPage() {
         </section>
       ) : null}
       <MessageStats />
+      {campaigns.data && campaigns.data.data.length > 0 ? (
+        <section className="card" aria-labelledby="recent-campaigns-h">
+          <h2 id="recent-campaigns-h">Recent campaigns</h2>
+          <ul className="list" data-testid="recent-campaigns">
+            {campaigns.data.data.map((c) => (
+              <li key={c.id}>
+                <Link to={`/campaigns/${c.id}`}>{c.name}</Link> <CampaignBadge status={c.status} />
+                <span className="muted">
+                  {' '}
+                  {c.recipients} recipients · {formatTime(c.createdAt)}
+                </span>
+              </li>
+            ))}
+          </ul>
+          <p>
+            <Link to="/campaigns">All campaigns</Link>
+          </p>
+        </section>
+      ) : null}
       {recent.data && recent.data.data.length > 0 ? (
         <section className="card" aria-labelledby="recent-h">
           <h2 id="recent-h">Recent messages</h2>

@@ -1,6 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
-import { api, formatCredits, type Message, type Preview, problemFields } from '../api';
+import {
+  api,
+  type Contact,
+  formatCredits,
+  type Group,
+  type Message,
+  type Page,
+  type Preview,
+  problemFields,
+} from '../api';
 import { FormError, TextArea, TextField } from '../forms';
 import { navigate, usePageTitle } from '../router';
 import { countSms, isGsmChar, parseRecipients } from '../sms';
@@ -41,15 +50,127 @@ function Highlighted({ text }: { text: string }) {
   );
 }
 
+/** Most recipients one send takes; bigger audiences are a campaign's job. */
+const MAX_RECIPIENTS = 1000;
+
+/** Adds numbers from the address book: a whole group, or contacts found by name, number or e-mail. */
+function RecipientPicker({ onAdd }: { onAdd: (phones: string[]) => void }) {
+  const [query, setQuery] = useState('');
+  const [groupId, setGroupId] = useState('');
+  const [note, setNote] = useState<string | null>(null);
+  const q = useDebounced(query.trim(), 300);
+  const groups = useQuery({
+    queryKey: ['groups', 'picker'],
+    queryFn: () => api<Page<Group>>('GET', '/v1/groups?limit=500'),
+  });
+  const found = useQuery({
+    queryKey: ['contacts', 'picker', q],
+    queryFn: () => api<Page<Contact>>('GET', `/v1/contacts?limit=8&q=${encodeURIComponent(q)}`),
+    enabled: q.length > 0,
+  });
+  const addGroup = useMutation({
+    mutationFn: async (id: string) => {
+      const phones: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Page<Contact> = await api<Page<Contact>>(
+          'GET',
+          `/v1/contacts?limit=500&groupId=${encodeURIComponent(id)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        phones.push(...page.data.map((c) => c.phone));
+        cursor = page.nextCursor;
+      } while (cursor && phones.length <= MAX_RECIPIENTS);
+      return phones;
+    },
+    onSuccess: (phones) => {
+      if (phones.length > MAX_RECIPIENTS) {
+        setNote(`This group has more than ${MAX_RECIPIENTS} contacts: send to it with a campaign.`);
+        return;
+      }
+      setNote(`${phones.length} ${phones.length === 1 ? 'number' : 'numbers'} added.`);
+      onAdd(phones);
+    },
+  });
+  const name = (c: Contact) => [c.firstName, c.lastName].filter(Boolean).join(' ') || c.phone;
+  return (
+    <fieldset className="picker">
+      <legend>Add from contacts</legend>
+      <div className="field">
+        <label htmlFor="pick-group">Group</label>
+        <div className="inline">
+          <select id="pick-group" value={groupId} onChange={(e) => setGroupId(e.target.value)}>
+            <option value="">Choose a group…</option>
+            {groups.data?.data.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name} ({g.memberCount})
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            disabled={!groupId || addGroup.isPending}
+            onClick={() => addGroup.mutate(groupId)}
+          >
+            {addGroup.isPending ? 'Adding…' : 'Add the group'}
+          </button>
+        </div>
+      </div>
+      <div className="field">
+        <label htmlFor="pick-contact">Find a contact</label>
+        <input
+          id="pick-contact"
+          type="search"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          placeholder="Name, number or e-mail"
+        />
+      </div>
+      {found.data && q ? (
+        <ul className="list" aria-label="Contacts found">
+          {found.data.data.length === 0 ? <li className="muted">No contact matches.</li> : null}
+          {found.data.data.map((c) => (
+            <li key={c.id}>
+              {name(c)} <span className="muted">{c.phone}</span>{' '}
+              <button
+                type="button"
+                onClick={() => {
+                  onAdd([c.phone]);
+                  setNote(`${name(c)} added.`);
+                }}
+              >
+                Add
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <p className="muted" aria-live="polite">
+        {note}
+      </p>
+    </fieldset>
+  );
+}
+
 export function SendPage() {
   usePageTitle('Send an SMS');
   const client = useQueryClient();
   const [to, setTo] = useState('');
   const [text, setText] = useState('');
   const [from, setFrom] = useState('');
+  const [sendAt, setSendAt] = useState('');
   const count = countSms(text);
   const recipients = parseRecipients(to);
-  const body = { to: recipients, text, ...(from.trim() ? { from: from.trim() } : {}) };
+  const scheduled = sendAt ? new Date(sendAt) : null;
+  const body = {
+    to: recipients,
+    text,
+    ...(from.trim() ? { from: from.trim() } : {}),
+    ...(scheduled && !Number.isNaN(scheduled.getTime()) ? { sendAt: scheduled.toISOString() } : {}),
+  };
+  const addRecipients = (phones: string[]) => {
+    const all = [...new Set([...parseRecipients(to), ...phones])];
+    setTo(all.join('\n'));
+  };
   const debounced = useDebounced(body, 400);
   const canPreview = debounced.to.length > 0 && debounced.text.length > 0;
   const preview = useQuery({
@@ -98,6 +219,7 @@ export function SendPage() {
           error={fields.to}
           hint="Phone numbers in international format, separated by commas or new lines."
         />
+        <RecipientPicker onAdd={addRecipients} />
         <TextField
           label="Sender (optional)"
           name="from"
@@ -116,6 +238,15 @@ export function SendPage() {
           hint={counter}
         />
         {count.nonGsm.length > 0 ? <Highlighted text={text} /> : null}
+        <TextField
+          label="Send at (optional)"
+          name="sendAt"
+          type="datetime-local"
+          value={sendAt}
+          onChange={(e) => setSendAt(e.target.value)}
+          error={fields.sendAt}
+          hint="Your local time; empty sends now."
+        />
         <section className="cost" aria-live="polite" aria-labelledby="cost-h">
           <h2 id="cost-h">Cost</h2>
           {!canPreview ? (
@@ -136,7 +267,7 @@ export function SendPage() {
           className="primary"
           disabled={send.isPending || recipients.length === 0 || !text}
         >
-          {send.isPending ? 'Sending…' : 'Send'}
+          {send.isPending ? 'Sending…' : sendAt ? 'Schedule' : 'Send'}
         </button>
       </form>
     </div>
