@@ -68,6 +68,14 @@ export function createIdGenerator(clock: Clock): IdGenerator {
   };
 }
 
+/**
+ * The smallest id of `prefix` made at or after `ms`: ids sort by creation time, so a time range is an id
+ * range and can use any index that holds the id.
+ */
+export function firstIdAt(prefix: IdPrefix, ms: number): string {
+  return `${prefix}_${encodeTime(Math.max(0, Math.floor(ms)))}${'0'.repeat(16)}`;
+}
+
 function encodeTime(ms: number): string {
   let out = '';
   let t = ms;

@@ -65,6 +65,13 @@ describe('a new client: sign up → free credits → first SMS → delivered', (
     await page.getByLabel('Status').selectOption('delivered');
     await page.waitForURL(/status=delivered/);
     await page.getByText('+37120000000').first().waitFor();
+
+    // The dashboard counts it (the server's per-day figures): today 1, delivery rate 100 %.
+    await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+    const figures = page.locator('section[aria-labelledby="stats-h"] .stats');
+    await expect
+      .poll(() => figures.textContent(), { timeout: 15_000 })
+      .toMatch(/Today1This month1.*Delivery rate100 %/);
     await page.close();
   });
 });

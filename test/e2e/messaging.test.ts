@@ -521,4 +521,25 @@ describe.each(DIALECTS)('messaging on %s', (dialect) => {
     expect((await get(s, '/v1/messages?status=bogus')).statusCode).toBe(400);
     expect((await get(s, '/v1/messages/msg_nope')).statusCode).toBe(404);
   });
+  it("counts messages per day and status for dashboards, in the caller's time zone", async () => {
+    const s = await signup(ts.app);
+    const key = await createApiKey(ts.app, s);
+    const dayOf = (ms: number, offsetMin: number) =>
+      new Date(ms + offsetMin * 60_000).toISOString().slice(0, 10);
+    const first = ts.clock.now();
+    expect((await post(key, { to: [LV, DE], text: 'one' })).statusCode).toBe(202);
+    await deliverAll();
+    ts.clock.advance(24 * 3600_000);
+    expect((await post(key, { to: LV, text: 'two' })).statusCode).toBe(202);
+    const r = await get(key, '/v1/messages/stats?days=7&utcOffsetMinutes=120');
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().days).toEqual([
+      { day: dayOf(first, 120), total: 2, byStatus: { delivered: 2 } },
+      { day: dayOf(ts.clock.now(), 120), total: 1, byStatus: { queued: 1 } },
+    ]);
+    const one = await get(key, '/v1/messages/stats?days=1&utcOffsetMinutes=120');
+    expect(one.json().days).toEqual([{ day: dayOf(ts.clock.now(), 120), total: 1, byStatus: { queued: 1 } }]);
+    expect((await get(key, '/v1/messages/stats?days=0')).statusCode).toBe(400);
+    expect((await get(key, '/v1/messages/stats?utcOffsetMinutes=5000')).statusCode).toBe(400);
+  });
 });

@@ -119,6 +119,44 @@ export function messageRoutes(services: AppServices): FastifyPluginAsyncZod {
     );
 
     app.get(
+      '/v1/messages/stats',
+      {
+        schema: {
+          ...TAG,
+          summary: 'Messages per day and status over the last days (for dashboards)',
+          querystring: z.strictObject({
+            days: z.coerce.number().int().min(1).max(62).default(7),
+            utcOffsetMinutes: z.coerce.number().int().min(-840).max(840).default(0),
+          }),
+        },
+        config: { auth: 'client', permission: 'messages:read' },
+      },
+      async (request) => {
+        const { days, utcOffsetMinutes } = request.query;
+        const rows = await messages.dailyCounts(clientActor(request).accountId, {
+          now: services.clock.now(),
+          days,
+          utcOffsetMinutes,
+        });
+        const byDay = new Map<string, Record<string, number>>();
+        for (const r of rows) {
+          const day = byDay.get(r.day) ?? {};
+          day[r.status] = r.count;
+          byDay.set(r.day, day);
+        }
+        return {
+          days: [...byDay]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([day, byStatus]) => ({
+              day,
+              total: Object.values(byStatus).reduce((sum, n) => sum + n, 0),
+              byStatus,
+            })),
+        };
+      },
+    );
+
+    app.get(
       '/v1/messages/:id',
       {
         schema: { ...TAG, summary: 'A message with its status events', params: idParams },

@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import { AppError } from '../../kernel/errors';
+import { firstIdAt } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
 import type { MessageStatus } from '../../storage/schema';
 import { type MessageView, messageView } from './views';
@@ -15,6 +17,8 @@ export interface MessageFilter {
 }
 
 /** Reading messages: one with its events, or a filtered page (newest first, cursor = last id). */
+const DAY_MS = 86_400_000;
+
 export function createMessageReader(deps: { db: Db }) {
   const { db } = deps;
   return {
@@ -70,6 +74,34 @@ export function createMessageReader(deps: { db: Db }) {
         .limit(limit)
         .execute();
       return rows.map((r) => ({ carrierRef: r.carrier_ref!, to: r.to_number }));
+    },
+
+    /**
+     * Messages created per day (in the caller's time zone, as an offset) and status, over `days` days up
+     * to `now`. Ids sort by creation time, so the range is an id range on the (account, id) index.
+     */
+    async dailyCounts(
+      accountId: string,
+      options: { now: number; days: number; utcOffsetMinutes: number },
+    ): Promise<Array<{ day: string; status: string; count: number }>> {
+      const offset = options.utcOffsetMinutes * 60_000;
+      const todayStart = Math.floor((options.now + offset) / DAY_MS) * DAY_MS - offset;
+      const since = todayStart - (options.days - 1) * DAY_MS;
+      // Literals, not parameters: PostgreSQL matches the GROUP BY expression to the selected one by its text.
+      const day = sql<number>`(${sql.ref('created_at')} + ${sql.lit(offset)}) / ${sql.lit(DAY_MS)}`;
+      const rows = await db
+        .selectFrom('messages')
+        .select((eb) => [day.as('day'), 'status', eb.fn.countAll<number>().as('n')])
+        .where('account_id', '=', accountId)
+        .where('id', '>=', firstIdAt('msg', since))
+        .where('deleted_at', 'is', null)
+        .groupBy([day, 'status'])
+        .execute();
+      return rows.map((r) => ({
+        day: new Date(Number(r.day) * DAY_MS).toISOString().slice(0, 10),
+        status: r.status,
+        count: Number(r.n),
+      }));
     },
 
     async list(accountId: string, f: MessageFilter): Promise<MessageView[]> {

@@ -1,83 +1,73 @@
 import { useQuery } from '@tanstack/react-query';
-import { api, type Message, type Page } from '../api';
+import { api } from '../api';
 
 const FAILED = new Set(['undelivered', 'expired', 'failed', 'rejected']);
 const DAYS = 7;
 
-function startOfDay(d: Date): Date {
-  return new Date(d.getFullYear(), d.getMonth(), d.getDate());
+interface DailyStats {
+  days: Array<{ day: string; total: number; byStatus: Record<string, number> }>;
 }
 
-/** Messages of the last days and of this month, counted by status in the browser from `GET /v1/messages`. */
+/** `YYYY-MM-DD` of a local date, as the server labels days for our UTC offset. */
+function label(d: Date): string {
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
+}
+
+/** Messages of the last days and of this month, counted by the server per local day and status. */
 export function MessageStats() {
   const now = new Date();
-  const monthStart = new Date(now.getFullYear(), now.getMonth(), 1);
-  const weekStart = startOfDay(new Date(now.getTime() - (DAYS - 1) * 86_400_000));
-  const since = monthStart < weekStart ? monthStart : weekStart;
-  const list = useQuery({
-    queryKey: ['messages', 'stats', since.toISOString().slice(0, 10)],
-    queryFn: () =>
-      api<Page<Message>>(
-        'GET',
-        `/v1/messages?limit=500&createdAfter=${encodeURIComponent(since.toISOString())}`,
-      ),
+  // Enough days for both the week chart and the month's totals.
+  const span = Math.max(DAYS, now.getDate());
+  const offset = -now.getTimezoneOffset();
+  const stats = useQuery({
+    queryKey: ['messages', 'stats', span, offset],
+    queryFn: () => api<DailyStats>('GET', `/v1/messages/stats?days=${span}&utcOffsetMinutes=${offset}`),
     refetchInterval: 10_000,
   });
-  if (!list.data || list.data.data.length === 0) return null;
-  const messages = list.data.data;
-  const today = startOfDay(now).getTime();
-  const count = (from: number) => {
-    const c = { total: 0, delivered: 0, failed: 0, pending: 0 };
-    for (const m of messages) {
-      if (new Date(m.createdAt).getTime() < from) continue;
-      c.total += 1;
-      if (m.status === 'delivered') c.delivered += 1;
-      else if (FAILED.has(m.status)) c.failed += 1;
-      else c.pending += 1;
+  if (!stats.data || stats.data.days.length === 0) return null;
+  const byDay = new Map(stats.data.days.map((d) => [d.day, d]));
+  const count = (days: string[]) => {
+    const c = { total: 0, delivered: 0, failed: 0 };
+    for (const day of days) {
+      const d = byDay.get(day);
+      if (!d) continue;
+      c.total += d.total;
+      for (const [status, n] of Object.entries(d.byStatus)) {
+        if (status === 'delivered') c.delivered += n;
+        else if (FAILED.has(status)) c.failed += n;
+      }
     }
     return c;
   };
-  const todayC = count(today);
-  const monthC = count(monthStart.getTime());
+  const dayLabels = (n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      label(new Date(now.getFullYear(), now.getMonth(), now.getDate() - (n - 1 - i))),
+    );
+  const todayC = count([label(now)]);
+  const monthC = count(dayLabels(now.getDate()));
   const finished = monthC.delivered + monthC.failed;
   const rate = finished ? Math.round((monthC.delivered / finished) * 100) : null;
-  const days = Array.from({ length: DAYS }, (_, i) => {
-    const start = weekStart.getTime() + i * 86_400_000;
-    const end = start + 86_400_000;
-    const c = {
-      label: new Date(start).toLocaleDateString(undefined, { weekday: 'short' }),
-      sent: 0,
-      delivered: 0,
-      failed: 0,
+  const days = dayLabels(DAYS).map((day) => {
+    const c = count([day]);
+    return {
+      label: new Date(`${day}T12:00:00`).toLocaleDateString(undefined, { weekday: 'short' }),
+      sent: c.total,
+      delivered: c.delivered,
+      failed: c.failed,
     };
-    for (const m of messages) {
-      const t = new Date(m.createdAt).getTime();
-      if (t < start || t >= end) continue;
-      c.sent += 1;
-      if (m.status === 'delivered') c.delivered += 1;
-      else if (FAILED.has(m.status)) c.failed += 1;
-    }
-    return c;
   });
   const max = Math.max(1, ...days.map((d) => d.sent));
-  const more = list.data.nextCursor ? '+' : '';
   return (
     <section className="card" aria-labelledby="stats-h">
       <h2 id="stats-h">Messages</h2>
       <dl className="stats">
         <div>
           <dt>Today</dt>
-          <dd>
-            {todayC.total}
-            {more}
-          </dd>
+          <dd>{todayC.total}</dd>
         </div>
         <div>
           <dt>This month</dt>
-          <dd>
-            {monthC.total}
-            {more}
-          </dd>
+          <dd>{monthC.total}</dd>
         </div>
         <div>
           <dt>Delivered</dt>
