@@ -73,6 +73,9 @@ describe('campaigns page', () => {
     await expect
       .poll(() => page.getByTestId('campaign-stats').textContent(), { timeout: 30_000 })
       .toMatch(/Delivered2/);
+    await expect
+      .poll(() => page.getByTestId('campaign-over-time').locator('tbody tr').count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     expect(await scrollWidth(page)).toBeLessThanOrEqual(390);
     await screenshot(page, 'phone-campaign');
 

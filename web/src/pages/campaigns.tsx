@@ -326,12 +326,55 @@ function PreviewCard({ preview }: { preview: CampaignPreview }) {
   );
 }
 
+/** Sent and delivered per hour (the last 24 hours with traffic), as bars. */
+function OverTime({ hours }: { hours: Array<{ hour: string; sent: number; delivered: number }> }) {
+  const max = Math.max(1, ...hours.map((h) => Math.max(h.sent, h.delivered)));
+  return (
+    <table className="chart" data-testid="campaign-over-time">
+      <caption>Sent and delivered per hour</caption>
+      <thead>
+        <tr>
+          <th scope="col">Hour</th>
+          <th scope="col">Sent</th>
+          <th scope="col">Delivered</th>
+        </tr>
+      </thead>
+      <tbody>
+        {hours.map((h) => (
+          <tr key={h.hour}>
+            <th scope="row">
+              {new Date(h.hour).toLocaleString(undefined, {
+                weekday: 'short',
+                hour: '2-digit',
+                minute: '2-digit',
+              })}
+            </th>
+            {(['sent', 'delivered'] as const).map((k) => (
+              <td key={k}>
+                <span className={`bar bar-${k}`} style={{ width: `${(h[k] / max) * 100}%` }} />
+                <span className="bar-value">{h[k]}</span>
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function Stats({ campaign }: { campaign: Campaign }) {
   const s = campaign.stats;
+  // The detail follows the summary: a new count (the campaign page polls it) fetches it again.
+  const progress = s ? s.sent + s.delivered + s.undelivered + s.failed : 0;
   const byCountry = useQuery({
-    queryKey: ['campaign-stats', campaign.id],
+    queryKey: ['campaign-stats', campaign.id, progress, campaign.status],
     queryFn: () =>
-      api<CampaignStats & { byCountry: CountryStats[] }>('GET', `/v1/campaigns/${campaign.id}/stats`),
+      api<
+        CampaignStats & {
+          byCountry: CountryStats[];
+          overTime: Array<{ hour: string; sent: number; delivered: number }>;
+        }
+      >('GET', `/v1/campaigns/${campaign.id}/stats`),
     refetchInterval: LIVE.has(campaign.status) ? 3_000 : false,
   });
   if (!s) return null;
@@ -375,6 +418,9 @@ function Stats({ campaign }: { campaign: Campaign }) {
           <dd>{s.uniqueClicks}</dd>
         </div>
       </dl>
+      {byCountry.data && byCountry.data.overTime.length > 0 ? (
+        <OverTime hours={byCountry.data.overTime.slice(-24)} />
+      ) : null}
       {byCountry.data && byCountry.data.byCountry.length > 0 ? (
         <div className="table-wrap">
           <table className="data" aria-label="By country">
