@@ -214,6 +214,15 @@ describe('phone viewport (390×844)', () => {
       const r = await fetch(`${t.server.url}${icon?.src}`);
       expect(r.headers.get('content-type')).toBe('image/png');
     }
+    // A service worker takes over the app's pages once loaded.
+    const context = await browser.newContext();
+    const sw = await context.newPage();
+    await sw.goto(`${t.server.url}/login`);
+    const active = await sw.evaluate(() =>
+      navigator.serviceWorker.ready.then((r) => r.active?.scriptURL ?? null),
+    );
+    expect(active).toBe(`${t.server.url}/sw.js`);
+    await context.close();
     // API paths keep their problem+json 404, pages get the app.
     const api = await fetch(`${t.server.url}/v1/nothing`, { headers: { accept: 'text/html' } });
     expect(api.status).toBe(404);
