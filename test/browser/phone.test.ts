@@ -218,8 +218,8 @@ describe('phone viewport (390×844)', () => {
     const context = await browser.newContext();
     const sw = await context.newPage();
     await sw.goto(`${t.server.url}/login`);
-    const active = await sw.evaluate(() =>
-      navigator.serviceWorker.ready.then((r) => r.active?.scriptURL ?? null),
+    const active = await sw.evaluate(
+      'navigator.serviceWorker.ready.then((r) => r.active?.scriptURL ?? null)',
     );
     expect(active).toBe(`${t.server.url}/sw.js`);
     await context.close();

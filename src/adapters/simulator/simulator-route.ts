@@ -9,6 +9,7 @@ import {
   type SmsRoute,
   type SubmitResult,
 } from '../../modules/dispatch';
+import { MinuteCounter } from '../minute-counter';
 
 export interface SimulatorSettings {
   /** How long after the submit the receipt comes. */
@@ -38,7 +39,7 @@ export function createSimulatorRoute(deps: {
 }): SmsRoute & { pump(): Promise<number> } {
   const { id, clock, settings } = deps;
   let events: RouteEvents | null = null;
-  let sentWindow: number[] = [];
+  const sent = new MinuteCounter();
   // Receipts handed in but not yet stored: not generated again while in flight.
   const inFlight = new Set<string>();
 
@@ -58,9 +59,7 @@ export function createSimulatorRoute(deps: {
         throw new RouteError(false, 'invalid_destination', 'The simulated carrier refuses this destination.');
       }
       const carrierRef = `sim-${randomBytes(8).toString('hex')}`;
-      const now = clock.now();
-      sentWindow.push(now);
-      if (sentWindow.length > 50_000) sentWindow = sentWindow.filter((t) => t > now - 60_000);
+      sent.add(clock.now());
       return { carrierRef, partRefs: [carrierRef] };
     },
     async start(handlers: RouteEvents) {
@@ -97,12 +96,10 @@ export function createSimulatorRoute(deps: {
       return fresh.length;
     },
     health(): RouteHealth {
-      const now = clock.now();
-      sentWindow = sentWindow.filter((t) => t > now - 60_000);
       return {
         connectedBinds: 1,
         inFlight: inFlight.size,
-        sentLastMinute: sentWindow.length,
+        sentLastMinute: sent.total(clock.now()),
         errorsLastMinute: 0,
         lastError: null,
       };

@@ -11,9 +11,10 @@ import {
   type SubmitResult,
 } from '../../modules/dispatch/route-port';
 import { decodeUcs2 } from '../../modules/messaging/encoding';
+import { MinuteCounter } from '../minute-counter';
 import { displayAddress } from './addressing';
 import { type ResolvedSmppRouteConfig, type SmppRouteConfig, smppRouteConfigSchema } from './config';
-import { Deque, MinuteCounter, SlidingWindowLimiter } from './flow';
+import { Deque, SlidingWindowLimiter } from './flow';
 import { decodeMoText, MoReassembler, moPayload } from './mo';
 import { parseReceipt } from './receipts';
 import { type DeliverReply, type InFlight, type SessionHost, type SmppLogger, SmppSession } from './session';
