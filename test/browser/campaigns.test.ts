@@ -35,6 +35,10 @@ describe('campaigns page', () => {
       const group = await post('/v1/groups', { name: 'Regulars' });
       await post('/v1/contacts', { phone: '+37120000201', firstName: 'Anna', groupIds: [group.id] });
       await post('/v1/contacts', { phone: '+37120000202', firstName: 'Jānis', groupIds: [group.id] });
+      await post('/v1/templates', {
+        name: 'Weekend',
+        text: 'Hi {{first_name|there}}, see you this weekend!',
+      });
       return 'ok';
     });
     expect(status).toBe('ok');
@@ -45,6 +49,11 @@ describe('campaigns page', () => {
     await page.getByText('No campaigns yet.').waitFor();
     await page.getByRole('link', { name: 'New campaign' }).click();
     await page.getByLabel('Campaign name').fill('Weekend offer');
+    // A saved template fills the text, which stays editable.
+    await page.getByLabel('Saved template').selectOption({ label: 'Weekend' });
+    expect(await page.getByLabel('Text', { exact: true }).inputValue()).toBe(
+      'Hi {{first_name|there}}, see you this weekend!',
+    );
     await page
       .getByLabel('Text', { exact: true })
       .fill('Hi {{first_name|there}}, fresh croissants all weekend!');

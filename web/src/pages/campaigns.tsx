@@ -139,6 +139,18 @@ export function NewCampaignPage() {
   const client = useQueryClient();
   const groups = useGroups();
   const [quiet, setQuiet] = useState('default');
+  const [templateId, setTemplateId] = useState('');
+  const templates = useQuery({
+    queryKey: ['templates'],
+    queryFn: () => api<Page<{ id: string; name: string; text: string }>>('GET', '/v1/templates?limit=100'),
+  });
+  // Choosing a saved template copies its text into the editor, where it can still be changed.
+  const applyTemplate = (id: string) => {
+    setTemplateId(id);
+    const chosen = templates.data?.data.find((t) => t.id === id);
+    const editor = document.querySelector<HTMLTextAreaElement>('textarea[name="text"]');
+    if (chosen && editor) editor.value = chosen.text;
+  };
   const create = useMutation({
     mutationFn: (body: Record<string, unknown>) => api<Campaign>('POST', '/v1/campaigns', body, true),
     onSuccess: async (c) => {
@@ -189,6 +201,19 @@ export function NewCampaignPage() {
             <option value="transactional">Transactional</option>
           </select>
         </div>
+        {templates.data && templates.data.data.length > 0 ? (
+          <div className="field">
+            <label htmlFor="campaign-template">Saved template</label>
+            <select id="campaign-template" value={templateId} onChange={(e) => applyTemplate(e.target.value)}>
+              <option value="">None: write the text below</option>
+              {templates.data.data.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
         <TextArea
           label="Text"
           name="text"
