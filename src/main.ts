@@ -306,15 +306,16 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     name: 'attachments',
     description: 'Campaign attachments: files deleted (their links answer 410 Gone) when they expire.',
     promiseDays: PROMISES.attachments,
-    batch: ({ now }) => services.campaignFiles.attachments.sweepAttachments(now),
+    // Each file keeps the expiry it was uploaded with; a lower period set by the operator applies too.
+    batch: ({ now, cutoff }) => services.campaignFiles.attachments.sweepAttachments(now, cutoff),
   });
-  // Import originals are deleted 60 days after their import finished (the imports module's own clock).
+  // Import originals are deleted when the rule's period (60 days unless lowered) has passed since the import.
   retention.register({
     name: 'imports.originals',
     description:
       'Uploaded import files (CSV/XLSX originals): deleted 60 days after the import; the contacts stay.',
     promiseDays: PROMISES.importOriginals,
-    batch: ({ limit }) => contacts.imports.sweepOriginals({ limit }),
+    batch: ({ limit, cutoff }) => contacts.imports.sweepOriginals({ limit, cutoff }),
   });
 
   async function pumpSimulators(): Promise<number> {

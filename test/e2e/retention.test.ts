@@ -380,9 +380,7 @@ describe.each(DIALECTS)('retention sweep on %s', (dialect) => {
     ).toBe(after.length);
   });
 
-  it('attachments are deleted by the sweep 60 days after upload', async () => {
-    const s = await signup(ts.app);
-    const key = await createApiKey(ts.app, s);
+  async function uploadPdf(key: Headers): Promise<string> {
     const boundary = `----smsgate${Date.now()}`;
     const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n');
     const payload = Buffer.concat([
@@ -399,7 +397,13 @@ describe.each(DIALECTS)('retention sweep on %s', (dialect) => {
       payload,
     });
     expect(up.statusCode, up.body).toBe(201);
-    const fileKey = `attachments/${up.json().id}`;
+    return `attachments/${up.json().id}`;
+  }
+
+  it('attachments are deleted by the sweep 60 days after upload', async () => {
+    const s = await signup(ts.app);
+    const key = await createApiKey(ts.app, s);
+    const fileKey = await uploadPdf(key);
     ts.clock.advance(60 * DAY - 60_000);
     expect((await sweep()).counts.attachments).toBe(0);
     expect(await ts.system.services.files.exists(fileKey)).toBe(true);
@@ -442,6 +446,25 @@ describe.each(DIALECTS)('retention sweep on %s', (dialect) => {
     expect(
       await db().selectFrom('contacts').select('phone').where('account_id', '=', s.accountId).execute(),
     ).toEqual([{ phone: LV }]);
+  });
+
+  it('a period the operator lowered applies to attachments already uploaded', async () => {
+    const staff = await staffSession(ts, 'operator');
+    const s = await signup(ts.app);
+    const key = await createApiKey(ts.app, s);
+    const fileKey = await uploadPdf(key);
+    const lowered = await call(staff, 'PUT', '/v1/admin/retention', { rules: { attachments: 5 } });
+    expect(lowered.statusCode, lowered.body).toBe(200);
+    try {
+      ts.clock.advance(5 * DAY - 60_000);
+      await sweep();
+      expect(await ts.system.services.files.exists(fileKey)).toBe(true);
+      ts.clock.advance(2 * 60_000);
+      expect((await sweep()).counts.attachments).toBe(1);
+      expect(await ts.system.services.files.exists(fileKey)).toBe(false);
+    } finally {
+      await call(staff, 'PUT', '/v1/admin/retention', { rules: { attachments: 60 } });
+    }
   });
 
   it('two workers sweeping at once: one runs, the other skips', async () => {

@@ -177,14 +177,22 @@ export function createAttachments(deps: AttachmentsDeps) {
      * Deletes the files of attachments whose retention ended at `now`, marks them and their links deleted,
      * in batches; returns how many. Safe to run twice (deleting a missing file is not an error).
      */
-    async sweepAttachments(now: number = clock.now()): Promise<number> {
+    /**
+     * Deletes the files of attachments that expired, or (when the operator lowered the retention period
+     * below the one they were uploaded with) that were uploaded before `uploadedBefore`.
+     */
+    async sweepAttachments(now: number = clock.now(), uploadedBefore?: number): Promise<number> {
       let done = 0;
       for (;;) {
         const batch = await db
           .selectFrom('attachments')
           .select(['id', 'file_key'])
           .where('deleted_at', 'is', null)
-          .where('expires_at', '<=', now)
+          .where((eb) =>
+            uploadedBefore === undefined
+              ? eb('expires_at', '<=', now)
+              : eb.or([eb('expires_at', '<=', now), eb('created_at', '<', uploadedBefore)]),
+          )
           .orderBy('expires_at')
           .limit(SWEEP_BATCH)
           .execute();

@@ -920,8 +920,9 @@ export function createImports(deps: ImportsDeps) {
      * Deletes uploaded originals 60 days after their import finished (or was created, for one that never
      * finished): the contacts stay, the file goes. Batched and safe to run twice; returns files deleted.
      */
-    async sweepOriginals(options: { limit?: number } = {}): Promise<number> {
-      const cutoff = clock.now() - ORIGINAL_RETENTION_MS;
+    /** `cutoff`: imports that finished (or, unfinished, were created) before it lose their original; default 60 days ago. */
+    async sweepOriginals(options: { limit?: number; cutoff?: number } = {}): Promise<number> {
+      const cutoff = options.cutoff ?? clock.now() - ORIGINAL_RETENTION_MS;
       const due = await db
         .selectFrom('imports')
         .select(['id', 'file_key'])
