@@ -140,6 +140,31 @@ describe.each(DIALECTS)('account closure and restore on %s', (dialect) => {
     expect(stats.reduce((n, r) => n + Number(r.messages), 0)).toBe(3);
   });
 
+  it('a send that committed just after the closure never reaches a carrier and is not charged', async () => {
+    const s = await signup(ts.app);
+    const key = await createApiKey(ts.app, s);
+    const before = (await call(key, 'GET', '/v1/balance')).json();
+    expect((await call(key, 'POST', '/v1/messages', { to: [LV, LV2], text: 'late' })).statusCode).toBe(202);
+    // The closure's own cancellation ran before this send committed: only the account row says closed.
+    await db()
+      .updateTable('accounts')
+      .set({ status: 'closed', closed_at: ts.clock.now() })
+      .where('id', '=', s.accountId)
+      .execute();
+    await ts.system.workOnce();
+    const rows = await db()
+      .selectFrom('messages')
+      .select(['status', 'error_code', 'route_id'])
+      .where('account_id', '=', s.accountId)
+      .execute();
+    expect(rows).toEqual([
+      { status: 'failed', error_code: 'account_closed', route_id: null },
+      { status: 'failed', error_code: 'account_closed', route_id: null },
+    ]);
+    const balance = await ts.system.services.ledger.balance(db(), s.accountId);
+    expect(balance).toMatchObject({ credits: before.credits, reserved: 0 });
+  });
+
   it('restoring at day 70 brings the account back without its purged contacts; messages stay', async () => {
     const { s } = await seeded();
     expect((await call(s, 'POST', '/v1/account/close', { confirmDeletion: true })).statusCode).toBe(200);

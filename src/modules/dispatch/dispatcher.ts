@@ -114,11 +114,38 @@ export function createDispatcher(deps: {
             .execute()),
         );
       }
+      // A send accepted just before its account was closed (the closure cancels what is pending, but
+      // this one committed after it) must not reach a carrier: it fails here and its credits go back.
+      const accountIds = [...new Set(messages.map((m) => m.account_id))];
+      const closed = new Set(
+        accountIds.length === 0
+          ? []
+          : (
+              await db
+                .selectFrom('accounts')
+                .select('id')
+                .where('id', 'in', accountIds)
+                .where('status', '=', 'closed')
+                .execute()
+            ).map((a) => a.id),
+      );
       const results: Array<{ message: MessagesTable; outcome: SendOutcome }> = [];
       let next = 0;
       const workers = Array.from({ length: Math.min(CONCURRENCY, messages.length) }, async () => {
         while (next < messages.length) {
           const message = messages[next++]!;
+          if (closed.has(message.account_id)) {
+            results.push({
+              message,
+              outcome: {
+                kind: 'failed',
+                routeId: null,
+                code: 'account_closed',
+                detail: 'The account was closed before this message was sent.',
+              },
+            });
+            continue;
+          }
           results.push({ message, outcome: await sendOne(message) });
         }
       });
