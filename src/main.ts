@@ -34,7 +34,7 @@ import {
   createSubjectRequests,
   PROMISES,
 } from './modules/compliance';
-import { createContacts, createStopReplyRecorder } from './modules/contacts';
+import { createContacts, createStartReplyRecorder, createStopReplyRecorder } from './modules/contacts';
 import {
   createDispatcher,
   createReportInbox,
@@ -160,7 +160,10 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   });
   const reports = createReportInbox({ db, outcomes });
   // STOP replies (and the account's synonyms) join the suppression list in the transaction storing them.
-  const stopReplies = createStopReplies({ record: createStopReplyRecorder({ clock, audit }) });
+  const stopReplies = createStopReplies({
+    record: createStopReplyRecorder({ clock, audit }),
+    start: createStartReplyRecorder({ audit }),
+  });
   const inbound = createInbound({ db, clock, ids, audit, events: clientEvents, onStored: stopReplies });
   const routeFactory = createRouteFactory({
     clock,

@@ -577,7 +577,7 @@ describe.each(DIALECTS)('campaigns on %s', (dialect) => {
     await problem(call(s, 'GET', `/v1/templates/${t.id}`), 404, 'not_found');
   });
 
-  it('STOP replies (and synonyms) suppress the number, count as opted out, and exclude it next time', async () => {
+  it('STOP replies (and synonyms) suppress the number, count as opted out, and exclude it next time; START lifts it', async () => {
     const s = await signup(ts.app);
     const operator: Session = await staffSession(ts, 'operator');
     const number = `+3712${String(9_000_000 + ++serial).padStart(7, '0')}`;
@@ -637,6 +637,23 @@ describe.each(DIALECTS)('campaigns on %s', (dialect) => {
       202,
     );
     expect(sent.data[0]).toMatchObject({ status: 'rejected', error: { code: 'recipient_opted_out' } });
+
+    // START undoes the person's own STOP; a suppression the client added stays.
+    await ok(call(s, 'POST', '/v1/suppressions', { phone: b, reason: 'asked by phone', scope: 'all' }), 201);
+    await reply(a, 'START');
+    await reply(b, 'start');
+    const left = await db()
+      .selectFrom('suppressions')
+      .select(['phone', 'source'])
+      .where('account_id', '=', s.accountId)
+      .orderBy('phone')
+      .execute();
+    expect(left.map((r) => r.phone)).toEqual([b]);
+    const again = await ok(
+      call(s, 'POST', '/v1/messages', { to: a, text: 'Promo STOP', type: 'marketing' }),
+      202,
+    );
+    expect(again.data[0].status).toBe('queued');
 
     // The account's own list replaces the defaults.
     await ok(call(s, 'PUT', '/v1/campaign-settings', { stopWords: ['halt'] }));

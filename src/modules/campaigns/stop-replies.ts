@@ -10,11 +10,18 @@ export interface InboundReply {
   keyword: string | null;
 }
 
+/** Words that undo a STOP: the person asks to receive messages again. */
+export const START_WORDS: ReadonlySet<string> = new Set(['START', 'UNSTOP', 'SUBSCRIBE', 'RESUME']);
+
 /**
  * Finds the replies whose keyword is one of the owning account's STOP words (defaults or its own list)
- * and hands them to the suppression list, in the transaction that stores them.
+ * and hands them to the suppression list, and the START replies that lift an earlier STOP, in the
+ * transaction that stores them.
  */
-export function createStopReplies(deps: { record: (tx: DbOrTx, replies: StopReply[]) => Promise<number> }) {
+export function createStopReplies(deps: {
+  record: (tx: DbOrTx, replies: StopReply[]) => Promise<number>;
+  start?: (tx: DbOrTx, replies: StopReply[]) => Promise<number>;
+}) {
   return async function handle(tx: DbOrTx, inbound: InboundReply[]): Promise<number> {
     const candidates = inbound.filter(
       (m) => m.account_id !== null && m.keyword !== null && /^\+\d{6,15}$/.test(m.from_number),
@@ -22,6 +29,7 @@ export function createStopReplies(deps: { record: (tx: DbOrTx, replies: StopRepl
     if (candidates.length === 0) return 0;
     const words = new Map<string, ReadonlySet<string>>();
     const replies: StopReply[] = [];
+    const starts: StopReply[] = [];
     for (const m of candidates) {
       const accountId = m.account_id!;
       let set = words.get(accountId);
@@ -29,9 +37,12 @@ export function createStopReplies(deps: { record: (tx: DbOrTx, replies: StopRepl
         set = (await campaignSettingsOf(tx, accountId)).stopWords;
         words.set(accountId, set);
       }
-      if (set.has(m.keyword!))
-        replies.push({ accountId, phone: m.from_number, inboundId: m.id, keyword: m.keyword! });
+      const reply = { accountId, phone: m.from_number, inboundId: m.id, keyword: m.keyword! };
+      if (set.has(m.keyword!)) replies.push(reply);
+      else if (START_WORDS.has(m.keyword!)) starts.push(reply);
     }
-    return replies.length > 0 ? deps.record(tx, replies) : 0;
+    const stopped = replies.length > 0 ? await deps.record(tx, replies) : 0;
+    const started = starts.length > 0 && deps.start ? await deps.start(tx, starts) : 0;
+    return stopped + started;
   };
 }

@@ -45,7 +45,12 @@ export {
   type UploadedFile,
 } from './imports/import-jobs';
 export { guessMapping, type ImportMapping, type ImportTarget, STANDARD_TARGETS } from './imports/mapping';
-export { createStopReplyRecorder, type StopReply, type StopReplyRecorder } from './opt-out';
+export {
+  createStartReplyRecorder,
+  createStopReplyRecorder,
+  type StopReply,
+  type StopReplyRecorder,
+} from './opt-out';
 export { type ContactsDeps, MAX_BULK_IDS, RESTORE_WINDOW_MS } from './shared';
 export {
   createSuppressions,

@@ -47,3 +47,31 @@ export function createStopReplyRecorder(deps: { clock: Clock; audit: AuditLog })
 }
 
 export type StopReplyRecorder = ReturnType<typeof createStopReplyRecorder>;
+
+/**
+ * Records START replies: the person asks to receive messages again, so the suppression their own STOP
+ * reply created goes (suppressions the client added by hand or by import stay: those are the client's
+ * decision). Returns how many numbers were released.
+ */
+export function createStartReplyRecorder(deps: { audit: AuditLog }) {
+  return async function record(tx: DbOrTx, replies: StopReply[]): Promise<number> {
+    let removed = 0;
+    for (const r of replies) {
+      const deleted = await tx
+        .deleteFrom('suppressions')
+        .where('account_id', '=', r.accountId)
+        .where('phone', '=', r.phone)
+        .where('source', '=', 'stop_reply')
+        .executeTakeFirst();
+      if (Number(deleted.numDeletedRows) === 0) continue;
+      removed++;
+      await deps.audit.record(tx, {
+        accountId: r.accountId,
+        actor: { type: 'system', id: null, ip: null },
+        action: 'suppression.start_reply',
+        target: { type: 'inbound_message', id: r.inboundId },
+      });
+    }
+    return removed;
+  };
+}
