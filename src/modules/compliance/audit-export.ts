@@ -1,7 +1,7 @@
 import type { DbOrTx } from '../../storage/database';
 import type { AuditEventsTable } from '../../storage/schema';
 import { csvRow } from '../contacts';
-import { chainOf } from './audit';
+import { type AuditEvent, auditEventFields, chainOf } from './audit';
 import type { ProcessorDeps } from './processor-duties';
 
 /**
@@ -10,19 +10,11 @@ import type { ProcessorDeps } from './processor-duties';
  * `hash = sha256(prevHash + JSON.stringify([id, chain, seq, accountId, actorType, actorId, action,
  * targetType, targetId, ip, data, atMs]))`, and each `prevHash` is the previous event's `hash`.
  */
-export interface ExportedAuditEvent {
-  id: string;
+export interface ExportedAuditEvent extends Omit<AuditEvent, 'data'> {
   chain: string;
   seq: number;
-  accountId: string | null;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
+  /** The data exactly as hashed (JSON text), so that the hash can be recomputed. */
   data: string | null;
-  at: string;
   atMs: number;
   prevHash: string;
   hash: string;
@@ -55,18 +47,10 @@ export interface AuditExportFilter {
 
 function exported(r: AuditEventsTable): ExportedAuditEvent {
   return {
-    id: r.id,
+    ...auditEventFields(r),
     chain: r.chain,
     seq: Number(r.seq),
-    accountId: r.account_id,
-    actorType: r.actor_type,
-    actorId: r.actor_id,
-    action: r.action,
-    targetType: r.target_type,
-    targetId: r.target_id,
-    ip: r.ip,
     data: r.data,
-    at: new Date(Number(r.at)).toISOString(),
     atMs: Number(r.at),
     prevHash: r.prev_hash,
     hash: r.hash,

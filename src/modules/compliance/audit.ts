@@ -32,6 +32,21 @@ export interface AuditEvent {
   at: string;
 }
 
+/** The fields of an audit row as the API shows them, except `data` (parsed for reading, raw for exports). */
+export function auditEventFields(r: AuditEventsTable): Omit<AuditEvent, 'data'> {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    actorType: r.actor_type,
+    actorId: r.actor_id,
+    action: r.action,
+    targetType: r.target_type,
+    targetId: r.target_id,
+    ip: r.ip,
+    at: new Date(Number(r.at)).toISOString(),
+  };
+}
+
 const GENESIS = '0'.repeat(64);
 
 /** The chain an event belongs to: one per account, one for the platform's own events. */
@@ -129,16 +144,8 @@ export function createAuditLog(deps: { clock: Clock; ids: IdGenerator }): AuditL
       if (filter.cursor) q = q.where('id', '<', filter.cursor);
       const rows = await q.execute();
       return rows.map((r) => ({
-        id: r.id,
-        accountId: r.account_id,
-        actorType: r.actor_type,
-        actorId: r.actor_id,
-        action: r.action,
-        targetType: r.target_type,
-        targetId: r.target_id,
-        ip: r.ip,
+        ...auditEventFields(r),
         data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : null,
-        at: new Date(Number(r.at)).toISOString(),
       }));
     },
 
