@@ -186,6 +186,29 @@ describe.each(DIALECTS)('data-subject requests on %s', (dialect) => {
     expect(empty.statusCode).toBe(400);
   });
 
+  it('rectification is all or nothing: a number another contact has refuses every change', async () => {
+    const s = await signup(ts.app);
+    const mail = 'twice@example.com';
+    const a = (await call(s, 'POST', '/v1/contacts', { phone: LV, email: mail, firstName: 'A' })).json();
+    const b = (await call(s, 'POST', '/v1/contacts', { phone: LV2, email: mail, firstName: 'B' })).json();
+    const r = await call(s, 'POST', '/v1/privacy/subject-rectification', {
+      email: mail,
+      changes: { phone: '+37123456789', lastName: 'Changed' },
+    });
+    expect(r.statusCode, r.body).toBe(409);
+    expect(r.json().code).toBe('conflict');
+    const rows = await db()
+      .selectFrom('contacts')
+      .select(['id', 'phone', 'last_name'])
+      .where('id', 'in', [a.id, b.id])
+      .orderBy('phone')
+      .execute();
+    expect(rows).toEqual([
+      { id: a.id, phone: LV, last_name: null },
+      { id: b.id, phone: LV2, last_name: null },
+    ]);
+  });
+
   it('erases the person everywhere at once with a receipt; the suppression stays as a hash', async () => {
     const { s, key, contact, other } = await seeded();
     const erased = await call(s, 'POST', '/v1/privacy/subject-erasure', { email: EMAIL });

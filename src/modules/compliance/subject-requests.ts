@@ -362,19 +362,21 @@ export function createSubjectRequests(deps: SubjectRequestsDeps) {
       actor: ClientActor,
       input: SubjectInput & { changes: SubjectRectification },
     ): Promise<{ rectified: string[] }> {
-      const s = await resolve(db, actor.accountId, input);
-      const live = s.contacts.filter((c) => c.deleted_at === null);
-      const rectified: string[] = [];
-      for (const c of live) {
-        await deps.contacts.update(actor, c.id, input.changes);
-        rectified.push(c.id);
-      }
-      await audited(actor, 'privacy.subject_rectified', async () => ({
-        result: null,
-        ref: s.ref,
-        data: { contacts: rectified.length, fields: Object.keys(input.changes) },
-      }));
-      return { rectified };
+      // Every matching contact changes, or none does (a number taken by another contact refuses all).
+      return audited(actor, 'privacy.subject_rectified', async (tx) => {
+        const s = await resolve(tx, actor.accountId, input);
+        const live = s.contacts.filter((c) => c.deleted_at === null);
+        const rectified: string[] = [];
+        for (const c of live) {
+          await deps.contacts.update(actor, c.id, input.changes, tx);
+          rectified.push(c.id);
+        }
+        return {
+          result: { rectified },
+          ref: s.ref,
+          data: { contacts: rectified.length, fields: Object.keys(input.changes) },
+        };
+      });
     },
 
     /**

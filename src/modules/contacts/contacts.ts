@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { AppError, type FieldError } from '../../kernel/errors';
-import type { DbOrTx, Tx } from '../../storage/database';
+import type { DbOrTx } from '../../storage/database';
 import type { ContactConsentsTable, ContactsTable } from '../../storage/schema-contacts';
 import { auditActorOf, type ClientActor } from '../accounts';
 import { applyFieldValues, type FieldType, type FieldValue } from './fields';
@@ -261,7 +261,7 @@ export function createContactBook(deps: ContactsDeps) {
     return unique;
   }
 
-  async function setTags(tx: Tx, accountId: string, contactId: string, tags: string[]) {
+  async function setTags(tx: DbOrTx, accountId: string, contactId: string, tags: string[]) {
     await tx.deleteFrom('contact_tags').where('contact_id', '=', contactId).execute();
     if (tags.length > 0) {
       await tx
@@ -516,14 +516,22 @@ export function createContactBook(deps: ContactsDeps) {
       }
     },
 
-    async update(actor: ClientActor, id: string, patch: ContactPatch): Promise<ContactDetail> {
+    /** Changes a live contact; inside `within` when given (several changes that stand or fall together). */
+    async update(
+      actor: ClientActor,
+      id: string,
+      patch: ContactPatch,
+      within?: DbOrTx,
+    ): Promise<ContactDetail> {
       const accountId = actor.accountId;
       const phone =
         patch.phone !== undefined
-          ? phoneAt(patch.phone, await defaultCountryOf(db, accountId), '/body/phone')
+          ? phoneAt(patch.phone, await defaultCountryOf(within ?? db, accountId), '/body/phone')
           : null;
+      const inTransaction = <T>(run: (tx: DbOrTx) => Promise<T>) =>
+        within ? run(within) : db.transaction().execute(run);
       return withUniqueCheck(() =>
-        db.transaction().execute(async (tx) => {
+        inTransaction(async (tx) => {
           const current = await liveContact(tx, accountId, id);
           const now = clock.now();
           const set: Partial<ContactsTable> = { updated_at: now };
