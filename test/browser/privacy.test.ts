@@ -248,6 +248,19 @@ describe('privacy tools, notices, account closure, policy acceptance and the com
       .getByRole('status')
       .getByText(/[1-9]\d* accounts? told now/)
       .waitFor();
+    // An incident of one account: picked by name, not typed as an id.
+    await operator.getByRole('button', { name: 'Record an incident' }).click();
+    await operator.getByLabel('Title').fill('One mailbox read');
+    await operator.getByLabel('What happened').fill('An address list was opened by mistake.');
+    await operator.getByLabel('Data categories').fill('e-mail addresses');
+    await operator.getByRole('radio', { name: /Only these/ }).check();
+    await operator.getByLabel('Find accounts').fill('Acme');
+    await operator.getByRole('list', { name: 'Accounts found' }).getByRole('checkbox').first().check();
+    expect(await operator.getByTestId('incident-accounts').textContent()).toMatch(/^Chosen: Acme/);
+    await operator.getByRole('button', { name: 'Record incident' }).click();
+    const single = operator.getByTestId('incident').filter({ hasText: 'One mailbox read' });
+    await single.waitFor();
+    expect(await single.textContent()).toContain('0 of 1');
     await fits(operator, 'Compliance', 'admin-incidents');
     await client.goto(`${t.server.url}/notices`);
     await client.getByTestId('notice').filter({ hasText: 'Security incident' }).first().waitFor();

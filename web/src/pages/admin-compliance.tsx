@@ -4,6 +4,7 @@ import { ApiError, api, formatTime, type Page, problemFields, query } from '../a
 import { FormError, StatusBadge, TextArea, TextField } from '../forms';
 import type { Policy } from '../policy-gate';
 import { Link, usePageTitle } from '../router';
+import { type AdminAccount, useAdminAccounts } from './admin-accounts';
 import { leafFields, type PrivacyRequest, RequestSummary } from './privacy-tools';
 
 interface SubProcessor {
@@ -307,9 +308,62 @@ function countdown(ms: number): string {
   return ms >= 0 ? `${text} left` : `${text} ago`;
 }
 
+/** Accounts found by name, ticked into a list of ids (an incident's affected accounts). */
+function AccountPicker({
+  selected,
+  onChange,
+  error,
+}: {
+  selected: ReadonlyMap<string, string>;
+  onChange: (next: Map<string, string>) => void;
+  error?: string | undefined;
+}) {
+  const [q, setQ] = useState('');
+  const accounts = useAdminAccounts(q.trim());
+  const found: AdminAccount[] = accounts.data?.pages.flatMap((p) => p.data).slice(0, 20) ?? [];
+  const toggle = (a: AdminAccount) => {
+    const next = new Map(selected);
+    if (next.has(a.id)) next.delete(a.id);
+    else next.set(a.id, a.name);
+    onChange(next);
+  };
+  return (
+    <div className="field">
+      <label htmlFor="incident-account-search">Find accounts</label>
+      <input
+        id="incident-account-search"
+        type="search"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+        placeholder="Company name"
+        aria-describedby={error ? 'incident-accounts-err' : undefined}
+      />
+      <ul className="list" aria-label="Accounts found">
+        {found.map((a) => (
+          <li key={a.id}>
+            <label className="check">
+              <input type="checkbox" checked={selected.has(a.id)} onChange={() => toggle(a)} /> {a.name}{' '}
+              <span className="muted">{a.id}</span>
+            </label>
+          </li>
+        ))}
+      </ul>
+      <p className="muted" data-testid="incident-accounts">
+        {selected.size === 0 ? 'No account chosen.' : `Chosen: ${[...selected.values()].join(', ')}`}
+      </p>
+      {error ? (
+        <p className="field-error" id="incident-accounts-err" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 function IncidentForm({ onDone }: { onDone: () => void }) {
   const client = useQueryClient();
   const [all, setAll] = useState(true);
+  const [chosen, setChosen] = useState<Map<string, string>>(new Map());
   const create = useMutation({
     mutationFn: (body: Record<string, unknown>) => api<Incident>('POST', '/v1/admin/incidents', body, true),
     onSuccess: async () => {
@@ -334,7 +388,7 @@ function IncidentForm({ onDone }: { onDone: () => void }) {
       discoveredAt: (at ?? new Date()).toISOString(),
       severity: v('severity'),
       dataCategories: splitList(v('dataCategories')),
-      ...(all ? { allAccounts: true } : { affectedAccountIds: splitList(v('affectedAccountIds')) }),
+      ...(all ? { allAccounts: true } : { affectedAccountIds: [...chosen.keys()] }),
     });
   };
   return (
@@ -376,12 +430,7 @@ function IncidentForm({ onDone }: { onDone: () => void }) {
           accounts
         </label>
         {all ? null : (
-          <TextField
-            label="Account ids"
-            name="affectedAccountIds"
-            error={fields.affectedAccountIds}
-            hint="Comma-separated, e.g. acc_…"
-          />
+          <AccountPicker selected={chosen} onChange={setChosen} error={fields.affectedAccountIds} />
         )}
         {all && fields.affectedAccountIds ? <p className="field-error">{fields.affectedAccountIds}</p> : null}
       </fieldset>
