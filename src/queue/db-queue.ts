@@ -2,9 +2,26 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../kernel/clock';
 import type { IdGenerator } from '../kernel/ids';
 import type { Capabilities, Db, DbOrTx } from '../storage/database';
+import { prepared, slot } from '../storage/prepared';
 import type { Job, JobQueue } from './job-queue';
 
 const INSERT_CHUNK = 500;
+
+/** A single-recipient send writes one job: compiled once. */
+const insertOneJob = prepared<{ id: string; kind: string; payload: string; runAt: number; now: number }>(
+  (db) =>
+    db.insertInto('jobs').values({
+      id: slot('id'),
+      kind: slot('kind'),
+      payload: slot('payload'),
+      run_at: slot('runAt'),
+      attempts: 0,
+      lease_until: 0,
+      lease_owner: null,
+      last_error: null,
+      created_at: slot('now'),
+    }),
+);
 
 /** The database queue, plus the outbox calls the Redis transport (redis-queue.ts) builds on. */
 export interface DbQueue extends JobQueue {
@@ -50,6 +67,17 @@ export function createDbQueue(deps: {
   return {
     async enqueue(tx, jobs) {
       const now = deps.clock.now();
+      if (jobs.length === 1) {
+        const job = jobs[0]!;
+        await insertOneJob(tx, {
+          id: deps.ids('job'),
+          kind: job.kind,
+          payload: JSON.stringify(job.payload),
+          runAt: job.runAt ?? now,
+          now,
+        });
+        return;
+      }
       for (let i = 0; i < jobs.length; i += INSERT_CHUNK) {
         await tx
           .insertInto('jobs')

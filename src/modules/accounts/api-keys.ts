@@ -1,4 +1,6 @@
 import { AppError } from '../../kernel/errors';
+import { prepared, slot } from '../../storage/prepared';
+import type { ApiKeysTable } from '../../storage/schema';
 import { type Actor, auditActorOf, type ClientActor, type StaffActor } from './actor';
 import type { AccountsDeps } from './deps';
 import { API_KEY_SCOPES, type Permission, STAFF_ROLE_PERMISSIONS, type StaffPermission } from './permissions';
@@ -24,6 +26,17 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).to
  * API keys: shown once, stored as a SHA-256 hash (they are high-entropy, so a slow hash adds nothing),
  * with a recognisable prefix so that secret scanners and people can tell what leaked.
  */
+/** Every request with a Bearer key runs this: compiled once. */
+const keyBySecret = prepared<
+  { hash: string },
+  Pick<ApiKeysTable, 'id' | 'account_id' | 'staff_id' | 'scopes' | 'last_used_at' | 'revoked_at'>
+>((db) =>
+  db
+    .selectFrom('api_keys')
+    .select(['id', 'account_id', 'staff_id', 'scopes', 'last_used_at', 'revoked_at'])
+    .where('secret_hash', '=', slot<string>('hash')),
+);
+
 export function createApiKeys(deps: AccountsDeps) {
   const { db, clock, ids, audit } = deps;
 
@@ -166,11 +179,7 @@ export function createApiKeys(deps: AccountsDeps) {
     /** The actor behind a Bearer key, or null when the key is unknown or revoked. Never cached. */
     async actorFromKey(key: string, ip: string | null): Promise<Actor | null> {
       if (!key.startsWith(CLIENT_PREFIX) && !key.startsWith(STAFF_PREFIX)) return null;
-      const row = await db
-        .selectFrom('api_keys')
-        .select(['id', 'account_id', 'staff_id', 'scopes', 'last_used_at', 'revoked_at'])
-        .where('secret_hash', '=', sha256(key))
-        .executeTakeFirst();
+      const [row] = (await keyBySecret(db, { hash: sha256(key) })).rows;
       if (!row || row.revoked_at !== null) return null;
       if (row.staff_id) {
         const staff = await db

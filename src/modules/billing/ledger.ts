@@ -2,6 +2,7 @@ import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { DbOrTx } from '../../storage/database';
+import { prepared, slot } from '../../storage/prepared';
 import type { CreditLedgerTable } from '../../storage/schema';
 import { microToCredits } from './money';
 
@@ -66,6 +67,36 @@ export interface Ledger {
  * The credit ledger: append-only entries, and a balance row kept in step with them in the same
  * transaction (the row is what concurrent sends lock and check; the entries are what explain it).
  */
+// Every send reserves: these two are compiled once.
+const reserveIfCovered = prepared<{ amount: number; now: number; accountId: string }>((db) =>
+  db
+    .updateTable('account_balances')
+    .set((eb) => ({ reserved: eb('reserved', '+', slot<number>('amount')), updated_at: slot<number>('now') }))
+    .where('account_id', '=', slot<string>('accountId'))
+    .where((eb) => eb(eb('balance', '-', eb.ref('reserved')), '>=', slot<number>('amount'))),
+);
+const insertReserve = prepared<{
+  id: string;
+  accountId: string;
+  amount: number;
+  refType: string;
+  refId: string;
+  note: string | null;
+  now: number;
+}>((db) =>
+  db.insertInto('credit_ledger').values({
+    id: slot('id'),
+    account_id: slot('accountId'),
+    kind: 'reserve',
+    amount: 0,
+    reserved_delta: slot('amount'),
+    ref_type: slot('refType'),
+    ref_id: slot('refId'),
+    note: slot('note'),
+    created_at: slot('now'),
+  }),
+);
+
 export function createLedger(deps: { clock: Clock; ids: IdGenerator }): Ledger {
   return {
     async open(tx, accountId) {
@@ -100,13 +131,12 @@ export function createLedger(deps: { clock: Clock; ids: IdGenerator }): Ledger {
 
     async reserve(tx, input) {
       const now = deps.clock.now();
-      const updated = await tx
-        .updateTable('account_balances')
-        .set((eb) => ({ reserved: eb('reserved', '+', input.amountMicro), updated_at: now }))
-        .where('account_id', '=', input.accountId)
-        .where((eb) => eb(eb('balance', '-', eb.ref('reserved')), '>=', input.amountMicro))
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) {
+      const updated = await reserveIfCovered(tx, {
+        amount: input.amountMicro,
+        now,
+        accountId: input.accountId,
+      });
+      if (Number(updated.numAffectedRows ?? 0) !== 1) {
         const balance = await this.balance(tx, input.accountId);
         throw new AppError(
           'insufficient_credits',
@@ -114,20 +144,15 @@ export function createLedger(deps: { clock: Clock; ids: IdGenerator }): Ledger {
           { extra: { required: microToCredits(input.amountMicro), available: balance.available } },
         );
       }
-      await tx
-        .insertInto('credit_ledger')
-        .values({
-          id: deps.ids('led'),
-          account_id: input.accountId,
-          kind: 'reserve',
-          amount: 0,
-          reserved_delta: input.amountMicro,
-          ref_type: input.ref.type,
-          ref_id: input.ref.id,
-          note: input.note ?? null,
-          created_at: now,
-        })
-        .execute();
+      await insertReserve(tx, {
+        id: deps.ids('led'),
+        accountId: input.accountId,
+        amount: input.amountMicro,
+        refType: input.ref.type,
+        refId: input.ref.id,
+        note: input.note ?? null,
+        now,
+      });
     },
 
     async settle(tx, entries, note) {

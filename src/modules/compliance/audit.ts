@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../kernel/clock';
 import type { IdGenerator } from '../../kernel/ids';
 import type { DbOrTx } from '../../storage/database';
+import { prepared, slot } from '../../storage/prepared';
 import type { AuditEventsTable } from '../../storage/schema';
 
 /** Who did something: a client user, an API key, an operator staff member, or the system itself. */
@@ -88,18 +89,49 @@ export interface AuditLog {
   verify(db: DbOrTx, accountId: string | null): Promise<{ events: number; brokenAt: number | null }>;
 }
 
+// Every audited change runs these three: compiled once.
+const advanceHead = prepared<{ chain: string }, { seq: number; hash: string }>((db) =>
+  db
+    .updateTable('audit_chain_heads')
+    .set((eb) => ({ seq: eb('seq', '+', 1) }))
+    .where('chain', '=', slot<string>('chain'))
+    .returning(['seq', 'hash']),
+);
+const EVENT_COLUMNS = [
+  'id',
+  'chain',
+  'seq',
+  'account_id',
+  'actor_type',
+  'actor_id',
+  'action',
+  'target_type',
+  'target_id',
+  'ip',
+  'data',
+  'at',
+  'prev_hash',
+  'hash',
+] as const satisfies ReadonlyArray<keyof AuditEventsTable>;
+const insertEvent = prepared<AuditEventsTable>((db) =>
+  db
+    .insertInto('audit_events')
+    .values(Object.fromEntries(EVENT_COLUMNS.map((c) => [c, slot(c)])) as unknown as AuditEventsTable),
+);
+const setHeadHash = prepared<{ chain: string; hash: string }>((db) =>
+  db
+    .updateTable('audit_chain_heads')
+    .set({ hash: slot<string>('hash') })
+    .where('chain', '=', slot<string>('chain')),
+);
+
 export function createAuditLog(deps: { clock: Clock; ids: IdGenerator }): AuditLog {
   return {
     async record(tx, event) {
       const chain = chainOf(event.accountId);
       // The head row is the lock that orders concurrent writers of one chain (row lock on PostgreSQL,
       // the single writer on SQLite).
-      let head = await tx
-        .updateTable('audit_chain_heads')
-        .set((eb) => ({ seq: eb('seq', '+', 1) }))
-        .where('chain', '=', chain)
-        .returning(['seq', 'hash'])
-        .executeTakeFirst();
+      let head: { seq: number; hash: string } | undefined = (await advanceHead(tx, { chain })).rows[0];
       if (!head) {
         await tx
           .insertInto('audit_chain_heads')
@@ -130,11 +162,8 @@ export function createAuditLog(deps: { clock: Clock; ids: IdGenerator }): AuditL
         prev_hash: head.hash,
       };
       const hash = hashEvent(head.hash, row);
-      await tx
-        .insertInto('audit_events')
-        .values({ ...row, hash })
-        .execute();
-      await tx.updateTable('audit_chain_heads').set({ hash }).where('chain', '=', chain).execute();
+      await insertEvent(tx, { ...row, hash });
+      await setHeadHash(tx, { chain, hash });
     },
 
     async list(db, filter) {

@@ -3,6 +3,7 @@ import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db, DbOrTx } from '../../storage/database';
+import { prepared, slot } from '../../storage/prepared';
 import type { ContactsTable } from '../../storage/schema-contacts';
 import { auditActorOf, type ClientActor } from '../accounts';
 import type { ContactBook } from '../contacts';
@@ -97,6 +98,18 @@ export interface SubjectRequestsDeps {
  * about a person by number or e-mail, export it, rectify it, erase it now, restrict it. Each action is
  * audited with counts and a hash reference, never the number or e-mail itself.
  */
+const restrictionsOf = prepared<
+  { accountId: string; hash: string },
+  { subject_hash: string; reason: string; scope: string | null }
+>((db) =>
+  db
+    .selectFrom('privacy_restrictions')
+    .select(['subject_hash', 'reason', 'scope'])
+    .where('account_id', '=', slot<string>('accountId'))
+    .where('lifted_at', 'is', null)
+    .where('subject_hash', '=', slot<string>('hash')),
+);
+
 export function createSubjectRequests(deps: SubjectRequestsDeps) {
   const { db, clock, ids, audit } = deps;
 
@@ -557,6 +570,17 @@ export function createSubjectRequests(deps: SubjectRequestsDeps) {
       const unique = [...new Set(phones)];
       const byHash = new Map(unique.map((p) => [subjectHash('phone', p), p]));
       const hashes = [...byHash.keys()];
+      if (hashes.length === 1) {
+        // One recipient (most sends): a statement compiled once.
+        const rows = (await restrictionsOf(db_, { accountId, hash: hashes[0]! })).rows;
+        for (const r of rows) {
+          const phone = byHash.get(r.subject_hash)!;
+          if (r.reason === 'restricted') found.set(phone, 'restricted');
+          else if (found.get(phone) !== 'restricted')
+            found.set(phone, r.scope === 'marketing' ? 'marketing' : 'all');
+        }
+        return found;
+      }
       for (let i = 0; i < hashes.length; i += 500) {
         const rows = await db_
           .selectFrom('privacy_restrictions')

@@ -1,3 +1,4 @@
+import { prepared, slot } from '../../storage/prepared';
 import type { MessagesTable } from '../../storage/schema';
 
 /** What a caller decides about a new message; everything the dispatcher fills in later starts empty. */
@@ -59,3 +60,30 @@ export function newMessageRow(m: NewMessage): MessagesTable {
     done_at: m.done_at ?? null,
   };
 }
+
+/** The columns `newMessageRow` writes, in its order. */
+const NEW_MESSAGE_COLUMNS = Object.keys(
+  newMessageRow({
+    id: '',
+    account_id: '',
+    to_number: '',
+    sender: '',
+    text: '',
+    type: 'transactional',
+    status: 'queued',
+    encoding: 'GSM-7',
+    segments: 0,
+    price: 0,
+    country: null,
+    send_at: null,
+    created_by: null,
+    created_at: 0,
+  }),
+) as Array<keyof MessagesTable>;
+
+/** One new message: the common single-recipient send, compiled once. */
+export const insertOneMessage = prepared<MessagesTable>((db) =>
+  db
+    .insertInto('messages')
+    .values(Object.fromEntries(NEW_MESSAGE_COLUMNS.map((c) => [c, slot(c)])) as unknown as MessagesTable),
+);

@@ -4,7 +4,8 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { JobQueue } from '../../queue/job-queue';
 import type { Db, Tx } from '../../storage/database';
 import type { GroupCommit } from '../../storage/group-commit';
-import type { MessagesTable } from '../../storage/schema';
+import { prepared, slot } from '../../storage/prepared';
+import type { AccountsTable, MessagesTable } from '../../storage/schema';
 import type { ClientActor } from '../accounts';
 import { auditActorOf } from '../accounts';
 import type { Ledger, PriceBook } from '../billing';
@@ -12,7 +13,7 @@ import type { AuditLog } from '../compliance';
 import { compose, type RecipientError, type SendItem } from './compose';
 import { DISPATCH_JOB, type DispatchPayload } from './jobs';
 import type { ClientEventSink } from './ports';
-import { newMessageRow } from './rows';
+import { insertOneMessage, newMessageRow } from './rows';
 import { parseMessagingSettings } from './settings';
 import { type MessageView, messageView } from './views';
 
@@ -54,6 +55,11 @@ export interface Idempotency {
  * (shared with other requests by group commit) reserves the credits, writes the messages, their
  * dispatch jobs, the audit event and the idempotent answer. The answer goes out only after that commit.
  */
+/** Every send reads its account: compiled once. */
+const accountForSend = prepared<{ id: string }, Pick<AccountsTable, 'id' | 'status' | 'settings'>>((db) =>
+  db.selectFrom('accounts').select(['id', 'status', 'settings']).where('id', '=', slot<string>('id')),
+);
+
 export function createSender(deps: SendDeps) {
   const { db, clock, ids } = deps;
 
@@ -62,11 +68,8 @@ export function createSender(deps: SendDeps) {
     items: SendItem[],
     options: { allOrNothing?: boolean; idempotency?: Idempotency | null },
   ): Promise<SendResult> {
-    const account = await db
-      .selectFrom('accounts')
-      .select(['id', 'status', 'settings'])
-      .where('id', '=', actor.accountId)
-      .executeTakeFirstOrThrow();
+    const [account] = (await accountForSend(db, { id: actor.accountId })).rows;
+    if (!account) throw new AppError('not_found', 'No such account.');
     if (account.status !== 'active')
       throw new AppError(
         account.status === 'closed' ? 'account_closed' : 'account_suspended',
@@ -186,12 +189,14 @@ export function createSender(deps: SendDeps) {
           throw error;
         }
       }
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await tx
-          .insertInto('messages')
-          .values(rows.slice(i, i + INSERT_CHUNK))
-          .execute();
-      }
+      if (rows.length === 1) await insertOneMessage(tx, rows[0]!);
+      else
+        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+          await tx
+            .insertInto('messages')
+            .values(rows.slice(i, i + INSERT_CHUNK))
+            .execute();
+        }
       const jobs = [];
       const byRunAt = new Map<number, string[]>();
       for (const r of accepted) {
@@ -247,6 +252,17 @@ export function createSender(deps: SendDeps) {
   };
 }
 
+const suppressionOf = prepared<
+  { accountId: string; phone: string },
+  { phone: string; scope: 'marketing' | 'all' }
+>((db) =>
+  db
+    .selectFrom('suppressions')
+    .select(['phone', 'scope'])
+    .where('account_id', '=', slot<string>('accountId'))
+    .where('phone', '=', slot<string>('phone')),
+);
+
 async function suppressedNumbers(
   db: Db,
   accountId: string,
@@ -254,6 +270,11 @@ async function suppressedNumbers(
 ): Promise<Map<string, 'marketing' | 'all'>> {
   const found = new Map<string, 'marketing' | 'all'>();
   const unique = [...new Set(phones)];
+  if (unique.length === 1) {
+    for (const r of (await suppressionOf(db, { accountId, phone: unique[0]! })).rows)
+      found.set(r.phone, r.scope);
+    return found;
+  }
   for (let i = 0; i < unique.length; i += 500) {
     const rows = await db
       .selectFrom('suppressions')
