@@ -79,7 +79,11 @@ export function createRedisQueue(deps: {
     async relay() {
       const due = await deps.outbox.claimAnyKind(RELAY_BATCH, TRANSIT_LEASE_MS);
       const byKind = new Map<string, Job[]>();
-      for (const job of due) byKind.set(job.kind, [...(byKind.get(job.kind) ?? []), job]);
+      for (const job of due) {
+        const list = byKind.get(job.kind);
+        if (list) list.push(job);
+        else byKind.set(job.kind, [job]);
+      }
       for (const [kind, jobs] of byKind) {
         // One Redis job per claim of an outbox row: a republished row gets a new id, a replayed add does not.
         await queueOf(kind).addBulk(

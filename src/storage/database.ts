@@ -92,9 +92,12 @@ function generations(size: number) {
   let old = new Map<string, SqliteDatabase.Statement>();
   return {
     get(sql: string): SqliteDatabase.Statement | undefined {
-      const found = young.get(sql) ?? old.get(sql);
-      if (found && !young.has(sql)) this.set(sql, found);
-      return found;
+      const recent = young.get(sql);
+      if (recent) return recent;
+      // Used again: it moves to the young generation and survives the next rotation.
+      const older = old.get(sql);
+      if (older) this.set(sql, older);
+      return older;
     },
     set(sql: string, statement: SqliteDatabase.Statement): SqliteDatabase.Statement {
       if (young.size >= size) {
