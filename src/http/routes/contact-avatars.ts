@@ -2,6 +2,7 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError } from '../../kernel/errors';
 import { AVATAR_MAX_BYTES } from '../../modules/contacts';
+import { AVATAR_MAX_PIXELS, AVATAR_SIZE } from '../../modules/contacts/avatar-image';
 import type { AppServices } from '../app';
 import { clientActor } from '../context';
 import { idParams } from '../schemas';
@@ -10,7 +11,10 @@ const CONTACTS = { tags: ['Contacts'] };
 const READ = { auth: 'client', permission: 'contacts:read' } as const;
 const WRITE = { auth: 'client', permission: 'contacts:write' } as const;
 
-/** Contact avatars uploaded as images (stored as uploaded, at most 1 MiB) and served by the API. */
+/**
+ * Contact avatars uploaded as images (at most AVATAR_MAX_BYTES), stored resized to an
+ * AVATAR_SIZE-square WEBP without metadata, and served by the API.
+ */
 export function contactAvatarRoutes(services: AppServices): FastifyPluginAsyncZod {
   const { avatars } = services.contacts;
   return async (app) => {
@@ -25,8 +29,7 @@ export function contactAvatarRoutes(services: AppServices): FastifyPluginAsyncZo
       {
         schema: {
           ...CONTACTS,
-          summary:
-            'Upload a contact avatar (multipart `file`): JPEG, PNG, GIF or WEBP judged by content, at most 1 MiB, stored as is',
+          summary: `Upload a contact avatar (multipart \`file\`): JPEG, PNG, GIF or WEBP judged by content, at most ${AVATAR_MAX_BYTES / (1024 * 1024)} MiB and ${AVATAR_MAX_PIXELS / 1_000_000} megapixels; stored as a ${AVATAR_SIZE}×${AVATAR_SIZE} WEBP (EXIF-rotated, centre-cropped, first frame, metadata stripped)`,
           consumes: ['multipart/form-data'],
           params: idParams,
         },
@@ -49,6 +52,7 @@ export function contactAvatarRoutes(services: AppServices): FastifyPluginAsyncZo
           });
         }
         // Past the limit this throws FST_REQ_FILE_TOO_LARGE (413); nothing is stored.
+        // A truncated or corrupt image answers 415, one of too many pixels 400; nothing is stored.
         const bytes = await part.toBuffer();
         return avatars.set(actor, request.params.id, bytes);
       },
@@ -56,7 +60,11 @@ export function contactAvatarRoutes(services: AppServices): FastifyPluginAsyncZo
     app.get(
       '/v1/contacts/:id/avatar',
       {
-        schema: { ...CONTACTS, summary: "A contact's uploaded avatar image", params: idParams },
+        schema: {
+          ...CONTACTS,
+          summary: `A contact's uploaded avatar: a ${AVATAR_SIZE}×${AVATAR_SIZE} WEBP image`,
+          params: idParams,
+        },
         config: READ,
       },
       async (request, reply) => {

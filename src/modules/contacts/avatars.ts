@@ -2,10 +2,11 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../../kernel/errors';
 import type { FileStore } from '../../kernel/file-store';
 import { auditActorOf, type ClientActor } from '../accounts';
+import { normaliseAvatar } from './avatar-image';
 import type { ContactsDeps } from './shared';
 
-/** Largest avatar accepted. Images are stored as uploaded (no resizing), so the limit is kept small. */
-export const AVATAR_MAX_BYTES = 1024 * 1024;
+/** Largest avatar upload accepted. Only the resized image is stored, never the upload itself. */
+export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
 
 export type AvatarType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
 
@@ -32,8 +33,9 @@ async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 /**
- * Contact avatars uploaded as files: checked by content (JPEG, PNG, GIF, WEBP), stored through the
- * FileStore under `avatars/<contact id>`, served by the API. The contact's `avatarUrl` then points at
+ * Contact avatars uploaded as files: checked by content (JPEG, PNG, GIF, WEBP), resized to a 256×256
+ * WEBP without metadata (see normaliseAvatar), stored through the FileStore under
+ * `avatars/<contact id>` (the upload itself never is), served by the API. The contact's `avatarUrl` then points at
  * the API path; setting another `avatarUrl` (an external image) makes the stored file unused.
  */
 export function createAvatars(deps: ContactsDeps & { files: FileStore }) {
@@ -57,7 +59,7 @@ export function createAvatars(deps: ContactsDeps & { files: FileStore }) {
       await liveContact(actor.accountId, contactId);
     },
 
-    /** Stores the image and points the contact's avatarUrl at it. */
+    /** Stores the resized image and points the contact's avatarUrl at it; nothing is stored on refusal. */
     async set(
       actor: ClientActor,
       contactId: string,
@@ -65,7 +67,10 @@ export function createAvatars(deps: ContactsDeps & { files: FileStore }) {
     ): Promise<{ avatarUrl: string; contentType: AvatarType; bytes: number }> {
       await liveContact(actor.accountId, contactId);
       if (bytes.length > AVATAR_MAX_BYTES) {
-        throw new AppError('payload_too_large', `An avatar may be at most ${AVATAR_MAX_BYTES / 1024} KiB.`);
+        throw new AppError(
+          'payload_too_large',
+          `An avatar may be at most ${AVATAR_MAX_BYTES / (1024 * 1024)} MiB.`,
+        );
       }
       const type = avatarTypeOf(bytes);
       if (!type) {
@@ -74,7 +79,9 @@ export function createAvatars(deps: ContactsDeps & { files: FileStore }) {
           'An avatar must be a JPEG, PNG, GIF or WEBP image (judged by its content).',
         );
       }
-      await files.put(keyOf(contactId), bytes);
+      const image = await normaliseAvatar(bytes);
+      const contentType = 'image/webp';
+      await files.put(keyOf(contactId), image);
       const avatarUrl = avatarPath(contactId);
       await db.transaction().execute(async (tx) => {
         await tx
@@ -88,13 +95,16 @@ export function createAvatars(deps: ContactsDeps & { files: FileStore }) {
           actor: auditActorOf(actor),
           action: 'contact.avatar_set',
           target: { type: 'contact', id: contactId },
-          data: { contentType: type, bytes: bytes.length },
+          data: { contentType, bytes: image.length, uploaded: { contentType: type, bytes: bytes.length } },
         });
       });
-      return { avatarUrl, contentType: type, bytes: bytes.length };
+      return { avatarUrl, contentType, bytes: image.length };
     },
 
-    /** The stored image of a live contact whose avatarUrl is the uploaded one; 404 otherwise. */
+    /**
+     * The stored image of a live contact whose avatarUrl is the uploaded one; 404 otherwise. Its type is
+     * read from its bytes: WEBP, or the original type of an avatar stored before resizing was added.
+     */
     async get(actor: ClientActor, contactId: string): Promise<{ contentType: AvatarType; body: Buffer }> {
       const row = await liveContact(actor.accountId, contactId);
       const stream = row.avatar_url === avatarPath(contactId) ? await files.get(keyOf(contactId)) : null;
