@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLocalFileStore } from './adapters/files/local-file-store';
 import { createFileMailer } from './adapters/mail/file-mailer';
-import { createSmtpMailer } from './adapters/mail/smtp-mailer';
 import { createRouteFactory, validateRouteConfig } from './adapters/route-factory';
 import { createSimulatorRoute } from './adapters/simulator/simulator-route';
 import type { Config } from './config';
@@ -54,7 +53,7 @@ import {
 } from './modules/messaging';
 import { createWebhooks } from './modules/webhooks';
 import { createDbQueue } from './queue/db-queue';
-import { createRedisQueue, type RedisQueue } from './queue/redis-queue';
+import type { RedisQueue } from './queue/redis-queue';
 import { openStorage, type Storage } from './storage/database';
 import { createGroupCommit } from './storage/group-commit';
 import { type Loop, startLoop } from './workers/loops';
@@ -80,10 +79,11 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   await storage.migrate();
   const db = storage.db;
 
+  // SMTP and Redis clients are loaded only when configured: each takes 10-20 MB of memory.
   const mailer =
     overrides.mailer ??
     (config.SMTP_URL
-      ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM)
+      ? (await import('./adapters/mail/smtp-mailer')).createSmtpMailer(config.SMTP_URL, config.MAIL_FROM)
       : createFileMailer({ dir: join(config.DATA_DIR, 'mail'), clock, logger, from: config.MAIL_FROM }));
   // Import originals, attachments and avatars: local disk unless a test or deployment gives another store.
   const files = overrides.files ?? createLocalFileStore(join(config.DATA_DIR, 'files'));
@@ -127,10 +127,15 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   const outbox = createDbQueue({ db, clock, ids, capabilities: storage.capabilities });
   // With Redis, jobs still enter the database in the business transaction and are relayed to BullMQ.
   const redisQueue: RedisQueue | null = config.REDIS_URL
-    ? createRedisQueue({ outbox, url: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger })
+    ? (await import('./queue/redis-queue')).createRedisQueue({
+        outbox,
+        url: config.REDIS_URL,
+        prefix: config.REDIS_PREFIX,
+        logger,
+      })
     : null;
   const queue = redisQueue ?? outbox;
-  const groupCommit = createGroupCommit(db, { maxBatch: 256 });
+  const groupCommit = createGroupCommit(storage, { maxBatch: 256 });
   const messages = createMessageReader({ db });
   const outcomes = createOutcomes({ clock, ids, ledger, queue, events: clientEvents });
   const send = createSender({
@@ -201,9 +206,11 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     ids,
     audit,
     files,
+    lazyTransaction: storage.lazyTransaction,
     importSettings: {
       maxRows: config.IMPORT_MAX_ROWS,
       maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES,
+      threadMinBytes: config.IMPORT_THREAD_MIN_BYTES,
     },
   });
   const messageDeletion = createMessageDeletion({ db, clock, audit, outcomes });

@@ -107,6 +107,10 @@ export const CONFIG_SCHEMA = {
     schema: int(1).default(2_000_000),
     doc: 'Most data rows one import may hold; the import fails at the row past it (rows before it stay).',
   },
+  IMPORT_THREAD_MIN_BYTES: {
+    schema: int(0).default(4 * 1024 * 1024),
+    doc: 'CSV imports of at least this size are parsed and checked on a worker thread while the batch before is written.',
+  },
   IMPORT_MAX_UNCOMPRESSED_BYTES: {
     schema: int(1024).default(1024 * 1024 * 1024),
     doc: 'Largest total an XLSX file may declare once unzipped (zip-bomb defence).',

@@ -13,4 +13,10 @@ export interface FileStore {
   /** Deletes the file; deleting a missing file is not an error (sweeps may run twice). */
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
+  /**
+   * Where the stored file lies on this machine's disk, for a reader on another thread that should not
+   * depend on this one to hand it the bytes; null when the file is missing. Stores without local files
+   * leave it out, and such readers then read through `get` on the caller's thread.
+   */
+  localPath?(key: string): Promise<string | null>;
 }

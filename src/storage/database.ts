@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
-import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import type PgModule from 'pg';
 import { migrationProvider } from './migrations';
 import type { Database } from './schema';
 
@@ -29,6 +30,20 @@ export interface Storage {
   capabilities: Capabilities;
   /** A short label for logs and benchmark output ("sqlite", "postgres"). */
   label: string;
+  /**
+   * Runs `work` in a transaction and settles once it is committed, with `onDisk`: settles once the
+   * commit is on disk. Answer only after `onDisk`; other work may go on meanwhile. On SQLite the commit
+   * only writes the log (synchronous = NORMAL for this one transaction) and the log is then fsynced on
+   * the thread pool, one fsync shared by every commit waiting for it, so this thread keeps serving while
+   * the disk works. On PostgreSQL a plain transaction, on disk when committed.
+   */
+  stagedTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<{ value: T; onDisk: Promise<void> }>;
+  /**
+   * Runs `work` in a transaction whose commit does not wait for the disk at all: it reaches the disk
+   * with the next commit that does. Only for work that is redone from its own checkpoint when a crash
+   * loses it (an import batch and its checkpoint commit or vanish together).
+   */
+  lazyTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   migrate(): Promise<void>;
   close(): Promise<void>;
 }
@@ -41,10 +56,19 @@ export interface StorageOptions {
   pgPoolSize?: number;
 }
 
-// int8 and numeric come back from pg as strings by default; every such column here holds values that
-// fit a double exactly (milliseconds, micro-credits), so read them as numbers on both dialects.
-pg.types.setTypeParser(20, (v) => Number(v));
-pg.types.setTypeParser(1700, (v) => Number(v));
+let pgModule: typeof PgModule | null = null;
+
+/** The PostgreSQL client, loaded when a postgres URL is opened (≈ 14 MB a SQLite server never needs). */
+function loadPg(): typeof PgModule {
+  if (pgModule) return pgModule;
+  const pg = createRequire(import.meta.url)('pg') as typeof PgModule;
+  // int8 and numeric come back from pg as strings by default; every such column here holds values that
+  // fit a double exactly (milliseconds, micro-credits), so read them as numbers on both dialects.
+  pg.types.setTypeParser(20, (v) => Number(v));
+  pg.types.setTypeParser(1700, (v) => Number(v));
+  pgModule = pg;
+  return pg;
+}
 
 /** Opens the database named by a `sqlite:` or `postgres://` URL. */
 export function openStorage(url: string, options: StorageOptions = {}): Storage {
@@ -56,12 +80,85 @@ export function openStorage(url: string, options: StorageOptions = {}): Storage 
 function openSqlite(file: string, options: StorageOptions): Storage {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SqliteDatabase(file);
+  const synchronous = options.sqliteSynchronous ?? 'FULL';
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
+  sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return finish(db, { skipLocked: false, multipleWriters: false, maxParameters: 32766 }, 'sqlite');
+  // Only FULL promises that a commit survives a power cut; with NORMAL every commit already skips it.
+  const wal = file !== ':memory:' && synchronous === 'FULL' ? walSync(`${file}-wal`) : null;
+
+  /** `work` in a transaction committed with synchronous = NORMAL: the log is written, not fsynced. */
+  const unsynced = <T>(work: (tx: Tx) => Promise<T>): Promise<T> =>
+    // One connection for the three steps, so that no other transaction commits while NORMAL is set.
+    db.connection().execute(async (connection) => {
+      // Straight on the handle: this thread holds the connection, nothing else runs on it meanwhile.
+      sqlite.pragma('synchronous = NORMAL');
+      try {
+        return await connection.transaction().execute(work);
+      } finally {
+        sqlite.pragma(`synchronous = ${synchronous}`);
+      }
+    });
+
+  const storage = finish(db, { skipLocked: false, multipleWriters: false, maxParameters: 32766 }, 'sqlite');
+  return {
+    ...storage,
+    async stagedTransaction(work) {
+      const value = await unsynced(work);
+      // Everything in the log up to this commit, fsynced by a call that starts now.
+      const onDisk = wal ? wal.flush() : Promise.resolve();
+      return { value, onDisk };
+    },
+    lazyTransaction: unsynced,
+    async close() {
+      await storage.close();
+      wal?.close();
+    },
+  };
+}
+
+/**
+ * fsync of the SQLite write-ahead log on the thread pool. A commit in WAL mode appends its pages and
+ * commit frame to the log; once the log is fsynced after that, the commit survives a power cut,
+ * exactly as if SQLite had fsynced it itself (synchronous = FULL), but without blocking this thread.
+ * `flush()` settles once an fsync that started after the call has finished: callers arriving while
+ * one runs share the next one.
+ */
+function walSync(path: string) {
+  let fd: number | null = null;
+  let running: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
+  const once = () =>
+    new Promise<void>((resolve, reject) => {
+      // Opened on first use: the log exists once something was written. SQLite keeps the same file
+      // (it is reset in place, never replaced) while this process holds its connection.
+      fd ??= openSync(path, 'r');
+      fsync(fd, (error) => (error ? reject(error) : resolve()));
+    });
+  function flush(): Promise<void> {
+    if (!running) {
+      running = once().finally(() => {
+        running = null;
+      });
+      return running;
+    }
+    next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        next = null;
+        return flush();
+      });
+    return next;
+  }
+  return {
+    flush,
+    close() {
+      if (fd !== null) closeSync(fd);
+      fd = null;
+    },
+  };
 }
 
 /**
@@ -111,18 +208,26 @@ function generations(size: number) {
 }
 
 function openPostgres(url: string, options: StorageOptions): Storage {
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: url,
     max: options.pgPoolSize ?? 10,
     ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return finish(
-    db,
-    { skipLocked: true, multipleWriters: true, maxParameters: 65535 },
-    'postgres',
-    options.pgSchema,
-  );
+  return {
+    ...finish(
+      db,
+      { skipLocked: true, multipleWriters: true, maxParameters: 65535 },
+      'postgres',
+      options.pgSchema,
+    ),
+    // The server's own form of it: the commit returns before the server has flushed its log.
+    lazyTransaction: (work) =>
+      db.transaction().execute(async (tx) => {
+        await sql`set local synchronous_commit = off`.execute(tx);
+        return work(tx);
+      }),
+  };
 }
 
 function finish(db: Db, capabilities: Capabilities, label: string, schema?: string): Storage {
@@ -130,6 +235,11 @@ function finish(db: Db, capabilities: Capabilities, label: string, schema?: stri
     db,
     capabilities,
     label,
+    stagedTransaction: async (work) => ({
+      value: await db.transaction().execute(work),
+      onDisk: Promise.resolve(),
+    }),
+    lazyTransaction: (work) => db.transaction().execute(work),
     async migrate() {
       // Name the schema of the migration tables when one is set: otherwise the migrator may find another
       // schema's tables of the same name and skip creating its own.

@@ -1,4 +1,4 @@
-import type { Db, Tx } from './database';
+import type { Storage, Tx } from './database';
 
 type Work<T> = (tx: Tx) => Promise<T>;
 
@@ -12,9 +12,13 @@ interface Pending {
  * Group commit: many small units of work that arrive together share one transaction, so one commit
  * (one fsync) answers all of them. Each unit must do its own checks before its first write and throw
  * only there; a thrown error rejects that unit alone. An error from the database itself rolls the whole
- * group back and rejects every unit in it, so nothing is ever half-written.
+ * group back and rejects every unit in it, so nothing is ever half-written. A group is answered once
+ * its commit is on disk; the next group is written while the disk works on the one before.
  */
-export function createGroupCommit(db: Db, options: { maxBatch: number }) {
+export function createGroupCommit(
+  storage: Pick<Storage, 'stagedTransaction'>,
+  options: { maxBatch: number },
+) {
   let queue: Pending[] = [];
   let running = false;
 
@@ -24,8 +28,9 @@ export function createGroupCommit(db: Db, options: { maxBatch: number }) {
       const batch = queue.slice(0, options.maxBatch);
       queue = queue.slice(batch.length);
       const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+      let onDisk: Promise<void>;
       try {
-        await db.transaction().execute(async (tx) => {
+        ({ onDisk } = await storage.stagedTransaction(async (tx) => {
           for (const item of batch) {
             try {
               outcomes.push({ ok: true, value: await item.work(tx) });
@@ -34,16 +39,23 @@ export function createGroupCommit(db: Db, options: { maxBatch: number }) {
               else throw error;
             }
           }
-        });
+        }));
       } catch (error) {
         for (const item of batch) item.reject(error);
         continue;
       }
-      batch.forEach((item, i) => {
-        const outcome = outcomes[i]!;
-        if (outcome.ok) item.resolve(outcome.value);
-        else item.reject(outcome.error);
-      });
+      onDisk.then(
+        () =>
+          batch.forEach((item, i) => {
+            const outcome = outcomes[i]!;
+            if (outcome.ok) item.resolve(outcome.value);
+            else item.reject(outcome.error);
+          }),
+        // Committed but not known to be on disk: nobody is told it was accepted.
+        (error: unknown) => {
+          for (const item of batch) item.reject(error);
+        },
+      );
     }
     running = false;
   }

@@ -5,7 +5,7 @@ import { createDeflateRaw } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipart } from '../helpers/multipart';
-import { DIALECTS } from '../helpers/storage';
+import { DIALECTS, type DialectName } from '../helpers/storage';
 import { createApiKey, type Session, signup, startTestSystem, type TestSystem } from '../helpers/system';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'imports');
@@ -85,10 +85,16 @@ async function workbook(rows: unknown[][]): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-describe.each(DIALECTS)('contact imports on %s', (dialect) => {
+// Every case also runs with CSV files read on the worker thread (as big files are), on SQLite.
+const READERS: Array<[string, DialectName, Record<string, string>]> = [
+  ...DIALECTS.map((d): [string, DialectName, Record<string, string>] => [d, d, {}]),
+  ['sqlite, CSV read on a worker thread', 'sqlite', { IMPORT_THREAD_MIN_BYTES: '0' }],
+];
+
+describe.each(READERS)('contact imports on %s', (_label, dialect, env) => {
   let ts: TestSystem;
   beforeAll(async () => {
-    ts = await startTestSystem(dialect);
+    ts = await startTestSystem(dialect, env);
   });
   afterAll(async () => {
     await ts?.close();

@@ -44,6 +44,15 @@ export function createLocalFileStore(root: string): FileStore & { root: string }
       }
       return createReadStream(path);
     },
+    async localPath(key) {
+      const path = pathOf(key);
+      try {
+        await stat(path);
+        return path;
+      } catch {
+        return null;
+      }
+    },
     async delete(key) {
       await rm(pathOf(key), { force: true });
     },

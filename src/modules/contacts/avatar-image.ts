@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import { AppError } from '../../kernel/errors';
 
 /** The side of the square every stored avatar is resized to, in pixels. */
@@ -30,6 +29,8 @@ const refusedAsCorrupt = () =>
  * `unsupported_file_type` for one that does not decode (truncated or corrupt behind valid magic bytes).
  */
 export async function normaliseAvatar(bytes: Buffer): Promise<Buffer> {
+  // Loaded on first use: the image library takes ≈ 18 MB of memory, for a feature many servers never use.
+  const { default: sharp } = await import('sharp');
   const options = {
     // Decoder errors, truncation included, refuse the image. Mere warnings (common in camera JPEGs) do
     // not: the pixels are re-encoded anyway, nothing of the original file is kept.

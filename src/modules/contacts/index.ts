@@ -3,7 +3,7 @@ import { createAvatars } from './avatars';
 import { createContactBook } from './contacts';
 import { createFieldDefinitions } from './field-definitions';
 import { createGroups } from './groups';
-import { createImports, type ImportSettings } from './imports/import-jobs';
+import { createImports, type ImportSettings, type ImportsDeps } from './imports/import-jobs';
 import type { ContactsDeps } from './shared';
 import { createSuppressions } from './suppressions';
 
@@ -62,7 +62,11 @@ export {
 
 /** The contacts module: address book, custom field definitions, groups, imports and the suppression list. */
 export function createContacts(
-  deps: ContactsDeps & { files: FileStore; importSettings?: Partial<ImportSettings> | undefined },
+  deps: ContactsDeps & {
+    files: FileStore;
+    importSettings?: Partial<ImportSettings> | undefined;
+    lazyTransaction?: ImportsDeps['lazyTransaction'];
+  },
 ) {
   return {
     imports: createImports(deps),

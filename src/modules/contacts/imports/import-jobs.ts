@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { CompiledQuery, sql } from 'kysely';
 import { AppError, type FieldError, isAppError } from '../../../kernel/errors';
 import type { FileStore } from '../../../kernel/file-store';
-import type { DbOrTx, Tx } from '../../../storage/database';
+import type { DbOrTx, Storage, Tx } from '../../../storage/database';
 import type { ContactsTable } from '../../../storage/schema-contacts';
 import type { ImportStatus, ImportsTable } from '../../../storage/schema-imports';
 import { auditActorOf, type ClientActor } from '../../accounts';
@@ -12,7 +12,8 @@ import type { FieldType, FieldValue } from '../fields';
 import { type ContactsDeps, chunks, defaultCountryOf, iso, isUniqueViolation } from '../shared';
 import { csvHead, csvRows, type SourceRow } from './csv-source';
 import { customFieldOf, guessMapping, type ImportMapping, isImportTarget } from './mapping';
-import { PhoneRows } from './phone-rows';
+import { readCsvBatchesInThread } from './read-in-thread';
+import { headerNames, type ReadPlan, type RowBatch, readBatches } from './row-batches';
 import {
   checkWorkbookEntries,
   detectDelimiter,
@@ -21,17 +22,13 @@ import {
   sniffHead,
   zipEntries,
 } from './sniff';
-import { compileMapping, type ImportRowError, type ValidRow, validateRow } from './validate';
+import type { ImportRowError } from './validate';
 import { xlsxHead, xlsxRows } from './xlsx-source';
 
 /** Import originals are deleted this long after the import finished (or was created, if it never ran). */
 export const ORIGINAL_RETENTION_MS = 60 * 24 * 3600_000;
 /** Errors shown inline by `GET /v1/imports/:id`; the CSV report has them all. */
 export const INLINE_ERRORS = 100;
-/** Rows read between turns of the event loop (≈ 25 ms of work), so an import does not stall the API. */
-const YIELD_EVERY = 1000;
-/** Problems recorded per row at most (a row with 500 bad cells needs no 500 lines of report). */
-const MAX_ERRORS_PER_ROW = 10;
 
 export interface ImportSettings {
   maxRows: number;
@@ -41,6 +38,8 @@ export interface ImportSettings {
   batchSize: number;
   /** How long a worker owns a running import without checkpointing before another may resume it. */
   leaseMs: number;
+  /** CSV files of at least this many bytes are parsed and checked on a worker thread. */
+  threadMinBytes: number;
 }
 
 export const DEFAULT_IMPORT_SETTINGS: ImportSettings = {
@@ -48,10 +47,17 @@ export const DEFAULT_IMPORT_SETTINGS: ImportSettings = {
   maxUncompressedBytes: 1024 * 1024 * 1024,
   batchSize: 5000,
   leaseMs: 5 * 60_000,
+  // Below this, starting the thread costs more than it saves.
+  threadMinBytes: 4 * 1024 * 1024,
 };
 
 export interface ImportsDeps extends ContactsDeps {
   files: FileStore;
+  /**
+   * How a batch is committed: without waiting for the disk (Storage.lazyTransaction). A batch and its
+   * checkpoint commit or vanish together, so a crash only means reading those rows again.
+   */
+  lazyTransaction?: Storage['lazyTransaction'] | undefined;
   importSettings?: Partial<ImportSettings> | undefined;
 }
 
@@ -122,20 +128,6 @@ interface Inspection {
 
 const ACTIVE: ImportStatus[] = ['queued', 'running'];
 
-/** Headers as used in mappings: trimmed; blanks named by position; repeats numbered. */
-export function headerNames(cells: readonly string[]): string[] {
-  const out: string[] = [];
-  const seen = new Map<string, number>();
-  cells.forEach((cell, i) => {
-    let name = cell.replace(/^\uFEFF/, '').trim() || `Column ${i + 1}`;
-    const n = seen.get(name) ?? 0;
-    seen.set(name, n + 1);
-    if (n > 0) name = `${name} (${n + 1})`;
-    out.push(name);
-  });
-  return out;
-}
-
 function importView(row: ImportsTable): ImportView {
   return {
     id: row.id,
@@ -188,6 +180,7 @@ class LeaseLost extends Error {}
 export function createImports(deps: ImportsDeps) {
   const { db, clock, ids, audit, files } = deps;
   const settings: ImportSettings = { ...DEFAULT_IMPORT_SETTINGS, ...deps.importSettings };
+  const batchTransaction = deps.lazyTransaction ?? ((work) => db.transaction().execute(work));
 
   async function definitions(tx: DbOrTx, accountId: string): Promise<Map<string, FieldType>> {
     const rows = await tx
@@ -210,10 +203,6 @@ export function createImports(deps: ImportsDeps) {
     const stream = await files.get(key);
     if (!stream) throw new AppError('not_found', 'The uploaded file is no longer stored.');
     return stream;
-  }
-
-  function rowsOf(format: FileKind, stream: Readable, delimiter: string | null) {
-    return format === 'csv' ? csvRows(stream, delimiter ?? ',') : xlsxRows(stream);
   }
 
   /** Content sniffing, encoding and zip-bomb checks, header row and a sample; reads the stored file. */
@@ -332,13 +321,6 @@ export function createImports(deps: ImportsDeps) {
 
   // ── the worker side ────────────────────────────────────────────────────────────────────────────
 
-  interface Batch {
-    rows: ValidRow[];
-    errors: ImportRowError[];
-    records: number;
-    failed: number;
-  }
-
   /**
    * Multi-row insert of contacts with its SQL compiled once per row count: building and compiling a
    * query of 18,000 values costs more than running it, a million rows at a time.
@@ -359,10 +341,10 @@ export function createImports(deps: ImportsDeps) {
   }
 
   /** Writes one batch and moves the checkpoint, in one transaction. Returns whether a cancel was asked. */
-  async function commitBatch(imp: ImportsTable, lease: number, batch: Batch, nextLease: number) {
+  async function commitBatch(imp: ImportsTable, lease: number, batch: RowBatch, nextLease: number) {
     const accountId = imp.account_id;
     const now = clock.now();
-    return db.transaction().execute(async (tx) => {
+    return batchTransaction(async (tx) => {
       const state = await tx
         .selectFrom('imports')
         .select(['lease_until', 'cancel_requested', 'status'])
@@ -531,8 +513,9 @@ export function createImports(deps: ImportsDeps) {
   }
 
   /**
-   * Reads the file from the start, skipping (but re-checking, to know the phone numbers already taken
-   * by earlier rows) the rows before the checkpoint, and writes the rest in batches.
+   * Reads the file from the start (rows before the checkpoint are read again, to know the numbers earlier
+   * rows took, but not written) and writes the rest in batches, each in its own transaction. Big files
+   * are read on a worker thread, so that parsing the next batch overlaps writing this one.
    */
   async function process(
     imp: ImportsTable,
@@ -551,25 +534,32 @@ export function createImports(deps: ImportsDeps) {
         .executeTakeFirst();
       if (!group) return finish(imp, lease, 'failed', { error: 'The target group was deleted.' });
     }
-    const defs = await definitions(db, accountId);
-    const defaultCountry = await defaultCountryOf(db, accountId);
-    const mapping = JSON.parse(imp.mapping) as ImportMapping;
+    const plan: ReadPlan = {
+      mapping: JSON.parse(imp.mapping) as ImportMapping,
+      definitions: [...(await definitions(db, accountId))],
+      defaultCountry: await defaultCountryOf(db, accountId),
+      checkpoint: Number(imp.processed),
+      maxRows: settings.maxRows,
+      batchSize,
+      expectedRows: imp.total === null ? null : Number(imp.total),
+    };
     const stream = await files.get(imp.file_key);
     if (!stream) return finish(imp, lease, 'failed', { error: 'The uploaded file is no longer stored.' });
-
-    const checkpoint = Number(imp.processed);
-    /** Phone number (as a number) → the row it was first seen on. */
-    const seen = new PhoneRows();
-    let compiled: ReturnType<typeof compileMapping> | null = null;
-    let records = 0;
+    // Workbooks are read on this thread: the spreadsheet library is big, and million-row sheets rare.
+    const path =
+      imp.format === 'csv' && Number(imp.bytes) >= settings.threadMinBytes
+        ? ((await files.localPath?.(imp.file_key)) ?? null)
+        : null;
+    const events = path
+      ? readCsvBatchesInThread(path, imp.delimiter ?? ',', plan)
+      : readBatches(imp.format === 'csv' ? csvRows(stream, imp.delimiter ?? ',') : xlsxRows(stream), plan);
     let batches = 0;
-    let batch: Batch = { rows: [], errors: [], records: 0, failed: 0 };
 
-    const flush = async (): Promise<'go' | 'stop'> => {
+    /** Writes a batch; 'stop' when the import was cancelled or handed back. */
+    const flush = async (batch: RowBatch): Promise<'go' | 'stop'> => {
       const next = clock.now() + settings.leaseMs;
       const cancel = await commitBatch(imp, lease, batch, next);
       lease = next;
-      batch = { rows: [], errors: [], records: 0, failed: 0 };
       batches++;
       if (cancel) {
         await finish(imp, lease, 'cancelled');
@@ -589,55 +579,19 @@ export function createImports(deps: ImportsDeps) {
     };
 
     try {
-      for await (const item of rowsOf(imp.format, stream, imp.delimiter)) {
-        if (!compiled) {
-          if ('error' in item)
-            throw new AppError('unsupported_import_file', `The header row is unreadable: ${item.error}`);
-          compiled = compileMapping(headerNames(item.cells), mapping, defs);
-          continue;
-        }
-        records++;
-        // Parsing and checking buffered rows never leaves the microtask queue: let requests in now and then.
-        if (records % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        if (records > settings.maxRows) {
-          if (batch.records > 0 && (await flush()) === 'stop') return;
-          return finish(imp, lease, 'failed', {
-            error: `The file has more than ${settings.maxRows} data rows; rows after line ${item.row - 1} were not imported.`,
+      for await (const event of events) {
+        if (event.type === 'batch') {
+          if ((await flush(event.batch)) === 'stop') return;
+        } else if (event.type === 'end') {
+          return await finish(imp, lease, 'completed', { total: event.total });
+        } else if (event.type === 'too_many') {
+          return await finish(imp, lease, 'failed', {
+            error: `The file has more than ${settings.maxRows} data rows; rows after line ${event.lastRow} were not imported.`,
           });
+        } else {
+          return await finish(imp, lease, 'failed', { error: event.message });
         }
-        const replay = records <= checkpoint;
-        const result =
-          'error' in item
-            ? [{ row: item.row, column: null, message: item.error }]
-            : validateRow(item.row, item.cells, compiled, defaultCountry);
-        if (!Array.isArray(result)) {
-          const first = seen.get(result.phoneKey);
-          if (first !== undefined) {
-            if (!replay) {
-              batch.errors.push({
-                row: item.row,
-                column: compiled.headers[compiled.phone] ?? null,
-                message: `duplicate of row ${first} (same phone number ${result.phone})`,
-              });
-              batch.failed++;
-              batch.records++;
-            }
-          } else {
-            seen.set(result.phoneKey, item.row);
-            if (!replay) {
-              batch.rows.push(result);
-              batch.records++;
-            }
-          }
-        } else if (!replay) {
-          batch.errors.push(...result.slice(0, MAX_ERRORS_PER_ROW));
-          batch.failed++;
-          batch.records++;
-        }
-        if (batch.records >= batchSize && (await flush()) === 'stop') return;
       }
-      if (batch.records > 0 && (await flush()) === 'stop') return;
-      await finish(imp, lease, 'completed', { total: records });
     } catch (error) {
       if (error instanceof LeaseLost) return;
       if (isUniqueViolation(error)) {
@@ -651,11 +605,7 @@ export function createImports(deps: ImportsDeps) {
           .execute();
         return;
       }
-      // The file broke off (a runaway row, a damaged sheet): keep the rows read before it.
-      if (batch.records > 0 && (await flush().catch(() => 'go' as const)) === 'stop') return;
-      const message = isAppError(error)
-        ? error.message
-        : `The file could not be read: ${(error as Error).message}`;
+      const message = isAppError(error) ? error.message : `The import stopped: ${(error as Error).message}`;
       await finish(imp, lease, 'failed', { error: message });
     } finally {
       stream.destroy();

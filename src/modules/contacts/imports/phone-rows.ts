@@ -1,16 +1,20 @@
 /**
  * Phone number (E.164 digits as a number) → the file row it was first seen on, for the in-file duplicate
- * check. An open-addressing table in two typed arrays: a million numbers take ≈ 24 MB here against
- * ≈ 80 MB in a Map, which matters with the server's 256 MB heap.
+ * check. An open-addressing table in two typed arrays: a million numbers take 24 MB here against
+ * ≈ 80 MB in a Map, which matters with the server's 256 MB heap. Sized up front from the expected
+ * count when it is known, since growing holds the old and the new arrays at once.
  */
 export class PhoneRows {
   private keys: Float64Array;
-  private rows: Float64Array;
+  private rows: Uint32Array;
   private count = 0;
 
-  constructor(capacity = 1 << 16) {
+  /** `expected`: numbers likely to be stored; the table then never grows for them. */
+  constructor(expected = 1 << 15) {
+    let capacity = 1 << 4;
+    while (capacity < expected * 2) capacity *= 2;
     this.keys = new Float64Array(capacity);
-    this.rows = new Float64Array(capacity);
+    this.rows = new Uint32Array(capacity);
   }
 
   get size(): number {
@@ -43,7 +47,7 @@ export class PhoneRows {
     const oldKeys = this.keys;
     const oldRows = this.rows;
     this.keys = new Float64Array(oldKeys.length * 2);
-    this.rows = new Float64Array(oldKeys.length * 2);
+    this.rows = new Uint32Array(oldKeys.length * 2);
     for (let j = 0; j < oldKeys.length; j++) {
       const key = oldKeys[j]!;
       if (key === 0) continue;

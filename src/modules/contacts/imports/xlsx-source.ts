@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { SourceRow } from './csv-source';
 
 /** Longest cell text kept; longer text is cut (a cell is at most 32,767 characters in Excel anyway). */
@@ -43,7 +43,10 @@ export function cellText(value: unknown): string {
  * workbook in memory). `row` is the worksheet row number; empty rows are skipped.
  */
 export async function* xlsxRows(stream: Readable): AsyncGenerator<SourceRow> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
+  // Loaded on first use: the library takes ≈ 28 MB of memory that a server without workbook
+  // imports never needs.
+  const { default: excel } = await import('exceljs');
+  const reader = new excel.stream.xlsx.WorkbookReader(stream, {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
     styles: 'cache',
