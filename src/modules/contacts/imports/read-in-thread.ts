@@ -1,8 +1,9 @@
+import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
+import { csvRows } from './csv-source';
 import type { FromReader, ReaderStart, ToReader } from './reader-thread';
-import type { BatchEvent, ReadPlan } from './row-batches';
+import { type BatchEvent, type ReadPlan, readBatches } from './row-batches';
 
 /**
  * The reader's heap. It usually holds a few megabytes (a few batches; the duplicate table is typed
@@ -21,15 +22,19 @@ let code: Promise<string> | null = null;
  * memory per thread); the bundle needs none, and parses in a few milliseconds.
  */
 function readerCode(): Promise<string> {
-  code ??= build({
-    entryPoints: [fileURLToPath(new URL('./reader-thread.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-  }).then((result) => result.outputFiles[0]!.text);
+  code ??= import('esbuild')
+    .then(({ build }) =>
+      build({
+        entryPoints: [fileURLToPath(new URL('./reader-thread.ts', import.meta.url))],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        write: false,
+        logLevel: 'silent',
+      }),
+    )
+    .then((result) => result.outputFiles[0]!.text);
   code.catch(() => {
     code = null;
   });
@@ -47,7 +52,14 @@ export async function* readCsvBatchesInThread(
   plan: ReadPlan,
 ): AsyncGenerator<BatchEvent> {
   const start: ReaderStart = { path, delimiter, plan };
-  const worker = new Worker(await readerCode(), {
+  let code: string;
+  try {
+    code = await readerCode();
+  } catch {
+    // No bundler at hand (esbuild's binary missing, an install without scripts): read on this thread.
+    return yield* readBatches(csvRows(createReadStream(path), delimiter), plan);
+  }
+  const worker = new Worker(code, {
     eval: true,
     workerData: start,
     execArgv: [],
