@@ -543,16 +543,19 @@ export function createImports(deps: ImportsDeps) {
       batchSize,
       expectedRows: imp.total === null ? null : Number(imp.total),
     };
-    const stream = await files.get(imp.file_key);
-    if (!stream) return finish(imp, lease, 'failed', { error: 'The uploaded file is no longer stored.' });
     // Workbooks are read on this thread: the spreadsheet library is big, and million-row sheets rare.
     const path =
       imp.format === 'csv' && Number(imp.bytes) >= settings.threadMinBytes
         ? ((await files.localPath?.(imp.file_key)) ?? null)
         : null;
+    // The reader thread opens the file itself; only this thread's reader needs a stream.
+    const stream = path ? null : await files.get(imp.file_key);
     const events = path
       ? readCsvBatchesInThread(path, imp.delimiter ?? ',', plan)
-      : readBatches(imp.format === 'csv' ? csvRows(stream, imp.delimiter ?? ',') : xlsxRows(stream), plan);
+      : stream
+        ? readBatches(imp.format === 'csv' ? csvRows(stream, imp.delimiter ?? ',') : xlsxRows(stream), plan)
+        : null;
+    if (!events) return finish(imp, lease, 'failed', { error: 'The uploaded file is no longer stored.' });
     let batches = 0;
 
     /** Writes a batch; 'stop' when the import was cancelled or handed back. */
@@ -608,7 +611,7 @@ export function createImports(deps: ImportsDeps) {
       const message = isAppError(error) ? error.message : `The import stopped: ${(error as Error).message}`;
       await finish(imp, lease, 'failed', { error: message });
     } finally {
-      stream.destroy();
+      stream?.destroy();
     }
   }
 

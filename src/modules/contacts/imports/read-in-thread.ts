@@ -52,14 +52,14 @@ export async function* readCsvBatchesInThread(
   plan: ReadPlan,
 ): AsyncGenerator<BatchEvent> {
   const start: ReaderStart = { path, delimiter, plan };
-  let code: string;
+  let script: string;
   try {
-    code = await readerCode();
+    script = await readerCode();
   } catch {
     // No bundler at hand (esbuild's binary missing, an install without scripts): read on this thread.
     return yield* readBatches(csvRows(createReadStream(path), delimiter), plan);
   }
-  const worker = new Worker(code, {
+  const worker = new Worker(script, {
     eval: true,
     workerData: start,
     execArgv: [],
