@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type PgModule from 'pg';
+import { type DirectRunner, withDirectRunner } from './direct';
 import { migrationProvider } from './migrations';
 import type { Database } from './schema';
 
@@ -88,20 +89,33 @@ function openSqlite(file: string, options: StorageOptions): Storage {
   // Copy the log into the database every ≈ 40 MB instead of every 4 MB: a page changed by several
   // commits in between (index pages under bulk inserts) is copied once. Import of 1M contacts: −9 %.
   sqlite.pragma('wal_autocheckpoint = 10000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const statements = withStatementCache(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   // Only FULL promises that a commit survives a power cut; with NORMAL every commit already skips it.
   const wal = file !== ':memory:' && synchronous === 'FULL' ? walSync(`${file}-wal`) : null;
+
+  // The same result shape as Kysely's SQLite driver (no plugins are installed to transform it).
+  const runDirect: DirectRunner = (text, values) => {
+    const statement = statements.prepare(text);
+    if (statement.reader) return { rows: statement.all(values) };
+    const { changes, lastInsertRowid } = statement.run(values);
+    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+  };
+  const setUnsynced = sqlite.prepare('pragma synchronous = NORMAL');
+  const restoreSynchronous = sqlite.prepare(`pragma synchronous = ${synchronous}`);
 
   /** `work` in a transaction committed with synchronous = NORMAL: the log is written, not fsynced. */
   const unsynced = <T>(work: (tx: Tx) => Promise<T>): Promise<T> =>
     // One connection for the three steps, so that no other transaction commits while NORMAL is set.
     db.connection().execute(async (connection) => {
       // Straight on the handle: this thread holds the connection, nothing else runs on it meanwhile.
-      sqlite.pragma('synchronous = NORMAL');
+      setUnsynced.run();
       try {
-        return await connection.transaction().execute(work);
+        return await connection
+          .transaction()
+          .execute((tx) => withDirectRunner(tx, runDirect, () => work(tx)));
       } finally {
-        sqlite.pragma(`synchronous = ${synchronous}`);
+        restoreSynchronous.run();
       }
     });
 

@@ -1,5 +1,6 @@
 import { type Compilable, CompiledQuery, type QueryResult } from 'kysely';
 import type { DbOrTx } from './database';
+import { directRunner } from './direct';
 
 const MARK = '\u0000slot:';
 
@@ -12,7 +13,8 @@ export function slot<T>(name: string): T {
  * A query built and compiled by Kysely once per dialect, then run with new values: for the few
  * single-row statements every request runs, building Kysely's tree and compiling it cost more than
  * SQLite's work. `build` must use each `slot(name)` as a plain value (not inside an expression that
- * changes it); every other value it writes stays fixed.
+ * changes it); every other value it writes stays fixed. In a transaction of the SQLite storage the
+ * statement runs straight on the connection (see `direct.ts`).
  */
 export function prepared<P extends object, R = unknown>(
   build: (db: DbOrTx) => Compilable<R>,
@@ -33,6 +35,14 @@ export function prepared<P extends object, R = unknown>(
     }
     const named = params as Record<string, unknown>;
     const values = compiled.values.map((v) => ('slot' in v ? named[v.slot] : v.fixed));
+    const direct = directRunner(executor);
+    if (direct) {
+      try {
+        return Promise.resolve(direct(compiled.sql, values) as QueryResult<R>);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return executor.executeQuery(CompiledQuery.raw(compiled.sql, values) as CompiledQuery<R>);
   };
 }
