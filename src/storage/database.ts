@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type PgModule from 'pg';
-import { type DirectRunner, withDirectRunner } from './direct';
+import { type DirectRunner, setDirectReader, withDirectRunner } from './direct';
 import { migrationProvider } from './migrations';
 import type { Database } from './schema';
 
@@ -91,6 +91,13 @@ function openSqlite(file: string, options: StorageOptions): Storage {
   sqlite.pragma('wal_autocheckpoint = 10000');
   const statements = withStatementCache(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  // Opened after the writer has put the file in WAL mode (a read-only connection cannot).
+  const reader = file === ':memory:' ? null : new SqliteDatabase(file, { readonly: true });
+  if (reader) {
+    reader.pragma('busy_timeout = 5000');
+    const readStatements = withStatementCache(reader);
+    setDirectReader(db, (text, values) => ({ rows: readStatements.prepare(text).all(values) }));
+  }
   // Only FULL promises that a commit survives a power cut; with NORMAL every commit already skips it.
   const wal = file !== ':memory:' && synchronous === 'FULL' ? walSync(`${file}-wal`) : null;
 
@@ -131,6 +138,7 @@ function openSqlite(file: string, options: StorageOptions): Storage {
     lazyTransaction: unsynced,
     async close() {
       await storage.close();
+      reader?.close();
       wal?.close();
     },
   };

@@ -19,7 +19,10 @@ export function slot<T>(name: string): T {
 export function prepared<P extends object, R = unknown>(
   build: (db: DbOrTx) => Compilable<R>,
 ): (executor: DbOrTx, params: P) => Promise<QueryResult<R>> {
-  const byDialect = new Map<unknown, { sql: string; values: Array<{ slot: string } | { fixed: unknown }> }>();
+  const byDialect = new Map<
+    unknown,
+    { sql: string; isRead: boolean; values: Array<{ slot: string } | { fixed: unknown }> }
+  >();
   return (executor, params) => {
     const dialect = executor.getExecutor().adapter.constructor;
     let compiled = byDialect.get(dialect);
@@ -27,6 +30,8 @@ export function prepared<P extends object, R = unknown>(
       const query = build(executor).compile();
       compiled = {
         sql: query.sql,
+        // Kysely writes its keywords in lower case (an `update … returning` is a write: not a read).
+        isRead: query.sql.startsWith('select '),
         values: query.parameters.map((v) =>
           typeof v === 'string' && v.startsWith(MARK) ? { slot: v.slice(MARK.length) } : { fixed: v },
         ),
@@ -35,7 +40,7 @@ export function prepared<P extends object, R = unknown>(
     }
     const named = params as Record<string, unknown>;
     const values = compiled.values.map((v) => ('slot' in v ? named[v.slot] : v.fixed));
-    const direct = directRunner(executor);
+    const direct = directRunner(executor, compiled.isRead);
     if (direct) {
       try {
         return Promise.resolve(direct(compiled.sql, values) as QueryResult<R>);
