@@ -3,10 +3,11 @@ import pino, { type Logger } from 'pino';
 export type { Logger };
 
 /**
- * Paths that may carry personal data or secrets. Redaction is by key, wherever the key sits, so a phone
- * number or a message body never reaches a log line even when a whole object is logged.
+ * Keys whose values may carry personal data or secrets. Redaction is by key, wherever the key sits (at
+ * any depth of plain objects and arrays), so a phone number or a message body never reaches a log line
+ * even when a whole object is logged.
  */
-export const REDACTED_PATHS = [
+export const REDACTED_KEYS: ReadonlySet<string> = new Set([
   'password',
   'newPassword',
   'token',
@@ -20,24 +21,50 @@ export const REDACTED_PATHS = [
   'from',
   'phone',
   'email',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-csrf-token"]',
-  'res.headers["set-cookie"]',
-  '*.password',
-  '*.newPassword',
-  '*.token',
-  '*.secret',
-  '*.key',
-  '*.apiKey',
-  '*.totpCode',
-  '*.text',
-  '*.body',
-  '*.to',
-  '*.from',
-  '*.phone',
-  '*.email',
-];
+  'authorization',
+  'cookie',
+  'x-csrf-token',
+  'set-cookie',
+]);
+
+const CENSOR = '[redacted]';
+/** Deeper than this nothing is logged at all (and a cycle ends here). */
+const MAX_DEPTH = 8;
+
+/**
+ * `value` with every redacted key censored; `value` itself, not a copy, when nothing is (the common
+ * case: a log line's few fields). Only plain objects and arrays are entered: errors, dates and buffers
+ * have their own serializers. Done when a line is written, not when a child logger is made, so a request's
+ * logger costs nothing until it logs (pino's path redaction rebuilt its paths for every request).
+ */
+function redact(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_DEPTH) return '[too deep]';
+  if (Array.isArray(value)) {
+    let copy: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const item = redact(value[i], depth + 1);
+      if (item === value[i]) continue;
+      copy ??= value.slice();
+      copy[i] = item;
+    }
+    return copy ?? value;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  let copy: Record<string, unknown> | null = null;
+  for (const [name, field] of Object.entries(value)) {
+    const safe = REDACTED_KEYS.has(name) ? CENSOR : redact(field, depth + 1);
+    if (safe === field) continue;
+    copy ??= { ...value };
+    copy[name] = safe;
+  }
+  return copy ?? value;
+}
+
+const redactRecord = (record: Record<string, unknown>) => redact(record, 0) as Record<string, unknown>;
+/** Child loggers' bindings skip the formatters; pino's serializers reach them (top-level keys). */
+const censorKeys = Object.fromEntries([...REDACTED_KEYS].map((name) => [name, () => CENSOR]));
 
 export interface LoggerOptions {
   level: string;
@@ -48,7 +75,8 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      formatters: { log: redactRecord, bindings: redactRecord },
+      serializers: censorKeys,
       base: { service: 'smsgate' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

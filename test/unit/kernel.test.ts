@@ -75,12 +75,41 @@ describe('logger', () => {
         text: 'secret body',
         password: 'hunter2',
         message: { phone: '+4915123456789', email: 'a@b.c', body: 'x' },
+        batch: { recipients: [{ to: '+37120000001' }, { to: '+37120000002' }], id: 'b_1' },
+        req: { headers: { authorization: 'Bearer sg_live_abc', cookie: 'sid=s3cr3t' } },
       },
       'sent',
     );
+    log
+      .child({ email: 'child@example.com', reqId: 'req_1' })
+      .warn({ deep: { a: { b: { text: 'deep body' } } } }, 'x');
     const line = lines.join('');
-    for (const leaked of ['+37121234567', 'secret body', 'hunter2', '+4915123456789', 'a@b.c'])
+    for (const leaked of [
+      '+37121234567',
+      'secret body',
+      'hunter2',
+      '+4915123456789',
+      'a@b.c',
+      '+37120000001',
+      '+37120000002',
+      'sg_live_abc',
+      's3cr3t',
+      'child@example.com',
+      'deep body',
+    ])
       expect(line).not.toContain(leaked);
     expect(line).toContain('[redacted]');
+    // What is not personal stays readable.
+    for (const kept of ['"id":"b_1"', '"reqId":"req_1"', '"msg":"sent"']) expect(line).toContain(kept);
+  });
+
+  it('leaves the logged object as it was', () => {
+    const log = createLogger({
+      level: 'info',
+      destination: new Writable({ write: (_c, _e, done) => done() }),
+    });
+    const fields = { to: '+37121234567', nested: { phone: '+37121234568' } };
+    log.info(fields, 'x');
+    expect(fields).toEqual({ to: '+37121234567', nested: { phone: '+37121234568' } });
   });
 });
