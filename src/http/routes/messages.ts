@@ -39,31 +39,40 @@ type SendBody = z.infer<typeof sendBody>;
 function itemsOf(body: SendBody): SendItem[] {
   if ('messages' in body) {
     if (body.messages.length > MAX_RECIPIENTS) throw tooMany(body.messages.length, '/body/messages');
-    return body.messages.map((m, i) => ({
-      ...m,
-      path: {
-        to: `/body/messages/${i}/to`,
-        text: `/body/messages/${i}/text`,
-        from: `/body/messages/${i}/from`,
-        sendAt: `/body/messages/${i}/sendAt`,
-        validUntil: `/body/messages/${i}/validUntil`,
-      },
-    }));
+    // Object.assign onto a literal, not `{ ...m, path }`: see "Object literals" in the README.
+    return body.messages.map((m, i) =>
+      Object.assign(
+        {
+          path: {
+            to: `/body/messages/${i}/to`,
+            text: `/body/messages/${i}/text`,
+            from: `/body/messages/${i}/from`,
+            sendAt: `/body/messages/${i}/sendAt`,
+            validUntil: `/body/messages/${i}/validUntil`,
+          },
+        },
+        m,
+      ),
+    );
   }
   const recipients = Array.isArray(body.to) ? body.to : [body.to];
   if (recipients.length > MAX_RECIPIENTS) throw tooMany(recipients.length, '/body/to');
   const { to: _to, allOrNothing: _all, ...rest } = body;
-  const shared = {
-    text: '/body/text',
-    from: '/body/from',
-    sendAt: '/body/sendAt',
-    validUntil: '/body/validUntil',
-  };
-  return recipients.map((to, i) => ({
-    ...rest,
-    to,
-    path: { ...shared, to: Array.isArray(body.to) ? `/body/to/${i}` : '/body/to' },
-  }));
+  return recipients.map((to, i) =>
+    Object.assign(
+      {
+        to,
+        path: {
+          to: Array.isArray(body.to) ? `/body/to/${i}` : '/body/to',
+          text: '/body/text',
+          from: '/body/from',
+          sendAt: '/body/sendAt',
+          validUntil: '/body/validUntil',
+        },
+      },
+      rest,
+    ),
+  );
 }
 
 function tooMany(count: number, path: string) {

@@ -52,10 +52,9 @@ export function createAccountAdmin(deps: AccountsDeps) {
         .where('account_id', 'in', rows.length > 0 ? rows.map((r) => r.id) : [''])
         .execute();
       const byId = new Map(balances.map((b) => [b.account_id, b]));
-      return rows.map((r) => ({
-        ...accountView(r),
-        balance: Number(byId.get(r.id)?.balance ?? 0) / 1_000_000,
-      }));
+      return rows.map((r) =>
+        Object.assign(accountView(r), { balance: Number(byId.get(r.id)?.balance ?? 0) / 1_000_000 }),
+      );
     },
 
     suspend: (actor: StaffActor, accountId: string) =>

@@ -340,7 +340,7 @@ export function createCampaignService(deps: CampaignsDeps) {
   }
 
   async function withStats(row: CampaignsTable, via: DbOrTx = db): Promise<CampaignView> {
-    return { ...campaignView(row), stats: await stats.summary(via, row) };
+    return Object.assign(campaignView(row), { stats: await stats.summary(via, row) });
   }
 
   return {

@@ -46,15 +46,14 @@ export interface AuditExportFilter {
 }
 
 function exported(r: AuditEventsTable): ExportedAuditEvent {
-  return {
-    ...auditEventFields(r),
+  return Object.assign(auditEventFields(r), {
     chain: r.chain,
     seq: Number(r.seq),
     data: r.data,
     atMs: Number(r.at),
     prevHash: r.prev_hash,
     hash: r.hash,
-  };
+  });
 }
 
 const BATCH = 1000;

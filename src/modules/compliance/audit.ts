@@ -160,10 +160,11 @@ export function createAuditLog(deps: { clock: Clock; ids: IdGenerator }): AuditL
         data: event.data ? JSON.stringify(event.data) : null,
         at: deps.clock.now(),
         prev_hash: head.hash,
+        hash: '',
       };
-      const hash = hashEvent(head.hash, row);
-      await insertEvent(tx, { ...row, hash });
-      await setHeadHash(tx, { chain, hash });
+      row.hash = hashEvent(head.hash, row);
+      await insertEvent(tx, row);
+      await setHeadHash(tx, { chain, hash: row.hash });
     },
 
     async list(db, filter) {
@@ -172,10 +173,11 @@ export function createAuditLog(deps: { clock: Clock; ids: IdGenerator }): AuditL
       else if (filter.accountId !== undefined) q = q.where('account_id', '=', filter.accountId);
       if (filter.cursor) q = q.where('id', '<', filter.cursor);
       const rows = await q.execute();
-      return rows.map((r) => ({
-        ...auditEventFields(r),
-        data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : null,
-      }));
+      return rows.map((r) =>
+        Object.assign(auditEventFields(r), {
+          data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : null,
+        }),
+      );
     },
 
     async verify(db, accountId) {
@@ -202,9 +204,9 @@ export function createAuditLog(deps: { clock: Clock; ids: IdGenerator }): AuditL
           .execute();
         if (rows.length === 0) break;
         for (const row of rows) {
-          const { hash, ...rest } = row;
+          const { hash } = row;
           const seq = Number(row.seq);
-          const normalised = { ...rest, seq, at: Number(row.at) };
+          const normalised = Object.assign({}, row, { seq, at: Number(row.at) });
           if (seq !== expectedSeq || row.prev_hash !== prev || hashEvent(prev, normalised) !== hash) {
             return { events: count, brokenAt: seq };
           }

@@ -38,7 +38,7 @@ export function inboundView(row: InboundMessagesTable): InboundView {
 }
 
 export function inboundAdminView(row: InboundMessagesTable): InboundAdminView {
-  return { ...inboundView(row), accountId: row.account_id };
+  return Object.assign(inboundView(row), { accountId: row.account_id });
 }
 
 export function numberView(row: NumbersTable): NumberView {

@@ -45,8 +45,7 @@ export function createMessageReader(deps: { db: Db }) {
         status: m.send_at !== null ? 'scheduled' : 'queued',
         detail: 'accepted',
       };
-      return {
-        ...messageView(m),
+      return Object.assign(messageView(m), {
         events: [
           created,
           ...events.map((e) => ({
@@ -55,7 +54,7 @@ export function createMessageReader(deps: { db: Db }) {
             detail: e.detail,
           })),
         ],
-      };
+      });
     },
 
     /** Messages a route has sent that still wait for a delivery report (the simulator answers these). */

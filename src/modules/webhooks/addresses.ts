@@ -206,7 +206,8 @@ type LookupCallback = (
  * creation and the delivery cannot slip through.
  */
 export function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+  const all: LookupOptions & { all: true } = Object.assign({}, options, { all: true as const });
+  dnsLookup(hostname, all, (error, addresses) => {
     if (error) return callback(error, []);
     const refused = addresses.find((a) => isForbiddenAddress(a.address));
     if (refused || addresses.length === 0) {

@@ -61,7 +61,7 @@ export function createSender(options: { allowPrivate: boolean; timeoutMs: number
           port: url.port || undefined,
           path: `${url.pathname}${url.search}`,
           method: 'POST',
-          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          headers: Object.assign({ 'content-length': String(Buffer.byteLength(body)) }, headers),
           agent: agents[secure ? 'https:' : 'http:'],
           ...(options.allowPrivate ? {} : { lookup: guardedLookup }),
         },

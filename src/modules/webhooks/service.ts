@@ -228,24 +228,23 @@ export function createWebhooks(deps: WebhooksDeps) {
       const gone = new Map<string, { accountId: string; at: number }>();
       for (const r of results) {
         const { outcome, attempt } = r;
-        const base = {
+        let status: WebhookDeliveriesTable['status'];
+        if (succeeded(outcome)) status = 'delivered';
+        else if (outcome.statusCode === 410) {
+          status = 'failed';
+          gone.set(r.delivery.endpoint_id, { accountId: r.delivery.account_id, at: r.finishedAt });
+        } else status = attempt < RETRY_LADDER_MS.length ? 'pending' : 'failed';
+        // One literal (undefined columns are left as they are): see "Object literals" in the README.
+        const update: Partial<WebhookDeliveriesTable> = {
           attempts: attempt,
           lease_until: 0,
           last_attempt_at: r.at,
           last_status_code: outcome.statusCode,
           last_error: outcome.error ?? (succeeded(outcome) ? null : `HTTP ${outcome.statusCode}`),
+          status,
+          completed_at: status === 'pending' ? undefined : r.finishedAt,
+          next_attempt_at: status === 'pending' ? r.finishedAt + RETRY_LADDER_MS[attempt]! : undefined,
         };
-        let update: Partial<WebhookDeliveriesTable>;
-        if (succeeded(outcome)) {
-          update = { ...base, status: 'delivered', completed_at: r.finishedAt };
-        } else if (outcome.statusCode === 410) {
-          update = { ...base, status: 'failed', completed_at: r.finishedAt };
-          gone.set(r.delivery.endpoint_id, { accountId: r.delivery.account_id, at: r.finishedAt });
-        } else if (attempt < RETRY_LADDER_MS.length) {
-          update = { ...base, status: 'pending', next_attempt_at: r.finishedAt + RETRY_LADDER_MS[attempt]! };
-        } else {
-          update = { ...base, status: 'failed', completed_at: r.finishedAt };
-        }
         const done = await tx
           .updateTable('webhook_deliveries')
           .set(update)
@@ -548,7 +547,7 @@ export function createWebhooks(deps: WebhooksDeps) {
           .select(['id', 'url', 'secret', 'previous_secret', 'previous_secret_expires_at', 'enabled'])
           .where('id', 'in', part)
           .execute();
-        for (const row of rows) endpoints.set(row.id, { ...row, parsed: new URL(row.url) });
+        for (const row of rows) endpoints.set(row.id, Object.assign(row, { parsed: new URL(row.url) }));
       }
       // Deliveries of endpoints deleted or disabled meanwhile (an enqueue that raced the change): settle
       // them here, or they would be claimed again each time their lease ran out.
