@@ -58,7 +58,7 @@ export function applyFieldValues(
   path = '/body/fields',
 ): Record<string, FieldValue> {
   const errors: FieldError[] = [];
-  const next = { ...current };
+  const next = Object.assign({}, current);
   for (const [key, value] of Object.entries(input)) {
     const type = definitions.get(key);
     if (!type) {

@@ -410,10 +410,9 @@ export function createImports(deps: ImportsDeps) {
         if (r.address !== null) set.address = r.address;
         if (r.country !== null) set.country = r.country;
         if (Object.keys(r.fields).length > 0) {
-          set.fields = JSON.stringify({
-            ...(JSON.parse(current.fields) as Record<string, FieldValue>),
-            ...r.fields,
-          });
+          set.fields = JSON.stringify(
+            Object.assign(JSON.parse(current.fields) as Record<string, FieldValue>, r.fields),
+          );
         }
         if (r.tags.length > 0) {
           const tags = JSON.parse(current.tags) as string[];
