@@ -311,6 +311,73 @@ describe.each(DIALECTS)('retention sweep on %s', (dialect) => {
     });
   });
 
+  it("closed privacy requests lose the requester's details after 2 years; the record of the answer stays", async () => {
+    const s = await signup(ts.app);
+    const staff = await staffSession(ts, 'operator');
+    const create = async (kind: string, phone: string) => {
+      const r = await call(staff, 'POST', '/v1/admin/privacy-requests', {
+        kind,
+        subject: { phone, email: 'jane@example.com', name: 'Jane Doe' },
+        message: 'Please delete what you hold about me',
+        receivedAt: new Date(ts.clock.now()).toISOString(),
+      });
+      expect(r.statusCode, r.body).toBe(201);
+      return r.json().id as string;
+    };
+    const closed = await create('erasure', LV);
+    const open = await create('access', LV2);
+    expect(
+      (await call(staff, 'POST', `/v1/admin/privacy-requests/${closed}/forward`, { accountId: s.accountId }))
+        .statusCode,
+    ).toBe(200);
+    const done = await call(s, 'POST', `/v1/privacy/requests/${closed}/complete`, {
+      note: 'Jane Doe erased',
+    });
+    expect(done.statusCode, done.body).toBe(200);
+    const rowOf = (id: string) =>
+      db().selectFrom('privacy_requests').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const details = (r: Awaited<ReturnType<typeof rowOf>>) => [
+      r.subject_phone,
+      r.subject_email,
+      r.subject_name,
+      r.message,
+      r.note,
+    ];
+
+    ts.clock.advance(729 * DAY);
+    await sweep();
+    expect(details(await rowOf(closed))).toEqual([
+      LV,
+      'jane@example.com',
+      'Jane Doe',
+      'Please delete what you hold about me',
+      'Jane Doe erased',
+    ]);
+
+    ts.clock.advance(2 * DAY);
+    const result = await sweep();
+    expect(result.counts['privacy_requests.closed']).toBe(1);
+    const erased = await rowOf(closed);
+    expect(details(erased)).toEqual([null, null, null, null, null]);
+    expect(erased).toMatchObject({ kind: 'erasure', status: 'completed', account_id: s.accountId });
+    expect(erased.closed_at).not.toBeNull();
+    // A request still open keeps what the operator needs to answer it.
+    expect(details(await rowOf(open))).toEqual([
+      LV2,
+      'jane@example.com',
+      'Jane Doe',
+      'Please delete what you hold about me',
+      null,
+    ]);
+    const listed = (
+      await call(await staffSession(ts, 'operator'), 'GET', '/v1/admin/privacy-requests')
+    ).json().data as Array<{ id: string; subject: object; status: string }>;
+    expect(listed.find((r) => r.id === closed)).toMatchObject({
+      status: 'completed',
+      subject: { phone: null, email: null, name: null },
+    });
+  });
+
   it('audit events are kept 2 years, then purged; the chain still verifies from its anchor', async () => {
     const s = await signup(ts.app);
     const key = await createApiKey(ts.app, s);

@@ -11,6 +11,7 @@ export const PROMISES = {
   closedAccountMessages: 120,
   activityLogs: 30,
   auditEvents: 730,
+  closedPrivacyRequests: 730,
   importOriginals: 60,
   attachments: 60,
 } as const;
@@ -211,6 +212,48 @@ export function builtinRetentionRules(deps: {
         return deleteIds(tx, 'delivery_reports', rows);
       },
     ),
+    {
+      name: 'privacy_requests.closed',
+      description:
+        "Data-subject requests the operator received: the requester's phone, e-mail, name, message and the closing note are erased this long after the request was closed; its kind, account, dates and status stay as the record that it was answered.",
+      promiseDays: PROMISES.closedPrivacyRequests,
+      batch: ({ cutoff, now, limit }) =>
+        db.transaction().execute(async (tx) => {
+          const rows = await tx
+            .selectFrom('privacy_requests')
+            .select('id')
+            .where('closed_at', '<', cutoff)
+            .where((eb) =>
+              eb.or([
+                eb('subject_phone', 'is not', null),
+                eb('subject_email', 'is not', null),
+                eb('subject_name', 'is not', null),
+                eb('message', 'is not', null),
+                eb('note', 'is not', null),
+              ]),
+            )
+            .limit(limit)
+            .execute();
+          if (rows.length === 0) return 0;
+          await tx
+            .updateTable('privacy_requests')
+            .set({
+              subject_phone: null,
+              subject_email: null,
+              subject_name: null,
+              message: null,
+              note: null,
+              updated_at: now,
+            })
+            .where(
+              'id',
+              'in',
+              rows.map((r) => r.id),
+            )
+            .execute();
+          return rows.length;
+        }),
+    },
     {
       name: 'audit.events',
       description:
