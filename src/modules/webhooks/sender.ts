@@ -61,7 +61,7 @@ export function createSender(options: { allowPrivate: boolean; timeoutMs: number
           port: url.port || undefined,
           path: `${url.pathname}${url.search}`,
           method: 'POST',
-          headers: Object.assign({ 'content-length': String(Buffer.byteLength(body)) }, headers),
+          headers: Object.assign({}, headers, { 'content-length': String(Buffer.byteLength(body)) }),
           agent: agents[secure ? 'https:' : 'http:'],
           ...(options.allowPrivate ? {} : { lookup: guardedLookup }),
         },
