@@ -13,8 +13,9 @@ export function slot<T>(name: string): T {
  * A query built and compiled by Kysely once per dialect, then run with new values: for the few
  * single-row statements every request runs, building Kysely's tree and compiling it cost more than
  * SQLite's work. `build` must use each `slot(name)` as a plain value (not inside an expression that
- * changes it); every other value it writes stays fixed. In a transaction of the SQLite storage the
- * statement runs straight on the connection (see `direct.ts`).
+ * changes it); every other value it writes stays fixed. On SQLite, inside the storage's own transactions
+ * the statement runs straight on the connection, and a read sent to the database handle runs on the
+ * read-only connection (see `direct.ts`).
  */
 export function prepared<P extends object, R = unknown>(
   build: (db: DbOrTx) => Compilable<R>,

@@ -30,7 +30,7 @@ export interface WebhooksDeps {
   ids: IdGenerator;
   audit: AuditLog;
   logger: Logger;
-  /** Only `skipLocked` and `maxParameters` are used. */
+  /** Only `skipLocked`, `multipleWriters` and `maxParameters` are used. */
   capabilities: Pick<Capabilities, 'skipLocked' | 'multipleWriters' | 'maxParameters'>;
   settings: WebhooksSettings;
 }
