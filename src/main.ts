@@ -94,10 +94,14 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     policyVersion: config.POLICY_VERSION,
     sessionTtlMs: config.SESSION_TTL_HOURS * 3600_000,
     loginMaxFailures: config.LOGIN_MAX_FAILURES,
+    loginLockEmailFailures: config.LOGIN_LOCK_EMAIL_FAILURES,
+    resetMaxPerEmail: config.PASSWORD_RESET_MAX_PER_EMAIL,
+    resetMaxPerIp: config.PASSWORD_RESET_MAX_PER_IP,
+    staffRequire2fa: config.STAFF_REQUIRE_2FA,
     publicUrl: config.PUBLIC_URL,
     importMaxBytes: config.IMPORT_MAX_BYTES,
   };
-  const accountsDeps: AccountsDeps = { db, clock, ids, audit, ledger, mailer, settings };
+  const accountsDeps: AccountsDeps = { db, clock, ids, audit, ledger, mailer, settings, log: logger };
   const processor = createProcessorDuties({
     db,
     clock,
@@ -445,6 +449,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     async stop() {
       if (app) await app.close();
       await Promise.all(loops.splice(0).map((l) => l.stop()));
+      // Mails promised after an answer (password reset, unlock links) go out before the database closes.
+      await Promise.all([services.identity.settled(), services.staff.settled()]);
       await registry.stop();
       await redisQueue?.close();
       await storage.close();

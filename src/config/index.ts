@@ -40,7 +40,23 @@ export const CONFIG_SCHEMA = {
   RATE_LIMIT_MAX: { schema: int(0).default(6000), doc: 'Requests per minute per API key or IP (0 = off).' },
   LOGIN_MAX_FAILURES: {
     schema: int(1).default(10),
-    doc: 'Failed logins per e-mail in 15 minutes before login is refused (per IP: 5×).',
+    doc: 'Failed logins per e-mail from one IP in 15 minutes before that IP is refused for it (one IP over all e-mails: 5×).',
+  },
+  LOGIN_LOCK_EMAIL_FAILURES: {
+    schema: int(1).default(100),
+    doc: 'Failed logins per e-mail in 15 minutes, from all IPs together, before the e-mail is locked everywhere (one IP alone stops at `LOGIN_MAX_FAILURES`).',
+  },
+  PASSWORD_RESET_MAX_PER_EMAIL: {
+    schema: int(1).default(3),
+    doc: 'Password-reset requests per e-mail per hour that send a mail; more answer alike but send nothing.',
+  },
+  PASSWORD_RESET_MAX_PER_IP: {
+    schema: int(1).default(20),
+    doc: 'Password-reset requests per IP per hour that send a mail; more answer alike but send nothing.',
+  },
+  STAFF_REQUIRE_2FA: {
+    schema: bool.optional(),
+    doc: 'Staff without 2FA may only enrol (every other staff endpoint answers 403 `two_factor_enrolment_required`). Default: on when `NODE_ENV=production`.',
   },
   SESSION_TTL_HOURS: { schema: int(1).default(168), doc: 'Idle session lifetime.' },
   FREE_CREDITS: { schema: z.coerce.number().min(0).default(10), doc: 'Credits granted at sign-up.' },
@@ -144,9 +160,10 @@ export const CONFIG_SCHEMA = {
 type Schemas = { [K in keyof typeof CONFIG_SCHEMA]: (typeof CONFIG_SCHEMA)[K]['schema'] };
 type Parsed = { [K in keyof Schemas]: z.output<Schemas[K]> };
 
-export interface Config extends Omit<Parsed, 'PUBLIC_URL' | 'DATABASE_URL'> {
+export interface Config extends Omit<Parsed, 'PUBLIC_URL' | 'DATABASE_URL' | 'STAFF_REQUIRE_2FA'> {
   PUBLIC_URL: string;
   DATABASE_URL: string;
+  STAFF_REQUIRE_2FA: boolean;
 }
 
 export class ConfigError extends Error {
@@ -196,5 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     DATA_DIR: dataDir,
     PUBLIC_URL: (parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/$/, ''),
     DATABASE_URL: dbUrl ?? `sqlite:${resolve(dataDir, 'smsgate.db')}`,
+    // Operators reach every tenant: a production server asks them for a second factor unless told not to.
+    STAFF_REQUIRE_2FA: parsed.STAFF_REQUIRE_2FA ?? env.NODE_ENV === 'production',
   });
 }

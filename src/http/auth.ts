@@ -57,6 +57,18 @@ export function registerAuth(
       throw new AppError('unauthorized', 'This endpoint is for operator staff.');
     if (auth === 'client' && actor.kind === 'staff')
       throw new AppError('unauthorized', 'This endpoint is for client accounts.');
+    // Operators reach every tenant: when 2FA is required, a staff session without it can only enrol.
+    if (
+      actor.kind === 'staff' &&
+      actor.twoFactorEnabled === false &&
+      deps.staff.requiresTwoFactor &&
+      config?.twoFactorExempt !== true
+    ) {
+      throw new AppError(
+        'two_factor_enrolment_required',
+        'Enrol in 2FA first: POST /v1/admin/auth/2fa/setup, then /v1/admin/auth/2fa/enable.',
+      );
+    }
     const permission = config?.permission;
     if (permission) {
       const allowed =

@@ -14,6 +14,8 @@ declare module 'fastify' {
      * answer in its own transaction (the hook only replays and refuses), so a crash cannot split them.
      */
     idempotent?: boolean | 'inline';
+    /** Staff routes a signed-in staff member without 2FA may still call under STAFF_REQUIRE_2FA. */
+    twoFactorExempt?: boolean;
   }
   interface FastifyRequest {
     actor: Actor | null;

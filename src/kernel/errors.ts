@@ -69,6 +69,8 @@ export const ERROR_CODES = {
   opt_out_missing:
     'A marketing campaign must tell recipients how to opt out: add "STOP to …" or an opt-out link, or set the opt-out footer.',
   internal_error: 'An unexpected error; the requestId identifies it in the logs.',
+  two_factor_enrolment_required:
+    'Staff must enrol in 2FA (`STAFF_REQUIRE_2FA`): until then only `/v1/admin/me`, sign-out and `/v1/admin/auth/2fa/…` answer.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

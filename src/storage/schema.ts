@@ -33,6 +33,8 @@ export interface UsersTable {
   email_verified_at: number | null;
   totp_secret: string | null;
   totp_enabled_at: number | null;
+  /** The TOTP time step last accepted: a code of this step or an older one is refused. */
+  totp_last_step?: number | null;
   created_at: number;
 }
 
@@ -44,6 +46,8 @@ export interface StaffUsersTable {
   role: 'superadmin' | 'operator' | 'support' | 'auditor';
   totp_secret: string | null;
   totp_enabled_at: number | null;
+  /** The TOTP time step last accepted: a code of this step or an older one is refused. */
+  totp_last_step?: number | null;
   created_at: number;
   disabled_at: number | null;
 }
@@ -89,7 +93,8 @@ export interface PolicyConsentsTable {
 export interface AuthTokensTable {
   id: string;
   user_id: string;
-  purpose: 'verify_email' | 'reset_password';
+  /** `reset_password` also serves invitations; `unlock_login` lifts a sign-in lock (user or staff id). */
+  purpose: 'verify_email' | 'reset_password' | 'unlock_login';
   token_hash: string;
   created_at: number;
   expires_at: number;
@@ -98,9 +103,14 @@ export interface AuthTokensTable {
 
 export interface LoginFailuresTable {
   id: string;
+  /** The e-mail (`staff:` prefixed for operators) the attempt was for. */
   email: string;
   ip: string;
   at: number;
+  /** `login`: a sign-in attempt; `reset`: a password-reset request; `signup_notice`: a taken-address mail. */
+  kind?: 'login' | 'reset' | 'signup_notice';
+  /** `pending` while a login attempt is being checked; `counted` once it failed (or for other kinds). */
+  state?: 'pending' | 'counted';
 }
 
 export interface CreditLedgerTable {

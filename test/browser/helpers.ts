@@ -35,6 +35,7 @@ export interface TestServer {
 /** A real `smsgate serve` on its own data directory; `staff` are created with the CLI before it starts. */
 export async function startTestServer(
   staff: Array<{ email: string; password: string }> = [],
+  env: Record<string, string> = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-browser-'));
   for (const s of staff) {
@@ -44,7 +45,7 @@ export async function startTestServer(
       { env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: 'pipe' },
     );
   }
-  const server = await startServerProcess({ DATA_DIR: dataDir, SIMULATOR_DELIVERY_DELAY_MS: '300' });
+  const server = await startServerProcess({ DATA_DIR: dataDir, SIMULATOR_DELIVERY_DELAY_MS: '300', ...env });
   return {
     server,
     dataDir,

@@ -10,6 +10,7 @@ import { AdminCompliancePage } from './pages/admin-compliance';
 import { AdminNumbersPage } from './pages/admin-numbers';
 import { AdminPricesPage } from './pages/admin-prices';
 import { AdminRulesPage } from './pages/admin-rules';
+import { AdminSecurityPage } from './pages/admin-security';
 import { AuditPage } from './pages/audit';
 import {
   ForgotPasswordPage,
@@ -17,6 +18,7 @@ import {
   PrivacyPage,
   ResetPasswordPage,
   SignupPage,
+  UnlockPage,
   VerifyEmailPage,
 } from './pages/auth';
 import { BillingPage } from './pages/billing';
@@ -62,6 +64,7 @@ const ADMIN_NAV = [
   { to: '/admin/routing-rules', label: 'Routing rules' },
   { to: '/admin/numbers', label: 'Numbers' },
   { to: '/admin/compliance', label: 'Compliance' },
+  { to: '/admin/security', label: 'Security' },
 ];
 
 function Shell({
@@ -206,8 +209,12 @@ function AdminArea({ path }: { path: string }) {
     client.clear();
     navigate('/admin/login');
   };
+  // Under STAFF_REQUIRE_2FA every other staff endpoint answers 403 until the operator enrols.
+  if (staff.data.twoFactorEnrolmentRequired && path !== '/admin/security')
+    return <Redirect to="/admin/security" />;
   let page: React.ReactNode;
-  if (path === '/admin') page = <AdminRoutesPage />;
+  if (path === '/admin/security') page = <AdminSecurityPage />;
+  else if (path === '/admin') page = <AdminRoutesPage />;
   else if (path === '/admin/accounts') page = <AdminAccountsPage />;
   else if (path === '/admin/prices') page = <AdminPricesPage />;
   else if (path === '/admin/routing-rules') page = <AdminRulesPage />;
@@ -242,6 +249,7 @@ const PUBLIC_PAGES: Record<string, () => React.ReactNode> = {
   '/forgot-password': () => <ForgotPasswordPage />,
   '/reset-password': () => <ResetPasswordPage />,
   '/verify-email': () => <VerifyEmailPage />,
+  '/unlock': () => <UnlockPage />,
 };
 
 function App() {

@@ -1,6 +1,9 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, api, type Me, setCsrf } from './api';
 
+/** Set by the sign-up form; cleared once a session works (see LoginPage for why it is kept). */
+export const SIGNUP_EMAIL_KEY = 'smsgate.signup-email';
+
 /** The signed-in client user, or null. 401 is an answer here, not an error. */
 export function useMe() {
   return useQuery({
@@ -9,6 +12,7 @@ export function useMe() {
       try {
         const me = await api<Me>('GET', '/v1/me');
         setCsrf('client', me.csrfToken);
+        sessionStorage.removeItem(SIGNUP_EMAIL_KEY);
         return me;
       } catch (e) {
         if (e instanceof ApiError && e.status === 401) return null;
@@ -20,9 +24,11 @@ export function useMe() {
 }
 
 export interface StaffMe {
-  staff: { id: string; email: string; name: string; role: string };
+  staff: { id: string; email: string; name: string; role: string; twoFactorEnabled: boolean };
   permissions: string[];
   csrfToken: string;
+  /** STAFF_REQUIRE_2FA is on and this staff member has not enrolled: only the security page works. */
+  twoFactorEnrolmentRequired: boolean;
 }
 
 export function useStaff() {

@@ -125,8 +125,24 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
         config: { auth: 'public' },
       },
       async (request, reply) => {
-        await identity.requestPasswordReset(request.body.email);
+        identity.requestPasswordReset(request.body.email, requestMeta(request));
         return reply.status(202).send({ status: 'sent_if_registered' });
+      },
+    );
+
+    app.post(
+      '/v1/auth/unlock',
+      {
+        schema: {
+          ...TAG,
+          summary: 'Lift a sign-in lock with the token e-mailed when it engaged (clients and staff)',
+          body: z.strictObject({ token: z.string().min(1).max(200) }),
+        },
+        config: { auth: 'public' },
+      },
+      async (request, reply) => {
+        await identity.unlock(request.body.token);
+        return reply.status(204).send();
       },
     );
 

@@ -42,7 +42,7 @@ export function adminRoutes(services: AppServices): FastifyPluginAsyncZod {
     );
     app.post(
       '/v1/admin/auth/logout',
-      { schema: { ...TAG, summary: 'Staff sign-out' }, config: { auth: 'staff' } },
+      { schema: { ...TAG, summary: 'Staff sign-out' }, config: { auth: 'staff', twoFactorExempt: true } },
       async (request, reply) => {
         await staff.logout(staffActor(request));
         clearSessionCookie(reply, STAFF_SESSION_COOKIE);
@@ -51,8 +51,45 @@ export function adminRoutes(services: AppServices): FastifyPluginAsyncZod {
     );
     app.get(
       '/v1/admin/me',
-      { schema: { ...TAG, summary: 'The signed-in staff member' }, config: { auth: 'staff' } },
+      {
+        schema: { ...TAG, summary: 'The signed-in staff member' },
+        config: { auth: 'staff', twoFactorExempt: true },
+      },
       async (request) => staff.me(staffActor(request)),
+    );
+    app.post(
+      '/v1/admin/auth/2fa/setup',
+      {
+        schema: { ...TAG, summary: 'Start TOTP enrolment' },
+        config: { auth: 'staff', twoFactorExempt: true },
+      },
+      async (request) => staff.startTwoFactor(staffActor(request)),
+    );
+    app.post(
+      '/v1/admin/auth/2fa/enable',
+      {
+        schema: {
+          ...TAG,
+          summary: 'Confirm TOTP enrolment',
+          body: z.strictObject({ code: z.string().max(10) }),
+        },
+        config: { auth: 'staff', twoFactorExempt: true },
+      },
+      async (request, reply) => {
+        await staff.enableTwoFactor(staffActor(request), request.body.code);
+        return reply.status(204).send();
+      },
+    );
+    app.post(
+      '/v1/admin/auth/2fa/disable',
+      {
+        schema: { ...TAG, summary: 'Turn TOTP off', body: z.strictObject({ code: z.string().max(10) }) },
+        config: { auth: 'staff' },
+      },
+      async (request, reply) => {
+        await staff.disableTwoFactor(staffActor(request), request.body.code);
+        return reply.status(204).send();
+      },
     );
     app.post(
       '/v1/admin/api-keys',

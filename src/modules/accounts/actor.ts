@@ -22,6 +22,8 @@ export interface StaffActor {
   /** Set when the staff member acts through an API key. */
   keyId: string | null;
   role: StaffRole;
+  /** Set for a signed-in staff member: whether 2FA is on (STAFF_REQUIRE_2FA holds them to enrolment). */
+  twoFactorEnabled?: boolean;
   permissions: ReadonlySet<StaffPermission>;
   sessionId: string | null;
   csrfToken: string | null;

@@ -1,5 +1,6 @@
 import type { Clock } from '../../kernel/clock';
 import type { IdGenerator } from '../../kernel/ids';
+import type { Logger } from '../../kernel/logger';
 import type { Mailer } from '../../kernel/mailer';
 import type { Db } from '../../storage/database';
 import type { Ledger } from '../billing';
@@ -9,7 +10,15 @@ export interface AccountsSettings {
   freeCreditsMicro: number;
   policyVersion: string;
   sessionTtlMs: number;
+  /** Failed logins per e-mail from one IP in 15 minutes (per IP over all e-mails: 5×). */
   loginMaxFailures: number;
+  /** Failed logins per e-mail from all IPs in 15 minutes before the e-mail is locked everywhere. */
+  loginLockEmailFailures: number;
+  /** Password-reset requests per e-mail, and per IP, per hour that send a mail. */
+  resetMaxPerEmail: number;
+  resetMaxPerIp: number;
+  /** Staff without 2FA may only enrol. */
+  staffRequire2fa: boolean;
   publicUrl: string;
 }
 
@@ -22,4 +31,6 @@ export interface AccountsDeps {
   ledger: Ledger;
   mailer: Mailer;
   settings: AccountsSettings;
+  /** Where failures of work done after the answer (mails) are reported. */
+  log?: Logger;
 }

@@ -1,7 +1,9 @@
 import { AppError } from '../../kernel/errors';
+import type { DbOrTx } from '../../storage/database';
 import type { ClientActor } from './actor';
+import { createBackground } from './background';
 import type { AccountsDeps } from './deps';
-import { createLoginGuard } from './login-guard';
+import { createLoginGuard, type LockOwner, type LoginAttempt } from './login-guard';
 import { ROLE_PERMISSIONS } from './permissions';
 import {
   assertStrongPassword,
@@ -12,7 +14,7 @@ import {
   verifyPassword,
 } from './secrets';
 import { createSessions, type RequestMeta } from './sessions';
-import { checkTotp, newTotpSecret, totpUri } from './two-factor';
+import { acceptTotp, newTotpSecret, totpUri } from './two-factor';
 import { accountView, userView } from './views';
 
 const VERIFY_TTL_MS = 7 * 24 * 3600_000;
@@ -53,6 +55,13 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
   }
   const sessions = createSessions(deps);
   const guard = createLoginGuard(deps);
+  const background = createBackground(deps.log);
+
+  /** Counts a failed attempt; when it engages a lock on a real user's e-mail, mails them the unlock link. */
+  async function failed(attempt: LoginAttempt, owner: LockOwner | undefined, ip: string) {
+    const { lockEngaged } = await attempt.fail();
+    if (lockEngaged && owner) background.run('unlock mail', () => guard.mailUnlockLink(owner, ip));
+  }
 
   async function issueToken(userId: string, purpose: 'verify_email' | 'reset_password', ttl: number) {
     const token = randomToken();
@@ -80,10 +89,19 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
     });
   }
 
+  /** Tells the owner of a taken address that someone tried to sign up with it, and what to do. */
+  async function mailSignupNotice(email: string) {
+    await mailer.send({
+      to: email,
+      subject: 'Someone tried to sign up to smsgate with your address',
+      text: `Someone (perhaps you) tried to create a new smsgate account with this e-mail address, which already has one. No new account was made.\n\nTo use your account, log in:\n${settings.publicUrl}/login\n\nForgot your password? Set a new one:\n${settings.publicUrl}/reset-password\n\nIf it was not you, you can ignore this e-mail.\n`,
+    });
+  }
+
   /** Consumes a one-time token; throws invalid_token when unknown, used or expired. */
-  async function consumeToken(token: string, purpose: 'verify_email' | 'reset_password') {
+  async function consumeToken(token: string, purpose: 'verify_email' | 'reset_password', tx: DbOrTx = db) {
     const now = clock.now();
-    const row = await db
+    const row = await tx
       .updateTable('auth_tokens')
       .set({ used_at: now })
       .where('token_hash', '=', sha256(token))
@@ -115,36 +133,36 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
       const now = clock.now();
       const accountId = ids('acc');
       const userId = ids('usr');
+      const account = {
+        id: accountId,
+        name: input.company.trim(),
+        status: 'active' as const,
+        default_country: null,
+        settings: '{}',
+        created_at: now,
+        suspended_at: null,
+        closed_at: null,
+      };
+      const user = {
+        id: userId,
+        account_id: accountId,
+        email,
+        name: input.name.trim(),
+        password_hash: passwordHash,
+        role: 'owner' as const,
+        email_verified_at: null,
+        totp_secret: null,
+        totp_enabled_at: null,
+        created_at: now,
+      };
       const result = await db.transaction().execute(async (tx) => {
         const existing = await tx
           .selectFrom('users')
-          .select('id')
+          .select(['id', 'email'])
           .where('email', '=', email)
           .executeTakeFirst();
-        if (existing) throw new AppError('email_taken');
-        const account = {
-          id: accountId,
-          name: input.company.trim(),
-          status: 'active' as const,
-          default_country: null,
-          settings: '{}',
-          created_at: now,
-          suspended_at: null,
-          closed_at: null,
-        };
+        if (existing) return { kind: 'taken' as const, owner: existing };
         await tx.insertInto('accounts').values(account).execute();
-        const user = {
-          id: userId,
-          account_id: accountId,
-          email,
-          name: input.name.trim(),
-          password_hash: passwordHash,
-          role: 'owner' as const,
-          email_verified_at: null,
-          totp_secret: null,
-          totp_enabled_at: null,
-          created_at: now,
-        };
         await tx.insertInto('users').values(user).execute();
         await tx
           .insertInto('policy_consents')
@@ -176,11 +194,28 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
           data: { policyVersion },
         });
         const session = await sessions.create(tx, { type: 'user', id: userId, accountId }, meta);
-        return { account, user, session };
+        return { kind: 'created' as const, session };
       });
+      if (result.kind === 'taken') {
+        // The address has an owner: answer exactly as for a new account (ids, views, a session cookie that
+        // opens nothing), create nothing, and tell the owner instead, so sign-up cannot probe for users.
+        const taken = result.owner;
+        const ip = meta.ip ?? 'unknown';
+        background.run('sign-up notice', async () => {
+          const limits = { perKey: 1, perIp: settings.resetMaxPerIp };
+          if (await guard.take('signup_notice', taken.email, ip, limits)) await mailSignupNotice(taken.email);
+        });
+        const decoy = {
+          token: randomToken(),
+          sessionId: ids('ses'),
+          csrfToken: randomToken(24),
+          expiresAt: now + settings.sessionTtlMs,
+        };
+        return { account: accountView(account), user: userView(user), session: decoy };
+      }
       // Mail goes out after the commit: a failed mail must not undo a sign-up (it can be re-sent).
-      await sendVerification(result.user).catch(() => undefined);
-      return { account: accountView(result.account), user: userView(result.user), session: result.session };
+      await sendVerification(user).catch(() => undefined);
+      return { account: accountView(account), user: userView(user), session: result.session };
     },
 
     async login(
@@ -189,19 +224,31 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
     ) {
       const email = normaliseEmail(input.email);
       const ip = meta.ip ?? 'unknown';
-      await guard.check(email, ip);
+      // The attempt is counted before anything is checked: concurrent guesses cannot outrun the limit.
+      const attempt = await guard.reserve(email, ip);
       const user = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
-      const ok = await verifyPassword(user?.password_hash ?? (await decoyPasswordHash()), input.password);
-      if (!user || !ok) {
-        await guard.fail(email, ip);
-        throw new AppError('invalid_credentials');
-      }
-      if (user.totp_enabled_at !== null && user.totp_secret) {
-        if (!input.totpCode) throw new AppError('two_factor_required');
-        if (!checkTotp(user.totp_secret, input.totpCode, clock.now())) {
-          await guard.fail(email, ip);
-          throw new AppError('invalid_two_factor_code');
+      try {
+        const ok = await verifyPassword(user?.password_hash ?? (await decoyPasswordHash()), input.password);
+        if (!user || !ok) {
+          await failed(attempt, user, ip);
+          throw new AppError('invalid_credentials');
         }
+        if (user.totp_enabled_at !== null && user.totp_secret) {
+          if (!input.totpCode) {
+            await attempt.release();
+            throw new AppError('two_factor_required');
+          }
+          const who = { table: 'users' as const, id: user.id, secret: user.totp_secret };
+          if (!(await acceptTotp(db, who, input.totpCode, clock.now()))) {
+            await failed(attempt, user, ip);
+            throw new AppError('invalid_two_factor_code');
+          }
+        }
+        await attempt.release();
+      } catch (error) {
+        // Anything but a verdict on the secret (a database error…) must not count against the user.
+        if (!(error instanceof AppError)) await attempt.release().catch(() => undefined);
+        throw error;
       }
       const account = await db
         .selectFrom('accounts')
@@ -341,22 +388,39 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
       if (user.email_verified_at === null) await sendVerification(user);
     },
 
-    /** Always succeeds, whether or not the e-mail exists, so that it cannot be used to probe for users. */
-    async requestPasswordReset(emailInput: string) {
+    /**
+     * Always succeeds at once, whether or not the e-mail exists: the throttle (per e-mail and per IP,
+     * per hour), the look-up and the mail all run after the answer, so neither the answer nor its timing
+     * tells whether the e-mail is registered. Requests over a limit are simply not sent.
+     */
+    requestPasswordReset(emailInput: string, meta: RequestMeta): void {
       const email = normaliseEmail(emailInput);
-      const user = await db
-        .selectFrom('users')
-        .select(['id', 'email'])
-        .where('email', '=', email)
-        .executeTakeFirst();
-      if (!user) return;
-      const token = await issueToken(user.id, 'reset_password', RESET_TTL_MS);
-      await mailer.send({
-        to: user.email,
-        subject: 'Reset your smsgate password',
-        text: `Set a new password by opening:\n${settings.publicUrl}/reset-password?token=${token}\n\nThe link works once, for one hour. If you did not ask for it, ignore this e-mail.\n`,
+      const ip = meta.ip ?? 'unknown';
+      background.run('password reset mail', async () => {
+        const limits = { perKey: settings.resetMaxPerEmail, perIp: settings.resetMaxPerIp };
+        if (!(await guard.take('reset', email, ip, limits))) return;
+        const user = await db
+          .selectFrom('users')
+          .select(['id', 'email'])
+          .where('email', '=', email)
+          .executeTakeFirst();
+        if (!user) return;
+        const token = await issueToken(user.id, 'reset_password', RESET_TTL_MS);
+        await mailer.send({
+          to: user.email,
+          subject: 'Reset your smsgate password',
+          text: `Set a new password by opening:\n${settings.publicUrl}/reset-password?token=${token}\n\nThe link works once, for one hour. If you did not ask for it, ignore this e-mail.\n`,
+        });
       });
     },
+
+    /** Lifts the sign-in lock of the user or staff member the e-mailed unlock token belongs to. */
+    async unlock(token: string) {
+      await guard.unlock(token);
+    },
+
+    /** Settles once the mails and look-ups started after earlier answers are done (tests, shutdown). */
+    settled: () => background.settled(),
 
     async resetPassword(token: string, password: string) {
       // Check the new password before spending the token, so a weak choice can be corrected with the same link.
@@ -372,9 +436,22 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
       if (!pending) throw new AppError('invalid_token');
       assertStrongPassword(password, pending.email);
       const passwordHash = await hashPassword(password);
-      const userId = await consumeToken(token, 'reset_password');
-      const user = await loadUser(userId);
       await db.transaction().execute(async (tx) => {
+        const userId = await consumeToken(token, 'reset_password', tx);
+        const user = await tx
+          .selectFrom('users')
+          .selectAll()
+          .where('id', '=', userId)
+          .executeTakeFirstOrThrow();
+        // Every other reset link and unused invitation of this user dies with it: a link mailed earlier
+        // (perhaps read by someone else) must not set the password again.
+        await tx
+          .updateTable('auth_tokens')
+          .set({ used_at: clock.now() })
+          .where('user_id', '=', userId)
+          .where('purpose', '=', 'reset_password')
+          .where('used_at', 'is', null)
+          .execute();
         // Setting a password also proves control of the mailbox.
         await tx
           .updateTable('users')
@@ -404,7 +481,8 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
       if (actor.kind !== 'user') throw new AppError('forbidden', 'Only a signed-in user can enrol in 2FA.');
       const user = await loadUser(actor.id);
       if (!user.totp_secret) throw new AppError('conflict', 'Start 2FA enrolment first.');
-      if (!checkTotp(user.totp_secret, code, clock.now())) throw new AppError('invalid_two_factor_code');
+      const who = { table: 'users' as const, id: user.id, secret: user.totp_secret };
+      if (!(await acceptTotp(db, who, code, clock.now()))) throw new AppError('invalid_two_factor_code');
       await db.transaction().execute(async (tx) => {
         await tx
           .updateTable('users')
@@ -425,7 +503,8 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
       const user = await loadUser(actor.id);
       if (user.totp_enabled_at === null || !user.totp_secret)
         throw new AppError('conflict', '2FA is not enabled.');
-      if (!checkTotp(user.totp_secret, code, clock.now())) throw new AppError('invalid_two_factor_code');
+      const who = { table: 'users' as const, id: user.id, secret: user.totp_secret };
+      if (!(await acceptTotp(db, who, code, clock.now()))) throw new AppError('invalid_two_factor_code');
       await db.transaction().execute(async (tx) => {
         await tx
           .updateTable('users')

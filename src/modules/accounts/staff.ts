@@ -1,12 +1,13 @@
 import { AppError } from '../../kernel/errors';
 import { auditActorOf, type StaffActor } from './actor';
+import { createBackground } from './background';
 import type { AccountsDeps } from './deps';
 import { normaliseEmail } from './identity';
-import { createLoginGuard } from './login-guard';
+import { createLoginGuard, type LockOwner, type LoginAttempt } from './login-guard';
 import { STAFF_ROLE_PERMISSIONS, type StaffRole } from './permissions';
 import { assertStrongPassword, decoyPasswordHash, hashPassword, verifyPassword } from './secrets';
 import { createSessions, type RequestMeta } from './sessions';
-import { checkTotp } from './two-factor';
+import { acceptTotp, newTotpSecret, totpUri } from './two-factor';
 import { staffView } from './views';
 
 /**
@@ -17,6 +18,23 @@ export function createStaff(deps: AccountsDeps) {
   const { db, clock, ids, audit } = deps;
   const sessions = createSessions(deps);
   const guard = createLoginGuard(deps);
+  const background = createBackground(deps.log);
+  const require2fa = deps.settings.staffRequire2fa;
+
+  async function failed(attempt: LoginAttempt, owner: LockOwner | undefined, ip: string) {
+    const { lockEngaged } = await attempt.fail();
+    if (lockEngaged && owner) background.run('unlock mail', () => guard.mailUnlockLink(owner, ip));
+  }
+
+  async function loadStaff(id: string) {
+    return db.selectFrom('staff_users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  }
+
+  /** 2FA changes are made by the signed-in staff member only, never through an API key. */
+  function assertSession(actor: StaffActor) {
+    if (actor.keyId !== null)
+      throw new AppError('forbidden', 'Only a signed-in staff member can change 2FA.');
+  }
 
   return {
     /** Creates a staff user; `by` is null when run from the command line by whoever holds the server. */
@@ -90,21 +108,35 @@ export function createStaff(deps: AccountsDeps) {
     ) {
       const email = normaliseEmail(input.email);
       const ip = meta.ip ?? 'unknown';
-      await guard.check(`staff:${email}`, ip);
+      // Counted before anything is checked, password and code alike (see the login guard).
+      const attempt = await guard.reserve(`staff:${email}`, ip);
       const staff = await db
         .selectFrom('staff_users')
         .selectAll()
         .where('email', '=', email)
         .executeTakeFirst();
-      const ok = await verifyPassword(staff?.password_hash ?? (await decoyPasswordHash()), input.password);
-      if (!staff || !ok || staff.disabled_at !== null) {
-        await guard.fail(`staff:${email}`, ip);
-        throw new AppError('invalid_credentials');
-      }
-      if (staff.totp_enabled_at !== null && staff.totp_secret) {
-        if (!input.totpCode) throw new AppError('two_factor_required');
-        if (!checkTotp(staff.totp_secret, input.totpCode, clock.now()))
-          throw new AppError('invalid_two_factor_code');
+      const owner = staff && staff.disabled_at === null ? staff : undefined;
+      try {
+        const ok = await verifyPassword(staff?.password_hash ?? (await decoyPasswordHash()), input.password);
+        if (!staff || !ok || staff.disabled_at !== null) {
+          await failed(attempt, owner, ip);
+          throw new AppError('invalid_credentials');
+        }
+        if (staff.totp_enabled_at !== null && staff.totp_secret) {
+          if (!input.totpCode) {
+            await attempt.release();
+            throw new AppError('two_factor_required');
+          }
+          const who = { table: 'staff_users' as const, id: staff.id, secret: staff.totp_secret };
+          if (!(await acceptTotp(db, who, input.totpCode, clock.now()))) {
+            await failed(attempt, owner, ip);
+            throw new AppError('invalid_two_factor_code');
+          }
+        }
+        await attempt.release();
+      } catch (error) {
+        if (!(error instanceof AppError)) await attempt.release().catch(() => undefined);
+        throw error;
       }
       const session = await db.transaction().execute(async (tx) => {
         await audit.record(tx, {
@@ -127,7 +159,7 @@ export function createStaff(deps: AccountsDeps) {
       if (!session) return null;
       const staff = await db
         .selectFrom('staff_users')
-        .select(['id', 'role', 'disabled_at'])
+        .select(['id', 'role', 'disabled_at', 'totp_enabled_at'])
         .where('id', '=', session.principal_id)
         .executeTakeFirst();
       if (!staff || staff.disabled_at !== null) return null;
@@ -136,6 +168,7 @@ export function createStaff(deps: AccountsDeps) {
         id: staff.id,
         keyId: null,
         role: staff.role,
+        twoFactorEnabled: staff.totp_enabled_at !== null,
         permissions: STAFF_ROLE_PERMISSIONS[staff.role],
         sessionId: session.id,
         csrfToken: session.csrf_token,
@@ -149,8 +182,77 @@ export function createStaff(deps: AccountsDeps) {
         .selectAll()
         .where('id', '=', actor.id)
         .executeTakeFirstOrThrow();
-      return { staff: staffView(row), permissions: [...actor.permissions], csrfToken: actor.csrfToken };
+      return {
+        staff: staffView(row),
+        permissions: [...actor.permissions],
+        csrfToken: actor.csrfToken,
+        twoFactorEnrolmentRequired: require2fa && row.totp_enabled_at === null,
+      };
     },
+
+    /** Whether staff without 2FA are held to enrolment (STAFF_REQUIRE_2FA). */
+    requiresTwoFactor: require2fa,
+
+    /** Starts TOTP enrolment: a new secret, not in force until confirmed with a code. */
+    async startTwoFactor(actor: StaffActor) {
+      assertSession(actor);
+      const staff = await loadStaff(actor.id);
+      if (staff.totp_enabled_at !== null) throw new AppError('conflict', '2FA is already enabled.');
+      const secret = newTotpSecret();
+      await db
+        .updateTable('staff_users')
+        .set({ totp_secret: secret, totp_last_step: null })
+        .where('id', '=', staff.id)
+        .execute();
+      return { secret, otpauthUrl: totpUri(secret, staff.email) };
+    },
+
+    async enableTwoFactor(actor: StaffActor, code: string) {
+      assertSession(actor);
+      const staff = await loadStaff(actor.id);
+      if (!staff.totp_secret) throw new AppError('conflict', 'Start 2FA enrolment first.');
+      if (staff.totp_enabled_at !== null) throw new AppError('conflict', '2FA is already enabled.');
+      const who = { table: 'staff_users' as const, id: staff.id, secret: staff.totp_secret };
+      if (!(await acceptTotp(db, who, code, clock.now()))) throw new AppError('invalid_two_factor_code');
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('staff_users')
+          .set({ totp_enabled_at: clock.now() })
+          .where('id', '=', staff.id)
+          .execute();
+        await audit.record(tx, {
+          accountId: null,
+          actor: auditActorOf(actor),
+          action: 'staff.2fa_enabled',
+          target: { type: 'staff', id: staff.id },
+        });
+      });
+    },
+
+    async disableTwoFactor(actor: StaffActor, code: string) {
+      assertSession(actor);
+      const staff = await loadStaff(actor.id);
+      if (staff.totp_enabled_at === null || !staff.totp_secret)
+        throw new AppError('conflict', '2FA is not enabled.');
+      const who = { table: 'staff_users' as const, id: staff.id, secret: staff.totp_secret };
+      if (!(await acceptTotp(db, who, code, clock.now()))) throw new AppError('invalid_two_factor_code');
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('staff_users')
+          .set({ totp_enabled_at: null, totp_secret: null })
+          .where('id', '=', staff.id)
+          .execute();
+        await audit.record(tx, {
+          accountId: null,
+          actor: auditActorOf(actor),
+          action: 'staff.2fa_disabled',
+          target: { type: 'staff', id: staff.id },
+        });
+      });
+    },
+
+    /** Settles once the mails started after earlier answers are done (tests, shutdown). */
+    settled: () => background.settled(),
   };
 }
 

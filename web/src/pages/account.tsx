@@ -106,19 +106,31 @@ function SettingsForm({ settings, canChange }: { settings: Settings; canChange: 
   );
 }
 
-function TwoFactor({ enabled }: { enabled: boolean }) {
+/**
+ * TOTP enrolment and switch-off, with the key as a QR code. Clients use `/v1/auth/2fa`; operator staff
+ * the same form against `/v1/admin/auth/2fa` (`base`), refreshing their own session query.
+ */
+export function TwoFactor({
+  enabled,
+  base = '/v1/auth/2fa',
+  sessionQuery = 'me',
+}: {
+  enabled: boolean;
+  base?: string;
+  sessionQuery?: string;
+}) {
   const client = useQueryClient();
   const [setup, setSetup] = useState<TwoFactorSetup | null>(null);
   const start = useMutation({
-    mutationFn: () => api<TwoFactorSetup>('POST', '/v1/auth/2fa/setup'),
+    mutationFn: () => api<TwoFactorSetup>('POST', `${base}/setup`),
     onSuccess: setSetup,
   });
   const confirm = useMutation({
     mutationFn: ({ action, code }: { action: 'enable' | 'disable'; code: string }) =>
-      api<void>('POST', `/v1/auth/2fa/${action}`, { code }),
+      api<void>('POST', `${base}/${action}`, { code }),
     onSuccess: () => {
       setSetup(null);
-      return client.invalidateQueries({ queryKey: ['me'] });
+      return client.invalidateQueries({ queryKey: [sessionQuery] });
     },
   });
   const { fields, general } = problemFields(confirm.error, CODE_FIELDS);

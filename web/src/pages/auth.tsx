@@ -4,6 +4,7 @@ import { api, problemFields, setCsrf } from '../api';
 import { FormError, TextField } from '../forms';
 import { PolicyText } from '../policy-gate';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
+import { SIGNUP_EMAIL_KEY } from '../session';
 
 interface SessionAnswer {
   csrfToken: string;
@@ -19,7 +20,10 @@ export function SignupPage() {
   const client = useQueryClient();
   const signup = useMutation({
     mutationFn: (body: Record<string, unknown>) => api<SessionAnswer>('POST', '/v1/signup', body),
-    onSuccess: async (answer) => {
+    onSuccess: async (answer, body) => {
+      // A sign-up with an address that already has an account answers alike (so it cannot be used to
+      // find out who has one) but opens no session: the login page then says to look in the mailbox.
+      sessionStorage.setItem(SIGNUP_EMAIL_KEY, String(body.email ?? ''));
       setCsrf('client', answer.csrfToken);
       await client.resetQueries();
       navigate('/?welcome=1');
@@ -102,10 +106,12 @@ export function LoginPage({ admin = false }: { admin?: boolean }) {
   usePageTitle(admin ? 'Operator log in' : 'Log in');
   const client = useQueryClient();
   const [needsCode, setNeedsCode] = useState(false);
+  const [signupEmail] = useState(() => (admin ? null : sessionStorage.getItem(SIGNUP_EMAIL_KEY)));
   const login = useMutation({
     mutationFn: (body: Record<string, unknown>) =>
       api<SessionAnswer>('POST', admin ? '/v1/admin/auth/login' : '/v1/auth/login', body),
     onSuccess: async (answer) => {
+      sessionStorage.removeItem(SIGNUP_EMAIL_KEY);
       setCsrf(admin ? 'admin' : 'client', answer.csrfToken);
       await client.resetQueries();
       navigate(admin ? '/admin' : '/');
@@ -130,6 +136,18 @@ export function LoginPage({ admin = false }: { admin?: boolean }) {
   return (
     <div className="narrow">
       <h1 tabIndex={-1}>{admin ? 'Operator log in' : 'Log in'}</h1>
+      {signupEmail ? (
+        <p className="card" role="status" data-testid="signup-check-mail">
+          Check your mailbox ({signupEmail}). If this address already had an account, no new one was made: we
+          e-mailed its owner how to log in or reset the password.
+        </p>
+      ) : null}
+      {(login.error as { code?: string } | null)?.code === 'rate_limited' ? (
+        <p className="muted" role="status">
+          Signing in from here is paused after too many failed attempts. The account's owner was e-mailed a
+          link that lifts the pause at once; otherwise try again in 15 minutes.
+        </p>
+      ) : null}
       <form onSubmit={onSubmit} noValidate className="card">
         <TextField
           label="E-mail"
@@ -310,6 +328,42 @@ export function VerifyEmailPage() {
               onClick={() => verify.mutate()}
             >
               Confirm my e-mail
+            </button>
+          </>
+        )}
+      </div>
+    </div>
+  );
+}
+
+export function UnlockPage() {
+  usePageTitle('Unlock sign-in');
+  const { search } = useLocation();
+  const token = search.get('token') ?? '';
+  const unlock = useMutation({ mutationFn: () => api<void>('POST', '/v1/auth/unlock', { token }) });
+  return (
+    <div className="narrow">
+      <h1 tabIndex={-1}>Unlock sign-in</h1>
+      <div className="card">
+        {unlock.isSuccess ? (
+          <p role="status">
+            Signing in works again. <Link to="/login">Log in</Link> ·{' '}
+            <Link to="/admin/login">Operator log in</Link>
+          </p>
+        ) : (
+          <>
+            <p>
+              Too many wrong passwords or codes were tried for your sign-in, so it was paused. If that was
+              you, lift the pause now. If it was not, consider changing your password after you log in.
+            </p>
+            <FormError message={problemFields(unlock.error).general} />
+            <button
+              type="button"
+              className="primary"
+              disabled={unlock.isPending || !token}
+              onClick={() => unlock.mutate()}
+            >
+              Unlock sign-in
             </button>
           </>
         )}
