@@ -99,16 +99,27 @@ export interface AppServices {
 export interface HttpOptions {
   logger: Logger;
   bodyLimit: number;
-  trustProxy: boolean;
+  /** false, the number of proxy hops to trust, or the proxies' addresses/CIDRs (never every hop). */
+  trustProxy: false | number | string[];
   /** Requests per minute per API key, session or IP; 0 turns the limiter off. */
   rateLimitPerMinute: number;
+}
+
+/**
+ * Fastify's own hop count trusts no one (it cannot tell the proxy from a direct client), so a count
+ * becomes "the nearest N peers": the socket peer is hop 0, the last `X-Forwarded-For` entry hop 1, and so
+ * on. A list of proxy addresses is stricter (a client that reaches the server directly is not believed).
+ */
+function trustProxyOption(trust: HttpOptions['trustProxy']) {
+  if (typeof trust === 'number') return (_address: string, hop: number) => hop < trust;
+  return trust;
 }
 
 export async function buildApp(services: AppServices, options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
-    trustProxy: options.trustProxy,
+    trustProxy: trustProxyOption(options.trustProxy),
     requestIdHeader: 'x-request-id',
     genReqId: () => services.ids('req'),
     // One line per request is written by the onResponse hook below, without bodies or headers.

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config';
+import { DIALECTS } from '../helpers/storage';
+import { PASSWORD, startTestSystem, type TestSystem, uniqueEmail } from '../helpers/system';
+
+const DOCS_CSP = "script-src 'self' 'unsafe-inline'";
+
+describe.each(DIALECTS)('HTTP edges on %s', (dialect) => {
+  let ts: TestSystem;
+  beforeAll(async () => {
+    ts = await startTestSystem(dialect);
+  });
+  afterAll(async () => {
+    await ts?.close();
+  });
+
+  it('gives the looser docs CSP to /docs and /docs/… only, never to paths that merely start with it', async () => {
+    for (const url of ['/docs', '/docs/', '/docs/static/index.html', '/docs?x=1']) {
+      const r = await ts.app.inject({ method: 'GET', url });
+      expect(r.headers['content-security-policy'], url).toContain(DOCS_CSP);
+    }
+    for (const url of ['/docsfoo', '/docs.html', '/docsx/y', '/v1/docs', '/documents']) {
+      const r = await ts.app.inject({ method: 'GET', url });
+      const csp = String(r.headers['content-security-policy']);
+      expect(csp, url).not.toContain(DOCS_CSP);
+      expect(csp, url).toContain("frame-ancestors 'none'");
+    }
+  });
+});
+
+/** The IP a sign-up was recorded with (policy consent), for a request sent with these headers. */
+async function signupIp(ts: TestSystem, headers: Record<string, string>, remoteAddress = '127.0.0.1') {
+  const email = uniqueEmail('proxy');
+  const r = await ts.app.inject({
+    method: 'POST',
+    url: '/v1/signup',
+    remoteAddress,
+    headers,
+    payload: { company: 'Acme', name: 'Ada', email, password: PASSWORD, acceptPolicy: true },
+  });
+  expect(r.statusCode, r.body).toBe(201);
+  const row = await ts.system.storage.db
+    .selectFrom('policy_consents')
+    .select('ip')
+    .where('user_id', '=', r.json().user.id)
+    .executeTakeFirstOrThrow();
+  return row.ip;
+}
+
+describe.each(DIALECTS)('TRUST_PROXY on %s', (dialect) => {
+  it('with one hop, a client behind an appending proxy cannot choose its own IP', async () => {
+    const ts = await startTestSystem(dialect, { TRUST_PROXY: '1' });
+    try {
+      // The client forged the first entry; the proxy appended the address it really saw.
+      expect(await signupIp(ts, { 'x-forwarded-for': '6.6.6.6, 203.0.113.9' })).toBe('203.0.113.9');
+      expect(await signupIp(ts, { 'x-forwarded-for': '203.0.113.10' })).toBe('203.0.113.10');
+    } finally {
+      await ts.close();
+    }
+  });
+
+  it('with a list of proxy addresses, only those are trusted to speak for the client', async () => {
+    const ts = await startTestSystem(dialect, { TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' });
+    try {
+      // 127.0.0.1 → 10.1.2.3 (a trusted inner proxy) → the client 198.51.100.7; the forged entry is ignored.
+      expect(await signupIp(ts, { 'x-forwarded-for': '6.6.6.6, 198.51.100.7, 10.1.2.3' })).toBe(
+        '198.51.100.7',
+      );
+      // A peer that is not a listed proxy is the client, whatever it claims.
+      expect(await signupIp(ts, { 'x-forwarded-for': '6.6.6.6' }, '192.0.2.44')).toBe('192.0.2.44');
+    } finally {
+      await ts.close();
+    }
+  });
+
+  it('off by default: X-Forwarded-For is ignored', async () => {
+    const ts = await startTestSystem(dialect);
+    try {
+      expect(await signupIp(ts, { 'x-forwarded-for': '6.6.6.6' })).toBe('127.0.0.1');
+    } finally {
+      await ts.close();
+    }
+  });
+});
+
+describe('TRUST_PROXY configuration', () => {
+  it('reads false, a hop count or a list of addresses and CIDRs', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '0' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,loopback' }).TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+      'loopback',
+    ]);
+  });
+
+  it('refuses `true` (every hop) and malformed addresses with a message saying what to write', () => {
+    for (const value of ['true', 'yes', '10.0.0.0/33', 'proxy.local', '-1', '1.5']) {
+      let error: unknown;
+      try {
+        loadConfig({ TRUST_PROXY: value });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, value).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems.join('\n'), value).toMatch(/TRUST_PROXY: .*(hop|CIDR)/);
+    }
+  });
+});
