@@ -152,3 +152,41 @@ export async function staffSession(
   const csrf = response.json().csrfToken;
   return { cookie, csrf, accountId: '', userId: staff.id, email, headers: { cookie, 'x-csrf-token': csrf } };
 }
+
+/** Invites a member with a role, sets their password through the invitation link and signs them in. */
+export async function addMember(
+  ts: TestSystem,
+  owner: Session,
+  role: 'owner' | 'admin' | 'developer' | 'sender' | 'viewer',
+): Promise<Session> {
+  const email = uniqueEmail(role);
+  const invite = await ts.app.inject({
+    method: 'POST',
+    url: '/v1/users',
+    headers: owner.headers,
+    payload: { email, name: `${role} member`, role },
+  });
+  if (invite.statusCode !== 201) throw new Error(`invite failed: ${invite.statusCode} ${invite.body}`);
+  const confirm = await ts.app.inject({
+    method: 'POST',
+    url: '/v1/auth/password-reset/confirm',
+    payload: { token: ts.mail.lastToken(email), password: PASSWORD },
+  });
+  if (confirm.statusCode >= 300) throw new Error(`invite link failed: ${confirm.statusCode} ${confirm.body}`);
+  const login = await ts.app.inject({
+    method: 'POST',
+    url: '/v1/auth/login',
+    payload: { email, password: PASSWORD },
+  });
+  if (login.statusCode !== 200) throw new Error(`member login failed: ${login.statusCode} ${login.body}`);
+  const cookie = cookieFrom(login, 'sg_session');
+  const csrf = login.json().csrfToken;
+  return {
+    cookie,
+    csrf,
+    accountId: owner.accountId,
+    userId: invite.json().id,
+    email,
+    headers: { cookie, 'x-csrf-token': csrf },
+  };
+}
