@@ -14,6 +14,11 @@ declare module 'fastify' {
      * answer in its own transaction (the hook only replays and refuses), so a crash cannot split them.
      */
     idempotent?: boolean | 'inline';
+    /**
+     * Fields of the answer that hold a secret shown once (an API key, a signing secret). An idempotent
+     * replay answers without them (`secretOmitted: true`): a secret is never kept for replays.
+     */
+    secretFields?: readonly string[];
   }
   interface FastifyRequest {
     actor: Actor | null;

@@ -194,7 +194,7 @@ describe.each(DIALECTS)('Idempotency-Key replays stay with the credential on %s'
         method: 'POST',
         url: '/v1/webhooks',
         headers: { ...headers, 'idempotency-key': 'hook-1' },
-        payload: { url: 'http://127.0.0.1:9/hook', events: ['message.delivered'] },
+        payload: { url: 'http://127.0.0.1:9/hook', events: ['message.status'] },
       });
     const h1 = await hook(owner.headers);
     expect(h1.statusCode).toBe(201);
