@@ -86,7 +86,14 @@ export const CONFIG_SCHEMA = {
     doc: "Behind reverse proxies: the number of proxy hops to trust in `X-Forwarded-*` (e.g. `1`), or the proxies' addresses/CIDRs, comma-separated (e.g. `10.0.0.0/8,127.0.0.1`). `true` is refused: it would let clients choose their own IP.",
   },
   BODY_LIMIT_BYTES: { schema: int(1024).default(2 * 1024 * 1024), doc: 'Largest JSON body accepted.' },
-  RATE_LIMIT_MAX: { schema: int(0).default(6000), doc: 'Requests per minute per API key or IP (0 = off).' },
+  RATE_LIMIT_MAX: {
+    schema: int(0).default(6000),
+    doc: 'Requests per minute per API key, signed-in user, or IP for unauthenticated requests and bad credentials (0 = off).',
+  },
+  SIGNUP_PER_IP_PER_HOUR: {
+    schema: int(0).default(5),
+    doc: 'Successful sign-ups per client IP in any hour (0 = off); more answer 429.',
+  },
   LOGIN_MAX_FAILURES: {
     schema: int(1).default(10),
     doc: 'Failed logins per e-mail in 15 minutes before login is refused (per IP: 5×).',

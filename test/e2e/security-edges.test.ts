@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
 import { DIALECTS } from '../helpers/storage';
-import { PASSWORD, startTestSystem, type TestSystem, uniqueEmail } from '../helpers/system';
+import {
+  createApiKey,
+  PASSWORD,
+  signup,
+  startTestSystem,
+  type TestSystem,
+  uniqueEmail,
+} from '../helpers/system';
 
 const DOCS_CSP = "script-src 'self' 'unsafe-inline'";
 
@@ -107,6 +114,89 @@ describe('TRUST_PROXY configuration', () => {
       }
       expect(error, value).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).problems.join('\n'), value).toMatch(/TRUST_PROXY: .*(hop|CIDR)/);
+    }
+  });
+});
+
+describe.each(DIALECTS)('rate limits on %s', (dialect) => {
+  it('buckets by the authenticated credential, and by IP for made-up or missing credentials', async () => {
+    const ts = await startTestSystem(dialect, { RATE_LIMIT_MAX: '5' });
+    try {
+      const owner = await signup(ts.app);
+      const a = await createApiKey(ts.app, owner);
+      const b = await createApiKey(ts.app, owner);
+      const get = (headers: Record<string, string>, remoteAddress = '127.0.0.1') =>
+        ts.app.inject({ method: 'GET', url: '/v1/messages', headers, remoteAddress });
+
+      // A new junk key on every request is not a new bucket: the address runs out after 5.
+      const junk = [];
+      for (let i = 0; i < 7; i++)
+        junk.push((await get({ authorization: `Bearer sg_live_junk${i}` }, '192.0.2.1')).statusCode);
+      expect(junk.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(junk.slice(5)).toEqual([429, 429]);
+      // Nor is a junk session cookie.
+      const cookie = await get({ cookie: 'sg_session=made-up' }, '192.0.2.1');
+      expect(cookie.statusCode).toBe(429);
+      expect(cookie.headers['retry-after']).toBeDefined();
+
+      // Real keys each have their own bucket, whatever address they come from.
+      for (let i = 0; i < 5; i++) expect((await get(a.headers, `198.51.100.${i + 1}`)).statusCode).toBe(200);
+      expect((await get(a.headers, '198.51.100.99')).statusCode).toBe(429);
+      expect((await get(b.headers, '192.0.2.1')).statusCode).toBe(200);
+    } finally {
+      await ts.close();
+    }
+  });
+
+  it('limits sign-ups per IP and hour (failed attempts do not count)', async () => {
+    const ts = await startTestSystem(dialect, { SIGNUP_PER_IP_PER_HOUR: '3' });
+    try {
+      const attempt = (remoteAddress: string, password = PASSWORD) =>
+        ts.app.inject({
+          method: 'POST',
+          url: '/v1/signup',
+          remoteAddress,
+          payload: { company: 'Acme', name: 'Ada', email: uniqueEmail('farm'), password, acceptPolicy: true },
+        });
+      const weak = await attempt('203.0.113.5', 'short');
+      expect(weak.statusCode).toBeGreaterThanOrEqual(400);
+      expect(weak.statusCode).toBeLessThan(429);
+      for (let i = 0; i < 3; i++) expect((await attempt('203.0.113.5')).statusCode).toBe(201);
+      const refused = await attempt('203.0.113.5');
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json().code).toBe('rate_limited');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await attempt('203.0.113.6')).statusCode).toBe(201);
+      ts.clock.advance(3600_000);
+      expect((await attempt('203.0.113.5')).statusCode).toBe(201);
+    } finally {
+      await ts.close();
+    }
+  });
+
+  it('sign-ups sent together cannot exceed the limit', async () => {
+    const ts = await startTestSystem(dialect, { SIGNUP_PER_IP_PER_HOUR: '2' });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          ts.app.inject({
+            method: 'POST',
+            url: '/v1/signup',
+            remoteAddress: '203.0.113.77',
+            payload: {
+              company: 'Acme',
+              name: 'Ada',
+              email: uniqueEmail('farm'),
+              password: PASSWORD,
+              acceptPolicy: true,
+            },
+          }),
+        ),
+      );
+      const codes = answers.map((a) => a.statusCode).sort();
+      expect(codes).toEqual([201, 201, 429, 429, 429, 429]);
+    } finally {
+      await ts.close();
     }
   });
 });

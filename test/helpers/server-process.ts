@@ -31,6 +31,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       ...process.env,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_MAX: '0',
+      SIGNUP_PER_IP_PER_HOUR: '0',
       ...env,
       PORT: String(port),
       HOST: '127.0.0.1',

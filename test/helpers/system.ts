@@ -39,7 +39,14 @@ export async function startTestSystem(
   env: Record<string, string> = {},
 ): Promise<TestSystem> {
   const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-data-'));
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', ...env });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_MAX: '0',
+    // Tests sign up many accounts from 127.0.0.1; the per-IP limit has its own test.
+    SIGNUP_PER_IP_PER_HOUR: '0',
+    ...env,
+  });
   const test = await openTestStorage(dialect);
   const clock = new FakeClock();
   const mail = new MailBox();
