@@ -24,6 +24,14 @@ export class MailBox implements Mailer {
   }
 }
 
+/** The mailbox of each test app, so that `signup(app)` can open the verification link it was sent. */
+const mailboxes = new WeakMap<FastifyInstance, MailBox>();
+
+/** Registers the mailbox an app sends its e-mails to (startTestSystem does it; other set-ups may too). */
+export function registerMailBox(app: FastifyInstance, mail: MailBox): void {
+  mailboxes.set(app, mail);
+}
+
 export interface TestSystem {
   system: System;
   app: FastifyInstance;
@@ -58,6 +66,7 @@ export async function startTestSystem(
   });
   const app = await system.http();
   await app.ready();
+  registerMailBox(app, mail);
   return {
     system,
     app,
@@ -96,9 +105,13 @@ export function cookieFrom(response: LightMyRequestResponse, name: string): stri
   return `${name}=${cookie.value}`;
 }
 
+/**
+ * Signs up a new account and, unless `verified: false`, confirms the owner's e-mail through the mailed
+ * link (free credits cannot be spent before that), as a real user would.
+ */
 export async function signup(
   app: FastifyInstance,
-  overrides: Partial<{ company: string; email: string; password: string }> = {},
+  overrides: Partial<{ company: string; email: string; password: string; verified: boolean }> = {},
 ): Promise<Session> {
   const email = overrides.email ?? uniqueEmail();
   const response = await app.inject({
@@ -115,6 +128,8 @@ export async function signup(
   if (response.statusCode !== 201) throw new Error(`signup failed: ${response.statusCode} ${response.body}`);
   const body = response.json();
   const cookie = cookieFrom(response, 'sg_session');
+  const mailbox = mailboxes.get(app);
+  if (overrides.verified !== false && mailbox) await verifyEmail(app, mailbox, email);
   return {
     cookie,
     csrf: body.csrfToken,
@@ -123,6 +138,17 @@ export async function signup(
     email,
     headers: { cookie, 'x-csrf-token': body.csrfToken },
   };
+}
+
+/** Opens the last verification link mailed to `email`. */
+export async function verifyEmail(app: FastifyInstance, mail: MailBox, email: string): Promise<void> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/auth/verify-email',
+    payload: { token: mail.lastToken(email) },
+  });
+  if (response.statusCode !== 204)
+    throw new Error(`e-mail verification failed: ${response.statusCode} ${response.body}`);
 }
 
 export async function createApiKey(
