@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -173,7 +173,8 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
       // so inventing a new one per request does not buy a new bucket.
       keyGenerator: async (request) => {
         const actor = await credentials.actorOf(request);
-        if (!actor) return `ip:${request.ip}`;
+        // IPv6 addresses count by subnet: one host is given a whole block to rotate through.
+        if (!actor) return `ip:${normalizeIP(request.ip)}`;
         if (actor.kind === 'staff') return `staff:${actor.keyId ?? actor.id}`;
         return `${actor.kind}:${actor.id}`;
       },

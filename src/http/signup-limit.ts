@@ -1,3 +1,4 @@
+import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../kernel/clock';
 import { AppError } from '../kernel/errors';
@@ -39,7 +40,8 @@ export function registerSignupLimit(
   app.addHook('onRequest', async (request) => {
     if (!isSignup(request)) return;
     const now = clock.now();
-    const ip = request.ip;
+    // IPv6 addresses count by subnet, as the request limiter does.
+    const ip = normalizeIP(request.ip);
     if (byIp.size >= SWEEP_AT) sweep(now);
     const times = (byIp.get(ip) ?? []).filter((t) => now - t < WINDOW_MS);
     if (times.length >= perHour) {

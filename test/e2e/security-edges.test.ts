@@ -174,6 +174,30 @@ describe.each(DIALECTS)('rate limits on %s', (dialect) => {
     }
   });
 
+  it('counts IPv6 sign-ups by subnet, so rotating addresses within one block buys nothing', async () => {
+    const ts = await startTestSystem(dialect, { SIGNUP_PER_IP_PER_HOUR: '1' });
+    try {
+      const attempt = (remoteAddress: string) =>
+        ts.app.inject({
+          method: 'POST',
+          url: '/v1/signup',
+          remoteAddress,
+          payload: {
+            company: 'Acme',
+            name: 'Ada',
+            email: uniqueEmail('v6'),
+            password: PASSWORD,
+            acceptPolicy: true,
+          },
+        });
+      expect((await attempt('2001:db8:1:2::1')).statusCode).toBe(201);
+      expect((await attempt('2001:db8:1:2::99')).statusCode).toBe(429);
+      expect((await attempt('2001:db8:9:9::1')).statusCode).toBe(201);
+    } finally {
+      await ts.close();
+    }
+  });
+
   it('sign-ups sent together cannot exceed the limit', async () => {
     const ts = await startTestSystem(dialect, { SIGNUP_PER_IP_PER_HOUR: '2' });
     try {
