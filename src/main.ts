@@ -378,6 +378,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
         bodyLimit: config.BODY_LIMIT_BYTES,
         trustProxy: config.TRUST_PROXY,
         rateLimitPerMinute: config.RATE_LIMIT_MAX,
+        signupPerIpPerHour: config.SIGNUP_PER_IP_PER_HOUR,
       });
       return app;
     },

@@ -43,6 +43,7 @@ async function serve() {
       `  API docs:      ${where}/docs`,
       `  Sign up:       curl -i -X POST ${where}/v1/signup -H 'content-type: application/json' \\`,
       `                   -d '{"company":"Acme","name":"Ada","email":"ada@example.com","password":"a-long-secret-1","acceptPolicy":true}'`,
+      `  Confirm:       open the link e-mailed at sign-up (free credits are spent only after that); e-mails ${config.SMTP_URL ? 'go through SMTP_URL' : `are written to ${config.DATA_DIR}/mail/`}`,
       `  Log in:        POST ${where}/v1/auth/login with {"email","password"}; e-mails land in ${config.SMTP_URL ? 'your SMTP server' : `${config.DATA_DIR}/mail/`}`,
       Number(staffCount.n) === 0
         ? '  Operator:      none yet — create one with: npx smsgate admin create --email you@example.com --password <password>'

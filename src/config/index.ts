@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -5,6 +6,54 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number) => z.coerce.number().int().min(min);
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const TRUST_PROXY_HELP =
+  "write the number of proxy hops in front of the server (e.g. 1), or the proxies' addresses or CIDRs separated by commas (e.g. 10.0.0.0/8,127.0.0.1)";
+
+/** An IP address, a CIDR block, or one of the named ranges proxy-addr knows. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which peers may speak for the client in `X-Forwarded-For`: none, the nearest N hops, or listed proxies.
+ * `true` (every hop) is refused: any client could then name its own IP by sending the header itself.
+ */
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((raw, ctx): false | number | string[] => {
+    const value = raw.trim().toLowerCase();
+    if (value === 'false' || value === 'no' || value === '0') return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    if (value === 'true' || value === 'yes') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `\`true\` would trust every hop, so clients could choose their own IP; ${TRUST_PROXY_HELP}`,
+      });
+      return z.NEVER;
+    }
+    const entries = raw
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '');
+    const bad = entries.filter((e) => !isProxyAddress(e));
+    if (entries.length === 0 || bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a hop count or list of addresses/CIDRs (${bad.join(', ')}); ${TRUST_PROXY_HELP}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 /**
  * Every environment variable the program reads, with its default. The README's configuration table is
@@ -33,11 +82,18 @@ export const CONFIG_SCHEMA = {
     doc: 'pino log level.',
   },
   TRUST_PROXY: {
-    schema: bool.default(false),
-    doc: 'Trust `X-Forwarded-*` headers (behind a reverse proxy).',
+    schema: trustProxy,
+    doc: "Behind reverse proxies: the number of proxy hops to trust in `X-Forwarded-*` (e.g. `1`), or the proxies' addresses/CIDRs, comma-separated (e.g. `10.0.0.0/8,127.0.0.1`). `true` is refused: it would let clients choose their own IP.",
   },
   BODY_LIMIT_BYTES: { schema: int(1024).default(2 * 1024 * 1024), doc: 'Largest JSON body accepted.' },
-  RATE_LIMIT_MAX: { schema: int(0).default(6000), doc: 'Requests per minute per API key or IP (0 = off).' },
+  RATE_LIMIT_MAX: {
+    schema: int(0).default(6000),
+    doc: 'Requests per minute per API key, signed-in user, or IP for unauthenticated requests and bad credentials (0 = off).',
+  },
+  SIGNUP_PER_IP_PER_HOUR: {
+    schema: int(0).default(5),
+    doc: 'Successful sign-ups per client IP in any hour (0 = off); more answer 429.',
+  },
   LOGIN_MAX_FAILURES: {
     schema: int(1).default(10),
     doc: 'Failed logins per e-mail from one IP in 15 minutes before that IP is refused for it (one IP over all e-mails: 5×).',

@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -38,7 +38,7 @@ import type { Inbound } from '../modules/inbound';
 import type { createMessageReader, createPreview, createSender, MessageDeletion } from '../modules/messaging';
 import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
-import { registerAuth } from './auth';
+import { createCredentials, registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
 import { errorHandler, problemOf, sendProblem } from './problem';
 import { accountRoutes } from './routes/accounts';
@@ -57,6 +57,7 @@ import { privacyRoutes } from './routes/privacy';
 import { routingRoutes } from './routes/routing';
 import { webhookRoutes } from './routes/webhooks';
 import { securityHeaders } from './security-headers';
+import { registerSignupLimit } from './signup-limit';
 import { registerWeb } from './web';
 
 /** Everything the HTTP layer calls. Routes hold no logic: each calls one of these. */
@@ -99,16 +100,29 @@ export interface AppServices {
 export interface HttpOptions {
   logger: Logger;
   bodyLimit: number;
-  trustProxy: boolean;
-  /** Requests per minute per API key, session or IP; 0 turns the limiter off. */
+  /** false, the number of proxy hops to trust, or the proxies' addresses/CIDRs (never every hop). */
+  trustProxy: false | number | string[];
+  /** Requests per minute per API key, signed-in user or (unauthenticated) IP; 0 turns the limiter off. */
   rateLimitPerMinute: number;
+  /** Successful sign-ups per client IP and hour; 0 turns the limit off. */
+  signupPerIpPerHour?: number;
+}
+
+/**
+ * Fastify's own hop count trusts no one (it cannot tell the proxy from a direct client), so a count
+ * becomes "the nearest N peers": the socket peer is hop 0, the last `X-Forwarded-For` entry hop 1, and so
+ * on. A list of proxy addresses is stricter (a client that reaches the server directly is not believed).
+ */
+function trustProxyOption(trust: HttpOptions['trustProxy']) {
+  if (typeof trust === 'number') return (_address: string, hop: number) => hop < trust;
+  return trust;
 }
 
 export async function buildApp(services: AppServices, options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
-    trustProxy: options.trustProxy,
+    trustProxy: trustProxyOption(options.trustProxy),
     requestIdHeader: 'x-request-id',
     genReqId: () => services.ids('req'),
     // One line per request is written by the onResponse hook below, without bodies or headers.
@@ -149,12 +163,21 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   });
 
   await app.register(fastifyCookie);
+  const credentials = createCredentials(services);
   if (options.rateLimitPerMinute > 0) {
     await app.register(fastifyRateLimit, {
       max: options.rateLimitPerMinute,
       timeWindow: 60_000,
-      // One bucket per credential, so a busy integration does not starve the others behind one NAT.
-      keyGenerator: (request) => request.headers.authorization ?? request.cookies?.sg_session ?? request.ip,
+      // One bucket per authenticated credential, so a busy integration does not starve the others behind
+      // one NAT; anything that is not a valid credential (none, made up, revoked) counts against its IP,
+      // so inventing a new one per request does not buy a new bucket.
+      keyGenerator: async (request) => {
+        const actor = await credentials.actorOf(request);
+        // IPv6 addresses count by subnet: one host is given a whole block to rotate through.
+        if (!actor) return `ip:${normalizeIP(request.ip)}`;
+        if (actor.kind === 'staff') return `staff:${actor.keyId ?? actor.id}`;
+        return `${actor.kind}:${actor.id}`;
+      },
       errorResponseBuilder: (request, context) => ({
         ...problemOf(
           'rate_limited',
@@ -204,7 +227,12 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
     }
   });
 
-  registerAuth(app, services);
+  registerSignupLimit(app, {
+    clock: services.clock,
+    perHour: options.signupPerIpPerHour ?? 0,
+    route: { method: 'POST', url: '/v1/signup' },
+  });
+  registerAuth(app, credentials, services.staff);
   registerIdempotency(app, services);
   registerPolicyGate(app, services);
 

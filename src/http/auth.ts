@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../kernel/errors';
-import type { ApiKeys, Identity, Permission, Staff, StaffPermission } from '../modules/accounts';
+import type { Actor, ApiKeys, Identity, Permission, Staff, StaffPermission } from '../modules/accounts';
 import { safeEqualString } from './safe-equal';
 
 export const SESSION_COOKIE = 'sg_session';
@@ -8,39 +8,72 @@ export const STAFF_SESSION_COOKIE = 'sg_staff_session';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** Resolves the credential a request presents, once per request, whoever asks first. */
+export interface Credentials {
+  /**
+   * The actor behind the request's API key or session cookie, or null when it presents none, an unknown
+   * one, or the route is public. The rate limiter (which buckets by it) and the auth hook share the answer.
+   */
+  actorOf(request: FastifyRequest): Promise<Actor | null>;
+}
+
+export function createCredentials(deps: { identity: Identity; apiKeys: ApiKeys; staff: Staff }): Credentials {
+  const resolved = new WeakMap<FastifyRequest, Promise<Actor | null>>();
+
+  async function resolve(request: FastifyRequest): Promise<Actor | null> {
+    const auth = request.routeOptions.config?.auth ?? 'public';
+    if (auth === 'public') return null;
+    const ip = request.ip ?? null;
+    const authorization = request.headers.authorization;
+    if (authorization) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+      return match ? deps.apiKeys.actorFromKey(match[1]!, ip) : null;
+    }
+    const token = request.cookies?.[auth === 'staff' ? STAFF_SESSION_COOKIE : SESSION_COOKIE];
+    if (!token) return null;
+    return auth === 'staff'
+      ? deps.staff.actorFromSession(token, ip)
+      : deps.identity.actorFromSession(token, ip);
+  }
+
+  return {
+    actorOf(request) {
+      let actor = resolved.get(request);
+      if (!actor) {
+        actor = resolve(request);
+        resolved.set(request, actor);
+      }
+      return actor;
+    },
+  };
+}
+
 /**
  * Resolves the actor of every request from a Bearer API key or a session cookie, enforces CSRF on
- * cookie requests that change state, and checks the route's permission. Nothing is cached: a revoked
- * key or a removed user fails on the very next request.
+ * cookie requests that change state, and checks the route's permission. Nothing is cached between
+ * requests: a revoked key or a removed user fails on the very next request.
  */
 export function registerAuth(
   app: FastifyInstance,
-  deps: { identity: Identity; apiKeys: ApiKeys; staff: Staff },
+  credentials: Credentials,
+  staff: Pick<Staff, 'requiresTwoFactor'>,
 ) {
   app.decorateRequest('actor', null);
 
-  // preParsing: after the rate limiter (a route-level onRequest hook), so floods of bad credentials are
-  // limited too, and before the body is read or validated, so an anonymous caller learns nothing.
+  // preParsing: after the rate limiter (a route-level onRequest hook, which resolved the credential to
+  // pick its bucket: the lookup is shared), so floods of bad credentials are limited too, and before the
+  // body is read or validated, so an anonymous caller learns nothing.
   app.addHook('preParsing', async (request: FastifyRequest, _reply: FastifyReply, payload) => {
     const config = request.routeOptions.config;
     const auth = config?.auth ?? 'public';
     if (auth === 'public') return payload;
 
-    const authorization = request.headers.authorization;
-    const ip = request.ip ?? null;
-    if (authorization) {
-      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-      const actor = match ? await deps.apiKeys.actorFromKey(match[1]!, ip) : null;
-      if (!actor) throw new AppError('unauthorized', 'The API key is unknown or revoked.');
-      request.actor = actor;
+    const resolved = await credentials.actorOf(request);
+    if (request.headers.authorization) {
+      if (!resolved) throw new AppError('unauthorized', 'The API key is unknown or revoked.');
+      request.actor = resolved;
     } else {
-      const cookieName = auth === 'staff' ? STAFF_SESSION_COOKIE : SESSION_COOKIE;
-      const token = request.cookies[cookieName];
-      const actor = token
-        ? auth === 'staff'
-          ? await deps.staff.actorFromSession(token, ip)
-          : await deps.identity.actorFromSession(token, ip)
-        : null;
+      const actor = resolved;
       if (!actor)
         throw new AppError('unauthorized', 'Sign in, or send an API key as `Authorization: Bearer …`.');
       if (!SAFE_METHODS.has(request.method)) {
@@ -61,7 +94,7 @@ export function registerAuth(
     if (
       actor.kind === 'staff' &&
       actor.twoFactorEnabled === false &&
-      deps.staff.requiresTwoFactor &&
+      staff.requiresTwoFactor &&
       config?.twoFactorExempt !== true
     ) {
       throw new AppError(

@@ -16,6 +16,11 @@ declare module 'fastify' {
     idempotent?: boolean | 'inline';
     /** Staff routes a signed-in staff member without 2FA may still call under STAFF_REQUIRE_2FA. */
     twoFactorExempt?: boolean;
+    /**
+     * Fields of the answer that hold a secret shown once (an API key, a signing secret). An idempotent
+     * replay answers without them (`secretOmitted: true`): a secret is never kept for replays.
+     */
+    secretFields?: readonly string[];
   }
   interface FastifyRequest {
     actor: Actor | null;

@@ -14,10 +14,35 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Stored answers belong to the credential that made them (the API key, or the signed-in user), never to
+ * the whole account: another member repeating the same key must not be handed someone else's answer.
+ */
 function scopeOf(request: FastifyRequest): string | null {
   const actor = request.actor;
   if (!actor) return null;
-  return actor.kind === 'staff' ? `staff:${actor.id}` : actor.accountId;
+  if (actor.kind === 'staff') return `staff:${actor.keyId ?? actor.id}`;
+  return `${actor.accountId}:${actor.id}`;
+}
+
+/**
+ * The answer as it may be kept: without the secret fields the route names, and saying so. Secrets are
+ * shown once, to the request that created them; a replay shows the same resource without them.
+ */
+function storableBody(payload: unknown, secretFields: readonly string[] | undefined): string | null {
+  if (typeof payload !== 'string') return null;
+  if (!secretFields || secretFields.length === 0) return payload;
+  let body: unknown;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    return null;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const kept: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(body)) if (!secretFields.includes(name)) kept[name] = value;
+  kept.secretOmitted = true;
+  return JSON.stringify(kept);
 }
 
 function requestHash(request: FastifyRequest): string {
@@ -32,7 +57,8 @@ function requestHash(request: FastifyRequest): string {
 
 /**
  * `Idempotency-Key` for POSTs that create something: the first answer is stored and replayed for 24 h to
- * the same key with the same body; another body under the same key is refused with 422.
+ * the same credential with the same key and body; another body under the same key is refused with 422.
+ * Answers that carry a secret are stored, and replayed, without it.
  */
 export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock: Clock }) {
   app.decorateRequest('idempotency', null);
@@ -61,6 +87,9 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
       if (existing.request_hash !== hash) throw new AppError('idempotency_key_reused');
       if (existing.response_status !== null) {
         reply.header('idempotent-replayed', 'true');
+        const secretFields = request.routeOptions.config?.secretFields;
+        if (secretFields && existing.response_status < 300)
+          reply.header('secret-omitted', secretFields.join(','));
         return reply
           .status(existing.response_status)
           .type('application/json')
@@ -114,7 +143,10 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
     }
     await deps.db
       .updateTable('idempotency_keys')
-      .set({ response_status: reply.statusCode, response_body: typeof payload === 'string' ? payload : null })
+      .set({
+        response_status: reply.statusCode,
+        response_body: storableBody(payload, request.routeOptions.config?.secretFields),
+      })
       .where('scope', '=', record.scope)
       .where('key', '=', record.key)
       .execute();

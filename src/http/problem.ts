@@ -54,6 +54,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   invalid_timezone: 422,
   campaign_state: 409,
   opt_out_missing: 422,
+  email_unverified: 403,
   internal_error: 500,
   two_factor_enrolment_required: 403,
 };

@@ -68,6 +68,8 @@ export const ERROR_CODES = {
     'The campaign is not in a state that allows this (e.g. starting it twice, pausing a finished one, editing one that started).',
   opt_out_missing:
     'A marketing campaign must tell recipients how to opt out: add "STOP to …" or an opt-out link, or set the opt-out footer.',
+  email_unverified:
+    "Free sign-up credits are spent only once the account owner's e-mail is verified: open the e-mailed link, or ask for a new one with POST /v1/auth/resend-verification. Paid credits are not affected.",
   internal_error: 'An unexpected error; the requestId identifies it in the logs.',
   two_factor_enrolment_required:
     'Staff must enrol in 2FA (`STAFF_REQUIRE_2FA`): until then only `/v1/admin/me`, sign-out and `/v1/admin/auth/2fa/…` answer.',

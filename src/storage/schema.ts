@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { CampaignsTables } from './schema-campaigns';
 import type { ContactsTables } from './schema-contacts';
 import type { ImportsTables } from './schema-imports';
@@ -131,6 +132,8 @@ export interface AccountBalancesTable {
   account_id: string;
   balance: number;
   reserved: number;
+  /** Free sign-up credits (within `balance`) that cannot be spent until the owner's e-mail is verified. */
+  locked_free: Generated<number>;
   updated_at: number;
 }
 

@@ -1,3 +1,5 @@
+import { verifyMailedEmail } from '../helpers/server-process';
+
 /** A cookie session against a test server, for setting up what a browser test needs through the public API. */
 export interface ApiSession {
   call<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
@@ -34,6 +36,23 @@ async function open(base: string, path: string, credentials: object): Promise<Ap
 export const staffLogin = (base: string, email: string, password: string) =>
   open(base, '/v1/admin/auth/login', { email, password });
 
-/** Signs a new client up through the API (the policy accepted) and returns its session. */
-export const clientSignup = (base: string, company: string, email: string) =>
-  open(base, '/v1/signup', { company, name: 'Ada', email, password: 'a-long-secret-1', acceptPolicy: true });
+/**
+ * Signs a new client up through the API (the policy accepted), confirms the e-mail through the mailed
+ * link unless `verified: false`, and returns its session.
+ */
+export async function clientSignup(
+  base: string,
+  company: string,
+  email: string,
+  options: { verified?: boolean } = {},
+): Promise<ApiSession> {
+  const session = await open(base, '/v1/signup', {
+    company,
+    name: 'Ada',
+    email,
+    password: 'a-long-secret-1',
+    acceptPolicy: true,
+  });
+  if (options.verified !== false) await verifyMailedEmail(base, email);
+  return session;
+}

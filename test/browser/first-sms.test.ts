@@ -1,8 +1,9 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mailedLink } from '../helpers/server-process';
 import { launchBrowser, screenshot, startTestServer, type TestServer, uniqueEmail } from './helpers';
 
-describe('a new client: sign up → free credits → first SMS → delivered', () => {
+describe('a new client: sign up → confirm the e-mail → free credits → first SMS → delivered', () => {
   let browser: Browser;
   let t: TestServer;
   beforeAll(async () => {
@@ -16,10 +17,11 @@ describe('a new client: sign up → free credits → first SMS → delivered', (
   it('shows server errors next to their field, then signs up, sends and sees the delivery', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const base = t.server.url;
+    const email = uniqueEmail('ada');
     await page.goto(`${base}/signup`);
     await page.getByLabel('Company').fill('Acme Bakery');
     await page.getByLabel('Your name').fill('Ada');
-    await page.getByLabel('E-mail').fill(uniqueEmail('ada'));
+    await page.getByLabel('E-mail').fill(email);
     await page.getByLabel('Password', { exact: true }).fill('a-long-secret-1');
 
     // Without the consent the server refuses, and the message sits next to the checkbox.
@@ -33,9 +35,30 @@ describe('a new client: sign up → free credits → first SMS → delivered', (
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(/\/\?welcome=1$/);
     await page.getByRole('heading', { name: 'Send your first SMS' }).waitFor();
-    expect(await page.getByText('10 free credits').count()).toBe(1);
+    expect(await page.getByText('10 free credits', { exact: true }).count()).toBe(1);
     expect(await page.getByTestId('credits').textContent()).toBe('10');
+    expect(await page.getByTestId('locked-credits').textContent()).toBe('10');
     await screenshot(page, 'desktop-welcome');
+
+    // The free credits wait for the confirmed e-mail: a banner says so on every page and sends the link again.
+    const banner = page.getByTestId('verify-banner');
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('Confirm your e-mail to use your free credits');
+    expect(await banner.textContent()).toContain(email);
+    const firstLink = mailedLink(t.dataDir, email);
+    await banner.getByRole('button', { name: 'Send the link again' }).click();
+    await banner.getByRole('status').filter({ hasText: 'A new link is on its way' }).waitFor();
+    await expect.poll(() => mailedLink(t.dataDir, email)).not.toBe(firstLink);
+    await screenshot(page, 'desktop-verify-banner');
+    // The user opens the newest link from the mail (the file mailer writes it under DATA_DIR/mail).
+    const token = new URL(mailedLink(t.dataDir, email)).searchParams.get('token');
+    await page.goto(`${base}/verify-email?token=${token}`);
+    await page.getByRole('button', { name: 'Confirm my e-mail' }).click();
+    await page.getByRole('status').filter({ hasText: 'confirmed' }).waitFor();
+    await page.goto(`${base}/?welcome=1`);
+    await page.getByRole('heading', { name: 'Send your first SMS' }).waitFor();
+    expect(await page.getByTestId('verify-banner').count()).toBe(0);
+    expect(await page.getByTestId('locked-credits').count()).toBe(0);
 
     await page.getByRole('link', { name: 'Send your first SMS' }).click();
     await page.waitForURL(/\/send$/);

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { type ServerProcess, startServerProcess } from '../helpers/server-process';
+import { type ServerProcess, startServerProcess, verifyMailedEmail } from '../helpers/server-process';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = 'test-results';
@@ -71,8 +71,16 @@ export function uniqueEmail(prefix: string): string {
   return `${prefix}-${Date.now()}-${counter}@example.com`;
 }
 
-/** Signs up through the form, accepting the policy. */
-export async function signUp(page: Page, baseUrl: string, email: string) {
+/**
+ * Signs up through the form, accepting the policy, then (unless `verified: false`) confirms the e-mail
+ * through the mailed link and reloads, so that the free credits can be spent.
+ */
+export async function signUp(
+  page: Page,
+  baseUrl: string,
+  email: string,
+  options: { verified?: boolean } = {},
+) {
   await page.goto(`${baseUrl}/signup`);
   await page.getByLabel('Company').fill('Acme Bakery');
   await page.getByLabel('Your name').fill('Ada');
@@ -81,4 +89,8 @@ export async function signUp(page: Page, baseUrl: string, email: string) {
   await page.getByRole('checkbox', { name: /privacy policy/ }).check();
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL(/\/\?welcome=1$/);
+  if (options.verified !== false) {
+    await verifyMailedEmail(baseUrl, email);
+    await page.reload();
+  }
 }

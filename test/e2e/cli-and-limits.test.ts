@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createFileMailer } from '../../src/adapters/mail/file-mailer';
 import { createLogger } from '../../src/kernel/logger';
 import { FakeClock } from '../helpers/fake-clock';
-import { startServerProcess, startWorkerProcess } from '../helpers/server-process';
+import { startServerProcess, startWorkerProcess, verifyMailedEmail } from '../helpers/server-process';
 import { startTestSystem } from '../helpers/system';
 
 const run = promisify(execFile);
@@ -72,6 +72,7 @@ describe('command line, request limits and file mail', () => {
       });
       const cookie = signup.headers.get('set-cookie')!.split(';')[0]!;
       const csrf = ((await signup.json()) as { csrfToken: string }).csrfToken;
+      await verifyMailedEmail(api, 'split@example.com');
       const headers = { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf };
       const sent = await fetch(`${api.url}/v1/messages`, {
         method: 'POST',

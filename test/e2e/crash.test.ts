@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServerProcess } from '../helpers/server-process';
+import { startServerProcess, verifyMailedEmail } from '../helpers/server-process';
 
 const json = async (r: Response) =>
   (await r.json()) as Record<string, unknown> & { data: Array<{ id: string; price: number }> };
@@ -28,6 +28,7 @@ describe('kill -9 between accept and delivery', () => {
     });
     const cookie = signup.headers.get('set-cookie')!.split(';')[0]!;
     const csrf = String(((await signup.json()) as { csrfToken: string }).csrfToken);
+    await verifyMailedEmail(server, 'crash@example.com');
     const keyResponse = await fetch(`${server.url}/v1/api-keys`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },

@@ -24,6 +24,14 @@ export class MailBox implements Mailer {
   }
 }
 
+/** The mailbox of each test app, so that `signup(app)` can open the verification link it was sent. */
+const mailboxes = new WeakMap<FastifyInstance, MailBox>();
+
+/** Registers the mailbox an app sends its e-mails to (startTestSystem does it; other set-ups may too). */
+export function registerMailBox(app: FastifyInstance, mail: MailBox): void {
+  mailboxes.set(app, mail);
+}
+
 export interface TestSystem {
   system: System;
   app: FastifyInstance;
@@ -39,7 +47,14 @@ export async function startTestSystem(
   env: Record<string, string> = {},
 ): Promise<TestSystem> {
   const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-data-'));
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', ...env });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_MAX: '0',
+    // Tests sign up many accounts from 127.0.0.1; the per-IP limit has its own test.
+    SIGNUP_PER_IP_PER_HOUR: '0',
+    ...env,
+  });
   const test = await openTestStorage(dialect);
   const clock = new FakeClock();
   const mail = new MailBox();
@@ -51,6 +66,7 @@ export async function startTestSystem(
   });
   const app = await system.http();
   await app.ready();
+  registerMailBox(app, mail);
   return {
     system,
     app,
@@ -89,9 +105,13 @@ export function cookieFrom(response: LightMyRequestResponse, name: string): stri
   return `${name}=${cookie.value}`;
 }
 
+/**
+ * Signs up a new account and, unless `verified: false`, confirms the owner's e-mail through the mailed
+ * link (free credits cannot be spent before that), as a real user would.
+ */
 export async function signup(
   app: FastifyInstance,
-  overrides: Partial<{ company: string; email: string; password: string }> = {},
+  overrides: Partial<{ company: string; email: string; password: string; verified: boolean }> = {},
 ): Promise<Session> {
   const email = overrides.email ?? uniqueEmail();
   const response = await app.inject({
@@ -108,6 +128,8 @@ export async function signup(
   if (response.statusCode !== 201) throw new Error(`signup failed: ${response.statusCode} ${response.body}`);
   const body = response.json();
   const cookie = cookieFrom(response, 'sg_session');
+  const mailbox = mailboxes.get(app);
+  if (overrides.verified !== false && mailbox) await verifyEmail(app, mailbox, email);
   return {
     cookie,
     csrf: body.csrfToken,
@@ -116,6 +138,17 @@ export async function signup(
     email,
     headers: { cookie, 'x-csrf-token': body.csrfToken },
   };
+}
+
+/** Opens the last verification link mailed to `email`. */
+export async function verifyEmail(app: FastifyInstance, mail: MailBox, email: string): Promise<void> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/auth/verify-email',
+    payload: { token: mail.lastToken(email) },
+  });
+  if (response.statusCode !== 204)
+    throw new Error(`e-mail verification failed: ${response.statusCode} ${response.body}`);
 }
 
 export async function createApiKey(
@@ -151,4 +184,42 @@ export async function staffSession(
   const cookie = cookieFrom(response, 'sg_staff_session');
   const csrf = response.json().csrfToken;
   return { cookie, csrf, accountId: '', userId: staff.id, email, headers: { cookie, 'x-csrf-token': csrf } };
+}
+
+/** Invites a member with a role, sets their password through the invitation link and signs them in. */
+export async function addMember(
+  ts: TestSystem,
+  owner: Session,
+  role: 'owner' | 'admin' | 'developer' | 'sender' | 'viewer',
+): Promise<Session> {
+  const email = uniqueEmail(role);
+  const invite = await ts.app.inject({
+    method: 'POST',
+    url: '/v1/users',
+    headers: owner.headers,
+    payload: { email, name: `${role} member`, role },
+  });
+  if (invite.statusCode !== 201) throw new Error(`invite failed: ${invite.statusCode} ${invite.body}`);
+  const confirm = await ts.app.inject({
+    method: 'POST',
+    url: '/v1/auth/password-reset/confirm',
+    payload: { token: ts.mail.lastToken(email), password: PASSWORD },
+  });
+  if (confirm.statusCode >= 300) throw new Error(`invite link failed: ${confirm.statusCode} ${confirm.body}`);
+  const login = await ts.app.inject({
+    method: 'POST',
+    url: '/v1/auth/login',
+    payload: { email, password: PASSWORD },
+  });
+  if (login.statusCode !== 200) throw new Error(`member login failed: ${login.statusCode} ${login.body}`);
+  const cookie = cookieFrom(login, 'sg_session');
+  const csrf = login.json().csrfToken;
+  return {
+    cookie,
+    csrf,
+    accountId: owner.accountId,
+    userId: invite.json().id,
+    email,
+    headers: { cookie, 'x-csrf-token': csrf },
+  };
 }

@@ -167,6 +167,8 @@ export interface Balance {
   credits: number;
   reserved: number;
   available: number;
+  /** Free sign-up credits waiting for the owner's confirmed e-mail. */
+  locked?: number;
 }
 
 export interface Me {

@@ -35,6 +35,7 @@ import { PrivacyToolsPage } from './pages/privacy-tools';
 import { SendPage } from './pages/send';
 import { SuppressionsPage } from './pages/suppressions';
 import { TeamPage } from './pages/team';
+import { UnverifiedEmailBanner } from './pages/verify-banner';
 import { PolicyGate } from './policy-gate';
 import { Link, navigate, Redirect, useLocation } from './router';
 import { useMe, useStaff } from './session';
@@ -194,6 +195,7 @@ function ClientArea({ path }: { path: string }) {
     >
       <PolicyGate me={me.data} onLogout={logout} />
       <ClosedAccountBanner me={me.data} />
+      <UnverifiedEmailBanner me={me.data} />
       {page}
     </Shell>
   );

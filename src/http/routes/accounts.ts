@@ -266,7 +266,7 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
             scopes: z.array(z.enum(API_KEY_SCOPES)).max(50).optional(),
           }),
         },
-        config: { auth: 'client', permission: 'api_keys:manage', idempotent: true },
+        config: { auth: 'client', permission: 'api_keys:manage', idempotent: true, secretFields: ['key'] },
       },
       async (request, reply) =>
         reply.status(201).send(await apiKeys.create(clientActor(request), request.body)),

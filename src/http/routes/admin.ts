@@ -99,7 +99,7 @@ export function adminRoutes(services: AppServices): FastifyPluginAsyncZod {
           summary: 'Create a staff API key (shown once)',
           body: z.strictObject({ name: z.string().trim().min(1).max(100) }),
         },
-        config: { auth: 'staff', idempotent: true },
+        config: { auth: 'staff', idempotent: true, secretFields: ['key'] },
       },
       async (request, reply) =>
         reply.status(201).send(await apiKeys.createForStaff(staffActor(request), request.body)),

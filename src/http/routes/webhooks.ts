@@ -25,7 +25,7 @@ export function webhookRoutes(services: AppServices): FastifyPluginAsyncZod {
           summary: 'Create a webhook endpoint (the signing secret is shown once)',
           body: z.strictObject({ url, events, description: description.optional() }),
         },
-        config: { auth: 'client', permission: 'webhooks:manage', idempotent: true },
+        config: { auth: 'client', permission: 'webhooks:manage', idempotent: true, secretFields: ['secret'] },
       },
       async (request, reply) =>
         reply.status(201).send(await webhooks.createEndpoint(clientActor(request), request.body)),

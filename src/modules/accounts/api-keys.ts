@@ -1,9 +1,17 @@
 import { AppError } from '../../kernel/errors';
+import type { DbOrTx } from '../../storage/database';
 import { prepared, slot } from '../../storage/prepared';
 import type { ApiKeysTable } from '../../storage/schema';
 import { type Actor, auditActorOf, type ClientActor, type StaffActor } from './actor';
 import type { AccountsDeps } from './deps';
-import { API_KEY_SCOPES, type Permission, STAFF_ROLE_PERMISSIONS, type StaffPermission } from './permissions';
+import {
+  API_KEY_SCOPES,
+  type Permission,
+  ROLE_PERMISSIONS,
+  type Role,
+  STAFF_ROLE_PERMISSIONS,
+  type StaffPermission,
+} from './permissions';
 import { randomToken, sha256 } from './secrets';
 
 const CLIENT_PREFIX = 'sg_live_';
@@ -18,6 +26,8 @@ export interface ApiKeyView {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** The member who created the key; name and e-mail are null once that member has left the team. */
+  createdBy: { id: string; name: string | null; email: string | null };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
@@ -26,29 +36,51 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).to
  * API keys: shown once, stored as a SHA-256 hash (they are high-entropy, so a slow hash adds nothing),
  * with a recognisable prefix so that secret scanners and people can tell what leaked.
  */
-/** Every request with a Bearer key runs this: compiled once. */
+/**
+ * Every request with a Bearer key runs this: compiled once. A client key brings its creator's current
+ * role along (null once the creator has left the account), so a key never outlives or outranks them.
+ */
 const keyBySecret = prepared<
   { hash: string },
-  Pick<ApiKeysTable, 'id' | 'account_id' | 'staff_id' | 'scopes' | 'last_used_at' | 'revoked_at'>
+  Pick<ApiKeysTable, 'id' | 'account_id' | 'staff_id' | 'scopes' | 'last_used_at' | 'revoked_at'> & {
+    creator_role: Role | null;
+  }
 >((db) =>
   db
     .selectFrom('api_keys')
-    .select(['id', 'account_id', 'staff_id', 'scopes', 'last_used_at', 'revoked_at'])
-    .where('secret_hash', '=', slot<string>('hash')),
+    .leftJoin('users', (join) =>
+      join
+        .onRef('users.id', '=', 'api_keys.created_by')
+        .onRef('users.account_id', '=', 'api_keys.account_id'),
+    )
+    .select([
+      'api_keys.id',
+      'api_keys.account_id',
+      'api_keys.staff_id',
+      'api_keys.scopes',
+      'api_keys.last_used_at',
+      'api_keys.revoked_at',
+      'users.role as creator_role',
+    ])
+    .where('api_keys.secret_hash', '=', slot<string>('hash')),
 );
 
 export function createApiKeys(deps: AccountsDeps) {
   const { db, clock, ids, audit } = deps;
 
-  function view(row: {
-    id: string;
-    name: string;
-    prefix: string;
-    scopes: string;
-    created_at: number;
-    last_used_at: number | null;
-    revoked_at: number | null;
-  }): ApiKeyView {
+  function view(
+    row: {
+      id: string;
+      name: string;
+      prefix: string;
+      scopes: string;
+      created_by: string;
+      created_at: number;
+      last_used_at: number | null;
+      revoked_at: number | null;
+    },
+    creator: { name: string | null; email: string | null },
+  ): ApiKeyView {
     return {
       id: row.id,
       name: row.name,
@@ -57,7 +89,19 @@ export function createApiKeys(deps: AccountsDeps) {
       createdAt: iso(row.created_at)!,
       lastUsedAt: iso(row.last_used_at),
       revokedAt: iso(row.revoked_at),
+      createdBy: { id: row.created_by, name: creator.name, email: creator.email },
     };
+  }
+
+  /** The name and e-mail of a user or staff member creating a key, for its view. */
+  async function creatorOf(actor: Actor) {
+    const table = actor.kind === 'staff' ? 'staff_users' : 'users';
+    const row = await db
+      .selectFrom(table)
+      .select(['name', 'email'])
+      .where('id', '=', actor.id)
+      .executeTakeFirst();
+    return { name: row?.name ?? null, email: row?.email ?? null };
   }
 
   async function insertKey(
@@ -122,7 +166,7 @@ export function createApiKeys(deps: AccountsDeps) {
           data: { name: row.name, scopes },
         });
       });
-      return { ...view(row), key };
+      return { ...view(row, await creatorOf(actor)), key };
     },
 
     async createForStaff(actor: StaffActor, input: { name: string }) {
@@ -143,17 +187,57 @@ export function createApiKeys(deps: AccountsDeps) {
           target: { type: 'api_key', id: row.id },
         });
       });
-      return { ...view(row), key };
+      return { ...view(row, await creatorOf(actor)), key };
     },
 
     async list(actor: ClientActor) {
       const rows = await db
         .selectFrom('api_keys')
-        .selectAll()
-        .where('account_id', '=', actor.accountId)
-        .orderBy('id', 'desc')
+        .leftJoin('users', (join) =>
+          join
+            .onRef('users.id', '=', 'api_keys.created_by')
+            .onRef('users.account_id', '=', 'api_keys.account_id'),
+        )
+        .selectAll('api_keys')
+        .select(['users.name as creator_name', 'users.email as creator_email'])
+        .where('api_keys.account_id', '=', actor.accountId)
+        .orderBy('api_keys.id', 'desc')
         .execute();
-      return rows.map(view);
+      return rows.map((row) => view(row, { name: row.creator_name, email: row.creator_email }));
+    },
+
+    /**
+     * Revokes, in the caller's transaction, every live key a member created: a removed member's programs
+     * stop on the very next request. Each key gets its own audit event.
+     */
+    async revokeAllCreatedBy(tx: DbOrTx, actor: ClientActor, userId: string) {
+      const keys = await tx
+        .selectFrom('api_keys')
+        .select(['id'])
+        .where('account_id', '=', actor.accountId)
+        .where('created_by', '=', userId)
+        .where('revoked_at', 'is', null)
+        .execute();
+      if (keys.length === 0) return;
+      const now = clock.now();
+      await tx
+        .updateTable('api_keys')
+        .set({ revoked_at: now })
+        .where(
+          'id',
+          'in',
+          keys.map((k) => k.id),
+        )
+        .execute();
+      for (const key of keys) {
+        await audit.record(tx, {
+          accountId: actor.accountId,
+          actor: auditActorOf(actor),
+          action: 'api_key.revoked',
+          target: { type: 'api_key', id: key.id },
+          data: { reason: 'creator_removed', createdBy: userId },
+        });
+      }
     },
 
     async revoke(actor: Actor, keyId: string) {
@@ -203,14 +287,19 @@ export function createApiKeys(deps: AccountsDeps) {
           ip,
         };
       }
-      if (!row.account_id) return null;
+      // A client key acts with what both its scopes and its creator's current role allow; a key whose
+      // creator has left the account acts for no one (its row is revoked on removal; this holds anyway).
+      if (!row.account_id || row.creator_role === null) return null;
       await touch(row.id, row.last_used_at);
+      const role = ROLE_PERMISSIONS[row.creator_role];
+      const permissions = new Set<Permission>();
+      for (const scope of JSON.parse(row.scopes) as Permission[]) if (role.has(scope)) permissions.add(scope);
       return {
         kind: 'api_key',
         accountId: row.account_id,
         id: row.id,
         role: null,
-        permissions: new Set(JSON.parse(row.scopes) as Permission[]),
+        permissions,
         sessionId: null,
         csrfToken: null,
         ip,

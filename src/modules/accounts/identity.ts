@@ -364,7 +364,7 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
       await db.transaction().execute(async (tx) => {
         const user = await tx
           .selectFrom('users')
-          .select(['account_id'])
+          .select(['account_id', 'role'])
           .where('id', '=', userId)
           .executeTakeFirst();
         if (!user) throw new AppError('invalid_token');
@@ -373,6 +373,8 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
           .set({ email_verified_at: clock.now() })
           .where('id', '=', userId)
           .execute();
+        // An owner's verified e-mail makes the free sign-up credits spendable.
+        if (user.role === 'owner') await ledger.unlockGrants(tx, user.account_id);
         await audit.record(tx, {
           accountId: user.account_id,
           actor: { type: 'user', id: userId },
@@ -458,6 +460,7 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
           .set({ password_hash: passwordHash, email_verified_at: user.email_verified_at ?? clock.now() })
           .where('id', '=', userId)
           .execute();
+        if (user.role === 'owner') await ledger.unlockGrants(tx, user.account_id);
         await sessions.destroyAllOf(tx, userId);
         await audit.record(tx, {
           accountId: user.account_id,

@@ -1,6 +1,6 @@
 /**
  * The role matrix, in one place. Routes name the permission they need; users get the permissions of
- * their role, API keys the scopes they were created with (never more than their creator's role).
+ * their role, API keys the scopes they were created with, narrowed to what their creator's current role allows.
  */
 export const PERMISSIONS = [
   'account:read',

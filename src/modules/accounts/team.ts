@@ -1,6 +1,7 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
 import { auditActorOf, type ClientActor } from './actor';
+import { createApiKeys } from './api-keys';
 import type { AccountsDeps } from './deps';
 import { normaliseEmail } from './identity';
 import type { Role } from './permissions';
@@ -10,10 +11,14 @@ import { userView } from './views';
 
 const INVITE_TTL_MS = 7 * 24 * 3600_000;
 
-/** Team members of an account: invite, change role, remove (effective on the very next request). */
+/**
+ * Team members of an account: invite, change role, remove (effective on the very next request, for the
+ * member's sessions and the API keys they created alike).
+ */
 export function createTeam(deps: AccountsDeps) {
   const { db, clock, ids, audit, mailer, settings } = deps;
   const sessions = createSessions(deps);
+  const apiKeys = createApiKeys(deps);
 
   async function findMember(tx: DbOrTx, actor: ClientActor, userId: string) {
     const user = await tx
@@ -152,6 +157,8 @@ export function createTeam(deps: AccountsDeps) {
         await tx.deleteFrom('users').where('id', '=', user.id).execute();
         await tx.deleteFrom('auth_tokens').where('user_id', '=', user.id).execute();
         await sessions.destroyAllOf(tx, user.id);
+        // Keys the member created would otherwise go on acting for someone who is no longer here.
+        await apiKeys.revokeAllCreatedBy(tx, actor, user.id);
         await audit.record(tx, {
           accountId: actor.accountId,
           actor: auditActorOf(actor),

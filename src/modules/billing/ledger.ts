@@ -27,14 +27,20 @@ export interface Balance {
   credits: number;
   /** Credits held for messages accepted but not yet sent. */
   reserved: number;
-  /** What new sends may use: credits − reserved. */
+  /** What new sends may use: credits − reserved − locked. */
   available: number;
+  /** Free sign-up credits that wait for the owner's verified e-mail (part of `credits`). */
+  locked: number;
 }
 
 export interface Ledger {
   /** Opens the balance row of a new account. */
   open(tx: DbOrTx, accountId: string): Promise<void>;
-  /** Adds (or, negative, removes) credits: sign-up grants, top-ups, operator adjustments. */
+  /**
+   * Adds (or, negative, removes) credits: sign-up grants, top-ups, operator adjustments. A `grant` is
+   * free credit: locked until `unlockGrants` (the owner's e-mail verified); the others are paid and
+   * spendable at once.
+   */
   credit(
     tx: DbOrTx,
     input: {
@@ -45,9 +51,12 @@ export interface Ledger {
       ref?: { type: string; id: string };
     },
   ): Promise<void>;
+  /** Makes the account's free credits spendable (the owner proved their e-mail address). */
+  unlockGrants(tx: DbOrTx, accountId: string): Promise<void>;
   /**
    * Holds credits for accepted messages. The balance row is updated only if what is available covers
-   * the amount, in one statement, so concurrent sends can never take the balance below zero.
+   * the amount, in one statement, so concurrent sends can never take the balance below zero. Refuses
+   * with `insufficient_credits`, or `email_unverified` when only the locked free credits would cover it.
    */
   reserve(
     tx: DbOrTx,
@@ -73,7 +82,13 @@ const reserveIfCovered = prepared<{ amount: number; now: number; accountId: stri
     .updateTable('account_balances')
     .set((eb) => ({ reserved: eb('reserved', '+', slot<number>('amount')), updated_at: slot<number>('now') }))
     .where('account_id', '=', slot<string>('accountId'))
-    .where((eb) => eb(eb('balance', '-', eb.ref('reserved')), '>=', slot<number>('amount'))),
+    .where((eb) =>
+      eb(
+        eb(eb('balance', '-', eb.ref('reserved')), '-', eb.ref('locked_free')),
+        '>=',
+        slot<number>('amount'),
+      ),
+    ),
 );
 const insertReserve = prepared<{
   id: string;
@@ -97,12 +112,40 @@ const insertReserve = prepared<{
   }),
 );
 
+async function balanceMicro(db: DbOrTx, accountId: string) {
+  const row = await db
+    .selectFrom('account_balances')
+    .select(['balance', 'reserved', 'locked_free'])
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
+  return {
+    balance: Number(row?.balance ?? 0),
+    reserved: Number(row?.reserved ?? 0),
+    locked: Number(row?.locked_free ?? 0),
+  };
+}
+
+function creditsOf(micro: { balance: number; reserved: number; locked: number }): Balance {
+  return {
+    credits: microToCredits(micro.balance),
+    reserved: microToCredits(micro.reserved),
+    available: microToCredits(micro.balance - micro.reserved - micro.locked),
+    locked: microToCredits(micro.locked),
+  };
+}
+
 export function createLedger(deps: { clock: Clock; ids: IdGenerator }): Ledger {
   return {
     async open(tx, accountId) {
       await tx
         .insertInto('account_balances')
-        .values({ account_id: accountId, balance: 0, reserved: 0, updated_at: deps.clock.now() })
+        .values({
+          account_id: accountId,
+          balance: 0,
+          reserved: 0,
+          locked_free: 0,
+          updated_at: deps.clock.now(),
+        })
         .execute();
     },
 
@@ -122,10 +165,25 @@ export function createLedger(deps: { clock: Clock; ids: IdGenerator }): Ledger {
           created_at: now,
         })
         .execute();
+      // Free credits are told apart from paid ones by their kind: a grant stays locked until verification.
+      const locks = input.kind === 'grant' ? input.amountMicro : 0;
       await tx
         .updateTable('account_balances')
-        .set((eb) => ({ balance: eb('balance', '+', input.amountMicro), updated_at: now }))
+        .set((eb) => ({
+          balance: eb('balance', '+', input.amountMicro),
+          locked_free: eb('locked_free', '+', locks),
+          updated_at: now,
+        }))
         .where('account_id', '=', input.accountId)
+        .execute();
+    },
+
+    async unlockGrants(tx, accountId) {
+      await tx
+        .updateTable('account_balances')
+        .set({ locked_free: 0, updated_at: deps.clock.now() })
+        .where('account_id', '=', accountId)
+        .where('locked_free', '!=', 0)
         .execute();
     },
 
@@ -137,7 +195,23 @@ export function createLedger(deps: { clock: Clock; ids: IdGenerator }): Ledger {
         accountId: input.accountId,
       });
       if (Number(updated.numAffectedRows ?? 0) !== 1) {
-        const balance = await this.balance(tx, input.accountId);
+        const micro = await balanceMicro(tx, input.accountId);
+        const balance = creditsOf(micro);
+        const required = microToCredits(input.amountMicro);
+        if (micro.locked > 0 && input.amountMicro <= micro.balance - micro.reserved) {
+          throw new AppError(
+            'email_unverified',
+            `This needs ${required} credits: ${balance.available} paid credits are available, and ${balance.locked} free sign-up credits wait for the account owner's verified e-mail. Open the link e-mailed at sign-up, or ask for a new one with POST /v1/auth/resend-verification.`,
+            {
+              extra: {
+                required,
+                available: balance.available,
+                locked: balance.locked,
+                resendVerification: '/v1/auth/resend-verification',
+              },
+            },
+          );
+        }
         throw new AppError(
           'insufficient_credits',
           `This needs ${microToCredits(input.amountMicro)} credits; ${balance.available} are available.`,
@@ -195,18 +269,7 @@ export function createLedger(deps: { clock: Clock; ids: IdGenerator }): Ledger {
     },
 
     async balance(db, accountId) {
-      const row = await db
-        .selectFrom('account_balances')
-        .select(['balance', 'reserved'])
-        .where('account_id', '=', accountId)
-        .executeTakeFirst();
-      const balance = Number(row?.balance ?? 0);
-      const reserved = Number(row?.reserved ?? 0);
-      return {
-        credits: microToCredits(balance),
-        reserved: microToCredits(reserved),
-        available: microToCredits(balance - reserved),
-      };
+      return creditsOf(await balanceMicro(db, accountId));
     },
 
     async entries(db, accountId, page) {

@@ -165,14 +165,23 @@ export function createFanout(deps: CampaignsDeps) {
           });
           left = cost;
         } catch (error) {
-          if (!isAppError(error) || error.code !== 'insufficient_credits') throw error;
+          // Unverified free credits refuse like a lack of credits: the messages past the budget are refused.
+          if (
+            !isAppError(error) ||
+            (error.code !== 'insufficient_credits' && error.code !== 'email_unverified')
+          )
+            throw error;
+          const code = error.code;
           let budget = left;
           for (const m of messages) {
             if (m.price <= budget) budget -= m.price;
             else
               m.error = {
-                code: 'insufficient_credits',
-                detail: 'The campaign reservation and balance ran out.',
+                code,
+                detail:
+                  code === 'insufficient_credits'
+                    ? 'The campaign reservation and balance ran out.'
+                    : 'The campaign reservation ran out, and the rest of the balance is free credits that wait for a verified e-mail.',
               };
           }
         }

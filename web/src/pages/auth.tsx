@@ -308,7 +308,12 @@ export function VerifyEmailPage() {
   usePageTitle('Confirm your e-mail');
   const { search } = useLocation();
   const token = search.get('token') ?? '';
-  const verify = useMutation({ mutationFn: () => api<void>('POST', '/v1/auth/verify-email', { token }) });
+  const client = useQueryClient();
+  const verify = useMutation({
+    mutationFn: () => api<void>('POST', '/v1/auth/verify-email', { token }),
+    // The balance changes (free credits unlock): whatever was loaded before is stale.
+    onSuccess: () => client.invalidateQueries(),
+  });
   return (
     <div className="narrow">
       <h1 tabIndex={-1}>Confirm your e-mail</h1>

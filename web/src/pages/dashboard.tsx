@@ -41,6 +41,12 @@ export function DashboardPage() {
               <dt>Available</dt>
               <dd>{formatCredits(balance.available)}</dd>
             </div>
+            {balance.locked ? (
+              <div>
+                <dt>Waiting for your e-mail</dt>
+                <dd data-testid="locked-credits">{formatCredits(balance.locked)}</dd>
+              </div>
+            ) : null}
           </dl>
         </section>
       ) : null}
@@ -48,8 +54,9 @@ export function DashboardPage() {
         <section className="card highlight" aria-labelledby="first-h">
           <h2 id="first-h">Send your first SMS</h2>
           <p>
-            You have <strong>{formatCredits(balance.available)} free credits</strong>. Try them out: send a
-            text to your own phone and watch it get delivered.
+            You have <strong>{formatCredits(balance.available + (balance.locked ?? 0))} free credits</strong>
+            {balance.locked ? ' (confirm your e-mail first)' : ''}. Try them out: send a text to your own
+            phone and watch it get delivered.
           </p>
           <ol className="steps">
             <li>Type a phone number in international format, e.g. +37120000000.</li>
