@@ -222,6 +222,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     messages: messageDeletion,
     contacts: contacts.book,
     removeContactFiles: (contactIds) => contacts.avatars.removeFiles(contactIds),
+    imports: contacts.importErasure,
   });
   const retention = createRetention({
     db,

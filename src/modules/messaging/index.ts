@@ -15,7 +15,7 @@ export {
 export { analyzeText, type SmsEncoding, type TextAnalysis } from './encoding';
 export { DISPATCH_JOB, type DispatchPayload } from './jobs';
 export { createOutcomes, type Outcomes, type SendOutcome } from './outcomes';
-export { countryOfE164, normalizePhone, tryNormalizePhone } from './phone';
+export { countryOfE164, nationalNumberOfE164, normalizePhone, tryNormalizePhone } from './phone';
 export type { ClientEvent, ClientEventSink } from './ports';
 export { createPreview } from './preview';
 export { createMessageReader, type MessageFilter } from './read';
