@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../storage/database';
 import type { CampaignStatus, CampaignsTable } from '../../storage/schema-campaigns';
 import { auditActorOf, type ClientActor } from '../accounts';
 import { microToCredits } from '../billing';
-import { createTextPricer, parseMessagingSettings, senderIdProblem } from '../messaging';
+import { assertSenderId, createTextPricer, parseMessagingSettings } from '../messaging';
 import { type AudienceSpec, audiencePage } from './audience';
 import { measure, textPlan } from './plan';
 import { formatClockTime, isValidTimeZone, parseClockTime, parseZonedDateTime } from './quiet-hours';
@@ -191,13 +191,8 @@ export function createCampaignService(deps: CampaignsDeps) {
         });
       quietHours = JSON.stringify({ start: formatClockTime(start), end: formatClockTime(end) });
     }
-    if (input.from) {
-      const problem = senderIdProblem(input.from);
-      if (problem)
-        throw new AppError('invalid_sender_id', `/body/from ${problem}.`, {
-          errors: [{ path: '/body/from', message: problem }],
-        });
-    }
+    // An empty `from` is a bad sender too, not "no sender".
+    if (input.from !== undefined && input.from !== null) assertSenderId(input.from, '/body/from');
     const groupIds = [...new Set(input.groupIds)];
     if (groupIds.length > 0) {
       const found = await tx
@@ -482,6 +477,10 @@ export function createCampaignService(deps: CampaignsDeps) {
           });
       }
       const { measured, messaging } = await costing(row, footer);
+      // The sender as it will be used: the campaign's own, or the account's default (which may be a value
+      // stored before sender ids were checked).
+      if (row.sender !== null) assertSenderId(row.sender, '/body/from');
+      else assertSenderId(messaging.defaultSender, '/defaultSender');
       if (measured.recipients === 0)
         throw new AppError('audience_empty', 'No contact of these groups can receive this campaign.');
       if (measured.longest && measured.longest.segments > messaging.maxSegments)

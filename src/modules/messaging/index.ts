@@ -20,7 +20,7 @@ export type { ClientEvent, ClientEventSink } from './ports';
 export { createPreview } from './preview';
 export { createMessageReader, type MessageFilter } from './read';
 export { createSender, type Idempotency, type SendDeps, type SendResult } from './send';
-export { senderIdProblem } from './sender-id';
+export { assertSenderId, senderIdProblem } from './sender-id';
 export { type MessagingSettings, messagingSettingsSchema, parseMessagingSettings } from './settings';
 export { canTransition, FINAL_STATUSES, MESSAGE_STATUSES } from './status';
 export { type MessageView, messageView } from './views';
