@@ -246,6 +246,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     groupCommit,
     settings: {
       publicUrl: config.PUBLIC_URL,
+      filesOrigin: config.FILES_ORIGIN ?? null,
       maxBytes: config.ATTACHMENT_MAX_BYTES,
       retentionMs: config.ATTACHMENT_RETENTION_DAYS * 24 * 3600_000,
     },

@@ -55,6 +55,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   campaign_state: 409,
   opt_out_missing: 422,
   internal_error: 500,
+  tracked_links_disabled: 403,
 };
 
 export interface Problem {

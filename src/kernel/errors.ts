@@ -69,6 +69,8 @@ export const ERROR_CODES = {
   opt_out_missing:
     'A marketing campaign must tell recipients how to opt out: add "STOP to …" or an opt-out link, or set the opt-out footer.',
   internal_error: 'An unexpected error; the requestId identifies it in the logs.',
+  tracked_links_disabled:
+    'The operator has turned tracked links (`/l/…` short links) off for this account: send the campaign with `trackLinks: false`.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

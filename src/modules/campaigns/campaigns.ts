@@ -127,6 +127,23 @@ function stateError(row: CampaignsTable, action: string): AppError {
  * Starting reserves the credits of the whole campaign in one ledger entry; the fan-out then writes the
  * messages against that reservation, and what is not used goes back when it finishes or is cancelled.
  */
+const trackedLinksDisabled = () =>
+  new AppError(
+    'tracked_links_disabled',
+    'Tracked links are turned off for this account by the operator: set trackLinks to false.',
+    { errors: [{ path: '/body/trackLinks', message: 'tracked links are turned off for this account' }] },
+  );
+
+/** Refuses tracked links when the operator has turned them off for the account. */
+async function assertTrackedLinksAllowed(db: DbOrTx, accountId: string): Promise<void> {
+  const account = await db
+    .selectFrom('accounts')
+    .select('settings')
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  if (!parseMessagingSettings(account?.settings).trackedLinks) throw trackedLinksDisabled();
+}
+
 export function createCampaignService(deps: CampaignsDeps) {
   const { db, clock, ids, audit } = deps;
   const stats = createCampaignStats(deps);
@@ -191,6 +208,7 @@ export function createCampaignService(deps: CampaignsDeps) {
         });
       quietHours = JSON.stringify({ start: formatClockTime(start), end: formatClockTime(end) });
     }
+    if (input.trackLinks) await assertTrackedLinksAllowed(tx, accountId);
     // An empty `from` is a bad sender too, not "no sender".
     if (input.from !== undefined && input.from !== null) assertSenderId(input.from, '/body/from');
     const groupIds = [...new Set(input.groupIds)];
@@ -479,6 +497,7 @@ export function createCampaignService(deps: CampaignsDeps) {
       const { measured, messaging } = await costing(row, footer);
       // The sender as it will be used: the campaign's own, or the account's default (which may be a value
       // stored before sender ids were checked).
+      if (Number(row.track_links) === 1 && !messaging.trackedLinks) throw trackedLinksDisabled();
       if (row.sender !== null) assertSenderId(row.sender, '/body/from');
       else assertSenderId(messaging.defaultSender, '/defaultSender');
       if (measured.recipients === 0)

@@ -81,7 +81,8 @@ export function createFanout(deps: CampaignsDeps) {
     const plan = textPlan({
       text: before.text,
       footer: before.footer,
-      trackLinks: Number(before.track_links) === 1 && deps.links != null,
+      // Turned off by the operator after the start: URLs go out as written, not through the platform's domain.
+      trackLinks: Number(before.track_links) === 1 && messaging.trackedLinks && deps.links != null,
       hasAttachment: before.attachment_id !== null && deps.links != null,
       publicUrl: deps.publicUrl,
     });

@@ -32,7 +32,12 @@ function Credits({ account, onDone }: { account: AdminAccount; onDone: () => voi
   const client = useQueryClient();
   const adjust = useMutation({
     mutationFn: (body: { amount: number; reason: string }) =>
-      api<{ available: number }>('POST', `/v1/admin/accounts/${account.id}/credits`, body, true),
+      api<{ available: number; balanceAfter: number }>(
+        'POST',
+        `/v1/admin/accounts/${account.id}/credits`,
+        body,
+        true,
+      ),
     onSuccess: async () => {
       await client.invalidateQueries({ queryKey: ['admin-accounts'] });
       onDone();
@@ -40,6 +45,13 @@ function Credits({ account, onDone }: { account: AdminAccount; onDone: () => voi
   });
   const { fields, general } = problemFields(adjust.error);
   const [amountError, setAmountError] = useState<string | null>(null);
+  const [typed, setTyped] = useState('');
+  const typedAmount = Number(typed);
+  // What the balance becomes: the operator may take it below zero, but sees that before confirming.
+  const after =
+    typed.trim() !== '' && Number.isFinite(typedAmount) && account.balance !== undefined
+      ? account.balance + typedAmount
+      : null;
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const data = new FormData(e.currentTarget);
@@ -62,7 +74,16 @@ function Credits({ account, onDone }: { account: AdminAccount; onDone: () => voi
         required
         error={amountError ?? fields.amount}
         hint="Negative to take credits away."
+        onChange={(e) => setTyped(e.currentTarget.value)}
       />
+      {after !== null ? (
+        <p className={after < 0 ? 'notice' : 'hint'} role={after < 0 ? 'alert' : 'status'}>
+          Balance after: <strong>{formatCredits(after)}</strong> credits
+          {after < 0
+            ? '. This takes the balance below zero: the account cannot send until it is topped up.'
+            : null}
+        </p>
+      ) : null}
       <TextField label="Reason" name="reason" required error={fields.reason} />
       <button type="submit" className="primary" disabled={adjust.isPending}>
         Adjust balance
