@@ -511,7 +511,7 @@ export function createSubjectRequests(deps: SubjectRequestsDeps) {
         // have put the number into the key itself. Scopes of the account contain its id.
         const idempotent = await tx
           .deleteFrom('idempotency_keys')
-          .where('scope', 'like', `%${accountId}%`)
+          .where(mentionsAny('scope', [accountId.toLowerCase()]))
           .where((eb) => eb.or([mentionsAny('key', needles), mentionsAny('response_body', needles)]))
           .executeTakeFirst();
         // Webhook payloads copy the number and the text (this transaction's own cancellations too): those
