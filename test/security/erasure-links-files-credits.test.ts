@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/storage';
 import {
@@ -106,6 +107,27 @@ describe.each(DIALECTS)('links, served files and credit adjustments on %s', (dia
         expect(served.headers['content-security-policy']).toContain("default-src 'none'");
       }
     }
+  });
+
+  it('a contact avatar opened on its own is a sandboxed download too', async () => {
+    const s = await signup(ts.app);
+    const contact = (await call(s, 'POST', '/v1/contacts', { phone: '+37120000041' })).json();
+    const png = await sharp(Buffer.alloc(64 * 64 * 3, 200), { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toBuffer();
+    const body = multipartFile('me.png', 'image/png', png);
+    const up = await ts.app.inject({
+      method: 'POST',
+      url: `/v1/contacts/${contact.id}/avatar`,
+      headers: { ...s.headers, 'content-type': body.contentType },
+      payload: body.payload,
+    });
+    expect(up.statusCode, up.body).toBeLessThan(300);
+    const served = await call(s, 'GET', `/v1/contacts/${contact.id}/avatar`);
+    expect(served.statusCode).toBe(200);
+    expect(served.headers['content-disposition']).toMatch(/^attachment; filename="/);
+    expect(served.headers['x-content-type-options']).toBe('nosniff');
+    expect(served.headers['content-security-policy']).toMatch(/(^|;\s*)sandbox(;|$)/);
   });
 
   it('with FILES_ORIGIN, attachment links point there and are served inline there only', async () => {
