@@ -226,6 +226,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     messages: messageDeletion,
     contacts: contacts.book,
     removeContactFiles: (contactIds) => contacts.avatars.removeFiles(contactIds),
+    imports: contacts.importErasure,
   });
   const retention = createRetention({
     db,
@@ -249,6 +250,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     groupCommit,
     settings: {
       publicUrl: config.PUBLIC_URL,
+      filesOrigin: config.FILES_ORIGIN ?? null,
       maxBytes: config.ATTACHMENT_MAX_BYTES,
       retentionMs: config.ATTACHMENT_RETENTION_DAYS * 24 * 3600_000,
     },

@@ -211,6 +211,10 @@ export const CONFIG_SCHEMA = {
     schema: bool.default(false),
     doc: 'Allow `ATTACHMENT_RETENTION_DAYS` above the promised maximum of 60.',
   },
+  FILES_ORIGIN: {
+    schema: z.url().optional(),
+    doc: 'A separate origin (e.g. `https://files.example-usercontent.com`) pointing at this server: attachment links use it and files are shown inline there; unset, files are served as downloads from `PUBLIC_URL`.',
+  },
 } as const;
 
 type Schemas = { [K in keyof typeof CONFIG_SCHEMA]: (typeof CONFIG_SCHEMA)[K]['schema'] };

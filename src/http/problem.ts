@@ -57,6 +57,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   email_unverified: 403,
   internal_error: 500,
   two_factor_enrolment_required: 403,
+  tracked_links_disabled: 403,
 };
 
 export interface Problem {

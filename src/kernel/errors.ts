@@ -73,6 +73,8 @@ export const ERROR_CODES = {
   internal_error: 'An unexpected error; the requestId identifies it in the logs.',
   two_factor_enrolment_required:
     'Staff must enrol in 2FA (`STAFF_REQUIRE_2FA`): until then only `/v1/admin/me`, sign-out and `/v1/admin/auth/2fa/…` answer.',
+  tracked_links_disabled:
+    'The operator has turned tracked links (`/l/…` short links) off for this account: send the campaign with `trackLinks: false`.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -245,7 +245,8 @@ describe.each(DIALECTS)('short links and attachments on %s', (dialect) => {
       expect(served.statusCode).toBe(200);
       expect(served.headers['content-type']).toBe(type);
       expect(served.headers['x-content-type-options']).toBe('nosniff');
-      expect(served.headers['content-disposition']).toMatch(/^inline; filename="[^"\\/]+"/);
+      // Served as a download from the app's origin (no FILES_ORIGIN here).
+      expect(served.headers['content-disposition']).toMatch(/^attachment; filename="[^"\\/]+"/);
       expect(served.rawPayload.equals(bytes)).toBe(true);
       // HEAD answers the headers without a click.
       const head = await ts.app.inject({ method: 'HEAD', url: `/a/${codeOf(links[1]!)}` });

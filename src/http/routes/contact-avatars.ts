@@ -6,6 +6,7 @@ import { AVATAR_MAX_PIXELS, AVATAR_SIZE } from '../../modules/contacts/avatar-im
 import type { AppServices } from '../app';
 import { clientActor } from '../context';
 import { idParams } from '../schemas';
+import { sandboxFile } from './links';
 
 const CONTACTS = { tags: ['Contacts'] };
 const READ = { auth: 'client', permission: 'contacts:read' } as const;
@@ -66,10 +67,16 @@ export function contactAvatarRoutes(services: AppServices): FastifyPluginAsyncZo
           params: idParams,
         },
         config: READ,
+        onSend: sandboxFile,
       },
       async (request, reply) => {
         const { contentType, body } = await avatars.get(clientActor(request), request.params.id);
-        return reply.type(contentType).header('cache-control', 'private, max-age=300').send(body);
+        // A user-uploaded file: a sandboxed download if opened on its own (the web app shows it in <img>).
+        return reply
+          .type(contentType)
+          .header('cache-control', 'private, max-age=300')
+          .header('content-disposition', `attachment; filename="avatar-${request.params.id}.webp"`)
+          .send(body);
       },
     );
     app.delete(

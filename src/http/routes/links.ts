@@ -1,4 +1,5 @@
 import fastifyMultipart from '@fastify/multipart';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../kernel/errors';
@@ -15,12 +16,33 @@ const PUBLIC = { auth: 'public' } as const;
 const codeParams = z.strictObject({ code: z.string().min(1).max(64) });
 
 /**
+ * The policy of a user-uploaded file served from the app's own origin: no script, no plugin, no
+ * same-origin rights even if a browser renders it (a GIF/HTML polyglot, a PDF with JavaScript).
+ */
+export const FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
+
+/**
+ * Route-level `onSend` (it runs after the app-wide security headers) for user-uploaded files: a file
+ * served as a download gets the strict sandbox CSP; one shown inline (only on the files origin) keeps the
+ * app-wide headers.
+ */
+export async function sandboxFile(
+  _request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+): Promise<unknown> {
+  if (!String(reply.getHeader('content-disposition') ?? '').startsWith('inline'))
+    reply.header('content-security-policy', FILE_CSP);
+  return payload;
+}
+
+/**
  * Attachments (`/v1/attachments`) and the public short-link routes: `/l/<code>` redirects (302) to the
  * campaign URL, `/a/<code>` serves the attachment; both record the click. Each kind answers 404 for the
  * other's codes; expired or deleted links answer 410.
  */
 export function linkRoutes(services: AppServices): FastifyPluginAsyncZod {
-  const { links, attachments } = services.campaignFiles;
+  const { links, attachments, filesHost } = services.campaignFiles;
   return async (app) => {
     // Scoped to this plugin: the rest of the API keeps refusing multipart bodies.
     await app.register(fastifyMultipart, {
@@ -83,6 +105,23 @@ export function linkRoutes(services: AppServices): FastifyPluginAsyncZod {
       },
     );
 
+    app.get(
+      '/v1/admin/link-domains',
+      {
+        schema: {
+          tags: ['Operator'],
+          summary:
+            "Where the platform's short links lead: target domains per account, with link counts and the last time one was made",
+          querystring: z.strictObject({
+            accountId: z.string().max(64).optional(),
+            limit: z.coerce.number().int().min(1).max(5000).default(500),
+          }),
+        },
+        config: { auth: 'staff', permission: 'accounts:read' },
+      },
+      async (request) => ({ data: await links.domains(request.query) }),
+    );
+
     // Public: what recipients open from the SMS. HEAD (link checkers) answers the same without a click.
     app.get(
       '/l/:code',
@@ -99,17 +138,20 @@ export function linkRoutes(services: AppServices): FastifyPluginAsyncZod {
     );
     app.get(
       '/a/:code',
-      { schema: { hide: true, params: codeParams }, config: PUBLIC },
+      { schema: { hide: true, params: codeParams }, config: PUBLIC, onSend: sandboxFile },
       async (request, reply) => {
         const file = await attachments.openLink(request.params.code, {
           userAgent: request.headers['user-agent'],
           record: request.method === 'GET',
         });
+        // Shown inline only on the separate files origin, where a hostile file reaches no session or API;
+        // on the app's own origin it is a sandboxed download.
+        const inline = filesHost !== null && request.host === filesHost;
         reply
           .status(200)
           .type(file.contentType)
           .header('content-length', String(file.bytes))
-          .header('content-disposition', contentDisposition(file.name))
+          .header('content-disposition', contentDisposition(file.name, inline ? 'inline' : 'attachment'))
           .header('x-content-type-options', 'nosniff')
           .header('cache-control', 'private, no-store');
         if (request.method === 'HEAD') {

@@ -115,11 +115,13 @@ export function priceAndSettingsRoutes(services: AppServices): FastifyPluginAsyn
       {
         schema: {
           tags: ['Operator'],
-          summary: "Change an account's messaging settings, including its refund policy",
+          summary:
+            "Change an account's messaging settings, including its refund policy and whether its campaigns may use tracked links",
           params: idParams,
           body: z.strictObject({
             refundPolicy: z.enum(['none', 'undelivered', 'undelivered_and_expired']).optional(),
             maxSegments: z.number().int().min(1).max(20).optional(),
+            trackedLinks: z.boolean().optional(),
           }),
         },
         config: { auth: 'staff', permission: 'accounts:write' },

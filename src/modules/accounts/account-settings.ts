@@ -1,6 +1,7 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
 import type { AuditActor, AuditLog } from '../compliance';
+import { assertSenderId } from '../messaging/sender-id';
 import {
   type MessagingSettings,
   messagingSettingsSchema,
@@ -30,6 +31,7 @@ export function createAccountSettings(deps: { db: DbOrTx; audit: AuditLog }) {
       accountId: string,
       patch: Partial<MessagingSettings>,
     ): Promise<MessagingSettings> {
+      if (patch.defaultSender !== undefined) assertSenderId(patch.defaultSender, '/body/defaultSender');
       const run = async (tx: DbOrTx) => {
         const row = await tx
           .selectFrom('accounts')

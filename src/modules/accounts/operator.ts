@@ -62,6 +62,10 @@ export function createAccountAdmin(deps: AccountsDeps) {
     reactivate: (actor: StaffActor, accountId: string) =>
       setStatus(actor, accountId, 'active', 'account.reactivated'),
 
+    /**
+     * Adds (or, negative, takes away) credits. The balance may go below zero; the answer carries
+     * `balanceAfter` (credits) besides the balance.
+     */
     async adjustCredits(actor: StaffActor, accountId: string, input: { amount: number; reason: string }) {
       const amountMicro = creditsToMicro(input.amount);
       return db.transaction().execute(async (tx) => {
@@ -80,7 +84,9 @@ export function createAccountAdmin(deps: AccountsDeps) {
           target: { type: 'account', id: accountId },
           data: { amount: input.amount, reason: input.reason },
         });
-        return ledger.balance(tx, accountId);
+        // A negative result is allowed (chargebacks, corrections); the answer states it so the form can say so.
+        const balance = await ledger.balance(tx, accountId);
+        return { ...balance, balanceAfter: balance.credits };
       });
     },
   };

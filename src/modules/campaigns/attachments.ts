@@ -262,7 +262,7 @@ export function createCampaignFiles(deps: {
   audit: AuditLog;
   /** Shared with sends: clicks that arrive together are committed together. */
   groupCommit?: GroupCommit;
-  settings: { publicUrl: string; maxBytes: number; retentionMs: number };
+  settings: { publicUrl: string; filesOrigin?: string | null; maxBytes: number; retentionMs: number };
 }) {
   const { db, clock, ids, settings } = deps;
   const links = createLinks({ db, clock, ids, groupCommit: deps.groupCommit });
@@ -270,7 +270,12 @@ export function createCampaignFiles(deps: {
   return {
     links,
     attachments,
-    issuer: createLinkIssuer({ clock, ids, publicUrl: settings.publicUrl }),
+    issuer: createLinkIssuer({ clock, ids, publicUrl: settings.publicUrl, filesUrl: settings.filesOrigin }),
+    /**
+     * The host (`name[:port]`) of the separate files origin, or null: files are shown inline only when
+     * asked for through it, and downloaded everywhere else.
+     */
+    filesHost: settings.filesOrigin ? new URL(settings.filesOrigin).host : null,
     stats: createLinkStats({ db }),
     maxBytes: settings.maxBytes,
     /** Both sweeps at `now`: expired attachment files (and their links), then expired links. */

@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../storage/database';
 import type { CampaignStatus, CampaignsTable } from '../../storage/schema-campaigns';
 import { auditActorOf, type ClientActor } from '../accounts';
 import { microToCredits } from '../billing';
-import { createTextPricer, parseMessagingSettings, senderIdProblem } from '../messaging';
+import { assertSenderId, createTextPricer, parseMessagingSettings } from '../messaging';
 import { type AudienceSpec, audiencePage } from './audience';
 import { measure, textPlan } from './plan';
 import { formatClockTime, isValidTimeZone, parseClockTime, parseZonedDateTime } from './quiet-hours';
@@ -127,6 +127,23 @@ function stateError(row: CampaignsTable, action: string): AppError {
  * Starting reserves the credits of the whole campaign in one ledger entry; the fan-out then writes the
  * messages against that reservation, and what is not used goes back when it finishes or is cancelled.
  */
+const trackedLinksDisabled = () =>
+  new AppError(
+    'tracked_links_disabled',
+    'Tracked links are turned off for this account by the operator: set trackLinks to false.',
+    { errors: [{ path: '/body/trackLinks', message: 'tracked links are turned off for this account' }] },
+  );
+
+/** Refuses tracked links when the operator has turned them off for the account. */
+async function assertTrackedLinksAllowed(db: DbOrTx, accountId: string): Promise<void> {
+  const account = await db
+    .selectFrom('accounts')
+    .select('settings')
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  if (!parseMessagingSettings(account?.settings).trackedLinks) throw trackedLinksDisabled();
+}
+
 export function createCampaignService(deps: CampaignsDeps) {
   const { db, clock, ids, audit } = deps;
   const stats = createCampaignStats(deps);
@@ -191,13 +208,9 @@ export function createCampaignService(deps: CampaignsDeps) {
         });
       quietHours = JSON.stringify({ start: formatClockTime(start), end: formatClockTime(end) });
     }
-    if (input.from) {
-      const problem = senderIdProblem(input.from);
-      if (problem)
-        throw new AppError('invalid_sender_id', `/body/from ${problem}.`, {
-          errors: [{ path: '/body/from', message: problem }],
-        });
-    }
+    if (input.trackLinks) await assertTrackedLinksAllowed(tx, accountId);
+    // An empty `from` is a bad sender too, not "no sender".
+    if (input.from !== undefined && input.from !== null) assertSenderId(input.from, '/body/from');
     const groupIds = [...new Set(input.groupIds)];
     if (groupIds.length > 0) {
       const found = await tx
@@ -482,6 +495,11 @@ export function createCampaignService(deps: CampaignsDeps) {
           });
       }
       const { measured, messaging } = await costing(row, footer);
+      // The sender as it will be used: the campaign's own, or the account's default (which may be a value
+      // stored before sender ids were checked).
+      if (Number(row.track_links) === 1 && !messaging.trackedLinks) throw trackedLinksDisabled();
+      if (row.sender !== null) assertSenderId(row.sender, '/body/from');
+      else assertSenderId(messaging.defaultSender, '/defaultSender');
       if (measured.recipients === 0)
         throw new AppError('audience_empty', 'No contact of these groups can receive this campaign.');
       if (measured.longest && measured.longest.segments > messaging.maxSegments)

@@ -57,12 +57,15 @@ export function sanitizeFileName(name: string | undefined, type: AttachmentType)
   return short.length > 0 ? short : `file.${EXTENSION[type]}`;
 }
 
-/** `inline; filename="ascii fallback"; filename*=UTF-8''percent-encoded` (RFC 6266). */
-export function contentDisposition(name: string): string {
+/**
+ * `inline; filename="ascii fallback"; filename*=UTF-8''percent-encoded` (RFC 6266); `attachment` makes
+ * browsers save the file instead of showing it.
+ */
+export function contentDisposition(name: string, kind: 'inline' | 'attachment' = 'inline'): string {
   const fallback = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\%]/g, '_');
   const encoded = encodeURIComponent(name).replace(
     /['()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-  return `inline; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+  return `${kind}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }

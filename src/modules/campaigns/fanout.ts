@@ -1,7 +1,12 @@
 import { AppError, isAppError } from '../../kernel/errors';
 import type { Tx } from '../../storage/database';
 import type { CampaignsTable } from '../../storage/schema-campaigns';
-import { type CampaignMessage, createTextPricer, parseMessagingSettings } from '../messaging';
+import {
+  type CampaignMessage,
+  createTextPricer,
+  parseMessagingSettings,
+  senderIdProblem,
+} from '../messaging';
 import { audiencePage } from './audience';
 import { specOf } from './campaigns';
 import { bodyOf, countryOfNumber, finalText, textPlan, urlsOf } from './plan';
@@ -66,12 +71,18 @@ export function createFanout(deps: CampaignsDeps) {
     if (!before || Number(before.fanout_done) === 1 || !(ACTIVE as readonly string[]).includes(before.status))
       return { processed: 0, done: false };
     const { messaging, pricer } = await accountContext(before.account_id);
-    const sender = before.sender ?? messaging.defaultSender;
+    const wanted = before.sender ?? messaging.defaultSender;
+    // Checked again here: a value stored before sender ids were checked never reaches a carrier. The
+    // batch's messages are refused instead (the campaign's stats count them failed, each names the code),
+    // and the refused rows do not keep the bad value either.
+    const senderProblem = senderIdProblem(wanted);
+    const sender = senderProblem ? '' : wanted;
     const nextAllowed = calendarOf(before);
     const plan = textPlan({
       text: before.text,
       footer: before.footer,
-      trackLinks: Number(before.track_links) === 1 && deps.links != null,
+      // Turned off by the operator after the start: URLs go out as written, not through the platform's domain.
+      trackLinks: Number(before.track_links) === 1 && messaging.trackedLinks && deps.links != null,
       hasAttachment: before.attachment_id !== null && deps.links != null,
       publicUrl: deps.publicUrl,
     });
@@ -185,6 +196,10 @@ export function createFanout(deps: CampaignsDeps) {
               };
           }
         }
+      }
+      if (senderProblem) {
+        for (const m of messages)
+          m.error = { code: 'invalid_sender_id', detail: `The campaign's sender ${senderProblem}.` };
       }
       const written = await deps.messages.insertBatch(tx, {
         accountId: row.account_id,

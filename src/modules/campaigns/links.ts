@@ -6,6 +6,7 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { Db, DbOrTx, Tx } from '../../storage/database';
 import type { GroupCommit } from '../../storage/group-commit';
 import type { AttachmentsTable, LinksTable } from '../../storage/schema-links';
+import { parseMessagingSettings } from '../messaging';
 
 // ---------------------------------------------------------------------------------------------------
 // Finding URLs in a text (pure)
@@ -260,8 +261,15 @@ export interface LinkIssuer {
   ): Promise<string[]>;
 }
 
-export function createLinkIssuer(deps: { clock: Clock; ids: IdGenerator; publicUrl: string }): LinkIssuer {
+export function createLinkIssuer(deps: {
+  clock: Clock;
+  ids: IdGenerator;
+  publicUrl: string;
+  /** Origin of attachment links (`FILES_ORIGIN`); default `publicUrl`. */
+  filesUrl?: string | null | undefined;
+}): LinkIssuer {
   const base = deps.publicUrl.replace(/\/$/, '');
+  const filesBase = (deps.filesUrl ?? deps.publicUrl).replace(/\/$/, '');
   return {
     async issueBatch(tx, input) {
       const now = deps.clock.now();
@@ -316,7 +324,7 @@ export function createLinkIssuer(deps: { clock: Clock; ids: IdGenerator; publicU
         expires_at: expiresAt,
       }));
       await insertLinks(tx, rows);
-      return rows.map((r) => `${base}/a/${r.code}`);
+      return rows.map((r) => `${filesBase}/a/${r.code}`);
     },
   };
 }
@@ -367,6 +375,16 @@ export function createLinkStats(_deps: { db: Db }) {
 export type LinkStats = ReturnType<typeof createLinkStats>;
 
 const SWEEP_BATCH = 1000;
+/** Most (account, URL) groups one domain listing reads: the newest ones. */
+const DOMAIN_GROUPS = 50_000;
+
+/** One target domain of an account's short links. */
+export interface LinkDomain {
+  domain: string;
+  accountId: string;
+  links: number;
+  lastSeen: string;
+}
 
 /** Following links (the public `/l/` and `/a/` routes), recording clicks, and the expiry sweep. */
 export function createLinks(deps: { db: Db; clock: Clock; ids: IdGenerator; groupCommit?: GroupCommit }) {
@@ -385,7 +403,9 @@ export function createLinks(deps: { db: Db; clock: Clock; ids: IdGenerator; grou
       const row = await db
         .selectFrom('links')
         .leftJoin('attachments', 'attachments.id', 'links.attachment_id')
+        .leftJoin('accounts', 'accounts.id', 'links.account_id')
         .select([
+          'accounts.settings as account_settings',
           'links.code',
           'links.account_id',
           'links.campaign_id',
@@ -409,6 +429,11 @@ export function createLinks(deps: { db: Db; clock: Clock; ids: IdGenerator; grou
       const expired = (at: number | null) => at !== null && Number(at) <= now;
       if (row.deleted_at !== null || expired(row.expires_at)) {
         throw new AppError('link_expired', 'This link has expired.');
+      }
+      // The operator turned the account's tracked links off (abuse of the platform's domain): its redirects
+      // stop at once. Attachments are the platform's own files and keep being served.
+      if (row.attachment_id === null && !parseMessagingSettings(row.account_settings).trackedLinks) {
+        throw new AppError('link_expired', 'This link has been turned off.');
       }
       if (
         row.attachment_id !== null &&
@@ -470,6 +495,50 @@ export function createLinks(deps: { db: Db; clock: Clock; ids: IdGenerator; grou
           .execute();
         return { isFirst };
       });
+    },
+
+    /**
+     * The operator's view of where the platform's short links lead: per target domain and account, how
+     * many links and when the last was made, newest first. Grouped by URL in the database (a campaign's
+     * links to one URL are one group), then by host here.
+     */
+    async domains(filter: { accountId?: string | undefined; limit: number }): Promise<LinkDomain[]> {
+      let q = db
+        .selectFrom('links')
+        .select((eb) => [
+          'account_id',
+          'target_url',
+          eb.fn.countAll<number>().as('n'),
+          eb.fn.max('created_at').as('last'),
+        ])
+        .where('target_url', 'is not', null)
+        .groupBy(['account_id', 'target_url'])
+        .orderBy('last', 'desc')
+        .limit(DOMAIN_GROUPS);
+      if (filter.accountId) q = q.where('account_id', '=', filter.accountId);
+      const byKey = new Map<string, { domain: string; accountId: string; links: number; last: number }>();
+      for (const row of await q.execute()) {
+        let domain: string;
+        try {
+          domain = new URL(row.target_url!).hostname.toLowerCase();
+        } catch {
+          continue;
+        }
+        const key = `${row.account_id} ${domain}`;
+        const entry = byKey.get(key) ?? { domain, accountId: row.account_id, links: 0, last: 0 };
+        entry.links += Number(row.n);
+        entry.last = Math.max(entry.last, Number(row.last));
+        byKey.set(key, entry);
+      }
+      return [...byKey.values()]
+        .sort((a, b) => b.last - a.last || a.domain.localeCompare(b.domain))
+        .slice(0, filter.limit)
+        .map((e) => ({
+          domain: e.domain,
+          accountId: e.accountId,
+          links: e.links,
+          lastSeen: new Date(e.last).toISOString(),
+        }));
     },
 
     /** Sets the expiry of every link of a campaign (its retention); null removes it. */

@@ -6,9 +6,14 @@ import type { Db, DbOrTx } from '../../storage/database';
 import { prepared, slot } from '../../storage/prepared';
 import type { ContactsTable } from '../../storage/schema-contacts';
 import { auditActorOf, type ClientActor } from '../accounts';
-import type { ContactBook } from '../contacts';
-import { csvRow } from '../contacts';
-import { type MessageDeletion, normalizePhone, parseMessagingSettings } from '../messaging';
+import type { ContactBook, ImportErasure, ImportSubject } from '../contacts';
+import { csvRow, mentionsAny } from '../contacts';
+import {
+  type MessageDeletion,
+  nationalNumberOfE164,
+  normalizePhone,
+  parseMessagingSettings,
+} from '../messaging';
 import type { AuditLog } from './audit';
 
 /** Most messages one search returns (a subject with more gets `truncated: true`). */
@@ -69,6 +74,14 @@ export interface ErasureReceipt {
     inbound: number;
     suppressions: number;
     webhookDeliveries: number;
+    /** Short links of the person closed (their target, which may carry the name or e-mail, removed). */
+    links: number;
+    /** Rows of import error reports that quoted the person. */
+    importErrors: number;
+    /** Stored import originals deleted because they may hold the person's rows. */
+    importFiles: number;
+    /** Stored `Idempotency-Key` answers (and keys) naming the person. */
+    idempotentAnswers: number;
   };
   /** True when the number was on the suppression list: it stays blocked, kept only as a hash. */
   suppressionKept: boolean;
@@ -91,6 +104,8 @@ export interface SubjectRequestsDeps {
   contacts: ContactBook;
   /** Deletes the stored files of erased contacts (avatars), once their rows are gone. */
   removeContactFiles: (contactIds: string[]) => Promise<void>;
+  /** Import reports and stored import originals. */
+  imports: ImportErasure;
 }
 
 /**
@@ -109,6 +124,14 @@ const restrictionsOf = prepared<
     .where('lifted_at', 'is', null)
     .where('subject_hash', '=', slot<string>('hash')),
 );
+
+/** The person's identifiers as import files and stored texts write them (lower case). */
+function importSubjectOf(s: Pick<Subject, 'phones' | 'emails'>): ImportSubject {
+  const nationals = s.phones
+    .map(nationalNumberOfE164)
+    .filter((n): n is string => n !== null && n.length >= 5);
+  return { phones: s.phones, nationals, emails: s.emails.map((e) => e.toLowerCase()) };
+}
 
 export function createSubjectRequests(deps: SubjectRequestsDeps) {
   const { db, clock, ids, audit } = deps;
@@ -398,9 +421,14 @@ export function createSubjectRequests(deps: SubjectRequestsDeps) {
      */
     async erase(actor: ClientActor, input: SubjectInput): Promise<ErasureReceipt> {
       const accountId = actor.accountId;
+      // Stored import originals first: files cannot join the transaction, and if the rows' erasure failed
+      // afterwards, a file deleted a little early is no loss (the contacts it created stay).
+      const known = await db.transaction().execute((tx) => resolve(tx, accountId, input));
+      const importFiles = await deps.imports.eraseOriginals(accountId, importSubjectOf(known));
       let erasedContacts: string[] = [];
       const erased = await audited(actor, 'privacy.subject_erased', async (tx) => {
         const s = await resolve(tx, accountId, input);
+        const found = importSubjectOf(s);
         const now = clock.now();
         const contactIds = s.contacts.map((c) => c.id);
         erasedContacts = contactIds;
@@ -415,6 +443,28 @@ export function createSubjectRequests(deps: SubjectRequestsDeps) {
           .where('contact_id', 'in', ids_)
           .executeTakeFirst();
         await tx.deleteFrom('contact_tags').where('contact_id', 'in', ids_).execute();
+        // Short links: the target may carry the person's name or e-mail (a placeholder in the URL). The link
+        // is closed (410) and its target removed; its clicks (time and browser family only) stay counted.
+        const links = await tx
+          .updateTable('links')
+          .set({ target_url: null, deleted_at: now })
+          .where('account_id', '=', accountId)
+          .where((eb) =>
+            eb.or([
+              eb('contact_id', 'in', ids_),
+              eb(
+                'message_id',
+                'in',
+                eb
+                  .selectFrom('messages')
+                  .select('id')
+                  .where('account_id', '=', accountId)
+                  .where('to_number', 'in', phones),
+              ),
+            ]),
+          )
+          .where((eb) => eb.or([eb('deleted_at', 'is', null), eb('target_url', 'is not', null)]))
+          .executeTakeFirst();
         await tx.deleteFrom('contacts').where('account_id', '=', accountId).where('id', 'in', ids_).execute();
         const cancelled = await deps.messages.cancelPending(
           tx,
@@ -455,20 +505,27 @@ export function createSubjectRequests(deps: SubjectRequestsDeps) {
             })
             .execute();
         }
-        // Webhook payloads copy the number and the text: those of this person go too.
-        let webhookDeliveries = 0;
-        for (const p of s.phones) {
-          const rows = await tx
-            .selectFrom('webhook_deliveries')
-            .select('id')
-            .where('account_id', '=', accountId)
-            .where('body', 'like', `%"${p}"%`)
-            .execute();
-          if (rows.length === 0) continue;
-          const wIds = rows.map((r) => r.id);
+        const importErrors = await deps.imports.eraseErrors(tx, accountId, found);
+        const needles = [...found.phones, ...found.nationals, ...found.emails];
+        // Stored `Idempotency-Key` answers repeat the request's answer (number, text), and a client may
+        // have put the number into the key itself. Scopes of the account contain its id.
+        const idempotent = await tx
+          .deleteFrom('idempotency_keys')
+          .where(mentionsAny('scope', [accountId.toLowerCase()]))
+          .where((eb) => eb.or([mentionsAny('key', needles), mentionsAny('response_body', needles)]))
+          .executeTakeFirst();
+        // Webhook payloads copy the number and the text (this transaction's own cancellations too): those
+        // naming the person go, with their attempts (which may hold the receiver's echo of the payload).
+        const hooks = await tx
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('account_id', '=', accountId)
+          .where(mentionsAny('body', needles))
+          .execute();
+        for (let i = 0; i < hooks.length; i += 500) {
+          const wIds = hooks.slice(i, i + 500).map((r) => r.id);
           await tx.deleteFrom('webhook_attempts').where('delivery_id', 'in', wIds).execute();
           await tx.deleteFrom('webhook_deliveries').where('id', 'in', wIds).execute();
-          webhookDeliveries += rows.length;
         }
         const receipt: ErasureReceipt = {
           erasedAt: new Date(now).toISOString(),
@@ -481,7 +538,11 @@ export function createSubjectRequests(deps: SubjectRequestsDeps) {
             cancelledMessages: cancelled,
             inbound: Number(inbound.numDeletedRows),
             suppressions: suppressed.length,
-            webhookDeliveries,
+            webhookDeliveries: hooks.length,
+            links: Number(links.numUpdatedRows),
+            importErrors,
+            importFiles,
+            idempotentAnswers: Number(idempotent.numDeletedRows),
           },
           suppressionKept: suppressed.length > 0,
         };

@@ -3,6 +3,7 @@ import { createAvatars } from './avatars';
 import { createContactBook } from './contacts';
 import { createFieldDefinitions } from './field-definitions';
 import { createGroups } from './groups';
+import { createImportErasure } from './import-erasure';
 import { createImports, type ImportSettings, type ImportsDeps } from './imports/import-jobs';
 import type { ContactsDeps } from './shared';
 import { createSuppressions } from './suppressions';
@@ -31,6 +32,13 @@ export {
   MAX_TEXT_FIELD,
 } from './fields';
 export { createGroups, type Groups, type GroupView } from './groups';
+export {
+  createImportErasure,
+  type ImportErasure,
+  type ImportSubject,
+  likeLiteral,
+  mentionsAny,
+} from './import-erasure';
 export {
   type CreateImportOptions,
   createImports,
@@ -70,6 +78,7 @@ export function createContacts(
 ) {
   return {
     imports: createImports(deps),
+    importErasure: createImportErasure(deps),
     avatars: createAvatars(deps),
     book: createContactBook(deps),
     fields: createFieldDefinitions(deps),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { MessagesTable } from '../../storage/schema';
+import { senderIdProblem } from '../messaging/sender-id';
 
 export const ruleMatchSchema = z.strictObject({
   accountId: z.string().min(1).max(64).optional(),
@@ -14,7 +15,12 @@ export const ruleMatchSchema = z.strictObject({
     .max(1000)
     .optional(),
   type: z.enum(['transactional', 'marketing']).optional(),
-  sender: z.string().min(1).max(15).optional(),
+  sender: z
+    .string()
+    .min(1)
+    .max(15)
+    .refine((s) => senderIdProblem(s) === null, { message: 'not a valid sender id' })
+    .optional(),
 });
 export type RuleMatch = z.infer<typeof ruleMatchSchema>;
 

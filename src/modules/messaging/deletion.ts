@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Clock } from '../../kernel/clock';
 import { AppError, type FieldError } from '../../kernel/errors';
 import type { Db, DbOrTx } from '../../storage/database';
@@ -7,6 +8,9 @@ import { auditActorOf } from '../accounts';
 import type { AuditLog } from '../compliance';
 import type { Outcomes } from './outcomes';
 import { FINAL_STATUSES } from './status';
+
+/** `to_number` of an erased campaign message starts with this (views show it as empty). */
+export const ERASED_PREFIX = 'erased:';
 
 /** Deleted messages can be restored for this long; then their number and text are erased. */
 export const MESSAGE_RESTORE_WINDOW_MS = 60 * 24 * 3600_000;
@@ -37,7 +41,9 @@ export function createMessageDeletion(deps: MessageDeletionDeps) {
     await tx
       .updateTable('messages')
       .set({
-        to_number: '',
+        // A campaign sends to a number once (a unique index on campaign and number): its erased messages
+        // each take a placeholder of their own, which names no one.
+        to_number: sql<string>`case when campaign_id is null then '' else ${ERASED_PREFIX} || id end`,
         text: '',
         reference: null,
         error_detail: null,

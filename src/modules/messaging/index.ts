@@ -15,12 +15,12 @@ export {
 export { analyzeText, type SmsEncoding, type TextAnalysis } from './encoding';
 export { DISPATCH_JOB, type DispatchPayload } from './jobs';
 export { createOutcomes, type Outcomes, type SendOutcome } from './outcomes';
-export { countryOfE164, normalizePhone, tryNormalizePhone } from './phone';
+export { countryOfE164, nationalNumberOfE164, normalizePhone, tryNormalizePhone } from './phone';
 export type { ClientEvent, ClientEventSink } from './ports';
 export { createPreview } from './preview';
 export { createMessageReader, type MessageFilter } from './read';
 export { createSender, type Idempotency, type SendDeps, type SendResult } from './send';
-export { senderIdProblem } from './sender-id';
+export { assertSenderId, senderIdProblem } from './sender-id';
 export { type MessagingSettings, messagingSettingsSchema, parseMessagingSettings } from './settings';
 export { canTransition, FINAL_STATUSES, MESSAGE_STATUSES } from './status';
 export { type MessageView, messageView } from './views';

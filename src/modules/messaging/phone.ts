@@ -221,6 +221,19 @@ export function countryOfE164(e164: string): string | null {
   }
 }
 
+/**
+ * The national significant number of an E.164 number (`+37121234567` → `21234567`): the digits every written
+ * form of the number contains, whatever prefix or spacing was used. `null` when the string is not E.164.
+ */
+export function nationalNumberOfE164(e164: string): string | null {
+  if (typeof e164 !== 'string' || !E164.test(e164)) return null;
+  try {
+    return String(parsePhoneNumberWithError(e164).nationalNumber);
+  } catch {
+    return null;
+  }
+}
+
 /** Empties the normalisation cache (for tests and benchmarks). */
 export function clearPhoneCache(): void {
   young = new Map();

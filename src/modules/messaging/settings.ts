@@ -12,6 +12,8 @@ export const messagingSettingsSchema = z.object({
   smartEncoding: z.boolean().default(false),
   /** Which final failures give the credits back. Set by the operator. */
   refundPolicy: z.enum(['none', 'undelivered', 'undelivered_and_expired']).default('none'),
+  /** Whether campaigns may turn URLs into tracked short links on the platform's domain. Set by the operator. */
+  trackedLinks: z.boolean().default(true),
 });
 
 export type MessagingSettings = z.infer<typeof messagingSettingsSchema>;

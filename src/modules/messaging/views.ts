@@ -29,7 +29,8 @@ export interface MessageView {
 export function messageView(m: MessagesTable): MessageView {
   const view: MessageView = {
     id: m.id,
-    to: m.to_number,
+    // An erased campaign message keeps a placeholder number (see ERASED_PREFIX): shown empty like the others.
+    to: m.purged_at !== null && m.purged_at !== undefined ? '' : m.to_number,
     from: m.sender,
     text: m.text,
     type: m.type,

@@ -1,4 +1,10 @@
-import { keepPreviousData, useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, formatCredits, formatTime, type Page, problemFields, query } from '../api';
 import { FormError, TextField } from '../forms';
@@ -32,7 +38,12 @@ function Credits({ account, onDone }: { account: AdminAccount; onDone: () => voi
   const client = useQueryClient();
   const adjust = useMutation({
     mutationFn: (body: { amount: number; reason: string }) =>
-      api<{ available: number }>('POST', `/v1/admin/accounts/${account.id}/credits`, body, true),
+      api<{ available: number; balanceAfter: number }>(
+        'POST',
+        `/v1/admin/accounts/${account.id}/credits`,
+        body,
+        true,
+      ),
     onSuccess: async () => {
       await client.invalidateQueries({ queryKey: ['admin-accounts'] });
       onDone();
@@ -40,6 +51,13 @@ function Credits({ account, onDone }: { account: AdminAccount; onDone: () => voi
   });
   const { fields, general } = problemFields(adjust.error);
   const [amountError, setAmountError] = useState<string | null>(null);
+  const [typed, setTyped] = useState('');
+  const typedAmount = Number(typed);
+  // What the balance becomes: the operator may take it below zero, but sees that before confirming.
+  const after =
+    typed.trim() !== '' && Number.isFinite(typedAmount) && account.balance !== undefined
+      ? account.balance + typedAmount
+      : null;
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const data = new FormData(e.currentTarget);
@@ -62,7 +80,16 @@ function Credits({ account, onDone }: { account: AdminAccount; onDone: () => voi
         required
         error={amountError ?? fields.amount}
         hint="Negative to take credits away."
+        onChange={(e) => setTyped(e.currentTarget.value)}
       />
+      {after !== null ? (
+        <p className={after < 0 ? 'notice' : 'hint'} role={after < 0 ? 'alert' : 'status'}>
+          Balance after: <strong>{formatCredits(after)}</strong> credits
+          {after < 0
+            ? '. This takes the balance below zero: the account cannot send until it is topped up.'
+            : null}
+        </p>
+      ) : null}
       <TextField label="Reason" name="reason" required error={fields.reason} />
       <button type="submit" className="primary" disabled={adjust.isPending}>
         Adjust balance
@@ -75,9 +102,76 @@ function Credits({ account, onDone }: { account: AdminAccount; onDone: () => voi
   );
 }
 
+interface LinkDomain {
+  domain: string;
+  accountId: string;
+  links: number;
+  lastSeen: string;
+}
+
+/** Where the account's short links lead, and the switch that turns its tracked links off or on. */
+function TrackedLinks({ account }: { account: AdminAccount }) {
+  const domains = useQuery({
+    queryKey: ['link-domains', account.id],
+    queryFn: () =>
+      api<{ data: LinkDomain[] }>('GET', `/v1/admin/link-domains${query({ accountId: account.id })}`),
+  });
+  const toggle = useMutation({
+    mutationFn: (trackedLinks: boolean) =>
+      api<{ trackedLinks: boolean }>('PATCH', `/v1/admin/accounts/${account.id}/settings`, { trackedLinks }),
+  });
+  const rows = domains.data?.data ?? [];
+  return (
+    <section aria-label={`Tracked links of ${account.name}`}>
+      {domains.error ? <p role="alert">{(domains.error as Error).message}</p> : null}
+      {domains.data && rows.length === 0 ? <p className="muted">No short links yet.</p> : null}
+      {rows.length > 0 ? (
+        <table>
+          <caption>Target domains of its short links</caption>
+          <thead>
+            <tr>
+              <th scope="col">Domain</th>
+              <th scope="col">Links</th>
+              <th scope="col">Last seen</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((d) => (
+              <tr key={d.domain}>
+                <td>{d.domain}</td>
+                <td>{d.links}</td>
+                <td>{formatTime(d.lastSeen)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <div className="toolbar">
+        <button
+          type="button"
+          className="danger"
+          disabled={toggle.isPending}
+          onClick={() => toggle.mutate(false)}
+        >
+          Turn tracked links off
+        </button>
+        <button type="button" disabled={toggle.isPending} onClick={() => toggle.mutate(true)}>
+          Turn tracked links on
+        </button>
+      </div>
+      {toggle.data ? (
+        <p role="status">
+          Tracked links are now {toggle.data.trackedLinks ? 'on' : 'off (its /l/ links answer 410)'}.
+        </p>
+      ) : null}
+      <FormError message={problemFields(toggle.error).general} />
+    </section>
+  );
+}
+
 function AccountCard({ account }: { account: AdminAccount }) {
   const client = useQueryClient();
-  const [panel, setPanel] = useState<'credits' | 'audit' | null>(null);
+  const [panel, setPanel] = useState<'credits' | 'audit' | 'links' | null>(null);
   const status = useMutation({
     mutationFn: (action: 'suspend' | 'reactivate') =>
       api<AdminAccount>('POST', `/v1/admin/accounts/${account.id}/${action}`),
@@ -124,9 +218,17 @@ function AccountCard({ account }: { account: AdminAccount }) {
         >
           Audit log<span className="sr-only"> of {account.name}</span>
         </button>
+        <button
+          type="button"
+          aria-expanded={panel === 'links'}
+          onClick={() => setPanel(panel === 'links' ? null : 'links')}
+        >
+          Tracked links<span className="sr-only"> of {account.name}</span>
+        </button>
       </div>
       <FormError message={problemFields(status.error).general} />
       {panel === 'credits' ? <Credits account={account} onDone={() => setPanel(null)} /> : null}
+      {panel === 'links' ? <TrackedLinks account={account} /> : null}
       {panel === 'audit' ? (
         <AuditTable
           path="/v1/admin/audit-log"
