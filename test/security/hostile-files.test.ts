@@ -317,6 +317,30 @@ describe.each(DIALECTS)('hostile import files on %s', (dialect) => {
     await refused(stringsBomb(tiny), 'many-strings.xlsx', 422, 'archive_too_large');
   }, 120_000);
 
+  it('a workbook within every cap that still exhausts the reader thread’s heap answers 422, not 500', async () => {
+    // One shared string of millions of rich-text runs: one string, under the bytes cap, yet each run
+    // is an object in the reader's heap. The thread dies of its own memory limit; the server does not.
+    const runs = deflated(
+      `${XML}<sst xmlns="${MAIN}"><si>`,
+      // Varied text, so that the file compresses like a real one (below the ratio check).
+      Buffer.from(
+        Array.from({ length: 10_000 }, (_, i) => `<r><t>${((i * 7919) % 46_656).toString(36)}</t></r>`).join(
+          '',
+        ),
+      ),
+      250,
+      '</si></sst>',
+    );
+    const file = stringsBomb(runs);
+    const tempBefore = readerTemp();
+    const preview = await upload(attacker, '/v1/imports/preview', file, 'runs.xlsx');
+    expectProblem(preview, 422, 'archive_too_large');
+    expect((preview.json() as unknown as { detail: string }).detail).toContain('memory');
+    // One request: a heap run to its limit takes the thread seconds of garbage collection.
+    expect(readerTemp()).toEqual(tempBefore);
+    await bystanderWorks();
+  }, 120_000);
+
   it('a workbook lying about its sizes (small declared, hundreds of MiB inflated) answers 422 in both orders', async () => {
     const lying = sheetBomb(200, 1_400_000);
     expect(lying.length).toBeLessThan(1024 * 1024);
