@@ -184,8 +184,8 @@ export const CONFIG_SCHEMA = {
     doc: 'CSV imports of at least this size are parsed and checked on a worker thread while the batch before is written.',
   },
   IMPORT_MAX_UNCOMPRESSED_BYTES: {
-    schema: int(1024).default(1024 * 1024 * 1024),
-    doc: 'Largest total an XLSX file may declare once unzipped (zip-bomb defence).',
+    schema: int(1024).default(128 * 1024 * 1024),
+    doc: 'Largest total an XLSX file may declare, and the parts an import reads may really inflate to, once unzipped (zip-bomb defence).',
   },
   RETENTION_SWEEP_MINUTES: {
     schema: int(1).default(5),

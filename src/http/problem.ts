@@ -97,6 +97,52 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }
 
+/** Errors of busboy (under @fastify/multipart) about the body itself; they carry no code, only these texts. */
+const MULTIPART_BODY_ERRORS = [
+  'Boundary not found',
+  'Boundary required',
+  'Unexpected end of multipart data',
+  'terminated early',
+  'Malformed part header',
+  'needle cannot',
+];
+
+/**
+ * A multipart parser failure (@fastify/multipart's codes, busboy's messages) as the client's error:
+ * the size limit is 413, a body that is not multipart 415, everything else about the form 400. Null
+ * for any other error (a failing disk stays a 500).
+ */
+export function multipartProblem(error: unknown): AppError | null {
+  if (error instanceof AppError || !(error instanceof Error)) return null;
+  switch ((error as FastifyError).code) {
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new AppError('payload_too_large', 'The file is larger than the limit.');
+    case 'FST_PARTS_LIMIT':
+      return new AppError('validation_failed', 'The form has too many parts.');
+    case 'FST_FILES_LIMIT':
+      return new AppError('validation_failed', 'Send exactly one file, in the part named "file".');
+    case 'FST_FIELDS_LIMIT':
+      return new AppError('validation_failed', 'The form has more fields than this request takes.');
+    case 'FST_PROTO_VIOLATION':
+      return new AppError('validation_failed', 'The form has a part with a forbidden name.');
+    case 'FST_INVALID_JSON_FIELD_ERROR':
+      return new AppError('validation_failed', 'A form field declared as JSON is not valid JSON.');
+    case 'FST_MP_PREMATURE_CLOSE':
+      return new AppError('validation_failed', 'The form ended before it was complete.');
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new AppError('unsupported_media_type', 'Send the body as multipart/form-data.');
+    default:
+      break;
+  }
+  if (MULTIPART_BODY_ERRORS.some((text) => error.message.includes(text))) {
+    return new AppError(
+      'validation_failed',
+      'The multipart body is malformed (boundary missing or wrong, part headers broken, or cut short).',
+    );
+  }
+  return null;
+}
+
 /** Maps anything thrown by a route, a hook or Fastify itself to problem+json; unknown errors are 500. */
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   const id = request.id;
@@ -114,6 +160,8 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
       problemOf('validation_failed', `The ${where} does not match the schema.`, id, errors),
     );
   }
+  const multipart = multipartProblem(error);
+  if (multipart) return sendProblem(reply, problemOf(multipart.code, multipart.message, id));
   const fe = error as FastifyError;
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -1,10 +1,10 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AppError } from '../../kernel/errors';
 import { AVATAR_MAX_BYTES } from '../../modules/contacts';
 import { AVATAR_MAX_PIXELS, AVATAR_SIZE } from '../../modules/contacts/avatar-image';
 import type { AppServices } from '../app';
 import { clientActor } from '../context';
+import { readSingleFile } from '../multipart';
 import { idParams } from '../schemas';
 import { sandboxFile } from './links';
 
@@ -40,22 +40,10 @@ export function contactAvatarRoutes(services: AppServices): FastifyPluginAsyncZo
         const actor = clientActor(request);
         // A foreign or unknown contact answers 404 before the body is looked at.
         await avatars.assertContact(actor, request.params.id);
-        if (!request.isMultipart()) {
-          throw new AppError(
-            'unsupported_media_type',
-            'Send the image as multipart/form-data in a `file` part.',
-          );
-        }
-        const part = await request.file();
-        if (part?.fieldname !== 'file') {
-          throw new AppError('validation_failed', 'The form needs a `file` part.', {
-            errors: [{ path: '/body/file', message: 'required' }],
-          });
-        }
-        // Past the limit this throws FST_REQ_FILE_TOO_LARGE (413); nothing is stored.
+        // Past the limit this answers 413 payload_too_large; nothing is stored.
         // A truncated or corrupt image answers 415, one of too many pixels 400; nothing is stored.
-        const bytes = await part.toBuffer();
-        return avatars.set(actor, request.params.id, bytes);
+        const file = await readSingleFile(request, 'Send the image as multipart/form-data in a `file` part.');
+        return avatars.set(actor, request.params.id, file.bytes);
       },
     );
     app.get(

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../kernel/errors';
@@ -8,6 +7,7 @@ import type { ClientActor } from '../../modules/accounts';
 import type { UploadedFile } from '../../modules/contacts';
 import type { AppServices } from '../app';
 import { clientActor } from '../context';
+import { readForm } from '../multipart';
 import { idParams, page, pageQuery } from '../schemas';
 
 const IMPORTS = { tags: ['Imports'] };
@@ -25,51 +25,8 @@ const fieldsSchema = z.strictObject({
   onDuplicate: z.enum(['update', 'skip']).optional(),
 });
 
-const notMultipart = () =>
-  new AppError(
-    'unsupported_media_type',
-    'Send the file as multipart/form-data with a "file" part (and optional mapping, groupId, onDuplicate fields).',
-  );
-
-/**
- * Reads a multipart request part by part: the file is streamed to the FileStore as it arrives (`store`),
- * the small fields are collected. Whatever was stored is discarded when the request turns out bad.
- */
-async function readUpload<T>(
-  request: FastifyRequest,
-  store: (file: MultipartFile) => Promise<T>,
-  discard: (stored: T) => Promise<void>,
-): Promise<{ stored: T; fields: Record<string, string> }> {
-  if (!request.isMultipart()) throw notMultipart();
-  let stored: T | undefined;
-  const fields: Record<string, string> = {};
-  try {
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        if (part.fieldname !== 'file' || stored !== undefined) {
-          part.file.resume();
-          throw new AppError('validation_failed', 'Send exactly one file, in the part named "file".', {
-            errors: [{ path: `/body/${part.fieldname}`, message: 'unexpected file part' }],
-          });
-        }
-        stored = await store(part);
-        if (part.file.truncated)
-          throw new AppError('payload_too_large', 'The file is larger than the limit.');
-      } else {
-        fields[part.fieldname] = String(part.value);
-      }
-    }
-  } catch (error) {
-    if (stored !== undefined) await discard(stored);
-    throw error;
-  }
-  if (stored === undefined) {
-    throw new AppError('validation_failed', 'No file was sent: add a part named "file".', {
-      errors: [{ path: '/body/file', message: 'required' }],
-    });
-  }
-  return { stored, fields };
-}
+const FORM_HINT =
+  'Send the file as multipart/form-data with a "file" part (and optional mapping, groupId, onDuplicate fields).';
 
 /** Contact imports (CSV and XLSX): preview, create, progress, error report, cancel. */
 export function importRoutes(services: AppServices): FastifyPluginAsyncZod {
@@ -106,8 +63,11 @@ export function importRoutes(services: AppServices): FastifyPluginAsyncZod {
       },
       async (request) => {
         const actor = clientActor(request);
-        const { stored } = await readUpload<UploadedFile>(request, storeFor(actor), (s) =>
-          imports.discard(s),
+        const { stored } = await readForm<UploadedFile>(
+          request,
+          storeFor(actor),
+          (s) => imports.discard(s),
+          FORM_HINT,
         );
         return imports.previewStored(actor, stored);
       },
@@ -125,8 +85,11 @@ export function importRoutes(services: AppServices): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const actor = clientActor(request);
-        const { stored, fields } = await readUpload<UploadedFile>(request, storeFor(actor), (s) =>
-          imports.discard(s),
+        const { stored, fields } = await readForm<UploadedFile>(
+          request,
+          storeFor(actor),
+          (s) => imports.discard(s),
+          FORM_HINT,
         );
         const parsed = fieldsSchema.safeParse(fields);
         if (!parsed.success) {

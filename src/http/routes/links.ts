@@ -2,10 +2,10 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../kernel/errors';
 import { contentDisposition } from '../../modules/campaigns/content-type';
 import type { AppServices } from '../app';
 import { clientActor } from '../context';
+import { readSingleFile } from '../multipart';
 import { idParams, page, pageQuery } from '../schemas';
 
 const ATTACHMENTS = { tags: ['Attachments'] };
@@ -62,21 +62,11 @@ export function linkRoutes(services: AppServices): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const actor = clientActor(request);
-        if (!request.isMultipart()) {
-          throw new AppError(
-            'unsupported_media_type',
-            'Send the file as multipart/form-data in a `file` part.',
-          );
-        }
-        const part = await request.file();
-        if (part?.fieldname !== 'file') {
-          throw new AppError('validation_failed', 'The form needs a `file` part.', {
-            errors: [{ path: '/body/file', message: 'required' }],
-          });
-        }
-        // Throws FST_REQ_FILE_TOO_LARGE (→ 413 payload_too_large) past ATTACHMENT_MAX_BYTES; nothing is stored.
-        const bytes = await part.toBuffer();
-        return reply.status(201).send(await attachments.upload(actor, { name: part.filename, bytes }));
+        // Past ATTACHMENT_MAX_BYTES this answers 413 payload_too_large; nothing is stored.
+        const file = await readSingleFile(request, 'Send the file as multipart/form-data in a `file` part.');
+        return reply
+          .status(201)
+          .send(await attachments.upload(actor, { name: file.fileName, bytes: file.bytes }));
       },
     );
     app.get(

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { parse } from 'csv-parse';
 import { AppError } from '../../../kernel/errors';
 
@@ -9,6 +9,48 @@ export type SourceRow = { row: number; cells: string[] } | { row: number; error:
 export const MAX_RECORD_BYTES = 1024 * 1024;
 
 const LINE_BREAK = /\r\n|\r|\n/g;
+
+/**
+ * Passes a CSV file on line by line and ends it before the first line longer than MAX_RECORD_BYTES.
+ * The parser bounds a record's text but not its cells: a line of a million commas would otherwise be
+ * a million cells in memory. Holds back at most one unfinished line.
+ */
+class LineGuard extends Transform {
+  /** The file had a line too long: what came before it was passed on, nothing after. */
+  overlong = false;
+  private held: Buffer = Buffer.alloc(0);
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (this.overlong) {
+      done();
+      return;
+    }
+    const data = this.held.length > 0 ? Buffer.concat([this.held, chunk]) : chunk;
+    let start = 0;
+    for (;;) {
+      const lf = data.indexOf(10, start);
+      const cr = data.indexOf(13, start);
+      const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+      if ((end === -1 ? data.length : end) - start > MAX_RECORD_BYTES) {
+        this.overlong = true;
+        this.held = Buffer.alloc(0);
+        if (start > 0) this.push(data.subarray(0, start));
+        done();
+        return;
+      }
+      if (end === -1) break;
+      start = end + 1;
+    }
+    this.held = Buffer.from(data.subarray(start));
+    if (start > 0) this.push(data.subarray(0, start));
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (!this.overlong && this.held.length > 0) this.push(this.held);
+    done();
+  }
+}
 
 /**
  * The records of a CSV file, streamed: quoted fields may hold delimiters, quotes and line breaks; the
@@ -29,8 +71,9 @@ export async function* csvRows(stream: Readable, delimiter: string): AsyncGenera
       if (error) late.push({ code: error.code, message: error.message });
     },
   });
+  const guard = new LineGuard();
   stream.on('error', (error) => parser.destroy(error));
-  stream.pipe(parser);
+  stream.pipe(guard).pipe(parser);
   // Every record ends with one line break; more lines are breaks inside quoted cells. Counting those is
   // cheaper than asking the parser for each record's raw text and position.
   let line = 1;
@@ -47,19 +90,21 @@ export async function* csvRows(stream: Readable, delimiter: string): AsyncGenera
       yield { row: start, cells };
     }
   } finally {
-    stream.unpipe(parser);
+    guard.unpipe(parser);
+    stream.unpipe(guard);
     stream.destroy();
   }
+  const tooLong = () =>
+    new AppError(
+      'validation_failed',
+      `Line ${line}: a row is longer than ${MAX_RECORD_BYTES / 1024} KiB (a quote that is never closed?); the file was read up to there.`,
+    );
   for (const problem of late) {
-    if (problem.code === 'CSV_MAX_RECORD_SIZE') {
-      throw new AppError(
-        'validation_failed',
-        `Line ${line}: a row is longer than ${MAX_RECORD_BYTES / 1024} KiB (a quote that is never closed?); the file was read up to there.`,
-      );
-    }
+    if (problem.code === 'CSV_MAX_RECORD_SIZE') throw tooLong();
     // A quote opened and never closed swallows the rest of the file: one error for that record.
     yield { row: line, error: problem.message.replace(/ at line \d+$/, '') };
   }
+  if (guard.overlong) throw tooLong();
 }
 
 /** The first `count` records (header included) of a CSV file, for previews. */

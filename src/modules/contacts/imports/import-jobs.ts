@@ -1,4 +1,7 @@
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { CompiledQuery, sql } from 'kysely';
 import { AppError, type FieldError, isAppError } from '../../../kernel/errors';
 import type { FileStore } from '../../../kernel/file-store';
@@ -12,19 +15,14 @@ import type { FieldType, FieldValue } from '../fields';
 import { type ContactsDeps, chunks, defaultCountryOf, iso, isUniqueViolation } from '../shared';
 import { csvHead, csvRows, type SourceRow } from './csv-source';
 import { customFieldOf, guessMapping, type ImportMapping, isImportTarget } from './mapping';
-import { readCsvBatchesInThread } from './read-in-thread';
-import { headerNames, type ReadPlan, type RowBatch, readBatches } from './row-batches';
-import {
-  checkWorkbookEntries,
-  detectDelimiter,
-  type FileKind,
-  scanCsv,
-  sniffHead,
-  zipEntries,
-} from './sniff';
+import { inspectWorkbookInThread, readBatchesInThread, readerFolder } from './read-in-thread';
+import { type BatchEvent, headerNames, type ReadPlan, type RowBatch, readBatches } from './row-batches';
+import { detectDelimiter, type FileKind, scanCsv, sniffHead } from './sniff';
 import type { ImportRowError } from './validate';
-import { xlsxHead, xlsxRows } from './xlsx-source';
+import type { XlsxLimits } from './xlsx-source';
 
+/** Columns a header row may have (Excel's own limit): more is not a contact list. */
+const MAX_COLUMNS = 16_384;
 /** Import originals are deleted this long after the import finished (or was created, if it never ran). */
 export const ORIGINAL_RETENTION_MS = 60 * 24 * 3600_000;
 /** Errors shown inline by `GET /v1/imports/:id`; the CSV report has them all. */
@@ -32,8 +30,15 @@ export const INLINE_ERRORS = 100;
 
 export interface ImportSettings {
   maxRows: number;
-  /** Zip-bomb defence: the largest total an XLSX file may declare once unzipped. */
+  /**
+   * Zip-bomb defence: the most an XLSX file may declare, and the most the parts an import reads may
+   * really inflate to, once unzipped.
+   */
   maxUncompressedBytes: number;
+  /** Shared strings a workbook may hold: the reader keeps them in its heap (READER_LIMITS). */
+  maxSharedStrings: number;
+  /** Bytes a workbook's shared strings part may inflate to. */
+  maxSharedStringBytes: number;
   /** Data rows validated and written per transaction (the checkpoint and cancel granularity). */
   batchSize: number;
   /** How long a worker owns a running import without checkpointing before another may resume it. */
@@ -44,7 +49,11 @@ export interface ImportSettings {
 
 export const DEFAULT_IMPORT_SETTINGS: ImportSettings = {
   maxRows: 2_000_000,
-  maxUncompressedBytes: 1024 * 1024 * 1024,
+  // Sheets are streamed, so this bounds time and work rather than memory; larger lists go as CSV.
+  maxUncompressedBytes: 128 * 1024 * 1024,
+  // With these the shared strings take at most ≈ 100 MB of the reader's 160 MB heap.
+  maxSharedStrings: 1_000_000,
+  maxSharedStringBytes: 48 * 1024 * 1024,
   batchSize: 5000,
   leaseMs: 5 * 60_000,
   // Below this, starting the thread costs more than it saves.
@@ -205,6 +214,26 @@ export function createImports(deps: ImportsDeps) {
     return stream;
   }
 
+  const xlsxLimits: XlsxLimits = {
+    maxInflatedBytes: settings.maxUncompressedBytes,
+    maxSharedStrings: settings.maxSharedStrings,
+    maxSharedStringBytes: settings.maxSharedStringBytes,
+  };
+
+  /**
+   * The stored file as a path on this machine's disk, for a reader thread: where the store keeps it,
+   * or else a copy in the read's private folder. Null when the file is no longer stored.
+   */
+  async function localFile(key: string, dir: string): Promise<string | null> {
+    const local = files.localPath ? await files.localPath(key) : undefined;
+    if (local !== undefined) return local;
+    const stream = await files.get(key);
+    if (!stream) return null;
+    const copy = join(dir, 'upload');
+    await pipeline(stream, createWriteStream(copy));
+    return copy;
+  }
+
   /** Content sniffing, encoding and zip-bomb checks, header row and a sample; reads the stored file. */
   async function inspect(key: string): Promise<Inspection> {
     const kind = sniffHead(await firstBytes(await open(key), 4096));
@@ -219,9 +248,15 @@ export function createImports(deps: ImportsDeps) {
         head = await csvHead(await open(key), delimiter, 6);
         totalEstimate = Math.max(0, scan.lines - 1);
       } else {
-        const { entries } = await zipEntries(await open(key));
-        checkWorkbookEntries(entries, settings.maxUncompressedBytes);
-        head = await xlsxHead(await open(key), 6);
+        // Read on a thread with a heap of its own: a workbook built to exhaust memory only exhausts that.
+        const folder = await readerFolder();
+        try {
+          const path = await localFile(key, folder.dir);
+          if (!path) throw new AppError('not_found', 'The uploaded file is no longer stored.');
+          head = await inspectWorkbookInThread(path, xlsxLimits, 6, folder.dir);
+        } finally {
+          await folder.remove();
+        }
       }
     } catch (error) {
       if (isAppError(error)) throw error;
@@ -233,6 +268,12 @@ export function createImports(deps: ImportsDeps) {
     const first = head[0];
     if (!first || !('cells' in first)) {
       throw new AppError('unsupported_import_file', 'The file has no header row.');
+    }
+    if (first.cells.length > MAX_COLUMNS) {
+      throw new AppError(
+        'validation_failed',
+        `The header row has ${first.cells.length} columns; a contact list has at most ${MAX_COLUMNS}.`,
+      );
     }
     const sample = head.slice(1).map((r) => ('cells' in r ? r.cells : []));
     return { format: kind, delimiter, headers: headerNames(first.cells), sample, totalEstimate };
@@ -542,19 +583,47 @@ export function createImports(deps: ImportsDeps) {
       batchSize,
       expectedRows: imp.total === null ? null : Number(imp.total),
     };
-    // Workbooks are read on this thread: the spreadsheet library is big, and million-row sheets rare.
-    const path =
-      imp.format === 'csv' && Number(imp.bytes) >= settings.threadMinBytes
-        ? ((await files.localPath?.(imp.file_key)) ?? null)
-        : null;
-    // The reader thread opens the file itself; only this thread's reader needs a stream.
-    const stream = path ? null : await files.get(imp.file_key);
-    const events = path
-      ? readCsvBatchesInThread(path, imp.delimiter ?? ',', plan)
-      : stream
-        ? readBatches(imp.format === 'csv' ? csvRows(stream, imp.delimiter ?? ',') : xlsxRows(stream), plan)
-        : null;
-    if (!events) return finish(imp, lease, 'failed', { error: 'The uploaded file is no longer stored.' });
+    // Big CSV files and every workbook are read on a thread with a heap of its own; a workbook also
+    // gets a private temp folder, removed whatever happens to the read.
+    const folder = imp.format === 'xlsx' ? await readerFolder() : null;
+    let stream: Readable | null = null;
+    let events: AsyncGenerator<BatchEvent> | null = null;
+    try {
+      if (folder) {
+        const path = await localFile(imp.file_key, folder.dir);
+        if (path) {
+          events = readBatchesInThread(
+            { job: 'batches', format: 'xlsx', path, limits: xlsxLimits, plan },
+            folder.dir,
+          );
+        }
+      } else {
+        const path =
+          Number(imp.bytes) >= settings.threadMinBytes
+            ? ((await files.localPath?.(imp.file_key)) ?? null)
+            : null;
+        if (path) {
+          events = readBatchesInThread({
+            job: 'batches',
+            format: 'csv',
+            path,
+            delimiter: imp.delimiter ?? ',',
+            plan,
+          });
+        } else {
+          // The reader thread opens the file itself; only this thread's reader needs a stream.
+          stream = await files.get(imp.file_key);
+          if (stream) events = readBatches(csvRows(stream, imp.delimiter ?? ','), plan);
+        }
+      }
+    } catch (error) {
+      await folder?.remove();
+      throw error;
+    }
+    if (!events) {
+      await folder?.remove();
+      return finish(imp, lease, 'failed', { error: 'The uploaded file is no longer stored.' });
+    }
     let batches = 0;
 
     /** Writes a batch; 'stop' when the import was cancelled or handed back. */
@@ -610,7 +679,10 @@ export function createImports(deps: ImportsDeps) {
       const message = isAppError(error) ? error.message : `The import stopped: ${(error as Error).message}`;
       await finish(imp, lease, 'failed', { error: message });
     } finally {
+      // Ends the reader (and its thread) when the loop stopped early, before its folder goes.
+      await events.return(undefined);
       stream?.destroy();
+      await folder?.remove();
     }
   }
 

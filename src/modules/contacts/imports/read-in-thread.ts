@@ -1,14 +1,20 @@
 import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { csvRows } from './csv-source';
+import { AppError } from '../../../kernel/errors';
+import { csvRows, type SourceRow } from './csv-source';
 import type { FromReader, ReaderStart, ToReader } from './reader-thread';
-import { type BatchEvent, type ReadPlan, readBatches } from './row-batches';
+import { type BatchEvent, readBatches } from './row-batches';
+import { inspectWorkbook, type XlsxLimits, xlsxRows } from './xlsx-source';
 
 /**
  * The reader's heap. It usually holds a few megabytes (a few batches; the duplicate table is typed
- * arrays, outside the heap), but batches of long text fields may need up to ≈ 100 MB; a file needing
- * more fails its import instead of growing the process. The young generation is half the default:
+ * arrays, outside the heap), but batches of long text fields, or a workbook's shared strings (capped
+ * in ImportSettings to fit), may need up to ≈ 100 MB; a file needing more fails its import (or answers
+ * `archive_too_large`) instead of growing the process. The young generation is half the default:
  * with 4 MB the reader fell behind the writer more often (1M rows: 20.1 and 22.0 s against 18.4 and
  * 17.7 s with 8 MB in the same sitting); 16 MB cost ≈ 10 MB more resident memory.
  */
@@ -42,78 +48,160 @@ function readerCode(): Promise<string> {
 }
 
 /**
- * Reading a CSV import on a worker thread: parsing, cell checks and number normalisation (most of an
- * import's CPU time besides the database) run on another core while this thread writes the batch
- * before. Yields what `readBatches` yields, in the same order; stopping early ends the thread.
+ * Folders of readers are named after the process: a test (or an operator) can tell its own leftovers
+ * from another process's, and there should never be any once a read is over.
  */
-export async function* readCsvBatchesInThread(
-  path: string,
-  delimiter: string,
-  plan: ReadPlan,
+const TEMP_PREFIX = `smsgate-xlsx-${process.pid}-`;
+
+/**
+ * A private temp folder for one read of a workbook: the reader thread's `os.tmpdir()`, and where a
+ * stored file without a local path is copied to. The caller removes it (with everything in it) in
+ * `finally`, whether the read ended, broke off or the thread died.
+ */
+export async function readerFolder(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), TEMP_PREFIX));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Why a reader thread failed, in the words of an import's error. */
+function threadFailure(failure: Error): string {
+  return (failure as Error & { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+    ? 'the file needs more memory than an import may use'
+    : failure.message;
+}
+
+/** A reader thread and its messages, taken one at a time. */
+class ReaderThread {
+  private readonly worker: Worker;
+  private readonly messages: FromReader[] = [];
+  private failure: Error | null = null;
+  private exited = false;
+  private wake: (() => void) | null = null;
+
+  constructor(script: string, start: ReaderStart, tempDir: string | null) {
+    this.worker = new Worker(script, {
+      eval: true,
+      workerData: start,
+      execArgv: [],
+      resourceLimits: READER_LIMITS,
+      // Anything the reader's libraries spool goes to the private folder, removed after the read.
+      ...(tempDir ? { env: { TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir } } : {}),
+    });
+    const notify = () => {
+      this.wake?.();
+      this.wake = null;
+    };
+    this.worker.on('message', (message: FromReader) => {
+      this.messages.push(message);
+      notify();
+    });
+    this.worker.on('error', (error) => {
+      this.failure = error;
+      notify();
+    });
+    this.worker.on('exit', () => {
+      this.exited = true;
+      notify();
+    });
+  }
+
+  /** The next message; an Error when the thread failed or stopped without one. */
+  async next(): Promise<FromReader | Error> {
+    for (;;) {
+      const message = this.messages.shift();
+      if (message) return message;
+      if (this.failure) return this.failure;
+      if (this.exited) return new Error('the reader stopped');
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  ack(): void {
+    this.worker.postMessage({ t: 'ack' } satisfies ToReader);
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * Reading an import on a worker thread with a heap of its own: parsing, cell checks and number
+ * normalisation (most of an import's CPU time besides the database) run on another core while this
+ * thread writes the batch before, and a file that needs more memory than READER_LIMITS fails its
+ * import instead of the server. Yields what `readBatches` yields, in the same order; stopping early
+ * ends the thread. `tempDir`: the read's private folder (workbooks).
+ */
+export async function* readBatchesInThread(
+  start: Extract<ReaderStart, { job: 'batches' }>,
+  tempDir: string | null = null,
 ): AsyncGenerator<BatchEvent> {
-  const start: ReaderStart = { path, delimiter, plan };
   let script: string;
   try {
     script = await readerCode();
   } catch {
-    // No bundler at hand (esbuild's binary missing, an install without scripts): read on this thread.
-    return yield* readBatches(csvRows(createReadStream(path), delimiter), plan);
+    // No bundler at hand (esbuild's binary missing, an install without scripts): read on this thread,
+    // where the workbook limits still bound what is inflated and kept.
+    const rows =
+      start.format === 'csv'
+        ? csvRows(createReadStream(start.path), start.delimiter)
+        : xlsxRows(start.path, start.limits);
+    return yield* readBatches(rows, start.plan);
   }
-  const worker = new Worker(script, {
-    eval: true,
-    workerData: start,
-    execArgv: [],
-    resourceLimits: READER_LIMITS,
-  });
-  const events: string[] = [];
-  let failure: Error | null = null;
-  let exited = false;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    wake?.();
-    wake = null;
-  };
-  const send = (message: ToReader) => worker.postMessage(message);
-
-  worker.on('message', (message: FromReader) => {
-    events.push(message.json);
-    notify();
-  });
-  worker.on('error', (error) => {
-    failure = error;
-    notify();
-  });
-  worker.on('exit', () => {
-    exited = true;
-    notify();
-  });
-
+  const thread = new ReaderThread(script, start, tempDir);
   try {
     for (;;) {
-      const json = events.shift();
-      if (json) {
-        const event = JSON.parse(json) as BatchEvent;
-        yield event;
-        if (event.type !== 'batch') return;
-        // The batch is written: the reader may read one further.
-        send({ t: 'ack' });
-        continue;
-      }
-      if (failure) {
-        const reason =
-          (failure as Error & { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
-            ? 'the rows need more memory than an import may use'
-            : (failure as Error).message;
-        yield { type: 'failed', message: `The file could not be read: ${reason}` };
+      const message = await thread.next();
+      if (message instanceof Error) {
+        yield { type: 'failed', message: `The file could not be read: ${threadFailure(message)}.` };
         return;
       }
-      if (exited) {
-        yield { type: 'failed', message: 'The file could not be read: the reader stopped.' };
-        return;
-      }
-      await new Promise<void>((resolve) => (wake = resolve));
+      if (message.t !== 'event') continue;
+      const event = JSON.parse(message.json) as BatchEvent;
+      yield event;
+      if (event.type !== 'batch') return;
+      // The batch is written: the reader may read one further.
+      thread.ack();
     }
   } finally {
-    await worker.terminate();
+    await thread.stop();
+  }
+}
+
+/**
+ * The first `count` rows of a workbook after its zip-bomb checks (inspectWorkbook), worked out on a
+ * reader thread: a workbook built to exhaust memory only exhausts the thread's, and answers
+ * `archive_too_large` like any other workbook past the limits.
+ */
+export async function inspectWorkbookInThread(
+  path: string,
+  limits: XlsxLimits,
+  count: number,
+  tempDir: string,
+): Promise<SourceRow[]> {
+  let script: string;
+  try {
+    script = await readerCode();
+  } catch {
+    return inspectWorkbook(path, limits, count);
+  }
+  const thread = new ReaderThread(script, { job: 'inspect-xlsx', path, limits, count }, tempDir);
+  try {
+    const message = await thread.next();
+    if (message instanceof Error) {
+      if ((message as Error & { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        throw new AppError(
+          'archive_too_large',
+          'The workbook needs more memory to read than an import may use: save it as CSV and upload that.',
+        );
+      }
+      throw new AppError('unsupported_import_file', `The XLSX file could not be read: ${message.message}`);
+    }
+    if (message.t === 'refused') throw new AppError(message.code, message.message);
+    if (message.t !== 'rows')
+      throw new AppError('unsupported_import_file', 'The XLSX file could not be read.');
+    return message.rows;
+  } finally {
+    await thread.stop();
   }
 }

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { AppError } from '../../../kernel/errors';
+import type { ZipEntry } from './zip';
 
 /** What an upload is, judged by its bytes (never by its name or Content-Type). */
 export type FileKind = 'csv' | 'xlsx';
@@ -178,74 +179,14 @@ export function detectDelimiter(text: string): string {
   return best;
 }
 
-export interface ZipEntry {
-  name: string;
-  compressed: number;
-  uncompressed: number;
-}
-
-const EOCD = 0x06054b50;
-const CENTRAL = 0x02014b50;
-/** The central directory and the end record are read from this much at the end of the file. */
-const TAIL_BYTES = 4 * 1024 * 1024 + 22 + 0xffff;
-
-/**
- * The entries of a ZIP file as its central directory declares them, read from the end of the stream
- * (one pass, keeping only the last few MiB). Refuses files that are not a readable ZIP.
- */
-export async function zipEntries(stream: Readable): Promise<{ entries: ZipEntry[]; bytes: number }> {
-  const parts: Buffer[] = [];
-  let held = 0;
-  let bytes = 0;
-  for await (const piece of stream) {
-    const chunk = piece as Buffer;
-    parts.push(chunk);
-    held += chunk.length;
-    bytes += chunk.length;
-    while (parts.length > 1 && held - parts[0]!.length >= TAIL_BYTES) held -= parts.shift()!.length;
-  }
-  const tail = Buffer.concat(parts);
-  const tailStart = bytes - tail.length;
-  const broken = (why: string) =>
-    new AppError('unsupported_import_file', `The file starts like a ZIP/XLSX file but ${why}.`);
-  let eocd = -1;
-  for (let i = tail.length - 22; i >= Math.max(0, tail.length - 22 - 0xffff); i--) {
-    if (tail.readUInt32LE(i) === EOCD) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd === -1) throw broken('has no end-of-central-directory record (truncated or damaged)');
-  const count = tail.readUInt16LE(eocd + 10);
-  const cdSize = tail.readUInt32LE(eocd + 12);
-  const cdOffset = tail.readUInt32LE(eocd + 16);
-  if (count === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff) {
-    throw broken('is a ZIP64 archive, which a contact list never needs');
-  }
-  let at = cdOffset - tailStart;
-  if (at < 0 || at + cdSize > eocd) throw broken('has a central directory that is too large or misplaced');
-  const entries: ZipEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    if (at + 46 > eocd || tail.readUInt32LE(at) !== CENTRAL) throw broken('has a damaged central directory');
-    const compressed = tail.readUInt32LE(at + 20);
-    const uncompressed = tail.readUInt32LE(at + 24);
-    const nameLength = tail.readUInt16LE(at + 28);
-    const extraLength = tail.readUInt16LE(at + 30);
-    const commentLength = tail.readUInt16LE(at + 32);
-    const name = tail.toString('utf8', at + 46, at + 46 + nameLength);
-    entries.push({ name, compressed, uncompressed });
-    at += 46 + nameLength + extraLength + commentLength;
-  }
-  return { entries, bytes };
-}
-
 /** Entries larger than this must not compress better than {@link MAX_RATIO}: real workbooks never do. */
 const RATIO_FLOOR_BYTES = 16 * 1024 * 1024;
 const MAX_RATIO = 200;
 
 /**
- * Refuses a ZIP that is not an Excel workbook, or one that would expand beyond `maxUncompressed` bytes
- * in total or has an entry compressed implausibly well (a zip bomb).
+ * Refuses a ZIP that is not an Excel workbook, or one that declares it would expand beyond
+ * `maxUncompressed` bytes in total or has an entry compressed implausibly well (a zip bomb). Declared
+ * sizes can lie: this is only the first filter, and the reader counts what really inflates (zip.ts).
  */
 export function checkWorkbookEntries(entries: readonly ZipEntry[], maxUncompressed: number): void {
   if (!entries.some((e) => e.name === 'xl/workbook.xml')) {

@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream';
 import type ExcelJS from 'exceljs';
+import { AppError } from '../../../kernel/errors';
 import type { SourceRow } from './csv-source';
+import { checkWorkbookEntries } from './sniff';
+import { InflateBudget, measureEntry, openEntry, type ZipEntry, zipDirectory } from './zip';
 
 /** Longest cell text kept; longer text is cut (a cell is at most 32,767 characters in Excel anyway). */
 const MAX_CELL = 32_767;
@@ -38,24 +41,133 @@ export function cellText(value: unknown): string {
   return '';
 }
 
+/** What reading a workbook may cost: everything is counted as it is really inflated. */
+export interface XlsxLimits {
+  /** Bytes all the entries read may inflate to, together. */
+  maxInflatedBytes: number;
+  /** Shared strings a workbook may have (the reader keeps them all in memory). */
+  maxSharedStrings: number;
+  /** Bytes the shared strings part may inflate to. */
+  maxSharedStringBytes: number;
+}
+
+/** Workbook parts besides sheets and shared strings (relations, workbook, styles) are small in real files. */
+const MAX_PART_BYTES = 16 * 1024 * 1024;
+
+const SHEET = /^xl\/worksheets\/sheet(\d+)\.xml$/;
+
+/** The parts of exceljs's streaming reader used here (its own entry loop is replaced, see xlsxRows). */
+interface WorkbookReaderParts {
+  sharedStrings?: unknown[];
+  model?: { sheets?: Array<{ rId?: string }> };
+  workbookRels?: Array<{ Id?: string; Target?: string }>;
+  _parseRels(entry: Readable): Promise<void>;
+  _parseWorkbook(entry: Readable): Promise<void>;
+  _parseStyles(entry: Readable): Promise<void>;
+  _parseSharedStrings(entry: Readable): AsyncGenerator<unknown>;
+  _parseWorksheet(
+    iterator: AsyncIterable<unknown>,
+    sheetNo: string,
+  ): Iterable<{ eventType: string; value: AsyncIterable<ExcelJS.Row> }>;
+}
+
+function tooManyStrings(limits: XlsxLimits): AppError {
+  return new AppError(
+    'archive_too_large',
+    `The workbook has more shared text than an import may hold (${limits.maxSharedStrings.toLocaleString('en')} strings or ${Math.round(limits.maxSharedStringBytes / 2 ** 20)} MiB): save it as CSV and upload that.`,
+  );
+}
+
+/** The first worksheet in the workbook's own order (its rels), else the first in the archive. */
+function firstSheet(reader: WorkbookReaderParts, entries: readonly ZipEntry[]): ZipEntry | undefined {
+  const rId = reader.model?.sheets?.[0]?.rId;
+  const target = reader.workbookRels?.find((rel) => rel.Id === rId)?.Target;
+  if (target) {
+    const name = target.startsWith('/') ? target.slice(1) : `xl/${target}`;
+    const found = entries.find((e) => e.name === name && SHEET.test(e.name));
+    if (found) return found;
+  }
+  return entries.find((e) => SHEET.test(e.name));
+}
+
+/** A workbook with everything but its sheet read: what is left is to stream the sheet's rows. */
+interface OpenWorkbook {
+  path: string;
+  reader: WorkbookReaderParts;
+  budget: InflateBudget;
+  sheet: ZipEntry | undefined;
+}
+
 /**
- * The rows of the first worksheet of an XLSX file, streamed with exceljs's WorkbookReader (never the whole
- * workbook in memory). `row` is the worksheet row number; empty rows are skipped.
+ * Reads a workbook's relations, workbook part, styles and shared strings, whatever order the file
+ * stores them in (the archive is read by its central directory, not front to back). A sheet stored
+ * before its shared strings, as exceljs itself writes workbooks, thus never needs a temp file, and
+ * parts an import does not use are never inflated. Every byte inflated is counted against `limits`
+ * (declared sizes are not trusted), and the shared strings, held in memory, are capped by count and
+ * size: past any limit the read stops with `archive_too_large`. With `measureFirst` (the check before
+ * a workbook is accepted) the declared sizes are checked and the parts to read inflated and counted
+ * before any of them is parsed.
  */
-export async function* xlsxRows(stream: Readable): AsyncGenerator<SourceRow> {
+async function openWorkbook(path: string, limits: XlsxLimits, measureFirst = false): Promise<OpenWorkbook> {
+  const { entries } = await zipDirectory(path);
+  if (measureFirst) checkWorkbookEntries(entries, limits.maxInflatedBytes);
+  const budget = new InflateBudget(limits.maxInflatedBytes);
   // Loaded on first use: the library takes ≈ 28 MB of memory that a server without workbook
   // imports never needs.
   const { default: excel } = await import('exceljs');
-  const reader = new excel.stream.xlsx.WorkbookReader(stream, {
+  const reader = new excel.stream.xlsx.WorkbookReader(path, {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
     styles: 'cache',
     worksheets: 'emit',
-    entries: 'emit',
-  });
+    entries: 'ignore',
+  }) as unknown as WorkbookReaderParts;
+  const entry = (name: string) => entries.find((e) => e.name === name);
+  const part = (e: ZipEntry) =>
+    openEntry(path, e, budget, {
+      limit: MAX_PART_BYTES,
+      refusal: () => new AppError('archive_too_large', `The workbook part ${e.name} is implausibly large.`),
+    });
+
+  const rels = entry('xl/_rels/workbook.xml.rels');
+  if (rels) await reader._parseRels(await part(rels));
+  const book = entry('xl/workbook.xml');
+  if (book) await reader._parseWorkbook(await part(book));
+  const sheet = firstSheet(reader, entries);
+  const styles = entry('xl/styles.xml');
+  const strings = entry('xl/sharedStrings.xml');
+  if (measureFirst) {
+    // Inflating without parsing is quick (zlib, off this thread's JavaScript): a bomb is found in a
+    // fraction of the time parsing its XML up to the limit would take.
+    const budgetLeft = new InflateBudget(limits.maxInflatedBytes);
+    budgetLeft.used = budget.used;
+    for (const e of [styles, strings, sheet]) if (e) await measureEntry(path, e, budgetLeft);
+  }
+  if (styles) await reader._parseStyles(await part(styles));
+  if (strings) {
+    const stream = await openEntry(path, strings, budget, {
+      limit: limits.maxSharedStringBytes,
+      refusal: () => tooManyStrings(limits),
+    });
+    // The count is checked as the text arrives: a chunk's worth of strings at most past the cap.
+    stream.on('data', () => {
+      if ((reader.sharedStrings?.length ?? 0) > limits.maxSharedStrings)
+        stream.destroy(tooManyStrings(limits));
+    });
+    for await (const _ of reader._parseSharedStrings(stream)) {
+      // Cached by the reader (sharedStrings: 'cache'); nothing is emitted.
+    }
+  }
+  return { path, reader, budget, sheet };
+}
+
+async function* sheetRows(book: OpenWorkbook): AsyncGenerator<SourceRow> {
+  if (!book.sheet) return;
+  const stream = await openEntry(book.path, book.sheet, book.budget);
   try {
-    for await (const sheet of reader) {
-      for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
+    const sheetNo = SHEET.exec(book.sheet.name)![1]!;
+    for (const { value: sheet } of book.reader._parseWorksheet(stream, sheetNo)) {
+      for await (const row of sheet) {
         const values = row.values as unknown[];
         const cells: string[] = [];
         // values is 1-based and sparse.
@@ -64,17 +176,28 @@ export async function* xlsxRows(stream: Readable): AsyncGenerator<SourceRow> {
         if (cells.length === 0) continue;
         yield { row: row.number, cells };
       }
-      break;
     }
   } finally {
     stream.destroy();
   }
 }
 
-/** The first `count` non-empty rows (header included) of the first worksheet, for previews. */
-export async function xlsxHead(stream: Readable, count: number): Promise<SourceRow[]> {
+/**
+ * The rows of the first worksheet of the XLSX file at `path`, streamed (never the whole workbook in
+ * memory), within `limits` (see openWorkbook). `row` is the worksheet row number; empty rows are skipped.
+ */
+export async function* xlsxRows(path: string, limits: XlsxLimits): AsyncGenerator<SourceRow> {
+  yield* sheetRows(await openWorkbook(path, limits));
+}
+
+/**
+ * What an import needs to know before accepting a workbook: its first `count` non-empty rows (header
+ * included), after the zip-bomb checks: the declared sizes (a first filter), then every part an import
+ * reads inflated for real and counted, stopping at the limit, the whole sheet included.
+ */
+export async function inspectWorkbook(path: string, limits: XlsxLimits, count: number): Promise<SourceRow[]> {
   const out: SourceRow[] = [];
-  for await (const row of xlsxRows(stream)) {
+  for await (const row of sheetRows(await openWorkbook(path, limits, true))) {
     out.push(row);
     if (out.length >= count) break;
   }
