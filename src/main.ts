@@ -336,9 +336,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
 
   // Receipts that raced their submit answer on a multi-writer database (see rematchWaitingReports).
   const rematchReports = () =>
-    db
-      .transaction()
-      .execute((tx) => outcomes.rematchWaitingReports(tx, { lookBackMs: 2 * 24 * 3600_000, limit: 1000 }));
+    db.transaction().execute((tx) => outcomes.rematchWaitingReports(tx, { limit: 1000 }));
 
   /** One pass of every background worker; tests call it with a fake clock instead of running loops. */
   async function workOnce(): Promise<number> {
@@ -411,11 +409,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       loops.push(
         startLoop(
           'receipt-rematch',
-          async () => {
-            // Always "nothing left": the sweep runs every idleMs, not back to back.
-            await rematchReports();
-            return 0;
-          },
+          // Back to back while receipts are due: each one looked at moves to its next try (or out).
+          rematchReports,
           { idleMs: 2000, logger },
         ),
       );

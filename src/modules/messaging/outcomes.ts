@@ -29,6 +29,25 @@ export interface OutcomeDeps {
 }
 
 const CHUNK = 400;
+/**
+ * When the safety-net sweep tries a waiting receipt again, counted from each try: the first soon after
+ * it arrived (a submit answer committed side by side with it), then less and less often. After the
+ * last, the receipt is marked unmatched: kept, but out of the sweep's way.
+ */
+export const MATCH_RETRY_MS: readonly number[] = [
+  5_000,
+  30_000,
+  2 * 60_000,
+  10 * 60_000,
+  3600_000,
+  6 * 3600_000,
+];
+/** A receipt older than this is marked unmatched at its next try, whatever its count. */
+export const MATCH_MAX_AGE_MS = 2 * 24 * 3600_000;
+/** How long a `sent` message waits for its receipt unless its route says otherwise. */
+export const DEFAULT_RECEIPT_TIMEOUT_MS = 48 * 3600_000;
+/** A carrier may still report until the validity period ends: a little more is allowed on top. */
+export const RECEIPT_VALIDITY_GRACE_MS = 3600_000;
 // Rows per CASE update. Each row of the UPDATE scans the CASE list, so the cost grows with the square of
 // the chunk: small chunks are cheaper in total.
 const CASE_CHUNK = 50;
@@ -222,6 +241,9 @@ export function createOutcomes(deps: OutcomeDeps) {
         received_at: r.at || now,
         message_id: null,
         applied_at: null,
+        match_attempts: 0,
+        next_match_at: now + MATCH_RETRY_MS[0]!,
+        unmatched_at: null,
       }));
       for (let i = 0; i < rows.length; i += CHUNK)
         await tx
@@ -232,25 +254,62 @@ export function createOutcomes(deps: OutcomeDeps) {
     },
 
     /**
-     * Applies reports still waiting for their message. With several writers (PostgreSQL), a receipt
-     * and the submit answer it overtook can commit side by side, each unseen by the other; this sweep
-     * finds such pairs once both are committed. Only recent reports are looked at: the rest are for
-     * ids no message ever had.
+     * The safety net for receipts still waiting for their message. A receipt is normally matched when it
+     * arrives (its message already has the carrier reference) or when the reference is written (the
+     * outcome looks up the receipts that overtook it). With several writers (PostgreSQL) a receipt and
+     * the submit answer it overtook can commit side by side, each unseen by the other: this sweep finds
+     * such pairs. It takes the receipts whose next try is due, oldest due first, and moves each one it
+     * cannot match further back (MATCH_RETRY_MS), so the ones that never match cannot hold the place of
+     * the others; after the last try (or MATCH_MAX_AGE_MS) a receipt is marked unmatched and no longer
+     * swept. Returns the number of receipts looked at.
      */
-    async rematchWaitingReports(tx: DbOrTx, options: { lookBackMs: number; limit: number }): Promise<number> {
-      const waiting = await tx
+    async rematchWaitingReports(tx: DbOrTx, options: { limit: number }): Promise<number> {
+      const now = clock.now();
+      const due = await tx
         .selectFrom('delivery_reports')
-        .selectAll()
+        .select(['id', 'route_id', 'carrier_ref', 'status', 'error_code', 'received_at', 'match_attempts'])
         .where('applied_at', 'is', null)
-        .where('received_at', '>', clock.now() - options.lookBackMs)
-        .orderBy('received_at')
+        .where('unmatched_at', 'is', null)
+        .where('next_match_at', '<=', now)
+        .orderBy('next_match_at')
         .limit(options.limit)
         .execute();
-      if (waiting.length === 0) return 0;
-      // All of them were waiting, so the ones that matched now are the ones applied.
-      return applyStored(tx, waiting);
+      if (due.length === 0) return 0;
+      const matched = await applyStored(tx, due);
+      // Rows with the same try count get the same next try: one UPDATE per count.
+      const byTries = new Map<number, string[]>();
+      const giveUp: string[] = [];
+      for (const r of due) {
+        if (matched.has(r.id)) continue;
+        const tries = Number(r.match_attempts ?? 0) + 1;
+        if (tries >= MATCH_RETRY_MS.length || Number(r.received_at) < now - MATCH_MAX_AGE_MS)
+          giveUp.push(r.id);
+        else byTries.set(tries, [...(byTries.get(tries) ?? []), r.id]);
+      }
+      for (const [tries, idList] of byTries) {
+        for (let i = 0; i < idList.length; i += CHUNK) {
+          await tx
+            .updateTable('delivery_reports')
+            .set({ match_attempts: tries, next_match_at: now + MATCH_RETRY_MS[tries]! })
+            .where('id', 'in', idList.slice(i, i + CHUNK))
+            .execute();
+        }
+      }
+      for (let i = 0; i < giveUp.length; i += CHUNK) {
+        await tx
+          .updateTable('delivery_reports')
+          .set((eb) => ({ match_attempts: eb('match_attempts', '+', 1), unmatched_at: now }))
+          .where('id', 'in', giveUp.slice(i, i + CHUNK))
+          .execute();
+      }
+      return due.length;
     },
 
+    /**
+     * Applies the stored receipts that overtook these carrier references (found through the index of
+     * waiting receipts). Call it in the transaction that writes the references. Receipts the sweep gave
+     * up on are included: a late submit answer still finds them.
+     */
     async applyWaitingReports(
       tx: DbOrTx,
       refs: Array<{ routeId: string; carrierRef: string }>,
@@ -260,7 +319,7 @@ export function createOutcomes(deps: OutcomeDeps) {
         const chunk = refs.slice(i, i + CHUNK);
         const found = await tx
           .selectFrom('delivery_reports')
-          .selectAll()
+          .select(['id', 'route_id', 'carrier_ref', 'status', 'error_code', 'received_at'])
           .where('applied_at', 'is', null)
           .where('carrier_ref', 'in', [...new Set(chunk.flatMap((r) => carrierRefVariants(r.carrierRef)))])
           .execute();
@@ -332,7 +391,7 @@ export function createOutcomes(deps: OutcomeDeps) {
       error_code: string | null;
       received_at: number;
     }>,
-  ): Promise<number> {
+  ): Promise<Set<string>> {
     const now = clock.now();
     const messages = await messagesForRefs(tx, reports);
     const policies =
@@ -457,7 +516,7 @@ export function createOutcomes(deps: OutcomeDeps) {
         .execute();
     }
     await commitEffects(tx, effects, 'refunds for undelivered messages');
-    return matched.length;
+    return new Set(matched.map((r) => r.id));
   }
 }
 

@@ -10,6 +10,7 @@ import * as m0008 from './0008_campaigns';
 import * as m0009 from './0009_privacy';
 import * as m0010 from './0010_links';
 import * as m0011 from './0011_processor_duties';
+import * as m0012 from './0012_receipts_webhooks';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_privacy': m0009,
   '0010_links': m0010,
   '0011_processor_duties': m0011,
+  '0012_receipts_webhooks': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {
