@@ -338,6 +338,16 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   const rematchReports = () =>
     db.transaction().execute((tx) => outcomes.rematchWaitingReports(tx, { limit: 1000 }));
 
+  // `sent` ends after each route's receipt timeout (route config `receiptTimeoutSeconds`; see expireUnreported).
+  const expireUnreported = async () => {
+    const routeTimeoutsMs = new Map<string, number>();
+    for (const r of await db.selectFrom('routes').select(['id', 'config']).execute()) {
+      const seconds = (JSON.parse(r.config) as { receiptTimeoutSeconds?: unknown }).receiptTimeoutSeconds;
+      if (typeof seconds === 'number' && seconds > 0) routeTimeoutsMs.set(r.id, seconds * 1000);
+    }
+    return db.transaction().execute((tx) => outcomes.expireUnreported(tx, { routeTimeoutsMs, limit: 500 }));
+  };
+
   /** One pass of every background worker; tests call it with a fake clock instead of running loops. */
   async function workOnce(): Promise<number> {
     const swept = await services.campaignFiles.sweep();
@@ -352,7 +362,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
         (await contacts.imports.runDue()) +
         (await contacts.imports.sweepOriginals()) +
         (await campaigns.fanout.runDue()) +
-        (await rematchReports());
+        (await rematchReports()) +
+        (await expireUnreported());
       done += n;
       if (n === 0) return done;
     }
@@ -414,6 +425,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
           { idleMs: 2000, logger },
         ),
       );
+      loops.push(startLoop('receipt-timeout', expireUnreported, { idleMs: 60_000, logger }));
       loops.push(
         startLoop(
           'retention',

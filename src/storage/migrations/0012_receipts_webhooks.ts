@@ -29,6 +29,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql.ref('applied_at'), 'is', null)
     .execute();
 
+  // Messages waiting for their receipt, by when they were sent: the receipt-timeout sweep reads these.
+  await db.schema
+    .createIndex('messages_awaiting_receipt')
+    .on('messages')
+    .columns(['sent_at'])
+    .where(sql<boolean>`status = 'sent'`)
+    .execute();
+
   // Webhooks: per-message ordering (a status waits for the earlier one of the same message), recovery
   // after an outage, and counts of timeouts and the duplicates they can cause.
   await db.schema.alterTable('webhook_deliveries').addColumn('order_key', 'text').execute();
