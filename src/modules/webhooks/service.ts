@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
@@ -12,7 +13,7 @@ import { auditActorOf, type ClientActor } from '../accounts';
 import type { AuditLog } from '../compliance';
 import { assertPublicHost, hostOf, parseWebhookUrl } from './addresses';
 import { parseEventTypes, RETRY_LADDER_MS, type WebhookEvent, type WebhookEventType } from './events';
-import { createSender, type PostOutcome } from './sender';
+import { createSender, type PostOutcome, TIMEOUT_ERROR_PREFIX } from './sender';
 import { generateSecret, signWebhook } from './signing';
 
 export interface WebhooksSettings {
@@ -45,6 +46,15 @@ export interface EndpointView {
   disabledAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Attempts that timed out: the receiver may have processed them all the same. */
+  timeouts: number;
+  /**
+   * Deliveries that succeeded on a retry after a timed-out attempt: the receiver probably got them twice
+   * (with the same `webhook-id`, by which receivers must de-duplicate).
+   */
+  duplicatesSuspected: number;
+  /** Since when its attempts fail (null: the last one succeeded). */
+  failingSince: string | null;
 }
 
 export interface AttemptView {
@@ -104,12 +114,15 @@ function endpointView(row: WebhookEndpointsTable): EndpointView {
     disabledAt: isoOrNull(row.disabled_at),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
+    timeouts: Number(row.timeouts ?? 0),
+    duplicatesSuspected: Number(row.duplicates_suspected ?? 0),
+    failingSince: isoOrNull(row.failing_since ?? null),
   };
 }
 
 type ClaimedDelivery = Pick<
   WebhookDeliveriesTable,
-  'id' | 'account_id' | 'endpoint_id' | 'event_id' | 'body' | 'attempts' | 'lease_until'
+  'id' | 'account_id' | 'endpoint_id' | 'event_id' | 'body' | 'attempts' | 'lease_until' | 'last_error'
 >;
 
 interface AttemptResult {
@@ -122,6 +135,13 @@ interface AttemptResult {
 }
 
 const succeeded = (o: PostOutcome) => o.statusCode !== null && o.statusCode >= 200 && o.statusCode < 300;
+
+/** What orders an event's deliveries: the message of a status event (its statuses go out in order). */
+function orderKeyOf(event: WebhookEvent): string | null {
+  if (event.type !== 'message.status') return null;
+  const messageId = (event.data as { messageId?: unknown } | null)?.messageId;
+  return typeof messageId === 'string' ? messageId : null;
+}
 
 /**
  * Client webhooks: endpoints, events enqueued inside the business transaction that caused them, and
@@ -168,7 +188,7 @@ export function createWebhooks(deps: WebhooksDeps) {
 
   function deliveryRow(
     endpoint: { id: string; account_id: string },
-    event: { id: string; type: string; body: string },
+    event: { id: string; type: string; body: string; orderKey: string | null },
     now: number,
   ): WebhookDeliveriesTable {
     return {
@@ -187,7 +207,21 @@ export function createWebhooks(deps: WebhooksDeps) {
       last_error: null,
       created_at: now,
       completed_at: null,
+      order_key: event.orderKey,
     };
+  }
+
+  /** Makes an endpoint's waiting deliveries due now (after an outage, or when the client asks). */
+  async function flushBacklog(tx: DbOrTx, endpointId: string, now: number): Promise<number> {
+    // `status = 'pending'` as a literal: that is how the partial index by endpoint is defined.
+    const moved = await tx
+      .updateTable('webhook_deliveries')
+      .set({ next_attempt_at: now })
+      .where('endpoint_id', '=', endpointId)
+      .where('status', '=', sql.lit('pending'))
+      .where('next_attempt_at', '>', now)
+      .executeTakeFirst();
+    return Number(moved.numUpdatedRows);
   }
 
   async function insertDeliveries(tx: DbOrTx, rows: WebhookDeliveriesTable[]) {
@@ -200,13 +234,32 @@ export function createWebhooks(deps: WebhooksDeps) {
   async function claim(limit: number, now: number): Promise<ClaimedDelivery[]> {
     // Long enough for every claimed delivery to wait its turn in the pool and then time out.
     const leaseUntil = now + timeoutMs * Math.ceil(limit / concurrency) + 30_000;
+    // A status of a message waits while an earlier one of the same message is pending for the endpoint
+    // (ids sort by creation): receivers get `sent` before `delivered`. Only the held rows pay for it, and
+    // the partial index of pending deliveries answers the check.
     let due = db
-      .selectFrom('webhook_deliveries')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .where('lease_until', '<=', now)
-      .orderBy('next_attempt_at')
+      .selectFrom('webhook_deliveries as d')
+      .select('d.id')
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', now)
+      .where('d.lease_until', '<=', now)
+      .where((eb) =>
+        eb.or([
+          eb('d.order_key', 'is', null),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('webhook_deliveries as e')
+                .select(sql.lit(1).as('one'))
+                .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
+                .whereRef('e.order_key', '=', 'd.order_key')
+                .where('e.status', '=', sql.lit('pending'))
+                .whereRef('e.id', '<', 'd.id'),
+            ),
+          ),
+        ]),
+      )
+      .orderBy('d.next_attempt_at')
       .limit(limit);
     if (capabilities.skipLocked) due = due.forUpdate().skipLocked();
     // The lease condition is repeated outside the subquery: a row another worker leased meanwhile
@@ -221,7 +274,16 @@ export function createWebhooks(deps: WebhooksDeps) {
       .where('lease_until', '<=', now);
     if (capabilities.multipleWriters) claim = claim.where('status', '=', 'pending');
     return claim
-      .returning(['id', 'account_id', 'endpoint_id', 'event_id', 'body', 'attempts', 'lease_until'])
+      .returning([
+        'id',
+        'account_id',
+        'endpoint_id',
+        'event_id',
+        'body',
+        'attempts',
+        'lease_until',
+        'last_error',
+      ])
       .execute();
   }
 
@@ -230,6 +292,11 @@ export function createWebhooks(deps: WebhooksDeps) {
     await db.transaction().execute(async (tx) => {
       const attempts: WebhookAttemptsTable[] = [];
       const gone = new Map<string, { accountId: string; at: number }>();
+      // Per endpoint: the last success and first failure of this batch, timeouts, likely duplicates.
+      const health = new Map<
+        string,
+        { ok: number | null; failed: number | null; timeouts: number; duplicates: number }
+      >();
       for (const r of results) {
         const { outcome, attempt } = r;
         let status: WebhookDeliveriesTable['status'];
@@ -257,6 +324,17 @@ export function createWebhooks(deps: WebhooksDeps) {
           .executeTakeFirst();
         // No row: the delivery was cancelled or deleted meanwhile, or the lease was lost.
         if (Number(done.numUpdatedRows) === 0) continue;
+        let h = health.get(r.delivery.endpoint_id);
+        if (!h) {
+          h = { ok: null, failed: null, timeouts: 0, duplicates: 0 };
+          health.set(r.delivery.endpoint_id, h);
+        }
+        if (succeeded(outcome)) {
+          h.ok = Math.max(h.ok ?? 0, r.finishedAt);
+          // The attempt before this one timed out: the receiver may have processed that one too.
+          if (r.delivery.last_error?.startsWith(TIMEOUT_ERROR_PREFIX)) h.duplicates++;
+        } else if (outcome.statusCode !== 410) h.failed = Math.min(h.failed ?? r.finishedAt, r.finishedAt);
+        if (outcome.timedOut) h.timeouts++;
         attempts.push({
           id: ids('wha'),
           delivery_id: r.delivery.id,
@@ -271,6 +349,7 @@ export function createWebhooks(deps: WebhooksDeps) {
       for (const part of chunks(attempts, MAX_ROWS_PER_INSERT)) {
         await tx.insertInto('webhook_attempts').values(part).execute();
       }
+      await recordHealth(tx, health);
       for (const [endpointId, { accountId, at }] of gone) {
         const reason = 'The endpoint answered 410 Gone.';
         const disabled = await tx
@@ -292,6 +371,61 @@ export function createWebhooks(deps: WebhooksDeps) {
         }
       }
     });
+  }
+
+  /**
+   * Keeps each endpoint's failing-since mark and counters. The first success after failures sends the
+   * endpoint's backlog at once instead of on the ladder: after an outage the receiver is back, and events
+   * would otherwise wait up to the ladder's step (5 minutes, then more).
+   */
+  async function recordHealth(
+    tx: DbOrTx,
+    health: Map<string, { ok: number | null; failed: number | null; timeouts: number; duplicates: number }>,
+  ) {
+    const recovered: Array<[string, number]> = [];
+    const failing: Array<[string, number]> = [];
+    for (const [endpointId, h] of health) {
+      if (h.ok !== null && (h.failed === null || h.ok >= h.failed)) recovered.push([endpointId, h.ok]);
+      else if (h.failed !== null) failing.push([endpointId, h.failed]);
+      if (h.timeouts > 0 || h.duplicates > 0) {
+        await tx
+          .updateTable('webhook_endpoints')
+          .set((eb) => ({
+            timeouts: eb('timeouts', '+', h.timeouts),
+            duplicates_suspected: eb('duplicates_suspected', '+', h.duplicates),
+          }))
+          .where('id', '=', endpointId)
+          .execute();
+      }
+    }
+    if (recovered.length > 0) {
+      // Only endpoints that were failing come back: one statement whatever the batch.
+      const back = await tx
+        .updateTable('webhook_endpoints')
+        .set({ failing_since: null })
+        .where(
+          'id',
+          'in',
+          recovered.map(([id]) => id),
+        )
+        .where('failing_since', 'is not', null)
+        .returning('id')
+        .execute();
+      const at = new Map(recovered);
+      for (const { id } of back) {
+        const moved = await flushBacklog(tx, id, at.get(id)!);
+        if (moved > 0)
+          logger.info({ endpointId: id, deliveries: moved }, 'webhook endpoint recovered: backlog due now');
+      }
+    }
+    for (const [endpointId, since] of failing) {
+      await tx
+        .updateTable('webhook_endpoints')
+        .set({ failing_since: since })
+        .where('id', '=', endpointId)
+        .where('failing_since', 'is', null)
+        .execute();
+    }
   }
 
   /**
@@ -520,8 +654,9 @@ export function createWebhooks(deps: WebhooksDeps) {
         if (!subscribed || subscribed.length === 0) continue;
         const id = ids('evt');
         const body = JSON.stringify({ id, type: event.type, createdAt, data: event.data ?? null });
+        const orderKey = orderKeyOf(event);
         for (const endpoint of subscribed)
-          rows.push(deliveryRow(endpoint, { id, type: event.type, body }, now));
+          rows.push(deliveryRow(endpoint, { id, type: event.type, body, orderKey }, now));
       }
       await insertDeliveries(tx, rows);
       return rows.length;
@@ -679,6 +814,20 @@ export function createWebhooks(deps: WebhooksDeps) {
     },
 
     /**
+     * "Retry now": every delivery of the endpoint waiting on the retry ladder becomes due at once (the
+     * client fixed its receiver and does not want to wait for the next step). Returns how many.
+     */
+    async retryNow(actor: ClientActor, endpointId: string): Promise<{ due: number }> {
+      return db.transaction().execute(async (tx) => {
+        const endpoint = await ownEndpoint(tx, actor, endpointId);
+        if (Number(endpoint.enabled) !== 1) {
+          throw new AppError('conflict', 'The endpoint is disabled; enable it before retrying.');
+        }
+        return { due: await flushBacklog(tx, endpointId, clock.now()) };
+      });
+    },
+
+    /**
      * Sends an event again as a new delivery (same event id and body, a fresh retry ladder, due now).
      * `endpointId`, when given, must be the delivery's endpoint.
      */
@@ -702,7 +851,8 @@ export function createWebhooks(deps: WebhooksDeps) {
         }
         const row = deliveryRow(
           endpoint,
-          { id: original.event_id, type: original.event_type, body: original.body },
+          // Asked for by the client: not held behind anything.
+          { id: original.event_id, type: original.event_type, body: original.body, orderKey: null },
           clock.now(),
         );
         await insertDeliveries(tx, [row]);

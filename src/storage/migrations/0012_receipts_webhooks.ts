@@ -21,6 +21,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['next_match_at'])
     .where(sql<boolean>`applied_at is null and unmatched_at is null`)
     .execute();
+  // The sweep no longer reads receipts by (applied_at, received_at); left in place, that index would also
+  // tempt a planner without statistics away from the carrier reference when an outcome looks up receipts.
+  await db.schema.dropIndex('delivery_reports_unmatched').execute();
   // Writing a carrier reference looks up the receipts that overtook it: only waiting ones are indexed.
   await db.schema
     .createIndex('delivery_reports_waiting_ref')
@@ -40,11 +43,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Webhooks: per-message ordering (a status waits for the earlier one of the same message), recovery
   // after an outage, and counts of timeouts and the duplicates they can cause.
   await db.schema.alterTable('webhook_deliveries').addColumn('order_key', 'text').execute();
+  // Pending deliveries by endpoint: the ordering check of the claim, and flushing an endpoint's backlog.
   await db.schema
-    .createIndex('webhook_deliveries_pending_order')
+    .createIndex('webhook_deliveries_pending')
     .on('webhook_deliveries')
     .columns(['endpoint_id', 'order_key', 'id'])
-    .where(sql<boolean>`status = 'pending' and order_key is not null`)
+    .where(sql<boolean>`status = 'pending'`)
     .execute();
   await db.schema.alterTable('webhook_endpoints').addColumn('failing_since', 'bigint').execute();
   await db.schema
