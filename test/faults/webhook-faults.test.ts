@@ -166,4 +166,25 @@ describe.each(DIALECTS)('webhook faults on %s', (dialect) => {
     });
     expect(foreign.statusCode).toBe(404);
   });
+
+  it('one event that keeps failing among good ones keeps its own retry ladder', async () => {
+    const s = await signup(ts.app);
+    const endpoint = await createEndpoint(s, '/poison');
+    receiver.respondNext({ status: 500 });
+    await emit([statusEvent(s.accountId, 'msg_poison', 'delivered')]);
+    await webhooks.deliverDue();
+    ts.clock.advance(1_000);
+    await emit([statusEvent(s.accountId, 'msg_fine', 'delivered')]);
+    await webhooks.deliverDue();
+    expect(receiver.received).toHaveLength(2);
+    const rows = await db()
+      .selectFrom('webhook_deliveries')
+      .select(['status', 'attempts', 'next_attempt_at', 'last_attempt_at'])
+      .where('endpoint_id', '=', endpoint.id)
+      .orderBy('id')
+      .execute();
+    expect(rows[0]).toMatchObject({ status: 'pending' });
+    expect(Number(rows[0]!.next_attempt_at)).toBe(Number(rows[0]!.last_attempt_at) + RETRY_LADDER_MS[1]!);
+    expect(rows[1]).toMatchObject({ status: 'delivered' });
+  });
 });

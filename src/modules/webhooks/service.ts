@@ -93,6 +93,12 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_CONCURRENCY = 20;
 const MAX_ROWS_PER_INSERT = 500;
 const MAX_IDS_PER_QUERY = 1000;
+/**
+ * Failing without a break at least this long before a success counts as an outage that ended (the
+ * backlog is then sent at once). Shorter streaks are single bad events among good ones: their own
+ * ladder must not be cut short. A delivery reaches the ladder's long steps only after failing this long.
+ */
+const OUTAGE_MIN_MS = 5_000;
 
 const iso = (ms: number) => new Date(Number(ms)).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -399,21 +405,23 @@ export function createWebhooks(deps: WebhooksDeps) {
       }
     }
     if (recovered.length > 0) {
-      // Only endpoints that were failing come back: one statement whatever the batch.
+      // Only endpoints that were failing come back: one read whatever the batch, writes only for those.
       const back = await tx
-        .updateTable('webhook_endpoints')
-        .set({ failing_since: null })
+        .selectFrom('webhook_endpoints')
+        .select(['id', 'failing_since'])
         .where(
           'id',
           'in',
           recovered.map(([id]) => id),
         )
         .where('failing_since', 'is not', null)
-        .returning('id')
         .execute();
       const at = new Map(recovered);
-      for (const { id } of back) {
-        const moved = await flushBacklog(tx, id, at.get(id)!);
+      for (const { id, failing_since } of back) {
+        await tx.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', id).execute();
+        const okAt = at.get(id)!;
+        if (okAt - Number(failing_since) < OUTAGE_MIN_MS) continue;
+        const moved = await flushBacklog(tx, id, okAt);
         if (moved > 0)
           logger.info({ endpointId: id, deliveries: moved }, 'webhook endpoint recovered: backlog due now');
       }
