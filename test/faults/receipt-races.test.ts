@@ -188,4 +188,80 @@ describe.each(DIALECTS)('receipts racing their submit answer on %s', (dialect) =
       .executeTakeFirstOrThrow();
     expect(Number(agedOut.n)).toBe(JUNK);
   }, 60_000);
+
+  it('a receipt and its submit answer committed side by side, really concurrent, end applied', async () => {
+    // Only a database with several writers lets the two transactions overlap.
+    if (!ts.system.storage.capabilities.multipleWriters) return;
+    const s = await signup(ts.app);
+    const key = await createApiKey(ts.app, s);
+    const { db } = ts.system.storage;
+    const { outcomes } = ts.system.services;
+    const to = Array.from({ length: 200 }, (_, j) => `+3712${String(2000000 + j)}`);
+    const r = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/messages',
+      headers: key.headers,
+      payload: { to, text: 'Hi' },
+    });
+    expect(r.statusCode, r.body).toBe(202);
+    await db.deleteFrom('jobs').execute();
+    const messages = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('account_id', '=', s.accountId)
+      .execute();
+    const ref = (m: MessagesTable) => `p${m.id.slice(4)}`;
+
+    // The receipt transaction stores its receipts (finding no message yet) and waits to commit while the
+    // outcome transaction writes the references, finds no receipt (not committed) and commits.
+    let receiptsStored!: () => void;
+    const stored = new Promise<void>((resolve) => {
+      receiptsStored = resolve;
+    });
+    let outcomeCommitted!: () => void;
+    const committed = new Promise<void>((resolve) => {
+      outcomeCommitted = resolve;
+    });
+    const receipts = db.transaction().execute(async (tx) => {
+      await outcomes.applyReports(
+        tx,
+        messages.map((m) => ({
+          routeId: ROUTE,
+          carrierRef: ref(m),
+          status: 'delivered' as const,
+          errorCode: null,
+          raw: 'raced',
+          at: ts.clock.now(),
+        })),
+      );
+      receiptsStored();
+      await committed;
+    });
+    await stored;
+    await db.transaction().execute((tx) =>
+      outcomes.applySendOutcomes(
+        tx,
+        messages.map((message) => ({
+          message,
+          outcome: { kind: 'sent' as const, routeId: ROUTE, carrierRef: ref(message) },
+        })),
+      ),
+    );
+    outcomeCommitted();
+    await receipts;
+    const stillSent = () =>
+      db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('account_id', '=', s.accountId)
+        .where('status', '=', 'sent')
+        .executeTakeFirstOrThrow();
+    // The race happened: neither side applied the receipts.
+    expect(Number((await stillSent()).n)).toBe(messages.length);
+
+    // The safety net's first try, a few seconds later, applies every one.
+    ts.clock.advance(5_000);
+    await db.transaction().execute((tx) => outcomes.rematchWaitingReports(tx, { limit: 1000 }));
+    expect(Number((await stillSent()).n)).toBe(0);
+  });
 });
