@@ -226,6 +226,8 @@ export function createWebhooks(deps: WebhooksDeps) {
       .where('endpoint_id', '=', endpointId)
       .where('status', '=', sql.lit('pending'))
       .where('next_attempt_at', '>', now)
+      // Deliveries in flight are left to the worker holding them (and never waited for).
+      .where('lease_until', '<=', now)
       .executeTakeFirst();
     return Number(moved.numUpdatedRows);
   }
@@ -388,25 +390,11 @@ export function createWebhooks(deps: WebhooksDeps) {
     tx: DbOrTx,
     health: Map<string, { ok: number | null; failed: number | null; timeouts: number; duplicates: number }>,
   ) {
-    const recovered: Array<[string, number]> = [];
-    const failing: Array<[string, number]> = [];
-    for (const [endpointId, h] of health) {
-      if (h.ok !== null && (h.failed === null || h.ok >= h.failed)) recovered.push([endpointId, h.ok]);
-      else if (h.failed !== null) failing.push([endpointId, h.failed]);
-      if (h.timeouts > 0 || h.duplicates > 0) {
-        await tx
-          .updateTable('webhook_endpoints')
-          .set((eb) => ({
-            timeouts: eb('timeouts', '+', h.timeouts),
-            duplicates_suspected: eb('duplicates_suspected', '+', h.duplicates),
-          }))
-          .where('id', '=', endpointId)
-          .execute();
-      }
-    }
+    const recovered = [...health].filter(([, h]) => h.ok !== null && (h.failed === null || h.ok >= h.failed));
+    // Which of the endpoints that succeeded were failing: one read whatever the batch.
+    const failingSince = new Map<string, number>();
     if (recovered.length > 0) {
-      // Only endpoints that were failing come back: one read whatever the batch, writes only for those.
-      const back = await tx
+      const rows = await tx
         .selectFrom('webhook_endpoints')
         .select(['id', 'failing_since'])
         .where(
@@ -416,23 +404,26 @@ export function createWebhooks(deps: WebhooksDeps) {
         )
         .where('failing_since', 'is not', null)
         .execute();
-      const at = new Map(recovered);
-      for (const { id, failing_since } of back) {
-        await tx.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', id).execute();
-        const okAt = at.get(id)!;
-        if (okAt - Number(failing_since) < OUTAGE_MIN_MS) continue;
-        const moved = await flushBacklog(tx, id, okAt);
-        if (moved > 0)
-          logger.info({ endpointId: id, deliveries: moved }, 'webhook endpoint recovered: backlog due now');
-      }
+      for (const r of rows) failingSince.set(r.id, Number(r.failing_since));
     }
-    for (const [endpointId, since] of failing) {
-      await tx
-        .updateTable('webhook_endpoints')
-        .set({ failing_since: since })
-        .where('id', '=', endpointId)
-        .where('failing_since', 'is', null)
-        .execute();
+    // Endpoint rows are written in id order by every worker, and an endpoint's backlog only while its row
+    // is held: two workers recording results for the same endpoints wait for each other, never deadlock.
+    for (const endpointId of [...health.keys()].sort()) {
+      const h = health.get(endpointId)!;
+      const back = h.ok !== null && (h.failed === null || h.ok >= h.failed);
+      const change: Record<string, unknown> = {};
+      if (h.timeouts > 0) change.timeouts = sql`timeouts + ${h.timeouts}`;
+      if (h.duplicates > 0) change.duplicates_suspected = sql`duplicates_suspected + ${h.duplicates}`;
+      if (back && failingSince.has(endpointId)) change.failing_since = null;
+      // The first failure of a streak is kept: a success clears it.
+      else if (!back && h.failed !== null) change.failing_since = sql`coalesce(failing_since, ${h.failed})`;
+      if (Object.keys(change).length === 0) continue;
+      await tx.updateTable('webhook_endpoints').set(change).where('id', '=', endpointId).execute();
+      const since = failingSince.get(endpointId);
+      if (!back || since === undefined || h.ok! - since < OUTAGE_MIN_MS) continue;
+      const moved = await flushBacklog(tx, endpointId, h.ok!);
+      if (moved > 0)
+        logger.info({ endpointId, deliveries: moved }, 'webhook endpoint recovered: backlog due now');
     }
   }
 
