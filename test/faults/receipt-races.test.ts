@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessagesTable } from '../../src/storage/schema';
 import { MINUTE } from '../helpers/fake-clock';
 import { DIALECTS } from '../helpers/storage';
-import { createApiKey, signup, startTestSystem, type TestSystem } from '../helpers/system';
+import { createApiKey, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
 
 const RACING = 5000;
 const JUNK = 2000;
@@ -263,5 +263,90 @@ describe.each(DIALECTS)('receipts racing their submit answer on %s', (dialect) =
     ts.clock.advance(5_000);
     await db.transaction().execute((tx) => outcomes.rematchWaitingReports(tx, { limit: 1000 }));
     expect(Number((await stillSent()).n)).toBe(0);
+  });
+
+  it('the same receipt applied by two transactions at once refunds and notifies once', async () => {
+    if (!ts.system.storage.capabilities.multipleWriters) return;
+    const s = await signup(ts.app);
+    const key = await createApiKey(ts.app, s);
+    const staff = await staffSession(ts);
+    const policy = await ts.app.inject({
+      method: 'PATCH',
+      url: `/v1/admin/accounts/${s.accountId}/settings`,
+      headers: staff.headers,
+      payload: { refundPolicy: 'undelivered' },
+    });
+    expect(policy.statusCode, policy.body).toBe(200);
+    const { db } = ts.system.storage;
+    const { outcomes, ledger } = ts.system.services;
+    const to = Array.from({ length: 100 }, (_, j) => `+3712${String(3000000 + j)}`);
+    const r = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/messages',
+      headers: key.headers,
+      payload: { to, text: 'Hi' },
+    });
+    expect(r.statusCode, r.body).toBe(202);
+    await db.deleteFrom('jobs').execute();
+    const messages = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('account_id', '=', s.accountId)
+      .execute();
+    const ref = (m: MessagesTable) => `d${m.id.slice(4)}`;
+    await db.transaction().execute((tx) =>
+      outcomes.applySendOutcomes(
+        tx,
+        messages.map((message) => ({
+          message,
+          outcome: { kind: 'sent' as const, routeId: ROUTE, carrierRef: ref(message) },
+        })),
+      ),
+    );
+    const before = await ledger.balance(db, s.accountId);
+    // The carrier sends every receipt twice, and the copies are applied by two writers at once: the
+    // second waits on the first one's row locks, then must find the messages already final.
+    const receipt = () =>
+      messages.map((m) => ({
+        routeId: ROUTE,
+        carrierRef: ref(m),
+        status: 'undelivered' as const,
+        errorCode: '001',
+        raw: 'copy',
+        at: ts.clock.now(),
+      }));
+    let firstApplied!: () => void;
+    const applied = new Promise<void>((resolve) => {
+      firstApplied = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = db.transaction().execute(async (tx) => {
+      await outcomes.applyReports(tx, receipt());
+      firstApplied();
+      await released;
+    });
+    await applied;
+    const second = db.transaction().execute((tx) => outcomes.applyReports(tx, receipt()));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    await Promise.all([first, second]);
+
+    const after = await ledger.balance(db, s.accountId);
+    const price = messages.reduce((sum, m) => sum + Number(m.price), 0) / 1_000_000;
+    expect(after.credits).toBeCloseTo(before.credits + price, 6);
+    const events = await db
+      .selectFrom('message_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'undelivered')
+      .where(
+        'message_id',
+        'in',
+        messages.map((m) => m.id),
+      )
+      .executeTakeFirstOrThrow();
+    expect(Number(events.n)).toBe(messages.length);
   });
 });

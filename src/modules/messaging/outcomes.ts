@@ -12,7 +12,7 @@ import { DISPATCH_JOB } from './jobs';
 import type { ClientEvent, ClientEventSink } from './ports';
 import { statusEventData } from './send';
 import { parseMessagingSettings } from './settings';
-import { canTransition } from './status';
+import { canTransition, FINAL_STATUSES } from './status';
 
 /** What became of one attempt to hand a message to a route. */
 export type SendOutcome =
@@ -523,6 +523,11 @@ export function createOutcomes(deps: OutcomeDeps) {
       errorDetail: string | null;
     }> = [];
     const refunded: string[] = [];
+    // Effects of each change, kept until its UPDATE says the change was made.
+    const pending = new Map<
+      string,
+      { event: (typeof effects.events)[number]; published: ClientEvent; refund: SettleEntry | null }
+    >();
 
     for (const report of reports) {
       const m = carrierRefVariants(report.carrier_ref)
@@ -551,32 +556,36 @@ export function createOutcomes(deps: OutcomeDeps) {
         errorDetail: error?.detail ?? null,
       });
       m.status = next;
-      effects.events.push({
-        id: ids('evt'),
-        message_id: m.id,
-        status: next,
-        detail: report.error_code ? `carrier error ${report.error_code}` : null,
-        at: report.received_at,
-      });
-      effects.published.push({
-        accountId: m.account_id,
-        type: 'message.status',
-        data: statusEventData(m, next, report.received_at, error ?? undefined),
-      });
       const policy = policies.get(m.account_id);
       const refundable =
         next === 'undelivered' || next === 'rejected'
           ? policy !== 'none'
           : next === 'expired' && policy === 'undelivered_and_expired';
-      if (refundable && Number(m.charged) === 1 && Number(m.price) > 0) {
-        effects.settle.push({ accountId: m.account_id, kind: 'refund', amountMicro: Number(m.price) });
-        refunded.push(m.id);
-      }
+      pending.set(m.id, {
+        event: {
+          id: ids('evt'),
+          message_id: m.id,
+          status: next,
+          detail: report.error_code ? `carrier error ${report.error_code}` : null,
+          at: report.received_at,
+        },
+        published: {
+          accountId: m.account_id,
+          type: 'message.status',
+          data: statusEventData(m, next, report.received_at, error ?? undefined),
+        },
+        refund:
+          refundable && Number(m.charged) === 1 && Number(m.price) > 0
+            ? { accountId: m.account_id, kind: 'refund', amountMicro: Number(m.price) }
+            : null,
+      });
     }
-    // One UPDATE per chunk instead of one per report: receipts arrive by the thousand.
+    // One UPDATE per chunk instead of one per report: receipts arrive by the thousand. Only messages not
+    // final yet change: another writer may have applied a copy of the same receipt (or the receipt
+    // timeout) since they were read, and then its effects (event, webhook, refund) are already written.
     for (let i = 0; i < changes.length; i += CASE_CHUNK) {
       const chunk = changes.slice(i, i + CASE_CHUNK);
-      await tx
+      const changed = await tx
         .updateTable('messages')
         .set({
           status: caseById(
@@ -602,7 +611,18 @@ export function createOutcomes(deps: OutcomeDeps) {
           'in',
           chunk.map((c) => c.id),
         )
+        .where('status', 'not in', [...FINAL_STATUSES])
+        .returning('id')
         .execute();
+      for (const { id } of changed) {
+        const effect = pending.get(id)!;
+        effects.events.push(effect.event);
+        effects.published.push(effect.published);
+        if (effect.refund) {
+          effects.settle.push(effect.refund);
+          refunded.push(id);
+        }
+      }
     }
     for (let i = 0; i < refunded.length; i += CHUNK) {
       await tx
