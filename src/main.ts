@@ -342,9 +342,17 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
 
   // Receipts that raced their submit answer on a multi-writer database (see rematchWaitingReports).
   const rematchReports = () =>
-    db
-      .transaction()
-      .execute((tx) => outcomes.rematchWaitingReports(tx, { lookBackMs: 2 * 24 * 3600_000, limit: 1000 }));
+    db.transaction().execute((tx) => outcomes.rematchWaitingReports(tx, { limit: 1000 }));
+
+  // `sent` ends after each route's receipt timeout (route config `receiptTimeoutSeconds`; see expireUnreported).
+  const expireUnreported = async () => {
+    const routeTimeoutsMs = new Map<string, number>();
+    for (const r of await db.selectFrom('routes').select(['id', 'config']).execute()) {
+      const seconds = (JSON.parse(r.config) as { receiptTimeoutSeconds?: unknown }).receiptTimeoutSeconds;
+      if (typeof seconds === 'number' && seconds > 0) routeTimeoutsMs.set(r.id, seconds * 1000);
+    }
+    return db.transaction().execute((tx) => outcomes.expireUnreported(tx, { routeTimeoutsMs, limit: 500 }));
+  };
 
   /** One pass of every background worker; tests call it with a fake clock instead of running loops. */
   async function workOnce(): Promise<number> {
@@ -360,7 +368,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
         (await contacts.imports.runDue()) +
         (await contacts.imports.sweepOriginals()) +
         (await campaigns.fanout.runDue()) +
-        (await rematchReports());
+        (await rematchReports()) +
+        (await expireUnreported());
       done += n;
       if (n === 0) return done;
     }
@@ -418,14 +427,12 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       loops.push(
         startLoop(
           'receipt-rematch',
-          async () => {
-            // Always "nothing left": the sweep runs every idleMs, not back to back.
-            await rematchReports();
-            return 0;
-          },
+          // Back to back while receipts are due: each one looked at moves to its next try (or out).
+          rematchReports,
           { idleMs: 2000, logger },
         ),
       );
+      loops.push(startLoop('receipt-timeout', expireUnreported, { idleMs: 60_000, logger }));
       loops.push(
         startLoop(
           'retention',

@@ -25,6 +25,13 @@ export const simulatorRouteConfigSchema = z.strictObject({
   undeliveredRate: z.number().min(0).max(1).default(0),
   undeliveredPattern: regex.optional(),
   rejectPattern: regex.optional(),
+  /** How long a sent message waits for its delivery receipt before it becomes `expired` (default 48 h). */
+  receiptTimeoutSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .optional(),
 });
 
 const SCHEMAS = { simulator: simulatorRouteConfigSchema, smpp: smppRouteConfigSchema.strict() } as const;

@@ -19,6 +19,12 @@ export interface WebhookEndpointsTable {
   disabled_at: number | null;
   created_at: number;
   updated_at: number;
+  /** Since when its attempts fail (null: the last one succeeded); 0014_receipts_webhooks. */
+  failing_since?: number | null;
+  /** Attempts that timed out: the receiver may have processed them all the same. */
+  timeouts?: number;
+  /** Deliveries that succeeded on a retry after a timed-out attempt: the receiver likely got them twice. */
+  duplicates_suspected?: number;
 }
 
 /** One event to one endpoint, with its retry state. The body is stored exactly as it is sent. */
@@ -43,6 +49,11 @@ export interface WebhookDeliveriesTable {
   /** The event's creation time. */
   created_at: number;
   completed_at: number | null;
+  /**
+   * Deliveries with the same key go out in order: one waits while an earlier one is pending (the message
+   * id of `message.status` events; null: no order). Added by 0014_receipts_webhooks.
+   */
+  order_key?: string | null;
 }
 
 /** One HTTP attempt of a delivery. */

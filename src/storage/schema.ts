@@ -246,6 +246,12 @@ export interface DeliveryReportsTable {
   received_at: number;
   message_id: string | null;
   applied_at: number | null;
+  /** Sweep tries so far (0014_receipts_webhooks; optional so that older inserts still type-check). */
+  match_attempts?: number;
+  /** When the safety-net sweep tries this waiting receipt again. */
+  next_match_at?: number | null;
+  /** When the sweep gave up on it: it stays stored (retention applies) and an outcome can still match it. */
+  unmatched_at?: number | null;
 }
 
 export interface SuppressionsTable {

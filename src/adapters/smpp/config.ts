@@ -31,6 +31,13 @@ export const smppRouteConfigSchema = z.object({
   gsmPacking: z.enum(['unpacked', 'packed']).default('unpacked'),
   /** How long to wait for a submit_sm_resp (and for a bind to come back when none is connected). */
   submitTimeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+  /** How long a sent message waits for its delivery receipt before it becomes `expired` (default 48 h). */
+  receiptTimeoutSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .optional(),
 });
 
 /** What callers pass (defaults optional). */

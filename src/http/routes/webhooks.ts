@@ -111,6 +111,19 @@ export function webhookRoutes(services: AppServices): FastifyPluginAsyncZod {
       },
     );
     app.post(
+      '/v1/webhooks/:id/retry',
+      {
+        schema: {
+          ...TAG,
+          summary: "Retry now: the endpoint's deliveries waiting on the retry ladder become due at once",
+          params: idParams,
+        },
+        config: { auth: 'client', permission: 'webhooks:manage' },
+      },
+      async (request, reply) =>
+        reply.status(202).send(await webhooks.retryNow(clientActor(request), request.params.id)),
+    );
+    app.post(
       '/v1/webhooks/:id/deliveries/:deliveryId/retry',
       {
         schema: {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Clock } from '../../kernel/clock';
 import type { IdGenerator } from '../../kernel/ids';
 import type { JobQueue } from '../../queue/job-queue';
@@ -11,7 +12,7 @@ import { DISPATCH_JOB } from './jobs';
 import type { ClientEvent, ClientEventSink } from './ports';
 import { statusEventData } from './send';
 import { parseMessagingSettings } from './settings';
-import { canTransition } from './status';
+import { canTransition, FINAL_STATUSES } from './status';
 
 /** What became of one attempt to hand a message to a route. */
 export type SendOutcome =
@@ -29,6 +30,25 @@ export interface OutcomeDeps {
 }
 
 const CHUNK = 400;
+/**
+ * When the safety-net sweep tries a waiting receipt again, counted from each try: the first soon after
+ * it arrived (a submit answer committed side by side with it), then less and less often. After the
+ * last, the receipt is marked unmatched: kept, but out of the sweep's way.
+ */
+export const MATCH_RETRY_MS: readonly number[] = [
+  5_000,
+  30_000,
+  2 * 60_000,
+  10 * 60_000,
+  3600_000,
+  6 * 3600_000,
+];
+/** A receipt older than this is marked unmatched at its next try, whatever its count. */
+export const MATCH_MAX_AGE_MS = 2 * 24 * 3600_000;
+/** How long a `sent` message waits for its receipt unless its route says otherwise. */
+export const DEFAULT_RECEIPT_TIMEOUT_MS = 48 * 3600_000;
+/** A carrier may still report until the validity period ends: a little more is allowed on top. */
+export const RECEIPT_VALIDITY_GRACE_MS = 3600_000;
 // Rows per CASE update. Each row of the UPDATE scans the CASE list, so the cost grows with the square of
 // the chunk: small chunks are cheaper in total.
 const CASE_CHUNK = 50;
@@ -222,6 +242,9 @@ export function createOutcomes(deps: OutcomeDeps) {
         received_at: r.at || now,
         message_id: null,
         applied_at: null,
+        match_attempts: 0,
+        next_match_at: now + MATCH_RETRY_MS[0]!,
+        unmatched_at: null,
       }));
       for (let i = 0; i < rows.length; i += CHUNK)
         await tx
@@ -232,25 +255,175 @@ export function createOutcomes(deps: OutcomeDeps) {
     },
 
     /**
-     * Applies reports still waiting for their message. With several writers (PostgreSQL), a receipt
-     * and the submit answer it overtook can commit side by side, each unseen by the other; this sweep
-     * finds such pairs once both are committed. Only recent reports are looked at: the rest are for
-     * ids no message ever had.
+     * The safety net for receipts still waiting for their message. A receipt is normally matched when it
+     * arrives (its message already has the carrier reference) or when the reference is written (the
+     * outcome looks up the receipts that overtook it). With several writers (PostgreSQL) a receipt and
+     * the submit answer it overtook can commit side by side, each unseen by the other: this sweep finds
+     * such pairs. It takes the receipts whose next try is due, oldest due first, and moves each one it
+     * cannot match further back (MATCH_RETRY_MS), so the ones that never match cannot hold the place of
+     * the others; after the last try (or MATCH_MAX_AGE_MS) a receipt is marked unmatched and no longer
+     * swept. Returns the number of receipts looked at.
      */
-    async rematchWaitingReports(tx: DbOrTx, options: { lookBackMs: number; limit: number }): Promise<number> {
-      const waiting = await tx
+    async rematchWaitingReports(tx: DbOrTx, options: { limit: number }): Promise<number> {
+      const now = clock.now();
+      const due = await tx
         .selectFrom('delivery_reports')
-        .selectAll()
+        .select(['id', 'route_id', 'carrier_ref', 'status', 'error_code', 'received_at', 'match_attempts'])
         .where('applied_at', 'is', null)
-        .where('received_at', '>', clock.now() - options.lookBackMs)
-        .orderBy('received_at')
+        .where('unmatched_at', 'is', null)
+        .where('next_match_at', '<=', now)
+        .orderBy('next_match_at')
         .limit(options.limit)
         .execute();
-      if (waiting.length === 0) return 0;
-      // All of them were waiting, so the ones that matched now are the ones applied.
-      return applyStored(tx, waiting);
+      if (due.length === 0) return 0;
+      const matched = await applyStored(tx, due);
+      // Rows with the same try count get the same next try: one UPDATE per count.
+      const byTries = new Map<number, string[]>();
+      const giveUp: string[] = [];
+      for (const r of due) {
+        if (matched.has(r.id)) continue;
+        const tries = Number(r.match_attempts ?? 0) + 1;
+        if (tries >= MATCH_RETRY_MS.length || Number(r.received_at) < now - MATCH_MAX_AGE_MS)
+          giveUp.push(r.id);
+        else byTries.set(tries, [...(byTries.get(tries) ?? []), r.id]);
+      }
+      for (const [tries, idList] of byTries) {
+        for (let i = 0; i < idList.length; i += CHUNK) {
+          await tx
+            .updateTable('delivery_reports')
+            .set({ match_attempts: tries, next_match_at: now + MATCH_RETRY_MS[tries]! })
+            .where('id', 'in', idList.slice(i, i + CHUNK))
+            .execute();
+        }
+      }
+      for (let i = 0; i < giveUp.length; i += CHUNK) {
+        await tx
+          .updateTable('delivery_reports')
+          .set((eb) => ({ match_attempts: eb('match_attempts', '+', 1), unmatched_at: now }))
+          .where('id', 'in', giveUp.slice(i, i + CHUNK))
+          .execute();
+      }
+      return due.length;
     },
 
+    /**
+     * Ends the wait for receipts that never came: a `sent` message becomes `expired` (error code
+     * `receipt_timeout`) once its route's receipt timeout has passed since it was sent (`routeTimeoutsMs`;
+     * routes not named there wait DEFAULT_RECEIPT_TIMEOUT_MS), and never before its validity period has
+     * ended plus RECEIPT_VALIDITY_GRACE_MS, as the carrier may still deliver until then. The refund policy
+     * for `expired` applies, and an event and a `message.status` webhook are written. A receipt that comes
+     * later is stored and matched but changes nothing: a final status is final. Returns the number expired.
+     */
+    async expireUnreported(
+      tx: DbOrTx,
+      options: { routeTimeoutsMs: ReadonlyMap<string, number>; limit: number },
+    ): Promise<number> {
+      const now = clock.now();
+      const validityCutoff = now - RECEIPT_VALIDITY_GRACE_MS;
+      const overdue: MessagesTable[] = [];
+      // `status = 'sent'` as a literal: that is how the partial index of waiting messages is defined.
+      const waiting = () =>
+        tx
+          .selectFrom('messages')
+          .selectAll()
+          .where('status', '=', sql.lit('sent'))
+          .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '<=', validityCutoff)]));
+      for (const [routeId, timeoutMs] of options.routeTimeoutsMs) {
+        if (overdue.length >= options.limit) break;
+        overdue.push(
+          ...(await waiting()
+            .where('route_id', '=', routeId)
+            .where('sent_at', '<=', now - timeoutMs)
+            .orderBy('sent_at')
+            .limit(options.limit - overdue.length)
+            .execute()),
+        );
+      }
+      if (overdue.length < options.limit) {
+        let others = waiting().where('sent_at', '<=', now - DEFAULT_RECEIPT_TIMEOUT_MS);
+        const named = [...options.routeTimeoutsMs.keys()];
+        if (named.length > 0)
+          others = others.where((eb) => eb.or([eb('route_id', 'is', null), eb('route_id', 'not in', named)]));
+        overdue.push(
+          ...(await others
+            .orderBy('sent_at')
+            .limit(options.limit - overdue.length)
+            .execute()),
+        );
+      }
+      if (overdue.length === 0) return 0;
+
+      const policies = await refundPolicies(tx, [...new Set(overdue.map((m) => m.account_id))]);
+      const error = {
+        code: 'receipt_timeout',
+        detail: 'No delivery receipt came within the receipt timeout.',
+      };
+      const effects = newEffects();
+      const refunded: string[] = [];
+      let expired = 0;
+      for (let i = 0; i < overdue.length; i += CHUNK) {
+        const chunk = overdue.slice(i, i + CHUNK);
+        const changed = await tx
+          .updateTable('messages')
+          .set({
+            status: 'expired',
+            error_code: error.code,
+            error_detail: error.detail,
+            done_at: now,
+            updated_at: now,
+          })
+          .where(
+            'id',
+            'in',
+            chunk.map((m) => m.id),
+          )
+          .where('status', '=', 'sent')
+          .returning('id')
+          .execute();
+        // A receipt applied meanwhile (another writer) wins: that message is left as it is.
+        const updated = new Set(changed.map((r) => r.id));
+        for (const m of chunk) {
+          if (!updated.has(m.id)) continue;
+          expired++;
+          effects.events.push({
+            id: ids('evt'),
+            message_id: m.id,
+            status: 'expired',
+            detail: error.detail,
+            at: now,
+          });
+          effects.published.push({
+            accountId: m.account_id,
+            type: 'message.status',
+            data: statusEventData(m, 'expired', now, error),
+          });
+          // The same rule as for an `expired` receipt from the carrier.
+          if (
+            policies.get(m.account_id) === 'undelivered_and_expired' &&
+            Number(m.charged) === 1 &&
+            Number(m.price) > 0
+          ) {
+            effects.settle.push({ accountId: m.account_id, kind: 'refund', amountMicro: Number(m.price) });
+            refunded.push(m.id);
+          }
+        }
+      }
+      for (let i = 0; i < refunded.length; i += CHUNK) {
+        await tx
+          .updateTable('messages')
+          .set({ charged: 0 })
+          .where('id', 'in', refunded.slice(i, i + CHUNK))
+          .execute();
+      }
+      await commitEffects(tx, effects, 'refunds for messages without a receipt');
+      return expired;
+    },
+
+    /**
+     * Applies the stored receipts that overtook these carrier references (found through the index of
+     * waiting receipts). Call it in the transaction that writes the references. Receipts the sweep gave
+     * up on are included: a late submit answer still finds them.
+     */
     async applyWaitingReports(
       tx: DbOrTx,
       refs: Array<{ routeId: string; carrierRef: string }>,
@@ -260,7 +433,7 @@ export function createOutcomes(deps: OutcomeDeps) {
         const chunk = refs.slice(i, i + CHUNK);
         const found = await tx
           .selectFrom('delivery_reports')
-          .selectAll()
+          .select(['id', 'route_id', 'carrier_ref', 'status', 'error_code', 'received_at'])
           .where('applied_at', 'is', null)
           .where('carrier_ref', 'in', [...new Set(chunk.flatMap((r) => carrierRefVariants(r.carrierRef)))])
           .execute();
@@ -332,7 +505,7 @@ export function createOutcomes(deps: OutcomeDeps) {
       error_code: string | null;
       received_at: number;
     }>,
-  ): Promise<number> {
+  ): Promise<Set<string>> {
     const now = clock.now();
     const messages = await messagesForRefs(tx, reports);
     const policies =
@@ -350,6 +523,11 @@ export function createOutcomes(deps: OutcomeDeps) {
       errorDetail: string | null;
     }> = [];
     const refunded: string[] = [];
+    // Effects of each change, kept until its UPDATE says the change was made.
+    const pending = new Map<
+      string,
+      { event: (typeof effects.events)[number]; published: ClientEvent; refund: SettleEntry | null }
+    >();
 
     for (const report of reports) {
       const m = carrierRefVariants(report.carrier_ref)
@@ -378,32 +556,36 @@ export function createOutcomes(deps: OutcomeDeps) {
         errorDetail: error?.detail ?? null,
       });
       m.status = next;
-      effects.events.push({
-        id: ids('evt'),
-        message_id: m.id,
-        status: next,
-        detail: report.error_code ? `carrier error ${report.error_code}` : null,
-        at: report.received_at,
-      });
-      effects.published.push({
-        accountId: m.account_id,
-        type: 'message.status',
-        data: statusEventData(m, next, report.received_at, error ?? undefined),
-      });
       const policy = policies.get(m.account_id);
       const refundable =
         next === 'undelivered' || next === 'rejected'
           ? policy !== 'none'
           : next === 'expired' && policy === 'undelivered_and_expired';
-      if (refundable && Number(m.charged) === 1 && Number(m.price) > 0) {
-        effects.settle.push({ accountId: m.account_id, kind: 'refund', amountMicro: Number(m.price) });
-        refunded.push(m.id);
-      }
+      pending.set(m.id, {
+        event: {
+          id: ids('evt'),
+          message_id: m.id,
+          status: next,
+          detail: report.error_code ? `carrier error ${report.error_code}` : null,
+          at: report.received_at,
+        },
+        published: {
+          accountId: m.account_id,
+          type: 'message.status',
+          data: statusEventData(m, next, report.received_at, error ?? undefined),
+        },
+        refund:
+          refundable && Number(m.charged) === 1 && Number(m.price) > 0
+            ? { accountId: m.account_id, kind: 'refund', amountMicro: Number(m.price) }
+            : null,
+      });
     }
-    // One UPDATE per chunk instead of one per report: receipts arrive by the thousand.
+    // One UPDATE per chunk instead of one per report: receipts arrive by the thousand. Only messages not
+    // final yet change: another writer may have applied a copy of the same receipt (or the receipt
+    // timeout) since they were read, and then its effects (event, webhook, refund) are already written.
     for (let i = 0; i < changes.length; i += CASE_CHUNK) {
       const chunk = changes.slice(i, i + CASE_CHUNK);
-      await tx
+      const changed = await tx
         .updateTable('messages')
         .set({
           status: caseById(
@@ -429,7 +611,18 @@ export function createOutcomes(deps: OutcomeDeps) {
           'in',
           chunk.map((c) => c.id),
         )
+        .where('status', 'not in', [...FINAL_STATUSES])
+        .returning('id')
         .execute();
+      for (const { id } of changed) {
+        const effect = pending.get(id)!;
+        effects.events.push(effect.event);
+        effects.published.push(effect.published);
+        if (effect.refund) {
+          effects.settle.push(effect.refund);
+          refunded.push(id);
+        }
+      }
     }
     for (let i = 0; i < refunded.length; i += CHUNK) {
       await tx
@@ -457,7 +650,7 @@ export function createOutcomes(deps: OutcomeDeps) {
         .execute();
     }
     await commitEffects(tx, effects, 'refunds for undelivered messages');
-    return matched.length;
+    return new Set(matched.map((r) => r.id));
   }
 }
 

@@ -14,11 +14,19 @@ export interface PostOutcome {
   error: string | null;
   durationMs: number;
   responseExcerpt: string | null;
+  /**
+   * The deadline passed before an answer came. The request may have reached the receiver and been
+   * processed all the same, so a retry that succeeds is likely a duplicate there.
+   */
+  timedOut?: boolean;
 }
+
+/** How the error of a timed-out attempt begins (as stored in `last_error`). */
+export const TIMEOUT_ERROR_PREFIX = 'timed out after';
 
 class TimeoutError extends Error {
   constructor(ms: number) {
-    super(`timed out after ${ms} ms`);
+    super(`${TIMEOUT_ERROR_PREFIX} ${ms} ms`);
     this.name = 'TimeoutError';
   }
 }
@@ -118,7 +126,13 @@ export function createSender(options: { allowPrivate: boolean; timeoutMs: number
           // A kept-alive socket the server closed meanwhile: the request never reached it, try a fresh one.
           const e = error as NodeJS.ErrnoException & { reusedSocket?: boolean };
           if (attempt === 0 && e.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) continue;
-          return { statusCode: null, error: describe(error), durationMs: took(), responseExcerpt: null };
+          return {
+            statusCode: null,
+            error: describe(error),
+            durationMs: took(),
+            responseExcerpt: null,
+            timedOut: error instanceof TimeoutError,
+          };
         }
       }
     },

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
@@ -12,7 +13,7 @@ import { auditActorOf, type ClientActor } from '../accounts';
 import type { AuditLog } from '../compliance';
 import { assertPublicHost, hostOf, parseWebhookUrl } from './addresses';
 import { parseEventTypes, RETRY_LADDER_MS, type WebhookEvent, type WebhookEventType } from './events';
-import { createSender, type PostOutcome } from './sender';
+import { createSender, type PostOutcome, TIMEOUT_ERROR_PREFIX } from './sender';
 import { generateSecret, signWebhook } from './signing';
 
 export interface WebhooksSettings {
@@ -45,6 +46,15 @@ export interface EndpointView {
   disabledAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Attempts that timed out: the receiver may have processed them all the same. */
+  timeouts: number;
+  /**
+   * Deliveries that succeeded on a retry after a timed-out attempt: the receiver probably got them twice
+   * (with the same `webhook-id`, by which receivers must de-duplicate).
+   */
+  duplicatesSuspected: number;
+  /** Since when its attempts fail (null: the last one succeeded). */
+  failingSince: string | null;
 }
 
 export interface AttemptView {
@@ -83,6 +93,12 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_CONCURRENCY = 20;
 const MAX_ROWS_PER_INSERT = 500;
 const MAX_IDS_PER_QUERY = 1000;
+/**
+ * Failing without a break at least this long before a success counts as an outage that ended (the
+ * backlog is then sent at once). Shorter streaks are single bad events among good ones: their own
+ * ladder must not be cut short. A delivery reaches the ladder's long steps only after failing this long.
+ */
+const OUTAGE_MIN_MS = 5_000;
 
 const iso = (ms: number) => new Date(Number(ms)).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -104,12 +120,15 @@ function endpointView(row: WebhookEndpointsTable): EndpointView {
     disabledAt: isoOrNull(row.disabled_at),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
+    timeouts: Number(row.timeouts ?? 0),
+    duplicatesSuspected: Number(row.duplicates_suspected ?? 0),
+    failingSince: isoOrNull(row.failing_since ?? null),
   };
 }
 
 type ClaimedDelivery = Pick<
   WebhookDeliveriesTable,
-  'id' | 'account_id' | 'endpoint_id' | 'event_id' | 'body' | 'attempts' | 'lease_until'
+  'id' | 'account_id' | 'endpoint_id' | 'event_id' | 'body' | 'attempts' | 'lease_until' | 'last_error'
 >;
 
 interface AttemptResult {
@@ -122,6 +141,13 @@ interface AttemptResult {
 }
 
 const succeeded = (o: PostOutcome) => o.statusCode !== null && o.statusCode >= 200 && o.statusCode < 300;
+
+/** What orders an event's deliveries: the message of a status event (its statuses go out in order). */
+function orderKeyOf(event: WebhookEvent): string | null {
+  if (event.type !== 'message.status') return null;
+  const messageId = (event.data as { messageId?: unknown } | null)?.messageId;
+  return typeof messageId === 'string' ? messageId : null;
+}
 
 /**
  * Client webhooks: endpoints, events enqueued inside the business transaction that caused them, and
@@ -168,7 +194,7 @@ export function createWebhooks(deps: WebhooksDeps) {
 
   function deliveryRow(
     endpoint: { id: string; account_id: string },
-    event: { id: string; type: string; body: string },
+    event: { id: string; type: string; body: string; orderKey: string | null },
     now: number,
   ): WebhookDeliveriesTable {
     return {
@@ -187,7 +213,23 @@ export function createWebhooks(deps: WebhooksDeps) {
       last_error: null,
       created_at: now,
       completed_at: null,
+      order_key: event.orderKey,
     };
+  }
+
+  /** Makes an endpoint's waiting deliveries due now (after an outage, or when the client asks). */
+  async function flushBacklog(tx: DbOrTx, endpointId: string, now: number): Promise<number> {
+    // `status = 'pending'` as a literal: that is how the partial index by endpoint is defined.
+    const moved = await tx
+      .updateTable('webhook_deliveries')
+      .set({ next_attempt_at: now })
+      .where('endpoint_id', '=', endpointId)
+      .where('status', '=', sql.lit('pending'))
+      .where('next_attempt_at', '>', now)
+      // Deliveries in flight are left to the worker holding them (and never waited for).
+      .where('lease_until', '<=', now)
+      .executeTakeFirst();
+    return Number(moved.numUpdatedRows);
   }
 
   async function insertDeliveries(tx: DbOrTx, rows: WebhookDeliveriesTable[]) {
@@ -200,13 +242,32 @@ export function createWebhooks(deps: WebhooksDeps) {
   async function claim(limit: number, now: number): Promise<ClaimedDelivery[]> {
     // Long enough for every claimed delivery to wait its turn in the pool and then time out.
     const leaseUntil = now + timeoutMs * Math.ceil(limit / concurrency) + 30_000;
+    // A status of a message waits while an earlier one of the same message is pending for the endpoint
+    // (ids sort by creation): receivers get `sent` before `delivered`. Only the held rows pay for it, and
+    // the partial index of pending deliveries answers the check.
     let due = db
-      .selectFrom('webhook_deliveries')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .where('lease_until', '<=', now)
-      .orderBy('next_attempt_at')
+      .selectFrom('webhook_deliveries as d')
+      .select('d.id')
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', now)
+      .where('d.lease_until', '<=', now)
+      .where((eb) =>
+        eb.or([
+          eb('d.order_key', 'is', null),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('webhook_deliveries as e')
+                .select(sql.lit(1).as('one'))
+                .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
+                .whereRef('e.order_key', '=', 'd.order_key')
+                .where('e.status', '=', sql.lit('pending'))
+                .whereRef('e.id', '<', 'd.id'),
+            ),
+          ),
+        ]),
+      )
+      .orderBy('d.next_attempt_at')
       .limit(limit);
     if (capabilities.skipLocked) due = due.forUpdate().skipLocked();
     // The lease condition is repeated outside the subquery: a row another worker leased meanwhile
@@ -221,7 +282,16 @@ export function createWebhooks(deps: WebhooksDeps) {
       .where('lease_until', '<=', now);
     if (capabilities.multipleWriters) claim = claim.where('status', '=', 'pending');
     return claim
-      .returning(['id', 'account_id', 'endpoint_id', 'event_id', 'body', 'attempts', 'lease_until'])
+      .returning([
+        'id',
+        'account_id',
+        'endpoint_id',
+        'event_id',
+        'body',
+        'attempts',
+        'lease_until',
+        'last_error',
+      ])
       .execute();
   }
 
@@ -230,6 +300,11 @@ export function createWebhooks(deps: WebhooksDeps) {
     await db.transaction().execute(async (tx) => {
       const attempts: WebhookAttemptsTable[] = [];
       const gone = new Map<string, { accountId: string; at: number }>();
+      // Per endpoint: the last success and first failure of this batch, timeouts, likely duplicates.
+      const health = new Map<
+        string,
+        { ok: number | null; failed: number | null; timeouts: number; duplicates: number }
+      >();
       for (const r of results) {
         const { outcome, attempt } = r;
         let status: WebhookDeliveriesTable['status'];
@@ -257,6 +332,17 @@ export function createWebhooks(deps: WebhooksDeps) {
           .executeTakeFirst();
         // No row: the delivery was cancelled or deleted meanwhile, or the lease was lost.
         if (Number(done.numUpdatedRows) === 0) continue;
+        let h = health.get(r.delivery.endpoint_id);
+        if (!h) {
+          h = { ok: null, failed: null, timeouts: 0, duplicates: 0 };
+          health.set(r.delivery.endpoint_id, h);
+        }
+        if (succeeded(outcome)) {
+          h.ok = Math.max(h.ok ?? 0, r.finishedAt);
+          // The attempt before this one timed out: the receiver may have processed that one too.
+          if (r.delivery.last_error?.startsWith(TIMEOUT_ERROR_PREFIX)) h.duplicates++;
+        } else if (outcome.statusCode !== 410) h.failed = Math.min(h.failed ?? r.finishedAt, r.finishedAt);
+        if (outcome.timedOut) h.timeouts++;
         attempts.push({
           id: ids('wha'),
           delivery_id: r.delivery.id,
@@ -271,6 +357,7 @@ export function createWebhooks(deps: WebhooksDeps) {
       for (const part of chunks(attempts, MAX_ROWS_PER_INSERT)) {
         await tx.insertInto('webhook_attempts').values(part).execute();
       }
+      await recordHealth(tx, health);
       for (const [endpointId, { accountId, at }] of gone) {
         const reason = 'The endpoint answered 410 Gone.';
         const disabled = await tx
@@ -292,6 +379,52 @@ export function createWebhooks(deps: WebhooksDeps) {
         }
       }
     });
+  }
+
+  /**
+   * Keeps each endpoint's failing-since mark and counters. The first success after failures sends the
+   * endpoint's backlog at once instead of on the ladder: after an outage the receiver is back, and events
+   * would otherwise wait up to the ladder's step (5 minutes, then more).
+   */
+  async function recordHealth(
+    tx: DbOrTx,
+    health: Map<string, { ok: number | null; failed: number | null; timeouts: number; duplicates: number }>,
+  ) {
+    const recovered = [...health].filter(([, h]) => h.ok !== null && (h.failed === null || h.ok >= h.failed));
+    // Which of the endpoints that succeeded were failing: one read whatever the batch.
+    const failingSince = new Map<string, number>();
+    if (recovered.length > 0) {
+      const rows = await tx
+        .selectFrom('webhook_endpoints')
+        .select(['id', 'failing_since'])
+        .where(
+          'id',
+          'in',
+          recovered.map(([id]) => id),
+        )
+        .where('failing_since', 'is not', null)
+        .execute();
+      for (const r of rows) failingSince.set(r.id, Number(r.failing_since));
+    }
+    // Endpoint rows are written in id order by every worker, and an endpoint's backlog only while its row
+    // is held: two workers recording results for the same endpoints wait for each other, never deadlock.
+    for (const endpointId of [...health.keys()].sort()) {
+      const h = health.get(endpointId)!;
+      const back = h.ok !== null && (h.failed === null || h.ok >= h.failed);
+      const change: Record<string, unknown> = {};
+      if (h.timeouts > 0) change.timeouts = sql`timeouts + ${h.timeouts}`;
+      if (h.duplicates > 0) change.duplicates_suspected = sql`duplicates_suspected + ${h.duplicates}`;
+      if (back && failingSince.has(endpointId)) change.failing_since = null;
+      // The first failure of a streak is kept: a success clears it.
+      else if (!back && h.failed !== null) change.failing_since = sql`coalesce(failing_since, ${h.failed})`;
+      if (Object.keys(change).length === 0) continue;
+      await tx.updateTable('webhook_endpoints').set(change).where('id', '=', endpointId).execute();
+      const since = failingSince.get(endpointId);
+      if (!back || since === undefined || h.ok! - since < OUTAGE_MIN_MS) continue;
+      const moved = await flushBacklog(tx, endpointId, h.ok!);
+      if (moved > 0)
+        logger.info({ endpointId, deliveries: moved }, 'webhook endpoint recovered: backlog due now');
+    }
   }
 
   /**
@@ -520,8 +653,9 @@ export function createWebhooks(deps: WebhooksDeps) {
         if (!subscribed || subscribed.length === 0) continue;
         const id = ids('evt');
         const body = JSON.stringify({ id, type: event.type, createdAt, data: event.data ?? null });
+        const orderKey = orderKeyOf(event);
         for (const endpoint of subscribed)
-          rows.push(deliveryRow(endpoint, { id, type: event.type, body }, now));
+          rows.push(deliveryRow(endpoint, { id, type: event.type, body, orderKey }, now));
       }
       await insertDeliveries(tx, rows);
       return rows.length;
@@ -679,6 +813,20 @@ export function createWebhooks(deps: WebhooksDeps) {
     },
 
     /**
+     * "Retry now": every delivery of the endpoint waiting on the retry ladder becomes due at once (the
+     * client fixed its receiver and does not want to wait for the next step). Returns how many.
+     */
+    async retryNow(actor: ClientActor, endpointId: string): Promise<{ due: number }> {
+      return db.transaction().execute(async (tx) => {
+        const endpoint = await ownEndpoint(tx, actor, endpointId);
+        if (Number(endpoint.enabled) !== 1) {
+          throw new AppError('conflict', 'The endpoint is disabled; enable it before retrying.');
+        }
+        return { due: await flushBacklog(tx, endpointId, clock.now()) };
+      });
+    },
+
+    /**
      * Sends an event again as a new delivery (same event id and body, a fresh retry ladder, due now).
      * `endpointId`, when given, must be the delivery's endpoint.
      */
@@ -702,7 +850,8 @@ export function createWebhooks(deps: WebhooksDeps) {
         }
         const row = deliveryRow(
           endpoint,
-          { id: original.event_id, type: original.event_type, body: original.body },
+          // Asked for by the client: not held behind anything.
+          { id: original.event_id, type: original.event_type, body: original.body, orderKey: null },
           clock.now(),
         );
         await insertDeliveries(tx, [row]);

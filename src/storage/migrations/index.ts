@@ -12,6 +12,7 @@ import * as m0010 from './0010_links';
 import * as m0011 from './0011_processor_duties';
 import * as m0012 from './0012_sign_in';
 import * as m0013 from './0013_verified_free_credits';
+import * as m0014 from './0014_receipts_webhooks';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011_processor_duties': m0011,
   '0012_sign_in': m0012,
   '0013_verified_free_credits': m0013,
+  '0014_receipts_webhooks': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {

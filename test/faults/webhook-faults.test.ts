@@ -1,0 +1,190 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createIdGenerator } from '../../src/kernel/ids';
+import { createLogger } from '../../src/kernel/logger';
+import {
+  createWebhooks,
+  RETRY_LADDER_MS,
+  type WebhookEvent,
+  type Webhooks,
+} from '../../src/modules/webhooks';
+import { DIALECTS } from '../helpers/storage';
+import { type Session, signup, startTestSystem, type TestSystem } from '../helpers/system';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
+
+// What a webhook receiver that hangs, fails or goes away for a while did to deliveries in fault trials.
+describe.each(DIALECTS)('webhook faults on %s', (dialect) => {
+  let ts: TestSystem;
+  let receiver: WebhookReceiver;
+  let webhooks: Webhooks;
+
+  beforeAll(async () => {
+    ts = await startTestSystem(dialect, { WEBHOOK_ALLOW_PRIVATE: 'true' });
+    receiver = await startWebhookReceiver();
+    webhooks = ts.system.services.webhooks;
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await ts?.close();
+  });
+  beforeEach(() => receiver.clear());
+  afterEach(async () => {
+    await db()
+      .updateTable('webhook_deliveries')
+      .set({ status: 'cancelled', lease_until: 0 })
+      .where('status', '=', 'pending')
+      .execute();
+  });
+
+  const db = () => ts.system.storage.db;
+
+  async function createEndpoint(session: Session, path: string): Promise<{ id: string }> {
+    const response = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: session.headers,
+      payload: { url: `${receiver.url}${path}`, events: ['message.status'] },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    return response.json();
+  }
+
+  const emit = (events: WebhookEvent[]) =>
+    db()
+      .transaction()
+      .execute((tx) => webhooks.enqueue(tx, events));
+
+  const statusEvent = (accountId: string, messageId: string, status: string): WebhookEvent => ({
+    accountId,
+    type: 'message.status',
+    data: { messageId, status },
+  });
+
+  const bodies = () =>
+    receiver.received.map((r) => JSON.parse(r.body) as { data: { messageId: string; status: string } });
+
+  it('a timed-out attempt that then succeeds is counted as a suspected duplicate', async () => {
+    const s = await signup(ts.app);
+    const endpoint = await createEndpoint(s, '/hung');
+    const worker = createWebhooks({
+      db: db(),
+      clock: ts.clock,
+      ids: createIdGenerator(ts.clock),
+      audit: ts.system.services.audit,
+      logger: createLogger({ level: 'silent' }),
+      capabilities: ts.system.storage.capabilities,
+      settings: { allowPrivate: true, timeoutMs: 150 },
+    });
+    try {
+      // The receiver takes the request but answers too late: it may well have processed it.
+      receiver.respondNext({ status: 200, delayMs: 1_000 });
+      await emit([statusEvent(s.accountId, 'msg_hung', 'sent')]);
+      expect(await worker.deliverDue()).toBe(1);
+      ts.clock.advance(RETRY_LADDER_MS[1]!);
+      expect(await worker.deliverDue()).toBe(1);
+      const ids = receiver.received.map((r) => r.headers['webhook-id']);
+      expect(ids).toHaveLength(2);
+      expect(ids[0]).toBe(ids[1]);
+      const view = await ts.app.inject({
+        method: 'GET',
+        url: `/v1/webhooks/${endpoint.id}`,
+        headers: s.headers,
+      });
+      expect(view.json()).toMatchObject({ timeouts: 1, duplicatesSuspected: 1 });
+    } finally {
+      worker.close();
+    }
+  });
+
+  it('a later status of a message waits until the earlier one is acknowledged', async () => {
+    const s = await signup(ts.app);
+    await createEndpoint(s, '/ordered');
+    // The first attempt of `sent` fails; everything else succeeds.
+    receiver.respondNext({ status: 500 });
+    await emit([statusEvent(s.accountId, 'msg_a', 'sent'), statusEvent(s.accountId, 'msg_b', 'sent')]);
+    await emit([
+      statusEvent(s.accountId, 'msg_a', 'delivered'),
+      statusEvent(s.accountId, 'msg_b', 'delivered'),
+    ]);
+    await webhooks.deliverDue();
+    await webhooks.deliverDue();
+    ts.clock.advance(RETRY_LADDER_MS[1]!);
+    await webhooks.deliverDue();
+    await webhooks.deliverDue();
+    const order = (messageId: string) =>
+      bodies()
+        .filter((b) => b.data.messageId === messageId)
+        .map((b) => b.data.status);
+    // msg_a: the failed `sent`, the retried `sent`, then `delivered`; msg_b was never held up.
+    expect(order('msg_a')).toEqual(['sent', 'sent', 'delivered']);
+    expect(order('msg_b')).toEqual(['sent', 'delivered']);
+  });
+
+  it('the first success after an outage sends the backlog at once; "retry now" does the same', async () => {
+    const s = await signup(ts.app);
+    const endpoint = await createEndpoint(s, '/outage');
+    // Down: three events fail twice and wait on the ladder's 5-minute step.
+    receiver.respondWith({ status: 503 });
+    await emit([1, 2, 3].map((n) => statusEvent(s.accountId, `msg_out${n}`, 'delivered')));
+    await webhooks.deliverDue();
+    ts.clock.advance(RETRY_LADDER_MS[1]!);
+    await webhooks.deliverDue();
+    expect(receiver.received).toHaveLength(6);
+    // Back after 30 s: a new event goes through, and the backlog follows at once, not 5 minutes later.
+    ts.clock.advance(30_000);
+    receiver.respondWith({ status: 200 });
+    await emit([statusEvent(s.accountId, 'msg_out4', 'delivered')]);
+    await webhooks.deliverDue();
+    await webhooks.deliverDue();
+    expect(
+      bodies()
+        .slice(6)
+        .map((b) => b.data.messageId)
+        .sort(),
+    ).toEqual(['msg_out1', 'msg_out2', 'msg_out3', 'msg_out4']);
+
+    // Down again; the client fixes its receiver and asks for a retry now.
+    receiver.clear();
+    receiver.respondWith({ status: 503 });
+    await emit([statusEvent(s.accountId, 'msg_out5', 'delivered')]);
+    await webhooks.deliverDue();
+    expect(receiver.received).toHaveLength(1);
+    receiver.respondWith({ status: 200 });
+    const retry = await ts.app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/${endpoint.id}/retry`,
+      headers: s.headers,
+    });
+    expect(retry.statusCode, retry.body).toBe(202);
+    expect(retry.json()).toMatchObject({ due: 1 });
+    await webhooks.deliverDue();
+    expect(bodies().map((b) => b.data.messageId)).toEqual(['msg_out5', 'msg_out5']);
+    const other = await signup(ts.app);
+    const foreign = await ts.app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/${endpoint.id}/retry`,
+      headers: other.headers,
+    });
+    expect(foreign.statusCode).toBe(404);
+  });
+
+  it('one event that keeps failing among good ones keeps its own retry ladder', async () => {
+    const s = await signup(ts.app);
+    const endpoint = await createEndpoint(s, '/poison');
+    receiver.respondNext({ status: 500 });
+    await emit([statusEvent(s.accountId, 'msg_poison', 'delivered')]);
+    await webhooks.deliverDue();
+    ts.clock.advance(1_000);
+    await emit([statusEvent(s.accountId, 'msg_fine', 'delivered')]);
+    await webhooks.deliverDue();
+    expect(receiver.received).toHaveLength(2);
+    const rows = await db()
+      .selectFrom('webhook_deliveries')
+      .select(['status', 'attempts', 'next_attempt_at', 'last_attempt_at'])
+      .where('endpoint_id', '=', endpoint.id)
+      .orderBy('id')
+      .execute();
+    expect(rows[0]).toMatchObject({ status: 'pending' });
+    expect(Number(rows[0]!.next_attempt_at)).toBe(Number(rows[0]!.last_attempt_at) + RETRY_LADDER_MS[1]!);
+    expect(rows[1]).toMatchObject({ status: 'delivered' });
+  });
+});
