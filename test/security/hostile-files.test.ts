@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, crc32, deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readerThreadStats } from '../../src/modules/contacts/imports/read-in-thread';
 import { multipart } from '../helpers/multipart';
 import { DIALECTS } from '../helpers/storage';
 import { type Session, signup, startTestSystem, type TestSystem } from '../helpers/system';
@@ -363,6 +364,20 @@ describe.each(DIALECTS)('hostile import files on %s', (dialect) => {
       400,
       'validation_failed',
     );
+  }, 120_000);
+
+  it('many workbooks at once are read by at most two reader threads; every preview still answers', async () => {
+    readerThreadStats(true);
+    const book = contactsWorkbook(2_000, true);
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => upload(attacker, '/v1/imports/preview', book, `many-${i}.xlsx`)),
+    );
+    for (const r of answers) expect(r.statusCode, r.body).toBe(200);
+    const stats = readerThreadStats();
+    expect(stats.maxRunning).toBeGreaterThanOrEqual(1);
+    expect(stats.maxRunning).toBeLessThanOrEqual(2);
+    expect(stats.running).toBe(0);
+    await bystanderWorks();
   }, 120_000);
 
   it('after 20 previews and imports of every workbook shape, no temp file is left and disk use is back', async () => {

@@ -20,6 +20,43 @@ import { inspectWorkbook, type XlsxLimits, xlsxRows } from './xlsx-source';
  */
 const READER_LIMITS = { maxOldGenerationSizeMb: 160, maxYoungGenerationSizeMb: 8 };
 
+/**
+ * Reader threads at once in this process. Each may grow to READER_LIMITS, so this bounds what imports can
+ * take from the machine together (2 × ≈ 170 MB beside the server's own heap), however many workbooks a
+ * tenant uploads at the same moment; more reads wait their turn.
+ */
+const MAX_READER_THREADS = 2;
+/** Previews waiting beyond this are refused (`rate_limited`) rather than queued without end. */
+const MAX_WAITING_PREVIEWS = 32;
+
+let running = 0;
+let maxRunning = 0;
+const waiting: Array<() => void> = [];
+let waitingPreviews = 0;
+
+/** Takes a reader slot, waiting for one when all are busy; resolves to its release. */
+async function readerSlot(): Promise<() => void> {
+  if (running >= MAX_READER_THREADS) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
+  maxRunning = Math.max(maxRunning, running);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const next = waiting.shift();
+    // The slot passes straight to the next waiter, so `running` stays counted for it.
+    if (next) next();
+    else running--;
+  };
+}
+
+/** Reader threads running now and the most seen at once since `reset` (for tests). */
+export function readerThreadStats(reset = false): { running: number; maxRunning: number } {
+  const stats = { running, maxRunning };
+  if (reset) maxRunning = running;
+  return stats;
+}
+
 let code: Promise<string> | null = null;
 
 /**
@@ -148,7 +185,14 @@ export async function* readBatchesInThread(
         : xlsxRows(start.path, start.limits);
     return yield* readBatches(rows, start.plan);
   }
-  const thread = new ReaderThread(script, start, tempDir);
+  const release = await readerSlot();
+  let thread: ReaderThread;
+  try {
+    thread = new ReaderThread(script, start, tempDir);
+  } catch (error) {
+    release();
+    throw error;
+  }
   try {
     for (;;) {
       const message = await thread.next();
@@ -165,6 +209,7 @@ export async function* readBatchesInThread(
     }
   } finally {
     await thread.stop();
+    release();
   }
 }
 
@@ -185,7 +230,26 @@ export async function inspectWorkbookInThread(
   } catch {
     return inspectWorkbook(path, limits, count);
   }
-  const thread = new ReaderThread(script, { job: 'inspect-xlsx', path, limits, count }, tempDir);
+  if (running >= MAX_READER_THREADS && waitingPreviews >= MAX_WAITING_PREVIEWS) {
+    throw new AppError(
+      'rate_limited',
+      'Too many workbooks are being read right now: try again in a few seconds.',
+    );
+  }
+  waitingPreviews++;
+  let release: () => void;
+  try {
+    release = await readerSlot();
+  } finally {
+    waitingPreviews--;
+  }
+  let thread: ReaderThread;
+  try {
+    thread = new ReaderThread(script, { job: 'inspect-xlsx', path, limits, count }, tempDir);
+  } catch (error) {
+    release();
+    throw error;
+  }
   try {
     const message = await thread.next();
     if (message instanceof Error) {
@@ -203,5 +267,6 @@ export async function inspectWorkbookInThread(
     return message.rows;
   } finally {
     await thread.stop();
+    release();
   }
 }
