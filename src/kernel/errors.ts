@@ -69,6 +69,10 @@ export const ERROR_CODES = {
   opt_out_missing:
     'A marketing campaign must tell recipients how to opt out: add "STOP to …" or an opt-out link, or set the opt-out footer.',
   internal_error: 'An unexpected error; the requestId identifies it in the logs.',
+  database_unavailable:
+    'The database cannot be reached right now (restarting, connection lost, or locked): nothing was done; retry after `Retry-After` seconds.',
+  storage_full:
+    'The server has no disk space left for this write: nothing was stored; reads still work. Retry after `Retry-After` seconds.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

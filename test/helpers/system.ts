@@ -7,7 +7,7 @@ import { createLogger } from '../../src/kernel/logger';
 import type { Mail, Mailer } from '../../src/kernel/mailer';
 import { createSystem, type System } from '../../src/main';
 import { FakeClock } from './fake-clock';
-import { type DialectName, openTestStorage } from './storage';
+import { type DialectName, openTestStorage, type TestStorageOptions } from './storage';
 
 /** Captures e-mails instead of sending them. */
 export class MailBox implements Mailer {
@@ -37,10 +37,11 @@ export interface TestSystem {
 export async function startTestSystem(
   dialect: DialectName,
   env: Record<string, string> = {},
+  options: { storage?: TestStorageOptions } = {},
 ): Promise<TestSystem> {
   const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-data-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', ...env });
-  const test = await openTestStorage(dialect);
+  const test = await openTestStorage(dialect, options.storage);
   const clock = new FakeClock();
   const mail = new MailBox();
   const system = await createSystem(config, {
