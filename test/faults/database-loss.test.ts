@@ -209,6 +209,44 @@ describe.skipIf(!BASE_URL)('PostgreSQL connection loss', () => {
     expect(ready.json()).toMatchObject({ status: 'ok', checks: { database: 'ok', storage: 'ok' } });
   });
 
+  it('a network that drops every packet: requests that need a new connection answer 503 after the connect timeout, and all resumes when it passes', async () => {
+    const base = new URL(BASE_URL!);
+    proxy = await startTcpProxy({ host: base.hostname, port: Number(base.port || 5432) });
+    const proxied = new URL(dbUrl);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    const { system, owner } = await start(proxied.toString());
+    expect((await send(system, owner, 'before')).statusCode).toBe(202);
+
+    proxy.pause();
+    const started = Date.now();
+    // More requests than the pool has connections: those that wait for one give up after 5 s.
+    const requests = Array.from({ length: 12 }, (_, i) =>
+      send(system, owner, `paused ${i}`).then((r) => ({ r, ms: Date.now() - started })),
+    );
+    await sleep(7000);
+    proxy.up();
+    const answers = await Promise.all(requests);
+    for (const { r } of answers) expect([202, 503], r.body).toContain(r.statusCode);
+    const refused = answers.filter(({ r }) => r.statusCode === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const { r, ms } of refused) {
+      expectUnavailable(r);
+      expect(ms).toBeLessThan(7000);
+    }
+    const back = Date.now();
+    const resumed = await eventually('a send accepted again', async () => {
+      const r = await send(system, owner, 'after');
+      return r.statusCode === 202 ? r : null;
+    });
+    expect(Date.now() - back).toBeLessThan(10_000);
+    const id = resumed.json().data[0].id as string;
+    await eventually(
+      'the new message delivered',
+      async () => (await statusOf(system, owner, id)) === 'delivered',
+    );
+  }, 30_000);
+
   it('a server process survives its connections being ended and its queued messages reach a final status', async () => {
     const server = await startServerProcess({
       DATABASE_URL: dbUrl,
