@@ -484,20 +484,34 @@ async function createRedisProbe(url: string, logger: Logger) {
   const { Redis } = await import('ioredis');
   const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000 });
   client.on('error', (error) => logger.debug({ err: error }, 'redis readiness probe'));
+  /** Connected, or connecting for the first time and then connected; false once an attempt failed. */
+  const connected = () =>
+    new Promise<boolean>((resolve) => {
+      if (client.status === 'ready') return resolve(true);
+      if (!['wait', 'connecting', 'connect'].includes(client.status)) return resolve(false);
+      const settle = (ok: boolean) => () => {
+        client.off('ready', onReady).off('error', onFail).off('close', onFail);
+        resolve(ok);
+      };
+      const onReady = settle(true);
+      const onFail = settle(false);
+      client.once('ready', onReady).once('error', onFail).once('close', onFail);
+    });
   return {
     async ping(): Promise<CheckState> {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<CheckState>((resolve) => {
         timer = setTimeout(() => resolve('unavailable'), 2000);
       });
+      const answer = async (): Promise<CheckState> => {
+        if (!(await connected())) return 'unavailable';
+        return client.ping().then(
+          () => 'ok' as const,
+          () => 'unavailable' as const,
+        );
+      };
       try {
-        return await Promise.race([
-          client.ping().then(
-            () => 'ok' as const,
-            () => 'unavailable' as const,
-          ),
-          timeout,
-        ]);
+        return await Promise.race([answer(), timeout]);
       } finally {
         clearTimeout(timer);
       }

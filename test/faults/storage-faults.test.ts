@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/kernel/logger';
 import { storageFault } from '../../src/storage/faults';
 import { createStorageHealth } from '../../src/storage/health';
+import { startLoop } from '../../src/workers/loops';
 
 const coded = (code: string, message = code) => Object.assign(new Error(message), { code });
 
@@ -46,5 +48,47 @@ describe('storage faults', () => {
     health.wrote();
     expect(health.full).toBe(false);
     expect(events).toEqual(['full', 'room']);
+  });
+});
+
+describe('worker loops after storage faults', () => {
+  it('an hourly loop whose run failed because the database was away runs again within seconds, not in an hour', async () => {
+    let calls = 0;
+    const ran: number[] = [];
+    const started = Date.now();
+    const loop = startLoop(
+      'retention',
+      async () => {
+        calls++;
+        if (calls <= 3) throw coded('57P01', 'terminating connection due to administrator command');
+        ran.push(Date.now() - started);
+        return 0;
+      },
+      { idleMs: 3600_000, logger: createLogger({ level: 'silent' }) },
+    );
+    try {
+      const deadline = Date.now() + 5000;
+      while (ran.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      await loop.stop();
+    }
+    // 250 + 500 + 1000 ms of back-off.
+    expect(ran).toHaveLength(1);
+    expect(ran[0]!).toBeLessThan(3000);
+  });
+
+  it("any other error waits the loop's own period, as before", async () => {
+    let calls = 0;
+    const loop = startLoop(
+      'sweep',
+      async () => {
+        calls++;
+        throw new Error('a bug');
+      },
+      { idleMs: 3600_000, logger: createLogger({ level: 'silent' }) },
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    await loop.stop();
+    expect(calls).toBe(1);
   });
 });
