@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import type { Db } from './database';
+import { directRunner } from './direct';
 import { storageFault } from './faults';
 
 /** What the operator is told about the storage running out of room. */
@@ -62,6 +63,16 @@ export function createStorageHealth(): StorageHealth {
  * server that is away, refuses connections, or does not answer in time; SQLite held by a long write).
  */
 export async function probeDatabase(db: Db, timeoutMs = 2000): Promise<'ok' | 'unavailable'> {
+  // SQLite: on the read-only connection, which a long write (an import batch) does not hold up.
+  const read = directRunner(db, true);
+  if (read) {
+    try {
+      read('select 1', []);
+      return 'ok';
+    } catch {
+      return 'unavailable';
+    }
+  }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'unavailable'>((resolve) => {
     timer = setTimeout(() => resolve('unavailable'), timeoutMs);
