@@ -292,8 +292,10 @@ function openPostgres(url: string, options: StorageOptions): Storage {
     max: options.pgPoolSize ?? 10,
     // A server that is away makes a request fail (503) after this long instead of wait for ever.
     connectionTimeoutMillis: options.pgConnectTimeoutMs ?? 5000,
-    // Finds out about a connection whose server vanished without a word while it sat idle.
+    // TCP probes after 30 s of silence: a connection whose server vanished without a word (a host
+    // gone, a network cut) is found dead and dropped, instead of failing the next query sent on it.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
     ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
   });
   // A connection ended by the server (a restart, pg_terminate_backend, a network cut) emits 'error',
