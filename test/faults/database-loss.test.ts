@@ -104,6 +104,13 @@ describe.skipIf(!BASE_URL)('PostgreSQL connection loss', () => {
     const { system, owner } = await start(dbUrl);
     const before = await send(system, owner, 'before');
     expect(before.statusCode, before.body).toBe(202);
+    // Delivered first: a dispatch batch caught by the termination waits out its lease (60 s on the
+    // fake clock, which does not move here) before another worker takes it over.
+    const beforeId = before.json().data[0].id as string;
+    await eventually(
+      'the first message delivered',
+      async () => (await statusOf(system, owner, beforeId)) === 'delivered',
+    );
 
     // An admin holds a lock on the messages table, so that sends and reads wait inside the database
     // when their connections are ended: they are in flight for certain.
@@ -123,16 +130,17 @@ describe.skipIf(!BASE_URL)('PostgreSQL connection loss', () => {
         const { rows } = await admin.query<{ n: number }>(
           "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
         );
-        return rows[0]!.n >= 3;
+        return rows[0]!.n >= 2;
       });
       const terminated = await admin.query(TERMINATE);
       await admin.query('ROLLBACK');
       return { count: terminated.rowCount ?? 0, responses: await Promise.all(inFlight) };
     });
-    expect(killed.count).toBeGreaterThanOrEqual(3);
+    expect(killed.count).toBeGreaterThanOrEqual(2);
+    // Those that waited on the lock lost their connection: 503 with Retry-After, never 500. Sends
+    // still queued for the next group commit (not yet in the database) go through once it is back.
     const waited = killed.responses.filter((r) => r.statusCode !== 202 && r.statusCode !== 200);
-    // Those that waited on the lock lost their connection: 503 with Retry-After, never 500.
-    expect(waited.length).toBeGreaterThanOrEqual(3);
+    expect(waited.length).toBeGreaterThanOrEqual(2);
     for (const response of waited) expectUnavailable(response);
 
     // The pool replaces the ended connections: the next requests succeed, and so does dispatch.
@@ -143,7 +151,7 @@ describe.skipIf(!BASE_URL)('PostgreSQL connection loss', () => {
       expect(r.statusCode, r.body).toBe(202);
       after.push(r.json().data[0].id);
     }
-    const ids = [before.json().data[0].id as string, ...after];
+    const ids = [beforeId, ...after];
     await eventually(
       'every message delivered',
       async () => {
