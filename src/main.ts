@@ -6,6 +6,7 @@ import { createRouteFactory, validateRouteConfig } from './adapters/route-factor
 import { createSimulatorRoute } from './adapters/simulator/simulator-route';
 import type { Config } from './config';
 import { buildApp } from './http/app';
+import type { CheckState, ReadinessProbe } from './http/routes/health';
 import { type Clock, systemClock } from './kernel/clock';
 import type { FileStore } from './kernel/file-store';
 import { createIdGenerator } from './kernel/ids';
@@ -56,6 +57,7 @@ import { createDbQueue } from './queue/db-queue';
 import type { RedisQueue } from './queue/redis-queue';
 import { openStorage, type Storage } from './storage/database';
 import { createGroupCommit } from './storage/group-commit';
+import { probeDatabase } from './storage/health';
 import { type Loop, startLoop } from './workers/loops';
 
 export interface SystemOverrides {
@@ -78,6 +80,15 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     overrides.storage ?? openStorage(config.DATABASE_URL, { sqliteSynchronous: config.SQLITE_SYNCHRONOUS });
   await storage.migrate();
   const db = storage.db;
+  // The operator's alert when the disk fills: an error line now, then at most once a minute.
+  storage.health.listen({
+    full: (error) =>
+      logger.error(
+        { err: error },
+        'storage is full: writes are refused (503 storage_full, receipts deferred) until space is freed',
+      ),
+    roomAgain: () => logger.warn('storage has room again: writes go through'),
+  });
 
   // SMTP and Redis clients are loaded only when configured: each takes 10-20 MB of memory.
   const mailer =
@@ -315,6 +326,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     campaigns,
     campaignFiles,
     eventSinks,
+    readiness: undefined as ReadinessProbe | undefined,
   };
   // Retention registration point: other modules' sweeps run as rules of the one retention sweep.
   // Attachments carry their own expiry (ATTACHMENT_RETENTION_DAYS, at most the promised 60 days).
@@ -375,6 +387,15 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     }
   }
   const loops: Loop[] = [];
+
+  // GET /readyz: the database answers, has room for writes, and Redis answers (when there is one).
+  const redisProbe = config.REDIS_URL ? await createRedisProbe(config.REDIS_URL, logger) : null;
+  services.readiness = async () => {
+    const [database, queue] = await Promise.all([probeDatabase(db), redisProbe?.ping()]);
+    const checks: Record<string, CheckState> = { database, storage: storage.health.full ? 'full' : 'ok' };
+    if (queue) checks.queue = queue;
+    return checks;
+  };
 
   let app: FastifyInstance | null = null;
   return {
@@ -463,9 +484,56 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       await Promise.all([services.identity.settled(), services.staff.settled()]);
       await registry.stop();
       await redisQueue?.close();
+      redisProbe?.close();
       await storage.close();
     },
   };
 }
 
 export type System = Awaited<ReturnType<typeof createSystem>>;
+
+/**
+ * A Redis connection of its own for the readiness check, so that a check never queues behind the
+ * queue's own commands; with no offline queue, a PING while Redis is away fails at once.
+ */
+async function createRedisProbe(url: string, logger: Logger) {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000 });
+  client.on('error', (error) => logger.debug({ err: error }, 'redis readiness probe'));
+  /** Connected, or connecting for the first time and then connected; false once an attempt failed. */
+  const connected = () =>
+    new Promise<boolean>((resolve) => {
+      if (client.status === 'ready') return resolve(true);
+      if (!['wait', 'connecting', 'connect'].includes(client.status)) return resolve(false);
+      const settle = (ok: boolean) => () => {
+        client.off('ready', onReady).off('error', onFail).off('close', onFail);
+        resolve(ok);
+      };
+      const onReady = settle(true);
+      const onFail = settle(false);
+      client.once('ready', onReady).once('error', onFail).once('close', onFail);
+    });
+  return {
+    async ping(): Promise<CheckState> {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<CheckState>((resolve) => {
+        timer = setTimeout(() => resolve('unavailable'), 2000);
+      });
+      const answer = async (): Promise<CheckState> => {
+        if (!(await connected())) return 'unavailable';
+        return client.ping().then(
+          () => 'ok' as const,
+          () => 'unavailable' as const,
+        );
+      };
+      try {
+        return await Promise.race([answer(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close() {
+      client.disconnect();
+    },
+  };
+}

@@ -48,6 +48,7 @@ import { campaignRoutes } from './routes/campaigns';
 import { complianceRoutes, registerPolicyGate } from './routes/compliance';
 import { contactAvatarRoutes } from './routes/contact-avatars';
 import { contactRoutes } from './routes/contacts';
+import { healthRoutes, type ReadinessProbe } from './routes/health';
 import { importRoutes } from './routes/imports';
 import { inboundRoutes } from './routes/inbound';
 import { linkRoutes } from './routes/links';
@@ -95,6 +96,8 @@ export interface AppServices {
   /** Short links (`/l/`, `/a/`), click tracking and campaign attachments. */
   campaignFiles: CampaignFiles;
   campaigns: Campaigns;
+  /** The checks behind `GET /readyz` (database, storage, queue). */
+  readiness?: ReadinessProbe;
 }
 
 export interface HttpOptions {
@@ -236,7 +239,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   registerIdempotency(app, services);
   registerPolicyGate(app, services);
 
-  app.get('/healthz', { schema: { hide: true }, config: { auth: 'public' } }, async () => ({ status: 'ok' }));
+  await app.register(healthRoutes(services));
 
   await app.register(accountRoutes(services));
   await app.register(billingRoutes(services));

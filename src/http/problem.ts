@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ERROR_CODES, type ErrorCode, type FieldError } from '../kernel/errors';
+import { storageFault } from '../storage/faults';
 
 /** The only place that turns error codes into HTTP statuses. */
 export const STATUS_OF: Record<ErrorCode, number> = {
@@ -58,6 +59,14 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   internal_error: 500,
   two_factor_enrolment_required: 403,
   tracked_links_disabled: 403,
+  database_unavailable: 503,
+  storage_full: 503,
+};
+
+/** Seconds a client should wait before retrying, for the codes that say "try again later". */
+const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
+  database_unavailable: 5,
+  storage_full: 60,
 };
 
 export interface Problem {
@@ -94,6 +103,8 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   if (problem.code === 'rate_limited' && typeof problem.retryAfterSeconds === 'number') {
     reply.header('retry-after', String(problem.retryAfterSeconds));
   }
+  const retryAfter = RETRY_AFTER_SECONDS[problem.code];
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }
 
@@ -185,6 +196,23 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     // Any other client error Fastify raises (bad headers, bad URL encoding…): a 400 with its message.
     return sendProblem(reply, problemOf('validation_failed', fe.message, id));
+  }
+  // The database being away or out of space is no bug: the client is told to come back later.
+  const fault = storageFault(error);
+  if (fault === 'unavailable') {
+    request.log.warn({ err: error }, 'database unavailable');
+    return sendProblem(
+      reply,
+      problemOf('database_unavailable', 'The database cannot be reached right now; nothing was done.', id),
+    );
+  }
+  if (fault === 'full') {
+    // The operator is alerted by the storage's health tracker (at most once a minute), not per request.
+    request.log.warn({ err: error }, 'storage full');
+    return sendProblem(
+      reply,
+      problemOf('storage_full', 'The server has no disk space left; nothing was stored.', id),
+    );
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, problemOf('internal_error', 'Something went wrong on our side.', id));

@@ -75,6 +75,10 @@ export const ERROR_CODES = {
     'Staff must enrol in 2FA (`STAFF_REQUIRE_2FA`): until then only `/v1/admin/me`, sign-out and `/v1/admin/auth/2fa/…` answer.',
   tracked_links_disabled:
     'The operator has turned tracked links (`/l/…` short links) off for this account: send the campaign with `trackLinks: false`.',
+  database_unavailable:
+    'The database cannot be reached right now (restarting, connection lost, or locked): nothing was done; retry after `Retry-After` seconds.',
+  storage_full:
+    'The server has no disk space left for this write: nothing was stored; reads still work. Retry after `Retry-After` seconds.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

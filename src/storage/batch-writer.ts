@@ -1,4 +1,5 @@
 import type { Db, Tx } from './database';
+import { storageFault } from './faults';
 
 interface Pending<T> {
   item: T;
@@ -50,8 +51,10 @@ export function createBatchWriter<T>(
         ),
       );
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
+      // A database that is away or full refuses every half alike: splitting would only multiply the
+      // attempts (thousands of them for a full batch of receipts).
+      if (batch.length === 1 || storageFault(error)) {
+        for (const p of batch) p.reject(error);
         return;
       }
       const half = Math.ceil(batch.length / 2);

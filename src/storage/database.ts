@@ -2,9 +2,24 @@ import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  type PostgresDialectConfig,
+  PostgresDriver,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  sql,
+  type Transaction,
+  type TransactionSettings,
+} from 'kysely';
 import type PgModule from 'pg';
 import { type DirectRunner, setDirectReader, withDirectRunner } from './direct';
+import { createStorageHealth, type StorageHealth } from './health';
 import { migrationProvider } from './migrations';
 import type { Database } from './schema';
 
@@ -31,6 +46,8 @@ export interface Storage {
   capabilities: Capabilities;
   /** A short label for logs and benchmark output ("sqlite", "postgres"). */
   label: string;
+  /** Whether writes find room (see {@link StorageHealth}); fed by every statement run here. */
+  health: StorageHealth;
   /**
    * Runs `work` in a transaction and settles once it is committed, with `onDisk`: settles once the
    * commit is on disk. Answer only after `onDisk`; other work may go on meanwhile. On SQLite the commit
@@ -55,6 +72,8 @@ export interface StorageOptions {
   /** PostgreSQL: schema to use (tests isolate suites this way). */
   pgSchema?: string;
   pgPoolSize?: number;
+  /** PostgreSQL: how long to wait for a new connection before the request fails (503). */
+  pgConnectTimeoutMs?: number;
 }
 
 let pgModule: typeof PgModule | null = null;
@@ -90,7 +109,11 @@ function openSqlite(file: string, options: StorageOptions): Storage {
   // commits in between (index pages under bulk inserts) is copied once. Import of 1M contacts: −9 %.
   sqlite.pragma('wal_autocheckpoint = 10000');
   const statements = withStatementCache(sqlite);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  const health = createStorageHealth();
+  const track = connectionTracker(health);
+  const db = new Kysely<Database>({
+    dialect: new GuardedSqliteDialect({ database: statements }, sqlite, track),
+  });
   // Opened after the writer has put the file in WAL mode (a read-only connection cannot).
   const reader = file === ':memory:' ? null : new SqliteDatabase(file, { readonly: true });
   if (reader) {
@@ -103,10 +126,17 @@ function openSqlite(file: string, options: StorageOptions): Storage {
 
   // The same result shape as Kysely's SQLite driver (no plugins are installed to transform it).
   const runDirect: DirectRunner = (text, values) => {
-    const statement = statements.prepare(text);
-    if (statement.reader) return { rows: statement.all(values) };
-    const { changes, lastInsertRowid } = statement.run(values);
-    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+    try {
+      const statement = statements.prepare(text);
+      if (statement.reader) return { rows: statement.all(values) };
+      const { changes, lastInsertRowid } = statement.run(values);
+      // Only ever called inside a transaction: the commit tells the health tracker.
+      if (changes > 0) track.wroteOn(sqlite);
+      return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+    } catch (error) {
+      health.observe(error);
+      throw error;
+    }
   };
   const setUnsynced = sqlite.prepare('pragma synchronous = NORMAL');
   const restoreSynchronous = sqlite.prepare(`pragma synchronous = ${synchronous}`);
@@ -126,7 +156,12 @@ function openSqlite(file: string, options: StorageOptions): Storage {
       }
     });
 
-  const storage = finish(db, { skipLocked: false, multipleWriters: false, maxParameters: 32766 }, 'sqlite');
+  const storage = finish(
+    db,
+    { skipLocked: false, multipleWriters: false, maxParameters: 32766 },
+    'sqlite',
+    health,
+  );
   // SQLite plans queries from statistics that only ANALYZE gathers; without them it guesses, and a
   // guess once made a 500-row claim walk 100,000 rows. `optimize` analyses what needs it (bounded work),
   // as SQLite advises for long-lived connections: when the schema is ready, then every hour.
@@ -143,7 +178,12 @@ function openSqlite(file: string, options: StorageOptions): Storage {
     async stagedTransaction(work) {
       const value = await unsynced(work);
       // Everything in the log up to this commit, fsynced by a call that starts now.
-      const onDisk = wal ? wal.flush() : Promise.resolve();
+      const onDisk = wal
+        ? wal.flush().catch((error: unknown) => {
+            health.observe(error);
+            throw error;
+          })
+        : Promise.resolve();
       return { value, onDisk };
     },
     lazyTransaction: unsynced,
@@ -250,14 +290,32 @@ function openPostgres(url: string, options: StorageOptions): Storage {
   const pool = new (loadPg().Pool)({
     connectionString: url,
     max: options.pgPoolSize ?? 10,
+    // A server that is away makes a request fail (503) after this long instead of wait for ever.
+    connectionTimeoutMillis: options.pgConnectTimeoutMs ?? 5000,
+    // TCP probes after 30 s of silence: a connection whose server vanished without a word (a host
+    // gone, a network cut) is found dead and dropped, instead of failing the next query sent on it.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
     ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // A connection ended by the server (a restart, pg_terminate_backend, a network cut) emits 'error',
+  // which ends the process when nobody listens. Idle ones: the pool drops them and says so on the pool.
+  // Checked-out ones: the query using it fails with the same error (and the request answers 503), and
+  // the pool drops the connection when it is given back. So both only need a listener here.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
+  const health = createStorageHealth();
+  const db = new Kysely<Database>({
+    dialect: new GuardedPostgresDialect({ pool }, connectionTracker(health)),
+  });
   return {
     ...finish(
       db,
       { skipLocked: true, multipleWriters: true, maxParameters: 65535 },
       'postgres',
+      health,
       options.pgSchema,
     ),
     // The server's own form of it: the commit returns before the server has flushed its log.
@@ -269,11 +327,18 @@ function openPostgres(url: string, options: StorageOptions): Storage {
   };
 }
 
-function finish(db: Db, capabilities: Capabilities, label: string, schema?: string): Storage {
+function finish(
+  db: Db,
+  capabilities: Capabilities,
+  label: string,
+  health: StorageHealth,
+  schema?: string,
+): Storage {
   return {
     db,
     capabilities,
     label,
+    health,
     stagedTransaction: async (work) => ({
       value: await db.transaction().execute(work),
       onDisk: Promise.resolve(),
@@ -297,4 +362,150 @@ function finish(db: Db, capabilities: Capabilities, label: string, schema?: stri
     },
     close: () => db.destroy(),
   };
+}
+
+type ConnectionTracker = ReturnType<typeof connectionTracker>;
+
+/**
+ * Feeds the health tracker from the connections: every failed statement is shown to it, and every commit
+ * of a transaction that changed rows (or a change outside a transaction) tells it that writes go through.
+ * State is kept per `key`: the connection on PostgreSQL, the one handle on SQLite.
+ */
+function connectionTracker(health: StorageHealth) {
+  const states = new WeakMap<object, { inTransaction: boolean; wrote: boolean }>();
+  const stateOf = (key: object) => {
+    let state = states.get(key);
+    if (!state) {
+      state = { inTransaction: false, wrote: false };
+      states.set(key, state);
+    }
+    return state;
+  };
+  const guarded = new WeakSet<DatabaseConnection>();
+  return {
+    guard(connection: DatabaseConnection, key: object): DatabaseConnection {
+      if (guarded.has(connection)) return connection;
+      guarded.add(connection);
+      const state = stateOf(key);
+      const execute = connection.executeQuery.bind(connection);
+      connection.executeQuery = (async (query: CompiledQuery) => {
+        try {
+          const result = await execute(query);
+          if (result.numAffectedRows !== undefined && result.numAffectedRows > 0n) {
+            if (state.inTransaction) state.wrote = true;
+            else health.wrote();
+          }
+          return result;
+        } catch (error) {
+          health.observe(error);
+          throw error;
+        }
+      }) as DatabaseConnection['executeQuery'];
+      return connection;
+    },
+    wroteOn(key: object) {
+      stateOf(key).wrote = true;
+    },
+    begun(key: object) {
+      const state = stateOf(key);
+      state.inTransaction = true;
+      state.wrote = false;
+    },
+    ended(key: object, committed: boolean) {
+      const state = stateOf(key);
+      state.inTransaction = false;
+      if (committed && state.wrote) health.wrote();
+      state.wrote = false;
+    },
+  };
+}
+
+/** Kysely's SQLite dialect with a driver that rolls back only what is still open (see below). */
+class GuardedSqliteDialect extends SqliteDialect {
+  constructor(
+    private readonly config: SqliteDialectConfig,
+    private readonly handle: SqliteDatabase.Database,
+    private readonly track: ConnectionTracker,
+  ) {
+    super(config);
+  }
+  override createDriver() {
+    return new GuardedSqliteDriver(this.config, this.handle, this.track);
+  }
+}
+
+class GuardedSqliteDriver extends SqliteDriver {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly handle: SqliteDatabase.Database,
+    private readonly track: ConnectionTracker,
+  ) {
+    super(config);
+  }
+  override async acquireConnection() {
+    return this.track.guard(await super.acquireConnection(), this.handle);
+  }
+  override async beginTransaction(connection: DatabaseConnection) {
+    await super.beginTransaction(connection);
+    this.track.begun(this.handle);
+  }
+  override async commitTransaction(connection: DatabaseConnection) {
+    await super.commitTransaction(connection);
+    this.track.ended(this.handle, true);
+  }
+  /**
+   * Some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM…) make SQLite roll the transaction back by
+   * itself. A ROLLBACK after that fails with "cannot rollback - no transaction is active", and Kysely
+   * would throw that instead of the error that says what happened.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection) {
+    this.track.ended(this.handle, false);
+    if (!this.handle.inTransaction) return;
+    await super.rollbackTransaction(connection);
+  }
+}
+
+/** Kysely's PostgreSQL dialect with a driver that keeps the error that ended a transaction. */
+class GuardedPostgresDialect extends PostgresDialect {
+  constructor(
+    private readonly config: PostgresDialectConfig,
+    private readonly track: ConnectionTracker,
+  ) {
+    super(config);
+  }
+  override createDriver() {
+    return new GuardedPostgresDriver(this.config, this.track);
+  }
+}
+
+type PgConnection = Parameters<PostgresDriver['rollbackTransaction']>[0];
+
+class GuardedPostgresDriver extends PostgresDriver {
+  constructor(
+    config: PostgresDialectConfig,
+    private readonly track: ConnectionTracker,
+  ) {
+    super(config);
+  }
+  override async acquireConnection() {
+    const connection = await super.acquireConnection();
+    return this.track.guard(connection, connection);
+  }
+  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
+    await super.beginTransaction(connection, settings);
+    this.track.begun(connection);
+  }
+  override async commitTransaction(connection: DatabaseConnection) {
+    await super.commitTransaction(connection);
+    this.track.ended(connection, true);
+  }
+  /**
+   * When the connection itself is gone, so is its transaction (the server rolls back what a lost
+   * connection left open), and the ROLLBACK fails too. Kysely's driver then marks the connection to be
+   * discarded; the error that ended the transaction is the one worth reporting, not this one.
+   */
+  override async rollbackTransaction(connection: PgConnection) {
+    this.track.ended(connection, false);
+    await super.rollbackTransaction(connection).catch(() => undefined);
+  }
 }

@@ -17,13 +17,24 @@ export interface TestStorage {
   dispose(): Promise<void>;
 }
 
+/** Where a test database lives, when not in the default places. */
+export interface TestStorageOptions {
+  /** SQLite: the folder for the database file (a small file system, say); a temp folder by default. */
+  sqliteDir?: string;
+  /** PostgreSQL: the database URL (a proxy in front of the server, say); TEST_DATABASE_URL by default. */
+  pgUrl?: string;
+}
+
 /**
  * A throw-away, migrated database: a SQLite file in a temp folder, or a fresh PostgreSQL schema (so
  * test files can run in parallel against one database).
  */
-export async function openTestStorage(dialect: DialectName): Promise<TestStorage> {
+export async function openTestStorage(
+  dialect: DialectName,
+  options: TestStorageOptions = {},
+): Promise<TestStorage> {
   if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'smsgate-test-'));
+    const dir = mkdtempSync(join(options.sqliteDir ?? tmpdir(), 'smsgate-test-'));
     const url = `sqlite:${join(dir, 'test.db')}`;
     const storage = openStorage(url, { sqliteSynchronous: 'NORMAL' });
     await storage.migrate();
@@ -36,7 +47,7 @@ export async function openTestStorage(dialect: DialectName): Promise<TestStorage
       },
     };
   }
-  const url = process.env.TEST_DATABASE_URL;
+  const url = options.pgUrl ?? process.env.TEST_DATABASE_URL;
   if (!url) throw new Error('TEST_DATABASE_URL is not set');
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });

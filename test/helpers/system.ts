@@ -7,7 +7,7 @@ import { createLogger } from '../../src/kernel/logger';
 import type { Mail, Mailer } from '../../src/kernel/mailer';
 import { createSystem, type System } from '../../src/main';
 import { FakeClock } from './fake-clock';
-import { type DialectName, openTestStorage } from './storage';
+import { type DialectName, openTestStorage, type TestStorageOptions } from './storage';
 
 /** Captures e-mails instead of sending them. */
 export class MailBox implements Mailer {
@@ -45,6 +45,7 @@ export interface TestSystem {
 export async function startTestSystem(
   dialect: DialectName,
   env: Record<string, string> = {},
+  options: { storage?: TestStorageOptions } = {},
 ): Promise<TestSystem> {
   const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-data-'));
   const config = loadConfig({
@@ -55,7 +56,7 @@ export async function startTestSystem(
     SIGNUP_PER_IP_PER_HOUR: '0',
     ...env,
   });
-  const test = await openTestStorage(dialect);
+  const test = await openTestStorage(dialect, options.storage);
   const clock = new FakeClock();
   const mail = new MailBox();
   const system = await createSystem(config, {

@@ -1,4 +1,6 @@
 import type { DeliveryReport } from '../../modules/dispatch/route-port';
+import { storageFault } from '../../storage/faults';
+import { Status } from './wire';
 
 export type ReceiptStatus = DeliveryReport['status'];
 
@@ -121,6 +123,16 @@ export function parseReceipt(input: ReceiptInput): ParsedReceipt | null {
       ? `${input.networkError.type}:${input.networkError.code}`
       : null);
   return { carrierRef, status, state, errorCode, submitDate: text.submitDate, doneDate: text.doneDate };
+}
+
+/**
+ * How to answer a deliver_sm (receipt or MO) that could not be stored: always with a temporary error,
+ * ESME_RX_T_APPN, so that the SMSC keeps it and delivers it again later, on the same bind (an answer
+ * with an error never drops the session). `logAs` is `warn` when the database is away or full: that is
+ * reported once by the storage itself, not once per refused PDU (a carrier retries thousands).
+ */
+export function refusedDelivery(error: unknown): { status: number; logAs: 'error' | 'warn' } {
+  return { status: Status.ESME_RX_T_APPN, logAs: storageFault(error) ? 'warn' : 'error' };
 }
 
 export { carrierRefVariants } from '../../modules/dispatch/carrier-ref';

@@ -16,7 +16,7 @@ import { displayAddress } from './addressing';
 import { type ResolvedSmppRouteConfig, type SmppRouteConfig, smppRouteConfigSchema } from './config';
 import { Deque, SlidingWindowLimiter } from './flow';
 import { decodeMoText, MoReassembler, moPayload } from './mo';
-import { parseReceipt } from './receipts';
+import { parseReceipt, refusedDelivery } from './receipts';
 import { type DeliverReply, type InFlight, type SessionHost, type SmppLogger, SmppSession } from './session';
 import { buildSubmitPlan } from './submit';
 import {
@@ -544,8 +544,12 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
       .then(
         () => reply(Status.ESME_ROK),
         (error: unknown) => {
-          this.logger.error({ routeId: this.routeId, err: error }, 'storing a delivery report failed');
-          reply(Status.ESME_RX_T_APPN);
+          const refusal = refusedDelivery(error);
+          this.logger[refusal.logAs](
+            { routeId: this.routeId, err: error },
+            'storing a delivery report failed',
+          );
+          reply(refusal.status);
         },
       );
   }
@@ -577,8 +581,9 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
       await events.onInbound({ routeId: this.routeId, from, to, text, at: this.clock.now() });
       return Status.ESME_ROK;
     } catch (error) {
-      this.logger.error({ routeId: this.routeId, err: error }, 'storing an inbound message failed');
-      return Status.ESME_RX_T_APPN;
+      const refusal = refusedDelivery(error);
+      this.logger[refusal.logAs]({ routeId: this.routeId, err: error }, 'storing an inbound message failed');
+      return refusal.status;
     }
   }
 }
