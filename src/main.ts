@@ -151,7 +151,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     : null;
   const queue = redisQueue ?? outbox;
   const groupCommit = createGroupCommit(storage, { maxBatch: 256 });
-  const messages = createMessageReader({ db });
+  // The registry is made below; message views ask it which route a message took only when read.
+  const messages = createMessageReader({ db, routeInfo: (id) => registry.describe(id) });
   const outcomes = createOutcomes({ clock, ids, ledger, queue, events: clientEvents });
   const send = createSender({
     db,
@@ -197,7 +198,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   const registry = createRouteRegistry({
     db,
     factory: routeFactory,
-    builtins: [simulator],
+    builtins: [{ route: simulator, name: 'Built-in simulator', simulated: true }],
     defaultRouteId: simulator.id,
     events: routeEvents,
     logger,

@@ -296,6 +296,8 @@ export interface RoutingRulesTable {
   match: string;
   /** JSON array: primary route first, then failovers. */
   route_ids: string;
+  /** 1 when the operator allowed simulated routes in `route_ids`; without it they are never used. */
+  allow_simulator: number;
   created_at: number;
   updated_at: number;
 }

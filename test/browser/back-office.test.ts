@@ -112,7 +112,9 @@ describe('operator back office: accounts, prices, routing rules, numbers, route 
     await page.getByRole('button', { name: 'Add rule' }).click();
     await page.locator('fieldset .field-error').waitFor();
     await page.getByLabel('Number prefixes').fill('+3712');
-    await page.getByRole('checkbox', { name: 'Built-in simulator' }).check();
+    // The simulator is offered only once it is allowed for the rule.
+    await page.getByRole('checkbox', { name: /Allow the simulator/ }).check();
+    await page.getByRole('button', { name: 'Add Built-in simulator' }).click();
     await page.getByRole('button', { name: 'Add rule' }).click();
     const rules = page.getByTestId('rules').getByRole('listitem');
     await expect.poll(() => rules.count()).toBe(1);

@@ -208,6 +208,9 @@ export interface Message {
   price: number;
   country: string | null;
   route: string | null;
+  routeName?: string;
+  /** A simulated carrier took it: it reached no real phone. */
+  simulated?: boolean;
   createdAt: string;
   sentAt?: string;
   deliveredAt?: string;

@@ -8,7 +8,11 @@ import { idParams } from '../schemas';
 
 const TAG = { tags: ['Operator'] };
 const config = { auth: 'staff' as const, permission: 'routes:manage' as const };
+// In the order the operator chose: primary first, then failovers.
 const routeIds = z.array(z.string().min(1).max(64)).min(1).max(10);
+const allowSimulator = z
+  .boolean()
+  .describe('Lets the rule use simulated routes (the built-in simulator), which reach no real phone');
 
 /** Carrier routes (SMPP binds, simulators) and the rules that pick them. */
 export function routingRoutes(services: AppServices): FastifyPluginAsyncZod {
@@ -101,11 +105,12 @@ export function routingRoutes(services: AppServices): FastifyPluginAsyncZod {
         schema: {
           ...TAG,
           summary:
-            'Add a rule: the first matching rule by priority picks the routes (primary, then failovers)',
+            'Add a rule: the first matching rule by priority picks the routes (primary, then failovers, in the given order); simulated routes only with allowSimulator',
           body: z.strictObject({
             priority: z.number().int().min(0).max(1_000_000),
             match: ruleMatchSchema.default({}),
             routeIds,
+            allowSimulator: allowSimulator.default(false),
           }),
         },
         config: { ...config, idempotent: true },
@@ -124,6 +129,7 @@ export function routingRoutes(services: AppServices): FastifyPluginAsyncZod {
             priority: z.number().int().min(0).max(1_000_000).optional(),
             match: ruleMatchSchema.optional(),
             routeIds: routeIds.optional(),
+            allowSimulator: allowSimulator.optional(),
           }),
         },
         config,

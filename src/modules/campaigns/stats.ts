@@ -5,8 +5,9 @@ import type { CampaignsDeps } from './shared';
 
 /**
  * A campaign's counters. `queued`: written but not handed to a route yet (held or in the dispatch queue);
- * `sent`: handed to a carrier (delivered and undelivered ones included); `failed`: failed, rejected or
- * cancelled before sending; `cost`: credits charged so far.
+ * `sent`: handed to a carrier, delivered and undelivered ones included (so `delivered` and `undelivered`
+ * are parts of `sent`, never to be added to it); `failed`: failed, rejected or cancelled before sending.
+ * `queued + sent + failed` is every message written. `cost`: credits charged so far.
  */
 export interface CampaignStats {
   recipients: number;
@@ -30,7 +31,7 @@ function tally(rows: Array<{ status: string; count: number }>) {
     if (SENT.has(r.status)) t.sent += r.count;
     if (r.status === 'delivered') t.delivered += r.count;
     if (r.status === 'undelivered' || r.status === 'expired') t.undelivered += r.count;
-    if (r.status === 'failed' || r.status === 'rejected') t.failed += r.count;
+    if (r.status === 'failed' || r.status === 'rejected' || r.status === 'cancelled') t.failed += r.count;
   }
   return t;
 }
@@ -104,13 +105,15 @@ export function createCampaignStats(deps: Pick<CampaignsDeps, 'messages' | 'link
         countries.set(key, entry);
       }
       const timeline = await deps.messages.timeline(db, row.id);
+      // Added up, never overwritten: one hour's figures must hold every row of that hour.
       const hours = new Map<number, { sent: number; delivered: number }>();
-      for (const s of timeline.sent) hours.set(s.hour, { sent: s.count, delivered: 0 });
-      for (const d of timeline.delivered) {
-        const entry = hours.get(d.hour) ?? { sent: 0, delivered: 0 };
-        entry.delivered = d.count;
-        hours.set(d.hour, entry);
-      }
+      const hour = (at: number) => {
+        const entry = hours.get(at) ?? { sent: 0, delivered: 0 };
+        hours.set(at, entry);
+        return entry;
+      };
+      for (const s of timeline.sent) hour(s.hour).sent += s.count;
+      for (const d of timeline.delivered) hour(d.hour).delivered += d.count;
       return {
         ...summary,
         byCountry: [...countries]

@@ -11,7 +11,20 @@ export type {
   SubmitResult,
 } from './route-port';
 export { RouteError } from './route-port';
-export { createRouteRegistry, type RouteFactory, type RouteRegistry } from './route-registry';
+export {
+  type BuiltinRoute,
+  createRouteRegistry,
+  type RouteFactory,
+  type RouteInfo,
+  type RouteRegistry,
+} from './route-registry';
 export type { Router } from './router';
 export { createRoutesAdmin, type RouteConfigValidator, type RoutesAdmin } from './routes-admin';
-export { pickRule, type RoutingRule, type RuleMatch, ruleMatches, ruleMatchSchema } from './rules';
+export {
+  BUILTIN_SIMULATOR_ID,
+  pickRule,
+  type RoutingRule,
+  type RuleMatch,
+  ruleMatches,
+  ruleMatchSchema,
+} from './rules';

@@ -11,28 +11,53 @@ export type RouteFactory = (row: Pick<RoutesTable, 'id' | 'type' | 'config'>) =>
 // Other processes pick up an operator's changes within this time.
 const SYNC_INTERVAL_MS = 5_000;
 
+/** What a message view needs to know about the route it took. */
+export interface RouteInfo {
+  id: string;
+  name: string;
+  /** A simulated carrier: nothing reaches a real phone. */
+  simulated: boolean;
+}
+
+/** A route built into the program, without a row in the routes table (the simulator). */
+export interface BuiltinRoute {
+  route: SmsRoute;
+  name: string;
+  simulated: boolean;
+}
+
 /**
  * The live routes: one adapter per enabled route row (plus the built-in simulator), restarted when
  * its row changes, stopped when it is disabled or removed; and the routing rules, which decide which
- * routes a message tries, primary first. No matching rule: the default route.
+ * routes a message tries, primary first. Simulated routes are never picked unless a rule allows them.
+ * No matching rule: the enabled real routes, oldest first; only when there is none, the default route
+ * (the built-in simulator, so that a fresh install delivers without any configuration).
  */
 export function createRouteRegistry(deps: {
   db: Db;
   factory: RouteFactory;
-  builtins: SmsRoute[];
+  builtins: BuiltinRoute[];
   defaultRouteId: string;
   events: RouteEvents;
   logger: Logger;
 }) {
   const running = new Map<string, { route: SmsRoute; version: number }>();
+  const info = new Map<string, RouteInfo>();
   let rules: RoutingRule[] = [];
+  let realRouteIds: string[] = [];
   let timer: NodeJS.Timeout | null = null;
   let syncing: Promise<void> = Promise.resolve();
 
-  for (const route of deps.builtins) running.set(route.id, { route, version: -1 });
+  for (const b of deps.builtins) {
+    running.set(b.route.id, { route: b.route, version: -1 });
+    info.set(b.route.id, { id: b.route.id, name: b.name, simulated: b.simulated });
+  }
+  const isSimulated = (id: string) => info.get(id)?.simulated === true;
 
   async function syncNow() {
     const rows = await deps.db.selectFrom('routes').selectAll().execute();
+    for (const row of rows)
+      info.set(row.id, { id: row.id, name: row.name, simulated: row.type === 'simulator' });
     const wanted = new Map(rows.filter((r) => Number(r.enabled) === 1).map((r) => [r.id, r]));
     for (const [id, entry] of running) {
       if (entry.version === -1) continue;
@@ -52,6 +77,10 @@ export function createRouteRegistry(deps: {
         deps.logger.error({ err, route: id }, 'route could not start');
       }
     }
+    realRouteIds = [...wanted.values()]
+      .filter((r) => r.type !== 'simulator')
+      .sort((a, b) => Number(a.created_at) - Number(b.created_at) || (a.id < b.id ? -1 : 1))
+      .map((r) => r.id);
     const ruleRows = await deps.db.selectFrom('routing_rules').selectAll().execute();
     rules = sortRules(
       ruleRows.map((r) => ({
@@ -59,8 +88,17 @@ export function createRouteRegistry(deps: {
         priority: Number(r.priority),
         match: JSON.parse(r.match),
         routeIds: JSON.parse(r.route_ids) as string[],
+        allowSimulator: Number(r.allow_simulator) === 1,
       })),
     );
+  }
+
+  /** The route ids a message tries, in order, before dropping those that are not running. */
+  function routeIdsFor(message: MessagesTable): string[] {
+    const rule = pickRule(rules, message);
+    if (rule) return rule.allowSimulator ? rule.routeIds : rule.routeIds.filter((id) => !isSimulated(id));
+    const real = realRouteIds.filter((id) => running.has(id));
+    return real.length > 0 ? real : [deps.defaultRouteId];
   }
 
   const registry = {
@@ -87,12 +125,15 @@ export function createRouteRegistry(deps: {
     get(id: string): SmsRoute | undefined {
       return running.get(id)?.route;
     },
+    /** Name and kind of a route this process has seen (running or not; a removed one until restart). */
+    describe(id: string): RouteInfo | undefined {
+      return info.get(id);
+    },
     router: {
       routesFor(message: MessagesTable): SmsRoute[] {
-        const rule = pickRule(rules, message);
-        const ids = rule ? rule.routeIds : [deps.defaultRouteId];
-        const routes = ids.map((id) => running.get(id)?.route).filter((r): r is SmsRoute => r !== undefined);
-        return routes;
+        return routeIdsFor(message)
+          .map((id) => running.get(id)?.route)
+          .filter((r): r is SmsRoute => r !== undefined);
       },
       all: () => [...running.values()].map((e) => e.route),
     } satisfies Router,

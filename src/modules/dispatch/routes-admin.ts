@@ -2,10 +2,10 @@ import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
-import type { RoutesTable } from '../../storage/schema';
+import type { RoutesTable, RoutingRulesTable } from '../../storage/schema';
 import type { AuditActor, AuditLog } from '../compliance';
 import type { RouteRegistry } from './route-registry';
-import type { RuleMatch } from './rules';
+import { BUILTIN_SIMULATOR_ID, type RuleMatch } from './rules';
 
 /** Checks and completes a route's config for its type; throws AppError('validation_failed') when wrong. */
 export type RouteConfigValidator = (
@@ -14,7 +14,6 @@ export type RouteConfigValidator = (
 ) => Record<string, unknown>;
 
 const SECRET_KEYS = new Set(['password', 'apiKey', 'token', 'secret']);
-const BUILTIN = 'simulator';
 
 function redact(config: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
@@ -28,6 +27,7 @@ function routeView(row: RoutesTable) {
     name: row.name,
     type: row.type,
     enabled: Number(row.enabled) === 1,
+    simulated: row.type === 'simulator',
     config: redact(JSON.parse(row.config) as Record<string, unknown>),
     createdAt: new Date(Number(row.created_at)).toISOString(),
     updatedAt: new Date(Number(row.updated_at)).toISOString(),
@@ -54,17 +54,40 @@ export function createRoutesAdmin(deps: {
     return row;
   }
 
-  async function assertRoutesExist(routeIds: string[]) {
-    const known = new Set(
-      (await db.selectFrom('routes').select('id').where('id', 'in', routeIds).execute()).map((r) => r.id),
-    );
-    known.add(BUILTIN);
-    const missing = routeIds.filter((id) => !known.has(id));
-    if (missing.length > 0) {
-      throw new AppError('validation_failed', `Unknown routes: ${missing.join(', ')}.`, {
-        errors: missing.map((id) => ({ path: '/body/routeIds', message: `no route ${id}` })),
-      });
-    }
+  /**
+   * The routes of a rule exist, each once, and simulated ones (which reach no real phone) only where the
+   * operator allowed the simulator for this rule: a real carrier's traffic never falls to it unnoticed.
+   */
+  async function assertRuleRoutes(routeIds: string[], allowSimulator: boolean) {
+    const rows = await db.selectFrom('routes').select(['id', 'type']).where('id', 'in', routeIds).execute();
+    const simulated = new Set([
+      BUILTIN_SIMULATOR_ID,
+      ...rows.filter((r) => r.type === 'simulator').map((r) => r.id),
+    ]);
+    const known = new Set([BUILTIN_SIMULATOR_ID, ...rows.map((r) => r.id)]);
+    const errors: Array<{ path: string; message: string }> = [];
+    routeIds.forEach((id, i) => {
+      const path = `/body/routeIds/${i}`;
+      if (!known.has(id)) errors.push({ path, message: `no route ${id}` });
+      else if (routeIds.indexOf(id) !== i) errors.push({ path, message: `route ${id} is listed twice` });
+      else if (simulated.has(id) && !allowSimulator)
+        errors.push({
+          path,
+          message: `${id} is a simulator and delivers to no real phone: allow the simulator for this rule to use it`,
+        });
+    });
+    if (errors.length > 0)
+      throw new AppError('validation_failed', errors.map((e) => e.message).join('; '), { errors });
+  }
+
+  function ruleView(r: RoutingRulesTable) {
+    return {
+      id: r.id,
+      priority: Number(r.priority),
+      match: JSON.parse(r.match) as RuleMatch,
+      routeIds: JSON.parse(r.route_ids) as string[],
+      allowSimulator: Number(r.allow_simulator) === 1,
+    };
   }
 
   return {
@@ -168,21 +191,21 @@ export function createRoutesAdmin(deps: {
         .orderBy('priority')
         .orderBy('id')
         .execute();
-      return rows.map((r) => ({
-        id: r.id,
-        priority: Number(r.priority),
-        match: JSON.parse(r.match) as RuleMatch,
-        routeIds: JSON.parse(r.route_ids) as string[],
-      }));
+      return rows.map(ruleView);
     },
-    async createRule(actor: AuditActor, input: { priority: number; match: RuleMatch; routeIds: string[] }) {
-      await assertRoutesExist(input.routeIds);
+    async createRule(
+      actor: AuditActor,
+      input: { priority: number; match: RuleMatch; routeIds: string[]; allowSimulator?: boolean | undefined },
+    ) {
+      const allowSimulator = input.allowSimulator === true;
+      await assertRuleRoutes(input.routeIds, allowSimulator);
       const now = clock.now();
-      const row = {
+      const row: RoutingRulesTable = {
         id: ids('rul'),
         priority: input.priority,
         match: JSON.stringify(input.match),
         route_ids: JSON.stringify(input.routeIds),
+        allow_simulator: allowSimulator ? 1 : 0,
         created_at: now,
         updated_at: now,
       };
@@ -197,7 +220,7 @@ export function createRoutesAdmin(deps: {
         });
       });
       await registry.sync();
-      return { id: row.id, ...input };
+      return ruleView(row);
     },
     async updateRule(
       actor: AuditActor,
@@ -206,15 +229,21 @@ export function createRoutesAdmin(deps: {
         priority?: number | undefined;
         match?: RuleMatch | undefined;
         routeIds?: string[] | undefined;
+        allowSimulator?: boolean | undefined;
       },
     ) {
       const row = await db.selectFrom('routing_rules').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw new AppError('not_found', 'No such routing rule.');
-      if (patch.routeIds) await assertRoutesExist(patch.routeIds);
+      const routeIds = patch.routeIds ?? (JSON.parse(row.route_ids) as string[]);
+      const allowSimulator = patch.allowSimulator ?? Number(row.allow_simulator) === 1;
+      // Checked as a whole: dropping the permission while the rule still names a simulator is refused too.
+      if (patch.routeIds || patch.allowSimulator !== undefined)
+        await assertRuleRoutes(routeIds, allowSimulator);
       const next = {
         priority: patch.priority ?? Number(row.priority),
         match: patch.match ? JSON.stringify(patch.match) : row.match,
-        route_ids: patch.routeIds ? JSON.stringify(patch.routeIds) : row.route_ids,
+        route_ids: JSON.stringify(routeIds),
+        allow_simulator: allowSimulator ? 1 : 0,
         updated_at: clock.now(),
       };
       await db.transaction().execute(async (tx) => {
@@ -228,12 +257,7 @@ export function createRoutesAdmin(deps: {
         });
       });
       await registry.sync();
-      return {
-        id,
-        priority: next.priority,
-        match: JSON.parse(next.match) as RuleMatch,
-        routeIds: JSON.parse(next.route_ids) as string[],
-      };
+      return ruleView(Object.assign(row, next));
     },
     async deleteRule(actor: AuditActor, id: string) {
       const row = await db.selectFrom('routing_rules').select('id').where('id', '=', id).executeTakeFirst();

@@ -24,11 +24,17 @@ export const ruleMatchSchema = z.strictObject({
 });
 export type RuleMatch = z.infer<typeof ruleMatchSchema>;
 
+/** The id of the built-in simulated carrier, which has no row in the routes table. */
+export const BUILTIN_SIMULATOR_ID = 'simulator';
+
 export interface RoutingRule {
   id: string;
   priority: number;
   match: RuleMatch;
+  /** Primary first, then failovers, in the order the operator chose. */
   routeIds: string[];
+  /** Simulated routes in `routeIds` are used only when this is true (they reach no real phone). */
+  allowSimulator: boolean;
 }
 
 /** Whether a rule applies to a message: every condition it names must hold. */

@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Clock } from '../../kernel/clock';
 import type { IdGenerator } from '../../kernel/ids';
 import type { JobQueue } from '../../queue/job-queue';
@@ -12,6 +12,8 @@ import type { ClientEventSink } from './ports';
 import { newMessageRow } from './rows';
 import { DISPATCH_BATCH, statusEventData } from './send';
 import type { MessagingSettings } from './settings';
+
+const HOUR_MS = 3_600_000;
 
 const INSERT_CHUNK = 400;
 const ID_CHUNK = 500;
@@ -356,26 +358,29 @@ export function createCampaignMessages(deps: {
 
     /** Sent and delivered counts per hour (bucket start in ms) of a campaign. */
     async timeline(db: DbOrTx, campaignId: string) {
+      // The hour's start by integer arithmetic, the same on both dialects (a division by a bound number
+      // is fractional on SQLite, which gave every message its own "hour"). Literals, not parameters, so
+      // that PostgreSQL matches the GROUP BY expression to the selected one.
+      const hourOf = (column: 'sent_at' | 'done_at') =>
+        sql<number>`(${sql.ref(column)} - ${sql.ref(column)} % ${sql.lit(HOUR_MS)})`;
       const sent = await db
         .selectFrom('messages')
-        .select((eb) => [eb(eb.ref('sent_at'), '/', 3600_000).as('bucket'), eb.fn.countAll<number>().as('n')])
+        .select((eb) => [hourOf('sent_at').as('bucket'), eb.fn.countAll<number>().as('n')])
         .where('campaign_id', '=', campaignId)
         .where('sent_at', 'is not', null)
-        .groupBy('bucket')
+        .groupBy(hourOf('sent_at'))
         .execute();
       const delivered = await db
         .selectFrom('messages')
-        .select((eb) => [eb(eb.ref('done_at'), '/', 3600_000).as('bucket'), eb.fn.countAll<number>().as('n')])
+        .select((eb) => [hourOf('done_at').as('bucket'), eb.fn.countAll<number>().as('n')])
         .where('campaign_id', '=', campaignId)
         .where('status', '=', 'delivered')
-        .groupBy('bucket')
+        .where('done_at', 'is not', null)
+        .groupBy(hourOf('done_at'))
         .execute();
       return {
-        sent: sent.map((r) => ({ hour: Math.floor(Number(r.bucket)) * 3600_000, count: Number(r.n) })),
-        delivered: delivered.map((r) => ({
-          hour: Math.floor(Number(r.bucket)) * 3600_000,
-          count: Number(r.n),
-        })),
+        sent: sent.map((r) => ({ hour: Number(r.bucket), count: Number(r.n) })),
+        delivered: delivered.map((r) => ({ hour: Number(r.bucket), count: Number(r.n) })),
       };
     },
   };

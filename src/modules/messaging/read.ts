@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { AppError } from '../../kernel/errors';
 import { firstIdAt } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
-import type { MessageStatus } from '../../storage/schema';
-import { type MessageView, messageView } from './views';
+import type { MessageStatus, MessagesTable } from '../../storage/schema';
+import { type MessageRouteInfo, type MessageView, routedMessageView } from './views';
 
 export interface MessageFilter {
   status?: MessageStatus | undefined;
@@ -16,11 +16,24 @@ export interface MessageFilter {
   cursor?: string | undefined;
 }
 
-/** Reading messages: one with its events, or a filtered page (newest first, cursor = last id). */
 const DAY_MS = 86_400_000;
 
-export function createMessageReader(deps: { db: Db }) {
+/** Said in the events of a message that a simulated carrier took, next to what the carrier reported. */
+export const SIMULATED_NOTE = 'simulated carrier: not delivered to a real phone';
+const CARRIER_STATUSES = new Set(['sent', 'delivered', 'undelivered', 'expired']);
+
+/**
+ * Reading messages: one with its events, or a filtered page (newest first, cursor = last id).
+ * `routeInfo` names the route a message took and says whether it was simulated.
+ */
+export function createMessageReader(deps: {
+  db: Db;
+  routeInfo?: (routeId: string) => MessageRouteInfo | undefined;
+}) {
   const { db } = deps;
+  const routeOf = (m: MessagesTable) =>
+    m.route_id === null || !deps.routeInfo ? undefined : deps.routeInfo(m.route_id);
+  const view = (m: MessagesTable) => routedMessageView(m, routeOf(m));
   return {
     async get(
       accountId: string,
@@ -40,18 +53,26 @@ export function createMessageReader(deps: { db: Db }) {
         .where('message_id', '=', id)
         .orderBy('id')
         .execute();
+      const route = routeOf(m);
+      const simulated = route?.simulated === true;
       const created = {
         at: new Date(Number(m.created_at)).toISOString(),
         status: m.send_at !== null ? 'scheduled' : 'queued',
         detail: 'accepted',
       };
-      return Object.assign(messageView(m), {
+      return Object.assign(routedMessageView(m, route), {
         events: [
           created,
           ...events.map((e) => ({
             at: new Date(Number(e.at)).toISOString(),
             status: e.status,
-            detail: e.detail,
+            // A simulator's "delivered" is not a real one: every carrier step says so.
+            detail:
+              simulated && CARRIER_STATUSES.has(e.status)
+                ? e.detail
+                  ? `${e.detail}; ${SIMULATED_NOTE}`
+                  : SIMULATED_NOTE
+                : e.detail,
           })),
         ],
       });
@@ -118,7 +139,7 @@ export function createMessageReader(deps: { db: Db }) {
       if (f.campaignId) q = q.where('campaign_id', '=', f.campaignId);
       if (f.createdAfter) q = q.where('created_at', '>=', Date.parse(f.createdAfter));
       if (f.createdBefore) q = q.where('created_at', '<', Date.parse(f.createdBefore));
-      return (await q.execute()).map(messageView);
+      return (await q.execute()).map(view);
     },
   };
 }

@@ -15,6 +15,10 @@ export interface MessageView {
   price: number;
   country: string | null;
   route: string | null;
+  /** The route's name, when the route is known. */
+  routeName?: string;
+  /** True when a simulated carrier took it: it reached no real phone, whatever its status says. */
+  simulated: boolean;
   createdAt: string;
   sendAt?: string;
   validUntil?: string;
@@ -26,7 +30,19 @@ export interface MessageView {
   campaignId?: string;
 }
 
+/** What a view shows of the route a message took (the dispatch module's registry knows it). */
+export interface MessageRouteInfo {
+  name: string;
+  simulated: boolean;
+}
+
+/** A message as the API shows it. */
 export function messageView(m: MessagesTable): MessageView {
+  return routedMessageView(m, undefined);
+}
+
+/** A message as the API shows it, with what is known of the route it took. */
+export function routedMessageView(m: MessagesTable, route: MessageRouteInfo | undefined): MessageView {
   const view: MessageView = {
     id: m.id,
     // An erased campaign message keeps a placeholder number (see ERASED_PREFIX): shown empty like the others.
@@ -40,8 +56,10 @@ export function messageView(m: MessagesTable): MessageView {
     price: microToCredits(Number(m.price)),
     country: m.country,
     route: m.route_id,
+    simulated: route?.simulated === true,
     createdAt: iso(m.created_at)!,
   };
+  if (route) view.routeName = route.name;
   if (m.send_at !== null) view.sendAt = iso(m.send_at)!;
   if (m.valid_until !== null) view.validUntil = iso(m.valid_until)!;
   if (m.sent_at !== null) view.sentAt = iso(m.sent_at)!;

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { FormEvent } from 'react';
+import { type FormEvent, useState } from 'react';
 import { ApiError, api, type Page, problemFields } from '../api';
 import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
@@ -19,10 +19,106 @@ interface Rule {
   priority: number;
   match: RuleMatch;
   routeIds: string[];
+  allowSimulator: boolean;
+}
+
+interface RouteChoice {
+  id: string;
+  name: string;
+  simulated: boolean;
 }
 
 /** The built-in simulator route is always there, without a row in the routes list. */
-const BUILT_IN = 'simulator';
+const BUILT_IN: RouteChoice = { id: 'simulator', name: 'Built-in simulator', simulated: true };
+
+/** "1. carrier, 2. Built-in simulator": the order in which a rule tries its routes. */
+function routeOrder(ids: string[], name: (id: string) => string): string {
+  return ids.map((id, i) => `${i + 1}. ${name(id)}`).join(', ');
+}
+
+/**
+ * The routes of a rule in the order the operator picks: added one by one, moved up or down, removed.
+ * Simulated routes are offered only once the simulator is allowed for the rule.
+ */
+function RoutePicker(props: {
+  choices: RouteChoice[];
+  chosen: string[];
+  onChange: (ids: string[]) => void;
+  allowSimulator: boolean;
+  onAllowSimulator: (allowed: boolean) => void;
+  error: string | undefined;
+}) {
+  const { choices, chosen, onChange } = props;
+  const byId = new Map(choices.map((c) => [c.id, c]));
+  const name = (id: string) => byId.get(id)?.name ?? id;
+  const move = (from: number, to: number) => {
+    const next = [...chosen];
+    const [id] = next.splice(from, 1);
+    next.splice(to, 0, id!);
+    onChange(next);
+  };
+  const addable = choices.filter((c) => !chosen.includes(c.id) && (props.allowSimulator || !c.simulated));
+  return (
+    <fieldset aria-describedby="rule-routes-hint">
+      <legend>Routes, in order</legend>
+      <p className="hint" id="rule-routes-hint">
+        The first route takes the message; the next one takes over when it fails.
+      </p>
+      {chosen.length === 0 ? <p className="muted">No route chosen yet.</p> : null}
+      <ol className="list" data-testid="chosen-routes">
+        {chosen.map((id, i) => (
+          <li key={id} className="row">
+            <span>
+              {i + 1}. {name(id)}
+              {byId.get(id)?.simulated ? (
+                <>
+                  {' '}
+                  <span className="badge">simulated</span>
+                </>
+              ) : null}
+            </span>
+            <span className="toolbar">
+              <button type="button" onClick={() => move(i, i - 1)} disabled={i === 0}>
+                Up<span className="sr-only"> {name(id)}</span>
+              </button>
+              <button type="button" onClick={() => move(i, i + 1)} disabled={i === chosen.length - 1}>
+                Down<span className="sr-only"> {name(id)}</span>
+              </button>
+              <button type="button" onClick={() => onChange(chosen.filter((x) => x !== id))}>
+                Remove<span className="sr-only"> {name(id)}</span>
+              </button>
+            </span>
+          </li>
+        ))}
+      </ol>
+      {addable.length > 0 ? (
+        <div className="toolbar">
+          {addable.map((c) => (
+            <button key={c.id} type="button" onClick={() => onChange([...chosen, c.id])}>
+              Add {c.name}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={props.allowSimulator}
+          onChange={(e) => {
+            props.onAllowSimulator(e.target.checked);
+            if (!e.target.checked) onChange(chosen.filter((id) => !byId.get(id)?.simulated));
+          }}
+        />{' '}
+        Allow the simulator in this rule (test traffic: it reaches no real phone)
+      </label>
+      {props.error ? (
+        <p className="field-error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}
 
 function list(v: FormDataEntryValue | null, upper = false): string[] | undefined {
   const items = String(v ?? '')
@@ -68,7 +164,13 @@ export function AdminRulesPage() {
   const accounts = useAdminAccounts();
   const accountList = accounts.data?.pages.flatMap((p) => p.data) ?? [];
   const accountName = (id: string) => accountList.find((a) => a.id === id)?.name ?? id;
-  const routeName = (id: string) => routes.data?.data.find((r) => r.id === id)?.name ?? id;
+  const routeChoices: RouteChoice[] = [
+    BUILT_IN,
+    ...(routes.data?.data ?? []).map((r) => ({ id: r.id, name: r.name, simulated: r.type === 'simulator' })),
+  ];
+  const routeName = (id: string) => routeChoices.find((r) => r.id === id)?.name ?? id;
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [allowSimulator, setAllowSimulator] = useState(false);
   const refresh = () => client.invalidateQueries({ queryKey: ['admin-rules'] });
   const create = useMutation({
     mutationFn: (body: unknown) => api<Rule>('POST', '/v1/admin/routing-rules', body, true),
@@ -99,15 +201,18 @@ export function AdminRulesPage() {
       {
         priority: priority === '' ? undefined : Number(priority),
         match,
-        routeIds: data.getAll('routeIds').map(String),
+        routeIds: chosen,
+        allowSimulator,
       },
-      { onSuccess: () => form.reset() },
+      {
+        onSuccess: () => {
+          form.reset();
+          setChosen([]);
+          setAllowSimulator(false);
+        },
+      },
     );
   };
-  const routeChoices = [
-    { id: BUILT_IN, name: 'Built-in simulator' },
-    ...(routes.data?.data ?? []).map((r) => ({ id: r.id, name: r.name })),
-  ];
   return (
     <div>
       <h1 tabIndex={-1}>Routing rules</h1>
@@ -134,7 +239,15 @@ export function AdminRulesPage() {
                 Delete<span className="sr-only"> rule with priority {r.priority}</span>
               </button>
             </div>
-            <p className="muted">→ {r.routeIds.map(routeName).join(', then ')}</p>
+            <p className="muted" data-testid="rule-routes">
+              → {routeOrder(r.routeIds, routeName)}
+              {r.allowSimulator ? (
+                <>
+                  {' '}
+                  <span className="badge">simulator allowed</span>
+                </>
+              ) : null}
+            </p>
           </li>
         ))}
       </ol>
@@ -188,19 +301,14 @@ export function AdminRulesPage() {
               </p>
             ) : null}
           </div>
-          <fieldset>
-            <legend>Routes, in order</legend>
-            {routeChoices.map((r) => (
-              <label key={r.id} className="check">
-                <input type="checkbox" name="routeIds" value={r.id} /> {r.name}
-              </label>
-            ))}
-            {fields.routeIds ? (
-              <p className="field-error" role="alert">
-                {fields.routeIds}
-              </p>
-            ) : null}
-          </fieldset>
+          <RoutePicker
+            choices={routeChoices}
+            chosen={chosen}
+            onChange={setChosen}
+            allowSimulator={allowSimulator}
+            onAllowSimulator={setAllowSimulator}
+            error={fields.routeIds ?? fields.allowSimulator}
+          />
           <FormError message={general} />
           <button type="submit" className="primary" disabled={create.isPending}>
             Add rule

@@ -63,6 +63,11 @@ interface CountryStats {
 
 const LIVE = new Set(['scheduled', 'sending', 'paused']);
 
+/** Still changing: live, or cancelled while its unsent messages are being failed in the background. */
+function moving(c: Campaign): boolean {
+  return LIVE.has(c.status) || (c.status === 'cancelled' && (c.stats?.queued ?? 0) > 0);
+}
+
 const STATUS_BADGE: Record<string, string> = {
   completed: 'delivered',
   cancelled: 'failed',
@@ -390,7 +395,7 @@ function OverTime({ hours }: { hours: Array<{ hour: string; sent: number; delive
 function Stats({ campaign }: { campaign: Campaign }) {
   const s = campaign.stats;
   // The detail follows the summary: a new count (the campaign page polls it) fetches it again.
-  const progress = s ? s.sent + s.delivered + s.undelivered + s.failed : 0;
+  const progress = s ? [s.queued, s.sent, s.delivered, s.undelivered, s.failed].join('/') : '';
   const byCountry = useQuery({
     queryKey: ['campaign-stats', campaign.id, progress, campaign.status],
     queryFn: () =>
@@ -400,11 +405,11 @@ function Stats({ campaign }: { campaign: Campaign }) {
           overTime: Array<{ hour: string; sent: number; delivered: number }>;
         }
       >('GET', `/v1/campaigns/${campaign.id}/stats`),
-    refetchInterval: LIVE.has(campaign.status) ? 3_000 : false,
+    refetchInterval: moving(campaign) ? 3_000 : false,
   });
   if (!s) return null;
-  const done = s.sent + s.delivered + s.undelivered + s.failed;
-  const percent = s.recipients > 0 ? Math.min(100, Math.round((done / s.recipients) * 100)) : 0;
+  // `sent` already holds the delivered and undelivered ones: they are parts of it, not additions.
+  const percent = s.recipients > 0 ? Math.min(100, Math.round((s.sent / s.recipients) * 100)) : 0;
   return (
     <section className="card" aria-labelledby="cstats-h">
       <h2 id="cstats-h">Progress</h2>
@@ -415,7 +420,9 @@ function Stats({ campaign }: { campaign: Campaign }) {
         <progress id="campaign-progress" max={100} value={percent}>
           {percent}%
         </progress>
-        <span>{percent}%</span>
+        <span data-testid="campaign-progress-text">
+          {percent} % ({s.sent} of {s.recipients})
+        </span>
       </div>
       <dl className="stats" data-testid="campaign-stats">
         <div>
@@ -427,12 +434,20 @@ function Stats({ campaign }: { campaign: Campaign }) {
           <dd>{s.queued}</dd>
         </div>
         <div>
+          <dt>Handed to carriers</dt>
+          <dd>{s.sent}</dd>
+        </div>
+        <div>
           <dt>Delivered</dt>
           <dd>{s.delivered}</dd>
         </div>
         <div>
+          <dt>Undelivered</dt>
+          <dd>{s.undelivered}</dd>
+        </div>
+        <div>
           <dt>Failed</dt>
-          <dd>{s.failed + s.undelivered}</dd>
+          <dd>{s.failed}</dd>
         </div>
         <div>
           <dt>Opted out</dt>
@@ -441,6 +456,10 @@ function Stats({ campaign }: { campaign: Campaign }) {
         <div>
           <dt>Clicks</dt>
           <dd>{s.uniqueClicks}</dd>
+        </div>
+        <div>
+          <dt>Charged</dt>
+          <dd>{formatCredits(s.cost)}</dd>
         </div>
       </dl>
       {byCountry.data && byCountry.data.overTime.length > 0 ? (
@@ -459,6 +478,9 @@ function Stats({ campaign }: { campaign: Campaign }) {
                   Delivered
                 </th>
                 <th scope="col" className="num">
+                  Undelivered
+                </th>
+                <th scope="col" className="num">
                   Failed
                 </th>
                 <th scope="col" className="num">
@@ -472,7 +494,8 @@ function Stats({ campaign }: { campaign: Campaign }) {
                   <td>{c.country ?? '—'}</td>
                   <td className="num">{c.messages}</td>
                   <td className="num">{c.delivered}</td>
-                  <td className="num">{c.failed + c.undelivered}</td>
+                  <td className="num">{c.undelivered}</td>
+                  <td className="num">{c.failed}</td>
                   <td className="num">{formatCredits(c.cost)}</td>
                 </tr>
               ))}
@@ -490,7 +513,7 @@ export function CampaignPage({ id }: { id: string }) {
   const campaign = useQuery({
     queryKey: ['campaign', id],
     queryFn: () => api<Campaign>('GET', `/v1/campaigns/${encodeURIComponent(id)}`),
-    refetchInterval: (q) => (q.state.data && LIVE.has(q.state.data.status) ? 2_000 : false),
+    refetchInterval: (q) => (q.state.data && moving(q.state.data) ? 2_000 : false),
   });
   const groups = useGroups();
   const preview = useMutation({
@@ -551,7 +574,7 @@ export function CampaignPage({ id }: { id: string }) {
                     ? `${c.quietHours.start}–${c.quietHours.end}`
                     : 'none'}
               </dd>
-              {c.status !== 'draft' ? (
+              {LIVE.has(c.status) ? (
                 <>
                   <dt>Reserved</dt>
                   <dd>{formatCredits(c.reservedCredits)} credits</dd>

@@ -42,7 +42,9 @@ export function MessagesPage() {
           <li key={m.id} className="card">
             <div className="row">
               <Link to={`/messages/${m.id}`}>{m.to}</Link>
-              <StatusBadge status={m.status} />
+              <span>
+                <StatusBadge status={m.status} /> {m.simulated ? <SimulatedBadge /> : null}
+              </span>
             </div>
             <p className="text-preview">{m.text}</p>
             <p className="muted">
@@ -53,6 +55,18 @@ export function MessagesPage() {
         ))}
       </ul>
     </div>
+  );
+}
+
+/** Marks a message that a simulated carrier took: its "delivered" is not a real delivery. */
+function SimulatedBadge() {
+  return (
+    <span
+      className="badge badge-simulated"
+      title="A simulated carrier took this message: no real phone got it"
+    >
+      Simulated
+    </span>
   );
 }
 
@@ -73,10 +87,19 @@ export function MessagePage({ id }: { id: string }) {
           <section className="card">
             <div className="row">
               <strong>{m.to}</strong>
-              <span data-testid="message-status" aria-live="polite">
-                <StatusBadge status={m.status} />
+              <span>
+                <span data-testid="message-status" aria-live="polite">
+                  <StatusBadge status={m.status} />
+                </span>{' '}
+                {m.simulated ? <SimulatedBadge /> : null}
               </span>
             </div>
+            {m.simulated ? (
+              <p className="notice" data-testid="simulated-notice">
+                Sent through a simulated carrier ({m.routeName ?? m.route}): this message reached no real
+                phone.
+              </p>
+            ) : null}
             <p className="text-preview">{m.text}</p>
             <dl className="details">
               <dt>From</dt>
@@ -88,7 +111,7 @@ export function MessagePage({ id }: { id: string }) {
               <dt>Price</dt>
               <dd>{formatCredits(m.price)} credits</dd>
               <dt>Route</dt>
-              <dd>{m.route ?? '—'}</dd>
+              <dd>{m.routeName ?? m.route ?? '—'}</dd>
               {m.error ? (
                 <>
                   <dt>Error</dt>
