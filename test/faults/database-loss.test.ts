@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startServerProcess } from '../helpers/server-process';
+import { startServerProcess, verifyMailedEmail } from '../helpers/server-process';
 import { type Session, signup, startTestSystem, type TestSystem } from '../helpers/system';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
@@ -256,8 +259,11 @@ describe.skipIf(!BASE_URL)('PostgreSQL connection loss', () => {
   }, 30_000);
 
   it('a server process survives its connections being ended and its queued messages reach a final status', async () => {
+    // Its own data folder: mail (the confirmation link) and files stay out of the working tree.
+    const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-blip-'));
     const server = await startServerProcess({
       DATABASE_URL: dbUrl,
+      DATA_DIR: dataDir,
       SIMULATOR_DELIVERY_DELAY_MS: '200',
       FREE_CREDITS: '1000',
     });
@@ -274,6 +280,8 @@ describe.skipIf(!BASE_URL)('PostgreSQL connection loss', () => {
         }),
       });
       expect(signupResponse.status).toBe(201);
+      // Free credits are spent once the e-mail is confirmed.
+      await verifyMailedEmail(server, `blip-${name}@example.com`);
       const cookie = signupResponse.headers.get('set-cookie')!.split(';')[0]!;
       const csrf = String(((await signupResponse.json()) as { csrfToken: string }).csrfToken);
       const headers = { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf };
@@ -328,6 +336,7 @@ describe.skipIf(!BASE_URL)('PostgreSQL connection loss', () => {
       expect(ready.status).toBe(200);
     } finally {
       await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
 });
