@@ -45,6 +45,7 @@ import { createInbound } from './modules/inbound';
 import {
   type ClientEventSink,
   createCampaignMessages,
+  createMessageCancel,
   createMessageDeletion,
   createMessageReader,
   createOutcomes,
@@ -295,6 +296,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     queue,
     send,
     preview: createPreview({ db, priceBook, clock }),
+    cancelMessage: createMessageCancel({ db, clock, ids, ledger, events: clientEvents, audit }),
     messages,
     outcomes,
     dispatcher,

@@ -56,6 +56,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   opt_out_missing: 422,
   internal_error: 500,
   two_factor_enrolment_required: 403,
+  message_not_cancellable: 409,
 };
 
 export interface Problem {

@@ -71,6 +71,8 @@ export const ERROR_CODES = {
   internal_error: 'An unexpected error; the requestId identifies it in the logs.',
   two_factor_enrolment_required:
     'Staff must enrol in 2FA (`STAFF_REQUIRE_2FA`): until then only `/v1/admin/me`, sign-out and `/v1/admin/auth/2fa/…` answer.',
+  message_not_cancellable:
+    'The message has left for a carrier or is already final: only `scheduled` and `queued` messages can be cancelled.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

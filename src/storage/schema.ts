@@ -176,7 +176,8 @@ export type MessageStatus =
   | 'undelivered'
   | 'expired'
   | 'failed'
-  | 'rejected';
+  | 'rejected'
+  | 'cancelled';
 
 export interface MessagesTable {
   id: string;
