@@ -23,12 +23,13 @@ const fieldsSchema = z.strictObject({
     .optional(),
   groupId: z.string().min(1).max(64).optional(),
   onDuplicate: z.enum(['update', 'skip']).optional(),
+  createGroups: z.enum(['true', 'false']).optional(),
 });
 
 const notMultipart = () =>
   new AppError(
     'unsupported_media_type',
-    'Send the file as multipart/form-data with a "file" part (and optional mapping, groupId, onDuplicate fields).',
+    'Send the file as multipart/form-data with a "file" part (and optional mapping, groupId, onDuplicate, createGroups fields).',
   );
 
 /**
@@ -118,7 +119,7 @@ export function importRoutes(services: AppServices): FastifyPluginAsyncZod {
         schema: {
           ...IMPORTS,
           summary:
-            'Import contacts from a CSV or XLSX file (multipart `file`, optional `mapping` JSON, `groupId`, `onDuplicate` update|skip); processed in the background',
+            'Import contacts from a CSV or XLSX file (multipart `file`, optional `mapping` JSON, `groupId`, `onDuplicate` update|skip, `createGroups` true|false: create the groups a `groups` column names); processed in the background',
           consumes: ['multipart/form-data'],
         },
         config: WRITE,
@@ -138,7 +139,12 @@ export function importRoutes(services: AppServices): FastifyPluginAsyncZod {
             })),
           });
         }
-        const created = await imports.create(actor, stored, parsed.data);
+        const { createGroups, ...options } = parsed.data;
+        const created = await imports.create(
+          actor,
+          stored,
+          Object.assign(options, { createGroups: createGroups === 'true' }),
+        );
         return reply.status(202).send(created);
       },
     );

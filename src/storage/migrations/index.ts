@@ -11,6 +11,7 @@ import * as m0009 from './0009_privacy';
 import * as m0010 from './0010_links';
 import * as m0011 from './0011_processor_duties';
 import * as m0012 from './0012_sign_in';
+import * as m0013 from './0013_import_create_groups';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010_links': m0010,
   '0011_processor_duties': m0011,
   '0012_sign_in': m0012,
+  '0013_import_create_groups': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {
