@@ -273,7 +273,9 @@ function MapColumns({ file, preview }: { file: File; preview: Preview }) {
         {Object.values(mapping).includes('groups') ? (
           <div className="field checkbox">
             <input id="import-create-groups" type="checkbox" name="createGroups" defaultChecked />
-            <label htmlFor="import-create-groups">Create the groups the file names that do not exist yet</label>
+            <label htmlFor="import-create-groups">
+              Create the groups the file names that do not exist yet
+            </label>
           </div>
         ) : null}
         {sent ? <UploadBar sent={sent.sent} total={sent.total} /> : null}
