@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RouteError } from '../../src/modules/dispatch';
 import { DIALECTS } from '../helpers/storage';
 import { createApiKey, signup, startTestSystem, type TestSystem } from '../helpers/system';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
@@ -102,6 +103,37 @@ describe.each(DIALECTS)('cancelling a message on %s', (dialect) => {
     const other = await signup(ts.app);
     expect((await post(other, `/v1/messages/${sent.id}/cancel`)).statusCode).toBe(404);
     expect((await post(other, '/v1/messages/msg_nope/cancel')).statusCode).toBe(404);
+  });
+
+  it('a message waiting to retry after a carrier error is queued again, and can still be cancelled', async () => {
+    const s = await signup(ts.app);
+    const message = (await post(s, '/v1/messages', { to: LV, text: 'Retry me' })).json().data[0];
+    const route = ts.system.services.simulator;
+    const send = route.send;
+    route.send = async () => {
+      throw new RouteError(true, 'throttled', 'the carrier asked us to slow down');
+    };
+    try {
+      await ts.system.services.dispatcher.runOnce();
+    } finally {
+      route.send = send;
+    }
+    expect((await get(s, `/v1/messages/${message.id}`)).json().status).toBe('queued');
+    const r = await post(s, `/v1/messages/${message.id}/cancel`);
+    expect(r.statusCode, r.body).toBe(200);
+    ts.clock.advance(600_000);
+    await ts.system.workOnce();
+    expect((await get(s, `/v1/messages/${message.id}`)).json().status).toBe('cancelled');
+    expect((await get(s, '/v1/balance')).json()).toMatchObject({ credits: 10, reserved: 0 });
+  });
+
+  it('the API contract lists the cancel path and the cancelled status', async () => {
+    const spec = (await ts.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(spec.paths['/v1/messages/{id}/cancel']?.post).toBeDefined();
+    const status = spec.paths['/v1/messages'].get.parameters.find(
+      (p: { name: string }) => p.name === 'status',
+    );
+    expect(status.schema.enum).toContain('cancelled');
   });
 
   it('a cancel that arrives while the dispatcher hands the message to the carrier is refused', async () => {
