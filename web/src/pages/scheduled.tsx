@@ -44,7 +44,7 @@ export function CancelSend({
           if (e.key === 'Escape' && !cancel.isPending) setAsking(false);
         }}
       >
-        <p id={titleId}>
+        <p id={titleId} className="confirm-text">
           Cancel the send to <strong>{message.to}</strong>
           {message.sendAt ? <> at {formatTime(message.sendAt)}</> : null}? Its {formatCredits(message.price)}{' '}
           credits are released.
