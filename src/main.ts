@@ -46,6 +46,7 @@ import { createInbound } from './modules/inbound';
 import {
   type ClientEventSink,
   createCampaignMessages,
+  createMessageCancel,
   createMessageDeletion,
   createMessageReader,
   createOutcomes,
@@ -309,6 +310,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     queue,
     send,
     preview: createPreview({ db, priceBook, clock }),
+    cancelMessage: createMessageCancel({ db, clock, ids, ledger, events: clientEvents, audit }),
     messages,
     outcomes,
     dispatcher,

@@ -35,7 +35,13 @@ import type {
 import type { Contacts } from '../modules/contacts';
 import type { RoutesAdmin } from '../modules/dispatch';
 import type { Inbound } from '../modules/inbound';
-import type { createMessageReader, createPreview, createSender, MessageDeletion } from '../modules/messaging';
+import type {
+  createMessageReader,
+  createPreview,
+  createSender,
+  MessageCancel,
+  MessageDeletion,
+} from '../modules/messaging';
 import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
 import { createCredentials, registerAuth } from './auth';
@@ -82,6 +88,8 @@ export interface AppServices {
   accountSettings: AccountSettings;
   send: ReturnType<typeof createSender>;
   preview: ReturnType<typeof createPreview>;
+  /** `POST /v1/messages/:id/cancel`: scheduled or queued → cancelled, credits released. */
+  cancelMessage: MessageCancel;
   messages: ReturnType<typeof createMessageReader>;
   inbound: Inbound;
   contacts: Contacts;

@@ -61,6 +61,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   tracked_links_disabled: 403,
   database_unavailable: 503,
   storage_full: 503,
+  message_not_cancellable: 409,
 };
 
 /** Seconds a client should wait before retrying, for the codes that say "try again later". */

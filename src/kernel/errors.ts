@@ -79,6 +79,8 @@ export const ERROR_CODES = {
     'The database cannot be reached right now (restarting, connection lost, or locked): nothing was done; retry after `Retry-After` seconds.',
   storage_full:
     'The server has no disk space left for this write: nothing was stored; reads still work. Retry after `Retry-After` seconds.',
+  message_not_cancellable:
+    'The message has left for a carrier or is already final: only `scheduled` and `queued` messages can be cancelled.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

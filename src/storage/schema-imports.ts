@@ -18,6 +18,8 @@ export interface ImportsTable {
   mapping: string;
   group_id: string | null;
   on_duplicate: 'update' | 'skip';
+  /** 1: groups named in a `groups` column that the account lacks are created. */
+  create_groups: number;
   /** Data rows in the file: an estimate (line count) until the import finishes; null when unknown. */
   total: number | null;
   /** Data rows handled so far; the checkpoint a resumed import continues after. */

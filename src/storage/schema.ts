@@ -179,7 +179,8 @@ export type MessageStatus =
   | 'undelivered'
   | 'expired'
   | 'failed'
-  | 'rejected';
+  | 'rejected'
+  | 'cancelled';
 
 export interface MessagesTable {
   id: string;

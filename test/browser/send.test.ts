@@ -65,7 +65,7 @@ describe('send page: recipients from the address book, scheduled sends', () => {
     expect(await scrollWidth(page)).toBeLessThanOrEqual(390);
     await screenshot(page, 'phone-send-picker');
     await page.getByRole('button', { name: 'Schedule' }).click();
-    await page.waitForURL(/\/messages$/);
+    await page.waitForURL(/\/messages\/scheduled$/);
     const statuses = await page.evaluate(async () => {
       const list = (await (await fetch('/v1/messages?limit=10')).json()) as {
         data: Array<{ status: string; to: string }>;

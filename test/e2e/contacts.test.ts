@@ -548,7 +548,7 @@ describe.each(DIALECTS)('contacts on %s', (dialect) => {
     expect(csv.headers['content-disposition']).toContain('contacts.csv');
     const lines = csv.body.split('\r\n');
     expect(lines[0]).toBe(
-      'id,phone,firstName,lastName,email,country,address,avatarUrl,tags,groupIds,createdAt,updatedAt,fields.score',
+      'id,phone,firstName,lastName,email,country,address,avatarUrl,tags,groupIds,groups,createdAt,updatedAt,fields.score',
     );
     expect(lines[1]!.startsWith(`${plain.id},'${DE},Grace,,grace@example.com,DE,`)).toBe(true);
     expect(csv.body).toContain(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, csvRow, neutralizeCsvCell } from '../../src/modules/contacts';
+import { csvCell, csvRow, neutralizeCsvCell, unguardCsvCell } from '../../src/modules/contacts';
 
 describe('CSV formula-injection neutralisation', () => {
   it.each([
@@ -31,5 +31,22 @@ describe('CSV formula-injection neutralisation', () => {
 
   it('builds CRLF-terminated rows', () => {
     expect(csvRow(['id', '+4915123456789', 'Ada', null])).toBe("id,'+4915123456789,Ada,\r\n");
+  });
+
+  it.each([
+    '=HYPERLINK("http://evil","x")',
+    '+37121234567',
+    '-2+3',
+    '@SUM(A1)',
+    '\t=1+1',
+    '\r=1+1',
+    'Ada',
+    '',
+  ])('unguarding the neutralised %j gives it back', (input) => {
+    expect(unguardCsvCell(neutralizeCsvCell(input))).toBe(input);
+  });
+
+  it.each(["'already", "'", "'Ada", "''+1", "O'Brien"])('keeps a quote no guard put there: %j', (input) => {
+    expect(unguardCsvCell(input)).toBe(input);
   });
 });

@@ -29,6 +29,8 @@ describe('import column mapping', () => {
     ['Country', 'country'],
     ['Address', 'address'],
     ['Tags', 'tags'],
+    ['groups', 'groups'],
+    ['Gruppen', 'groups'],
   ])('"%s" → %s', (header, target) => {
     expect(guessMapping([header])).toEqual({ [header]: target });
   });
@@ -52,6 +54,24 @@ describe('import column mapping', () => {
     ).toEqual({ Birthday: 'fields.birthday', loyalty_level: 'fields.loyalty_level' });
     expect(guessMapping(['Date of birth'], [{ key: 'dob', label: 'Date of birth' }])).toEqual({
       'Date of birth': 'fields.dob',
+    });
+  });
+
+  it("maps the contacts export's own header row back, leaving ids and timestamps out", () => {
+    const exported =
+      'id,phone,firstName,lastName,email,country,address,avatarUrl,tags,groupIds,groups,createdAt,updatedAt,fields.score'.split(
+        ',',
+      );
+    expect(guessMapping(exported, [{ key: 'score', label: 'Score' }])).toEqual({
+      phone: 'phone',
+      firstName: 'firstName',
+      lastName: 'lastName',
+      email: 'email',
+      country: 'country',
+      address: 'address',
+      tags: 'tags',
+      groups: 'groups',
+      'fields.score': 'fields.score',
     });
   });
 

@@ -212,6 +212,7 @@ export interface Message {
   /** A simulated carrier took it: it reached no real phone. */
   simulated?: boolean;
   createdAt: string;
+  sendAt?: string;
   sentAt?: string;
   deliveredAt?: string;
   error?: { code: string; detail: string };
@@ -232,9 +233,25 @@ export interface Preview {
   total: number;
   currency: string;
   recipients: Array<{ to: string; country: string | null; price: number }>;
+  /** Recipients that cannot be sent to: `path` is `/body/to/<index>`, `detail` says why. */
+  errors?: RecipientProblem[];
 }
 
-export const FINAL_STATUSES = new Set(['delivered', 'undelivered', 'expired', 'failed', 'rejected']);
+export interface RecipientProblem {
+  path: string;
+  to: string;
+  code: string;
+  detail: string;
+}
+
+export const FINAL_STATUSES = new Set([
+  'delivered',
+  'undelivered',
+  'expired',
+  'failed',
+  'rejected',
+  'cancelled',
+]);
 export const STATUSES = [
   'scheduled',
   'queued',
@@ -245,6 +262,7 @@ export const STATUSES = [
   'expired',
   'failed',
   'rejected',
+  'cancelled',
 ];
 
 export function formatCredits(n: number): string {

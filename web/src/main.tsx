@@ -32,6 +32,7 @@ import { InboxPage } from './pages/inbox';
 import { MessagePage, MessagesPage } from './pages/messages';
 import { NoticesBadge, NoticesPage } from './pages/notices';
 import { PrivacyToolsPage } from './pages/privacy-tools';
+import { ScheduledPage } from './pages/scheduled';
 import { SendPage } from './pages/send';
 import { SuppressionsPage } from './pages/suppressions';
 import { TeamPage } from './pages/team';
@@ -167,6 +168,7 @@ function ClientArea({ path }: { path: string }) {
   if (path === '/') page = <DashboardPage />;
   else if (path === '/send') page = <SendPage />;
   else if (path === '/messages') page = <MessagesPage />;
+  else if (path === '/messages/scheduled') page = <ScheduledPage />;
   else if (messageId) page = <MessagePage id={decodeURIComponent(messageId)} />;
   else if (path === '/developers') page = <DevelopersPage />;
   else if (path === '/contacts') page = <ContactsPage />;

@@ -50,10 +50,13 @@ export function countSms(text: string): Count {
   };
 }
 
-/** Splits a free-text list of numbers (commas, spaces, new lines) into recipients. */
+/**
+ * Splits a free-text list of numbers into recipients on commas, semicolons and line breaks. Spaces do
+ * not separate: `+371 26 123 456` is one number, as the API reads it.
+ */
 export function parseRecipients(input: string): string[] {
   return input
-    .split(/[\s,;]+/)
+    .split(/[,;\r\n]+/)
     .map((s) => s.trim())
     .filter(Boolean);
 }

@@ -69,13 +69,19 @@ const CSV_COLUMNS = [
   'avatarUrl',
   'tags',
   'groupIds',
+  'groups',
   'createdAt',
   'updatedAt',
 ] as const;
 
+/**
+ * The CSV export. `groups` holds the group names joined by `;` (the import maps a `groups` column back,
+ * creating missing groups with `createGroups=true`); `groupIds` stays for readers that want the ids.
+ */
 async function* csvExport(
   batches: AsyncIterable<ContactView[]>,
   fieldKeys: string[],
+  groupNames: ReadonlyMap<string, string>,
 ): AsyncGenerator<string> {
   yield csvRow([...CSV_COLUMNS, ...fieldKeys.map((k) => `fields.${k}`)]);
   for await (const batch of batches) {
@@ -92,6 +98,7 @@ async function* csvExport(
         c.avatarUrl,
         c.tags.join(';'),
         c.groupIds.join(';'),
+        groupNamesOf(c.groupIds, groupNames),
         c.createdAt,
         c.updatedAt,
         ...fieldKeys.map((k) => c.fields[k]),
@@ -99,6 +106,16 @@ async function* csvExport(
     }
     yield chunk;
   }
+}
+
+function groupNamesOf(ids: readonly string[], names: ReadonlyMap<string, string>): string {
+  let out = '';
+  for (const id of ids) {
+    const name = names.get(id);
+    if (name === undefined) continue;
+    out += out === '' ? name : `;${name}`;
+  }
+  return out;
 }
 
 async function* jsonExport(batches: AsyncIterable<ContactView[]>): AsyncGenerator<string> {
@@ -165,6 +182,7 @@ export function contactRoutes(services: AppServices): FastifyPluginAsyncZod {
             ? csvExport(
                 batches,
                 (await fields.list(actor)).map((f) => f.key),
+                await groups.namesById(actor),
               )
             : jsonExport(batches);
         return reply

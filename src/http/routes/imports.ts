@@ -23,10 +23,11 @@ const fieldsSchema = z.strictObject({
     .optional(),
   groupId: z.string().min(1).max(64).optional(),
   onDuplicate: z.enum(['update', 'skip']).optional(),
+  createGroups: z.enum(['true', 'false']).optional(),
 });
 
 const FORM_HINT =
-  'Send the file as multipart/form-data with a "file" part (and optional mapping, groupId, onDuplicate fields).';
+  'Send the file as multipart/form-data with a "file" part (and optional mapping, groupId, onDuplicate, createGroups fields).';
 
 /** Contact imports (CSV and XLSX): preview, create, progress, error report, cancel. */
 export function importRoutes(services: AppServices): FastifyPluginAsyncZod {
@@ -78,7 +79,7 @@ export function importRoutes(services: AppServices): FastifyPluginAsyncZod {
         schema: {
           ...IMPORTS,
           summary:
-            'Import contacts from a CSV or XLSX file (multipart `file`, optional `mapping` JSON, `groupId`, `onDuplicate` update|skip); processed in the background',
+            'Import contacts from a CSV or XLSX file (multipart `file`, optional `mapping` JSON, `groupId`, `onDuplicate` update|skip, `createGroups` true|false: create the groups a `groups` column names); processed in the background',
           consumes: ['multipart/form-data'],
         },
         config: WRITE,
@@ -101,7 +102,12 @@ export function importRoutes(services: AppServices): FastifyPluginAsyncZod {
             })),
           });
         }
-        const created = await imports.create(actor, stored, parsed.data);
+        const { createGroups, ...options } = parsed.data;
+        const created = await imports.create(
+          actor,
+          stored,
+          Object.assign(options, { createGroups: createGroups === 'true' }),
+        );
         return reply.status(202).send(created);
       },
     );

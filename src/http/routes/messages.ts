@@ -127,6 +127,20 @@ export function messageRoutes(services: AppServices): FastifyPluginAsyncZod {
       async (request) => preview(clientActor(request), itemsOf(request.body)),
     );
 
+    app.post(
+      '/v1/messages/:id/cancel',
+      {
+        schema: {
+          ...TAG,
+          summary:
+            'Cancel a scheduled or queued message: it becomes `cancelled` and its credits are released; 409 message_not_cancellable once it has left',
+          params: idParams,
+        },
+        config: { auth: 'client', permission: 'messages:send' },
+      },
+      async (request) => services.cancelMessage(clientActor(request), request.params.id),
+    );
+
     app.get(
       '/v1/messages/stats',
       {

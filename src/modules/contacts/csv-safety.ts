@@ -16,6 +16,16 @@ export function neutralizeCsvCell(value: string): string {
   return value.length > 0 && DANGEROUS_FIRST.has(value[0]!) ? `'${value}` : value;
 }
 
+/**
+ * The cell as it was before {@link neutralizeCsvCell}: one leading `'` dropped when one of the guarded
+ * characters follows it, so that an import reads back what an export wrote. Any other `'` is kept.
+ */
+export function unguardCsvCell(value: string): string {
+  return value.length > 1 && value.charCodeAt(0) === 39 && DANGEROUS_FIRST.has(value[1]!)
+    ? value.slice(1)
+    : value;
+}
+
 /** One cell, neutralised, then quoted when it holds a delimiter, a quote or a line break (RFC 4180). */
 export function csvCell(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';

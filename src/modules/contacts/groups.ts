@@ -102,6 +102,16 @@ export function createGroups(deps: ContactsDeps) {
       });
     },
 
+    /** Every group of the account: id → name (the CSV export writes names, which an import can map). */
+    async namesById(actor: ClientActor): Promise<Map<string, string>> {
+      const rows = await db
+        .selectFrom('contact_groups')
+        .select(['id', 'name'])
+        .where('account_id', '=', actor.accountId)
+        .execute();
+      return new Map(rows.map((r) => [r.id, r.name]));
+    },
+
     async get(actor: ClientActor, id: string): Promise<GroupView> {
       return one(db, await ownGroup(db, actor.accountId, id));
     },

@@ -21,7 +21,7 @@ export {
   type ContactView,
   createContactBook,
 } from './contacts';
-export { csvCell, csvRow, neutralizeCsvCell } from './csv-safety';
+export { csvCell, csvRow, neutralizeCsvCell, unguardCsvCell } from './csv-safety';
 export { createFieldDefinitions, type FieldDefinitions, MAX_FIELDS_PER_ACCOUNT } from './field-definitions';
 export {
   FIELD_KEY,

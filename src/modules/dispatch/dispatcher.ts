@@ -91,6 +91,41 @@ export function createDispatcher(deps: {
     };
   }
 
+  /**
+   * Marks the loaded messages `sending` before any reaches a route, with an UPDATE conditional on the
+   * status they were loaded with: a client's cancel (an UPDATE conditional on `scheduled`/`queued`) and
+   * this claim cannot both match a row. Messages that lost to a cancel are dropped from `messages`.
+   */
+  async function claim(messages: MessagesTable[]): Promise<void> {
+    const fresh = messages.filter((m) => m.status !== 'sending').map((m) => m.id);
+    if (fresh.length === 0) return;
+    const now = clock.now();
+    const claimed = new Set<string>();
+    for (let i = 0; i < fresh.length; i += 500) {
+      const rows = await db
+        .updateTable('messages')
+        .set({ status: 'sending', updated_at: now })
+        .where('id', 'in', fresh.slice(i, i + 500))
+        .where((eb) =>
+          eb.or([
+            eb('status', '=', 'queued'),
+            eb.and([eb('status', '=', 'scheduled'), eb('campaign_id', 'is', null)]),
+          ]),
+        )
+        .returning('id')
+        .execute();
+      for (const r of rows) claimed.add(r.id);
+    }
+    let kept = 0;
+    for (const m of messages) {
+      if (m.status === 'sending' || claimed.has(m.id)) {
+        if (m.status !== 'sending') m.status = 'sending';
+        messages[kept++] = m;
+      }
+    }
+    messages.length = kept;
+  }
+
   return {
     /** Processes up to `maxJobs` due jobs; returns how many messages it handled. */
     async runOnce(maxJobs = 8): Promise<number> {
@@ -104,16 +139,18 @@ export function createDispatcher(deps: {
             .selectFrom('messages')
             .selectAll()
             .where('id', 'in', ids.slice(i, i + 500))
-            // A held campaign message (paused campaign) stays put even if an older job names it.
+            // A held campaign message (paused campaign) stays put even if an older job names it;
+            // `sending` is one this job claimed on an earlier run (a retry, or a run that died).
             .where((eb) =>
               eb.or([
-                eb('status', '=', 'queued'),
+                eb('status', 'in', ['queued', 'sending']),
                 eb.and([eb('status', '=', 'scheduled'), eb('campaign_id', 'is', null)]),
               ]),
             )
             .execute()),
         );
       }
+      await claim(messages);
       // A send accepted just before its account was closed (the closure cancels what is pending, but
       // this one committed after it) must not reach a carrier: it fails here and its credits go back.
       const accountIds = [...new Set(messages.map((m) => m.account_id))];

@@ -5,6 +5,7 @@ export {
   createTextPricer,
   type TextPricer,
 } from './campaign-batch';
+export { createMessageCancel, type MessageCancel } from './cancel';
 export type { RecipientError, SendItem } from './compose';
 export {
   createMessageDeletion,
@@ -22,5 +23,5 @@ export { createMessageReader, type MessageFilter } from './read';
 export { createSender, type Idempotency, type SendDeps, type SendResult } from './send';
 export { assertSenderId, senderIdProblem } from './sender-id';
 export { type MessagingSettings, messagingSettingsSchema, parseMessagingSettings } from './settings';
-export { canTransition, FINAL_STATUSES, MESSAGE_STATUSES } from './status';
+export { CANCELLABLE_STATUSES, canTransition, FINAL_STATUSES, MESSAGE_STATUSES } from './status';
 export { type MessageView, messageView } from './views';

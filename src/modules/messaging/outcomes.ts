@@ -114,15 +114,19 @@ export function createOutcomes(deps: OutcomeDeps) {
             sent.push({ m, outcome });
             break;
           case 'retry':
+            // Back to `queued` while it waits for the next attempt: it has not left, so it can still be
+            // cancelled (or held by a paused campaign). A message made final meanwhile stays final.
             await tx
               .updateTable('messages')
               .set({
+                status: 'queued',
                 attempts: Number(m.attempts) + 1,
                 route_id: outcome.routeId,
                 error_detail: outcome.error.slice(0, 500),
                 updated_at: now,
               })
               .where('id', '=', m.id)
+              .where('status', 'in', ['queued', 'scheduled', 'sending'])
               .execute();
             retries.push({ kind: DISPATCH_JOB, payload: { messageIds: [m.id] }, runAt: outcome.retryAt });
             break;

@@ -11,6 +11,7 @@ export const MESSAGE_STATUSES = [
   'expired',
   'failed',
   'rejected',
+  'cancelled',
 ] as const satisfies readonly MessageStatus[];
 
 export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set([
@@ -19,6 +20,7 @@ export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set([
   'expired',
   'failed',
   'rejected',
+  'cancelled',
 ]);
 
 const RANK: Record<MessageStatus, number> = {
@@ -31,7 +33,11 @@ const RANK: Record<MessageStatus, number> = {
   expired: 4,
   failed: 4,
   rejected: 4,
+  cancelled: 4,
 };
+
+/** A client's cancel reaches only messages that have not left for a carrier yet. */
+export const CANCELLABLE_STATUSES = ['scheduled', 'queued'] as const satisfies readonly MessageStatus[];
 
 /**
  * The status state machine: a message only moves forward, and a final status never changes. Duplicate
@@ -39,5 +45,6 @@ const RANK: Record<MessageStatus, number> = {
  */
 export function canTransition(from: MessageStatus, to: MessageStatus): boolean {
   if (FINAL_STATUSES.has(from)) return false;
+  if (to === 'cancelled') return (CANCELLABLE_STATUSES as readonly MessageStatus[]).includes(from);
   return RANK[to] > RANK[from];
 }

@@ -14,6 +14,7 @@ import * as m0012 from './0012_sign_in';
 import * as m0013 from './0013_verified_free_credits';
 import * as m0014 from './0014_receipts_webhooks';
 import * as m0015 from './0015_routing_simulator';
+import * as m0016 from './0016_import_create_groups';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013_verified_free_credits': m0013,
   '0014_receipts_webhooks': m0014,
   '0015_routing_simulator': m0015,
+  '0016_import_create_groups': m0016,
 };
 
 export const migrationProvider: MigrationProvider = {

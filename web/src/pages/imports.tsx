@@ -40,6 +40,7 @@ const TARGETS: Array<[string, string]> = [
   ['country', 'Country'],
   ['address', 'Address'],
   ['tags', 'Tags'],
+  ['groups', 'Groups (names, ; between)'],
 ];
 
 const ACTIVE = new Set(['queued', 'running']);
@@ -179,6 +180,7 @@ function MapColumns({ file, preview }: { file: File; preview: Preview }) {
     const groupId = String(data.get('groupId') ?? '');
     if (groupId) form.append('groupId', groupId);
     form.append('onDuplicate', String(data.get('onDuplicate') ?? 'update'));
+    if (data.get('createGroups')) form.append('createGroups', 'true');
     // The file goes last: the server reads the small fields before it streams the file.
     form.append('file', file, file.name);
     start.mutate(form);
@@ -268,6 +270,14 @@ function MapColumns({ file, preview }: { file: File; preview: Preview }) {
             <option value="skip">Skip the row</option>
           </select>
         </div>
+        {Object.values(mapping).includes('groups') ? (
+          <div className="field checkbox">
+            <input id="import-create-groups" type="checkbox" name="createGroups" defaultChecked />
+            <label htmlFor="import-create-groups">
+              Create the groups the file names that do not exist yet
+            </label>
+          </div>
+        ) : null}
         {sent ? <UploadBar sent={sent.sent} total={sent.total} /> : null}
         <FormError message={general} />
         <button type="submit" className="primary" disabled={!hasPhone || start.isPending}>

@@ -1,7 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api, FINAL_STATUSES, formatCredits, formatTime, type Message, type Page, STATUSES } from '../api';
 import { StatusBadge } from '../forms';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
+import { CancelSend } from './scheduled';
 
 export function MessagesPage() {
   usePageTitle('Messages');
@@ -31,6 +33,7 @@ export function MessagesPage() {
             </option>
           ))}
         </select>
+        <Link to="/messages/scheduled">Scheduled sends</Link>
         <Link to="/send" className="button primary">
           Send an SMS
         </Link>
@@ -75,8 +78,15 @@ export function MessagePage({ id }: { id: string }) {
   const message = useQuery({
     queryKey: ['message', id],
     queryFn: () => api<Message>('GET', `/v1/messages/${encodeURIComponent(id)}`),
-    refetchInterval: (q) => (q.state.data && FINAL_STATUSES.has(q.state.data.status) ? false : 1_000),
+    // Only a message on its way is followed closely; a scheduled one may be days away.
+    refetchInterval: (q) => {
+      const status = q.state.data?.status;
+      if (status === undefined) return 1_000;
+      if (FINAL_STATUSES.has(status)) return false;
+      return status === 'scheduled' ? 60_000 : 1_000;
+    },
   });
+  const [cancelled, setCancelled] = useState(false);
   const m = message.data;
   return (
     <div>
@@ -121,7 +131,19 @@ export function MessagePage({ id }: { id: string }) {
                 </>
               ) : null}
             </dl>
-            {!FINAL_STATUSES.has(m.status) ? <p className="muted">Updating until the final status…</p> : null}
+            {m.status === 'scheduled' ? (
+              <div className="row">
+                <p>
+                  Scheduled for <time dateTime={m.sendAt}>{formatTime(m.sendAt)}</time>.
+                </p>
+                <CancelSend message={m} onCancelled={() => setCancelled(true)} />
+              </div>
+            ) : !FINAL_STATUSES.has(m.status) ? (
+              <p className="muted">Updating until the final status…</p>
+            ) : null}
+            {cancelled && m.status === 'cancelled' ? (
+              <p role="status">Cancelled: {formatCredits(m.price)} credits released.</p>
+            ) : null}
           </section>
           <section className="card" aria-labelledby="timeline-h">
             <h2 id="timeline-h">Timeline</h2>

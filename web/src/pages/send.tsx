@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import {
+  ApiError,
   api,
   type Contact,
   formatCredits,
@@ -9,6 +10,7 @@ import {
   type Page,
   type Preview,
   problemFields,
+  type RecipientProblem,
 } from '../api';
 import { FormError, TextArea, TextField } from '../forms';
 import { navigate, usePageTitle } from '../router';
@@ -47,6 +49,42 @@ function Highlighted({ text }: { text: string }) {
         );
       })}
     </p>
+  );
+}
+
+/** The invalid recipients a refused send names (`errors[].path` is `/body/to/<index>`). */
+function refusedRecipients(error: unknown, sent: string[]): RecipientProblem[] {
+  if (!(error instanceof ApiError)) return [];
+  const out: RecipientProblem[] = [];
+  for (const e of error.errors) {
+    const index = /^\/body\/to\/(\d+)$/.exec(e.path)?.[1];
+    const to = index === undefined ? undefined : sent[Number(index)];
+    if (to !== undefined) out.push({ path: e.path, to, code: error.code, detail: e.message });
+  }
+  return out;
+}
+
+/** Each recipient the API cannot send to, with its reason, and a way to take them out of the list. */
+function InvalidRecipients({ problems, onRemove }: { problems: RecipientProblem[]; onRemove: () => void }) {
+  if (problems.length === 0) return null;
+  return (
+    <div className="invalid-recipients" aria-live="polite">
+      <p className="field-error">
+        {problems.length === 1
+          ? '1 recipient is not a valid number:'
+          : `${problems.length} recipients are not valid numbers:`}
+      </p>
+      <ul aria-label="Invalid recipients">
+        {problems.map((p) => (
+          <li key={p.path}>
+            <strong>{p.to}</strong> <span className="muted">— {p.detail}</span>
+          </li>
+        ))}
+      </ul>
+      <button type="button" onClick={onRemove}>
+        Remove the invalid recipients
+      </button>
+    </div>
   );
 }
 
@@ -179,19 +217,43 @@ export function SendPage() {
     enabled: canPreview,
     retry: false,
   });
+  const [blocked, setBlocked] = useState<string | null>(null);
   const send = useMutation({
-    mutationFn: () => api<{ data: Message[] }>('POST', '/v1/messages', body, true),
+    // allOrNothing: a recipient the preview did not flag yet is refused with the rest, never dropped.
+    mutationFn: (request: typeof body) =>
+      api<{ data: Message[] }>('POST', '/v1/messages', Object.assign({ allOrNothing: true }, request), true),
     onSuccess: async (answer) => {
       await client.invalidateQueries();
       const first = answer.data[0];
-      if (answer.data.length === 1 && first) navigate(`/messages/${first.id}`);
+      // A scheduled send is days away: show it among the scheduled sends, not on a page waiting for it.
+      if (first?.status === 'scheduled') navigate('/messages/scheduled');
+      else if (answer.data.length === 1 && first) navigate(`/messages/${first.id}`);
       else navigate('/messages');
     },
   });
-  const { fields, general } = problemFields(send.error ?? (canPreview ? preview.error : null));
+  // The preview's per-recipient errors while it matches what is typed; a refused send's otherwise.
+  const previewMatches = preview.data !== undefined && debounced.to.join('\n') === recipients.join('\n');
+  const refused = send.error ? refusedRecipients(send.error, send.variables?.to ?? []) : [];
+  const invalid = refused.length > 0 ? refused : previewMatches ? (preview.data?.errors ?? []) : [];
+  const { fields, general } = problemFields(
+    refused.length > 0 ? null : (send.error ?? (canPreview ? preview.error : null)),
+  );
+  const removeInvalid = () => {
+    const bad = new Set(invalid.map((p) => p.to));
+    setTo(recipients.filter((r) => !bad.has(r)).join('\n'));
+    setBlocked(null);
+    send.reset();
+  };
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    send.mutate();
+    if (invalid.length > 0) {
+      setBlocked(
+        `${invalid.length === 1 ? '1 recipient is' : `${invalid.length} recipients are`} not valid: correct or remove ${invalid.length === 1 ? 'it' : 'them'} before sending. Nothing was sent.`,
+      );
+      return;
+    }
+    setBlocked(null);
+    send.mutate(body);
   };
   const counter = (
     <span data-testid="counter">
@@ -214,11 +276,16 @@ export function SendPage() {
           name="to"
           rows={2}
           value={to}
-          onChange={(e) => setTo(e.target.value)}
+          onChange={(e) => {
+            setTo(e.target.value);
+            setBlocked(null);
+            if (send.error) send.reset();
+          }}
           placeholder="+37120000000"
           error={fields.to}
-          hint="Phone numbers in international format, separated by commas or new lines."
+          hint="Phone numbers in international format, separated by commas, semicolons or new lines."
         />
+        <InvalidRecipients problems={invalid} onRemove={removeInvalid} />
         <RecipientPicker onAdd={addRecipients} />
         <TextField
           label="Sender (optional)"
@@ -253,15 +320,24 @@ export function SendPage() {
             <p className="muted">Add a recipient and a text to see the price.</p>
           ) : preview.data ? (
             <p data-testid="cost">
-              {recipients.length} {recipients.length === 1 ? 'recipient' : 'recipients'} ×{' '}
-              {preview.data.segments} {preview.data.segments === 1 ? 'part' : 'parts'} ={' '}
+              {preview.data.recipients.length}{' '}
+              {preview.data.recipients.length === 1 ? 'recipient' : 'recipients'} × {preview.data.segments}{' '}
+              {preview.data.segments === 1 ? 'part' : 'parts'} ={' '}
               <strong>{formatCredits(preview.data.total)} credits</strong>
+              {preview.data.errors?.length ? (
+                <span className="muted"> ({preview.data.errors.length} invalid, not counted)</span>
+              ) : null}
             </p>
           ) : preview.isFetching ? (
             <p className="muted">Calculating…</p>
           ) : null}
         </section>
-        <FormError message={general} />
+        <FormError
+          message={
+            blocked ??
+            (refused.length > 0 ? 'Nothing was sent: correct or remove the invalid recipients.' : general)
+          }
+        />
         <button
           type="submit"
           className="primary"

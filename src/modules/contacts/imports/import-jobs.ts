@@ -88,6 +88,8 @@ export interface ImportView {
   mapping: ImportMapping;
   groupId: string | null;
   onDuplicate: OnDuplicate;
+  /** Groups named in a `groups` column that the account lacks are created (otherwise reported). */
+  createGroups: boolean;
   cancelRequested: boolean;
   /** Why the import as a whole failed. */
   error: string | null;
@@ -124,6 +126,7 @@ export interface CreateImportOptions {
   mapping?: unknown;
   groupId?: string | undefined;
   onDuplicate?: OnDuplicate | undefined;
+  createGroups?: boolean | undefined;
 }
 
 interface Inspection {
@@ -153,6 +156,7 @@ function importView(row: ImportsTable): ImportView {
     mapping: JSON.parse(row.mapping) as ImportMapping,
     groupId: row.group_id,
     onDuplicate: row.on_duplicate,
+    createGroups: Number(row.create_groups) === 1,
     cancelRequested: Number(row.cancel_requested) === 1,
     error: row.error,
     createdAt: iso(row.created_at),
@@ -381,6 +385,75 @@ export function createImports(deps: ImportsDeps) {
     await tx.executeQuery(CompiledQuery.raw(compiled.text, params));
   }
 
+  /**
+   * Group memberships from the rows' `groups` column (names): `memberIds[i]` is the contact of
+   * `batch.rows[i]`. A name the account lacks is created with `createGroups`, otherwise reported on the
+   * row (the contact is imported without that group; the report line does not count as a failed row).
+   */
+  async function namedGroupMemberships(
+    tx: Tx,
+    imp: ImportsTable,
+    batch: RowBatch,
+    memberIds: string[],
+    now: number,
+  ): Promise<Array<{ group_id: string; contact_id: string; account_id: string; added_at: number }>> {
+    const names = new Set<string>();
+    for (const r of batch.rows) for (const g of r.groups) names.add(g);
+    if (names.size === 0) return [];
+    const accountId = imp.account_id;
+    const byName = new Map<string, string>();
+    for (const part of chunks([...names], 500)) {
+      const found = await tx
+        .selectFrom('contact_groups')
+        .select(['id', 'name'])
+        .where('account_id', '=', accountId)
+        .where('name', 'in', part)
+        .orderBy('id')
+        .execute();
+      // Names are not unique: the oldest group of a name is the one meant.
+      for (const g of found) if (!byName.has(g.name)) byName.set(g.name, g.id);
+    }
+    const missing = [...names].filter((n) => !byName.has(n));
+    if (missing.length > 0 && Number(imp.create_groups) === 1) {
+      const created = missing.map((name) => ({
+        id: ids('grp'),
+        account_id: accountId,
+        name,
+        description: null,
+        created_at: now,
+        updated_at: now,
+      }));
+      for (const part of chunks(created, 500)) await tx.insertInto('contact_groups').values(part).execute();
+      for (const g of created) {
+        byName.set(g.name, g.id);
+        await audit.record(tx, {
+          accountId,
+          actor: { type: 'system', id: null },
+          action: 'group.created',
+          target: { type: 'group', id: g.id },
+          data: { importId: imp.id },
+        });
+      }
+    }
+    const mapping = JSON.parse(imp.mapping) as ImportMapping;
+    const column = Object.keys(mapping).find((header) => mapping[header] === 'groups') ?? null;
+    const rows: Array<{ group_id: string; contact_id: string; account_id: string; added_at: number }> = [];
+    batch.rows.forEach((r, i) => {
+      for (const name of r.groups) {
+        const groupId = byName.get(name);
+        if (groupId)
+          rows.push({ group_id: groupId, contact_id: memberIds[i]!, account_id: accountId, added_at: now });
+        else
+          batch.errors.push({
+            row: r.row,
+            column,
+            message: `no group named "${name}": the contact was imported without it (import with createGroups=true to create it)`,
+          });
+      }
+    });
+    return rows;
+  }
+
   /** Writes one batch and moves the checkpoint, in one transaction. Returns whether a cancel was asked. */
   async function commitBatch(imp: ImportsTable, lease: number, batch: RowBatch, nextLease: number) {
     const accountId = imp.account_id;
@@ -471,6 +544,14 @@ export function createImports(deps: ImportsDeps) {
       for (const part of chunks(tagRows, 5000)) {
         await tx
           .insertInto('contact_tags')
+          .values(part)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      const memberships = await namedGroupMemberships(tx, imp, batch, memberIds, now);
+      for (const part of chunks(memberships, 5000)) {
+        await tx
+          .insertInto('group_members')
           .values(part)
           .onConflict((oc) => oc.doNothing())
           .execute();
@@ -784,6 +865,7 @@ export function createImports(deps: ImportsDeps) {
           mapping: JSON.stringify(mapping),
           group_id: options.groupId ?? null,
           on_duplicate: options.onDuplicate ?? 'skip',
+          create_groups: options.createGroups ? 1 : 0,
           total: found.totalEstimate,
           processed: 0,
           imported: 0,
@@ -813,6 +895,7 @@ export function createImports(deps: ImportsDeps) {
               targets: Object.values(mapping),
               groupId: row.group_id,
               onDuplicate: row.on_duplicate,
+              createGroups: options.createGroups === true,
             },
           });
         });

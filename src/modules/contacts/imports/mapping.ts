@@ -8,6 +8,7 @@ export const STANDARD_TARGETS = [
   'country',
   'address',
   'tags',
+  'groups',
 ] as const;
 export type StandardTarget = (typeof STANDARD_TARGETS)[number];
 /** A standard attribute or a custom field (`fields.<key>`). */
@@ -112,6 +113,21 @@ const SYNONYMS: Record<StandardTarget, string[]> = {
     'адрес',
   ],
   tags: ['tags', 'tag', 'labels', 'label', 'etiketten', 'birkas', 'теги'],
+  groups: [
+    'groups',
+    'group',
+    'groupnames',
+    'gruppe',
+    'gruppen',
+    'groupe',
+    'groupes',
+    'grupo',
+    'grupos',
+    'grupa',
+    'grupas',
+    'группа',
+    'группы',
+  ],
 };
 
 const LOOKUP = new Map<string, StandardTarget>();
@@ -154,6 +170,8 @@ export function guessMapping(
   for (const f of customFields) {
     custom.set(headerKey(f.key), f.key);
     custom.set(headerKey(f.label), f.key);
+    // The contacts export names custom field columns `fields.<key>`.
+    custom.set(headerKey(`fields.${f.key}`), f.key);
   }
   const assign = (header: string, target: ImportTarget) => {
     if (taken.has(target) || header in mapping) return;

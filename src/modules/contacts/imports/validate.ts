@@ -1,6 +1,7 @@
 // The phone module itself, not messaging's index: this file runs on the import reader's thread, which
 // should not load the whole messaging module (and the database layer behind it).
 import { tryNormalizePhone } from '../../messaging/phone';
+import { unguardCsvCell } from '../csv-safety';
 import { type FieldType, type FieldValue, MAX_TEXT_FIELD } from '../fields';
 import { customFieldOf, type ImportMapping } from './mapping';
 
@@ -23,6 +24,8 @@ export interface ValidRow {
   email: string | null;
   address: string | null;
   tags: string[];
+  /** Group names (the export's `groups` column); the writer resolves them to the account's groups. */
+  groups: string[];
   fields: Record<string, FieldValue>;
 }
 
@@ -36,6 +39,7 @@ export interface CompiledMapping {
   country: number;
   address: number;
   tags: number;
+  groups: number;
   fields: Array<{ index: number; key: string; type: FieldType }>;
 }
 
@@ -43,6 +47,8 @@ const MAX_NAME = 100;
 const MAX_ADDRESS = 500;
 const MAX_TAG = 50;
 const MAX_TAGS = 50;
+const MAX_GROUP_NAME = 100;
+const MAX_GROUPS = 50;
 const EMAIL = /^[^\s@"<>(),;:]+@[^\s@"<>(),;:]+\.[^\s@"<>(),;:]+$/;
 const ISO_DATE = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
 const DOTTED_DATE = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/;
@@ -68,6 +74,7 @@ export function compileMapping(
     country: -1,
     address: -1,
     tags: -1,
+    groups: -1,
     fields: [],
   };
   for (const [header, target] of Object.entries(mapping)) {
@@ -140,10 +147,11 @@ function fieldValue(type: FieldType, text: string): { value: FieldValue } | { er
   }
 }
 
+/** A cell, trimmed, without the `'` our own CSV export puts before formula characters (`'+3712…`). */
 function cellAt(cells: readonly string[], index: number): string {
   if (index === -1) return '';
   const v = cells[index];
-  return v === undefined ? '' : v.trim();
+  return v === undefined ? '' : unguardCsvCell(v).trim();
 }
 
 function textCell(
@@ -241,6 +249,25 @@ export function validateRow(
       errors.push({ row, column: m.headers[m.tags] ?? null, message: `more than ${MAX_TAGS} tags` });
     }
   }
+  const groups: string[] = [];
+  const rawGroups = cellAt(cells, m.groups);
+  if (rawGroups !== '') {
+    // Only `;` separates: group names may hold commas ("Regulars, Riga").
+    for (const g of rawGroups.split(';')) {
+      const name = g.trim();
+      if (name === '' || groups.includes(name)) continue;
+      if (name.length > MAX_GROUP_NAME) {
+        errors.push({
+          row,
+          column: m.headers[m.groups] ?? null,
+          message: `a group name is longer than ${MAX_GROUP_NAME} characters`,
+        });
+      } else groups.push(name);
+    }
+    if (groups.length > MAX_GROUPS) {
+      errors.push({ row, column: m.headers[m.groups] ?? null, message: `more than ${MAX_GROUPS} groups` });
+    }
+  }
   const fields: Record<string, FieldValue> = {};
   for (const f of m.fields) {
     const v = cellAt(cells, f.index);
@@ -265,6 +292,7 @@ export function validateRow(
     email,
     address,
     tags,
+    groups,
     fields,
   };
 }
