@@ -189,7 +189,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
 
   // The route table, for the role-matrix and tenant-isolation tests that walk every route.
-  const routeTable: Array<{ method: string; url: string; auth: string; permission: string | undefined }> = [];
+  const routeTable: FastifyInstance['routeTable'] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -200,6 +200,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
         url: route.url,
         auth: route.config?.auth ?? 'public',
         permission: route.config?.permission,
+        sessionOnly: route.config?.sessionOnly === true,
       });
     }
   });

@@ -57,6 +57,8 @@ export function registerAuth(
       throw new AppError('unauthorized', 'This endpoint is for operator staff.');
     if (auth === 'client' && actor.kind === 'staff')
       throw new AppError('unauthorized', 'This endpoint is for client accounts.');
+    if (config?.sessionOnly && actor.kind !== 'user')
+      throw new AppError('forbidden', 'Only a signed-in user can do this, not an API key.');
     const permission = config?.permission;
     if (permission) {
       const allowed =

@@ -189,7 +189,7 @@ export function complianceRoutes(services: AppServices): FastifyPluginAsyncZod {
           summary: 'Accept the privacy policy in force (recorded with time and IP)',
           body: z.strictObject({ version: text(100) }),
         },
-        config: { auth: 'client' },
+        config: { auth: 'client', sessionOnly: true },
       },
       async (request) =>
         identity.acceptPolicy(clientActor(request), request.body.version, requestMeta(request)),
