@@ -104,16 +104,32 @@ export interface HttpOptions {
   rateLimitPerMinute: number;
 }
 
+/** What a caller-chosen request id may look like. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
 export async function buildApp(services: AppServices, options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
     trustProxy: options.trustProxy,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => services.ids('req'),
+    // A caller's x-request-id is kept only when it is a plain token: it is echoed in a header, the
+    // problem body and the logs, where control characters or megabytes would break or flood them.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const sent = req.headers['x-request-id'];
+      return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : services.ids('req');
+    },
     // One line per request is written by the onResponse hook below, without bodies or headers.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors the router raises before any route is found (a malformed or over-long path parameter):
+    // through the same error handler as the rest, so they too are problem+json. No route means no
+    // onSend hooks, so the headers they add are set here.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      securityHeaders(request, reply);
+      return errorHandler(error, request, reply);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   // JSON only: a text/plain body would otherwise reach the validator as a string.
