@@ -40,6 +40,7 @@ import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
 import { registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
+import { registerNulGuard } from './nul-guard';
 import { errorHandler, problemOf, sendProblem } from './problem';
 import { accountRoutes } from './routes/accounts';
 import { adminRoutes } from './routes/admin';
@@ -222,6 +223,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   });
 
   registerAuth(app, services);
+  registerNulGuard(app);
   registerIdempotency(app, services);
   registerPolicyGate(app, services);
 

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/storage';
-import { createApiKey, type Session, signup, startTestSystem, type TestSystem } from '../helpers/system';
+import {
+  createApiKey,
+  type Session,
+  signup,
+  staffSession,
+  startTestSystem,
+  type TestSystem,
+} from '../helpers/system';
 
 /*
  * Requests the fuzz suite (test/security/fuzz.test.ts) found answered wrongly, each pinned here so the
@@ -61,5 +68,73 @@ describe.each(DIALECTS)('hostile requests on %s', (dialect) => {
       expect(r.headers['x-request-id']).toMatch(/^req_/);
       expect(r.json().requestId).toBe(r.headers['x-request-id']);
     }
+  });
+
+  it('a NUL character anywhere in the path, query or body is refused as validation_failed (PostgreSQL text cannot hold it)', async () => {
+    const contact = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/contacts',
+      headers: key.headers,
+      payload: { phone: '+37120000077' },
+    });
+    expect(contact.statusCode).toBe(201);
+    const staff = await staffSession(ts);
+    const cases: Array<{
+      method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+      url: string;
+      headers: Record<string, string>;
+      payload?: object;
+      where: string;
+    }> = [
+      { method: 'GET', url: '/v1/contacts/ctc_%00', headers: key.headers, where: '/params/id' },
+      { method: 'DELETE', url: '/v1/attachments/%00', headers: key.headers, where: '/params/id' },
+      {
+        method: 'POST',
+        url: '/v1/admin/accounts/acc_%00/suspend',
+        headers: staff.headers,
+        where: '/params/id',
+      },
+      { method: 'GET', url: '/v1/messages?cursor=a%00b', headers: key.headers, where: '/query/cursor' },
+      {
+        method: 'PATCH',
+        url: `/v1/contacts/${contact.json().id}`,
+        headers: key.headers,
+        payload: { firstName: 'Ada\u0000Lovelace' },
+        where: '/body/firstName',
+      },
+      {
+        method: 'POST',
+        url: '/v1/groups',
+        headers: key.headers,
+        payload: { name: 'ok', description: ['\u0000'] },
+        where: '/body/description/0',
+      },
+      {
+        method: 'POST',
+        url: '/v1/groups',
+        headers: key.headers,
+        payload: { 'na\u0000me': 'x' },
+        where: '/body',
+      },
+    ];
+    for (const c of cases) {
+      const r = await ts.app.inject({
+        method: c.method,
+        url: c.url,
+        headers: c.headers,
+        ...(c.payload ? { payload: c.payload } : {}),
+      });
+      expectProblem(r);
+      expect(r.json().code, `${c.method} ${c.url}`).toBe('validation_failed');
+      expect(r.json().errors, `${c.method} ${c.url}`).toEqual([
+        { path: c.where, message: expect.stringContaining('NUL') },
+      ]);
+    }
+    const unchanged = await ts.app.inject({
+      method: 'GET',
+      url: `/v1/contacts/${contact.json().id}`,
+      headers: key.headers,
+    });
+    expect(unchanged.json().firstName).toBeNull();
   });
 });

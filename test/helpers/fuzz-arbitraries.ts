@@ -137,13 +137,29 @@ function validString(schema: JsonSchema): fc.Arbitrary<string> {
     case 'email':
       return fc.emailAddress();
     case 'date-time':
-      return fc
-        .date({
-          min: new Date('1990-01-01T00:00:00Z'),
-          max: new Date('2035-01-01T00:00:00Z'),
-          noInvalidDate: true,
-        })
-        .map((d) => d.toISOString());
+      return fc.oneof(
+        {
+          weight: 3,
+          arbitrary: fc
+            .date({
+              min: new Date('1990-01-01T00:00:00Z'),
+              max: new Date('2035-01-01T00:00:00Z'),
+              noInvalidDate: true,
+            })
+            .map((d) => d.toISOString()),
+        },
+        // Valid by the schema, far from now: sums with them overflow what a clock or a column holds.
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            '9999-12-31T23:59:59.999Z',
+            '0001-01-01T00:00:00Z',
+            '1970-01-01T00:00:00Z',
+            '2038-01-19T03:14:08Z',
+            '2000-02-29T00:00:00+14:00',
+          ),
+        },
+      );
     case 'uri':
     case 'url':
       return fc.webUrl();

@@ -140,6 +140,16 @@ export async function seedTenant(
 ): Promise<Omit<Tenant, 'ids'> & { ids: Omit<Record<ResourceKind, string>, 'notice'> }> {
   const n = ++serial;
   const owner = await signup(ts.app, { company });
+  // A verified owner, as a real tenant would be (unverified accounts may not spend free credits).
+  expectStatus(
+    await ts.app.inject({
+      method: 'POST',
+      url: '/v1/auth/verify-email',
+      payload: { token: ts.mail.lastToken(owner.email) },
+    }),
+    204,
+    'verify e-mail',
+  );
   const ownerKey = await createApiKey(ts.app, owner);
   const member = await addMember(ts, owner, 'viewer');
   const call = async (
