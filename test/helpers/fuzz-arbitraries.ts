@@ -129,8 +129,48 @@ function typesOf(schema: JsonSchema): string[] {
   return schema.type ? [schema.type] : [];
 }
 
+/**
+ * What the fuzzer knows of the tenant it acts as: ids it owns (and some it does not), so that fields
+ * naming things by id reach the handlers instead of stopping at 404.
+ */
+export interface Hints {
+  ids: string[];
+}
+
+/** Plausible values for a string field, by its name: what gets a request past the first checks. */
+function byName(name: string, hints: Hints): fc.Arbitrary<string> | null {
+  if (/ids?$/i.test(name) && hints.ids.length > 0) return fc.constantFrom(...hints.ids);
+  if (/phone|^to$|number|msisdn/i.test(name))
+    return fc.constantFrom(
+      '+37120000000',
+      '+447700900123',
+      '+37121234567',
+      '0037120000001',
+      '+1 (202) 555-0142',
+    );
+  if (/url/i.test(name))
+    return fc.constantFrom('http://127.0.0.1:9/hook', 'https://example.com/x', 'ftp://x');
+  if (/zone/i.test(name)) return fc.constantFrom('Europe/Riga', 'UTC', 'America/New_York', 'Mars/Olympus');
+  if (/^from$|sender/i.test(name)) return fc.constantFrom('ACME', '37120000000', 'Shop24', 'TooLongSender1');
+  if (/text|message|body|footer/i.test(name))
+    return fc.constantFrom(
+      'Hello {{first_name}}',
+      'Reply STOP to 1234',
+      '€'.repeat(200),
+      'x'.repeat(1600),
+      'Hi',
+    );
+  return null;
+}
+
 /** A string that fits the schema's length and format, as the server would expect it. */
-function validString(schema: JsonSchema): fc.Arbitrary<string> {
+function validString(schema: JsonSchema, name: string, hints: Hints): fc.Arbitrary<string> {
+  const named = schema.format ? null : byName(name, hints);
+  if (named)
+    return fc.oneof(
+      { weight: 3, arbitrary: named },
+      { weight: 1, arbitrary: validString(schema, '', hints) },
+    );
   const min = schema.minLength ?? 0;
   const max = Math.min(schema.maxLength ?? 40, Math.max(min, 40));
   switch (schema.format) {
@@ -178,18 +218,24 @@ function validString(schema: JsonSchema): fc.Arbitrary<string> {
  * Values that mostly match the schema (so requests get past validation into the handlers), built from
  * the OpenAPI document that @fastify/swagger writes from the zod route schemas.
  */
-export function validish(schema: JsonSchema | undefined, depth = 0): fc.Arbitrary<unknown> {
+export function validish(
+  schema: JsonSchema | undefined,
+  hints: Hints = { ids: [] },
+  depth = 0,
+  name = '',
+): fc.Arbitrary<unknown> {
   if (!schema || depth > 6) return fc.jsonValue({ maxDepth: 2 });
   if (schema.const !== undefined) return fc.constant(schema.const);
   if (schema.enum) return fc.constantFrom(...schema.enum);
   const alternatives = schema.anyOf ?? schema.oneOf;
-  if (alternatives?.length) return fc.oneof(...alternatives.map((s) => validish(s, depth + 1)));
-  if (schema.allOf?.length) return validish(schema.allOf[0], depth + 1);
+  if (alternatives?.length) return fc.oneof(...alternatives.map((s) => validish(s, hints, depth + 1, name)));
+  if (schema.allOf?.length) return validish(schema.allOf[0], hints, depth + 1, name);
   const types = typesOf(schema);
-  if (types.length > 1) return fc.oneof(...types.map((type) => validish({ ...schema, type }, depth + 1)));
+  if (types.length > 1)
+    return fc.oneof(...types.map((type) => validish({ ...schema, type }, hints, depth + 1, name)));
   switch (types[0]) {
     case 'string':
-      return validString(schema);
+      return validString(schema, name, hints);
     case 'integer': {
       const min =
         schema.minimum ?? (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + 1 : -1000);
@@ -207,7 +253,7 @@ export function validish(schema: JsonSchema | undefined, depth = 0): fc.Arbitrar
     case 'null':
       return fc.constant(null);
     case 'array':
-      return fc.array(validish(schema.items, depth + 1), {
+      return fc.array(validish(schema.items, hints, depth + 1, name), {
         minLength: schema.minItems ?? 0,
         maxLength: Math.min(schema.maxItems ?? 4, Math.max(schema.minItems ?? 0, 4)),
       });
@@ -217,7 +263,7 @@ export function validish(schema: JsonSchema | undefined, depth = 0): fc.Arbitrar
       if (keys.length === 0)
         return fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 }), { maxKeys: 3 });
       const record: Record<string, fc.Arbitrary<unknown>> = {};
-      for (const key of keys) record[key] = validish(properties[key], depth + 1);
+      for (const key of keys) record[key] = validish(properties[key], hints, depth + 1, key);
       return fc.record(record, { requiredKeys: (schema.required ?? []).filter((k) => k in properties) });
     }
     default:
@@ -229,9 +275,9 @@ export function validish(schema: JsonSchema | undefined, depth = 0): fc.Arbitrar
  * A schema-shaped value with one thing wrong: a field of the wrong type or a hostile value, a required
  * field missing, an unknown field added, or the whole body swapped for something else.
  */
-export function mutated(schema: JsonSchema | undefined): fc.Arbitrary<unknown> {
+export function mutated(schema: JsonSchema | undefined, hints?: Hints): fc.Arbitrary<unknown> {
   const keys = Object.keys(schema?.properties ?? {});
-  const base = validish(schema);
+  const base = validish(schema, hints);
   const variants: Array<fc.Arbitrary<unknown>> = [
     hostileValue(),
     base.chain((value) =>
@@ -263,8 +309,11 @@ export function mutated(schema: JsonSchema | undefined): fc.Arbitrary<unknown> {
 }
 
 /** Bodies for one route: half valid-ish (to reach the handler), half broken in one way. */
-export function bodyFor(schema: JsonSchema | undefined): fc.Arbitrary<unknown> {
-  return fc.oneof({ weight: 1, arbitrary: validish(schema) }, { weight: 1, arbitrary: mutated(schema) });
+export function bodyFor(schema: JsonSchema | undefined, hints?: Hints): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 1, arbitrary: validish(schema, hints) },
+    { weight: 1, arbitrary: mutated(schema, hints) },
+  );
 }
 
 /** Raw bodies that are not JSON, or JSON that the parser itself finds hard. */

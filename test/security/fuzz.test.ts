@@ -165,6 +165,21 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
     await ts?.close();
   });
 
+  async function withNotice(t: Awaited<ReturnType<typeof seedTenant>>): Promise<Tenant> {
+    const r = await ts.app.inject({ method: 'GET', url: '/v1/notices', headers: t.owner.headers });
+    return { ...t, ids: { ...t.ids, notice: r.json().data[0]?.id ?? MISSING } };
+  }
+
+  /**
+   * A fresh tenant A for the next property: the last one deleted, closed or emptied what it could,
+   * and a request naming deleted things only ever reaches a 404.
+   */
+  async function renewA() {
+    a = await withNotice(await seedTenant(ts, staff, 'Alpha'));
+    cred.session = a.owner.headers;
+    cred.key = a.ownerKey.headers;
+  }
+
   /** The credential a route needs. */
   function headersFor(route: RouteRow, useKey: boolean): Headers {
     if (route.auth === 'staff') return staff.headers;
@@ -179,6 +194,20 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
     if (kind === 'staffAccount') return c.accountId;
     return kind ? a.ids[kind] : MISSING;
   }
+
+  /** Ids for fields that name things: mostly A's own, some of B's (which must be refused), one missing. */
+  const hints = () => ({
+    ids: [
+      ...Object.values(a.ids),
+      ...Object.values(a.ids),
+      b.ids.contact,
+      b.ids.group,
+      b.ids.template,
+      MISSING,
+    ],
+  });
+  /** Staff fields name accounts too: C's (which staff may act on) rather than A's or B's. */
+  const staffHints = () => ({ ids: [c.accountId, subProcessor, MISSING] });
 
   /** Path parameter values: A's own, missing, or hostile. */
   const pathValue = (prefix: string): fc.Arbitrary<string> =>
@@ -265,13 +294,16 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
   it(
     "every client and public route's JSON body: valid-ish, wrong types, hostile values, missing and extra fields",
     async () => {
-      const list = clientSide().filter((r) => r.method !== 'GET' && !MULTIPART.has(keyOf(r)));
+      // Deleting comes last, so the routes before it act on things that still exist.
+      const list = clientSide()
+        .filter((r) => r.method !== 'GET' && !MULTIPART.has(keyOf(r)))
+        .sort((x, y) => Number(x.method === 'DELETE') - Number(y.method === 'DELETE'));
       const perRoute = Math.max(3, Math.ceil((RUNS * 4) / list.length));
       for (const [i, route] of list.entries()) {
         const schema = ops.get(keyOf(route))?.requestBody?.content?.['application/json']?.schema;
         const params = paramsOf(route.url);
         const arb = fc.record({
-          body: bodyFor(schema),
+          body: bodyFor(schema, hints()),
           useKey: fc.boolean(),
           path: fc.tuple(
             ...params.map((p) => fc.oneof(fc.constant(ownValue(p.prefix)), fc.constant(MISSING))),
@@ -300,7 +332,9 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
     const declaredPair = (list: Param[]) =>
       fc.constantFrom(...list).chain((p) =>
         fc.oneof(
-          validish(p.schema).map((v) => [p.name, typeof v === 'string' ? v : JSON.stringify(v)] as const),
+          validish(p.schema, hints()).map(
+            (v) => [p.name, typeof v === 'string' ? v : JSON.stringify(v)] as const,
+          ),
           hostileString().map((h) => [p.name, h] as const),
         ),
       );
@@ -319,6 +353,7 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
   it(
     'odd path parameters and query strings on every client and public route',
     async () => {
+      await renewA();
       const list = clientSide();
       const arb = fc.constantFrom(...list).chain((route) =>
         fc.record({
@@ -348,6 +383,7 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
   it(
     'malformed JSON and wrong content types on every route that takes a body',
     async () => {
+      await renewA();
       const list = clientSide().filter((r) => r.method !== 'GET');
       const contentTypes = [
         'application/json',
@@ -489,6 +525,7 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
   it(
     'multipart garbage on every upload route',
     async () => {
+      await renewA();
       const list = routes.filter((r) => MULTIPART.has(keyOf(r)));
       expect(list.map(keyOf).sort()).toEqual([...MULTIPART].sort());
       const arb = fc.record({
@@ -514,6 +551,7 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
   it(
     'odd headers: Authorization, cookies, CSRF, Idempotency-Key, request ids, forwarding, Accept',
     async () => {
+      await renewA();
       const list = clientSide();
       const weird = hostileString().map(headerSafe);
       const header = fc.oneof(
@@ -599,7 +637,10 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
       const arb = fc.constantFrom(...list).chain((route) =>
         fc.record({
           route: fc.constant(route),
-          body: bodyFor(ops.get(keyOf(route))?.requestBody?.content?.['application/json']?.schema),
+          body: bodyFor(
+            ops.get(keyOf(route))?.requestBody?.content?.['application/json']?.schema,
+            staffHints(),
+          ),
           path: fc.tuple(...paramsOf(route.url).map((p) => pathValue(p.prefix))),
           query: queryFor(route),
         }),
