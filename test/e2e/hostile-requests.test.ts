@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findUrls } from '../../src/modules/campaigns';
 import { DIALECTS } from '../helpers/storage';
 import {
   createApiKey,
@@ -136,5 +137,43 @@ describe.each(DIALECTS)('hostile requests on %s', (dialect) => {
       headers: key.headers,
     });
     expect(unchanged.json().firstName).toBeNull();
+  });
+
+  it('an audit export names its file safely whatever account id the operator typed', async () => {
+    const staff = await staffSession(ts);
+    for (const [accountId, file] of [
+      ['\u0852', 'audit-_.json'],
+      ['a"; filename=evil.exe', 'audit-a___filename_evil.exe.json'],
+      [owner.accountId, `audit-${owner.accountId}.json`],
+    ]) {
+      const r = await ts.app.inject({
+        method: 'GET',
+        url: `/v1/admin/audit-log/export?accountId=${encodeURIComponent(accountId!)}`,
+        headers: staff.headers,
+      });
+      expect(r.statusCode, r.body.slice(0, 300)).toBe(200);
+      expect(r.headers['content-disposition']).toBe(`attachment; filename="${file}"`);
+    }
+  });
+
+  it('a short link to an address written with non-ASCII letters redirects (percent-encoded), not 500', async () => {
+    const found = findUrls('Neu: https://bücher.example/straße?q=ü und www.例え.jp/パス');
+    const [urls] = await ts.system.storage.db.transaction().execute((tx) =>
+      ts.system.services.campaignFiles.issuer.issueBatch(tx, {
+        accountId: owner.accountId,
+        campaignId: 'cmp_unicode',
+        recipients: [{ messageId: 'msg_u1', contactId: null, urls: found.map((f) => f.url) }],
+      }),
+    );
+    const locations: string[] = [];
+    for (const short of urls!) {
+      const r = await ts.app.inject({ method: 'GET', url: new URL(short).pathname });
+      expect(r.statusCode, r.body.slice(0, 300)).toBe(302);
+      locations.push(String(r.headers.location));
+    }
+    expect(locations).toEqual([
+      'https://xn--bcher-kva.example/stra%C3%9Fe?q=%C3%BC',
+      'https://www.xn--r8jz45g.jp/%E3%83%91%E3%82%B9',
+    ]);
   });
 });
