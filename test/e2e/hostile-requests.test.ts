@@ -176,4 +176,60 @@ describe.each(DIALECTS)('hostile requests on %s', (dialect) => {
       'https://www.xn--r8jz45g.jp/%E3%83%91%E3%82%B9',
     ]);
   });
+
+  it('the same thing created many times at once: one is created, the others conflict, none is a 500', async () => {
+    const staff = await staffSession(ts);
+    const cases: Array<[string, () => Promise<{ statusCode: number; json(): { code?: string } }>, string]> = [
+      [
+        'custom field',
+        () =>
+          ts.app.inject({
+            method: 'POST',
+            url: '/v1/contact-fields',
+            headers: key.headers,
+            payload: { key: 'tier', label: 'Tier', type: 'text' },
+          }),
+        'conflict',
+      ],
+      [
+        'invitation',
+        () =>
+          ts.app.inject({
+            method: 'POST',
+            url: '/v1/users',
+            headers: owner.headers,
+            payload: { email: 'twice@example.com', name: 'Twice', role: 'viewer' },
+          }),
+        'email_taken',
+      ],
+      [
+        'staff member',
+        () =>
+          ts.app.inject({
+            method: 'POST',
+            url: '/v1/admin/staff',
+            headers: staff.headers,
+            payload: {
+              email: 'twice-staff@example.com',
+              password: 'correct-horse-battery-7',
+              role: 'support',
+              name: 'Twice',
+            },
+          }),
+        'email_taken',
+      ],
+    ];
+    for (const [what, create, code] of cases) {
+      const answers = await Promise.all(Array.from({ length: 8 }, create));
+      const statuses = answers.map((r) => r.statusCode).sort();
+      expect(
+        statuses.filter((s) => s === 201),
+        what,
+      ).toHaveLength(1);
+      expect(
+        answers.filter((r) => r.statusCode !== 201).map((r) => [r.statusCode, r.json().code]),
+        what,
+      ).toEqual(Array.from({ length: 7 }, () => [409, code]));
+    }
+  });
 });
