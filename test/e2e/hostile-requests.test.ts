@@ -218,6 +218,17 @@ describe.each(DIALECTS)('hostile requests on %s', (dialect) => {
           }),
         'email_taken',
       ],
+      [
+        'policy version',
+        () =>
+          ts.app.inject({
+            method: 'POST',
+            url: '/v1/admin/policies',
+            headers: staff.headers,
+            payload: { version: '2099-01-01', text: 'Policy text' },
+          }),
+        'conflict',
+      ],
     ];
     for (const [what, create, code] of cases) {
       const answers = await Promise.all(Array.from({ length: 8 }, create));

@@ -626,6 +626,36 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
     TIMEOUT,
   );
 
+  it(
+    'the same valid-ish request several times at once: a check and its insert can race',
+    async () => {
+      await renewA();
+      const list = clientSide().filter((r) => r.method !== 'GET' && !MULTIPART.has(keyOf(r)));
+      const arb = fc.constantFrom(...list).chain((route) =>
+        fc.record({
+          route: fc.constant(route),
+          body: validish(ops.get(keyOf(route))?.requestBody?.content?.['application/json']?.schema, hints()),
+          copies: fc.integer({ min: 2, max: 6 }),
+          useKey: fc.boolean(),
+        }),
+      );
+      await check(
+        fc.asyncProperty(arb, async ({ route, body, copies, useKey }) => {
+          const values = Object.fromEntries(paramsOf(route.url).map((p) => [p.name, ownValue(p.prefix)]));
+          const request = {
+            method: route.method as 'POST',
+            url: fillPath(route, values),
+            headers: { ...headersFor(route, useKey), 'content-type': 'application/json' },
+            payload: JSON.stringify(body) ?? 'null',
+          };
+          await Promise.all(Array.from({ length: copies }, () => send(route, 'concurrent', request)));
+        }),
+        assertOpts(4500, Math.ceil(RUNS / 2)),
+      );
+    },
+    TIMEOUT,
+  );
+
   it("nothing of the other account changed while A's credentials were fuzzed", async () => {
     expect(await snapshotAccount(ts, dialect, b.owner.accountId)).toEqual(bBefore);
   });
@@ -643,13 +673,15 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
           ),
           path: fc.tuple(...paramsOf(route.url).map((p) => pathValue(p.prefix))),
           query: queryFor(route),
+          // Now and then the same request several times at once, for check-then-insert races.
+          copies: fc.constantFrom(1, 1, 1, 3),
         }),
       );
       await check(
-        fc.asyncProperty(arb, async ({ route, body, path, query }) => {
+        fc.asyncProperty(arb, async ({ route, body, path, query, copies }) => {
           const values = Object.fromEntries(paramsOf(route.url).map((p, j) => [p.name, path[j]!]));
           const hasBody = route.method !== 'GET' && route.method !== 'DELETE';
-          await send(route, 'staff', {
+          const request = {
             method: route.method as 'POST',
             url: `${fillPath(route, values)}${query ? `?${query}` : ''}`,
             headers: staff.headers,
@@ -659,7 +691,8 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
                   headers: { ...staff.headers, 'content-type': 'application/json' },
                 }
               : {}),
-          });
+          };
+          await Promise.all(Array.from({ length: copies }, () => send(route, 'staff', request)));
         }),
         assertOpts(5000, RUNS * 2),
       );
