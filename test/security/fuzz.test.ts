@@ -51,6 +51,9 @@ const KNOWN_ISSUES: Array<{ finding: string; applies: (route: string, kind: stri
   // Malformed multipart bodies (or non-multipart ones) on the upload routes answer 500: parser errors
   // are not mapped yet.
   { finding: 'finding 13', applies: (route) => MULTIPART.has(route) },
+  // Two sign-ups with one e-mail at once: both pass the e-mail check, the unique index refuses the
+  // second, which answers 500 on PostgreSQL. Sign-up's e-mail answer is being reworked there.
+  { finding: 'finding 10', applies: (route, kind) => route === 'POST /v1/signup' && kind === 'concurrent' },
 ];
 
 type RouteRow = TestSystem['app']['routeTable'][number];
@@ -121,8 +124,8 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
   const cred: { session: Headers; key: Headers } = { session: {}, key: {} };
   /** Answers by status class, printed at the end: a run that never gets past validation tests little. */
   const statuses = new Map<string, number>();
-  /** Known-issue hits: `finding kind route` → count and the first answer. */
-  const recorded = new Map<string, { count: number; first: string }>();
+  /** Known-issue hits: `finding route` → how many 5xx answers, to which kinds of request. */
+  const recorded = new Map<string, { count: number; kinds: Set<string> }>();
 
   beforeAll(async () => {
     ts = await startTestSystem(dialect, { WEBHOOK_ALLOW_PRIVATE: 'true' });
@@ -159,7 +162,7 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
   afterAll(async () => {
     console.info(`fuzz answers on ${dialect}: ${[...statuses].map(([k, n]) => `${k}=${n}`).join(', ')}`);
     if (recorded.size > 0) {
-      const lines = [...recorded].map(([k, v]) => `${k} ×${v.count}: ${v.first}`);
+      const lines = [...recorded].map(([k, v]) => `${k}: ${v.count} × 5xx (${[...v.kinds].join(', ')})`);
       console.warn(`fuzz: known issues hit (not failed):\n${lines.join('\n')}`);
     }
     await ts?.close();
@@ -251,10 +254,11 @@ describe.each(DIALECTS)('fuzz suite on %s', (dialect) => {
     if (response.statusCode >= 500) {
       const known = KNOWN_ISSUES.find((k) => k.applies(key, kind));
       if (known) {
-        const id = `${known.finding} ${kind} ${key}`;
-        const seen = recorded.get(id);
-        if (seen) seen.count++;
-        else recorded.set(id, { count: 1, first: `${response.statusCode} ${short(response.body)}` });
+        const id = `${known.finding} ${key}`;
+        const seen = recorded.get(id) ?? { count: 0, kinds: new Set<string>() };
+        seen.count++;
+        seen.kinds.add(kind);
+        recorded.set(id, seen);
         return response;
       }
       throw new Error(`${what} answered ${response.statusCode}: ${short(response.body)}`);
