@@ -55,16 +55,12 @@ export function complianceRoutes(services: AppServices): FastifyPluginAsyncZod {
           errors: [{ path: '/querystring/from', message: 'must be before `to`' }],
         });
       const body = format === 'csv' ? auditExport.csv(filter) : auditExport.json(filter);
-      return (
-        reply
-          .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
-          // The name holds an account id as typed by the caller: only plain characters reach the header.
-          .header(
-            'content-disposition',
-            `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}.${format}"`,
-          )
-          .send(Readable.from(body))
-      );
+      // The name holds an account id as typed by the caller: only plain characters reach the header.
+      const fileName = `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.${format}`;
+      return reply
+        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${fileName}"`)
+        .send(Readable.from(body));
     };
 
     // Client: audit trail.
