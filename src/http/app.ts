@@ -46,6 +46,7 @@ import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
 import { createCredentials, registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
+import { registerNulGuard } from './nul-guard';
 import { errorHandler, problemOf, sendProblem } from './problem';
 import { accountRoutes } from './routes/accounts';
 import { adminRoutes } from './routes/admin';
@@ -129,16 +130,32 @@ function trustProxyOption(trust: HttpOptions['trustProxy']) {
   return trust;
 }
 
+/** What a caller-chosen request id may look like. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
 export async function buildApp(services: AppServices, options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
     trustProxy: trustProxyOption(options.trustProxy),
-    requestIdHeader: 'x-request-id',
-    genReqId: () => services.ids('req'),
+    // A caller's x-request-id is kept only when it is a plain token: it is echoed in a header, the
+    // problem body and the logs, where control characters or megabytes would break or flood them.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const sent = req.headers['x-request-id'];
+      return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : services.ids('req');
+    },
     // One line per request is written by the onResponse hook below, without bodies or headers.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors the router raises before any route is found (a malformed or over-long path parameter):
+    // through the same error handler as the rest, so they too are problem+json. No route means no
+    // onSend hooks, so the headers they add are set here.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      securityHeaders(request, reply);
+      return errorHandler(error, request, reply);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   // JSON only: a text/plain body would otherwise reach the validator as a string.
@@ -223,7 +240,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
 
   // The route table, for the role-matrix and tenant-isolation tests that walk every route.
-  const routeTable: Array<{ method: string; url: string; auth: string; permission: string | undefined }> = [];
+  const routeTable: FastifyInstance['routeTable'] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -234,6 +251,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
         url: route.url,
         auth: route.config?.auth ?? 'public',
         permission: route.config?.permission,
+        sessionOnly: route.config?.sessionOnly === true,
       });
     }
   });
@@ -244,6 +262,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
     route: { method: 'POST', url: '/v1/signup' },
   });
   registerAuth(app, credentials, services.staff);
+  registerNulGuard(app);
   registerIdempotency(app, services);
   registerPolicyGate(app, services);
 

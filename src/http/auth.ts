@@ -102,6 +102,9 @@ export function registerAuth(
         'Enrol in 2FA first: POST /v1/admin/auth/2fa/setup, then /v1/admin/auth/2fa/enable.',
       );
     }
+    const byKey = actor.kind === 'api_key' || (actor.kind === 'staff' && actor.keyId !== null);
+    if (config?.sessionOnly && byKey)
+      throw new AppError('forbidden', 'Only a signed-in user can do this, not an API key.');
     const permission = config?.permission;
     if (permission) {
       const allowed =

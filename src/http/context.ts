@@ -10,6 +10,11 @@ declare module 'fastify' {
     auth?: RouteAuth;
     permission?: Permission | StaffPermission;
     /**
+     * A person's own act (2FA, accepting the policy): a signed-in user only, never an API key. Checked
+     * by the auth hook before the body is read, so a key learns nothing from validation answers.
+     */
+    sessionOnly?: boolean;
+    /**
      * POSTs that create something honour the Idempotency-Key header. `inline`: the service stores the
      * answer in its own transaction (the hook only replays and refuses), so a crash cannot split them.
      */
@@ -26,7 +31,13 @@ declare module 'fastify' {
     actor: Actor | null;
   }
   interface FastifyInstance {
-    routeTable: Array<{ method: string; url: string; auth: string; permission: string | undefined }>;
+    routeTable: Array<{
+      method: string;
+      url: string;
+      auth: string;
+      permission: string | undefined;
+      sessionOnly: boolean;
+    }>;
   }
 }
 

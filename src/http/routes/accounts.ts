@@ -107,7 +107,10 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
 
     app.post(
       '/v1/auth/resend-verification',
-      { schema: { ...TAG, summary: 'Send the verification e-mail again' }, config: { auth: 'client' } },
+      {
+        schema: { ...TAG, summary: 'Send the verification e-mail again' },
+        config: { auth: 'client', sessionOnly: true },
+      },
       async (request, reply) => {
         await identity.resendVerification(clientActor(request));
         return reply.status(204).send();
@@ -164,7 +167,7 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
 
     app.post(
       '/v1/auth/2fa/setup',
-      { schema: { ...TAG, summary: 'Start TOTP enrolment' }, config: { auth: 'client' } },
+      { schema: { ...TAG, summary: 'Start TOTP enrolment' }, config: { auth: 'client', sessionOnly: true } },
       async (request) => identity.startTwoFactor(clientActor(request)),
     );
     app.post(
@@ -175,7 +178,7 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
           summary: 'Confirm TOTP enrolment',
           body: z.strictObject({ code: z.string().max(10) }),
         },
-        config: { auth: 'client' },
+        config: { auth: 'client', sessionOnly: true },
       },
       async (request, reply) => {
         await identity.enableTwoFactor(clientActor(request), request.body.code);
@@ -186,7 +189,7 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
       '/v1/auth/2fa/disable',
       {
         schema: { ...TAG, summary: 'Turn TOTP off', body: z.strictObject({ code: z.string().max(10) }) },
-        config: { auth: 'client' },
+        config: { auth: 'client', sessionOnly: true },
       },
       async (request, reply) => {
         await identity.disableTwoFactor(clientActor(request), request.body.code);

@@ -61,7 +61,7 @@ export function adminRoutes(services: AppServices): FastifyPluginAsyncZod {
       '/v1/admin/auth/2fa/setup',
       {
         schema: { ...TAG, summary: 'Start TOTP enrolment' },
-        config: { auth: 'staff', twoFactorExempt: true },
+        config: { auth: 'staff', twoFactorExempt: true, sessionOnly: true },
       },
       async (request) => staff.startTwoFactor(staffActor(request)),
     );
@@ -73,7 +73,7 @@ export function adminRoutes(services: AppServices): FastifyPluginAsyncZod {
           summary: 'Confirm TOTP enrolment',
           body: z.strictObject({ code: z.string().max(10) }),
         },
-        config: { auth: 'staff', twoFactorExempt: true },
+        config: { auth: 'staff', twoFactorExempt: true, sessionOnly: true },
       },
       async (request, reply) => {
         await staff.enableTwoFactor(staffActor(request), request.body.code);
@@ -84,7 +84,7 @@ export function adminRoutes(services: AppServices): FastifyPluginAsyncZod {
       '/v1/admin/auth/2fa/disable',
       {
         schema: { ...TAG, summary: 'Turn TOTP off', body: z.strictObject({ code: z.string().max(10) }) },
-        config: { auth: 'staff' },
+        config: { auth: 'staff', sessionOnly: true },
       },
       async (request, reply) => {
         await staff.disableTwoFactor(staffActor(request), request.body.code);

@@ -55,9 +55,11 @@ export function complianceRoutes(services: AppServices): FastifyPluginAsyncZod {
           errors: [{ path: '/querystring/from', message: 'must be before `to`' }],
         });
       const body = format === 'csv' ? auditExport.csv(filter) : auditExport.json(filter);
+      // The name holds an account id as typed by the caller: only plain characters reach the header.
+      const fileName = `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.${format}`;
       return reply
         .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${name}.${format}"`)
+        .header('content-disposition', `attachment; filename="${fileName}"`)
         .send(Readable.from(body));
     };
 
@@ -189,7 +191,7 @@ export function complianceRoutes(services: AppServices): FastifyPluginAsyncZod {
           summary: 'Accept the privacy policy in force (recorded with time and IP)',
           body: z.strictObject({ version: text(100) }),
         },
-        config: { auth: 'client' },
+        config: { auth: 'client', sessionOnly: true },
       },
       async (request) =>
         identity.acceptPolicy(clientActor(request), request.body.version, requestMeta(request)),

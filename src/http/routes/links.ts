@@ -37,6 +37,24 @@ export async function sandboxFile(
 }
 
 /**
+ * A URL as a Location header can carry it: found in message text, it may hold non-ASCII letters
+ * (`bücher.example/straße`), which a header cannot; the host becomes punycode and the rest is
+ * percent-encoded, as a browser would send them.
+ */
+function headerUrl(url: string): string {
+  if (/^[\x21-\x7e]*$/.test(url)) return url;
+  try {
+    return new URL(url).href;
+  } catch {
+    return [...Buffer.from(url, 'utf8')]
+      .map((b) =>
+        b > 0x20 && b < 0x7f ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+      )
+      .join('');
+  }
+}
+
+/**
  * Attachments (`/v1/attachments`) and the public short-link routes: `/l/<code>` redirects (302) to the
  * campaign URL, `/a/<code>` serves the attachment; both record the click. Each kind answers 404 for the
  * other's codes; expired or deleted links answer 410.
@@ -121,7 +139,7 @@ export function linkRoutes(services: AppServices): FastifyPluginAsyncZod {
         if (request.method === 'GET') await links.recordClick(link, request.headers['user-agent']);
         return reply
           .status(302)
-          .header('location', link.targetUrl!)
+          .header('location', headerUrl(link.targetUrl!))
           .header('cache-control', 'no-store')
           .send();
       },

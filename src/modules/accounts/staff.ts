@@ -1,4 +1,5 @@
 import { AppError } from '../../kernel/errors';
+import { isUniqueViolation } from '../../storage/unique-violation';
 import { auditActorOf, type StaffActor } from './actor';
 import { createBackground } from './background';
 import type { AccountsDeps } from './deps';
@@ -62,7 +63,14 @@ export function createStaff(deps: AccountsDeps) {
           .where('email', '=', email)
           .executeTakeFirst();
         if (existing) throw new AppError('email_taken');
-        await tx.insertInto('staff_users').values(row).execute();
+        await tx
+          .insertInto('staff_users')
+          .values(row)
+          .execute()
+          .catch((error: unknown) => {
+            if (isUniqueViolation(error)) throw new AppError('email_taken');
+            throw error;
+          });
         await audit.record(tx, {
           accountId: null,
           actor: by ? auditActorOf(by) : { type: 'system', id: 'cli' },

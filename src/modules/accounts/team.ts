@@ -1,5 +1,6 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
+import { isUniqueViolation } from '../../storage/unique-violation';
 import { auditActorOf, type ClientActor } from './actor';
 import { createApiKeys } from './api-keys';
 import type { AccountsDeps } from './deps';
@@ -84,7 +85,14 @@ export function createTeam(deps: AccountsDeps) {
           .where('email', '=', email)
           .executeTakeFirst();
         if (existing) throw new AppError('email_taken');
-        await tx.insertInto('users').values(user).execute();
+        await tx
+          .insertInto('users')
+          .values(user)
+          .execute()
+          .catch((error: unknown) => {
+            if (isUniqueViolation(error)) throw new AppError('email_taken');
+            throw error;
+          });
         await tx
           .insertInto('auth_tokens')
           .values({

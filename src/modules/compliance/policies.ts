@@ -1,5 +1,6 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
+import { isUniqueViolation } from '../../storage/unique-violation';
 import type { StaffActor } from '../accounts';
 import { auditActor, iso, type ProcessorDeps } from './processor-duties';
 
@@ -49,13 +50,19 @@ export function createPolicies(deps: ProcessorDeps) {
           .select('version')
           .where('version', '=', input.version)
           .executeTakeFirst();
-        if (exists)
-          throw new AppError('conflict', `Policy version ${input.version} exists; publish a new version.`);
+        const taken = () =>
+          new AppError('conflict', `Policy version ${input.version} exists; publish a new version.`);
+        if (exists) throw taken();
         const now = clock.now();
         await tx
           .insertInto('policy_versions')
           .values({ version: input.version, text: input.text, published_by: actor.id, published_at: now })
-          .execute();
+          .execute()
+          .catch((error: unknown) => {
+            // A concurrent publish of the same version passed the check too.
+            if (isUniqueViolation(error)) throw taken();
+            throw error;
+          });
         await audit.record(tx, {
           accountId: null,
           actor: auditActor(actor),

@@ -1,5 +1,6 @@
 import { AppError } from '../../kernel/errors';
 import type { ContactFieldsTable } from '../../storage/schema-contacts';
+import { isUniqueViolation } from '../../storage/unique-violation';
 import { auditActorOf, type ClientActor } from '../accounts';
 import { type FieldDefinitionView, type FieldType, fieldView } from './fields';
 import type { ContactsDeps } from './shared';
@@ -8,6 +9,11 @@ import type { ContactsDeps } from './shared';
 export const MAX_FIELDS_PER_ACCOUNT = 100;
 
 /** Per-account custom field definitions: the types that contact `fields` values are checked against. */
+const duplicateField = (key: string) =>
+  new AppError('conflict', `A custom field "${key}" already exists.`, {
+    errors: [{ path: '/body/key', message: 'already defined' }],
+  });
+
 export function createFieldDefinitions(deps: ContactsDeps) {
   const { db, clock, audit } = deps;
   return {
@@ -31,11 +37,7 @@ export function createFieldDefinitions(deps: ContactsDeps) {
           .select('key')
           .where('account_id', '=', actor.accountId)
           .execute();
-        if (existing.some((r) => r.key === input.key)) {
-          throw new AppError('conflict', `A custom field "${input.key}" already exists.`, {
-            errors: [{ path: '/body/key', message: 'already defined' }],
-          });
-        }
+        if (existing.some((r) => r.key === input.key)) throw duplicateField(input.key);
         if (existing.length >= MAX_FIELDS_PER_ACCOUNT) {
           throw new AppError(
             'conflict',
@@ -49,7 +51,14 @@ export function createFieldDefinitions(deps: ContactsDeps) {
           type: input.type,
           created_at: clock.now(),
         };
-        await tx.insertInto('contact_fields').values(row).execute();
+        await tx
+          .insertInto('contact_fields')
+          .values(row)
+          .execute()
+          .catch((error: unknown) => {
+            if (isUniqueViolation(error)) throw duplicateField(input.key);
+            throw error;
+          });
         await audit.record(tx, {
           accountId: actor.accountId,
           actor: auditActorOf(actor),
