@@ -68,6 +68,8 @@ interface TrialResult {
   webhooksMissing: number;
   webhookRedeliveries: number;
   seconds: number;
+  /** Seconds spent setting up, sending, settling and waiting for webhooks. */
+  phases: Record<string, number>;
   ok: boolean;
   error?: string;
 }
@@ -143,7 +145,9 @@ async function runTrial(
 ): Promise<TrialResult> {
   const started = Date.now();
   const rand = random(seed);
+  const setupStarted = Date.now();
   const d = await startDeployment(kind);
+  const setupSeconds = Math.round((Date.now() - setupStarted) / 100) / 10;
   const result: TrialResult = {
     deployment: kind,
     fault: fault.name,
@@ -160,7 +164,14 @@ async function runTrial(
     webhooksMissing: 0,
     webhookRedeliveries: 0,
     seconds: 0,
+    phases: {},
     ok: false,
+  };
+  result.phases.setup = setupSeconds;
+  let mark = Date.now();
+  const phase = (name: string) => {
+    result.phases[name] = Math.round((Date.now() - mark) / 100) / 10;
+    mark = Date.now();
   };
   try {
     const sending = sendAll(d, trial);
@@ -170,6 +181,7 @@ async function runTrial(
     // Recovery: how long after the part is back until messages become final again (0 when none waited).
     const finalAtBack = await countFinal(d).catch(() => 0);
     const accepted = await sending;
+    phase('send');
     result.accepted = accepted.size;
     const settleBy = Date.now() + SETTLE_MS;
     let final = 0;
@@ -181,12 +193,14 @@ async function runTrial(
       if (final >= accepted.size || Date.now() > settleBy) break;
       await sleep(200);
     }
+    phase('settle');
     // Webhooks trail the statuses: give them a moment, then count what never arrived.
     const hooksBy = Date.now() + 30_000;
     while (Date.now() < hooksBy) {
       if ([...accepted.keys()].every((id) => d.webhooks.finalStatus.has(id))) break;
       await sleep(250);
     }
+    phase('webhooks');
     const ids = [...accepted.keys()];
     const rows: Array<{ id: string; to_number: string; status: string; price: number; charged: number }> = [];
     for (let i = 0; i < ids.length; i += 500) {
@@ -248,7 +262,7 @@ for (const kind of DEPLOYMENTS) {
       process.stderr.write(
         `${r.ok ? 'ok  ' : 'FAIL'} ${kind.padEnd(6)} ${fault.name.padEnd(20)} accepted ${r.accepted} lost ${r.lost} ` +
           `charged-twice ${r.chargedTwice} non-final ${r.nonFinal} carrier-dups ${r.carrierDuplicates}/${r.duplicateBound} ` +
-          `recovery ${r.recoveryMs ?? '-'} ms, ${r.seconds} s${r.error ? ` (${r.error})` : ''}\n`,
+          `recovery ${r.recoveryMs ?? '-'} ms, ${r.seconds} s ${JSON.stringify(r.phases)}${r.error ? ` (${r.error})` : ''}\n`,
       );
     }
   }
