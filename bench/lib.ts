@@ -51,7 +51,7 @@ export function numberArg(name: string, fallback: number): number {
 
 export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);
