@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLocalFileStore } from './adapters/files/local-file-store';
@@ -39,6 +40,8 @@ import {
   createReportInbox,
   createRouteRegistry,
   createRoutesAdmin,
+  DISPATCH_HEARTBEAT_MS,
+  DISPATCH_LEASE_MS,
   type RouteEvents,
 } from './modules/dispatch';
 import { createInbound } from './modules/inbound';
@@ -64,6 +67,8 @@ export interface SystemOverrides {
   mailer?: Mailer;
   files?: FileStore;
   storage?: Storage;
+  /** What this process runs (`serve`, `worker`): with the host name, the default WORKER_ID. */
+  role?: string;
 }
 
 /**
@@ -124,7 +129,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     },
   };
   const priceBook = createPriceBook({ clock });
-  const outbox = createDbQueue({ db, clock, ids, capabilities: storage.capabilities });
+  const workerId = config.WORKER_ID ?? `${hostname()}:${overrides.role ?? 'system'}`;
+  const outbox = createDbQueue({ db, clock, ids, capabilities: storage.capabilities, workerId });
   // With Redis, jobs still enter the database in the business transaction and are relayed to BullMQ.
   const redisQueue: RedisQueue | null = config.REDIS_URL
     ? (await import('./queue/redis-queue')).createRedisQueue({
@@ -380,6 +386,21 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     workOnce,
     /** Starts the background workers (dispatch, simulated receipts). */
     startWorkers() {
+      const bootedAt = performance.now();
+      loops.push(
+        startLoop(
+          'lease-reclaim',
+          async () => {
+            // A previous run of this worker (killed, crashed) left leases it no longer renews: take them
+            // back now instead of waiting them out. Past one lease after boot, none of them is left.
+            if (performance.now() - bootedAt > DISPATCH_LEASE_MS) return 0;
+            const n = await outbox.reclaimOwn(DISPATCH_LEASE_MS, 2.5 * DISPATCH_HEARTBEAT_MS);
+            if (n > 0) logger.info({ jobs: n }, 'took back the jobs of this worker before its restart');
+            return 0;
+          },
+          { idleMs: 1000, logger },
+        ),
+      );
       if (redisQueue) loops.push(startLoop('queue-relay', () => redisQueue.relay(), { idleMs: 20, logger }));
       loops.push(startLoop('dispatch', () => dispatcher.runOnce(), { idleMs: 20, logger }));
       loops.push(

@@ -139,6 +139,13 @@ export const CONFIG_SCHEMA = {
     schema: bool.default(false),
     doc: 'Allow `ATTACHMENT_RETENTION_DAYS` above the promised maximum of 60.',
   },
+  WORKER_ID: {
+    schema: z
+      .string()
+      .regex(/^[a-zA-Z0-9_.:-]{1,100}$/)
+      .optional(),
+    doc: 'Stable name of this process across restarts (default: host name and role); a restarted process takes back the jobs its previous run held at once.',
+  },
 } as const;
 
 type Schemas = { [K in keyof typeof CONFIG_SCHEMA]: (typeof CONFIG_SCHEMA)[K]['schema'] };
