@@ -40,8 +40,6 @@ import {
   createReportInbox,
   createRouteRegistry,
   createRoutesAdmin,
-  DISPATCH_HEARTBEAT_MS,
-  DISPATCH_LEASE_MS,
   type RouteEvents,
 } from './modules/dispatch';
 import { createInbound } from './modules/inbound';
@@ -69,6 +67,8 @@ export interface SystemOverrides {
   storage?: Storage;
   /** What this process runs (`serve`, `worker`): with the host name, the default WORKER_ID. */
   role?: string;
+  /** Dispatch lease and heartbeat (tests shorten them). */
+  dispatch?: { leaseMs?: number; heartbeatMs?: number };
 }
 
 /**
@@ -194,7 +194,15 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     logger,
   });
   const router = registry.router;
-  const dispatcher = createDispatcher({ db, clock, queue, router, outcomes, logger });
+  const dispatcher = createDispatcher({
+    db,
+    clock,
+    queue,
+    router,
+    outcomes,
+    logger,
+    settings: overrides.dispatch,
+  });
   await registry.start();
   const webhooks = createWebhooks({
     db,
@@ -393,8 +401,10 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
           async () => {
             // A previous run of this worker (killed, crashed) left leases it no longer renews: take them
             // back now instead of waiting them out. Past one lease after boot, none of them is left.
-            if (performance.now() - bootedAt > DISPATCH_LEASE_MS) return 0;
-            const n = await outbox.reclaimOwn(DISPATCH_LEASE_MS, 2.5 * DISPATCH_HEARTBEAT_MS);
+            const { leaseMs, heartbeatMs } = dispatcher.lease;
+            if (performance.now() - bootedAt > leaseMs) return 0;
+            // Live siblings with the same WORKER_ID renew every heartbeat: theirs never look this stale.
+            const n = await outbox.reclaimOwn(leaseMs, 2.5 * heartbeatMs);
             if (n > 0) logger.info({ jobs: n }, 'took back the jobs of this worker before its restart');
             return 0;
           },

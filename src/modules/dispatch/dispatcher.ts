@@ -90,7 +90,8 @@ export function createDispatcher(deps: {
   const leaseMs = deps.settings?.leaseMs ?? DISPATCH_LEASE_MS;
   const heartbeatMs = deps.settings?.heartbeatMs ?? DISPATCH_HEARTBEAT_MS;
 
-  async function sendOne(message: MessagesTable, stillMine: () => boolean): Promise<SendOutcome> {
+  /** The outcome of handing one message to its routes; null when withdrawn (the job went to another worker). */
+  async function sendOne(message: MessagesTable, signal: AbortSignal): Promise<SendOutcome | null> {
     const now = clock.now();
     if (message.valid_until !== null && Number(message.valid_until) <= now) return { kind: 'expired' };
     let lastError: RouteError | null = null;
@@ -115,6 +116,7 @@ export function createDispatcher(deps: {
             segments: Number(message.segments),
             validUntil: message.valid_until === null ? null : Number(message.valid_until),
             type: message.type,
+            signal,
           });
           return {
             kind: 'sent',
@@ -130,7 +132,8 @@ export function createDispatcher(deps: {
         }
         // Throttling is the carrier pacing us, not a failure: the route pauses the bind, and the message
         // waits its turn there (a later retry job would cost seconds of back-off and an attempt).
-        if (!BUSY_CODES.has(lastError.code) || busy >= MAX_BUSY_RESUBMITS || !stillMine()) break;
+        if (signal.aborted) return null;
+        if (!BUSY_CODES.has(lastError.code) || busy >= MAX_BUSY_RESUBMITS) break;
       }
       if (!lastError.retryable)
         return {
@@ -158,13 +161,21 @@ export function createDispatcher(deps: {
   }
 
   return {
+    /** The lease this dispatcher claims jobs with, and how often it renews it. */
+    lease: { leaseMs, heartbeatMs },
     /** Processes up to `maxJobs` due jobs; returns how many messages it handled. */
     async runOnce(maxJobs = 8): Promise<number> {
       const jobs = await deps.queue.claim<DispatchPayload>(DISPATCH_JOB, maxJobs, leaseMs);
       if (jobs.length === 0) return 0;
       const jobIds = jobs.map((j) => j.id);
-      // Jobs whose lease went to another worker: their messages are its to send now.
+      // Jobs whose lease went to another worker: their messages are its to send now. Aborting a job's
+      // signal withdraws its messages still waiting in a route's queue.
       const lost = new Set<string>();
+      const signals = new Map(jobIds.map((id) => [id, new AbortController()]));
+      const lose = (id: string) => {
+        lost.add(id);
+        signals.get(id)?.abort();
+      };
       let renewing = false;
       let lastRenewal = performance.now();
       const heartbeat = setInterval(() => {
@@ -176,28 +187,32 @@ export function createDispatcher(deps: {
           .then((kept) => {
             lastRenewal = performance.now();
             const keep = new Set(kept);
-            for (const id of held) if (!keep.has(id)) lost.add(id);
+            for (const id of held) if (!keep.has(id)) lose(id);
             if (lost.size > 0)
               deps.logger.warn({ jobs: [...lost] }, 'dispatch jobs taken over by another worker');
           })
           .catch((error: unknown) => {
             deps.logger.warn({ err: error }, 'could not renew dispatch leases');
             // Unrenewed for most of the lease: another worker may take the jobs any moment; stop sending.
-            if (performance.now() - lastRenewal > leaseMs / 2) for (const id of held) lost.add(id);
+            if (performance.now() - lastRenewal > leaseMs / 2) for (const id of held) lose(id);
           })
           .finally(() => {
             renewing = false;
           });
       }, heartbeatMs);
       try {
-        return await dispatch(jobs, lost);
+        return await dispatch(jobs, lost, signals);
       } finally {
         clearInterval(heartbeat);
       }
     },
   };
 
-  async function dispatch(jobs: Array<Job<DispatchPayload>>, lost: Set<string>): Promise<number> {
+  async function dispatch(
+    jobs: Array<Job<DispatchPayload>>,
+    lost: Set<string>,
+    signals: Map<string, AbortController>,
+  ): Promise<number> {
     const jobsOf = new Map<string, string[]>();
     for (const job of jobs)
       for (const id of job.payload.messageIds) {
@@ -259,7 +274,9 @@ export function createDispatcher(deps: {
           });
           continue;
         }
-        writer.add({ message, outcome: await sendOne(message, () => mine(message)) });
+        const jobId = (jobsOf.get(message.id) ?? [])[0]!;
+        const outcome = await sendOne(message, signals.get(jobId)!.signal);
+        if (outcome) writer.add({ message, outcome });
       }
     });
     await Promise.all(workers);
