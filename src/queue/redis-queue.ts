@@ -43,6 +43,8 @@ export function createRedisQueue(deps: {
   url: string;
   prefix?: string;
   logger: Logger;
+  /** How often to look for jobs whose worker died (default STALLED_INTERVAL_MS; tests shorten it). */
+  stalledIntervalMs?: number;
 }): RedisQueue {
   const bounded: RedisOptions = {
     connectTimeout: CONNECT_TIMEOUT_MS,
@@ -80,7 +82,7 @@ export function createRedisQueue(deps: {
         prefix,
         autorun: false,
         lockDuration: leaseMs,
-        stalledInterval: STALLED_INTERVAL_MS,
+        stalledInterval: deps.stalledIntervalMs ?? STALLED_INTERVAL_MS,
         // A stalled job goes back to the queue however often it stalls: the table decides its fate.
         maxStalledCount: Number.MAX_SAFE_INTEGER,
       });
