@@ -40,6 +40,8 @@ export interface DbQueue extends JobQueue {
   takeOver(jobs: Array<{ id: string; attempts: number }>, leaseMs: number): Promise<Set<string>>;
   /** Frees rows claimed for publishing that could not be published, so the next relay tries again. */
   unpublish(ids: string[]): Promise<void>;
+  /** Frees every row in transit, whichever process published it (Redis restarted empty); answers how many. */
+  unpublishAll(): Promise<number>;
   /**
    * Frees the leases a previous run of this worker (same WORKER_ID, another boot) left behind and no
    * longer renews: a restarted process takes its own work back at once instead of waiting them out.
@@ -176,6 +178,15 @@ export function createDbQueue(deps: {
         .where('id', 'in', ids)
         .where('lease_owner', '=', transitOwner)
         .execute();
+    },
+
+    async unpublishAll() {
+      const result = await deps.db
+        .updateTable('jobs')
+        .set({ lease_until: 0, lease_owner: null })
+        .where('lease_owner', 'like', `%${TRANSIT}`)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
 
     async reclaimOwn(leaseMs, staleMs) {

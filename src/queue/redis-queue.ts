@@ -58,6 +58,23 @@ export function createRedisQueue(deps: {
   const consumer = new Redis(deps.url, { ...bounded, maxRetriesPerRequest: null });
   for (const connection of [producer, consumer])
     connection.on('error', (error) => deps.logger.warn({ err: error }, 'redis connection error'));
+  // A Redis that restarted without its data lost every job in transit: publish them again at once
+  // rather than after their transit lease. (Another publication of a row that was not lost is dropped
+  // by the consumer that takes it: its attempt count is no longer the row's.)
+  let runId: string | null = null;
+  producer.on('ready', () => {
+    producer
+      .info('server')
+      .then(async (info) => {
+        const id = /run_id:(\w+)/.exec(info)?.[1] ?? null;
+        const restarted = runId !== null && id !== null && id !== runId;
+        runId = id ?? runId;
+        if (!restarted) return;
+        const n = await deps.outbox.unpublishAll();
+        deps.logger.warn({ jobs: n }, 'Redis restarted empty: jobs in transit published again');
+      })
+      .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not check for a Redis restart'));
+  });
   const prefix = deps.prefix ?? 'smsgate';
   const queues = new Map<string, Queue>();
   const workers = new Map<string, Worker>();
