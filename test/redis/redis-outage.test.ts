@@ -81,6 +81,7 @@ describe.skipIf(!HAS_REDIS).each(DIALECTS)('sends while Redis hangs and dies, on
     ts.system.startWorkers();
     // Busy dispatching when Redis stops: some batches are claimed and not yet completed.
     await traffic(1500);
+    const baseline = p99(latencies);
     redis.kill('SIGSTOP');
     latencies.length = 0;
     await traffic(4000);
@@ -94,8 +95,11 @@ describe.skipIf(!HAS_REDIS).each(DIALECTS)('sends while Redis hangs and dies, on
 
     expect(statuses.every((s) => s === 202)).toBe(true);
     expect(whilePaused.count).toBeGreaterThan(50);
-    expect(whilePaused.p99, 'p99 of sends while Redis is paused (ms)').toBeLessThan(500);
-    expect(whileDead.p99, 'p99 of sends while Redis is dead (ms)').toBeLessThan(500);
+    // 500 ms, or three times what the same traffic took with Redis up on a machine this busy (a send
+    // waiting on Redis would take seconds: the 3 s command timeout at least).
+    const bound = Math.max(500, 3 * baseline);
+    expect(whilePaused.p99, 'p99 of sends while Redis is paused (ms)').toBeLessThan(bound);
+    expect(whileDead.p99, 'p99 of sends while Redis is dead (ms)').toBeLessThan(bound);
 
     redis = await startRedis(port);
     const db = ts.system.storage.db;
@@ -118,7 +122,7 @@ describe.skipIf(!HAS_REDIS).each(DIALECTS)('sends while Redis hangs and dies, on
       .executeTakeFirstOrThrow();
     expect(Number(total.n)).toBe(n);
     console.log(
-      `${dialect}: ${n} messages; sends p99 ${whilePaused.p99.toFixed(0)} ms while Redis was paused, ${whileDead.p99.toFixed(0)} ms while dead`,
+      `${dialect}: ${n} messages; sends p99 ${baseline.toFixed(0)} ms with Redis up, ${whilePaused.p99.toFixed(0)} ms while paused, ${whileDead.p99.toFixed(0)} ms while dead`,
     );
   }, 120_000);
 });
