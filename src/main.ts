@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLocalFileStore } from './adapters/files/local-file-store';
@@ -67,6 +68,10 @@ export interface SystemOverrides {
   mailer?: Mailer;
   files?: FileStore;
   storage?: Storage;
+  /** What this process runs (`serve`, `worker`): with the host name, the default WORKER_ID. */
+  role?: string;
+  /** Dispatch lease and heartbeat (tests shorten them). */
+  dispatch?: { leaseMs?: number; heartbeatMs?: number };
 }
 
 /**
@@ -140,7 +145,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     },
   };
   const priceBook = createPriceBook({ clock });
-  const outbox = createDbQueue({ db, clock, ids, capabilities: storage.capabilities });
+  const workerId = config.WORKER_ID ?? `${hostname()}:${overrides.role ?? 'system'}`;
+  const outbox = createDbQueue({ db, clock, ids, capabilities: storage.capabilities, workerId });
   // With Redis, jobs still enter the database in the business transaction and are relayed to BullMQ.
   const redisQueue: RedisQueue | null = config.REDIS_URL
     ? (await import('./queue/redis-queue')).createRedisQueue({
@@ -205,7 +211,15 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     logger,
   });
   const router = registry.router;
-  const dispatcher = createDispatcher({ db, clock, queue, router, outcomes, logger });
+  const dispatcher = createDispatcher({
+    db,
+    clock,
+    queue,
+    router,
+    outcomes,
+    logger,
+    settings: overrides.dispatch,
+  });
   await registry.start();
   const webhooks = createWebhooks({
     db,
@@ -420,6 +434,23 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     workOnce,
     /** Starts the background workers (dispatch, simulated receipts). */
     startWorkers() {
+      const bootedAt = performance.now();
+      loops.push(
+        startLoop(
+          'lease-reclaim',
+          async () => {
+            // A previous run of this worker (killed, crashed) left leases it no longer renews: take them
+            // back now instead of waiting them out. Past one lease after boot, none of them is left.
+            const { leaseMs, heartbeatMs } = dispatcher.lease;
+            if (performance.now() - bootedAt > leaseMs) return 0;
+            // Live siblings with the same WORKER_ID renew every heartbeat: theirs never look this stale.
+            const n = await outbox.reclaimOwn(leaseMs, 2.5 * heartbeatMs);
+            if (n > 0) logger.info({ jobs: n }, 'took back the jobs of this worker before its restart');
+            return 0;
+          },
+          { idleMs: 1000, logger },
+        ),
+      );
       if (redisQueue) loops.push(startLoop('queue-relay', () => redisQueue.relay(), { idleMs: 20, logger }));
       loops.push(startLoop('dispatch', () => dispatcher.runOnce(), { idleMs: 20, logger }));
       loops.push(

@@ -25,7 +25,7 @@ Configuration is read from the environment; see the README.`;
 
 async function serve() {
   const config = loadConfig();
-  const system = await createSystem(config);
+  const system = await createSystem(config, { role: 'serve' });
   const log = system.logger;
   const app = await system.http();
   await app.listen({ port: config.PORT, host: config.HOST });
@@ -65,7 +65,7 @@ async function serve() {
 
 async function worker() {
   const config = loadConfig();
-  const system = await createSystem(config);
+  const system = await createSystem(config, { role: 'worker' });
   system.startWorkers();
   process.stdout.write(
     `smsgate worker running (database: ${system.storage.label}, data: ${config.DATA_DIR})\n`,

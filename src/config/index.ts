@@ -215,6 +215,13 @@ export const CONFIG_SCHEMA = {
     schema: z.url().optional(),
     doc: 'A separate origin (e.g. `https://files.example-usercontent.com`) pointing at this server: attachment links use it and files are shown inline there; unset, files are served as downloads from `PUBLIC_URL`.',
   },
+  WORKER_ID: {
+    schema: z
+      .string()
+      .regex(/^[a-zA-Z0-9_.:-]{1,100}$/)
+      .optional(),
+    doc: 'Stable name of this process across restarts (default: host name and role); a restarted process takes back the jobs its previous run held at once.',
+  },
 } as const;
 
 type Schemas = { [K in keyof typeof CONFIG_SCHEMA]: (typeof CONFIG_SCHEMA)[K]['schema'] };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Clock } from '../kernel/clock';
 import type { IdGenerator } from '../kernel/ids';
 import type { Capabilities, Db, DbOrTx } from '../storage/database';
@@ -23,12 +24,30 @@ const insertOneJob = prepared<{ id: string; kind: string; payload: string; runAt
     }),
 );
 
+/** Suffix of the lease owner while a row is published to Redis and not yet taken by a consumer. */
+const TRANSIT = ':transit';
+
 /** The database queue, plus the outbox calls the Redis transport (redis-queue.ts) builds on. */
 export interface DbQueue extends JobQueue {
-  /** Claims due jobs of any kind (the Redis relay publishes them all). */
+  /** This process's lease owner: `WORKER_ID/boot token`. */
+  readonly owner: string;
+  /** Claims due jobs of any kind for publishing (the Redis relay publishes them all). */
   claimAnyKind(limit: number, leaseMs: number): Promise<Job[]>;
-  /** Renews the lease of jobs that still exist; answers those ids with their attempt counts. */
-  renewLeases(ids: string[], leaseMs: number): Promise<Map<string, number>>;
+  /**
+   * A consumer takes over rows it received from Redis: only the publication it holds (same attempt
+   * count) and only while the row is in transit, already its own, or free. Answers the ids taken.
+   */
+  takeOver(jobs: Array<{ id: string; attempts: number }>, leaseMs: number): Promise<Set<string>>;
+  /** Frees rows claimed for publishing that could not be published, so the next relay tries again. */
+  unpublish(ids: string[]): Promise<void>;
+  /** Frees every row in transit, whichever process published it (Redis restarted empty); answers how many. */
+  unpublishAll(): Promise<number>;
+  /**
+   * Frees the leases a previous run of this worker (same WORKER_ID, another boot) left behind and no
+   * longer renews: a restarted process takes its own work back at once instead of waiting them out.
+   * A lease renewed within `staleMs` belongs to a live sibling with the same id and is left alone.
+   */
+  reclaimOwn(leaseMs: number, staleMs: number): Promise<number>;
 }
 
 /** The JobQueue of the embedded default and of PostgreSQL deployments: the `jobs` table. */
@@ -37,14 +56,20 @@ export function createDbQueue(deps: {
   clock: Clock;
   ids: IdGenerator;
   capabilities: Capabilities;
+  /** Stable name of this worker across restarts (WORKER_ID); default: this process only. */
+  workerId?: string;
 }): DbQueue {
-  const owner = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const workerId = deps.workerId ?? `pid${process.pid}`;
+  // The boot token tells this run's leases from those a previous run of the same worker left behind.
+  const owner = `${workerId}/${randomBytes(6).toString('hex')}`;
+  const transitOwner = `${owner}${TRANSIT}`;
 
   async function claimDue<P>(kind: string | null, limit: number, leaseMs: number): Promise<Job<P>[]> {
     const now = deps.clock.now();
+    const by = kind === null ? transitOwner : owner;
     const rows = await deps.db
       .updateTable('jobs')
-      .set((eb) => ({ lease_until: now + leaseMs, lease_owner: owner, attempts: eb('attempts', '+', 1) }))
+      .set((eb) => ({ lease_until: now + leaseMs, lease_owner: by, attempts: eb('attempts', '+', 1) }))
       .where('id', 'in', (eb) => {
         let q = eb.selectFrom('jobs').select('id');
         if (kind !== null) q = q.where('kind', '=', kind);
@@ -65,6 +90,7 @@ export function createDbQueue(deps: {
   }
 
   return {
+    owner,
     async enqueue(tx, jobs) {
       const now = deps.clock.now();
       if (jobs.length === 1) {
@@ -101,26 +127,97 @@ export function createDbQueue(deps: {
     claim: (kind, limit, leaseMs) => claimDue(kind, limit, leaseMs),
     claimAnyKind: (limit, leaseMs) => claimDue(null, limit, leaseMs),
 
-    async renewLeases(ids, leaseMs) {
-      const found = new Map<string, number>();
-      if (ids.length === 0) return found;
+    async extend(ids, leaseMs) {
+      if (ids.length === 0) return [];
+      // Only this owner's leases: a job that expired and went to another worker stays with it.
       const rows = await deps.db
         .updateTable('jobs')
-        .set({ lease_until: deps.clock.now() + leaseMs, lease_owner: owner })
+        .set({ lease_until: deps.clock.now() + leaseMs })
         .where('id', 'in', ids)
-        .returning(['id', 'attempts'])
+        .where('lease_owner', '=', owner)
+        .returning('id')
         .execute();
-      for (const r of rows) found.set(r.id, Number(r.attempts));
-      return found;
+      return rows.map((r) => r.id);
+    },
+
+    async takeOver(jobs, leaseMs) {
+      const taken = new Set<string>();
+      const now = deps.clock.now();
+      const byAttempts = new Map<number, string[]>();
+      for (const j of jobs) {
+        const list = byAttempts.get(j.attempts);
+        if (list) list.push(j.id);
+        else byAttempts.set(j.attempts, [j.id]);
+      }
+      for (const [attempts, ids] of byAttempts) {
+        const rows = await deps.db
+          .updateTable('jobs')
+          .set({ lease_until: now + leaseMs, lease_owner: owner })
+          .where('id', 'in', ids)
+          .where('attempts', '=', attempts)
+          .where((eb) =>
+            eb.or([
+              eb('lease_owner', 'like', `%${TRANSIT}`),
+              eb('lease_owner', '=', owner),
+              eb('lease_owner', 'is', null),
+              eb('lease_until', '<=', now),
+            ]),
+          )
+          .returning('id')
+          .execute();
+        for (const r of rows) taken.add(r.id);
+      }
+      return taken;
+    },
+
+    async unpublish(ids) {
+      if (ids.length === 0) return;
+      await deps.db
+        .updateTable('jobs')
+        .set({ lease_until: 0, lease_owner: null })
+        .where('id', 'in', ids)
+        .where('lease_owner', '=', transitOwner)
+        .execute();
+    },
+
+    async unpublishAll() {
+      const result = await deps.db
+        .updateTable('jobs')
+        .set({ lease_until: 0, lease_owner: null })
+        .where('lease_owner', 'like', `%${TRANSIT}`)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
+    async reclaimOwn(leaseMs, staleMs) {
+      const now = deps.clock.now();
+      const prefix = `${workerId}/`;
+      const result = await deps.db
+        .updateTable('jobs')
+        .set({ lease_until: 0, lease_owner: null })
+        .where(sql<string>`substr(lease_owner, 1, ${prefix.length})`, '=', prefix)
+        .where('lease_owner', '<>', owner)
+        .where('lease_owner', '<>', transitOwner)
+        .where('lease_until', '>', now)
+        // Renewed more than staleMs ago (every renewal sets lease_until to renewal time + leaseMs).
+        .where('lease_until', '<', now + leaseMs - staleMs)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
 
     async complete(tx: DbOrTx, ids: string[]) {
+      // A stale owner's completion does nothing: the job now belongs to whoever took it over.
       for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
         await tx
           .deleteFrom('jobs')
           .where('id', 'in', ids.slice(i, i + INSERT_CHUNK))
+          .where('lease_owner', '=', owner)
           .execute();
       }
+    },
+
+    async release() {
+      // Nothing outside the database to tell.
     },
 
     async retry(tx: DbOrTx, id: string, runAt: number, error: string) {
@@ -128,6 +225,7 @@ export function createDbQueue(deps: {
         .updateTable('jobs')
         .set({ run_at: runAt, lease_until: 0, lease_owner: null, last_error: error.slice(0, 500) })
         .where('id', '=', id)
+        .where('lease_owner', '=', owner)
         .execute();
     },
   };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Job as BullJob, Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../kernel/logger';
 import type { DbQueue } from './db-queue';
 import type { Job, JobQueue } from './job-queue';
@@ -8,6 +8,14 @@ import type { Job, JobQueue } from './job-queue';
 /** How long a job may sit in Redis before the outbox publishes it again (a lost Redis job costs this). */
 const TRANSIT_LEASE_MS = 5 * 60_000;
 const RELAY_BATCH = 500;
+/**
+ * Every Redis call gives up after this long: a paused or unreachable Redis slows the relay and the
+ * consumers down, it never holds anything else (and never a database transaction) waiting.
+ */
+const COMMAND_TIMEOUT_MS = 3_000;
+const CONNECT_TIMEOUT_MS = 3_000;
+/** How often BullMQ looks for jobs whose worker died (lock expired) and puts them back in the queue. */
+const STALLED_INTERVAL_MS = 10_000;
 
 interface Envelope {
   id: string;
@@ -24,8 +32,10 @@ export interface RedisQueue extends JobQueue {
  * The scale-out queue: BullMQ on Redis carries the work to whichever worker process is free, while the
  * `jobs` table stays the outbox and the source of truth. A job is written in the business transaction
  * (so nothing accepted is lost when Redis is away), the relay publishes it once committed, a consumer
- * renews its lease in the table when it takes it from Redis, and completing deletes the row in the
- * transaction that records the effect. Whatever Redis loses (a crash, a flush) comes back when the
+ * takes over its row in the table (only the publication it received: the row's attempt count is part
+ * of the BullMQ job id) and renews both the row's lease and the BullMQ lock while it works, and
+ * completing deletes the row in the transaction that records the effect; BullMQ hears of it only after
+ * that commit ({@link JobQueue.release}). Whatever Redis loses (a crash, a flush) comes back when the
  * table lease runs out, so handlers must stay safe to run twice, as with the database queue.
  */
 export function createRedisQueue(deps: {
@@ -33,9 +43,38 @@ export function createRedisQueue(deps: {
   url: string;
   prefix?: string;
   logger: Logger;
+  /** How often to look for jobs whose worker died (default STALLED_INTERVAL_MS; tests shorten it). */
+  stalledIntervalMs?: number;
 }): RedisQueue {
-  const connection = new Redis(deps.url, { maxRetriesPerRequest: null, lazyConnect: false });
-  connection.on('error', (error) => deps.logger.warn({ err: error }, 'redis connection error'));
+  const bounded: RedisOptions = {
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    lazyConnect: false,
+  };
+  // Producer (relay): a failed publish is retried by the next relay from the table, so fail fast.
+  const producer = new Redis(deps.url, { ...bounded, maxRetriesPerRequest: 1 });
+  // BullMQ refuses a worker connection with a retry limit; commandTimeout bounds its calls instead
+  // (consumers never block: jobs are fetched with `block: false`).
+  const consumer = new Redis(deps.url, { ...bounded, maxRetriesPerRequest: null });
+  for (const connection of [producer, consumer])
+    connection.on('error', (error) => deps.logger.warn({ err: error }, 'redis connection error'));
+  // A Redis that restarted without its data lost every job in transit: publish them again at once
+  // rather than after their transit lease. (Another publication of a row that was not lost is dropped
+  // by the consumer that takes it: its attempt count is no longer the row's.)
+  let runId: string | null = null;
+  producer.on('ready', () => {
+    producer
+      .info('server')
+      .then(async (info) => {
+        const id = /run_id:(\w+)/.exec(info)?.[1] ?? null;
+        const restarted = runId !== null && id !== null && id !== runId;
+        runId = id ?? runId;
+        if (!restarted) return;
+        const n = await deps.outbox.unpublishAll();
+        deps.logger.warn({ jobs: n }, 'Redis restarted empty: jobs in transit published again');
+      })
+      .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not check for a Redis restart'));
+  });
   const prefix = deps.prefix ?? 'smsgate';
   const queues = new Map<string, Queue>();
   const workers = new Map<string, Worker>();
@@ -46,7 +85,8 @@ export function createRedisQueue(deps: {
   const queueOf = (kind: string) => {
     let q = queues.get(kind);
     if (!q) {
-      q = new Queue(kind, { connection, prefix });
+      q = new Queue(kind, { connection: producer, prefix });
+      q.on('error', (error) => deps.logger.warn({ err: error, kind }, 'redis queue error'));
       queues.set(kind, q);
     }
     return q;
@@ -54,7 +94,23 @@ export function createRedisQueue(deps: {
   const workerOf = (kind: string, leaseMs: number) => {
     let w = workers.get(kind);
     if (!w) {
-      w = new Worker(kind, null, { connection, prefix, autorun: false, lockDuration: leaseMs });
+      w = new Worker(kind, null, {
+        connection: consumer,
+        prefix,
+        autorun: false,
+        lockDuration: leaseMs,
+        stalledInterval: deps.stalledIntervalMs ?? STALLED_INTERVAL_MS,
+        // A stalled job goes back to the queue however often it stalls: the table decides its fate.
+        maxStalledCount: Number.MAX_SAFE_INTEGER,
+      });
+      w.on('error', (error) => deps.logger.warn({ err: error, kind }, 'redis worker error'));
+      // Without autorun BullMQ never looks for stalled jobs by itself: a job whose worker died would
+      // stay "active" forever. The checker runs once now, then every STALLED_INTERVAL_MS.
+      void w
+        .startStalledCheckTimer()
+        .catch((error: unknown) =>
+          deps.logger.warn({ err: error, kind }, 'stalled-job check failed to start'),
+        );
       workers.set(kind, w);
     }
     return w;
@@ -72,6 +128,8 @@ export function createRedisQueue(deps: {
       }
     }
   }
+  /** The attempt count in a BullMQ job id `outboxId.attempts` (see relay). */
+  const attemptsOf = (job: BullJob) => Number(String(job.id).split('.').pop());
 
   return {
     enqueue: (tx, jobs) => deps.outbox.enqueue(tx, jobs),
@@ -85,14 +143,20 @@ export function createRedisQueue(deps: {
         else byKind.set(job.kind, [job]);
       }
       for (const [kind, jobs] of byKind) {
-        // One Redis job per claim of an outbox row: a republished row gets a new id, a replayed add does not.
-        await queueOf(kind).addBulk(
-          jobs.map((j) => ({
-            name: kind,
-            data: { id: j.id, payload: j.payload } satisfies Envelope,
-            opts: { jobId: `${j.id}.${j.attempts}`, removeOnComplete: true, removeOnFail: true },
-          })),
-        );
+        try {
+          // One Redis job per claim of an outbox row: a republished row gets a new id, a replayed add does not.
+          await queueOf(kind).addBulk(
+            jobs.map((j) => ({
+              name: kind,
+              data: { id: j.id, payload: j.payload } satisfies Envelope,
+              opts: { jobId: `${j.id}.${j.attempts}`, removeOnComplete: true, removeOnFail: true },
+            })),
+          );
+        } catch (error) {
+          // Redis away: the rows go back to the outbox at once rather than after the transit lease.
+          await deps.outbox.unpublish(jobs.map((j) => j.id));
+          throw error;
+        }
       }
       return due.length;
     },
@@ -107,37 +171,54 @@ export function createRedisQueue(deps: {
       }
       if (taken.length === 0) return [];
       const envelopes = taken.map((j) => j.data as Envelope);
-      const live = await deps.outbox.renewLeases(
-        envelopes.map((e) => e.id),
+      const live = await deps.outbox.takeOver(
+        taken.map((job, i) => ({ id: envelopes[i]!.id, attempts: attemptsOf(job) })),
         leaseMs,
       );
       const claimed: Job<P>[] = [];
       for (const [i, job] of taken.entries()) {
         const envelope = envelopes[i]!;
         held.set(envelope.id, job);
-        const attempts = live.get(envelope.id);
-        // Already completed by another worker (a duplicate delivery): nothing to do but drop it.
-        if (attempts === undefined) await finish([envelope.id]);
-        else claimed.push({ id: envelope.id, kind, payload: envelope.payload as P, attempts });
+        // Completed, or an older publication of a row another worker now holds: drop it.
+        if (!live.has(envelope.id)) await finish([envelope.id]);
+        else
+          claimed.push({ id: envelope.id, kind, payload: envelope.payload as P, attempts: attemptsOf(job) });
       }
       return claimed;
     },
 
-    async complete(tx, ids) {
-      await deps.outbox.complete(tx, ids);
-      await finish(ids);
+    async extend(ids, leaseMs) {
+      const kept = await deps.outbox.extend(ids, leaseMs);
+      const keep = new Set(kept);
+      for (const id of ids) {
+        const job = held.get(id);
+        if (!job) continue;
+        if (!keep.has(id)) {
+          await finish([id]);
+          continue;
+        }
+        // BullMQ's own lock renewal runs only in its processing loop, which this queue does not use.
+        try {
+          await job.extendLock(token, leaseMs);
+        } catch (error) {
+          deps.logger.warn({ err: error, job: id }, 'could not extend a Redis job lock');
+        }
+      }
+      return kept;
     },
 
-    async retry(tx, id, runAt, error) {
-      // The row goes back to the outbox; the relay publishes it again when it is due.
-      await deps.outbox.retry(tx, id, runAt, error);
-      await finish([id]);
-    },
+    complete: (tx, ids) => deps.outbox.complete(tx, ids),
+
+    // The row goes back to the outbox; the relay publishes it again when it is due.
+    retry: (tx, id, runAt, error) => deps.outbox.retry(tx, id, runAt, error),
+
+    release: (ids) => finish(ids),
 
     async close() {
       await Promise.all([...workers.values()].map((w) => w.close()));
       await Promise.all([...queues.values()].map((q) => q.close()));
-      connection.disconnect();
+      producer.disconnect();
+      consumer.disconnect();
     },
   };
 }

@@ -34,7 +34,7 @@ describe.skipIf(!REDIS_URL).each(DIALECTS)('BullMQ queue over Redis on %s', (dia
     redis.disconnect();
   });
 
-  function queue() {
+  function queue(options: { stalledIntervalMs?: number } = {}) {
     const outbox = createDbQueue({
       db: test.storage.db,
       clock,
@@ -46,6 +46,7 @@ describe.skipIf(!REDIS_URL).each(DIALECTS)('BullMQ queue over Redis on %s', (dia
       url: REDIS_URL!,
       prefix,
       logger: createLogger({ level: 'silent' }),
+      stalledIntervalMs: options.stalledIntervalMs,
     });
     open.push(q);
     return q;
@@ -101,6 +102,50 @@ describe.skipIf(!REDIS_URL).each(DIALECTS)('BullMQ queue over Redis on %s', (dia
     expect(again?.id).toBe(taken!.id);
     expect(again?.attempts).toBe(2);
     await test.storage.db.transaction().execute((tx) => next.complete(tx, [again!.id]));
+    expect(await rows()).toHaveLength(0);
+  });
+
+  it('a job held by a worker that died leaves "active" by the stalled check and goes to another worker', async () => {
+    const k = kind();
+    const dead = queue({ stalledIntervalMs: 200 });
+    await test.storage.db.transaction().execute((tx) => dead.enqueue(tx, [{ kind: k, payload: 'x' }]));
+    await dead.relay();
+    const [taken] = await dead.claim(k, 1, 500);
+    expect(taken).toBeDefined();
+    // Killed: neither completes nor renews the job, in Redis or in the table.
+    await dead.close();
+    open.splice(open.indexOf(dead), 1);
+    clock.advance(501);
+
+    const next = queue({ stalledIntervalMs: 200 });
+    const deadline = Date.now() + 10_000;
+    let again: Awaited<ReturnType<typeof next.claim>> = [];
+    // No relay here: the job must come back from Redis itself, not be published anew.
+    while (again.length === 0 && Date.now() < deadline) {
+      again = await next.claim(k, 1, 500);
+      if (again.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(again.map((j) => j.id)).toEqual([taken!.id]);
+    await test.storage.db.transaction().execute((tx) => next.complete(tx, [taken!.id]));
+    await next.release([taken!.id]);
+    expect(await rows()).toHaveLength(0);
+  });
+
+  it('a worker whose lease ran out learns it on renewal, and its completion does nothing', async () => {
+    const k = kind();
+    const [a, b] = [queue(), queue()];
+    await test.storage.db.transaction().execute((tx) => a.enqueue(tx, [{ kind: k, payload: 1 }]));
+    await a.relay();
+    const [job] = await a.claim(k, 1, LEASE);
+    expect(await a.extend([job!.id], LEASE)).toEqual([job!.id]);
+    clock.advance(5 * 60_000 + 1);
+    expect(await b.relay()).toBe(1);
+    const [taken] = await b.claim(k, 1, LEASE);
+    expect(taken?.id).toBe(job!.id);
+    expect(await a.extend([job!.id], LEASE)).toEqual([]);
+    await test.storage.db.transaction().execute((tx) => a.complete(tx, [job!.id]));
+    expect(await rows()).toHaveLength(1);
+    await test.storage.db.transaction().execute((tx) => b.complete(tx, [taken!.id]));
     expect(await rows()).toHaveLength(0);
   });
 

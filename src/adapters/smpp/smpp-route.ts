@@ -55,9 +55,14 @@ const RETRYABLE_STATUSES = new Set<number>([
   Status.ESME_RINVBNDSTS,
 ]);
 
-/** Pause of a bind after a throttling (or queue full) answer: 500 ms, doubling while it continues, up to 8 s. */
-const THROTTLE_PAUSE_MS = 500;
-const MAX_THROTTLE_PAUSE_MS = 8_000;
+/**
+ * Pause of a bind after a throttling (or queue full) answer: 100 ms, 100 ms longer each time it
+ * continues, up to 1 s. While throttled a bind sends one submit at a time (a probe), and its first
+ * success opens the whole window again. A carrier limit refills within a second, so longer pauses only
+ * leave its capacity unused (doubling pauses gave a third of a 50/s limit away).
+ */
+const THROTTLE_PAUSE_MS = 100;
+const MAX_THROTTLE_PAUSE_MS = 1_000;
 /** Parts of a concatenated inbound message that do not complete within this time are handed over as they are. */
 const MO_REASSEMBLY_TIMEOUT_MS = 10 * 60_000;
 
@@ -68,6 +73,8 @@ interface MessageContext {
   refs: string[];
   remaining: number;
   settled: boolean;
+  /** A part has gone to a bind: the message can no longer be withdrawn. */
+  submitted: boolean;
   resolve(result: SubmitResult): void;
   reject(error: RouteError): void;
 }
@@ -199,9 +206,20 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
         refs: new Array<string>(pdus.length),
         remaining: pdus.length,
         settled: false,
+        submitted: false,
         resolve,
         reject,
       };
+      // Withdrawn while still queued here: the pump skips the parts of a settled message.
+      message.signal?.addEventListener(
+        'abort',
+        () => {
+          if (context.settled || context.submitted) return;
+          context.settled = true;
+          reject(new RouteError(true, 'ABORTED', 'withdrawn before it was submitted'));
+        },
+        { once: true },
+      );
       const now = performance.now();
       for (let part = 0; part < pdus.length; part++) {
         this.queue.push({ message: context, part, pdu: pdus[part]!, queuedAt: now, slot: -1 });
@@ -260,9 +278,14 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
     } else {
       const status = header.status === Status.ESME_ROK ? Status.ESME_RSYSERR : header.status;
       if (status === Status.ESME_RTHROTTLED || status === Status.ESME_RMSGQFUL) {
-        const pause = Math.min(MAX_THROTTLE_PAUSE_MS, THROTTLE_PAUSE_MS * 2 ** session.throttleStreak);
-        session.throttleStreak = Math.min(session.throttleStreak + 1, 8);
-        session.pausedUntil = Math.max(session.pausedUntil, performance.now() + pause);
+        // A window sent together is refused together: one pause for all of it. The pause grows only
+        // when a submit sent after the last pause ended is refused again.
+        const now = performance.now();
+        if (now >= session.pausedUntil) {
+          const pause = Math.min(MAX_THROTTLE_PAUSE_MS, THROTTLE_PAUSE_MS * (1 + session.throttleStreak));
+          session.throttleStreak = Math.min(session.throttleStreak + 1, 10);
+          session.pausedUntil = now + pause;
+        }
       }
       if (status === Status.ESME_RINVBNDSTS) session.destroy();
       const retryable = RETRYABLE_STATUSES.has(status);
@@ -338,6 +361,7 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
         continue;
       }
       this.queue.shift();
+      job.message.submitted = true;
       if (this.limiter) job.slot = this.limiter.start();
     }
   }
@@ -348,7 +372,8 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
     let pausedUntil = Number.POSITIVE_INFINITY;
     for (const session of this.sessions) {
       if (!session.canTransmit || !session.isBound) continue;
-      if (session.inFlight.size >= this.config.window) continue;
+      const window = session.throttleStreak > 0 ? 1 : this.config.window;
+      if (session.inFlight.size >= window) continue;
       if (session.pausedUntil > now) {
         pausedUntil = Math.min(pausedUntil, session.pausedUntil);
         continue;

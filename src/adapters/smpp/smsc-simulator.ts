@@ -104,6 +104,10 @@ export interface SmscBehaviour {
   dropAfter: number;
   /** Keep every submit_sm in `submits` (turn off for long benchmarks). */
   recordSubmits: boolean;
+  /** Accept at most this many submit_sm in any one second, answering ESME_RTHROTTLED beyond (0 = no limit). */
+  maxPerSecond: number;
+  /** Send a receipt again (on the next bind) when its connection closes before acknowledging it, as SMSCs do. */
+  redeliverReceipts: boolean;
 }
 
 export interface SmscSimulatorOptions extends Partial<SmscBehaviour> {
@@ -183,6 +187,8 @@ const DEFAULT_BEHAVIOUR: SmscBehaviour = {
   hexIds: false,
   dropAfter: 0,
   recordSubmits: true,
+  maxPerSecond: 0,
+  redeliverReceipts: false,
 };
 
 let dateCache = { minute: -1, text: '' };
@@ -268,6 +274,10 @@ export async function startSmscSimulator(options: SmscSimulatorOptions): Promise
   const deliveries: DeliveryRecord[] = [];
   const protocolErrors: string[] = [];
   const pendingReceipts: smpp.PduOptions[] = [];
+  // Receipts sent and not yet acknowledged, per connection (only with redeliverReceipts).
+  const unackedReceipts = new Map<Connection, Set<smpp.PduOptions>>();
+  // Arrival times of the submits accepted within the last second (only with maxPerSecond).
+  const acceptedAt: number[] = [];
   let nextConnection = 1;
   let nextMessageId = 1_000_000;
   let submitTotal = 0;
@@ -360,14 +370,33 @@ export async function startSmscSimulator(options: SmscSimulatorOptions): Promise
       pendingReceipts.push(fields);
       return;
     }
-    deliver(target, 'receipt', fields);
+    deliverReceipt(target, fields);
+  }
+
+  function deliverReceipt(target: Connection, fields: smpp.PduOptions): void {
+    if (!behaviour.redeliverReceipts) {
+      deliver(target, 'receipt', fields);
+      return;
+    }
+    let unacked = unackedReceipts.get(target);
+    if (!unacked) {
+      unacked = new Set();
+      unackedReceipts.set(target, unacked);
+    }
+    const pending = unacked;
+    pending.add(fields);
+    const sent = deliver(target, 'receipt', fields, () => pending.delete(fields));
+    if (!sent) {
+      pending.delete(fields);
+      pendingReceipts.push(fields);
+    }
   }
 
   function flushPendingReceipts(): void {
     while (pendingReceipts.length > 0) {
       const target = pickReceiver();
       if (!target) return;
-      deliver(target, 'receipt', pendingReceipts.shift()!);
+      deliverReceipt(target, pendingReceipts.shift()!);
     }
   }
 
@@ -414,10 +443,16 @@ export async function startSmscSimulator(options: SmscSimulatorOptions): Promise
       return;
     }
     let status = 0;
+    if (behaviour.maxPerSecond > 0) {
+      while (acceptedAt.length > 0 && acceptedAt[0]! <= submit.at - 1000) acceptedAt.shift();
+    }
     if (behaviour.throttleEvery > 0 && submitTotal % behaviour.throttleEvery === 0) {
+      status = Status.ESME_RTHROTTLED;
+    } else if (behaviour.maxPerSecond > 0 && acceptedAt.length >= behaviour.maxPerSecond) {
       status = Status.ESME_RTHROTTLED;
     } else {
       status = behaviour.failWith(submit) ?? 0;
+      if (status === 0 && behaviour.maxPerSecond > 0) acceptedAt.push(submit.at);
     }
     if (behaviour.responseDelayMs > 0) {
       setTimeout(answerSubmit, behaviour.responseDelayMs, connection, pdu, submit, status);
@@ -530,6 +565,12 @@ export async function startSmscSimulator(options: SmscSimulatorOptions): Promise
     session.on('close', () => {
       connection.bound = null;
       connections.delete(connection);
+      const unacked = unackedReceipts.get(connection);
+      unackedReceipts.delete(connection);
+      if (unacked && unacked.size > 0) {
+        pendingReceipts.push(...unacked);
+        flushPendingReceipts();
+      }
     });
   });
   server.on('error', () => {});

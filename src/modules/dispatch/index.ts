@@ -1,5 +1,11 @@
 export { carrierRefVariants } from './carrier-ref';
-export { createDispatcher, type Dispatcher, retryDelayMs } from './dispatcher';
+export {
+  createDispatcher,
+  DISPATCH_HEARTBEAT_MS,
+  DISPATCH_LEASE_MS,
+  type Dispatcher,
+  retryDelayMs,
+} from './dispatcher';
 export { createReportInbox, type ReportInbox } from './report-inbox';
 export type {
   DeliveryReport,

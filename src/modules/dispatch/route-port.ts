@@ -15,6 +15,11 @@ export interface OutboundSms {
   /** Absolute expiry (ms since epoch), passed to carriers as the validity period. */
   validUntil: number | null;
   type: 'transactional' | 'marketing';
+  /**
+   * Aborted (the dispatcher lost the job to another worker) before any part went to the carrier: the
+   * send rejects with a retryable RouteError and nothing goes out. Parts already submitted stay sent.
+   */
+  signal?: AbortSignal;
 }
 
 /** What a carrier said about a submitted message. */

@@ -1,0 +1,213 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type SmscSimulator, startSmscSimulator } from '../../src/adapters/smpp/smsc-simulator';
+import { type ServerProcess, startServerProcess } from '../helpers/server-process';
+
+const BINDS = 2;
+const WINDOW = 10;
+const TOTAL = 2000;
+
+const post = (url: string, headers: Record<string, string>, body: unknown) =>
+  fetch(url, {
+    method: 'POST',
+    headers: Object.assign({ 'content-type': 'application/json' }, headers),
+    body: JSON.stringify(body),
+  });
+
+async function waitFor(what: string, done: () => boolean, timeoutMs: number, stepMs = 50) {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+/** Copies of each number the carrier received beyond the first. */
+function duplicatesAt(smsc: SmscSimulator): number {
+  const seen = new Map<string, number>();
+  for (const s of smsc.submits) seen.set(s.destinationAddr, (seen.get(s.destinationAddr) ?? 0) + 1);
+  let extra = 0;
+  for (const n of seen.values()) extra += n - 1;
+  return extra;
+}
+
+describe('kill -9 in the middle of dispatching to an SMPP carrier', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-dispatch-crash-'));
+  let smsc: SmscSimulator | null = null;
+  let server: ServerProcess | null = null;
+  afterAll(async () => {
+    await server?.stop();
+    await smsc?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('re-sends at most what was in flight, takes its own jobs back at once, and ends with every message delivered and charged once', async () => {
+    // A slowish carrier: 50 ms per submit_sm_resp, so a whole window is always in flight on each bind.
+    smsc = await startSmscSimulator({
+      systemId: 'crashco',
+      password: 'secret1',
+      responseDelayMs: 50,
+      receiptDelayMs: 20,
+      redeliverReceipts: true,
+    });
+    const env = { DATA_DIR: dataDir, FREE_CREDITS: '100000', SIMULATOR_DELIVERY_DELAY_MS: '50' };
+    const admin = spawnSync(
+      process.execPath,
+      [
+        'bin/smsgate.mjs',
+        'admin',
+        'create',
+        '--email',
+        'ops@example.com',
+        '--password',
+        'correct-horse-battery-7',
+        '--role',
+        'operator',
+      ],
+      { env: Object.assign({}, process.env, env, { LOG_LEVEL: 'warn' }), encoding: 'utf8' },
+    );
+    expect(admin.status, admin.stderr).toBe(0);
+
+    server = await startServerProcess(env);
+    const login = await post(
+      `${server.url}/v1/admin/auth/login`,
+      {},
+      {
+        email: 'ops@example.com',
+        password: 'correct-horse-battery-7',
+      },
+    );
+    expect(login.status).toBe(200);
+    const op = {
+      cookie: login.headers.get('set-cookie')!.split(';')[0]!,
+      'x-csrf-token': String(((await login.json()) as { csrfToken: string }).csrfToken),
+    };
+    const route = await post(`${server.url}/v1/admin/routes`, op, {
+      name: 'carrier',
+      type: 'smpp',
+      config: {
+        host: '127.0.0.1',
+        port: smsc.port,
+        systemId: 'crashco',
+        password: 'secret1',
+        binds: BINDS,
+        window: WINDOW,
+      },
+    });
+    expect(route.status, await route.clone().text()).toBe(201);
+    const routeId = ((await route.json()) as { id: string }).id;
+    const rule = await post(`${server.url}/v1/admin/routing-rules`, op, {
+      priority: 10,
+      match: { countries: ['LV'] },
+      routeIds: [routeId],
+    });
+    expect(rule.status).toBe(201);
+
+    const signup = await post(
+      `${server.url}/v1/signup`,
+      {},
+      {
+        company: 'Crash',
+        name: 'C',
+        email: 'client@example.com',
+        password: 'a-long-secret-1',
+        acceptPolicy: true,
+      },
+    );
+    const cookie = signup.headers.get('set-cookie')!.split(';')[0]!;
+    const csrf = String(((await signup.json()) as { csrfToken: string }).csrfToken);
+    const key = await post(`${server.url}/v1/api-keys`, { cookie, 'x-csrf-token': csrf }, { name: 'k' });
+    const auth = { authorization: `Bearer ${((await key.json()) as { key: string }).key}` };
+
+    const accepted: string[] = [];
+    for (let r = 0; r < TOTAL / 250; r++) {
+      const to = Array.from({ length: 250 }, (_, i) => `+3712${String(1_000_000 + r * 250 + i)}`);
+      const response = await post(`${server.url}/v1/messages`, auth, { to, text: 'crash' });
+      expect(response.status).toBe(202);
+      accepted.push(...((await response.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id));
+    }
+
+    await waitFor('carrier receiving', () => smsc!.submitCount() >= 600, 60_000, 5);
+    await server.kill9();
+    const killedAt = Date.now();
+    const beforeKill = smsc.submitCount();
+
+    server = await startServerProcess(env);
+    const restarted = Date.now();
+    await waitFor('dispatch resuming', () => smsc!.submitCount() > beforeKill, 90_000, 20);
+    const resumedAfterMs = Date.now() - restarted;
+    const resumedAfterKillMs = Date.now() - killedAt;
+
+    const db = new Database(join(dataDir, 'smsgate.db'), { readonly: true });
+    try {
+      const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      await waitFor(
+        'every message delivered',
+        () => count("SELECT count(*) AS n FROM messages WHERE status = 'delivered'") === TOTAL,
+        90_000,
+        200,
+      ).catch((error: Error) => {
+        const statuses = db.prepare('SELECT status, count(*) AS n FROM messages GROUP BY status').all();
+        const jobs = db.prepare('SELECT id, attempts, lease_until, lease_owner, run_at FROM jobs').all();
+        const unapplied = count('SELECT count(*) AS n FROM delivery_reports WHERE applied_at IS NULL');
+        const stuck = (
+          db
+            .prepare("SELECT to_number, carrier_ref FROM messages WHERE status = 'sent' LIMIT 5")
+            .all() as Array<{
+            to_number: string;
+            carrier_ref: string;
+          }>
+        ).map((m) => ({
+          m,
+          submits: smsc!.submits
+            .filter((x) => `+${x.destinationAddr}` === m.to_number)
+            .map((x) => ({ id: x.messageId, st: x.status, session: x.session })),
+          reports: db
+            .prepare('SELECT carrier_ref, applied_at FROM delivery_reports WHERE carrier_ref = ?')
+            .all(m.carrier_ref),
+        }));
+        console.log(
+          JSON.stringify(
+            {
+              stuck,
+              reports: count('SELECT count(*) AS n FROM delivery_reports'),
+              deliveries: smsc!.deliveries.length,
+              acked: smsc!.deliveries.filter((d) => d.ackAt !== null).length,
+            },
+            null,
+            1,
+          ),
+        );
+        throw new Error(
+          `${error.message}: ${JSON.stringify({ statuses, jobs, unapplied, submits: smsc!.submitCount() })}\n${server!.output()}`,
+        );
+      });
+      const duplicates = duplicatesAt(smsc);
+      expect.soft(resumedAfterMs, 'a restarted process takes its own jobs back at once').toBeLessThan(10_000);
+      expect(duplicates, 'copies sent twice after the kill').toBeLessThanOrEqual(WINDOW * BINDS);
+      const rows = db.prepare('SELECT id, price, charged FROM messages').all() as Array<{
+        id: string;
+        price: number;
+        charged: number;
+      }>;
+      expect(rows).toHaveLength(TOTAL);
+      expect(new Set(rows.map((r) => r.id))).toEqual(new Set(accepted));
+      expect(rows.every((r) => r.charged === 1)).toBe(true);
+      const expected = rows.reduce((sum, r) => sum + r.price, 0);
+      expect(count("SELECT -sum(amount) AS n FROM credit_ledger WHERE kind = 'charge'")).toBe(expected);
+      const balance = db.prepare('SELECT balance, reserved FROM account_balances').get();
+      expect(balance).toEqual({ balance: 100000 * 1_000_000 - expected, reserved: 0 });
+      expect(count("SELECT count(*) AS n FROM message_events WHERE status = 'sent'")).toBe(TOTAL);
+      expect(count('SELECT count(*) AS n FROM jobs')).toBe(0);
+      console.log(
+        `dispatch crash: resumed ${resumedAfterMs} ms after the restart (${resumedAfterKillMs} ms after the kill), ${duplicates} duplicate(s) at the carrier`,
+      );
+    } finally {
+      db.close();
+    }
+  }, 240_000);
+});

@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type SmscSimulator, startSmscSimulator } from '../../src/adapters/smpp/smsc-simulator';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/kernel/logger';
+import { createSystem, type System } from '../../src/main';
+import { openStorage } from '../../src/storage/database';
+import { DIALECTS, openTestStorage, type TestStorage } from '../helpers/storage';
+import { createApiKey, MailBox, signup } from '../helpers/system';
+
+const REDIS_URL = process.env.TEST_REDIS_URL;
+const TRANSPORTS = REDIS_URL ? (['database', 'redis'] as const) : (['database'] as const);
+const CASES = DIALECTS.flatMap((dialect) => TRANSPORTS.map((transport) => [dialect, transport] as const));
+
+/**
+ * Two dispatch workers on one database, on the real clock, with leases far shorter than a batch takes
+ * against a throttling carrier: leases must be renewed while the work runs, and no message may reach
+ * the carrier twice.
+ */
+describe.each(CASES)('two dispatch workers on %s with the %s queue', (dialect, transport) => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
+  });
+
+  async function worker(test: TestStorage, env: Record<string, string>, own: boolean): Promise<System> {
+    const storage = own
+      ? test.storage
+      : openStorage(test.url, test.pgSchema ? { pgSchema: test.pgSchema, pgPoolSize: 5 } : {});
+    const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-leases-'));
+    const system = await createSystem(
+      loadConfig(Object.assign({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0' }, env)),
+      {
+        storage,
+        mailer: new MailBox(),
+        logger: createLogger({ level: 'silent' }),
+        // A lease far shorter than the batch: only the heartbeat keeps it.
+        dispatch: { leaseMs: 1500, heartbeatMs: 300 },
+      },
+    );
+    cleanup.push(async () => {
+      // The first worker's storage is the test's, disposed after both have stopped.
+      if (own) {
+        await (await system.http()).close();
+        await system.services.registry.stop();
+      } else await system.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    return system;
+  }
+
+  it('a carrier throttling at 50/s gets 500 messages in at most 12 s, none of them twice', async () => {
+    const test = await openTestStorage(dialect);
+    cleanup.push(() => test.dispose());
+    const smsc: SmscSimulator = await startSmscSimulator({
+      systemId: 'slowco',
+      password: 'secret1',
+      maxPerSecond: 50,
+      receiptDelayMs: 20,
+    });
+    cleanup.push(() => smsc.stop());
+    const env: Record<string, string> = { FREE_CREDITS: '10000' };
+    if (transport === 'redis') {
+      env.REDIS_URL = REDIS_URL!;
+      env.REDIS_PREFIX = `l${randomBytes(4).toString('hex')}`;
+    }
+    const a = await worker(test, env, true);
+    const app = await a.http();
+    const staff = await a.services.staff.create(null, {
+      email: 'ops@example.com',
+      password: 'correct-horse-battery-7',
+      role: 'operator',
+    });
+    expect(staff.id).toBeDefined();
+    const login = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/auth/login',
+      payload: { email: 'ops@example.com', password: 'correct-horse-battery-7' },
+    });
+    const op = {
+      cookie: String(login.headers['set-cookie']).split(';')[0]!,
+      'x-csrf-token': login.json().csrfToken,
+    };
+    const route = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/routes',
+      headers: op,
+      payload: {
+        name: 'slow',
+        type: 'smpp',
+        config: { host: '127.0.0.1', port: smsc.port, systemId: 'slowco', password: 'secret1', window: 10 },
+      },
+    });
+    expect(route.statusCode, route.body).toBe(201);
+    const rule = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/routing-rules',
+      headers: op,
+      payload: { priority: 10, match: { countries: ['LV'] }, routeIds: [route.json().id] },
+    });
+    expect(rule.statusCode).toBe(201);
+    // The second worker loads the route from the database.
+    const b = await worker(test, env, false);
+    const client = await signup(app);
+    const key = await createApiKey(app, client);
+
+    const started = Date.now();
+    for (let r = 0; r < 2; r++) {
+      const to = Array.from({ length: 250 }, (_, i) => `+3712${String(3_000_000 + r * 250 + i)}`);
+      const sent = await app.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        headers: key.headers,
+        payload: { to, text: 'x' },
+      });
+      expect(sent.statusCode).toBe(202);
+    }
+    a.startWorkers();
+    b.startWorkers();
+    const db = test.storage.db;
+    const done = async () =>
+      Number(
+        (
+          await db
+            .selectFrom('messages')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('status', 'in', ['sent', 'delivered'])
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const deadline = Date.now() + 60_000;
+    while ((await done()) < 500 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const elapsed = Date.now() - started;
+
+    const accepted = new Map<string, number>();
+    for (const s of smsc.submits)
+      if (s.status === 0) accepted.set(s.destinationAddr, (accepted.get(s.destinationAddr) ?? 0) + 1);
+    const twice = [...accepted.values()].filter((n) => n > 1).length;
+    expect(await done()).toBe(500);
+    expect(twice, 'messages the carrier accepted twice').toBe(0);
+    expect(accepted.size).toBe(500);
+    console.log(`${dialect}/${transport}: 500 messages through a 50/s carrier in ${elapsed} ms`);
+    expect(elapsed, 'time to hand 500 messages to a 50/s carrier').toBeLessThanOrEqual(12_000);
+    const failed = await db.selectFrom('messages').select('id').where('status', '=', 'failed').execute();
+    expect(failed).toEqual([]);
+  }, 90_000);
+});
