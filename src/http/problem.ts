@@ -199,7 +199,6 @@ export interface SchemaIssue {
   code: string;
   path: readonly PropertyKey[];
   message: string;
-  [param: string]: unknown;
 }
 
 /** What was validated, to tell a missing field (required) from one of the wrong type. */
@@ -266,7 +265,7 @@ const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 /** What is wrong, without the field's name: a sentence fragment ending in a full stop. */
 function describe(issue: SchemaIssue, value: unknown, where: string, atRoot: boolean): string {
-  const p = issue as Record<string, unknown>;
+  const p = issue as unknown as Record<string, unknown>;
   if (issue.code !== 'unrecognized_keys' && issue.message && !ZOD_DEFAULT.test(issue.message)) {
     return sentence(issue.message);
   }
