@@ -40,9 +40,12 @@ with its DATA_DIR / DATABASE_URL), or add --create to start a new one.`;
 
 /** The configuration every command runs with: the environment over ./.env, parsed once. */
 let current: Readonly<Config> | null = null;
+/** The .env file the configuration was read from, if any. */
+let envFile: string | null = null;
 
 function configure(defaults: Record<string, string> = {}): Readonly<Config> {
-  const { env } = readEnvironment();
+  const { env, file } = readEnvironment();
+  envFile = file;
   const withDefaults: Record<string, string | undefined> = { ...defaults };
   for (const [key, value] of Object.entries(env)) if (value !== undefined) withDefaults[key] = value;
   current = loadConfig(withDefaults);
@@ -70,6 +73,7 @@ function prepare(config: Readonly<Config>, mayCreate: boolean, command: string, 
     throw new UsageError(
       [
         `No database at ${file}: \`smsgate ${command}\` works on an existing database and created none.`,
+        `  (Settings read from ${envFile ?? 'the environment only: there is no .env in this folder'}.)`,
         `  Run it in the folder where the server runs (it reads the same .env), or point it at the server's`,
         `  database: DATA_DIR=/path/to/data npx smsgate ${command} … (or DATABASE_URL=…).`,
         `  To start a new database there, add --create (or run \`smsgate migrate\` first).`,
@@ -99,7 +103,7 @@ async function serve() {
   process.stdout.write(
     [
       '',
-      `smsgate is running at ${where}  (database: ${describeDatabase(config)}, data: ${config.DATA_DIR})`,
+      `smsgate is running at ${where}  (database: ${describeDatabase(config)}, data: ${config.DATA_DIR}${envFile ? `, settings: ${envFile}` : ''})`,
       `  API docs:      ${where}/docs`,
       `  Sign up:       curl -i -X POST ${where}/v1/signup -H 'content-type: application/json' \\`,
       `                   -d '{"company":"Acme","name":"Ada","email":"ada@example.com","password":"a-long-secret-1","acceptPolicy":true}'`,

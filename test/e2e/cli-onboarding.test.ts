@@ -159,6 +159,7 @@ describe('command line: one configuration, no stray databases, plain start-up er
       expect(refused.stderr).toContain(`No database at ${join(cwd, 'data', 'smsgate.db')}`);
       expect(refused.stderr).toContain('DATA_DIR=');
       expect(refused.stderr).toContain('--create');
+      expect(refused.stderr).toContain('there is no .env in this folder');
       expect(readdirSync(cwd), args.join(' ')).toEqual([]);
     }
     // A failed attempt (a weak password) leaves nothing behind either.
