@@ -1,7 +1,18 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config';
+import {
+  type Config,
+  ConfigError,
+  describeDatabase,
+  ensureWritableDir,
+  loadConfig,
+  readEnvironment,
+  sqliteFileOf,
+} from '../config';
 import { systemClock } from '../kernel/clock';
 import { createIdGenerator } from '../kernel/ids';
+import { createLogger } from '../kernel/logger';
 import { createSystem } from '../main';
 import { STAFF_ROLES, type StaffRole } from '../modules/accounts';
 import { createAuditLog } from '../modules/compliance';
@@ -10,22 +21,75 @@ import { openStorage } from '../storage/database';
 const USAGE = `smsgate — self-hostable business SMS platform
 
 Usage:
-  smsgate serve                         run the roles in ROLES (default: all) in this process
+  smsgate serve                         run the server: the API, the web app and (unless WORKERS=false)
+                                        the background workers
   smsgate worker                        run only the background workers (dispatch, receipts, webhooks);
                                         pair with WORKERS=false on the API processes
-  smsgate migrate                       apply database migrations and exit
+  smsgate migrate                       apply database migrations (creating the database) and exit
   smsgate admin create --email E --password P [--name N] [--role superadmin|operator|support|auditor]
-                                        create an operator (staff) user
+                       [--create]       create an operator (staff) user
   smsgate audit verify [--account ID]   re-compute the audit hash chains (all, or one account's;
                                         --account platform for the platform's own) and report breaks
   smsgate retention sweep               run one retention sweep now and print what each rule purged
   smsgate help                          this text
 
-Configuration is read from the environment; see the README.`;
+Configuration is read from the environment and from a .env file in the current folder (KEY=VALUE
+lines; variables already set win), the same for every command; see the README. Commands other than
+serve, worker and migrate work on an existing database only: run them where the server runs (or
+with its DATA_DIR / DATABASE_URL), or add --create to start a new one.`;
+
+/** The configuration every command runs with: the environment over ./.env, parsed once. */
+let current: Readonly<Config> | null = null;
+/** The .env file the configuration was read from, if any. */
+let envFile: string | null = null;
+
+function configure(defaults: Record<string, string> = {}): Readonly<Config> {
+  const { env, file } = readEnvironment();
+  envFile = file;
+  const withDefaults: Record<string, string | undefined> = { ...defaults };
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) withDefaults[key] = value;
+  current = loadConfig(withDefaults);
+  return current;
+}
+
+/** Quiet commands: a one-off command prints its result, not the server's info lines. */
+const QUIET = { LOG_LEVEL: 'warn' };
+
+/** Log lines: short and readable on a terminal, JSON for collectors (see LOG_FORMAT). */
+function loggerFor(config: Readonly<Config>) {
+  const pretty =
+    config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stdout.isTTY === true);
+  return createLogger({ level: config.LOG_LEVEL, pretty });
+}
+
+/**
+ * Prepares the folders the configuration names. A command that may create the database makes them;
+ * one that works on an existing database refuses when its SQLite file is missing, rather than quietly
+ * starting a second, empty database (usually because it ran without the server's DATA_DIR).
+ */
+function prepare(config: Readonly<Config>, mayCreate: boolean, command: string, usesDataDir = true) {
+  const file = sqliteFileOf(config);
+  if (file && !existsSync(file) && !mayCreate) {
+    throw new UsageError(
+      [
+        `No database at ${file}: \`smsgate ${command}\` works on an existing database and created none.`,
+        `  (Settings read from ${envFile ?? 'the environment only: there is no .env in this folder'}.)`,
+        `  Run it in the folder where the server runs (it reads the same .env), or point it at the server's`,
+        `  database: DATA_DIR=/path/to/data npx smsgate ${command} … (or DATABASE_URL=…).`,
+        `  To start a new database there, add --create (or run \`smsgate migrate\` first).`,
+      ].join('\n'),
+      false,
+    );
+  }
+  // Mail and files live in DATA_DIR: commands that only touch the database leave it alone.
+  if (usesDataDir) ensureWritableDir(config.DATA_DIR);
+  if (file) ensureWritableDir(dirname(file), dirname(file) === config.DATA_DIR ? 'DATA_DIR' : 'DATABASE_URL');
+}
 
 async function serve() {
-  const config = loadConfig();
-  const system = await createSystem(config, { role: 'serve' });
+  const config = configure();
+  prepare(config, true, 'serve');
+  const system = await createSystem(config, { role: 'serve', logger: loggerFor(config) });
   const log = system.logger;
   const app = await system.http();
   await app.listen({ port: config.PORT, host: config.HOST });
@@ -39,15 +103,15 @@ async function serve() {
   process.stdout.write(
     [
       '',
-      `smsgate is running at ${where}  (database: ${system.storage.label}, data: ${config.DATA_DIR})`,
+      `smsgate is running at ${where}  (database: ${describeDatabase(config)}, data: ${config.DATA_DIR}${envFile ? `, settings: ${envFile}` : ''})`,
       `  API docs:      ${where}/docs`,
       `  Sign up:       curl -i -X POST ${where}/v1/signup -H 'content-type: application/json' \\`,
       `                   -d '{"company":"Acme","name":"Ada","email":"ada@example.com","password":"a-long-secret-1","acceptPolicy":true}'`,
       `  Confirm:       open the link e-mailed at sign-up (free credits are spent only after that); e-mails ${config.SMTP_URL ? 'go through SMTP_URL' : `are written to ${config.DATA_DIR}/mail/`}`,
       `  Log in:        POST ${where}/v1/auth/login with {"email","password"}; e-mails land in ${config.SMTP_URL ? 'your SMTP server' : `${config.DATA_DIR}/mail/`}`,
       Number(staffCount.n) === 0
-        ? '  Operator:      none yet — create one with: npx smsgate admin create --email you@example.com --password <password>'
-        : `  Operator:      back office at ${where}/v1/admin (log in with POST /v1/admin/auth/login)`,
+        ? "  Operator:      none yet — create one (in this folder, or with the same DATA_DIR) with:\n                   npx smsgate admin create --email you@example.com --password 'choose-a-long-password'"
+        : `  Operator:      back office at ${where}/admin (API: POST ${where}/v1/admin/auth/login)`,
       '',
     ].join('\n'),
   );
@@ -64,11 +128,12 @@ async function serve() {
 }
 
 async function worker() {
-  const config = loadConfig();
-  const system = await createSystem(config, { role: 'worker' });
+  const config = configure();
+  prepare(config, true, 'worker');
+  const system = await createSystem(config, { role: 'worker', logger: loggerFor(config) });
   system.startWorkers();
   process.stdout.write(
-    `smsgate worker running (database: ${system.storage.label}, data: ${config.DATA_DIR})\n`,
+    `smsgate worker running (database: ${describeDatabase(config)}, data: ${config.DATA_DIR})\n`,
   );
   const shutdown = async () => {
     await system.stop();
@@ -79,8 +144,14 @@ async function worker() {
 }
 
 async function auditVerify(args: string[]) {
-  const { values } = parseArgs({ args, options: { account: { type: 'string' } }, strict: true });
-  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  const { values } = parseArgs({
+    args,
+    options: { account: { type: 'string' }, create: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const config = configure(QUIET);
+  prepare(config, values.create === true, 'audit verify', false);
+  process.stdout.write(`Database: ${describeDatabase(config)}\n`);
   const storage = openStorage(config.DATABASE_URL);
   try {
     await storage.migrate();
@@ -114,9 +185,16 @@ async function auditVerify(args: string[]) {
   }
 }
 
-async function retentionSweep() {
-  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
-  const system = await createSystem(config);
+async function retentionSweep(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: { create: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const config = configure(QUIET);
+  prepare(config, values.create === true, 'retention sweep');
+  const system = await createSystem(config, { logger: loggerFor(config) });
+  process.stdout.write(`Database: ${describeDatabase(config)}\n`);
   try {
     const result = await system.services.retention.sweepOnce();
     if (!result.ran) {
@@ -133,11 +211,15 @@ async function retentionSweep() {
 }
 
 async function migrate() {
-  const config = loadConfig();
+  const config = configure();
+  prepare(config, true, 'migrate', false);
   const storage = openStorage(config.DATABASE_URL);
-  await storage.migrate();
-  await storage.close();
-  process.stdout.write(`Migrations applied (${storage.label}).\n`);
+  try {
+    await storage.migrate();
+  } finally {
+    await storage.close();
+  }
+  process.stdout.write(`Migrations applied to ${describeDatabase(config)}.\n`);
 }
 
 async function adminCreate(args: string[]) {
@@ -148,6 +230,7 @@ async function adminCreate(args: string[]) {
       password: { type: 'string' },
       name: { type: 'string' },
       role: { type: 'string', default: 'superadmin' },
+      create: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -155,8 +238,9 @@ async function adminCreate(args: string[]) {
   if (!(STAFF_ROLES as readonly string[]).includes(values.role ?? '')) {
     throw new UsageError(`--role must be one of ${STAFF_ROLES.join(', ')}`);
   }
-  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
-  const system = await createSystem(config);
+  const config = configure(QUIET);
+  prepare(config, values.create === true, 'admin create');
+  const system = await createSystem(config, { logger: loggerFor(config) });
   try {
     const staff = await system.services.staff.create(null, {
       email: values.email,
@@ -165,14 +249,85 @@ async function adminCreate(args: string[]) {
       ...(values.name ? { name: values.name } : {}),
     });
     process.stdout.write(
-      `Created ${staff.role} ${staff.email} (${staff.id}). Log in with POST /v1/admin/auth/login.\n`,
+      `Created ${staff.role} ${staff.email} (${staff.id}) in ${describeDatabase(config)}.\n` +
+        `Log in at ${config.PUBLIC_URL}/admin/login (API: POST /v1/admin/auth/login).\n`,
     );
   } finally {
     await system.stop();
   }
 }
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  /** Whether the usage text helps (a wrong command or argument), or only the message does. */
+  constructor(
+    message: string,
+    readonly showUsage = true,
+  ) {
+    super(message);
+  }
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/** The error and its causes, outermost first (the storage layer wraps the driver's error). */
+function causes(error: unknown): Array<{ code?: unknown; message?: unknown }> {
+  const chain: Array<{ code?: unknown; message?: unknown }> = [];
+  for (
+    let e = error;
+    typeof e === 'object' && e !== null && chain.length < 10;
+    e = (e as { cause?: unknown }).cause
+  ) {
+    chain.push(e as { code?: unknown; message?: unknown });
+  }
+  return chain;
+}
+
+/**
+ * A failure at start-up in one sentence naming what to fix (the database server, the file), or null
+ * when it is not one of those; the trace then goes to stderr as before.
+ */
+function startupProblem(error: unknown, config: Readonly<Config> | null): string | null {
+  if (!config) return null;
+  const chain = causes(error);
+  const codes = chain.map((e) => (typeof e.code === 'string' ? e.code : ''));
+  const file = sqliteFileOf(config);
+  if (!file) {
+    let where = 'the configured server';
+    try {
+      const url = new URL(config.DATABASE_URL);
+      where = `${url.hostname}:${url.port || '5432'}`;
+    } catch {
+      // described generically
+    }
+    const connection = codes.find((c) => CONNECTION_CODES.has(c));
+    if (connection) {
+      return `Cannot connect to PostgreSQL at ${where} (${connection}). Check DATABASE_URL and that the database server is running.`;
+    }
+    // PostgreSQL's own refusals: wrong password (28P01/28000), no such database (3D000).
+    const refusal = chain.find((e) => typeof e.code === 'string' && /^(28P01|28000|3D000)$/.test(e.code));
+    if (refusal) {
+      return `PostgreSQL at ${where} refused the connection: ${String(refusal.message)} (${String(refusal.code)}). Check DATABASE_URL.`;
+    }
+    return null;
+  }
+  const sqlite = codes.find((c) => c.startsWith('SQLITE_CANTOPEN') || c.startsWith('SQLITE_READONLY'));
+  if (sqlite)
+    return `Cannot open the SQLite database ${file} (${sqlite}). Check that its folder exists and is writable.`;
+  const fsCode = codes.find((c) => c === 'EACCES' || c === 'EPERM' || c === 'EROFS');
+  if (fsCode) {
+    const path = chain.map((e) => (e as { path?: unknown }).path).find((p) => typeof p === 'string');
+    return `Cannot write ${typeof path === 'string' ? path : config.DATA_DIR} (${fsCode}). Check DATA_DIR and its permissions.`;
+  }
+  return null;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
@@ -195,7 +350,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         throw new UsageError(`unknown admin command "${sub ?? ''}"`);
       case 'retention':
-        if (sub === 'sweep') return await retentionSweep();
+        if (sub === 'sweep') return await retentionSweep(rest);
         throw new UsageError(`unknown retention command "${sub ?? ''}"`);
       case 'audit':
         if (sub === 'verify') return await auditVerify(rest);
@@ -210,7 +365,13 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof ConfigError || error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${error instanceof UsageError ? `\n${USAGE}\n` : ''}`);
+      const usage = error instanceof UsageError && error.showUsage;
+      process.stderr.write(`${error.message}\n${usage ? `\n${USAGE}\n` : ''}`);
+      return 1;
+    }
+    const problem = startupProblem(error, current);
+    if (problem) {
+      process.stderr.write(`${problem}\n`);
       return 1;
     }
     const code = (error as { code?: string }).code;

@@ -1,5 +1,6 @@
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 
 const bool = z
@@ -222,6 +223,10 @@ export const CONFIG_SCHEMA = {
       .optional(),
     doc: 'Stable name of this process across restarts (default: host name and role); a restarted process takes back the jobs its previous run held at once.',
   },
+  LOG_FORMAT: {
+    schema: z.enum(['auto', 'pretty', 'json']).default('auto'),
+    doc: 'Log lines: `json` (one object a line, for collectors), `pretty` (short lines for people), `auto`: pretty on a terminal, JSON otherwise.',
+  },
 } as const;
 
 type Schemas = { [K in keyof typeof CONFIG_SCHEMA]: (typeof CONFIG_SCHEMA)[K]['schema'] };
@@ -283,4 +288,116 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Operators reach every tenant: a production server asks them for a second factor unless told not to.
     STAFF_REQUIRE_2FA: parsed.STAFF_REQUIRE_2FA ?? env.NODE_ENV === 'production',
   });
+}
+
+/** The configuration file read from the working directory by `npm start` and every CLI command. */
+export const ENV_FILE = '.env';
+
+/**
+ * The KEY=VALUE lines of a `.env` file: `#` starts a comment line, `export ` before a key is allowed,
+ * a value may be in single or double quotes (kept as written inside them; a double-quoted `\n` is a
+ * line break), and an unquoted value ends at ` #`. Lines that are not assignments are reported.
+ */
+export function parseEnvFile(text: string, file = ENV_FILE): Record<string, string> {
+  const values: Record<string, string> = {};
+  const problems: string[] = [];
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  lines.forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!match) {
+      problems.push(`${file} line ${index + 1}: not a KEY=VALUE line`);
+      return;
+    }
+    const [, key, rest] = match as unknown as [string, string, string];
+    const quote = rest[0];
+    if ((quote === '"' || quote === "'") && rest.length > 1) {
+      const end = rest.indexOf(quote, 1);
+      if (end === -1) {
+        problems.push(`${file} line ${index + 1}: the ${quote} quote of ${key} is not closed`);
+        return;
+      }
+      const inner = rest.slice(1, end);
+      values[key] = quote === '"' ? inner.replace(/\\n/g, '\n').replace(/\\"/g, '"') : inner;
+    } else {
+      values[key] = rest.replace(/\s+#.*$/, '').trim();
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return values;
+}
+
+/**
+ * The environment the program runs with: the variables of `./.env` (when there is one) under those
+ * already set, which always win. Returns the file read too, so that a command can say where its
+ * settings came from.
+ */
+export function readEnvironment(
+  env: Record<string, string | undefined> = process.env,
+  file = resolve(ENV_FILE),
+): { env: Record<string, string | undefined>; file: string | null } {
+  if (!existsSync(file)) return { env, file: null };
+  const fromFile = parseEnvFile(readFileSync(file, 'utf8'), file);
+  const merged: Record<string, string | undefined> = { ...fromFile };
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) merged[key] = value;
+  return { env: merged, file };
+}
+
+/** The SQLite file a configuration names, or null for PostgreSQL. */
+export function sqliteFileOf(config: Pick<Config, 'DATABASE_URL'>): string | null {
+  if (!config.DATABASE_URL.startsWith('sqlite:')) return null;
+  const file = config.DATABASE_URL.slice('sqlite:'.length);
+  return file === ':memory:' ? null : resolve(file);
+}
+
+/** The database in words, for people: the SQLite file, or the PostgreSQL server and database (no password). */
+export function describeDatabase(config: Pick<Config, 'DATABASE_URL'>): string {
+  const file = sqliteFileOf(config);
+  if (file) return `SQLite ${file}`;
+  if (config.DATABASE_URL === 'sqlite::memory:') return 'SQLite in memory';
+  try {
+    const url = new URL(config.DATABASE_URL);
+    return `PostgreSQL ${url.hostname}:${url.port || '5432'}${url.pathname}`;
+  } catch {
+    return 'PostgreSQL';
+  }
+}
+
+/**
+ * Makes sure a folder exists and is writable, creating the missing part one level at a time. Each
+ * problem names the folder: a file in the way, a folder the user may not write, or a place no folder
+ * can be made (under /proc, where creating the whole path at once never returns).
+ */
+export function ensureWritableDir(dir: string, setting = 'DATA_DIR'): void {
+  const missing: string[] = [];
+  let existing = resolve(dir);
+  while (!existsSync(existing)) {
+    missing.unshift(existing);
+    const parent = dirname(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  if (!statSync(existing).isDirectory()) {
+    throw new ConfigError([
+      `${setting}: ${existing} is a file, not a folder (the folder is ${resolve(dir)})`,
+    ]);
+  }
+  for (const path of missing) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new ConfigError([
+        `${setting}: cannot create the folder ${resolve(dir)} (${code} at ${path}); choose a folder this user may write, e.g. ${setting}=./data`,
+      ]);
+    }
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new ConfigError([
+      `${setting}: the folder ${resolve(dir)} is not writable by this user; fix its permissions or choose another folder`,
+    ]);
+  }
 }

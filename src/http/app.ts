@@ -182,7 +182,9 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
     request.log.info(
       {
         method: request.method,
-        url: request.routeOptions.url ?? 'unknown',
+        // Requests no route matched (web app pages, 404s, early errors) have no route pattern: their path
+        // is logged as sent, without the query string (which may carry tokens).
+        url: request.routeOptions.url ?? request.url.split('?', 1)[0]!.slice(0, 200),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },

@@ -163,14 +163,18 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = (error as { validationContext?: string }).validationContext ?? 'body';
-    const errors = error.validation.map((v) => ({
-      path: `/${where}${v.instancePath || ''}`,
-      message: v.message ?? 'invalid',
+    const issues = error.validation.map((v) => ({
+      ...v.params,
+      code: v.keyword,
+      path: v.instancePath
+        .split('/')
+        .slice(1)
+        .filter((part) => part !== '')
+        .map((part) => (/^\d+$/.test(part) ? Number(part) : part)),
+      message: v.message ?? '',
     }));
-    return sendProblem(
-      reply,
-      problemOf('validation_failed', `The ${where} does not match the schema.`, id, errors),
-    );
+    const errors = validationErrors(issues, where, inputOf(request, where));
+    return sendProblem(reply, problemOf('validation_failed', validationSummary(errors), id, errors));
   }
   const multipart = multipartProblem(error);
   if (multipart) return sendProblem(reply, problemOf(multipart.code, multipart.message, id));
@@ -217,4 +221,199 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, problemOf('internal_error', 'Something went wrong on our side.', id));
+}
+
+/** One schema issue as zod reports it (`code`, `path`, its own message, and the fields of its kind). */
+export interface SchemaIssue {
+  code: string;
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/** What was validated, to tell a missing field (required) from one of the wrong type. */
+function inputOf(request: FastifyRequest, where: string): unknown {
+  if (where === 'querystring') return request.query;
+  if (where === 'params') return request.params;
+  if (where === 'headers') return request.headers;
+  return request.body;
+}
+
+const PART_NAMES: Record<string, string> = {
+  body: 'body',
+  querystring: 'query string',
+  params: 'path',
+  headers: 'headers',
+};
+
+/** zod's own English messages; anything else was written by the schema's author and is kept. */
+const ZOD_DEFAULT =
+  /^(Invalid input|Invalid option|Too (big|small): expected|Invalid (string|number): must|Unrecognized keys?:|Invalid key in|Invalid value in|Invalid discriminator|Invalid [A-Za-z0-9 -]+$)/;
+
+const TYPE_NOUNS: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  bigint: 'a whole number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  date: 'a date',
+  null: 'null',
+  undefined: 'nothing',
+};
+
+function typeNoun(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'number' && Number.isNaN(value)) return 'not a number';
+  return TYPE_NOUNS[typeof value] ?? typeof value;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** `recipients[2].to`: the field as a JSON path a developer and a user both recognise. */
+function fieldLabel(path: readonly PropertyKey[]): string {
+  let label = '';
+  for (const key of path) {
+    if (typeof key === 'number') label += `[${key}]`;
+    else label += label === '' ? String(key) : `.${String(key)}`;
+  }
+  return label;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+const quoted = (keys: readonly unknown[]) => keys.map((k) => `"${String(k)}"`).join(', ');
+const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+
+/** What is wrong, without the field's name: a sentence fragment ending in a full stop. */
+function describe(issue: SchemaIssue, value: unknown, where: string, atRoot: boolean): string {
+  const p = issue as unknown as Record<string, unknown>;
+  if (issue.code !== 'unrecognized_keys' && issue.message && !ZOD_DEFAULT.test(issue.message)) {
+    return sentence(issue.message);
+  }
+  const count = (n: unknown) => Number(n);
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (value === undefined && !atRoot) {
+        return p.expected === 'boolean' ? 'required — send true or false.' : 'required — enter a value.';
+      }
+      const expected =
+        atRoot && p.expected === 'object' && where === 'body'
+          ? 'a JSON object'
+          : (TYPE_NOUNS[String(p.expected)] ?? String(p.expected));
+      if (p.expected === 'int' && typeof value === 'number' && Number.isFinite(value)) {
+        return 'must be a whole number.';
+      }
+      return `must be ${expected}, not ${typeNoun(value)}.`;
+    }
+    case 'too_small': {
+      const min = count(p.minimum);
+      const inclusive = p.inclusive !== false;
+      if (p.origin === 'string') {
+        return min <= 1 && inclusive
+          ? 'must not be empty.'
+          : `must be at least ${plural(inclusive ? min : min + 1, 'character', 'characters')} long.`;
+      }
+      if (p.origin === 'array' || p.origin === 'set') {
+        return `must list at least ${plural(inclusive ? min : min + 1, 'item', 'items')}.`;
+      }
+      return inclusive ? `must be at least ${String(p.minimum)}.` : `must be more than ${String(p.minimum)}.`;
+    }
+    case 'too_big': {
+      const max = count(p.maximum);
+      const inclusive = p.inclusive !== false;
+      if (p.origin === 'string') {
+        return `must be at most ${plural(inclusive ? max : max - 1, 'character', 'characters')} long.`;
+      }
+      if (p.origin === 'array' || p.origin === 'set') {
+        return `must list at most ${plural(inclusive ? max : max - 1, 'item', 'items')}.`;
+      }
+      if (p.origin === 'file') return `must be at most ${String(p.maximum)} bytes.`;
+      return inclusive ? `must be at most ${String(p.maximum)}.` : `must be less than ${String(p.maximum)}.`;
+    }
+    case 'invalid_format':
+      switch (p.format) {
+        case 'email':
+          return 'enter an e-mail address like name@example.com.';
+        case 'url':
+          return 'enter a full web address like https://example.com/path.';
+        case 'datetime':
+          return 'enter a date and time like 2030-01-31T09:00:00Z.';
+        case 'date':
+          return 'enter a date like 2030-01-31.';
+        case 'time':
+          return 'enter a time like 09:30.';
+        case 'starts_with':
+          return `must start with "${String(p.prefix)}".`;
+        case 'ends_with':
+          return `must end with "${String(p.suffix)}".`;
+        case 'includes':
+          return `must contain "${String(p.includes)}".`;
+        case 'regex':
+          return 'is not in the expected format.';
+        default:
+          return `must be a valid ${String(p.format)}.`;
+      }
+    case 'invalid_value': {
+      const values = Array.isArray(p.values) ? p.values : [];
+      return values.length === 1
+        ? `must be ${JSON.stringify(values[0])}.`
+        : `must be one of ${values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ')}.`;
+    }
+    case 'unrecognized_keys': {
+      const keys = Array.isArray(p.keys) ? p.keys : [];
+      return keys.length === 1
+        ? `unknown field ${quoted(keys)}: remove it.`
+        : `unknown fields ${quoted(keys)}: remove them.`;
+    }
+    case 'not_multiple_of':
+      return `must be a multiple of ${String(p.divisor)}.`;
+    case 'invalid_union':
+      return 'is not one of the accepted forms.';
+    case 'invalid_key':
+      return 'has a key that is not allowed.';
+    case 'invalid_element':
+      return 'has an entry that is not allowed.';
+    default:
+      return issue.message ? sentence(issue.message) : 'is not valid.';
+  }
+}
+
+/**
+ * Schema issues as field errors a person can read: each message names its field and says what to do
+ * ("email: enter an e-mail address like name@example.com."). `path` stays the JSON pointer of the field
+ * (`/body/email`), which clients match on. `input` is what was validated: a field absent from it is
+ * "required" rather than of the wrong type.
+ */
+export function validationErrors(
+  issues: readonly SchemaIssue[],
+  where: string,
+  input: unknown,
+): FieldError[] {
+  return issues.map((issue) => {
+    const label = fieldLabel(issue.path);
+    // The whole part is `/body/` (as the JSON pointer of its root has always been written here).
+    const pointer = issue.path.length === 0 ? '/' : issue.path.map((key) => `/${String(key)}`).join('');
+    const text = describe(issue, valueAt(input, issue.path), where, label === '');
+    let message: string;
+    if (label !== '') message = `${label}: ${text}`;
+    else if (issue.code === 'invalid_type') message = `The ${PART_NAMES[where] ?? where} ${text}`;
+    else message = text.charAt(0).toUpperCase() + text.slice(1);
+    return { path: `/${where}${pointer}`, message };
+  });
+}
+
+/** The problem's `detail`: every field error at once, so a client can show them all in one go. */
+export function validationSummary(errors: readonly FieldError[]): string {
+  if (errors.length === 0) return 'The request does not match the schema.';
+  if (errors.length === 1) return errors[0]!.message;
+  const fields = new Set(errors.map((e) => e.path)).size;
+  return `Please correct ${plural(fields, 'field', 'fields')}: ${errors.map((e) => e.message).join(' ')}`;
 }

@@ -69,9 +69,64 @@ const censorKeys = Object.fromEntries([...REDACTED_KEYS].map((name) => [name, ()
 export interface LoggerOptions {
   level: string;
   destination?: pino.DestinationStream;
+  /** Short lines for a person at a terminal instead of JSON (written to `destination` or stdout). */
+  pretty?: boolean;
+}
+
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO ',
+  40: 'WARN ',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+/** Fields every line has, shown in the line's own columns (or not at all) rather than as key=value. */
+const PRETTY_SKIP = new Set(['level', 'time', 'msg', 'service', 'pid', 'hostname']);
+
+function prettyValue(value: unknown): string {
+  if (typeof value === 'string')
+    return /^[^\s"=]*$/.test(value) && value !== '' ? value : JSON.stringify(value);
+  return JSON.stringify(value);
+}
+
+/**
+ * One JSON log line as a short line a person reads: `12:04:31 INFO  request method=GET url=/v1/me
+ * status=200 ms=3`, an error's stack below it. Lines that are not JSON pass through unchanged.
+ */
+export function prettyLine(json: string): string {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const time = typeof record.time === 'string' ? record.time.slice(11, 19) : '';
+  const level = LEVEL_NAMES[Number(record.level)] ?? String(record.level);
+  let line = `${time} ${level} ${String(record.msg ?? '')}`;
+  let stack = '';
+  for (const [key, value] of Object.entries(record)) {
+    if (PRETTY_SKIP.has(key) || value === undefined) continue;
+    if (key === 'err' && value && typeof value === 'object') {
+      const err = value as { message?: string; stack?: string };
+      line += ` err=${prettyValue(err.message ?? '')}`;
+      if (err.stack) stack = `\n    ${err.stack.split('\n').slice(1).join('\n    ').trim()}`;
+      continue;
+    }
+    line += ` ${key}=${prettyValue(value)}`;
+  }
+  return `${line}${stack}\n`;
+}
+
+/** A pino destination that writes each line through prettyLine. */
+function prettyDestination(out: { write(text: string): unknown }): pino.DestinationStream {
+  return { write: (json: string) => void out.write(prettyLine(json)) };
 }
 
 export function createLogger(options: LoggerOptions): Logger {
+  const destination = options.pretty
+    ? prettyDestination(options.destination ?? process.stdout)
+    : options.destination;
   return pino(
     {
       level: options.level,
@@ -80,6 +135,6 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: 'smsgate' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination,
+    destination,
   );
 }

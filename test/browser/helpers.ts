@@ -41,7 +41,8 @@ export async function startTestServer(
   for (const s of staff) {
     execFileSync(
       process.execPath,
-      ['bin/smsgate.mjs', 'admin', 'create', '--email', s.email, '--password', s.password],
+      // The first one creates the database (the command refuses to make one unless asked).
+      ['bin/smsgate.mjs', 'admin', 'create', '--email', s.email, '--password', s.password, '--create'],
       { env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: 'pipe' },
     );
   }

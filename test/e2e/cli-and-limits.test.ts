@@ -21,7 +21,17 @@ describe('command line, request limits and file mail', () => {
     const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
     const created = await run(
       process.execPath,
-      ['bin/smsgate.mjs', 'admin', 'create', '--email', 'ops@example.com', '--password', 'a-long-secret-2'],
+      // A fresh folder: --create asks for the new database (without it the command refuses to make one).
+      [
+        'bin/smsgate.mjs',
+        'admin',
+        'create',
+        '--email',
+        'ops@example.com',
+        '--password',
+        'a-long-secret-2',
+        '--create',
+      ],
       { env },
     );
     expect(created.stdout).toContain('Created superadmin ops@example.com');

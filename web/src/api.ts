@@ -143,23 +143,45 @@ const FRIENDLY: Record<string, string> = {
 };
 
 /**
+ * A field error's message without the field name the API puts in front ("email: enter an e-mail…"),
+ * for display next to the field itself, which already carries its label.
+ */
+function withoutFieldName(message: string, field: string): string {
+  const prefix = /^([\w.[\]]+): (.*)$/s.exec(message);
+  if (
+    !prefix ||
+    !(prefix[1] === field || prefix[1]!.startsWith(`${field}.`) || prefix[1]!.startsWith(`${field}[`))
+  ) {
+    return message;
+  }
+  const rest = prefix[2]!;
+  return rest.charAt(0).toUpperCase() + rest.slice(1);
+}
+
+/**
  * Splits a problem into messages per form field (from `errors[].path`, e.g. `/body/email`) and a general one.
  * `codeFields` names the field for codes whose field differs on this form (e.g. the phone field of a contact).
+ * `shown` lists the fields the form displays errors next to: errors of any other field (and of the body
+ * as a whole) are listed in `general`, so that none is hidden.
  */
 export function problemFields(
   error: unknown,
   codeFields: Record<string, string> = {},
+  shown?: readonly string[],
 ): { fields: Record<string, string>; general: string | null } {
   if (!error) return { fields: {}, general: null };
   if (!(error instanceof ApiError)) return { fields: {}, general: String((error as Error).message ?? error) };
   const fields: Record<string, string> = {};
+  const elsewhere: string[] = [];
   for (const e of error.errors) {
     const field = e.path.replace(/^\/body\/?/, '').split('/')[0] || '';
-    if (field && !fields[field]) fields[field] = e.message;
+    if (!field || (shown && !shown.includes(field))) elsewhere.push(e.message);
+    else if (!fields[field]) fields[field] = withoutFieldName(e.message, field);
   }
   const codeField = codeFields[error.code] ?? CODE_FIELDS[error.code];
   if (error.errors.length === 0 && codeField) fields[codeField] = FRIENDLY[error.code] ?? error.message;
-  const general = Object.keys(fields).length === 0 ? error.message : null;
+  const general =
+    elsewhere.length > 0 ? elsewhere.join(' ') : Object.keys(fields).length === 0 ? error.message : null;
   return { fields, general };
 }
 

@@ -15,6 +15,10 @@ function formValues(e: FormEvent<HTMLFormElement>): Record<string, FormDataEntry
   return Object.fromEntries(new FormData(e.currentTarget));
 }
 
+/** Fields these forms show errors next to; an error about anything else is listed under the form. */
+const SIGNUP_FIELDS = ['company', 'name', 'email', 'password', 'acceptPolicy'] as const;
+const LOGIN_FIELDS = ['email', 'password', 'totpCode'] as const;
+
 export function SignupPage() {
   usePageTitle('Create your account');
   const client = useQueryClient();
@@ -29,7 +33,7 @@ export function SignupPage() {
       navigate('/?welcome=1');
     },
   });
-  const { fields, general } = problemFields(signup.error);
+  const { fields, general } = problemFields(signup.error, {}, SIGNUP_FIELDS);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     const v = formValues(e);
     signup.mutate({
@@ -120,7 +124,7 @@ export function LoginPage({ admin = false }: { admin?: boolean }) {
       if ((e as { code?: string }).code === 'two_factor_required') setNeedsCode(true);
     },
   });
-  const { fields, general } = problemFields(login.error);
+  const { fields, general } = problemFields(login.error, {}, LOGIN_FIELDS);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     const v = formValues(e);
     login.mutate({
