@@ -13,6 +13,7 @@ import * as m0011 from './0011_processor_duties';
 import * as m0012 from './0012_sign_in';
 import * as m0013 from './0013_verified_free_credits';
 import * as m0014 from './0014_receipts_webhooks';
+import * as m0015 from './0015_webhook_statuses';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012_sign_in': m0012,
   '0013_verified_free_credits': m0013,
   '0014_receipts_webhooks': m0014,
+  '0015_webhook_statuses': m0015,
 };
 
 export const migrationProvider: MigrationProvider = {
