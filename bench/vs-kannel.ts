@@ -197,16 +197,27 @@ async function freePort(): Promise<number> {
 
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-/** utime + stime of a process in seconds (fields 14 and 15 of /proc/<pid>/stat), null once it is gone. */
-function cpuSeconds(pid: number): number | null {
+/** utime and stime of a process in seconds (fields 14 and 15 of /proc/<pid>/stat); zeros once it is gone. */
+function cpuTimes(pid: number): { user: number; system: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
   } catch {
-    return null;
+    return { user: 0, system: 0 };
   }
+}
+
+/** utime and stime summed over processes. */
+function cpuOf(pids: number[]): { user: number; system: number } {
+  const total = { user: 0, system: 0 };
+  for (const pid of pids) {
+    const t = cpuTimes(pid);
+    total.user += t.user;
+    total.system += t.system;
+  }
+  return total;
 }
 
 function peakRssMb(pid: number): number | null {
@@ -660,10 +671,14 @@ interface RunResult {
   finals: number;
   e2eMsgPerSec: number;
   acceptReqPerSec: number;
+  acceptMsgPerSec: number;
   acceptSeconds: number;
+  /** First request → the SMSC had every message (±0.1 s). */
+  submittedSeconds: number | null;
   e2eSeconds: number;
   cpuMsPerMsg: number;
   cpuSeconds: number;
+  systemCpuSeconds: number;
   peakRssMb: number;
   p50Ms: number;
   p99Ms: number;
@@ -699,7 +714,7 @@ async function runOnce(
     let next = 0;
     const submitsBefore = (await simulator.stats()).submits;
     const pids = gateway.pids();
-    const cpuBefore = sum(pids.map(cpuSeconds));
+    const cpuBefore = cpuOf(pids);
     const first = performance.now();
 
     const kannel = variant.system === 'kannel' ? (gateway as Gateway & { sendsmsPort: number }) : null;
@@ -764,8 +779,15 @@ async function runOnce(
     // Wait for every accepted message's final callback (bounded).
     const deadline = first + RUN_TIMEOUT_SEC * 1000;
     let lastLog = performance.now();
+    // When the carrier had every message: tells dispatch's share of the time from the callbacks' share.
+    let submittedAt = (await simulator.stats()).submits - submitsBefore >= accepted ? performance.now() : 0;
+    let lastPoll = performance.now();
     while (receiver.arrived.size < accepted && performance.now() < deadline) {
       await sleep(20);
+      if (submittedAt === 0 && performance.now() - lastPoll > 100) {
+        lastPoll = performance.now();
+        if ((await simulator.stats()).submits - submitsBefore >= accepted) submittedAt = lastPoll;
+      }
       if (performance.now() - lastLog > 5000) {
         lastLog = performance.now();
         log(`${variant.name}: ${receiver.arrived.size} of ${accepted} callbacks`);
@@ -773,7 +795,7 @@ async function runOnce(
     }
     const timedOut = receiver.arrived.size < accepted;
     const end = timedOut ? performance.now() : receiver.lastAt;
-    const cpuAfter = sum(pids.map(cpuSeconds));
+    const cpuAfter = cpuOf(pids);
     const rss = sum(pids.map(peakRssMb));
     // A moment for late duplicates to show, then the simulator's count.
     await sleep(200);
@@ -786,7 +808,9 @@ async function runOnce(
       if (at !== undefined) latencies.push(at - sentAt[i]!);
     }
     const e2eSeconds = (end - first) / 1000;
-    const cpu = cpuAfter - cpuBefore;
+    const userCpu = cpuAfter.user - cpuBefore.user;
+    const systemCpu = cpuAfter.system - cpuBefore.system;
+    const cpu = userCpu + systemCpu;
     return {
       bench: 'vs-kannel',
       variant: variant.name,
@@ -796,10 +820,14 @@ async function runOnce(
       finals: receiver.arrived.size,
       e2eMsgPerSec: Math.round(receiver.arrived.size / e2eSeconds),
       acceptReqPerSec: Math.round(requests / acceptSeconds),
+      acceptMsgPerSec: Math.round(accepted / acceptSeconds),
       acceptSeconds: round2(acceptSeconds),
+      submittedSeconds: submittedAt === 0 ? null : round2((submittedAt - first) / 1000),
       e2eSeconds: round2(e2eSeconds),
       cpuMsPerMsg: round((cpu * 1000) / Math.max(1, accepted), 3),
       cpuSeconds: round2(cpu),
+      /** The kernel's share (stime): syscalls, socket and disk writes, fsync. */
+      systemCpuSeconds: round2(systemCpu),
       peakRssMb: round(rss, 1),
       p50Ms: Math.round(percentile(latencies, 50)),
       p99Ms: Math.round(percentile(latencies, 99)),
@@ -856,7 +884,15 @@ try {
   await simulator.stop();
 }
 
-const FIGURES = ['e2eMsgPerSec', 'acceptReqPerSec', 'cpuMsPerMsg', 'peakRssMb', 'p50Ms', 'p99Ms'] as const;
+const FIGURES = [
+  'e2eMsgPerSec',
+  'acceptReqPerSec',
+  'acceptMsgPerSec',
+  'cpuMsPerMsg',
+  'peakRssMb',
+  'p50Ms',
+  'p99Ms',
+] as const;
 const medians: Record<string, Record<string, number>> = {};
 for (const variant of variants) {
   const runs = results.filter((x) => x.variant === variant.name);
@@ -874,6 +910,7 @@ for (const [mine, theirs] of Object.entries(COMPARED)) {
   ratios[`${mine} / ${theirs}`] = {
     e2eMsgPerSec: round(a.e2eMsgPerSec! / b.e2eMsgPerSec!, 2),
     acceptReqPerSec: round(a.acceptReqPerSec! / b.acceptReqPerSec!, 2),
+    acceptMsgPerSec: round(a.acceptMsgPerSec! / b.acceptMsgPerSec!, 2),
     cpuMsPerMsg: round(a.cpuMsPerMsg! / b.cpuMsPerMsg!, 2),
     peakRssMb: round(a.peakRssMb! / b.peakRssMb!, 2),
     p99Ms: round(a.p99Ms! / b.p99Ms!, 2),
