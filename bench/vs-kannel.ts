@@ -67,6 +67,11 @@ interface Variant {
   window: number;
   /** How long the callback receiver takes to answer. */
   receiverDelayMs: number;
+  /**
+   * smsgate's SQLITE_SYNCHRONOUS (default FULL: an fsync per commit). NORMAL survives a crash of the
+   * process but not of the machine, as Kannel's file store does (it flushes, never fsyncs).
+   */
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
 }
 
 const VARIANTS: Variant[] = [
@@ -90,6 +95,15 @@ const VARIANTS: Variant[] = [
   },
   { name: 'smsgate-single', system: 'smsgate', perRequest: 1, binds: 1, window: 100, receiverDelayMs: 0 },
   { name: 'smsgate-bulk', system: 'smsgate', perRequest: 1000, binds: 1, window: 100, receiverDelayMs: 0 },
+  {
+    name: 'smsgate-single-sync-normal',
+    system: 'smsgate',
+    perRequest: 1,
+    binds: 1,
+    window: 100,
+    receiverDelayMs: 0,
+    sqliteSynchronous: 'NORMAL',
+  },
   {
     name: 'kannel-4x50',
     system: 'kannel',
@@ -131,6 +145,7 @@ const VARIANTS: Variant[] = [
 const COMPARED: Record<string, string> = {
   'smsgate-single': 'kannel',
   'smsgate-bulk': 'kannel',
+  'smsgate-single-sync-normal': 'kannel-file-store',
   'smsgate-single-4x50': 'kannel-4x50',
   'smsgate-bulk-4x50': 'kannel-4x50',
   'smsgate-single-slow-receiver': 'kannel-slow-receiver',
@@ -550,7 +565,12 @@ async function startSmsgate(
   smscPort: number,
   receiverPort: number,
 ): Promise<Gateway & { server: RunningServer; key: string }> {
-  const server = await startServer({ WEBHOOK_ALLOW_PRIVATE: 'true', STAFF_REQUIRE_2FA: 'false' });
+  const server = await startServer({
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    STAFF_REQUIRE_2FA: 'false',
+    // The durable default unless the variant says otherwise (BENCH_SQLITE_SYNCHRONOUS is ignored here).
+    SQLITE_SYNCHRONOUS: variant.sqliteSynchronous ?? 'FULL',
+  });
   try {
     const admin = spawnSync(
       process.execPath,
