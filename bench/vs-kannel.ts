@@ -167,6 +167,8 @@ function selectedVariants(): Variant[] {
 // ── processes this bench started (and only those are ever stopped) ─────────────────────────────────
 
 const started = new Set<ChildProcess>();
+/** smsgate servers (started by lib's startServer) still running: their pids. */
+const serverPids = new Set<number>();
 
 function track(child: ChildProcess): ChildProcess {
   started.add(child);
@@ -186,6 +188,13 @@ async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
 
 function killAllStarted(): void {
   for (const child of started) child.kill('SIGKILL');
+  for (const pid of serverPids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 process.once('SIGINT', () => {
   killAllStarted();
@@ -571,6 +580,11 @@ async function startSmsgate(
     // The durable default unless the variant says otherwise (BENCH_SQLITE_SYNCHRONOUS is ignored here).
     SQLITE_SYNCHRONOUS: variant.sqliteSynchronous ?? 'FULL',
   });
+  serverPids.add(server.pid);
+  const stop = async () => {
+    await server.stop();
+    serverPids.delete(server.pid);
+  };
   try {
     const admin = spawnSync(
       process.execPath,
@@ -673,9 +687,9 @@ async function startSmsgate(
       if (Date.now() > deadline) throw new Error(`route: ${health.connectedBinds} of ${variant.binds} binds`);
       await sleep(100);
     }
-    return { server, key, pids: () => [server.pid], stop: () => server.stop() };
+    return { server, key, pids: () => [server.pid], stop };
   } catch (error) {
-    await server.stop();
+    await stop();
     throw error;
   }
 }
