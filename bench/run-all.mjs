@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: runs every benchmark in bench/ (each `*.ts` file except the shared `lib.ts` and files
- * starting with `_`), one after another with `npx tsx`, and echoes the JSON line each prints on stdout.
+ * starting with `_`), one after another with `npx tsx`, and echoes the JSON lines each prints on stdout.
  * Their progress goes to stderr as it happens. Arguments are passed on to every benchmark; `--only NAME`
- * (repeatable, without `.ts`) runs just those. Exits with 1 when any benchmark failed (its line then is
+ * (repeatable, without `.ts`) runs just those. Exits with 1 when any benchmark failed (its lines, then
  * `{"bench":NAME,"error":…}`).
  */
 import { spawn } from 'node:child_process';
@@ -48,6 +48,8 @@ function run(name) {
         process.stderr.write(`=== ${name}: ${seconds} s ===\n`);
         resolve(true);
       } else {
+        // The lines a failing benchmark did print are results too (a multi-run bench prints one per run).
+        for (const line of lines) process.stdout.write(`${line.trim()}\n`);
         const error = `exited with ${code ?? signal}${lines.length === 0 ? ', no JSON line' : ''}`;
         process.stdout.write(
           `${JSON.stringify({ bench: name, error, seconds, output: out.slice(-2000) })}\n`,

@@ -297,7 +297,17 @@ export async function startDeployment(kind: DeploymentKind): Promise<Deployment>
   try {
     // The operator exists before the first start, as `npx smsgate admin create` makes it.
     await runCli(
-      ['admin', 'create', '--email', STAFF.email, '--password', STAFF.password, '--role', 'superadmin'],
+      [
+        'admin',
+        'create',
+        '--email',
+        STAFF.email,
+        '--password',
+        STAFF.password,
+        '--role',
+        'superadmin',
+        '--create',
+      ],
       env,
     );
     await api.start();

@@ -25,6 +25,8 @@ export interface WebhookEndpointsTable {
   timeouts?: number;
   /** Deliveries that succeeded on a retry after a timed-out attempt: the receiver likely got them twice. */
   duplicates_suspected?: number;
+  /** JSON array of the message statuses its `message.status` events carry; null: all (0015). */
+  statuses?: string | null;
 }
 
 /** One event to one endpoint, with its retry state. The body is stored exactly as it is sent. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SmscSimulator, startSmscSimulator } from '../../src/adapters/smpp/smsc-simulator';
-import { type ServerProcess, startServerProcess } from '../helpers/server-process';
+import { type ServerProcess, startServerProcess, verifyMailedEmail } from '../helpers/server-process';
 
 const BINDS = 2;
 const WINDOW = 10;
@@ -67,6 +67,7 @@ describe('kill -9 in the middle of dispatching to an SMPP carrier', () => {
         'correct-horse-battery-7',
         '--role',
         'operator',
+        '--create',
       ],
       { env: Object.assign({}, process.env, env, { LOG_LEVEL: 'warn' }), encoding: 'utf8' },
     );
@@ -118,6 +119,8 @@ describe('kill -9 in the middle of dispatching to an SMPP carrier', () => {
         acceptPolicy: true,
       },
     );
+    // Free credits are spent once the e-mail is confirmed.
+    await verifyMailedEmail(server, 'client@example.com');
     const cookie = signup.headers.get('set-cookie')!.split(';')[0]!;
     const csrf = String(((await signup.json()) as { csrfToken: string }).csrfToken);
     const key = await post(`${server.url}/v1/api-keys`, { cookie, 'x-csrf-token': csrf }, { name: 'k' });

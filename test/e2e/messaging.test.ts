@@ -117,6 +117,47 @@ describe.each(DIALECTS)('messaging on %s', (dialect) => {
     }
   });
 
+  it('a webhook filtered to final statuses gets one callback per message: its final status', async () => {
+    const s = await signup(ts.app);
+    const key = await createApiKey(ts.app, s);
+    const hook = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: key.headers,
+      payload: {
+        url: `${receiver.url}/finals`,
+        events: ['message.status'],
+        statuses: ['delivered', 'undelivered', 'expired', 'failed', 'rejected'],
+      },
+    });
+    expect(hook.statusCode, hook.body).toBe(201);
+    const sent = await post(key, { to: [LV, '+37121230000'], text: 'Final only' });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const ids = sent.json().data.map((m: { id: string }) => m.id);
+    await deliverAll();
+    await ts.system.workOnce();
+    const got = () =>
+      receiver.received.filter((r) => r.path === '/finals').map((r) => JSON.parse(r.body).data);
+    await receiver.waitFor(2);
+    expect(
+      got()
+        .map((d: { messageId: string; status: string }) => [d.messageId, d.status])
+        .sort(),
+    ).toEqual(
+      [
+        [ids[0], 'delivered'],
+        [ids[1], 'undelivered'],
+      ].sort(),
+    );
+    // queued and sent were filtered out before any delivery row was written.
+    const rows = await db()
+      .selectFrom('webhook_deliveries')
+      .select('body')
+      .where('endpoint_id', '=', hook.json().id)
+      .execute();
+    expect(rows).toHaveLength(2);
+  });
+
   it('bulk: reports each invalid recipient, accepts the rest; allOrNothing refuses all', async () => {
     const s = await signup(ts.app);
     const r = await post(s, { to: [LV, 'nonsense', DE, '+3712'], text: 'Hello' });

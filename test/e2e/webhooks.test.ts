@@ -303,6 +303,176 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
     }
   });
 
+  it('filters message.status events by status: filtered-out events create no delivery rows', async () => {
+    const s = await signup(ts.app);
+    const finals = ['delivered', 'undelivered', 'expired', 'failed', 'rejected'];
+    const created = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: s.headers,
+      payload: {
+        url: `${receiver.url}/finals`,
+        events: ['message.status', 'message.received'],
+        statuses: [...finals, 'delivered'],
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const finalOnly = created.json();
+    expect(finalOnly.statuses).toEqual(finals);
+    const all = await createEndpoint(s, '/all');
+    expect(
+      (await ts.app.inject({ method: 'GET', url: `/v1/webhooks/${all.id}`, headers: s.headers })).json(),
+    ).toMatchObject({ statuses: null });
+    expect(
+      (
+        await ts.app.inject({ method: 'GET', url: `/v1/webhooks/${finalOnly.id}`, headers: s.headers })
+      ).json(),
+    ).toMatchObject({ statuses: finals });
+
+    const status = (n: number, value: string): WebhookEvent => ({
+      accountId: s.accountId,
+      type: 'message.status',
+      data: { messageId: `msg_f${n}`, status: value },
+    });
+    const events: WebhookEvent[] = [];
+    for (let i = 0; i < 10; i++) events.push(status(i, 'queued'), status(i, 'sent'));
+    for (let i = 0; i < 10; i++) events.push(status(i, i % 2 === 0 ? 'delivered' : 'undelivered'));
+    events.push({ accountId: s.accountId, type: 'message.received', data: { from: '+37120000000' } });
+    // 31 for the unfiltered endpoint (no message.received for it), 10 finals + 1 received for the other.
+    expect(await emit(events)).toBe(30 + 11);
+    const rows = await deliveriesOf(finalOnly.id);
+    expect(rows).toHaveLength(11);
+    expect(
+      rows.filter((r) => r.event_type === 'message.status').map((r) => JSON.parse(r.body).data.status),
+    ).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? 'delivered' : 'undelivered')));
+    expect(await deliveriesOf(all.id)).toHaveLength(30);
+
+    while ((await webhooks.deliverDue()) > 0) {}
+    const got = receiver.received.filter((r) => r.path === '/finals');
+    expect(got).toHaveLength(11);
+    // One callback per message: its final status.
+    const perMessage = new Map<string, string[]>();
+    for (const r of got) {
+      const body = JSON.parse(r.body);
+      if (body.type !== 'message.status') continue;
+      perMessage.set(body.data.messageId, [...(perMessage.get(body.data.messageId) ?? []), body.data.status]);
+    }
+    expect([...perMessage.values()].every((list) => list.length === 1 && finals.includes(list[0]!))).toBe(
+      true,
+    );
+    expect(perMessage.size).toBe(10);
+
+    // PATCH changes the filter, null removes it; both are shown and audited.
+    const narrowed = await ts.app.inject({
+      method: 'PATCH',
+      url: `/v1/webhooks/${finalOnly.id}`,
+      headers: s.headers,
+      payload: { statuses: ['delivered'] },
+    });
+    expect(narrowed.statusCode, narrowed.body).toBe(200);
+    expect(narrowed.json().statuses).toEqual(['delivered']);
+    expect(await emit([status(20, 'undelivered'), status(21, 'delivered')])).toBe(2 + 1);
+    expect((await deliveriesOf(finalOnly.id)).map((r) => JSON.parse(r.body).data.status).slice(-1)).toEqual([
+      'delivered',
+    ]);
+    const cleared = await ts.app.inject({
+      method: 'PATCH',
+      url: `/v1/webhooks/${finalOnly.id}`,
+      headers: s.headers,
+      payload: { statuses: null },
+    });
+    expect(cleared.json().statuses).toBeNull();
+    expect(await emit([status(22, 'sent')])).toBe(2);
+    const audit = await db()
+      .selectFrom('audit_events')
+      .select(['action', 'data'])
+      .where('target_id', '=', finalOnly.id)
+      .orderBy('seq')
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['webhook.created', 'webhook.updated', 'webhook.updated']);
+    expect(JSON.parse(String(audit[1]!.data))).toMatchObject({ statuses: ['delivered'] });
+
+    // Dropping message.status drops the filter with it: it would filter nothing.
+    await ts.app.inject({
+      method: 'PATCH',
+      url: `/v1/webhooks/${finalOnly.id}`,
+      headers: s.headers,
+      payload: { statuses: ['delivered'] },
+    });
+    const dropped = await ts.app.inject({
+      method: 'PATCH',
+      url: `/v1/webhooks/${finalOnly.id}`,
+      headers: s.headers,
+      payload: { events: ['message.received'] },
+    });
+    expect(dropped.json()).toMatchObject({ events: ['message.received'], statuses: null });
+    for (const id of [finalOnly.id, all.id]) {
+      await ts.app.inject({ method: 'DELETE', url: `/v1/webhooks/${id}`, headers: s.headers });
+    }
+  });
+
+  it('refuses a status filter with unknown statuses, an empty list, or without message.status (400)', async () => {
+    const s = await signup(ts.app);
+    const url = `${receiver.url}/bad-filter`;
+    const cases: unknown[] = [
+      { url, events: ['message.status'], statuses: ['deliverd'] },
+      { url, events: ['message.status'], statuses: ['delivered', 'DELIVERED'] },
+      { url, events: ['message.status'], statuses: [] },
+      { url, events: ['message.status'], statuses: 'delivered' },
+      { url, events: ['message.status'], statuses: [42] },
+      { url, events: ['message.status'], statuses: Array.from({ length: 100 }, () => 'delivered') },
+      { url, events: ['message.received'], statuses: ['delivered'] },
+    ];
+    for (const payload of cases) {
+      const response = await ts.app.inject({
+        method: 'POST',
+        url: '/v1/webhooks',
+        headers: s.headers,
+        payload: payload as object,
+      });
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.json().code).toBe('validation_failed');
+    }
+    const endpoint = await createEndpoint(s, '/bad-filter', ['message.received']);
+    for (const payload of [{ statuses: ['nope'] }, { statuses: [] }, { statuses: ['delivered'] }]) {
+      const response = await ts.app.inject({
+        method: 'PATCH',
+        url: `/v1/webhooks/${endpoint.id}`,
+        headers: s.headers,
+        payload,
+      });
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(response.json().code).toBe('validation_failed');
+    }
+    // Subscribing to message.status in the same change makes the filter valid.
+    const ok = await ts.app.inject({
+      method: 'PATCH',
+      url: `/v1/webhooks/${endpoint.id}`,
+      headers: s.headers,
+      payload: { events: ['message.status'], statuses: ['delivered'] },
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ events: ['message.status'], statuses: ['delivered'] });
+    // The service checks the same for callers that are not the HTTP API.
+    await expect(
+      webhooks.createEndpoint(
+        {
+          kind: 'user',
+          accountId: s.accountId,
+          id: 'usr_x',
+          role: null,
+          permissions: new Set(),
+          sessionId: null,
+          csrfToken: null,
+          ip: null,
+        },
+        { url, events: ['message.status'], statuses: ['bogus'] },
+      ),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    await ts.app.inject({ method: 'DELETE', url: `/v1/webhooks/${endpoint.id}`, headers: s.headers });
+  });
+
   it('an event enqueued in a transaction that rolls back creates nothing', async () => {
     const s = await signup(ts.app);
     const endpoint = await createEndpoint(s, '/rollback');

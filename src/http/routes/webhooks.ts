@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MESSAGE_STATUSES } from '../../modules/messaging';
 import { MAX_URL_LENGTH, WEBHOOK_EVENT_TYPES } from '../../modules/webhooks';
 import type { AppServices } from '../app';
 import { clientActor } from '../context';
@@ -11,6 +12,11 @@ const events = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))
   .min(1)
   .max(WEBHOOK_EVENT_TYPES.length * 2);
+/** Only these statuses of `message.status` events are sent (e.g. the final ones); left out: all. */
+const statuses = z
+  .array(z.enum(MESSAGE_STATUSES))
+  .min(1)
+  .max(MESSAGE_STATUSES.length * 2);
 const description = z.string().trim().max(500);
 
 /** Webhook endpoints, their signing secrets and their delivery log. */
@@ -23,7 +29,12 @@ export function webhookRoutes(services: AppServices): FastifyPluginAsyncZod {
         schema: {
           ...TAG,
           summary: 'Create a webhook endpoint (the signing secret is shown once)',
-          body: z.strictObject({ url, events, description: description.optional() }),
+          body: z.strictObject({
+            url,
+            events,
+            statuses: statuses.optional(),
+            description: description.optional(),
+          }),
         },
         config: { auth: 'client', permission: 'webhooks:manage', idempotent: true, secretFields: ['secret'] },
       },
@@ -51,11 +62,12 @@ export function webhookRoutes(services: AppServices): FastifyPluginAsyncZod {
       {
         schema: {
           ...TAG,
-          summary: 'Change the URL, events or description, or disable / re-enable an endpoint',
+          summary: 'Change the URL, events, status filter or description, or disable / re-enable an endpoint',
           params: idParams,
           body: z.strictObject({
             url: url.optional(),
             events: events.optional(),
+            statuses: statuses.nullable().optional(),
             description: description.nullable().optional(),
             enabled: z.boolean().optional(),
           }),

@@ -1,4 +1,6 @@
 import { AppError } from '../../kernel/errors';
+import type { MessageStatus } from '../../storage/schema';
+import { MESSAGE_STATUSES } from '../messaging';
 
 /** The event types a client can subscribe to (a closed list: anything else is a validation error). */
 export const WEBHOOK_EVENT_TYPES = ['message.status', 'message.received'] as const;
@@ -47,4 +49,37 @@ export function parseEventTypes(events: readonly string[]): WebhookEventType[] {
     });
   }
   return [...new Set(events)] as WebhookEventType[];
+}
+
+const STATUSES = new Set<string>(MESSAGE_STATUSES);
+
+/**
+ * Checks and de-duplicates the status filter of a `message.status` subscription (null: every status).
+ * A filter needs `message.status` among the subscribed events: it would filter nothing otherwise.
+ */
+export function parseStatusFilter(
+  statuses: readonly string[] | null | undefined,
+  events: readonly WebhookEventType[],
+): MessageStatus[] | null {
+  if (statuses === null || statuses === undefined) return null;
+  const unknown = statuses.map((s, i) => [s, i] as const).filter(([s]) => !STATUSES.has(s));
+  if (unknown.length > 0) {
+    throw new AppError('validation_failed', `Unknown statuses: ${unknown.map(([s]) => s).join(', ')}.`, {
+      errors: unknown.map(([s, i]) => ({
+        path: `/statuses/${i}`,
+        message: `unknown status ${JSON.stringify(s)}; one of ${MESSAGE_STATUSES.join(', ')}`,
+      })),
+    });
+  }
+  if (statuses.length === 0) {
+    throw new AppError('validation_failed', 'Filter on at least one status, or leave statuses out.', {
+      errors: [{ path: '/statuses', message: 'at least one status' }],
+    });
+  }
+  if (!events.includes('message.status')) {
+    throw new AppError('validation_failed', 'A status filter needs the message.status event.', {
+      errors: [{ path: '/statuses', message: 'statuses filter message.status events: subscribe to them' }],
+    });
+  }
+  return [...new Set(statuses)] as MessageStatus[];
 }

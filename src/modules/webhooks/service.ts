@@ -4,6 +4,7 @@ import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Logger } from '../../kernel/logger';
 import type { Capabilities, Db, DbOrTx } from '../../storage/database';
+import type { MessageStatus } from '../../storage/schema';
 import type {
   WebhookAttemptsTable,
   WebhookDeliveriesTable,
@@ -12,7 +13,13 @@ import type {
 import { auditActorOf, type ClientActor } from '../accounts';
 import type { AuditLog } from '../compliance';
 import { assertPublicHost, hostOf, parseWebhookUrl } from './addresses';
-import { parseEventTypes, RETRY_LADDER_MS, type WebhookEvent, type WebhookEventType } from './events';
+import {
+  parseEventTypes,
+  parseStatusFilter,
+  RETRY_LADDER_MS,
+  type WebhookEvent,
+  type WebhookEventType,
+} from './events';
 import { createSender, type PostOutcome, TIMEOUT_ERROR_PREFIX } from './sender';
 import { generateSecret, signWebhook } from './signing';
 
@@ -41,6 +48,8 @@ export interface EndpointView {
   url: string;
   description: string | null;
   events: WebhookEventType[];
+  /** The statuses its `message.status` events are sent for; null: every status. */
+  statuses: MessageStatus[] | null;
   enabled: boolean;
   disabledReason: string | null;
   disabledAt: string | null;
@@ -115,6 +124,7 @@ function endpointView(row: WebhookEndpointsTable): EndpointView {
     url: row.url,
     description: row.description,
     events: JSON.parse(row.events) as WebhookEventType[],
+    statuses: row.statuses ? (JSON.parse(row.statuses) as MessageStatus[]) : null,
     enabled: Number(row.enabled) === 1,
     disabledReason: row.disabled_reason,
     disabledAt: isoOrNull(row.disabled_at),
@@ -147,6 +157,23 @@ function orderKeyOf(event: WebhookEvent): string | null {
   if (event.type !== 'message.status') return null;
   const messageId = (event.data as { messageId?: unknown } | null)?.messageId;
   return typeof messageId === 'string' ? messageId : null;
+}
+
+/** An endpoint as the fan-out of events sees it. */
+interface SubscribedEndpoint {
+  id: string;
+  account_id: string;
+  types: Set<string>;
+  /** The statuses of `message.status` events it takes; null: all. */
+  statuses: Set<string> | null;
+}
+
+/** Whether an endpoint takes an event: subscribed to its type and, for a status, not filtered out. */
+function wants(endpoint: SubscribedEndpoint, event: WebhookEvent): boolean {
+  if (!endpoint.types.has(event.type)) return false;
+  if (endpoint.statuses === null || event.type !== 'message.status') return true;
+  const status = (event.data as { status?: unknown } | null)?.status;
+  return typeof status === 'string' && endpoint.statuses.has(status);
 }
 
 /**
@@ -464,9 +491,15 @@ export function createWebhooks(deps: WebhooksDeps) {
     /** Creates an endpoint; the answer is the only one that carries the signing secret. */
     async createEndpoint(
       actor: ClientActor,
-      input: { url: string; events: readonly string[]; description?: string | null | undefined },
+      input: {
+        url: string;
+        events: readonly string[];
+        statuses?: readonly string[] | null | undefined;
+        description?: string | null | undefined;
+      },
     ): Promise<EndpointView & { secret: string }> {
       const events = parseEventTypes(input.events);
+      const statuses = parseStatusFilter(input.statuses, events);
       const url = await checkedUrl(input.url);
       const now = clock.now();
       const row: WebhookEndpointsTable = {
@@ -475,6 +508,7 @@ export function createWebhooks(deps: WebhooksDeps) {
         url,
         description: input.description?.trim() || null,
         events: JSON.stringify(events),
+        statuses: statuses === null ? null : JSON.stringify(statuses),
         secret: generateSecret(),
         previous_secret: null,
         previous_secret_expires_at: null,
@@ -502,7 +536,7 @@ export function createWebhooks(deps: WebhooksDeps) {
           actor: auditActorOf(actor),
           action: 'webhook.created',
           target: { type: 'webhook', id: row.id },
-          data: { host: hostOf(new URL(url)), events },
+          data: { host: hostOf(new URL(url)), events, statuses },
         });
       });
       return { ...endpointView(row), secret: row.secret };
@@ -532,6 +566,8 @@ export function createWebhooks(deps: WebhooksDeps) {
       input: {
         url?: string | undefined;
         events?: readonly string[] | undefined;
+        /** null removes the filter. */
+        statuses?: readonly string[] | null | undefined;
         enabled?: boolean | undefined;
         description?: string | null | undefined;
       },
@@ -544,6 +580,13 @@ export function createWebhooks(deps: WebhooksDeps) {
         const change: Partial<WebhookEndpointsTable> = { updated_at: now };
         if (url !== undefined) change.url = url;
         if (events !== undefined) change.events = JSON.stringify(events);
+        const subscribed = events ?? (JSON.parse(current.events) as WebhookEventType[]);
+        let statuses: MessageStatus[] | null | undefined;
+        if (input.statuses !== undefined) statuses = parseStatusFilter(input.statuses, subscribed);
+        // No longer subscribed to message.status: a kept filter would filter nothing, and would surprise
+        // whoever subscribes again later.
+        else if (current.statuses && !subscribed.includes('message.status')) statuses = null;
+        if (statuses !== undefined) change.statuses = statuses === null ? null : JSON.stringify(statuses);
         if (input.description !== undefined) change.description = input.description?.trim() || null;
         const wasEnabled = Number(current.enabled) === 1;
         if (input.enabled === true && !wasEnabled) {
@@ -565,6 +608,7 @@ export function createWebhooks(deps: WebhooksDeps) {
           data: {
             ...(url !== undefined ? { host: hostOf(new URL(url)) } : {}),
             ...(events !== undefined ? { events } : {}),
+            ...(statuses !== undefined ? { statuses } : {}),
             ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
           },
         });
@@ -628,28 +672,34 @@ export function createWebhooks(deps: WebhooksDeps) {
     async enqueue(tx: DbOrTx, events: readonly WebhookEvent[]): Promise<number> {
       if (events.length === 0) return 0;
       const accountIds = [...new Set(events.map((e) => e.accountId))];
-      const endpoints: Array<{ id: string; account_id: string; events: string }> = [];
+      const endpoints: Array<Pick<WebhookEndpointsTable, 'id' | 'account_id' | 'events' | 'statuses'>> = [];
       for (const part of chunks(accountIds, idsPerQuery)) {
         const rows = await tx
           .selectFrom('webhook_endpoints')
-          .select(['id', 'account_id', 'events'])
+          .select(['id', 'account_id', 'events', 'statuses'])
           .where('account_id', 'in', part)
           .where('enabled', '=', 1)
           .execute();
         endpoints.push(...rows);
       }
       if (endpoints.length === 0) return 0;
-      const byAccount = new Map<string, Array<{ id: string; account_id: string; types: Set<string> }>>();
+      const byAccount = new Map<string, SubscribedEndpoint[]>();
       for (const e of endpoints) {
         const list = byAccount.get(e.account_id) ?? [];
-        list.push({ id: e.id, account_id: e.account_id, types: new Set(JSON.parse(e.events) as string[]) });
+        list.push({
+          id: e.id,
+          account_id: e.account_id,
+          types: new Set(JSON.parse(e.events) as string[]),
+          statuses: e.statuses ? new Set(JSON.parse(e.statuses) as string[]) : null,
+        });
         byAccount.set(e.account_id, list);
       }
       const now = clock.now();
       const createdAt = iso(now);
       const rows: WebhookDeliveriesTable[] = [];
       for (const event of events) {
-        const subscribed = byAccount.get(event.accountId)?.filter((e) => e.types.has(event.type));
+        // The status filter applies here, so an event nobody wants creates no delivery row at all.
+        const subscribed = byAccount.get(event.accountId)?.filter((e) => wants(e, event));
         if (!subscribed || subscribed.length === 0) continue;
         const id = ids('evt');
         const body = JSON.stringify({ id, type: event.type, createdAt, data: event.data ?? null });

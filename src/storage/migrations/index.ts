@@ -15,6 +15,7 @@ import * as m0013 from './0013_verified_free_credits';
 import * as m0014 from './0014_receipts_webhooks';
 import * as m0015 from './0015_routing_simulator';
 import * as m0016 from './0016_import_create_groups';
+import * as m0017 from './0017_webhook_statuses';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014_receipts_webhooks': m0014,
   '0015_routing_simulator': m0015,
   '0016_import_create_groups': m0016,
+  '0017_webhook_statuses': m0017,
 };
 
 export const migrationProvider: MigrationProvider = {
