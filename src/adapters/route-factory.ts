@@ -4,7 +4,7 @@ import { AppError } from '../kernel/errors';
 import type { Logger } from '../kernel/logger';
 import type { RouteConfigValidator, RouteFactory } from '../modules/dispatch';
 import { createSimulatorRoute } from './simulator/simulator-route';
-import { smppRouteConfigSchema } from './smpp/config';
+import { receiptTimeoutSeconds, smppRouteConfigSchema } from './smpp/config';
 import { createSmppRoute } from './smpp/smpp-route';
 
 const regex = z
@@ -25,13 +25,7 @@ export const simulatorRouteConfigSchema = z.strictObject({
   undeliveredRate: z.number().min(0).max(1).default(0),
   undeliveredPattern: regex.optional(),
   rejectPattern: regex.optional(),
-  /** How long a sent message waits for its delivery receipt before it becomes `expired` (default 48 h). */
-  receiptTimeoutSeconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(30 * 86_400)
-    .optional(),
+  receiptTimeoutSeconds,
 });
 
 const SCHEMAS = { simulator: simulatorRouteConfigSchema, smpp: smppRouteConfigSchema.strict() } as const;

@@ -3,13 +3,13 @@ import sharp from 'sharp';
 import type { Role } from '../../src/modules/accounts';
 import { multipart } from './multipart';
 import {
+  addMember,
   cookieFrom,
   createApiKey,
   PASSWORD,
   type Session,
   signup,
   type TestSystem,
-  uniqueEmail,
 } from './system';
 
 /** Request headers of a credential: a session cookie with its CSRF token, or a Bearer key. */
@@ -25,44 +25,7 @@ function expectStatus(response: LightMyRequestResponse, status: number, what: st
   return response;
 }
 
-/** Adds a member with a role to the owner's account and signs them in through the invitation link. */
-export async function addMember(ts: TestSystem, owner: Session, role: Role): Promise<Session> {
-  const email = uniqueEmail(role);
-  const invite = expectStatus(
-    await ts.app.inject({
-      method: 'POST',
-      url: '/v1/users',
-      headers: owner.headers,
-      payload: { email, name: role, role },
-    }),
-    201,
-    `invite ${role}`,
-  );
-  expectStatus(
-    await ts.app.inject({
-      method: 'POST',
-      url: '/v1/auth/password-reset/confirm',
-      payload: { token: ts.mail.lastToken(email), password: PASSWORD },
-    }),
-    204,
-    'set password',
-  );
-  const login = expectStatus(
-    await ts.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } }),
-    200,
-    `login ${role}`,
-  );
-  const cookie = cookieFrom(login, 'sg_session');
-  const csrf = login.json().csrfToken as string;
-  return {
-    cookie,
-    csrf,
-    accountId: owner.accountId,
-    userId: invite.json().id,
-    email,
-    headers: { cookie, 'x-csrf-token': csrf },
-  };
-}
+export { addMember };
 
 /** A new session for an existing client user. */
 export async function login(ts: TestSystem, email: string): Promise<{ headers: Headers }> {

@@ -2,6 +2,17 @@ import { z } from 'zod';
 
 const tonNpi = z.number().int().min(0).max(255);
 
+/**
+ * How long a sent message of a route waits for its delivery receipt before it becomes `expired` (default
+ * 48 h): a setting of every route type.
+ */
+export const receiptTimeoutSeconds = z
+  .number()
+  .int()
+  .min(60)
+  .max(30 * 86_400)
+  .optional();
+
 /** Configuration of one SMPP route (an account at one SMSC). Parse with this schema to get the defaults. */
 export const smppRouteConfigSchema = z.object({
   host: z.string().min(1),
@@ -31,13 +42,7 @@ export const smppRouteConfigSchema = z.object({
   gsmPacking: z.enum(['unpacked', 'packed']).default('unpacked'),
   /** How long to wait for a submit_sm_resp (and for a bind to come back when none is connected). */
   submitTimeoutMs: z.number().int().min(100).max(300_000).default(10_000),
-  /** How long a sent message waits for its delivery receipt before it becomes `expired` (default 48 h). */
-  receiptTimeoutSeconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(30 * 86_400)
-    .optional(),
+  receiptTimeoutSeconds,
 });
 
 /** What callers pass (defaults optional). */

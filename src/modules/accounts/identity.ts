@@ -2,17 +2,11 @@ import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
 import type { ClientActor } from './actor';
 import { createBackground } from './background';
+import { checkSecrets } from './check-secrets';
 import type { AccountsDeps } from './deps';
 import { createLoginGuard, type LockOwner, type LoginAttempt } from './login-guard';
 import { ROLE_PERMISSIONS } from './permissions';
-import {
-  assertStrongPassword,
-  decoyPasswordHash,
-  hashPassword,
-  randomToken,
-  sha256,
-  verifyPassword,
-} from './secrets';
+import { assertStrongPassword, hashPassword, randomToken, sha256 } from './secrets';
 import { createSessions, type RequestMeta } from './sessions';
 import { acceptTotp, newTotpSecret, totpUri } from './two-factor';
 import { accountView, userView } from './views';
@@ -226,30 +220,15 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
       const ip = meta.ip ?? 'unknown';
       // The attempt is counted before anything is checked: concurrent guesses cannot outrun the limit.
       const attempt = await guard.reserve(email, ip);
-      const user = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
-      try {
-        const ok = await verifyPassword(user?.password_hash ?? (await decoyPasswordHash()), input.password);
-        if (!user || !ok) {
-          await failed(attempt, user, ip);
-          throw new AppError('invalid_credentials');
-        }
-        if (user.totp_enabled_at !== null && user.totp_secret) {
-          if (!input.totpCode) {
-            await attempt.release();
-            throw new AppError('two_factor_required');
-          }
-          const who = { table: 'users' as const, id: user.id, secret: user.totp_secret };
-          if (!(await acceptTotp(db, who, input.totpCode, clock.now()))) {
-            await failed(attempt, user, ip);
-            throw new AppError('invalid_two_factor_code');
-          }
-        }
-        await attempt.release();
-      } catch (error) {
-        // Anything but a verdict on the secret (a database error…) must not count against the user.
-        if (!(error instanceof AppError)) await attempt.release().catch(() => undefined);
-        throw error;
-      }
+      const found = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+      const user = await checkSecrets(
+        db,
+        clock.now(),
+        attempt,
+        { table: 'users', row: found, usable: true },
+        input,
+        () => failed(attempt, found, ip),
+      );
       const account = await db
         .selectFrom('accounts')
         .selectAll()

@@ -2,11 +2,12 @@ import { AppError } from '../../kernel/errors';
 import { isUniqueViolation } from '../../storage/unique-violation';
 import { auditActorOf, type StaffActor } from './actor';
 import { createBackground } from './background';
+import { checkSecrets } from './check-secrets';
 import type { AccountsDeps } from './deps';
 import { normaliseEmail } from './identity';
 import { createLoginGuard, type LockOwner, type LoginAttempt } from './login-guard';
 import { STAFF_ROLE_PERMISSIONS, type StaffRole } from './permissions';
-import { assertStrongPassword, decoyPasswordHash, hashPassword, verifyPassword } from './secrets';
+import { assertStrongPassword, hashPassword } from './secrets';
 import { createSessions, type RequestMeta } from './sessions';
 import { acceptTotp, newTotpSecret, totpUri } from './two-factor';
 import { staffView } from './views';
@@ -118,34 +119,20 @@ export function createStaff(deps: AccountsDeps) {
       const ip = meta.ip ?? 'unknown';
       // Counted before anything is checked, password and code alike (see the login guard).
       const attempt = await guard.reserve(`staff:${email}`, ip);
-      const staff = await db
+      const found = await db
         .selectFrom('staff_users')
         .selectAll()
         .where('email', '=', email)
         .executeTakeFirst();
-      const owner = staff && staff.disabled_at === null ? staff : undefined;
-      try {
-        const ok = await verifyPassword(staff?.password_hash ?? (await decoyPasswordHash()), input.password);
-        if (!staff || !ok || staff.disabled_at !== null) {
-          await failed(attempt, owner, ip);
-          throw new AppError('invalid_credentials');
-        }
-        if (staff.totp_enabled_at !== null && staff.totp_secret) {
-          if (!input.totpCode) {
-            await attempt.release();
-            throw new AppError('two_factor_required');
-          }
-          const who = { table: 'staff_users' as const, id: staff.id, secret: staff.totp_secret };
-          if (!(await acceptTotp(db, who, input.totpCode, clock.now()))) {
-            await failed(attempt, owner, ip);
-            throw new AppError('invalid_two_factor_code');
-          }
-        }
-        await attempt.release();
-      } catch (error) {
-        if (!(error instanceof AppError)) await attempt.release().catch(() => undefined);
-        throw error;
-      }
+      const owner = found && found.disabled_at === null ? found : undefined;
+      const staff = await checkSecrets(
+        db,
+        clock.now(),
+        attempt,
+        { table: 'staff_users', row: found, usable: owner !== undefined },
+        input,
+        () => failed(attempt, owner, ip),
+      );
       const session = await db.transaction().execute(async (tx) => {
         await audit.record(tx, {
           accountId: null,
