@@ -229,6 +229,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     logger,
     capabilities: storage.capabilities,
     settings: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
+    // The job queue's owner: a restarted process takes back its previous boot's deliveries too.
+    owner: outbox.owner,
   });
   eventSinks.push({ publish: async (tx, events) => void (await webhooks.enqueue(tx, events)) });
   const contacts = createContacts({

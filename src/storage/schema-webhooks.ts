@@ -56,6 +56,8 @@ export interface WebhookDeliveriesTable {
    * id of `message.status` events; null: no order). Added by 0014_receipts_webhooks.
    */
   order_key?: string | null;
+  /** Who holds the lease: `WORKER_ID/boot token` (null: nobody). Added by 0018_webhook_lease_owner. */
+  lease_owner?: string | null;
 }
 
 /** One HTTP attempt of a delivery. */

@@ -167,6 +167,68 @@ describe.each(DIALECTS)('webhook faults on %s', (dialect) => {
     expect(foreign.statusCode).toBe(404);
   });
 
+  it("a restarted worker takes back at once the deliveries its killed run held, and no one else's", async () => {
+    const worker = (owner: string) =>
+      createWebhooks({
+        db: db(),
+        clock: ts.clock,
+        ids: createIdGenerator(ts.clock),
+        audit: ts.system.services.audit,
+        logger: createLogger({ level: 'silent' }),
+        capabilities: ts.system.storage.capabilities,
+        settings: { allowPrivate: true, timeoutMs: 1_500 },
+        owner,
+      });
+    const mine = await signup(ts.app);
+    const theirs = await signup(ts.app);
+    const myEndpoint = await createEndpoint(mine, '/restart-mine');
+    const theirEndpoint = await createEndpoint(theirs, '/restart-theirs');
+    // The receiver hangs on the first five requests: the attempts of A's first run and B stay in flight.
+    receiver.respondNext(...Array.from({ length: 5 }, () => ({ status: 200, delayMs: 2_000 })));
+    const a1 = worker('worker-a/boot1');
+    const b = worker('worker-b/boot1');
+    const a2 = worker('worker-a/boot2');
+    try {
+      await emit([1, 2, 3].map((n) => statusEvent(mine.accountId, `msg_mine${n}`, 'sent')));
+      const a1Run = a1.deliverDue();
+      await receiver.waitFor(3);
+      await emit([1, 2].map((n) => statusEvent(theirs.accountId, `msg_theirs${n}`, 'sent')));
+      const bRun = b.deliverDue();
+      await receiver.waitFor(5);
+      // A's first run is killed here (its attempts never finish from its side); A boots again at once,
+      // with the clock unmoved: its previous run's leases are still far from running out.
+      const started = performance.now();
+      expect(await a2.deliverDue()).toBe(3);
+      expect(performance.now() - started).toBeLessThan(2_000);
+      const rows = await db()
+        .selectFrom('webhook_deliveries')
+        .select(['endpoint_id', 'status', 'lease_until'])
+        .where('endpoint_id', 'in', [myEndpoint.id, theirEndpoint.id])
+        .execute();
+      const of = (id: string) => rows.filter((r) => r.endpoint_id === id);
+      expect(of(myEndpoint.id).map((r) => r.status)).toEqual(['delivered', 'delivered', 'delivered']);
+      // B is alive: its deliveries are still leased to it and were not sent again.
+      expect(of(theirEndpoint.id).map((r) => r.status)).toEqual(['pending', 'pending']);
+      for (const r of of(theirEndpoint.id)) expect(Number(r.lease_until)).toBeGreaterThan(ts.clock.now());
+      expect(receiver.received).toHaveLength(8);
+      // The killed run's late results are fenced off; B's own are recorded.
+      await Promise.all([a1Run, bRun]);
+      const after = await db()
+        .selectFrom('webhook_deliveries')
+        .select(['endpoint_id', 'status', 'attempts'])
+        .where('endpoint_id', 'in', [myEndpoint.id, theirEndpoint.id])
+        .execute();
+      for (const r of after.filter((x) => x.endpoint_id === myEndpoint.id)) {
+        expect(r).toMatchObject({ status: 'delivered' });
+        expect(Number(r.attempts)).toBe(1);
+      }
+    } finally {
+      a1.close();
+      b.close();
+      a2.close();
+    }
+  });
+
   it('one event that keeps failing among good ones keeps its own retry ladder', async () => {
     const s = await signup(ts.app);
     const endpoint = await createEndpoint(s, '/poison');

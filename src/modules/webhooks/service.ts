@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
@@ -41,6 +42,11 @@ export interface WebhooksDeps {
   /** Only `skipLocked`, `multipleWriters` and `maxParameters` are used. */
   capabilities: Pick<Capabilities, 'skipLocked' | 'multipleWriters' | 'maxParameters'>;
   settings: WebhooksSettings;
+  /**
+   * This process's lease owner, `WORKER_ID/boot token` (the job queue's): a restarted process takes back
+   * the deliveries its previous boot held. Default: this process only (nothing to take back).
+   */
+  owner?: string;
 }
 
 export interface EndpointView {
@@ -185,6 +191,10 @@ export function createWebhooks(deps: WebhooksDeps) {
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
   const sender = createSender({ allowPrivate: settings.allowPrivate, timeoutMs });
+  const owner = deps.owner ?? `pid${process.pid}/${randomBytes(6).toString('hex')}`;
+  // `WORKER_ID/`: the leases of every boot of this worker start with it.
+  const ownPrefix = owner.slice(0, owner.indexOf('/') + 1);
+  let tookBackOwn = false;
   const DELIVERY_COLUMNS = 15;
   const rowsPerInsert = Math.max(
     1,
@@ -213,7 +223,7 @@ export function createWebhooks(deps: WebhooksDeps) {
   async function cancelPending(tx: DbOrTx, endpointId: string, now: number) {
     await tx
       .updateTable('webhook_deliveries')
-      .set({ status: 'cancelled', lease_until: 0, completed_at: now })
+      .set({ status: 'cancelled', lease_until: 0, lease_owner: null, completed_at: now })
       .where('endpoint_id', '=', endpointId)
       .where('status', '=', 'pending')
       .execute();
@@ -304,7 +314,7 @@ export function createWebhooks(deps: WebhooksDeps) {
     // row through the status index to find the few claimed ones (16 ms a claim at 100,000 pending).
     let claim = db
       .updateTable('webhook_deliveries')
-      .set({ lease_until: leaseUntil })
+      .set({ lease_until: leaseUntil, lease_owner: owner })
       .where('id', 'in', due)
       .where('lease_until', '<=', now);
     if (capabilities.multipleWriters) claim = claim.where('status', '=', 'pending');
@@ -320,6 +330,31 @@ export function createWebhooks(deps: WebhooksDeps) {
         'last_error',
       ])
       .execute();
+  }
+
+  /**
+   * Frees the deliveries a previous boot of this worker (same WORKER_ID, another boot token) still holds:
+   * it was killed mid-attempt, and its long claim lease (see `claim`) would otherwise hold them back for
+   * a minute or more. Done once, before this boot's first claim: every lease of a previous boot was taken
+   * before this boot started, and one pass leaves the leases of other worker ids, and any taken later,
+   * alone. (Renewing a short lease while attempts run would also free them, but only after that lease,
+   * twice the request timeout, and with a renewal write per heartbeat.) Two live processes must not share
+   * a WORKER_ID: one's attempts in flight would be sent again (same `webhook-id`) and its results dropped.
+   */
+  async function takeBackOwn(now: number): Promise<number> {
+    if (ownPrefix === '') return 0;
+    const freed = await db
+      .updateTable('webhook_deliveries')
+      .set({ lease_until: 0, lease_owner: null })
+      // Not null, spelled out: it selects the partial index of leased rows.
+      .where('lease_owner', 'is not', null)
+      // substr, not LIKE: a WORKER_ID may contain `_`.
+      .where(sql<string>`substr(lease_owner, 1, ${ownPrefix.length})`, '=', ownPrefix)
+      .where('lease_owner', '<>', owner)
+      .where('status', '=', 'pending')
+      .where('lease_until', '>', now)
+      .executeTakeFirst();
+    return Number(freed.numUpdatedRows);
   }
 
   /** Writes attempt results; each delivery is only updated while this worker still holds its lease. */
@@ -344,6 +379,7 @@ export function createWebhooks(deps: WebhooksDeps) {
         const update: Partial<WebhookDeliveriesTable> = {
           attempts: attempt,
           lease_until: 0,
+          lease_owner: null,
           last_attempt_at: r.at,
           last_status_code: outcome.statusCode,
           last_error: outcome.error ?? (succeeded(outcome) ? null : `HTTP ${outcome.statusCode}`),
@@ -356,6 +392,8 @@ export function createWebhooks(deps: WebhooksDeps) {
           .set(update)
           .where('id', '=', r.delivery.id)
           .where('lease_until', '=', r.delivery.lease_until)
+          // A later boot of this worker may have taken it back and claimed it again within the same ms.
+          .where('lease_owner', '=', owner)
           .executeTakeFirst();
         // No row: the delivery was cancelled or deleted meanwhile, or the lease was lost.
         if (Number(done.numUpdatedRows) === 0) continue;
@@ -719,6 +757,13 @@ export function createWebhooks(deps: WebhooksDeps) {
      * deliveries attempted.
      */
     async deliverDue(limit = 100): Promise<number> {
+      if (!tookBackOwn) {
+        // Until it has worked once (the database may be away at boot).
+        const freed = await takeBackOwn(clock.now());
+        tookBackOwn = true;
+        if (freed > 0)
+          logger.info({ deliveries: freed }, 'took back the webhooks of this worker before its restart');
+      }
       const claimed = await claim(limit, clock.now());
       if (claimed.length === 0) return 0;
       const endpointIds = [...new Set(claimed.map((d) => d.endpoint_id))];
@@ -751,7 +796,7 @@ export function createWebhooks(deps: WebhooksDeps) {
           for (const part of chunks(stopped, idsPerQuery)) {
             await tx
               .updateTable('webhook_deliveries')
-              .set({ status: 'cancelled', lease_until: 0, completed_at: clock.now() })
+              .set({ status: 'cancelled', lease_until: 0, lease_owner: null, completed_at: clock.now() })
               .where(
                 'id',
                 'in',
