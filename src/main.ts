@@ -220,7 +220,6 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     logger,
     settings: overrides.dispatch,
   });
-  await registry.start();
   const webhooks = createWebhooks({
     db,
     clock,
@@ -233,6 +232,9 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     owner: outbox.owner,
   });
   eventSinks.push({ publish: async (tx, events) => void (await webhooks.enqueue(tx, events)) });
+  // Carrier binds open only now: a bind can bring receipts and replies at once (a carrier redelivering
+  // what it could not hand over before a restart), and their webhooks must have somewhere to go.
+  await registry.start();
   const contacts = createContacts({
     db,
     clock,

@@ -136,23 +136,15 @@ async function provision(
     window: ROUTE.window,
     enquireLinkSeconds: 5,
     submitTimeoutMs: 3000,
-    // A carrier that dies forgets the receipts it owed: after this long `sent` becomes final.
-    receiptTimeoutSeconds: 20,
+    // A carrier that dies forgets the receipts it owed: after this long (the shortest a route may set)
+    // `sent` becomes final.
+    receiptTimeoutSeconds: 60,
   };
-  let route = await fetch(`${baseUrl}/v1/admin/routes`, {
+  const route = await fetch(`${baseUrl}/v1/admin/routes`, {
     method: 'POST',
     headers: staff,
     body: JSON.stringify({ name: 'chaos carrier', type: 'smpp', enabled: true, config: routeConfig }),
   });
-  if (route.status === 400) {
-    // A build without per-route receipt timeouts.
-    delete routeConfig.receiptTimeoutSeconds;
-    route = await fetch(`${baseUrl}/v1/admin/routes`, {
-      method: 'POST',
-      headers: staff,
-      body: JSON.stringify({ name: 'chaos carrier', type: 'smpp', enabled: true, config: routeConfig }),
-    });
-  }
   const routeId = String((await json(route, 'route')).id);
   await json(
     await fetch(`${baseUrl}/v1/admin/routing-rules`, {
@@ -290,7 +282,8 @@ export async function startDeployment(kind: DeploymentKind): Promise<Deployment>
     await redis?.stop();
     await webhooks.close();
     for (const stop of stops) await stop().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!process.env.CHAOS_KEEP) rmSync(dataDir, { recursive: true, force: true });
+    else process.stderr.write(`kept ${dataDir}\n`);
   };
   const baseUrl = `http://127.0.0.1:${apiPort}`;
   let provisioned: { apiKey: string; accountId: string };

@@ -9,8 +9,9 @@
  *   npm run chaos -- --faults kill-server,redis-pause-5s --deployments split --seeds 1 --messages 500
  *
  * Loopback only; bounded in count and time; stops only what it started. Prints a table and one JSON line;
- * exits 1 when a target is missed (0 lost, 0 charged twice, 0 non-final, duplicates ≤ window × binds per
- * killing fault, recovery ≤ 10 s).
+ * exits 1 when a target is missed (0 lost, 0 charged twice, 0 non-final, every final status's webhook
+ * received, duplicates ≤ window × binds per killing fault, recovery ≤ 10 s). CHAOS_KEEP=1 keeps each
+ * trial's data folder to look into.
  */
 import { parseArgs } from 'node:util';
 import { type Deployment, type DeploymentKind, ROUTE, startDeployment } from './deployment';
@@ -25,7 +26,8 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     faults: { type: 'string' },
     deployments: { type: 'string' },
-    'settle-seconds': { type: 'string', default: '60' },
+    // Long enough for a receipt timeout (60 s) and the sweep that applies it (every 60 s).
+    'settle-seconds': { type: 'string', default: '150' },
   },
 });
 
@@ -66,6 +68,8 @@ interface TrialResult {
   duplicateBound: number;
   recoveryMs: number | null;
   webhooksMissing: number;
+  /** Of the missing webhooks: messages not final, final with no delivery row for it, a row not delivered. */
+  webhooksMissingWhy: { notFinal: number; noDelivery: number; undelivered: number };
   webhookRedeliveries: number;
   seconds: number;
   /** Seconds spent setting up, sending, settling and waiting for webhooks. */
@@ -162,6 +166,7 @@ async function runTrial(
     duplicateBound: fault.kills ? ROUTE.window * ROUTE.binds : 0,
     recoveryMs: null,
     webhooksMissing: 0,
+    webhooksMissingWhy: { notFinal: 0, noDelivery: 0, undelivered: 0 },
     webhookRedeliveries: 0,
     seconds: 0,
     phases: {},
@@ -230,7 +235,23 @@ async function runTrial(
     result.chargedTwice = Math.round((Number(charges[0]?.total ?? 0) - chargedPrice) / unit);
     // Duplicates at the carrier: accepted submit_sm beyond the first for each number.
     for (const count of d.carrier.acceptedByDestination().values()) result.carrierDuplicates += count - 1;
-    result.webhooksMissing = ids.filter((id) => !d.webhooks.finalStatus.has(id)).length;
+    const missing = ids.filter((id) => !d.webhooks.finalStatus.has(id));
+    result.webhooksMissing = missing.length;
+    // Why each missing webhook is missing (a few dozen at most: one query each).
+    const statusOf = new Map(rows.map((r) => [r.id, r.status]));
+    for (const id of missing) {
+      const status = statusOf.get(id);
+      if (!status || !FINAL.includes(status)) {
+        result.webhooksMissingWhy.notFinal++;
+        continue;
+      }
+      const deliveries = await d.query<{ status: string }>(
+        'SELECT status FROM webhook_deliveries WHERE body LIKE ?',
+        [`%"messageId":"${id}"%"status":"${status}"%`],
+      );
+      if (deliveries.length === 0) result.webhooksMissingWhy.noDelivery++;
+      else result.webhooksMissingWhy.undelivered++;
+    }
     result.webhookRedeliveries = d.webhooks.redeliveries();
     result.ok =
       result.lost === 0 &&
@@ -238,6 +259,8 @@ async function runTrial(
       result.acceptedTwice === 0 &&
       result.nonFinal === 0 &&
       result.carrierDuplicates <= result.duplicateBound &&
+      // Every final status reaches the client's endpoint (at least once) within 30 s of the run settling.
+      result.webhooksMissing === 0 &&
       (result.recoveryMs ?? Number.POSITIVE_INFINITY) <= RECOVERY_TARGET_MS;
   } catch (error) {
     result.error = (error as Error).message;
@@ -262,7 +285,7 @@ for (const kind of DEPLOYMENTS) {
       process.stderr.write(
         `${r.ok ? 'ok  ' : 'FAIL'} ${kind.padEnd(6)} ${fault.name.padEnd(20)} accepted ${r.accepted} lost ${r.lost} ` +
           `charged-twice ${r.chargedTwice} non-final ${r.nonFinal} carrier-dups ${r.carrierDuplicates}/${r.duplicateBound} ` +
-          `recovery ${r.recoveryMs ?? '-'} ms, ${r.seconds} s ${JSON.stringify(r.phases)}${r.error ? ` (${r.error})` : ''}\n`,
+          `recovery ${r.recoveryMs ?? '-'} ms, webhooks missing ${r.webhooksMissing} ${JSON.stringify(r.webhooksMissingWhy)}, ${r.seconds} s ${JSON.stringify(r.phases)}${r.error ? ` (${r.error})` : ''}\n`,
       );
     }
   }

@@ -34,6 +34,9 @@ const simulator = await startSmscSimulator({
   receiptDelayMs: Number(values['receipt-delay']),
   // Kept small: the counting below is what the trial needs, not every PDU.
   recordSubmits: false,
+  // As a real SMSC does: a receipt whose deliver_sm was never acknowledged (the gateway died with it
+  // unanswered) goes out again on the next bind.
+  redeliverReceipts: true,
   // Called only for a submit_sm about to be accepted (not throttled, not while hung): counted here, and
   // written to the log before the answer leaves, so a killed carrier's count survives it.
   failWith: (submit) => {

@@ -373,10 +373,11 @@ export async function startSmscSimulator(options: SmscSimulatorOptions): Promise
     deliverReceipt(target, fields);
   }
 
-  function deliverReceipt(target: Connection, fields: smpp.PduOptions): void {
+  /** Sends a receipt; false when the connection could not take it (it is then pending again). */
+  function deliverReceipt(target: Connection, fields: smpp.PduOptions): boolean {
     if (!behaviour.redeliverReceipts) {
       deliver(target, 'receipt', fields);
-      return;
+      return true;
     }
     let unacked = unackedReceipts.get(target);
     if (!unacked) {
@@ -390,13 +391,16 @@ export async function startSmscSimulator(options: SmscSimulatorOptions): Promise
       pending.delete(fields);
       pendingReceipts.push(fields);
     }
+    return sent;
   }
 
   function flushPendingReceipts(): void {
     while (pendingReceipts.length > 0) {
       const target = pickReceiver();
       if (!target) return;
-      deliverReceipt(target, pendingReceipts.shift()!);
+      // A receiver that cannot take one now (its socket is closing: the gateway died) gets none of the
+      // rest either; they wait for the next bind. Retrying here would spin forever.
+      if (!deliverReceipt(target, pendingReceipts.shift()!)) return;
     }
   }
 
