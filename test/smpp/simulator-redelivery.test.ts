@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import smpp from 'smpp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, it } from 'vitest';
 import { type SmscSimulator, startSmscSimulator } from '../../src/adapters/smpp/smsc-simulator';
 
 /** A raw SMPP client that reads PDUs and never answers them: a gateway about to die. */
@@ -59,15 +59,15 @@ describe('SMSC simulator: receipts redelivered after the gateway dies', () => {
     const clients = [await RawClient.open(smsc.port), await RawClient.open(smsc.port)];
     for (const c of clients) c.send('bind_transceiver', { system_id: 'gw', password: 'secret1' });
     await until('both binds', () => clients.every((c) => c.count('bind_transceiver_resp') === 1));
-    clients.forEach((c, i) =>
+    for (const [i, c] of clients.entries()) {
       c.send('submit_sm', {
         source_addr: 'Shop',
         destination_addr: `3712000000${i}`,
         registered_delivery: 1,
         data_coding: 0,
         short_message: Buffer.from('hello'),
-      }),
-    );
+      });
+    }
     // The receipts arrive and are never answered; then both connections die in the same moment.
     await until('both receipts', () => clients.reduce((n, c) => n + c.count('deliver_sm'), 0) === 2);
     for (const c of clients) c.socket.destroy();
