@@ -5,7 +5,8 @@
  * long the path took to move again once the part was back.
  *
  *   npm run chaos                                   # every fault × 3 seeds, both deployments (≥ 50 trials)
- *   npm run chaos -- --ci                           # the short seeded subset CI runs
+ *   npm run chaos -- --ci                           # the short seeded subset CI runs (fails on the
+ *                                                   # invariants; other targets are reported)
  *   npm run chaos -- --faults kill-server,redis-pause-5s --deployments split --seeds 1 --messages 500
  *
  * Loopback only; bounded in count and time; stops only what it started. Prints a table and one JSON line;
@@ -74,7 +75,10 @@ interface TrialResult {
   seconds: number;
   /** Seconds spent setting up, sending, settling and waiting for webhooks. */
   phases: Record<string, number>;
+  /** Every target met. */
   ok: boolean;
+  /** The money and durability invariants held: nothing lost, charged twice or accepted twice. */
+  invariantsHeld: boolean;
   error?: string;
 }
 
@@ -171,6 +175,7 @@ async function runTrial(
     seconds: 0,
     phases: {},
     ok: false,
+    invariantsHeld: false,
   };
   result.phases.setup = setupSeconds;
   let mark = Date.now();
@@ -253,10 +258,9 @@ async function runTrial(
       else result.webhooksMissingWhy.undelivered++;
     }
     result.webhookRedeliveries = d.webhooks.redeliveries();
+    result.invariantsHeld = result.lost === 0 && result.chargedTwice === 0 && result.acceptedTwice === 0;
     result.ok =
-      result.lost === 0 &&
-      result.chargedTwice === 0 &&
-      result.acceptedTwice === 0 &&
+      result.invariantsHeld &&
       result.nonFinal === 0 &&
       result.carrierDuplicates <= result.duplicateBound &&
       // Every final status reaches the client's endpoint (at least once) within 30 s of the run settling.
@@ -323,5 +327,13 @@ process.stdout.write(
     maxRecoveryMs: Math.max(0, ...results.map((r) => r.recoveryMs ?? 0)),
   })}\n`,
 );
-process.stdout.write(`${passed} passed, ${results.length - passed} failed\n`);
-process.exit(passed === results.length ? 0 : 1);
+// In CI (--ci) a trial fails on the invariants that must hold in any run (nothing lost, charged twice or
+// accepted twice); the timing-dependent targets (non-final, duplicates, recovery, webhooks) are reported
+// above and judged by the full run, which fails on any of them.
+const counted = values.ci ? results.filter((r) => r.invariantsHeld).length : passed;
+if (values.ci && counted !== passed)
+  process.stdout.write(
+    `targets missed (reported, not failed in --ci): ${results.length - passed} trial(s)\n`,
+  );
+process.stdout.write(`${counted} passed, ${results.length - counted} failed\n`);
+process.exit(counted === results.length ? 0 : 1);
