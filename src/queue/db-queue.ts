@@ -38,13 +38,16 @@ export interface DbQueue extends JobQueue {
    * count) and only while the row is in transit, already its own, or free. Answers the ids taken.
    */
   takeOver(jobs: Array<{ id: string; attempts: number }>, leaseMs: number): Promise<Set<string>>;
+  /** Rows this process claimed for publishing are in Redis now: they hold the transit lease. */
+  published(ids: string[], leaseMs: number): Promise<void>;
   /** Frees rows claimed for publishing that could not be published, so the next relay tries again. */
   unpublish(ids: string[]): Promise<void>;
   /** Frees every row in transit, whichever process published it (Redis restarted empty); answers how many. */
   unpublishAll(): Promise<number>;
   /**
    * Frees the leases a previous run of this worker (same WORKER_ID, another boot) left behind and no
-   * longer renews: a restarted process takes its own work back at once instead of waiting them out.
+   * longer renews — jobs it was running, and rows its relay claimed but never got into Redis — so a
+   * restarted process takes its own work back at once instead of waiting them out.
    * A lease renewed within `staleMs` belongs to a live sibling with the same id and is left alone.
    */
   reclaimOwn(leaseMs: number, staleMs: number): Promise<number>;
@@ -168,6 +171,19 @@ export function createDbQueue(deps: {
         for (const r of rows) taken.add(r.id);
       }
       return taken;
+    },
+
+    async published(ids, leaseMs) {
+      const now = deps.clock.now();
+      for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+        // Only rows still in this relay's hands: a consumer may have taken some over already.
+        await deps.db
+          .updateTable('jobs')
+          .set({ lease_until: now + leaseMs })
+          .where('id', 'in', ids.slice(i, i + INSERT_CHUNK))
+          .where('lease_owner', '=', transitOwner)
+          .execute();
+      }
     },
 
     async unpublish(ids) {

@@ -7,6 +7,11 @@ import type { Job, JobQueue } from './job-queue';
 
 /** How long a job may sit in Redis before the outbox publishes it again (a lost Redis job costs this). */
 const TRANSIT_LEASE_MS = 5 * 60_000;
+/**
+ * Rows the relay claimed hold only this short lease until Redis has them (then the transit lease): a
+ * relay killed between claiming and publishing strands them seconds, not the transit lease.
+ */
+export const RELAY_CLAIM_LEASE_MS = 10_000;
 const RELAY_BATCH = 500;
 /**
  * Every Redis call gives up after this long: a paused or unreachable Redis slows the relay and the
@@ -31,7 +36,8 @@ export interface RedisQueue extends JobQueue {
 /**
  * The scale-out queue: BullMQ on Redis carries the work to whichever worker process is free, while the
  * `jobs` table stays the outbox and the source of truth. A job is written in the business transaction
- * (so nothing accepted is lost when Redis is away), the relay publishes it once committed, a consumer
+ * (so nothing accepted is lost when Redis is away), the relay publishes it once committed (holding the
+ * row a few seconds while it publishes, then for the transit lease once Redis has it), a consumer
  * takes over its row in the table (only the publication it received: the row's attempt count is part
  * of the BullMQ job id) and renews both the row's lease and the BullMQ lock while it works, and
  * completing deletes the row in the transaction that records the effect; BullMQ hears of it only after
@@ -135,7 +141,7 @@ export function createRedisQueue(deps: {
     enqueue: (tx, jobs) => deps.outbox.enqueue(tx, jobs),
 
     async relay() {
-      const due = await deps.outbox.claimAnyKind(RELAY_BATCH, TRANSIT_LEASE_MS);
+      const due = await deps.outbox.claimAnyKind(RELAY_BATCH, RELAY_CLAIM_LEASE_MS);
       const byKind = new Map<string, Job[]>();
       for (const job of due) {
         const list = byKind.get(job.kind);
@@ -153,10 +159,15 @@ export function createRedisQueue(deps: {
             })),
           );
         } catch (error) {
-          // Redis away: the rows go back to the outbox at once rather than after the transit lease.
+          // Redis away: the rows go back to the outbox at once rather than after the claim lease.
           await deps.outbox.unpublish(jobs.map((j) => j.id));
           throw error;
         }
+        // In Redis now: a consumer takes them when it is free, however long the queue.
+        await deps.outbox.published(
+          jobs.map((j) => j.id),
+          TRANSIT_LEASE_MS,
+        );
       }
       return due.length;
     },

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIdGenerator } from '../../src/kernel/ids';
 import { createLogger } from '../../src/kernel/logger';
 import { createDbQueue } from '../../src/queue/db-queue';
-import { createRedisQueue, type RedisQueue } from '../../src/queue/redis-queue';
+import { createRedisQueue, RELAY_CLAIM_LEASE_MS, type RedisQueue } from '../../src/queue/redis-queue';
 import { FakeClock } from '../helpers/fake-clock';
 import { DIALECTS, openTestStorage, type TestStorage } from '../helpers/storage';
 import { createApiKey, signup, startTestSystem, type TestSystem } from '../helpers/system';
@@ -34,13 +34,16 @@ describe.skipIf(!REDIS_URL).each(DIALECTS)('BullMQ queue over Redis on %s', (dia
     redis.disconnect();
   });
 
-  function queue(options: { stalledIntervalMs?: number } = {}) {
-    const outbox = createDbQueue({
+  const outboxOf = (workerId?: string) =>
+    createDbQueue({
       db: test.storage.db,
       clock,
       ids: createIdGenerator(clock),
       capabilities: test.storage.capabilities,
+      workerId,
     });
+  function queue(options: { stalledIntervalMs?: number; outbox?: ReturnType<typeof outboxOf> } = {}) {
+    const outbox = options.outbox ?? outboxOf();
     const q = createRedisQueue({
       outbox,
       url: REDIS_URL!,
@@ -103,6 +106,48 @@ describe.skipIf(!REDIS_URL).each(DIALECTS)('BullMQ queue over Redis on %s', (dia
     expect(again?.attempts).toBe(2);
     await test.storage.db.transaction().execute((tx) => next.complete(tx, [again!.id]));
     expect(await rows()).toHaveLength(0);
+  });
+
+  it('rows a relay claimed and never published (killed in between) come back after the claim lease, not the transit lease', async () => {
+    const k = kind();
+    const dead = outboxOf('host-a:worker');
+    await test.storage.db.transaction().execute((tx) => dead.enqueue(tx, [{ kind: k, payload: 'x' }]));
+    // What a relay does first; the process dies before Redis hears of the rows.
+    expect(await dead.claimAnyKind(10, RELAY_CLAIM_LEASE_MS)).toHaveLength(1);
+
+    const other = queue({ outbox: outboxOf('host-b:worker') });
+    expect(await other.relay()).toBe(0);
+    clock.advance(RELAY_CLAIM_LEASE_MS);
+    expect(await other.relay()).toBe(1);
+    const [job] = await other.claim(k, 1, LEASE);
+    expect(job).toMatchObject({ payload: 'x', attempts: 2 });
+  });
+
+  it('a restarted worker takes back at once the rows its killed relay claimed and never published', async () => {
+    const k = kind();
+    const dead = outboxOf('host-a:worker');
+    await test.storage.db.transaction().execute((tx) => dead.enqueue(tx, [{ kind: k, payload: 'y' }]));
+    expect(await dead.claimAnyKind(10, RELAY_CLAIM_LEASE_MS)).toHaveLength(1);
+
+    const restarted = outboxOf('host-a:worker');
+    expect(await restarted.reclaimOwn(30_000, 5_000)).toBe(1);
+    const q = queue({ outbox: restarted });
+    expect(await q.relay()).toBe(1);
+    const [job] = await q.claim(k, 1, LEASE);
+    expect(job).toMatchObject({ payload: 'y', attempts: 2 });
+  });
+
+  it('published rows hold the transit lease: a backlog in Redis is not published again', async () => {
+    const k = kind();
+    const q = queue();
+    await test.storage.db.transaction().execute((tx) => q.enqueue(tx, [{ kind: k, payload: 1 }]));
+    expect(await q.relay()).toBe(1);
+    clock.advance(RELAY_CLAIM_LEASE_MS * 3);
+    expect(await q.relay()).toBe(0);
+    const [row] = await rows();
+    expect(Number(row!.lease_until)).toBeGreaterThan(clock.now() + 60_000);
+    const [job] = await q.claim(k, 1, LEASE);
+    expect(job?.attempts).toBe(1);
   });
 
   it('a job held by a worker that died leaves "active" by the stalled check and goes to another worker', async () => {
