@@ -44,6 +44,7 @@ import type {
 } from '../modules/messaging';
 import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
+import { onDisk } from '../storage/durability';
 import { createCredentials, registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
 import { registerNulGuard } from './nul-guard';
@@ -132,6 +133,8 @@ function trustProxyOption(trust: HttpOptions['trustProxy']) {
 
 /** What a caller-chosen request id may look like. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Methods that change nothing: their answers never wait for the disk. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export async function buildApp(services: AppServices, options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -174,6 +177,9 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
+    // What a request changed is committed but, on SQLite, fsynced just after the commit: an answer to a
+    // write waits for that, so nothing answered is lost to a power cut (reads never wait).
+    if (!READ_METHODS.has(request.method)) await onDisk(services.db);
     reply.header('x-request-id', request.id);
     securityHeaders(request, reply);
     return payload;

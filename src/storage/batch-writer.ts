@@ -1,4 +1,5 @@
 import type { Db, Tx } from './database';
+import { onDisk } from './durability';
 import { storageFault } from './faults';
 
 interface Pending<T> {
@@ -62,7 +63,16 @@ export function createBatchWriter<T>(
       await commit(batch.slice(half));
       return;
     }
-    for (const p of batch) p.resolve();
+    // Committed is not yet on disk (SQLite fsyncs the log after the commit), and what callers acknowledge
+    // must be: they hear of it after the fsync, while the next batch is already being written.
+    onDisk(db).then(
+      () => {
+        for (const p of batch) p.resolve();
+      },
+      (error: unknown) => {
+        for (const p of batch) p.reject(error);
+      },
+    );
   }
 
   async function drain() {

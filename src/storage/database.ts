@@ -19,6 +19,7 @@ import {
 } from 'kysely';
 import type PgModule from 'pg';
 import { type DirectRunner, setDirectReader, withDirectRunner } from './direct';
+import { setDurability } from './durability';
 import { createStorageHealth, type StorageHealth } from './health';
 import { migrationProvider } from './migrations';
 import type { Database } from './schema';
@@ -101,8 +102,14 @@ function openSqlite(file: string, options: StorageOptions): Storage {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SqliteDatabase(file);
   const synchronous = options.sqliteSynchronous ?? 'FULL';
+  // Only FULL promises that a commit survives a power cut; with NORMAL every commit already skips it.
+  // FULL is kept by fsyncing the log on the thread pool after each commit (walSync below), not by SQLite
+  // on this thread: the connection itself runs at NORMAL, and whoever acknowledges a write outside waits
+  // for `onDisk` (durability.ts).
+  const wal = file !== ':memory:' && synchronous === 'FULL' ? walSync(`${file}-wal`) : null;
+  const connectionSynchronous = wal ? 'NORMAL' : synchronous;
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma(`synchronous = ${synchronous}`);
+  sqlite.pragma(`synchronous = ${connectionSynchronous}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   // Copy the log into the database every ≈ 40 MB instead of every 4 MB: a page changed by several
@@ -110,7 +117,29 @@ function openSqlite(file: string, options: StorageOptions): Storage {
   sqlite.pragma('wal_autocheckpoint = 10000');
   const statements = withStatementCache(sqlite);
   const health = createStorageHealth();
-  const track = connectionTracker(health);
+  // Commits that changed rows, and how many of them an fsync of the log is known to cover.
+  let commits = 0;
+  let synced = 0;
+  // Inside a lazy transaction: its commit waits for the next fsync someone else asks for.
+  let lazy = 0;
+  const sync = (): Promise<void> => {
+    if (!wal) return Promise.resolve();
+    const target = commits;
+    // flush() settles after an fsync that started after this call: every commit counted so far is in it.
+    return wal.flush().then(
+      () => {
+        if (target > synced) synced = target;
+      },
+      (error: unknown) => {
+        health.observe(error);
+        throw error;
+      },
+    );
+  };
+  const track = connectionTracker(health, () => {
+    commits++;
+    if (wal && lazy === 0) void sync().catch(() => undefined);
+  });
   const db = new Kysely<Database>({
     dialect: new GuardedSqliteDialect({ database: statements }, sqlite, track),
   });
@@ -121,9 +150,6 @@ function openSqlite(file: string, options: StorageOptions): Storage {
     const readStatements = withStatementCache(reader);
     setDirectReader(db, (text, values) => ({ rows: readStatements.prepare(text).all(values) }));
   }
-  // Only FULL promises that a commit survives a power cut; with NORMAL every commit already skips it.
-  const wal = file !== ':memory:' && synchronous === 'FULL' ? walSync(`${file}-wal`) : null;
-
   // The same result shape as Kysely's SQLite driver (no plugins are installed to transform it).
   const runDirect: DirectRunner = (text, values) => {
     try {
@@ -139,22 +165,31 @@ function openSqlite(file: string, options: StorageOptions): Storage {
     }
   };
   const setUnsynced = sqlite.prepare('pragma synchronous = NORMAL');
-  const restoreSynchronous = sqlite.prepare(`pragma synchronous = ${synchronous}`);
+  const restoreSynchronous = sqlite.prepare(`pragma synchronous = ${connectionSynchronous}`);
 
-  /** `work` in a transaction committed with synchronous = NORMAL: the log is written, not fsynced. */
+  /**
+   * `work` in a transaction committed with synchronous = NORMAL (the log is written, not fsynced) and no
+   * fsync asked for: it reaches the disk with the next one.
+   */
   const unsynced = <T>(work: (tx: Tx) => Promise<T>): Promise<T> =>
     // One connection for the three steps, so that no other transaction commits while NORMAL is set.
     db.connection().execute(async (connection) => {
       // Straight on the handle: this thread holds the connection, nothing else runs on it meanwhile.
       setUnsynced.run();
+      lazy++;
       try {
         return await connection
           .transaction()
           .execute((tx) => withDirectRunner(tx, runDirect, () => work(tx)));
       } finally {
+        lazy--;
         restoreSynchronous.run();
       }
     });
+  setDurability(db, {
+    onDisk: () => (synced >= commits ? Promise.resolve() : sync()),
+    unsynced: () => commits - synced,
+  });
 
   const storage = finish(
     db,
@@ -178,17 +213,12 @@ function openSqlite(file: string, options: StorageOptions): Storage {
     async stagedTransaction(work) {
       const value = await unsynced(work);
       // Everything in the log up to this commit, fsynced by a call that starts now.
-      const onDisk = wal
-        ? wal.flush().catch((error: unknown) => {
-            health.observe(error);
-            throw error;
-          })
-        : Promise.resolve();
-      return { value, onDisk };
+      return { value, onDisk: sync() };
     },
     lazyTransaction: unsynced,
     async close() {
       if (optimizeTimer) clearInterval(optimizeTimer);
+      await sync().catch(() => undefined);
       await storage.close();
       reader?.close();
       wal?.close();
@@ -368,10 +398,11 @@ type ConnectionTracker = ReturnType<typeof connectionTracker>;
 
 /**
  * Feeds the health tracker from the connections: every failed statement is shown to it, and every commit
- * of a transaction that changed rows (or a change outside a transaction) tells it that writes go through.
- * State is kept per `key`: the connection on PostgreSQL, the one handle on SQLite.
+ * of a transaction that changed rows (or a change outside a transaction) tells it that writes go through,
+ * and `onWriteCommitted` (SQLite fsyncs the log after it). State is kept per `key`: the connection on
+ * PostgreSQL, the one handle on SQLite.
  */
-function connectionTracker(health: StorageHealth) {
+function connectionTracker(health: StorageHealth, onWriteCommitted: () => void = () => undefined) {
   const states = new WeakMap<object, { inTransaction: boolean; wrote: boolean }>();
   const stateOf = (key: object) => {
     let state = states.get(key);
@@ -393,7 +424,10 @@ function connectionTracker(health: StorageHealth) {
           const result = await execute(query);
           if (result.numAffectedRows !== undefined && result.numAffectedRows > 0n) {
             if (state.inTransaction) state.wrote = true;
-            else health.wrote();
+            else {
+              health.wrote();
+              onWriteCommitted();
+            }
           }
           return result;
         } catch (error) {
@@ -414,7 +448,10 @@ function connectionTracker(health: StorageHealth) {
     ended(key: object, committed: boolean) {
       const state = stateOf(key);
       state.inTransaction = false;
-      if (committed && state.wrote) health.wrote();
+      if (committed && state.wrote) {
+        health.wrote();
+        onWriteCommitted();
+      }
       state.wrote = false;
     },
   };

@@ -23,6 +23,8 @@ export interface TestStorageOptions {
   sqliteDir?: string;
   /** PostgreSQL: the database URL (a proxy in front of the server, say); TEST_DATABASE_URL by default. */
   pgUrl?: string;
+  /** SQLite: NORMAL by default (tests need no power-cut safety); FULL to test what it does. */
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
 }
 
 /**
@@ -36,7 +38,7 @@ export async function openTestStorage(
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(options.sqliteDir ?? tmpdir(), 'smsgate-test-'));
     const url = `sqlite:${join(dir, 'test.db')}`;
-    const storage = openStorage(url, { sqliteSynchronous: 'NORMAL' });
+    const storage = openStorage(url, { sqliteSynchronous: options.sqliteSynchronous ?? 'NORMAL' });
     await storage.migrate();
     return {
       storage,
