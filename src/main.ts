@@ -62,6 +62,10 @@ import { createGroupCommit } from './storage/group-commit';
 import { probeDatabase } from './storage/health';
 import { type Loop, startLoop } from './workers/loops';
 
+/** Dispatch batches a worker process runs side by side, and the most jobs each claims at once. */
+const DISPATCH_LOOPS = 4;
+const DISPATCH_JOBS_PER_RUN = 16;
+
 export interface SystemOverrides {
   clock?: Clock;
   logger?: Logger;
@@ -456,7 +460,15 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
         ),
       );
       if (redisQueue) loops.push(startLoop('queue-relay', () => redisQueue.relay(), { idleMs: 20, logger }));
-      loops.push(startLoop('dispatch', () => dispatcher.runOnce(), { idleMs: 20, logger }));
+      // Several batches in flight at once: while one waits for the carrier's answers (or its tail of slow
+      // submits), the next is already claimed and loaded, so the bind's window stays full.
+      for (let i = 0; i < DISPATCH_LOOPS; i++)
+        loops.push(
+          startLoop(`dispatch-${i + 1}`, () => dispatcher.runOnce(DISPATCH_JOBS_PER_RUN), {
+            idleMs: 20,
+            logger,
+          }),
+        );
       loops.push(
         startLoop(
           'incident-deadlines',
