@@ -190,7 +190,19 @@ async function runTrial(
     const backAt = Date.now();
     // Recovery: how long after the part is back until messages become final again (0 when none waited).
     const finalAtBack = await countFinal(d).catch(() => 0);
-    const accepted = await sending;
+    // Watched while the client still sends too: the client's own pace is not the path's recovery.
+    let sent = false;
+    const watching = (async () => {
+      while (!sent && result.recoveryMs === null) {
+        const now = await countFinal(d).catch(() => finalAtBack);
+        if (now > finalAtBack) result.recoveryMs = Date.now() - backAt;
+        else await sleep(200);
+      }
+    })();
+    const accepted = await sending.finally(() => {
+      sent = true;
+    });
+    await watching;
     phase('send');
     result.accepted = accepted.size;
     const settleBy = Date.now() + SETTLE_MS;
