@@ -461,11 +461,12 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       );
       if (redisQueue) loops.push(startLoop('queue-relay', () => redisQueue.relay(), { idleMs: 20, logger }));
       // Several batches in flight at once: while one waits for the carrier's answers (or its tail of slow
-      // submits), the next is already claimed and loaded, so the bind's window stays full.
+      // submits), the next is already claimed and loaded, so the bind's window stays full. Only the first
+      // looks for work often when there is none; the others join within a quarter second of a burst.
       for (let i = 0; i < DISPATCH_LOOPS; i++)
         loops.push(
           startLoop(`dispatch-${i + 1}`, () => dispatcher.runOnce(DISPATCH_JOBS_PER_RUN), {
-            idleMs: 20,
+            idleMs: i === 0 ? 20 : 250,
             logger,
           }),
         );
