@@ -117,7 +117,7 @@ describe.each(DIALECTS)('replies from the simulator on %s', (dialect) => {
 
     const foreign = await call(s, 'POST', INBOUND, { from: phone, to: theirs, text: 'Hi' });
     expect(foreign.statusCode).toBe(400);
-    expect(foreign.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: '/to' }] });
+    expect(foreign.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: '/body/to' }] });
     expect((await call(other, 'GET', '/v1/inbound')).json().data).toEqual([]);
   });
 

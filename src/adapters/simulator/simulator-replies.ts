@@ -49,7 +49,7 @@ export function createSimulatorReplies(deps: SimulatorRepliesDeps) {
       const [number] = await deps.numbersOf(accountId);
       if (number !== undefined) return number;
       throw invalid(
-        '/to',
+        '/body/to',
         'the account sent nothing to this number and has no number of its own: say which sender it replies to',
       );
     }
@@ -57,11 +57,11 @@ export function createSimulatorReplies(deps: SimulatorRepliesDeps) {
     if (asNumber?.ok) {
       const owner = await deps.ownerOf(asNumber.e164);
       // Another account's number would put the reply in that account's inbox: never.
-      if (owner !== null && owner !== accountId) throw invalid('/to', 'not a number of this account');
+      if (owner !== null && owner !== accountId) throw invalid('/body/to', 'not a number of this account');
       return asNumber.e164;
     }
     const problem = senderIdProblem(to);
-    if (problem !== null) throw invalid('/to', `not a phone number or a sender id: ${problem}`);
+    if (problem !== null) throw invalid('/body/to', `not a phone number or a sender id: ${problem}`);
     return to;
   }
 
@@ -76,8 +76,8 @@ export function createSimulatorReplies(deps: SimulatorRepliesDeps) {
         phone = normalizePhone(input.from);
       } catch (error) {
         if (error instanceof AppError)
-          throw new AppError('invalid_phone_number', `/from: ${error.message}`, {
-            errors: [{ path: '/from', message: error.message }],
+          throw new AppError('invalid_phone_number', `/body/from: ${error.message}`, {
+            errors: [{ path: '/body/from', message: error.message }],
           });
         throw error;
       }
