@@ -43,7 +43,7 @@ describe('the webhook console and simulated replies, on a fresh install', () => 
     await result.waitFor();
     expect(await result.textContent()).toContain('not accepted');
     expect(await result.textContent()).toContain('HTTP 500');
-    expect(await result.getByLabel('Response excerpt').textContent()).toBe(markup);
+    expect(await result.getByTestId('excerpt').textContent()).toBe(markup);
     expect(await page.locator('.deliveries img').count()).toBe(0);
     expect(receiver.received).toHaveLength(1);
     const eventId = receiver.received[0]!.headers['webhook-id'];

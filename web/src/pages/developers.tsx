@@ -133,7 +133,7 @@ function AttemptResult({ attempt }: { attempt: Attempt }) {
   const ok = attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300;
   return (
     <div className="attempt" data-testid="attempt">
-      <p>
+      <p className="attempt-line">
         <span className={`badge ${ok ? 'badge-delivered' : 'badge-failed'}`}>
           {attempt.statusCode !== null ? `HTTP ${attempt.statusCode}` : 'no answer'}
         </span>{' '}
@@ -143,11 +143,11 @@ function AttemptResult({ attempt }: { attempt: Attempt }) {
           · {attempt.durationMs} ms · {TRIGGERS[attempt.trigger] ?? attempt.trigger}
         </span>
       </p>
-      {attempt.error ? <p className="muted break">{attempt.error}</p> : null}
+      {attempt.error ? <p className="muted break attempt-line">{attempt.error}</p> : null}
       {attempt.responseBinary ? (
         <p className="muted">Binary response ({attempt.responseBytes ?? 0} bytes), not shown.</p>
       ) : attempt.responseBody ? (
-        <pre className="excerpt" aria-label="Response excerpt">
+        <pre className="excerpt" data-testid="excerpt">
           {attempt.responseBody}
           {(attempt.responseBytes ?? 0) > new TextEncoder().encode(attempt.responseBody).length ? '…' : ''}
         </pre>
