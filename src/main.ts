@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { createLocalFileStore } from './adapters/files/local-file-store';
 import { createFileMailer } from './adapters/mail/file-mailer';
 import { createRouteFactory, validateRouteConfig } from './adapters/route-factory';
+import { createSimulatorReplies } from './adapters/simulator/simulator-replies';
 import { createSimulatorRoute } from './adapters/simulator/simulator-route';
 import type { Config } from './config';
 import { buildApp } from './http/app';
@@ -43,7 +44,7 @@ import {
   createRoutesAdmin,
   type RouteEvents,
 } from './modules/dispatch';
-import { createInbound } from './modules/inbound';
+import { createInbound, ownersOf } from './modules/inbound';
 import {
   type ClientEventSink,
   createCampaignMessages,
@@ -350,6 +351,18 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     privacyRequests: createRequestInbox({ db, clock, ids, audit }),
     campaigns,
     campaignFiles,
+    simulatorReplies: createSimulatorReplies({
+      simulatedRouteFor: (message) => registry.simulatedRouteFor(message),
+      route: (id) =>
+        id === simulator.id ? simulator : routeFactory.simulators().find((route) => route.id === id),
+      lastSenderTo: async (accountId, phone) =>
+        (await messages.list(accountId, { to: phone, limit: 1 }))[0]?.from ?? null,
+      numbersOf: async (accountId) =>
+        (await inbound.numbers.list({ accountId, limit: 500 })).map((n) => n.number).reverse(),
+      ownerOf: async (number) => (await ownersOf(db, [number])).get(number) ?? null,
+      latestFrom: async (accountId, from) =>
+        (await inbound.inbox.list(accountId, { from, limit: 1 }))[0] ?? null,
+    }),
     eventSinks,
     readiness: undefined as ReadinessProbe | undefined,
   };

@@ -9,6 +9,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { SimulatorReplies } from '../adapters/simulator/simulator-replies';
 import type { Clock } from '../kernel/clock';
 import type { FileStore } from '../kernel/file-store';
 import type { IdGenerator } from '../kernel/ids';
@@ -56,6 +57,7 @@ import { campaignRoutes } from './routes/campaigns';
 import { complianceRoutes, registerPolicyGate } from './routes/compliance';
 import { contactAvatarRoutes } from './routes/contact-avatars';
 import { contactRoutes } from './routes/contacts';
+import { devSimulatorRoutes } from './routes/dev-simulator';
 import { healthRoutes, type ReadinessProbe } from './routes/health';
 import { importRoutes } from './routes/imports';
 import { inboundRoutes } from './routes/inbound';
@@ -106,6 +108,8 @@ export interface AppServices {
   /** Short links (`/l/`, `/a/`), click tracking and campaign attachments. */
   campaignFiles: CampaignFiles;
   campaigns: Campaigns;
+  /** `POST /v1/dev/simulator/inbound`: replies from the simulator's phones. */
+  simulatorReplies: SimulatorReplies;
   /** The checks behind `GET /readyz` (database, storage, queue). */
   readiness?: ReadinessProbe;
 }
@@ -284,6 +288,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(adminRoutes(services));
   await app.register(webhookRoutes(services));
   await app.register(inboundRoutes(services));
+  await app.register(devSimulatorRoutes(services));
   await app.register(contactRoutes(services));
   await app.register(importRoutes(services));
   await app.register(contactAvatarRoutes(services));

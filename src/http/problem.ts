@@ -62,6 +62,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   database_unavailable: 503,
   storage_full: 503,
   message_not_cancellable: 409,
+  simulator_not_in_use: 409,
 };
 
 /** Seconds a client should wait before retrying, for the codes that say "try again later". */

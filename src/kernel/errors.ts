@@ -81,6 +81,8 @@ export const ERROR_CODES = {
     'The server has no disk space left for this write: nothing was stored; reads still work. Retry after `Retry-After` seconds.',
   message_not_cancellable:
     'The message has left for a carrier or is already final: only `scheduled` and `queued` messages can be cancelled.',
+  simulator_not_in_use:
+    "A simulated reply was asked for, but a real carrier route (not the simulator) carries this account's messages to that number.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -58,6 +58,11 @@ export interface WebhookDeliveriesTable {
   order_key?: string | null;
   /** Who holds the lease: `WORKER_ID/boot token` (null: nobody). Added by 0018_webhook_lease_owner. */
   lease_owner?: string | null;
+  /**
+   * Attempts the client asked for (test events, redeliveries), included in `attempts` but not on the retry
+   * ladder: the ladder's step is `attempts - manual_attempts`. Added by 0019_webhook_manual_attempts.
+   */
+  manual_attempts?: number;
 }
 
 /** One HTTP attempt of a delivery. */
@@ -70,8 +75,14 @@ export interface WebhookAttemptsTable {
   status_code: number | null;
   error: string | null;
   duration_ms: number;
-  /** At most 1 KB of the response body. */
+  /** At most 1 KB of the response body (text only; null for a binary body). */
   response_body: string | null;
+  /** What started it: null for the retry ladder, `test` or `redeliver` when the client asked (0019). */
+  trigger?: 'test' | 'redeliver' | null;
+  /** Bytes of the response body read (up to the drain limit); null: no response (0019). */
+  response_bytes?: number | null;
+  /** 1 when the body was binary: no excerpt is kept (0019). */
+  response_binary?: number;
 }
 
 export interface WebhooksTables {

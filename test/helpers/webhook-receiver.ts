@@ -15,7 +15,10 @@ export interface ReceiverBehaviour {
   delayMs?: number;
   /** Answer 302 with this Location. */
   redirectTo?: string;
-  body?: string;
+  /** The answer's body (default `ok`): text, or bytes as they are. */
+  body?: string | Buffer;
+  /** The answer's Content-Type (default text/plain). */
+  contentType?: string;
 }
 
 export interface WebhookReceiver {
@@ -56,7 +59,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
           response.writeHead(302, { location: behaviour.redirectTo }).end();
           return;
         }
-        response.writeHead(behaviour.status ?? 200, { 'content-type': 'text/plain' });
+        response.writeHead(behaviour.status ?? 200, {
+          'content-type': behaviour.contentType ?? 'text/plain',
+        });
         response.end(behaviour.body ?? 'ok');
       };
       if (behaviour.delayMs) {

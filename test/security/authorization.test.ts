@@ -96,6 +96,7 @@ const PARAM_KINDS: Record<string, ResourceKind | { staff: StaffKind } | 'subProc
   '/v1/users/:id': 'user',
   '/v1/webhooks/:id': 'webhook',
   '/v1/webhooks/:id/deliveries/:deliveryId': 'delivery',
+  '/v1/webhook-deliveries/:id': 'delivery',
   '/v1/admin/accounts/:id': { staff: 'account' },
   '/v1/admin/api-keys/:id': { staff: 'staffKey' },
   '/v1/admin/incidents/:id': { staff: 'incident' },

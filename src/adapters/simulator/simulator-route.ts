@@ -36,7 +36,10 @@ export function createSimulatorRoute(deps: {
     sentBefore: number,
     limit: number,
   ): Promise<Array<{ carrierRef: string; to: string }>>;
-}): SmsRoute & { pump(): Promise<number> } {
+}): SmsRoute & {
+  pump(): Promise<number>;
+  reply(sms: { from: string; to: string; text: string; accountId: string }): Promise<void>;
+} {
   const { id, clock, settings } = deps;
   let events: RouteEvents | null = null;
   const sent = new MinuteCounter();
@@ -94,6 +97,22 @@ export function createSimulatorRoute(deps: {
         }),
       );
       return fresh.length;
+    },
+    /**
+     * A simulated phone's reply (a mobile-originated message), handed in exactly as a carrier's MO is: the
+     * inbound receiver stores it, sends `message.received` webhooks and applies STOP/START. Resolves once
+     * it is stored.
+     */
+    async reply(sms) {
+      if (!events) throw new Error('the simulator route is not started');
+      await events.onInbound({
+        routeId: id,
+        from: sms.from,
+        to: sms.to,
+        text: sms.text,
+        at: clock.now(),
+        accountId: sms.accountId,
+      });
     },
     health(): RouteHealth {
       return {

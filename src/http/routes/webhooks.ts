@@ -136,6 +136,32 @@ export function webhookRoutes(services: AppServices): FastifyPluginAsyncZod {
         reply.status(202).send(await webhooks.retryNow(clientActor(request), request.params.id)),
     );
     app.post(
+      '/v1/webhooks/:id/test',
+      {
+        schema: {
+          ...TAG,
+          summary:
+            'Send a signed `webhook.test` event now; answers the attempt (status, time, response excerpt or error)',
+          params: idParams,
+        },
+        config: { auth: 'client', permission: 'webhooks:manage' },
+      },
+      async (request) => webhooks.sendTest(clientActor(request), request.params.id),
+    );
+    app.post(
+      '/v1/webhook-deliveries/:id/redeliver',
+      {
+        schema: {
+          ...TAG,
+          summary:
+            'Send a delivery again now (a new attempt, same webhook-id); answers the attempt. Its retry ladder is left as it was',
+          params: idParams,
+        },
+        config: { auth: 'client', permission: 'webhooks:manage' },
+      },
+      async (request) => webhooks.redeliverNow(clientActor(request), request.params.id),
+    );
+    app.post(
       '/v1/webhooks/:id/deliveries/:deliveryId/retry',
       {
         schema: {

@@ -63,6 +63,11 @@ export interface InboundSms {
   to: string;
   text: string;
   at: number;
+  /**
+   * The account it is for, when the route knows it without a number: only the built-in simulator's
+   * replies (an account on a fresh install has no number). Carriers' messages are routed by `to`.
+   */
+  accountId?: string;
 }
 
 export interface RouteEvents {

@@ -94,7 +94,7 @@ export function createRouteRegistry(deps: {
   }
 
   /** The route ids a message tries, in order, before dropping those that are not running. */
-  function routeIdsFor(message: MessagesTable): string[] {
+  function routeIdsFor(message: Parameters<typeof pickRule>[1]): string[] {
     const rule = pickRule(rules, message);
     if (rule) return rule.allowSimulator ? rule.routeIds : rule.routeIds.filter((id) => !isSimulated(id));
     const real = realRouteIds.filter((id) => running.has(id));
@@ -128,6 +128,14 @@ export function createRouteRegistry(deps: {
     /** Name and kind of a route this process has seen (running or not; a removed one until restart). */
     describe(id: string): RouteInfo | undefined {
       return info.get(id);
+    },
+    /**
+     * The simulated route that would carry such a message now (the first route it would try is simulated),
+     * or null when a real route would: the simulator is "in use" for that account and number.
+     */
+    simulatedRouteFor(message: Parameters<typeof pickRule>[1]): string | null {
+      const first = routeIdsFor(message).find((id) => running.has(id));
+      return first !== undefined && isSimulated(first) ? first : null;
     },
     router: {
       routesFor(message: MessagesTable): SmsRoute[] {

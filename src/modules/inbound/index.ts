@@ -10,7 +10,7 @@ import { createReceiver } from './receive';
 
 export type { AdminInboxFilter, Inbox, InboxFilter } from './inbox';
 export { keywordOf, MAX_KEYWORD_LENGTH } from './keyword';
-export type { NumberFilter, Numbers } from './numbers';
+export { type NumberFilter, type Numbers, ownersOf } from './numbers';
 export type { InboundAdminView, InboundView, NumberView } from './views';
 
 export interface InboundDeps {

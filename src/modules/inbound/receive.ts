@@ -44,7 +44,7 @@ export function createReceiver(deps: ReceiverDeps) {
       const text = withoutNul(sms.text);
       return {
         id: ids('inb'),
-        account_id: number === undefined ? null : owners.get(number)!,
+        account_id: sms.accountId ?? (number === undefined ? null : owners.get(number)!),
         route_id: sms.routeId,
         from_number: senderOf(sms.from, destination.country),
         to_number: number ?? destination.stored,

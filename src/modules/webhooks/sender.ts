@@ -14,6 +14,10 @@ export interface PostOutcome {
   error: string | null;
   durationMs: number;
   responseExcerpt: string | null;
+  /** Bytes of the response body read (reading stops past 64 KiB); null when no answer came. */
+  responseBytes: number | null;
+  /** The body was binary: no excerpt is kept, only its size. */
+  responseBinary: boolean;
   /**
    * The deadline passed before an answer came. The request may have reached the receiver and been
    * processed all the same, so a retry that succeeds is likely a duplicate there.
@@ -28,6 +32,30 @@ class TimeoutError extends Error {
   constructor(ms: number) {
     super(`${TIMEOUT_ERROR_PREFIX} ${ms} ms`);
     this.name = 'TimeoutError';
+  }
+}
+
+// Content types whose bodies are never shown as text, whatever their bytes look like.
+const BINARY_TYPES =
+  /^(image|audio|video|font)\/|^application\/(octet-stream|pdf|zip|gzip|x-protobuf|protobuf|msgpack)/i;
+
+/**
+ * The excerpt of a response body as text, or null when the body is binary: a declared binary type, a NUL
+ * or another control character (other than tab, line feed, carriage return, form feed and escape), or
+ * bytes that are not UTF-8. Such an excerpt would show as mojibake and PostgreSQL text cannot hold NUL.
+ * A character cut in half at the end of the excerpt is left out.
+ */
+export function textExcerpt(bytes: Uint8Array, contentType: string | undefined): string | null {
+  if (contentType && BINARY_TYPES.test(contentType.trim())) return null;
+  for (const b of bytes) {
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1b) return null;
+    if (b === 0x7f) return null;
+  }
+  try {
+    // stream: true leaves an incomplete last character undecoded instead of failing on it.
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+  } catch {
+    return null;
   }
 }
 
@@ -50,17 +78,35 @@ export function createSender(options: { allowPrivate: boolean; timeoutMs: number
   };
 
   function once(url: URL, headers: Record<string, string>, body: string) {
-    return new Promise<{ statusCode: number; excerpt: string; reused: boolean }>((resolve, reject) => {
+    return new Promise<{
+      statusCode: number;
+      excerpt: string | null;
+      bytes: number;
+      binary: boolean;
+      reused: boolean;
+    }>((resolve, reject) => {
       const secure = url.protocol === 'https:';
       let statusCode: number | null = null;
-      let excerpt = '';
+      let contentType: string | undefined;
+      const kept: Buffer[] = [];
+      let keptBytes = 0;
+      let total = 0;
       let settled = false;
       const finish = (error: unknown) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (statusCode !== null) resolve({ statusCode, excerpt, reused: request.reusedSocket });
-        else reject(Object.assign(error ?? new Error('no response'), { reusedSocket: request.reusedSocket }));
+        if (statusCode !== null) {
+          const excerpt = total === 0 ? '' : textExcerpt(Buffer.concat(kept), contentType);
+          resolve({
+            statusCode,
+            excerpt,
+            bytes: total,
+            binary: excerpt === null,
+            reused: request.reusedSocket,
+          });
+        } else
+          reject(Object.assign(error ?? new Error('no response'), { reusedSocket: request.reusedSocket }));
       };
       const request = (secure ? https : http).request(
         {
@@ -75,16 +121,13 @@ export function createSender(options: { allowPrivate: boolean; timeoutMs: number
         },
         (response) => {
           statusCode = response.statusCode ?? 0;
-          const decoder = new TextDecoder('utf-8', { fatal: false });
-          let kept = 0;
-          let total = 0;
+          contentType = response.headers['content-type'];
           response.on('data', (chunk: Buffer) => {
             total += chunk.length;
-            if (kept < MAX_EXCERPT_BYTES) {
-              const part = chunk.subarray(0, MAX_EXCERPT_BYTES - kept);
-              kept += part.length;
-              // stream: true holds back a character cut in half at the 1 KB boundary.
-              excerpt += decoder.decode(part, { stream: true });
+            if (keptBytes < MAX_EXCERPT_BYTES) {
+              const part = chunk.subarray(0, MAX_EXCERPT_BYTES - keptBytes);
+              keptBytes += part.length;
+              kept.push(part);
             }
             if (total > MAX_DRAIN_BYTES) response.destroy();
           });
@@ -111,6 +154,8 @@ export function createSender(options: { allowPrivate: boolean; timeoutMs: number
           error: new AddressRefusedError(host).message,
           durationMs: 0,
           responseExcerpt: null,
+          responseBytes: null,
+          responseBinary: false,
         };
       }
       for (let attempt = 0; ; attempt++) {
@@ -121,6 +166,8 @@ export function createSender(options: { allowPrivate: boolean; timeoutMs: number
             error: null,
             durationMs: took(),
             responseExcerpt: answer.excerpt === '' ? null : answer.excerpt,
+            responseBytes: answer.bytes,
+            responseBinary: answer.binary,
           };
         } catch (error) {
           // A kept-alive socket the server closed meanwhile: the request never reached it, try a fresh one.
@@ -131,6 +178,8 @@ export function createSender(options: { allowPrivate: boolean; timeoutMs: number
             error: describe(error),
             durationMs: took(),
             responseExcerpt: null,
+            responseBytes: null,
+            responseBinary: false,
             timedOut: error instanceof TimeoutError,
           };
         }

@@ -78,8 +78,40 @@ export interface AttemptView {
   statusCode: number | null;
   error: string | null;
   durationMs: number;
-  /** At most 1 KB of what the endpoint answered. */
+  /** At most 1 KB of what the endpoint answered, when it was text. */
   responseBody: string | null;
+  /** Bytes of the answer's body read (reading stops past 64 KiB); null when no answer came. */
+  responseBytes: number | null;
+  /** The body was binary: only its size is kept. */
+  responseBinary: boolean;
+  /** `schedule`: the retry ladder; `test` and `redeliver`: asked for by the client. */
+  trigger: 'schedule' | 'test' | 'redeliver';
+}
+
+/** The answer to "Send test event" and "Redeliver": the attempt made now and its delivery. */
+export interface ManualAttemptResult {
+  /** The endpoint answered 2xx. */
+  ok: boolean;
+  attempt: AttemptView;
+  delivery: DeliveryView;
+}
+
+/** The event type of test events (never subscribed to: sent only when the client asks). */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
+function attemptView(a: WebhookAttemptsTable): AttemptView {
+  return {
+    attempt: Number(a.attempt),
+    at: iso(a.at),
+    statusCode: a.status_code === null ? null : Number(a.status_code),
+    error: a.error,
+    durationMs: Number(a.duration_ms),
+    responseBody: a.response_body,
+    responseBytes:
+      a.response_bytes === null || a.response_bytes === undefined ? null : Number(a.response_bytes),
+    responseBinary: Number(a.response_binary ?? 0) === 1,
+    trigger: a.trigger ?? 'schedule',
+  };
 }
 
 export interface DeliveryView {
@@ -144,8 +176,19 @@ function endpointView(row: WebhookEndpointsTable): EndpointView {
 
 type ClaimedDelivery = Pick<
   WebhookDeliveriesTable,
-  'id' | 'account_id' | 'endpoint_id' | 'event_id' | 'body' | 'attempts' | 'lease_until' | 'last_error'
+  | 'id'
+  | 'account_id'
+  | 'endpoint_id'
+  | 'event_id'
+  | 'body'
+  | 'attempts'
+  | 'lease_until'
+  | 'last_error'
+  | 'manual_attempts'
 >;
+
+/** What started an attempt: the retry ladder (null), or the client ("Send test event", "Redeliver"). */
+export type AttemptTrigger = 'test' | 'redeliver' | null;
 
 interface AttemptResult {
   delivery: ClaimedDelivery;
@@ -154,6 +197,29 @@ interface AttemptResult {
   at: number;
   finishedAt: number;
   outcome: PostOutcome;
+  trigger: AttemptTrigger;
+  /** The delivery's status when a client's attempt started (its result may leave a final status as it is). */
+  statusBefore?: WebhookDeliveriesTable['status'];
+}
+
+/**
+ * A delivery's status after an attempt. On the ladder: 2xx delivered, 410 failed, anything else pending
+ * until the ladder's last step. A client's attempt never moves a delivery along the ladder: a test event
+ * is one attempt (failed unless 2xx), a redelivery that fails leaves the delivery as it was (a pending one
+ * keeps its next ladder step), one that succeeds makes it delivered.
+ */
+function statusAfter(r: AttemptResult): WebhookDeliveriesTable['status'] {
+  const ok = succeeded(r.outcome);
+  if (r.trigger === null) {
+    if (ok) return 'delivered';
+    if (r.outcome.statusCode === 410) return 'failed';
+    const step = r.attempt - Number(r.delivery.manual_attempts ?? 0);
+    return step < RETRY_LADDER_MS.length ? 'pending' : 'failed';
+  }
+  if (ok) return 'delivered';
+  if (r.trigger === 'test') return 'failed';
+  const before = r.statusBefore ?? 'pending';
+  return before === 'pending' && r.outcome.statusCode === 410 ? 'failed' : before;
 }
 
 const succeeded = (o: PostOutcome) => o.statusCode !== null && o.statusCode >= 200 && o.statusCode < 300;
@@ -328,6 +394,7 @@ export function createWebhooks(deps: WebhooksDeps) {
         'attempts',
         'lease_until',
         'last_error',
+        'manual_attempts',
       ])
       .execute();
   }
@@ -369,12 +436,13 @@ export function createWebhooks(deps: WebhooksDeps) {
       >();
       for (const r of results) {
         const { outcome, attempt } = r;
-        let status: WebhookDeliveriesTable['status'];
-        if (succeeded(outcome)) status = 'delivered';
-        else if (outcome.statusCode === 410) {
-          status = 'failed';
+        const status = statusAfter(r);
+        if (outcome.statusCode === 410)
           gone.set(r.delivery.endpoint_id, { accountId: r.delivery.account_id, at: r.finishedAt });
-        } else status = attempt < RETRY_LADDER_MS.length ? 'pending' : 'failed';
+        const manual = r.trigger !== null;
+        const manualAttempts = Number(r.delivery.manual_attempts ?? 0) + (manual ? 1 : 0);
+        // A client's attempt keeps a pending delivery's next step; a final one keeps its completion time.
+        const finishes = status !== 'pending' && (!manual || r.statusBefore === 'pending');
         // One literal (undefined columns are left as they are): see "Object literals" in the README.
         const update: Partial<WebhookDeliveriesTable> = {
           attempts: attempt,
@@ -384,8 +452,12 @@ export function createWebhooks(deps: WebhooksDeps) {
           last_status_code: outcome.statusCode,
           last_error: outcome.error ?? (succeeded(outcome) ? null : `HTTP ${outcome.statusCode}`),
           status,
-          completed_at: status === 'pending' ? undefined : r.finishedAt,
-          next_attempt_at: status === 'pending' ? r.finishedAt + RETRY_LADDER_MS[attempt]! : undefined,
+          completed_at: finishes ? r.finishedAt : undefined,
+          next_attempt_at:
+            status === 'pending' && !manual
+              ? r.finishedAt + RETRY_LADDER_MS[attempt - manualAttempts]!
+              : undefined,
+          manual_attempts: manual ? manualAttempts : undefined,
         };
         const done = await tx
           .updateTable('webhook_deliveries')
@@ -417,6 +489,9 @@ export function createWebhooks(deps: WebhooksDeps) {
           error: outcome.error,
           duration_ms: outcome.durationMs,
           response_body: outcome.responseExcerpt,
+          trigger: r.trigger,
+          response_bytes: outcome.responseBytes,
+          response_binary: outcome.responseBinary ? 1 : 0,
         });
       }
       for (const part of chunks(attempts, MAX_ROWS_PER_INSERT)) {
@@ -490,6 +565,112 @@ export function createWebhooks(deps: WebhooksDeps) {
       if (moved > 0)
         logger.info({ endpointId, deliveries: moved }, 'webhook endpoint recovered: backlog due now');
     }
+  }
+
+  /**
+   * The Standard Webhooks headers of one attempt: `webhook-id` is the event id (the same for every attempt,
+   * receivers de-duplicate on it); during a secret rotation the signature is given with each secret.
+   */
+  function signedHeaders(
+    endpoint: Pick<WebhookEndpointsTable, 'secret' | 'previous_secret' | 'previous_secret_expires_at'>,
+    delivery: Pick<WebhookDeliveriesTable, 'event_id' | 'body'>,
+    at: number,
+  ): Record<string, string> {
+    const timestamp = Math.floor(at / 1000);
+    let signature = signWebhook(endpoint.secret, delivery.event_id, timestamp, delivery.body);
+    if (endpoint.previous_secret && Number(endpoint.previous_secret_expires_at) > at) {
+      signature += ` ${signWebhook(endpoint.previous_secret, delivery.event_id, timestamp, delivery.body)}`;
+    }
+    return {
+      'content-type': 'application/json',
+      'user-agent': 'smsgate-webhooks/1',
+      'webhook-id': delivery.event_id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature,
+    };
+  }
+
+  /**
+   * One attempt the client asked for, made now: the caller holds the delivery's lease (`leaseUntil`, this
+   * process as owner), so no worker attempts it meanwhile; the result is recorded like any attempt.
+   */
+  async function attemptNow(
+    endpoint: WebhookEndpointsTable,
+    delivery: ClaimedDelivery,
+    trigger: 'test' | 'redeliver',
+    statusBefore: WebhookDeliveriesTable['status'],
+  ): Promise<PostOutcome> {
+    const at = clock.now();
+    const outcome = await sender.post(
+      new URL(endpoint.url),
+      signedHeaders(endpoint, delivery, at),
+      delivery.body,
+    );
+    await recordResults([
+      {
+        delivery,
+        attempt: Number(delivery.attempts) + 1,
+        at,
+        finishedAt: clock.now(),
+        outcome,
+        trigger,
+        statusBefore,
+      },
+    ]);
+    return outcome;
+  }
+
+  /** A manual attempt holds the delivery this long: the request's deadline and a margin. */
+  const manualLeaseMs = timeoutMs + 30_000;
+
+  async function deliveryViews(rows: WebhookDeliveriesTable[]): Promise<DeliveryView[]> {
+    const attempts = new Map<string, AttemptView[]>();
+    for (const part of chunks(
+      rows.map((r) => r.id),
+      idsPerQuery,
+    )) {
+      const found = await db
+        .selectFrom('webhook_attempts')
+        .selectAll()
+        .where('delivery_id', 'in', part)
+        .orderBy('delivery_id')
+        .orderBy('attempt')
+        .execute();
+      for (const a of found) {
+        const list = attempts.get(a.delivery_id) ?? [];
+        list.push(attemptView(a));
+        attempts.set(a.delivery_id, list);
+      }
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      endpointId: r.endpoint_id,
+      eventId: r.event_id,
+      eventType: r.event_type,
+      status: r.status,
+      attemptCount: Number(r.attempts),
+      nextAttemptAt: r.status === 'pending' ? iso(r.next_attempt_at) : null,
+      lastStatusCode: r.last_status_code === null ? null : Number(r.last_status_code),
+      lastError: r.last_error,
+      createdAt: iso(r.created_at),
+      completedAt: isoOrNull(r.completed_at),
+      payload: JSON.parse(r.body) as unknown,
+      attempts: attempts.get(r.id) ?? [],
+    }));
+  }
+
+  /** The answer to a client's attempt: the delivery as it is now, and the attempt just made. */
+  async function manualResult(deliveryId: string, outcome: PostOutcome): Promise<ManualAttemptResult> {
+    const row = await db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('id', '=', deliveryId)
+      .executeTakeFirst();
+    // Erased or swept by retention while the attempt ran: nothing left to show.
+    if (!row) throw new AppError('not_found', 'No such delivery.');
+    const [delivery] = await deliveryViews([row]);
+    const attempt = delivery!.attempts.at(-1)!;
+    return { ok: succeeded(outcome), attempt, delivery: delivery! };
   }
 
   /**
@@ -819,25 +1000,17 @@ export function createWebhooks(deps: WebhooksDeps) {
           // Settled above, or the endpoint answered 410 meanwhile (its pending deliveries get cancelled).
           if (!endpoint || Number(endpoint.enabled) !== 1 || gone.has(d.endpoint_id)) continue;
           const at = clock.now();
-          const timestamp = Math.floor(at / 1000);
-          let signature = signWebhook(endpoint.secret, d.event_id, timestamp, d.body);
-          if (endpoint.previous_secret && Number(endpoint.previous_secret_expires_at) > at) {
-            signature += ` ${signWebhook(endpoint.previous_secret, d.event_id, timestamp, d.body)}`;
-          }
-          const outcome = await sender.post(
-            endpoint.parsed,
-            {
-              'content-type': 'application/json',
-              'user-agent': 'smsgate-webhooks/1',
-              'webhook-id': d.event_id,
-              'webhook-timestamp': String(timestamp),
-              'webhook-signature': signature,
-            },
-            d.body,
-          );
+          const outcome = await sender.post(endpoint.parsed, signedHeaders(endpoint, d, at), d.body);
           attempted++;
           if (outcome.statusCode === 410) gone.add(d.endpoint_id);
-          writer.add({ delivery: d, attempt: Number(d.attempts) + 1, at, finishedAt: clock.now(), outcome });
+          writer.add({
+            delivery: d,
+            attempt: Number(d.attempts) + 1,
+            at,
+            finishedAt: clock.now(),
+            outcome,
+            trigger: null,
+          });
         }
       }
       await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, work));
@@ -864,47 +1037,7 @@ export function createWebhooks(deps: WebhooksDeps) {
         .limit(page.limit);
       if (page.cursor) q = q.where('id', '<', page.cursor);
       if (page.status) q = q.where('status', '=', page.status);
-      const rows = await q.execute();
-      const attempts = new Map<string, AttemptView[]>();
-      for (const part of chunks(
-        rows.map((r) => r.id),
-        idsPerQuery,
-      )) {
-        const found = await db
-          .selectFrom('webhook_attempts')
-          .selectAll()
-          .where('delivery_id', 'in', part)
-          .orderBy('delivery_id')
-          .orderBy('attempt')
-          .execute();
-        for (const a of found) {
-          const list = attempts.get(a.delivery_id) ?? [];
-          list.push({
-            attempt: Number(a.attempt),
-            at: iso(a.at),
-            statusCode: a.status_code === null ? null : Number(a.status_code),
-            error: a.error,
-            durationMs: Number(a.duration_ms),
-            responseBody: a.response_body,
-          });
-          attempts.set(a.delivery_id, list);
-        }
-      }
-      return rows.map((r) => ({
-        id: r.id,
-        endpointId: r.endpoint_id,
-        eventId: r.event_id,
-        eventType: r.event_type,
-        status: r.status,
-        attemptCount: Number(r.attempts),
-        nextAttemptAt: r.status === 'pending' ? iso(r.next_attempt_at) : null,
-        lastStatusCode: r.last_status_code === null ? null : Number(r.last_status_code),
-        lastError: r.last_error,
-        createdAt: iso(r.created_at),
-        completedAt: isoOrNull(r.completed_at),
-        payload: JSON.parse(r.body) as unknown,
-        attempts: attempts.get(r.id) ?? [],
-      }));
+      return deliveryViews(await q.execute());
     },
 
     /**
@@ -952,6 +1085,85 @@ export function createWebhooks(deps: WebhooksDeps) {
         await insertDeliveries(tx, [row]);
         return { id: row.id, eventId: row.event_id, status: 'pending' as const };
       });
+    },
+
+    /**
+     * Sends a signed `webhook.test` event to the endpoint now (disabled ones too: a way to check a receiver
+     * before enabling it again) and answers the attempt. The event is a delivery of its own, listed with
+     * the others; it is not retried on the ladder (a 410 still disables the endpoint, as for any event).
+     */
+    async sendTest(actor: ClientActor, endpointId: string): Promise<ManualAttemptResult> {
+      const endpoint = await ownEndpoint(db, actor, endpointId);
+      const now = clock.now();
+      const eventId = ids('evt');
+      const body = JSON.stringify({
+        id: eventId,
+        type: TEST_EVENT_TYPE,
+        createdAt: iso(now),
+        data: { endpointId, message: 'A test event: your endpoint receives and verifies smsgate webhooks.' },
+      });
+      const row = deliveryRow(endpoint, { id: eventId, type: TEST_EVENT_TYPE, body, orderKey: null }, now);
+      // Held by this process from the start: no worker attempts it while this request does.
+      Object.assign(row, { lease_until: now + manualLeaseMs, lease_owner: owner });
+      await db.transaction().execute(async (tx) => {
+        await insertDeliveries(tx, [row]);
+        await audit.record(tx, {
+          accountId: actor.accountId,
+          actor: auditActorOf(actor),
+          action: 'webhook.test_sent',
+          target: { type: 'webhook', id: endpointId },
+          data: { deliveryId: row.id },
+        });
+      });
+      const outcome = await attemptNow(endpoint, row, 'test', 'pending');
+      return manualResult(row.id, outcome);
+    },
+
+    /**
+     * Sends a delivery again now, as a new attempt of the same delivery (same `webhook-id` and body, a
+     * fresh timestamp and signature), and answers it. It does not move the delivery along its retry ladder:
+     * a failure leaves it as it was; a success makes it delivered. 409 when the endpoint is disabled or a
+     * worker is attempting the delivery at this moment.
+     */
+    async redeliverNow(actor: ClientActor, deliveryId: string): Promise<ManualAttemptResult> {
+      const found = await db
+        .selectFrom('webhook_deliveries')
+        .select(['endpoint_id', 'status'])
+        .where('id', '=', deliveryId)
+        .where('account_id', '=', actor.accountId)
+        .executeTakeFirst();
+      if (!found) throw new AppError('not_found', 'No such delivery.');
+      const endpoint = await ownEndpoint(db, actor, found.endpoint_id);
+      if (Number(endpoint.enabled) !== 1) {
+        throw new AppError('conflict', 'The endpoint is disabled; enable it before redelivering.');
+      }
+      const now = clock.now();
+      // The lease is the lock: taken only when nobody holds it, so a worker's attempt and this one never
+      // run at once (and a worker never claims it while this one runs).
+      const held = await db
+        .updateTable('webhook_deliveries')
+        .set({ lease_until: now + manualLeaseMs, lease_owner: owner })
+        .where('id', '=', deliveryId)
+        .where('lease_until', '<=', now)
+        .returning([
+          'id',
+          'account_id',
+          'endpoint_id',
+          'event_id',
+          'body',
+          'attempts',
+          'lease_until',
+          'last_error',
+          'manual_attempts',
+          'status',
+        ])
+        .executeTakeFirst();
+      if (!held) {
+        throw new AppError('conflict', 'This delivery is being attempted right now; try again in a moment.');
+      }
+      const { status, ...delivery } = held;
+      const outcome = await attemptNow(endpoint, delivery, 'redeliver', status);
+      return manualResult(deliveryId, outcome);
     },
 
     /** Closes idle kept-alive connections to endpoints. */

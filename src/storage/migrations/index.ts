@@ -17,6 +17,7 @@ import * as m0015 from './0015_routing_simulator';
 import * as m0016 from './0016_import_create_groups';
 import * as m0017 from './0017_webhook_statuses';
 import * as m0018 from './0018_webhook_lease_owner';
+import * as m0019 from './0019_webhook_manual_attempts';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016_import_create_groups': m0016,
   '0017_webhook_statuses': m0017,
   '0018_webhook_lease_owner': m0018,
+  '0019_webhook_manual_attempts': m0019,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, formatTime, type Page, problemFields } from '../api';
-import { FormError, TextField } from '../forms';
+import { FormError, StatusBadge, TextField } from '../forms';
 import { usePageTitle } from '../router';
 
 interface ApiKey {
@@ -22,16 +22,37 @@ interface Webhook {
   secret?: string;
 }
 
+/** One HTTP attempt of a delivery, as `GET /v1/webhooks/:id/deliveries` lists it. */
+interface Attempt {
+  attempt: number;
+  at: string;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  /** At most 1 KiB of the answer, when it was text (shown as text: React escapes it). */
+  responseBody: string | null;
+  responseBytes: number | null;
+  responseBinary: boolean;
+  trigger: 'schedule' | 'test' | 'redeliver';
+}
+
 interface Delivery {
-  id?: string;
-  attempt?: number;
-  status?: string;
-  statusCode?: number | null;
-  responseStatus?: number | null;
-  at?: string;
-  createdAt?: string;
-  eventType?: string;
-  error?: string | null;
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  createdAt: string;
+  attempts: Attempt[];
+}
+
+/** The answer of "Send test event" and "Redeliver". */
+interface ManualAttempt {
+  ok: boolean;
+  attempt: Attempt;
+  delivery: Delivery;
 }
 
 const EVENTS = ['message.status', 'message.received'];
@@ -101,24 +122,138 @@ function ApiKeys() {
   );
 }
 
+const TRIGGERS: Record<Attempt['trigger'], string> = {
+  schedule: 'automatic',
+  test: 'test event',
+  redeliver: 'redelivery',
+};
+
+/** What one attempt came to: the HTTP status or the error, how long it took, and what the endpoint said. */
+function AttemptResult({ attempt }: { attempt: Attempt }) {
+  const ok = attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300;
+  return (
+    <div className="attempt" data-testid="attempt">
+      <p className="attempt-line">
+        <span className={`badge ${ok ? 'badge-delivered' : 'badge-failed'}`}>
+          {attempt.statusCode !== null ? `HTTP ${attempt.statusCode}` : 'no answer'}
+        </span>{' '}
+        <time dateTime={attempt.at}>{formatTime(attempt.at)}</time>
+        <span className="muted">
+          {' '}
+          · {attempt.durationMs} ms · {TRIGGERS[attempt.trigger] ?? attempt.trigger}
+        </span>
+      </p>
+      {attempt.error ? <p className="muted break attempt-line">{attempt.error}</p> : null}
+      {attempt.responseBinary ? (
+        <p className="muted">Binary response ({attempt.responseBytes ?? 0} bytes), not shown.</p>
+      ) : attempt.responseBody ? (
+        <pre className="excerpt" data-testid="excerpt">
+          {attempt.responseBody}
+          {(attempt.responseBytes ?? 0) > new TextEncoder().encode(attempt.responseBody).length ? '…' : ''}
+        </pre>
+      ) : attempt.statusCode !== null ? (
+        <p className="muted">Empty response.</p>
+      ) : null}
+    </div>
+  );
+}
+
+function DeliveryItem({ endpointId, delivery }: { endpointId: string; delivery: Delivery }) {
+  const client = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const redeliver = useMutation({
+    mutationFn: () => api<ManualAttempt>('POST', `/v1/webhook-deliveries/${delivery.id}/redeliver`),
+    onSettled: () => client.invalidateQueries({ queryKey: ['deliveries', endpointId] }),
+  });
+  const attemptsId = `attempts-${delivery.id}`;
+  return (
+    <li data-testid="delivery">
+      <div className="row">
+        <span className="break">
+          <strong>{delivery.eventType}</strong> <StatusBadge status={delivery.status} />{' '}
+          <span className="muted">
+            <time dateTime={delivery.createdAt}>{formatTime(delivery.createdAt)}</time> ·{' '}
+            {delivery.attemptCount} {delivery.attemptCount === 1 ? 'attempt' : 'attempts'}
+            {delivery.lastStatusCode !== null ? ` · last HTTP ${delivery.lastStatusCode}` : ''}
+            {delivery.nextAttemptAt ? ` · next ${formatTime(delivery.nextAttemptAt)}` : ''}
+          </span>
+        </span>
+        <span>
+          <button
+            type="button"
+            aria-expanded={open}
+            aria-controls={attemptsId}
+            onClick={() => setOpen(!open)}
+          >
+            Attempts
+          </button>{' '}
+          <button type="button" disabled={redeliver.isPending} onClick={() => redeliver.mutate()}>
+            {redeliver.isPending ? 'Sending…' : 'Redeliver'}
+          </button>
+        </span>
+      </div>
+      {redeliver.data ? (
+        <div className="notice" role="status">
+          <p>{redeliver.data.ok ? 'Redelivered.' : 'The endpoint did not accept it.'}</p>
+          <AttemptResult attempt={redeliver.data.attempt} />
+        </div>
+      ) : null}
+      <FormError message={redeliver.error ? (redeliver.error as Error).message : null} />
+      {open ? (
+        <ol className="list" id={attemptsId} aria-label={`Attempts of ${delivery.eventType}`}>
+          {delivery.attempts.length === 0 ? <li className="muted">Not attempted yet.</li> : null}
+          {[...delivery.attempts].reverse().map((a) => (
+            <li key={a.attempt}>
+              <AttemptResult attempt={a} />
+            </li>
+          ))}
+        </ol>
+      ) : null}
+    </li>
+  );
+}
+
 function Deliveries({ id }: { id: string }) {
+  const client = useQueryClient();
   const deliveries = useQuery({
     queryKey: ['deliveries', id],
-    queryFn: () => api<Page<Delivery>>('GET', `/v1/webhooks/${id}/deliveries`),
+    queryFn: () => api<Page<Delivery>>('GET', `/v1/webhooks/${id}/deliveries?limit=20`),
+    refetchInterval: 10_000,
   });
-  if (deliveries.isPending) return <p className="muted">Loading…</p>;
-  if (deliveries.error) return <p role="alert">{(deliveries.error as Error).message}</p>;
-  if (!deliveries.data?.data.length) return <p className="muted">No delivery attempts yet.</p>;
+  const test = useMutation({
+    mutationFn: () => api<ManualAttempt>('POST', `/v1/webhooks/${id}/test`),
+    onSettled: () => client.invalidateQueries({ queryKey: ['deliveries', id] }),
+  });
   return (
-    <ul className="list">
-      {deliveries.data.data.map((d, i) => (
-        <li key={d.id ?? i}>
-          {d.eventType ?? ''} {d.status ?? ''} {d.statusCode ?? d.responseStatus ?? ''}{' '}
-          <span className="muted">{formatTime(d.at ?? d.createdAt)}</span>
-          {d.error ? <span className="muted"> · {d.error}</span> : null}
-        </li>
-      ))}
-    </ul>
+    <div className="deliveries">
+      <div className="row">
+        <h3>Recent deliveries</h3>
+        <button type="button" disabled={test.isPending} onClick={() => test.mutate()}>
+          {test.isPending ? 'Sending…' : 'Send test event'}
+        </button>
+      </div>
+      {test.data ? (
+        <div className="notice" role="status" data-testid="test-result">
+          <p>
+            {test.data.ok
+              ? 'Test event delivered.'
+              : 'The test event was not accepted: check the URL and your receiver.'}
+          </p>
+          <AttemptResult attempt={test.data.attempt} />
+        </div>
+      ) : null}
+      <FormError message={test.error ? (test.error as Error).message : null} />
+      {deliveries.isPending ? <p className="muted">Loading…</p> : null}
+      {deliveries.error ? <p role="alert">{(deliveries.error as Error).message}</p> : null}
+      {deliveries.data && deliveries.data.data.length === 0 ? (
+        <p className="muted">No deliveries yet.</p>
+      ) : null}
+      <ul className="list" aria-label="Deliveries">
+        {deliveries.data?.data.map((d) => (
+          <DeliveryItem key={d.id} endpointId={id} delivery={d} />
+        ))}
+      </ul>
+    </div>
   );
 }
 

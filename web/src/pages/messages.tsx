@@ -1,7 +1,17 @@
-import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
-import { api, FINAL_STATUSES, formatCredits, formatTime, type Message, type Page, STATUSES } from '../api';
-import { StatusBadge } from '../forms';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import {
+  api,
+  FINAL_STATUSES,
+  formatCredits,
+  formatTime,
+  type InboundSms,
+  type Message,
+  type Page,
+  problemFields,
+  STATUSES,
+} from '../api';
+import { FormError, StatusBadge, TextArea } from '../forms';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
 import { CancelSend } from './scheduled';
 
@@ -73,6 +83,55 @@ function SimulatedBadge() {
   );
 }
 
+/**
+ * A reply from the simulated recipient (`POST /v1/dev/simulator/inbound`): it arrives like a real reply, in
+ * the Inbox, as a `message.received` webhook, and STOP puts the number on the suppression list.
+ */
+function SimulateReply({ message }: { message: Message }) {
+  const client = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const reply = useMutation({
+    mutationFn: (text: string) =>
+      api<InboundSms>('POST', '/v1/dev/simulator/inbound', { from: message.to, to: message.from, text }),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['inbound'] }),
+  });
+  const { fields, general } = problemFields(reply.error);
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    reply.mutate(String(new FormData(form).get('text') ?? ''), { onSuccess: () => form.reset() });
+  };
+  if (!open) {
+    return (
+      <button type="button" onClick={() => setOpen(true)}>
+        Simulate a reply
+      </button>
+    );
+  }
+  return (
+    <form onSubmit={onSubmit} noValidate aria-label="Simulate a reply">
+      <TextArea
+        label={`Reply from ${message.to}`}
+        name="text"
+        rows={2}
+        required
+        error={fields.text ?? fields.from ?? fields.to}
+        hint="Try STOP to see the number join the suppression list."
+      />
+      <FormError message={general} />
+      {reply.data ? (
+        <p className="notice" role="status">
+          Reply received.{' '}
+          <Link to={`/inbox?from=${encodeURIComponent(reply.data.from)}`}>Open it in the Inbox</Link>
+        </p>
+      ) : null}
+      <button type="submit" className="primary" disabled={reply.isPending}>
+        {reply.isPending ? 'Sending…' : 'Send the reply'}
+      </button>
+    </form>
+  );
+}
+
 export function MessagePage({ id }: { id: string }) {
   usePageTitle('Message');
   const message = useQuery({
@@ -141,6 +200,7 @@ export function MessagePage({ id }: { id: string }) {
             ) : !FINAL_STATUSES.has(m.status) ? (
               <p className="muted">Updating until the final status…</p>
             ) : null}
+            {m.simulated ? <SimulateReply message={m} /> : null}
             {cancelled && m.status === 'cancelled' ? (
               <p role="status">Cancelled: {formatCredits(m.price)} credits released.</p>
             ) : null}
