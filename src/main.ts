@@ -495,7 +495,9 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
         ),
       );
       loops.push(startLoop('simulator-receipts', pumpSimulators, { idleMs: 100, logger }));
-      loops.push(startLoop('webhooks', () => webhooks.deliverDue(500), { idleMs: 200, logger }));
+      // Two claims in flight: the next batch of deliveries goes out while the last of one wait for answers.
+      loops.push(startLoop('webhooks-1', () => webhooks.deliverDue(500), { idleMs: 100, logger }));
+      loops.push(startLoop('webhooks-2', () => webhooks.deliverDue(500), { idleMs: 250, logger }));
       loops.push(startLoop('imports', () => contacts.imports.runDue(), { idleMs: 500, logger }));
       loops.push(startLoop('campaigns', () => campaigns.fanout.runDue(), { idleMs: 500, logger }));
       loops.push(
