@@ -163,6 +163,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     : null;
   const queue = redisQueue ?? outbox;
   const groupCommit = createGroupCommit(storage, { maxBatch: 256 });
+  // The operator's sender for accounts that have not chosen one (else the platform's name).
+  const sharedSender = config.DEFAULT_SENDER ?? null;
   // The registry is made below; message views ask it which route a message took only when read.
   const messages = createMessageReader({ db, routeInfo: (id) => registry.describe(id) });
   const outcomes = createOutcomes({ clock, ids, ledger, queue, events: clientEvents });
@@ -177,6 +179,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     events: clientEvents,
     groupCommit,
     blockedNumbers: (tx, accountId, phones) => subjectRequests.blockedNumbers(tx, accountId, phones),
+    sharedSender,
   });
   const simulator = createSimulatorRoute({
     id: 'simulator',
@@ -300,6 +303,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     priceBook,
     messages: createCampaignMessages({ clock, ids, ledger, queue, events: clientEvents }),
     publicUrl: config.PUBLIC_URL,
+    sharedSender,
     links: { issuer: campaignFiles.issuer, stats: campaignFiles.stats },
     // Most accounts never restrict anyone: one cheap look first spares hashing every number of a campaign.
     blocked: async (tx, accountId, phones) => {
@@ -329,10 +333,10 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     webhooks,
     priceBook,
     priceAdmin: createPriceAdmin({ db, audit, priceBook }),
-    accountSettings: createAccountSettings({ db, audit }),
+    accountSettings: createAccountSettings({ db, audit, sharedSender }),
     queue,
     send,
-    preview: createPreview({ db, priceBook, clock }),
+    preview: createPreview({ db, priceBook, clock, sharedSender }),
     cancelMessage: createMessageCancel({ db, clock, ids, ledger, events: clientEvents, audit }),
     messages,
     outcomes,

@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } 
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { senderIdProblem } from '../modules/messaging';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -124,6 +125,16 @@ export const CONFIG_SCHEMA = {
   SUBPROCESSOR_OBJECTION_DAYS: {
     schema: int(1).max(365).default(30),
     doc: 'Days a client has to object after a sub-processor is added or replaced.',
+  },
+  DEFAULT_SENDER: {
+    schema: z
+      .string()
+      .optional()
+      .superRefine((sender, ctx) => {
+        const problem = sender === undefined ? null : senderIdProblem(sender);
+        if (problem) ctx.addIssue({ code: 'custom', message: `a sender id ${problem}` });
+      }),
+    doc: "Shared sender (e.g. a numeric one, `+37120000000`) for accounts that have not chosen their own and requests that name none; unset: the platform's name, `smsgate`.",
   },
   OPERATOR_NAME: {
     schema: z.string().min(1).max(200).default('smsgate operator'),

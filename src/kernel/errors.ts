@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   invalid_phone_number: 'A recipient is not a valid, assignable phone number.',
   invalid_sender_id:
     'The sender id is not alphanumeric of at most 11 characters or numeric of at most 15 digits.',
+  invalid_country:
+    'The country is not an ISO 3166-1 alpha-2 code the platform knows (e.g. `LV`); `errors` names the field.',
   recipient_opted_out: 'The recipient is on the suppression list.',
   message_too_long: "The text needs more segments than the account's maximum.",
   empty_message: 'The text is empty.',

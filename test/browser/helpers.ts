@@ -74,19 +74,24 @@ export function uniqueEmail(prefix: string): string {
 
 /**
  * Signs up through the form, accepting the policy, then (unless `verified: false`) confirms the e-mail
- * through the mailed link and reloads, so that the free credits can be spent.
+ * through the mailed link and reloads, so that the free credits can be spent. The country of the business
+ * is `country` (an ISO code), or none: numbers then need their `+` whatever language the browser speaks.
  */
 export async function signUp(
   page: Page,
   baseUrl: string,
   email: string,
-  options: { verified?: boolean } = {},
+  options: { verified?: boolean; country?: string } = {},
 ) {
   await page.goto(`${baseUrl}/signup`);
   await page.getByLabel('Company').fill('Acme Bakery');
   await page.getByLabel('Your name').fill('Ada');
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password', { exact: true }).fill('a-long-secret-1');
+  const country = page.getByLabel('Country of your business');
+  // The list arrives from the server; the browser's language may have preselected one meanwhile.
+  await country.locator('option[value="LV"]').waitFor({ state: 'attached' });
+  await country.selectOption(options.country ?? '');
   await page.getByRole('checkbox', { name: /privacy policy/ }).check();
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL(/\/\?welcome=1$/);

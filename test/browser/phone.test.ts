@@ -184,7 +184,7 @@ describe('phone viewport (390×844)', () => {
           .then((m) => m.user.twoFactorEnabled),
       ),
     ).toBe(true);
-    await page.getByLabel('Default country').fill('lv');
+    await page.getByLabel('Default country').selectOption('LV');
     await page.getByLabel('Default sender').fill('Bakery');
     await page.getByRole('button', { name: 'Save settings' }).tap();
     await page.getByRole('status').getByText('Settings saved.').waitFor();

@@ -112,7 +112,13 @@ export function cookieFrom(response: LightMyRequestResponse, name: string): stri
  */
 export async function signup(
   app: FastifyInstance,
-  overrides: Partial<{ company: string; email: string; password: string; verified: boolean }> = {},
+  overrides: Partial<{
+    company: string;
+    email: string;
+    password: string;
+    verified: boolean;
+    defaultCountry: string;
+  }> = {},
 ): Promise<Session> {
   const email = overrides.email ?? uniqueEmail();
   const response = await app.inject({
@@ -124,6 +130,7 @@ export async function signup(
       email,
       password: overrides.password ?? PASSWORD,
       acceptPolicy: true,
+      ...(overrides.defaultCountry ? { defaultCountry: overrides.defaultCountry } : {}),
     },
   });
   if (response.statusCode !== 201) throw new Error(`signup failed: ${response.statusCode} ${response.body}`);

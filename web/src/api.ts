@@ -247,6 +247,8 @@ export interface Page<T> {
 }
 
 export interface Preview {
+  /** The sender the messages would go out from. */
+  from?: string;
   encoding: string;
   segments: number;
   characters: number;

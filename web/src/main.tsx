@@ -31,6 +31,7 @@ import { ImportPage } from './pages/imports';
 import { InboxPage } from './pages/inbox';
 import { MessagePage, MessagesPage } from './pages/messages';
 import { NoticesBadge, NoticesPage } from './pages/notices';
+import { PricesPage } from './pages/prices';
 import { PrivacyToolsPage } from './pages/privacy-tools';
 import { ScheduledPage } from './pages/scheduled';
 import { SendPage } from './pages/send';
@@ -184,6 +185,7 @@ function ClientArea({ path }: { path: string }) {
   else if (path === '/team') page = <TeamPage />;
   else if (path === '/account') page = <AccountPage />;
   else if (path === '/billing') page = <BillingPage />;
+  else if (path === '/billing/prices') page = <PricesPage />;
   else if (path === '/audit') page = <AuditPage />;
   else if (path === '/privacy-tools') page = <PrivacyToolsPage />;
   else if (path === '/notices') page = <NoticesPage />;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { API_KEY_SCOPES, ROLES } from '../../modules/accounts';
+import { COUNTRIES } from '../../modules/messaging';
 import type { AppServices } from '../app';
 import { SESSION_COOKIE } from '../auth';
 import { clientActor, requestMeta } from '../context';
@@ -13,6 +14,23 @@ const TAG = { tags: ['Accounts and access'] };
 export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
   const { identity, team, apiKeys, audit, settings } = services;
   return async (app) => {
+    app.get(
+      '/v1/countries',
+      {
+        schema: {
+          ...TAG,
+          summary:
+            'The countries numbers can be read in (a default country is one of them): `{ data: [{ code, name, callingCode }] }`, by name',
+        },
+        config: { auth: 'public' },
+      },
+      async (_request, reply) => {
+        // The same for everyone until the server is upgraded: browsers may keep it for a day.
+        reply.header('cache-control', 'public, max-age=86400');
+        return { data: COUNTRIES };
+      },
+    );
+
     app.post(
       '/v1/signup',
       {
@@ -25,6 +43,8 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
             email: emailSchema,
             password: passwordSchema,
             acceptPolicy: z.boolean(),
+            // Checked against the known countries by the sign-up itself: a wrong code is 422 invalid_country.
+            defaultCountry: z.string().max(64).nullable().optional(),
           }),
         },
         config: { auth: 'public' },

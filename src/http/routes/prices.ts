@@ -1,7 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditActorOf } from '../../modules/accounts';
-import { priceListFromCredits, priceListInputSchema, priceListToCredits } from '../../modules/billing';
+import {
+  countryPrices,
+  priceListFromCredits,
+  priceListInputSchema,
+  priceListToCredits,
+} from '../../modules/billing';
+import { COUNTRIES } from '../../modules/messaging';
 import type { AppServices } from '../app';
 import { clientActor, staffActor } from '../context';
 import { idParams } from '../schemas';
@@ -15,14 +21,25 @@ export function priceAndSettingsRoutes(services: AppServices): FastifyPluginAsyn
       {
         schema: {
           tags: ['Billing'],
-          summary: 'The price list that applies to this account (credits per segment)',
+          summary:
+            'The prices that apply to this account: `data` lists every country by name with what one SMS part costs in credits; `perSegment` is the list itself (`default` for countries it does not name)',
         },
         config: { auth: 'client', permission: 'billing:read' },
       },
-      async (request) => ({
-        currency: 'credits',
-        perSegment: priceListToCredits(await priceBook.listFor(db, clientActor(request).accountId)),
-      }),
+      async (request) => {
+        const { accountId } = clientActor(request);
+        const [list, own] = await Promise.all([
+          priceBook.listFor(db, accountId),
+          priceBook.accountList(db, accountId),
+        ]);
+        return {
+          currency: 'credits',
+          // true when the operator gave this account a price list of its own instead of the default one.
+          accountPrices: own !== null,
+          perSegment: priceListToCredits(list),
+          data: countryPrices(list, COUNTRIES),
+        };
+      },
     );
 
     app.get(
@@ -40,12 +57,10 @@ export function priceAndSettingsRoutes(services: AppServices): FastifyPluginAsyn
           tags: ['Accounts and access'],
           summary: 'Change messaging settings (default country, sender, max segments, smart encoding)',
           body: z.strictObject({
-            defaultCountry: z
-              .string()
-              .regex(/^[A-Z]{2}$/)
-              .nullable()
-              .optional(),
-            defaultSender: z.string().min(1).max(15).optional(),
+            // Checked against the known countries by the settings: a wrong code is 422 invalid_country.
+            defaultCountry: z.string().max(64).nullable().optional(),
+            // null: no sender of the account's own (the operator's shared sender is used).
+            defaultSender: z.string().min(1).max(15).nullable().optional(),
             maxSegments: z.number().int().min(1).max(20).optional(),
             smartEncoding: z.boolean().optional(),
           }),

@@ -1,37 +1,52 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
 import type { AuditActor, AuditLog } from '../compliance';
-import { assertSenderId } from '../messaging/sender-id';
 import {
+  assertSenderId,
   type MessagingSettings,
   messagingSettingsSchema,
+  parseCountry,
   parseMessagingSettings,
-} from '../messaging/settings';
+} from '../messaging';
 
 /** Settings a client may change themselves; the refund policy is the operator's to set. */
 export type ClientMessagingPatch = Partial<
   Pick<MessagingSettings, 'defaultCountry' | 'defaultSender' | 'maxSegments' | 'smartEncoding'>
 >;
 
+/** The settings as clients read them: the account's own, and the operator's shared sender it falls back to. */
+export type AccountSettingsView = MessagingSettings & { sharedSender: string | null };
+
 /** Reads and changes the per-account settings kept in `accounts.settings`. */
-export function createAccountSettings(deps: { db: DbOrTx; audit: AuditLog }) {
+export function createAccountSettings(deps: {
+  db: DbOrTx;
+  audit: AuditLog;
+  /** The operator's shared sender (`DEFAULT_SENDER`), used when an account has none of its own. */
+  sharedSender?: string | null;
+}) {
+  const view = (settings: MessagingSettings): AccountSettingsView =>
+    Object.assign(settings, { sharedSender: deps.sharedSender ?? null });
   return {
-    async get(accountId: string): Promise<MessagingSettings> {
+    async get(accountId: string): Promise<AccountSettingsView> {
       const row = await deps.db
         .selectFrom('accounts')
         .select('settings')
         .where('id', '=', accountId)
         .executeTakeFirst();
       if (!row) throw new AppError('not_found', 'No such account.');
-      return parseMessagingSettings(row.settings);
+      return view(parseMessagingSettings(row.settings));
     },
 
     async patch(
       actor: AuditActor,
       accountId: string,
-      patch: Partial<MessagingSettings>,
-    ): Promise<MessagingSettings> {
-      if (patch.defaultSender !== undefined) assertSenderId(patch.defaultSender, '/body/defaultSender');
+      input: Partial<MessagingSettings>,
+    ): Promise<AccountSettingsView> {
+      const patch = { ...input };
+      // null clears the account's own sender (messages then use the shared one).
+      if (typeof patch.defaultSender === 'string') assertSenderId(patch.defaultSender, '/body/defaultSender');
+      if (typeof patch.defaultCountry === 'string')
+        patch.defaultCountry = parseCountry(patch.defaultCountry, '/body/defaultCountry');
       const run = async (tx: DbOrTx) => {
         const row = await tx
           .selectFrom('accounts')
@@ -55,7 +70,7 @@ export function createAccountSettings(deps: { db: DbOrTx; audit: AuditLog }) {
         });
         return next;
       };
-      return 'transaction' in deps.db ? deps.db.transaction().execute(run) : run(deps.db);
+      return view(await ('transaction' in deps.db ? deps.db.transaction().execute(run) : run(deps.db)));
     },
   };
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
+import { NEW_ACCOUNT_MESSAGING, parseCountry } from '../messaging';
 import type { ClientActor } from './actor';
 import { createBackground } from './background';
 import { checkSecrets } from './check-secrets';
@@ -116,12 +117,23 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
     sessions,
 
     async signup(
-      input: { company: string; name: string; email: string; password: string; acceptPolicy: boolean },
+      input: {
+        company: string;
+        name: string;
+        email: string;
+        password: string;
+        acceptPolicy: boolean;
+        /** Where the business is: numbers written without `+` are read in this country. */
+        defaultCountry?: string | null | undefined;
+      },
       meta: RequestMeta,
     ) {
       if (input.acceptPolicy !== true) throw new AppError('policy_not_accepted');
       const email = normaliseEmail(input.email);
       assertStrongPassword(input.password, email);
+      const defaultCountry = input.defaultCountry
+        ? parseCountry(input.defaultCountry, '/body/defaultCountry')
+        : null;
       const passwordHash = await hashPassword(input.password);
       const policyVersion = (await currentPolicy()).version;
       const now = clock.now();
@@ -132,7 +144,8 @@ export function createIdentity(deps: AccountsDeps, policies?: PolicySource) {
         name: input.company.trim(),
         status: 'active' as const,
         default_country: null,
-        settings: '{}',
+        // A new account's messaging settings; accounts made earlier keep what they had.
+        settings: JSON.stringify({ messaging: Object.assign({ defaultCountry }, NEW_ACCOUNT_MESSAGING) }),
         created_at: now,
         suspended_at: null,
         closed_at: null,

@@ -1,4 +1,5 @@
 import type { AccountsTable, StaffUsersTable, UsersTable } from '../../storage/schema';
+import { parseMessagingSettings } from '../messaging';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
@@ -38,7 +39,8 @@ export function accountView(a: AccountsTable): AccountView {
     id: a.id,
     name: a.name,
     status: a.status,
-    defaultCountry: a.default_country,
+    // The messaging setting is what numbers are read with; the column is the older home of the same fact.
+    defaultCountry: parseMessagingSettings(a.settings).defaultCountry ?? a.default_country,
     createdAt: iso(a.created_at)!,
     closedAt: iso(a.closed_at),
   };

@@ -3,6 +3,8 @@ export { creditsToMicro, MICRO, microToCredits } from './money';
 export { createPriceAdmin, type PriceAdmin } from './price-admin';
 export { createPriceBook, type PriceBook } from './price-book';
 export {
+  type CountryPrice,
+  countryPrices,
   DEFAULT_PRICES,
   type PriceList,
   priceFor,

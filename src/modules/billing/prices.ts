@@ -142,6 +142,28 @@ export function priceFor(list: PriceList, country: string | null | undefined): n
   return Object.hasOwn(list.countries, key) ? list.countries[key]! : list.default;
 }
 
+/** One line of a price list as clients read it: what one SMS part to a country costs, in credits. */
+export interface CountryPrice {
+  country: string;
+  name: string;
+  creditsPerPart: number;
+}
+
+/**
+ * The price of one part to each of `countries` (in their order) under `list`: the country's own price, or the
+ * list's default for a country it does not name.
+ */
+export function countryPrices(
+  list: PriceList,
+  countries: ReadonlyArray<{ code: string; name: string }>,
+): CountryPrice[] {
+  return countries.map((c) => ({
+    country: c.code,
+    name: c.name,
+    creditsPerPart: microToCredits(priceFor(list, c.code)),
+  }));
+}
+
 const creditsPrice = z
   .number()
   .min(0, 'A price cannot be negative')

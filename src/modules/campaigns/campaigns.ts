@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../storage/database';
 import type { CampaignStatus, CampaignsTable } from '../../storage/schema-campaigns';
 import { auditActorOf, type ClientActor } from '../accounts';
 import { microToCredits } from '../billing';
-import { assertSenderId, createTextPricer, parseMessagingSettings } from '../messaging';
+import { assertSenderId, createTextPricer, parseMessagingSettings, senderFor } from '../messaging';
 import { type AudienceSpec, audiencePage } from './audience';
 import { measure, textPlan } from './plan';
 import { formatClockTime, isValidTimeZone, parseClockTime, parseZonedDateTime } from './quiet-hours';
@@ -499,7 +499,7 @@ export function createCampaignService(deps: CampaignsDeps) {
       // stored before sender ids were checked).
       if (Number(row.track_links) === 1 && !messaging.trackedLinks) throw trackedLinksDisabled();
       if (row.sender !== null) assertSenderId(row.sender, '/body/from');
-      else assertSenderId(messaging.defaultSender, '/defaultSender');
+      else assertSenderId(senderFor(messaging, deps.sharedSender), '/defaultSender');
       if (measured.recipients === 0)
         throw new AppError('audience_empty', 'No contact of these groups can receive this campaign.');
       if (measured.longest && measured.longest.segments > messaging.maxSegments)

@@ -5,6 +5,7 @@ import {
   type CampaignMessage,
   createTextPricer,
   parseMessagingSettings,
+  senderFor,
   senderIdProblem,
 } from '../messaging';
 import { audiencePage } from './audience';
@@ -71,7 +72,7 @@ export function createFanout(deps: CampaignsDeps) {
     if (!before || Number(before.fanout_done) === 1 || !(ACTIVE as readonly string[]).includes(before.status))
       return { processed: 0, done: false };
     const { messaging, pricer } = await accountContext(before.account_id);
-    const wanted = before.sender ?? messaging.defaultSender;
+    const wanted = before.sender ?? senderFor(messaging, deps.sharedSender);
     // Checked again here: a value stored before sender ids were checked never reaches a carrier. The
     // batch's messages are refused instead (the campaign's stats count them failed, each names the code),
     // and the refused rows do not keep the bad value either.

@@ -24,6 +24,8 @@ export interface CampaignsDeps {
   links?: { issuer: LinkIssuer; stats: LinkStats } | null;
   /** Numbers blocked outside the suppression list (restricted data subjects), when that module is wired. */
   blocked?: BlockedNumbers | undefined;
+  /** The operator's shared sender (`DEFAULT_SENDER`), for accounts without one of their own. */
+  sharedSender?: string | null | undefined;
   /** Contacts per fan-out transaction (default 2000). */
   batchSize?: number;
 }

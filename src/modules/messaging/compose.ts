@@ -3,7 +3,7 @@ import { type PriceList, priceFor } from '../billing';
 import { analyzeText, type TextAnalysis } from './encoding';
 import { tryNormalizePhone } from './phone';
 import { senderIdProblem } from './sender-id';
-import type { MessagingSettings } from './settings';
+import { type MessagingSettings, senderFor } from './settings';
 
 /** One message as a client asked for it (already shape-validated by the HTTP schema). */
 export interface SendItem {
@@ -50,7 +50,12 @@ const PAST_GRACE_MS = 60_000;
  */
 export function compose(
   items: SendItem[],
-  ctx: { settings: MessagingSettings; prices: PriceList; now: number },
+  ctx: {
+    settings: MessagingSettings;
+    prices: PriceList;
+    now: number;
+    sharedSender?: string | null | undefined;
+  },
 ): { drafts: Draft[]; recipientErrors: RecipientError[] } {
   const errors: FieldError[] = [];
   let firstCode: ErrorCode | null = null;
@@ -77,7 +82,7 @@ export function compose(
         `needs ${analysis.segments} segments; the maximum is ${ctx.settings.maxSegments}`,
       );
     }
-    const sender = item.from ?? ctx.settings.defaultSender;
+    const sender = item.from ?? senderFor(ctx.settings, ctx.sharedSender);
     const senderProblem = senderIdProblem(sender);
     if (senderProblem) fail('invalid_sender_id', item.path.from, senderProblem);
 

@@ -7,6 +7,7 @@ export {
 } from './campaign-batch';
 export { createMessageCancel, type MessageCancel } from './cancel';
 export type { RecipientError, SendItem } from './compose';
+export { COUNTRIES, type Country, countryName, parseCountry } from './countries';
 export {
   createMessageDeletion,
   MAX_MESSAGE_IDS,
@@ -22,6 +23,13 @@ export { createPreview } from './preview';
 export { createMessageReader, type MessageFilter } from './read';
 export { createSender, type Idempotency, type SendDeps, type SendResult } from './send';
 export { assertSenderId, senderIdProblem } from './sender-id';
-export { type MessagingSettings, messagingSettingsSchema, parseMessagingSettings } from './settings';
+export {
+  type MessagingSettings,
+  messagingSettingsSchema,
+  NEW_ACCOUNT_MESSAGING,
+  PLATFORM_SENDER,
+  parseMessagingSettings,
+  senderFor,
+} from './settings';
 export { CANCELLABLE_STATUSES, canTransition, FINAL_STATUSES, MESSAGE_STATUSES } from './status';
 export { type MessageView, messageView } from './views';

@@ -31,6 +31,8 @@ export interface SendDeps {
   audit: AuditLog;
   events: ClientEventSink;
   groupCommit: GroupCommit;
+  /** The operator's shared sender (`DEFAULT_SENDER`), for accounts without one of their own. */
+  sharedSender?: string | null;
   /** Numbers the account must not message (privacy restrictions, erased subjects); from compliance. */
   blockedNumbers?: (
     db: Db,
@@ -78,7 +80,12 @@ export function createSender(deps: SendDeps) {
     const settings = parseMessagingSettings(account.settings);
     const prices = await deps.priceBook.listFor(db, actor.accountId);
     const now = clock.now();
-    const { drafts, recipientErrors } = compose(items, { settings, prices, now });
+    const { drafts, recipientErrors } = compose(items, {
+      settings,
+      prices,
+      now,
+      sharedSender: deps.sharedSender,
+    });
     const blocked = deps.blockedNumbers
       ? await deps.blockedNumbers(
           db,

@@ -1,17 +1,29 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, problemFields } from '../api';
+import { CountrySelect, useCountries } from '../countries';
 import { FormError, TextField } from '../forms';
 import { QrCode } from '../qr';
 import { Link, usePageTitle } from '../router';
 import { useMe } from '../session';
 
-interface Settings {
+export interface Settings {
   defaultCountry: string | null;
-  defaultSender: string;
+  /** The account's own sender; null until it chooses one. */
+  defaultSender: string | null;
+  /** The operator's shared sender, used when the account has none (null: the platform's name). */
+  sharedSender: string | null;
   maxSegments: number;
   smartEncoding: boolean;
   refundPolicy?: string;
+}
+
+/** The account's messaging settings (every member may read them). */
+export function useSettings() {
+  return useQuery({
+    queryKey: ['settings'],
+    queryFn: () => api<Settings>('GET', '/v1/account/settings'),
+  });
 }
 
 interface TwoFactorSetup {
@@ -33,36 +45,43 @@ function SettingsForm({ settings, canChange }: { settings: Settings; canChange: 
     },
   });
   const { fields, general } = problemFields(save.error);
+  const countries = useCountries();
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     setSaved(false);
     const data = new FormData(e.currentTarget);
-    const country = String(data.get('defaultCountry') ?? '')
-      .trim()
-      .toUpperCase();
+    const country = String(data.get('defaultCountry') ?? '');
+    const sender = String(data.get('defaultSender') ?? '').trim();
     save.mutate({
       defaultCountry: country || null,
-      defaultSender: String(data.get('defaultSender') ?? '').trim(),
+      defaultSender: sender || null,
       maxSegments: Number(data.get('maxSegments')),
       smartEncoding: data.get('smartEncoding') === 'on',
     });
   };
   return (
     <form onSubmit={onSubmit} noValidate>
-      <TextField
-        label="Default country"
-        name="defaultCountry"
-        maxLength={2}
-        defaultValue={settings.defaultCountry ?? ''}
-        error={fields.defaultCountry}
-        hint="Two letters, e.g. LV: numbers written without +country code are read as this country's."
-      />
+      {countries.data ? (
+        <CountrySelect
+          label="Default country"
+          name="defaultCountry"
+          countries={countries.data}
+          defaultValue={settings.defaultCountry ?? ''}
+          noneLabel="None: numbers need + and a country code"
+          error={fields.defaultCountry}
+          hint="Numbers written without + and a country code are read as this country's."
+        />
+      ) : null}
       <TextField
         label="Default sender"
         name="defaultSender"
-        defaultValue={settings.defaultSender}
+        defaultValue={settings.defaultSender ?? ''}
         error={fields.defaultSender}
-        hint="Up to 11 letters or 15 digits."
+        hint={`Up to 11 letters or 15 digits. Empty: messages that name no sender go out from ${
+          settings.sharedSender
+            ? `${settings.sharedSender}, the operator's shared sender`
+            : "the platform's name"
+        }.`}
       />
       <TextField
         label="Longest message (parts)"
@@ -217,10 +236,7 @@ export function TwoFactor({
 export function AccountPage() {
   usePageTitle('Account');
   const me = useMe();
-  const settings = useQuery({
-    queryKey: ['settings'],
-    queryFn: () => api<Settings>('GET', '/v1/account/settings'),
-  });
+  const settings = useSettings();
   return (
     <div>
       <h1 tabIndex={-1}>Account</h1>

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useMemo, useState } from 'react';
 import { api, problemFields, setCsrf } from '../api';
+import { browserLanguages, CountrySelect, guessCountry, useCountries } from '../countries';
 import { FormError, TextField } from '../forms';
 import { PolicyText } from '../policy-gate';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
@@ -16,7 +17,7 @@ function formValues(e: FormEvent<HTMLFormElement>): Record<string, FormDataEntry
 }
 
 /** Fields these forms show errors next to; an error about anything else is listed under the form. */
-const SIGNUP_FIELDS = ['company', 'name', 'email', 'password', 'acceptPolicy'] as const;
+const SIGNUP_FIELDS = ['company', 'name', 'email', 'password', 'defaultCountry', 'acceptPolicy'] as const;
 const LOGIN_FIELDS = ['email', 'password', 'totpCode'] as const;
 
 export function SignupPage() {
@@ -34,6 +35,17 @@ export function SignupPage() {
     },
   });
   const { fields, general } = problemFields(signup.error, {}, SIGNUP_FIELDS);
+  const countries = useCountries();
+  // Preselected from the browser's languages until the user picks one (or "none").
+  const guessed = useMemo(
+    () =>
+      countries.data
+        ? (guessCountry(browserLanguages(), new Set(countries.data.map((c) => c.code))) ?? '')
+        : '',
+    [countries.data],
+  );
+  const [chosen, setChosen] = useState<string | null>(null);
+  const country = chosen ?? guessed;
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     const v = formValues(e);
     signup.mutate({
@@ -41,6 +53,7 @@ export function SignupPage() {
       name: v.name,
       email: v.email,
       password: v.password,
+      ...(country ? { defaultCountry: country } : {}),
       acceptPolicy: v.acceptPolicy === 'on',
     });
   };
@@ -74,6 +87,16 @@ export function SignupPage() {
           error={fields.password}
           hint="At least 10 characters; not your e-mail address."
         />
+        <CountrySelect
+          label="Country of your business"
+          name="defaultCountry"
+          countries={countries.data ?? []}
+          value={country}
+          onChange={(e) => setChosen(e.target.value)}
+          noneLabel="Choose a country (optional)"
+          error={fields.defaultCountry}
+          hint="Numbers written without + and a country code are read as this country's. You can change it later under Account."
+        />
         <div className="field checkbox">
           <input
             id="acceptPolicy"
@@ -82,7 +105,7 @@ export function SignupPage() {
             aria-invalid={fields.acceptPolicy ? true : undefined}
             aria-describedby={fields.acceptPolicy ? 'acceptPolicy-err' : undefined}
           />
-          <label htmlFor="acceptPolicy">
+          <label htmlFor="acceptPolicy" className="beside-box">
             I accept the{' '}
             <a href="/privacy" target="_blank" rel="noopener">
               privacy policy and terms

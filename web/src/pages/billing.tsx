@@ -1,6 +1,6 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { api, formatCredits, formatTime, query } from '../api';
-import { usePageTitle } from '../router';
+import { Link, usePageTitle } from '../router';
 
 interface LedgerEntry {
   id: string;
@@ -55,6 +55,13 @@ export function BillingPage() {
           </dl>
         </section>
       ) : null}
+      <section className="card" aria-labelledby="prices-h">
+        <h2 id="prices-h">Prices</h2>
+        <p>
+          What one SMS part costs in each country, and what a credit is:{' '}
+          <Link to="/billing/prices">Prices</Link>
+        </p>
+      </section>
       <section className="card" aria-labelledby="ledger-h">
         <h2 id="ledger-h">Ledger</h2>
         {pages.isPending ? <p>Loading…</p> : null}

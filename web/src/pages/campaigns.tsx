@@ -237,7 +237,7 @@ export function NewCampaignPage() {
           label="Sender"
           name="from"
           error={fields.from}
-          hint="Empty: the account's default sender."
+          hint="Up to 11 letters or 15 digits. Empty: the account's default sender, or without one the platform's shared sender."
         />
         <fieldset>
           <legend>Groups</legend>

@@ -12,9 +12,12 @@ import {
   problemFields,
   type RecipientProblem,
 } from '../api';
+import { useCountries } from '../countries';
 import { FormError, TextArea, TextField } from '../forms';
-import { navigate, usePageTitle } from '../router';
+import { Link, navigate, usePageTitle } from '../router';
+import { useMe } from '../session';
 import { countSms, isGsmChar, parseRecipients } from '../sms';
+import { useSettings } from './account';
 
 function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
@@ -85,6 +88,42 @@ function InvalidRecipients({ problems, onRemove }: { problems: RecipientProblem[
         Remove the invalid recipients
       </button>
     </div>
+  );
+}
+
+/**
+ * A sender made from the company's name that passes the sender-id rule (1–11 of A–Z, a–z, 0–9, space and
+ * `. - _ &`, at least one letter): accents dropped, other characters left out. Empty when nothing is left.
+ */
+function suggestSender(company: string): string {
+  const words = company
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^A-Za-z0-9 .\-_&]/g, '')
+    .split(/\s+/)
+    .filter(Boolean);
+  // As many whole words as fit ("Acme Bakery Ltd" → "Acme Bakery"); a first word too long is cut.
+  let name = (words[0] ?? '').slice(0, 11);
+  for (const word of words.slice(1)) {
+    if (name.length + 1 + word.length > 11) break;
+    name = `${name} ${word}`;
+  }
+  return /[A-Za-z]/.test(name) ? name : '';
+}
+
+/** What a sender may be, in the words of the rule the server applies (messaging/sender-id). */
+function SenderRules() {
+  return (
+    <ul className="sender-rules">
+      <li>
+        <strong>A name</strong> (alphanumeric), such as your shop's: 1–11 letters, digits, spaces or{' '}
+        <code>. - _ &amp;</code>, with at least one letter. Recipients see the name but cannot reply to it.
+      </li>
+      <li>
+        <strong>A number</strong> (numeric): up to 15 digits, with an optional <code>+</code>, e.g.{' '}
+        <code>+37120000000</code>. Use one of your own numbers, so replies reach you.
+      </li>
+    </ul>
   );
 }
 
@@ -192,11 +231,25 @@ function RecipientPicker({ onAdd }: { onAdd: (phones: string[]) => void }) {
 export function SendPage() {
   usePageTitle('Send an SMS');
   const client = useQueryClient();
+  const me = useMe();
+  const settings = useSettings();
   const [to, setTo] = useState('');
   const [text, setText] = useState('');
-  const [from, setFrom] = useState('');
+  // null until the user types: an account without a sender of its own starts from a suggestion.
+  const [typedFrom, setFrom] = useState<string | null>(null);
+  const [saveSender, setSaveSender] = useState(true);
   const [sendAt, setSendAt] = useState('');
-  const count = countSms(text);
+  // The first send of an account without a sender of its own asks for one (the shared sender, if the
+  // operator set one, is used when the answer is left empty).
+  const askSender = settings.data?.defaultSender === null;
+  const sharedSender = settings.data?.sharedSender ?? null;
+  const mayChangeSettings = me.data?.permissions.includes('team:manage') ?? false;
+  const suggested = askSender && !sharedSender ? suggestSender(me.data?.account.name ?? '') : '';
+  const from = typedFrom ?? suggested;
+  const [senderMissing, setSenderMissing] = useState(false);
+  const count = countSms(text, { smartEncoding: settings.data?.smartEncoding === true });
+  const countries = useCountries();
+  const home = countries.data?.find((c) => c.code === settings.data?.defaultCountry);
   const recipients = parseRecipients(to);
   const scheduled = sendAt ? new Date(sendAt) : null;
   const body = {
@@ -218,10 +271,21 @@ export function SendPage() {
     retry: false,
   });
   const [blocked, setBlocked] = useState<string | null>(null);
+  const saveAsDefault = askSender && mayChangeSettings && saveSender;
   const send = useMutation({
     // allOrNothing: a recipient the preview did not flag yet is refused with the rest, never dropped.
-    mutationFn: (request: typeof body) =>
-      api<{ data: Message[] }>('POST', '/v1/messages', Object.assign({ allOrNothing: true }, request), true),
+    mutationFn: async (request: typeof body) => {
+      const answer = await api<{ data: Message[] }>(
+        'POST',
+        '/v1/messages',
+        Object.assign({ allOrNothing: true }, request),
+        true,
+      );
+      // Saved only once the sender was accepted with a message; if saving fails, the next send asks again.
+      if (saveAsDefault && request.from)
+        await api('PATCH', '/v1/account/settings', { defaultSender: request.from }).catch(() => undefined);
+      return answer;
+    },
     onSuccess: async (answer) => {
       await client.invalidateQueries();
       const first = answer.data[0];
@@ -246,6 +310,10 @@ export function SendPage() {
   };
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
+    if (askSender && !sharedSender && !from.trim()) {
+      setSenderMissing(true);
+      return;
+    }
     if (invalid.length > 0) {
       setBlocked(
         `${invalid.length === 1 ? '1 recipient is' : `${invalid.length} recipients are`} not valid: correct or remove ${invalid.length === 1 ? 'it' : 'them'} before sending. Nothing was sent.`,
@@ -265,8 +333,20 @@ export function SendPage() {
           · forces UCS-2: <span className="nongsm">{count.nonGsm.join(' ')}</span>
         </>
       ) : null}
+      {count.replaced.length > 0 ? (
+        <span data-testid="smart-encoding">
+          {' '}
+          · smart encoding sends{' '}
+          {count.replaced
+            .map((c) => (/\S/.test(c) ? c : `U+${c.charCodeAt(0).toString(16).toUpperCase()}`))
+            .join(' ')}{' '}
+          as GSM-7 look-alikes
+        </span>
+      ) : null}
     </span>
   );
+  const senderError =
+    fields.from ?? (senderMissing && !from.trim() ? 'Choose who the message is from.' : undefined);
   return (
     <div>
       <h1 tabIndex={-1}>Send an SMS</h1>
@@ -283,18 +363,65 @@ export function SendPage() {
           }}
           placeholder="+37120000000"
           error={fields.to}
-          hint="Phone numbers in international format, separated by commas, semicolons or new lines."
+          hint={
+            home
+              ? `Phone numbers separated by commas, semicolons or new lines; without + and a country code they are read as ${home.name} (+${home.callingCode}) numbers.`
+              : 'Phone numbers in international format, separated by commas, semicolons or new lines.'
+          }
         />
         <InvalidRecipients problems={invalid} onRemove={removeInvalid} />
         <RecipientPicker onAdd={addRecipients} />
-        <TextField
-          label="Sender (optional)"
-          name="from"
-          value={from}
-          onChange={(e) => setFrom(e.target.value)}
-          error={fields.from}
-          hint="Up to 11 letters or a phone number; your account default when empty."
-        />
+        {askSender ? (
+          <fieldset className="sender-ask" aria-describedby="sender-ask-intro">
+            <legend>Who is it from?</legend>
+            <p id="sender-ask-intro" className="sender-ask-intro">
+              Your account has no sender yet. The sender is what recipients see the message come from:
+            </p>
+            <SenderRules />
+            <TextField
+              label={sharedSender ? 'Sender (optional)' : 'Sender'}
+              name="from"
+              value={from}
+              maxLength={15}
+              onChange={(e) => setFrom(e.target.value)}
+              error={senderError}
+              hint={
+                sharedSender
+                  ? `Empty: ${sharedSender}, the number this platform shares between accounts.`
+                  : 'We suggest your company name; change it as you like.'
+              }
+            />
+            {mayChangeSettings ? (
+              <div className="field checkbox">
+                <input
+                  id="save-sender"
+                  type="checkbox"
+                  checked={saveSender}
+                  onChange={(e) => setSaveSender(e.target.checked)}
+                />
+                <label htmlFor="save-sender" className="beside-box">
+                  Save it as the account's default sender (change it under <Link to="/account">Account</Link>)
+                </label>
+              </div>
+            ) : (
+              <p className="muted">An owner or admin can set the account's default sender under Account.</p>
+            )}
+          </fieldset>
+        ) : (
+          <TextField
+            label="Sender (optional)"
+            name="from"
+            value={from}
+            maxLength={15}
+            onChange={(e) => setFrom(e.target.value)}
+            error={fields.from}
+            hint={
+              settings.data?.defaultSender
+                ? `Up to 11 letters or a phone number; empty: your default, ${settings.data.defaultSender}.`
+                : 'Up to 11 letters or a phone number; your account default when empty.'
+            }
+          />
+        )}
         <TextArea
           label="Message"
           name="text"
@@ -331,6 +458,14 @@ export function SendPage() {
           ) : preview.isFetching ? (
             <p className="muted">Calculating…</p>
           ) : null}
+          {canPreview && preview.data?.from ? (
+            <p className="muted" data-testid="sent-from">
+              From: {preview.data.from}
+            </p>
+          ) : null}
+          <p className="muted">
+            <Link to="/billing/prices">Prices per country</Link>
+          </p>
         </section>
         <FormError
           message={
