@@ -284,6 +284,23 @@ describe.each(DIALECTS)('sign-in security on %s', (dialect) => {
     });
   });
 
+  it('an invitation says which company invites, who invited, and with what role', async () => {
+    const s = await signup(ts.app, { company: 'Baltic Bakery' });
+    const invited = uniqueEmail('invited');
+    const r = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/users',
+      headers: s.headers,
+      payload: { email: invited, name: 'Bo', role: 'sender' },
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    await settled(ts);
+    const mail = [...ts.mail.sent].reverse().find((m) => m.to === invited)!;
+    expect(mail.subject).toBe('Baltic Bakery invites you to its smsgate team');
+    expect(mail.text).toContain(`(${s.email}) added you to Baltic Bakery's team on smsgate as sender`);
+    expect(mail.text).toMatch(/reset-password\?token=[A-Za-z0-9_-]+/);
+  });
+
   describe('password reset', () => {
     it('a successful reset spends every reset link and unused invite of the user', async () => {
       const s = await signup(ts.app);

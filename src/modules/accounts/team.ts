@@ -78,13 +78,27 @@ export function createTeam(deps: AccountsDeps) {
         totp_enabled_at: null,
         created_at: now,
       };
-      await db.transaction().execute(async (tx) => {
+      // The e-mail says who invites them to what: a bare "a team on smsgate" reads like phishing.
+      const from = await db.transaction().execute(async (tx) => {
         const existing = await tx
           .selectFrom('users')
           .select('id')
           .where('email', '=', email)
           .executeTakeFirst();
         if (existing) throw new AppError('email_taken');
+        const account = await tx
+          .selectFrom('accounts')
+          .select('name')
+          .where('id', '=', actor.accountId)
+          .executeTakeFirstOrThrow();
+        const inviter =
+          actor.kind === 'user'
+            ? await tx
+                .selectFrom('users')
+                .select(['name', 'email'])
+                .where('id', '=', actor.id)
+                .executeTakeFirst()
+            : undefined;
         await tx
           .insertInto('users')
           .values(user)
@@ -112,12 +126,17 @@ export function createTeam(deps: AccountsDeps) {
           target: { type: 'user', id: user.id },
           data: { role: input.role },
         });
+        return { company: account.name, inviter: inviter ? `${inviter.name} (${inviter.email})` : null };
       });
+      const who = from.inviter ?? 'An API key of the account';
       await mailer
         .send({
           to: email,
-          subject: 'You are invited to smsgate',
-          text: `You have been added to a team on smsgate. Choose your password here (valid 7 days):\n${settings.publicUrl}/reset-password?token=${token}\n`,
+          subject: `${from.company} invites you to its smsgate team`,
+          text:
+            `${who} added you to ${from.company}'s team on smsgate as ${input.role}.\n\n` +
+            `Choose your password here (the link is valid 7 days):\n${settings.publicUrl}/reset-password?token=${token}\n\n` +
+            `If you did not expect this, ignore this e-mail: nothing happens until a password is chosen.\n`,
         })
         .catch(() => undefined);
       return userView(user);
