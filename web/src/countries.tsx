@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { type SelectHTMLAttributes, useId } from 'react';
 import { api } from './api';
+import { describedBy, FieldNotes } from './forms';
 
 export interface Country {
   code: string;
@@ -66,7 +67,7 @@ export function CountrySelect({
       <select
         id={id}
         aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-err` : hint ? `${id}-hint` : undefined}
+        aria-describedby={describedBy(id, hint, error)}
         {...select}
       >
         <option value="">{noneLabel}</option>
@@ -76,16 +77,7 @@ export function CountrySelect({
           </option>
         ))}
       </select>
-      {hint && !error ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="field-error" id={`${id}-err`} role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
   );
 }

@@ -19,21 +19,40 @@ export function TextField({
       <input
         id={id}
         aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-err` : hint ? `${id}-hint` : undefined}
+        aria-describedby={describedBy(id, hint, error)}
         {...input}
       />
-      {hint && !error ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="field-error" id={`${id}-err`} role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
   );
+}
+
+/** What `aria-describedby` of a field with these notes names (see {@link FieldNotes}). */
+export function describedBy(id: string, hint: unknown, error: string | undefined): string | undefined {
+  return error ? `${id}-err` : hint ? `${id}-hint` : undefined;
+}
+
+/** The hint under a field, or, once the value is refused, the error in its place. */
+export function FieldNotes({
+  id,
+  hint,
+  error,
+}: {
+  id: string;
+  hint?: ReactNode;
+  error?: string | undefined;
+}) {
+  if (error)
+    return (
+      <p className="field-error" id={`${id}-err`} role="alert">
+        {error}
+      </p>
+    );
+  return hint ? (
+    <p className="hint" id={`${id}-hint`}>
+      {hint}
+    </p>
+  ) : null;
 }
 
 export function TextArea({

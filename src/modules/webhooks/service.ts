@@ -99,6 +99,19 @@ export interface ManualAttemptResult {
 /** The event type of test events (never subscribed to: sent only when the client asks). */
 export const TEST_EVENT_TYPE = 'webhook.test';
 
+/** What an attempt needs of a delivery it holds (claimed by a worker, or taken for a manual attempt). */
+const CLAIMED_COLUMNS = [
+  'id',
+  'account_id',
+  'endpoint_id',
+  'event_id',
+  'body',
+  'attempts',
+  'lease_until',
+  'last_error',
+  'manual_attempts',
+] as const;
+
 function attemptView(a: WebhookAttemptsTable): AttemptView {
   return {
     attempt: Number(a.attempt),
@@ -384,19 +397,7 @@ export function createWebhooks(deps: WebhooksDeps) {
       .where('id', 'in', due)
       .where('lease_until', '<=', now);
     if (capabilities.multipleWriters) claim = claim.where('status', '=', 'pending');
-    return claim
-      .returning([
-        'id',
-        'account_id',
-        'endpoint_id',
-        'event_id',
-        'body',
-        'attempts',
-        'lease_until',
-        'last_error',
-        'manual_attempts',
-      ])
-      .execute();
+    return claim.returning(CLAIMED_COLUMNS).execute();
   }
 
   /**
@@ -1145,18 +1146,7 @@ export function createWebhooks(deps: WebhooksDeps) {
         .set({ lease_until: now + manualLeaseMs, lease_owner: owner })
         .where('id', '=', deliveryId)
         .where('lease_until', '<=', now)
-        .returning([
-          'id',
-          'account_id',
-          'endpoint_id',
-          'event_id',
-          'body',
-          'attempts',
-          'lease_until',
-          'last_error',
-          'manual_attempts',
-          'status',
-        ])
+        .returning([...CLAIMED_COLUMNS, 'status'])
         .executeTakeFirst();
       if (!held) {
         throw new AppError('conflict', 'This delivery is being attempted right now; try again in a moment.');
