@@ -76,7 +76,7 @@ function XLabels({ categories, width }: { categories: Category[]; width: number 
   const every = labelEvery(categories.length, plotWidth);
   // About 6.5 px a character at 11 px: longer names are cut to the room their bar has.
   const room = Math.max(4, Math.floor((step * every) / 6.5));
-  const fit = (label: string) => (label.length > room ? `${label.slice(0, room - 1)}…` : label);
+  const shorten = (label: string) => (label.length > room ? `${label.slice(0, room - 1)}…` : label);
   return (
     <g>
       {categories.map((c, i) =>
@@ -89,7 +89,7 @@ function XLabels({ categories, width }: { categories: Category[]; width: number 
             fontSize="11"
             fill="#4b5563"
           >
-            {fit(c.label)}
+            {shorten(c.label)}
           </text>
         ) : null,
       )}
