@@ -42,6 +42,7 @@ import type {
   createSender,
   MessageCancel,
   MessageDeletion,
+  MessageReports,
 } from '../modules/messaging';
 import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
@@ -62,6 +63,7 @@ import { healthRoutes, type ReadinessProbe } from './routes/health';
 import { importRoutes } from './routes/imports';
 import { inboundRoutes } from './routes/inbound';
 import { linkRoutes } from './routes/links';
+import { messageReportRoutes } from './routes/message-reports';
 import { messageRoutes } from './routes/messages';
 import { priceAndSettingsRoutes } from './routes/prices';
 import { privacyRoutes } from './routes/privacy';
@@ -95,6 +97,8 @@ export interface AppServices {
   /** `POST /v1/messages/:id/cancel`: scheduled or queued → cancelled, credits released. */
   cancelMessage: MessageCancel;
   messages: ReturnType<typeof createMessageReader>;
+  /** Counts by status and delivery rate per day, country or route, for the reports' charts. */
+  messageReports: MessageReports;
   inbound: Inbound;
   contacts: Contacts;
   /** Message deletion and restore (and the purges the retention sweep runs). */
@@ -283,6 +287,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(accountRoutes(services));
   await app.register(billingRoutes(services));
   await app.register(messageRoutes(services));
+  await app.register(messageReportRoutes(services));
   await app.register(priceAndSettingsRoutes(services));
   await app.register(routingRoutes(services));
   await app.register(adminRoutes(services));

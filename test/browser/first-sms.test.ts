@@ -85,9 +85,10 @@ describe('a new client: sign up → confirm the e-mail → free credits → firs
 
     // The log lists it, and the filter keeps it under "delivered".
     await page.getByRole('link', { name: 'Messages', exact: true }).click();
-    await page.getByLabel('Status').selectOption('delivered');
-    await page.waitForURL(/status=delivered/);
-    await page.getByText('+37120000000').first().waitFor();
+    await page.getByText('Status: all').click();
+    await page.getByRole('checkbox', { name: 'delivered', exact: true }).check();
+    await page.getByText('Status: delivered').waitFor();
+    await page.getByRole('table', { name: 'Messages' }).getByText('+37120000000').first().waitFor();
 
     // The dashboard counts it (the server's per-day figures): today 1, delivery rate 100 %.
     await page.getByRole('link', { name: 'Dashboard', exact: true }).click();

@@ -69,7 +69,7 @@ describe('phone viewport (390×844)', () => {
     await page.waitForURL(/\/messages$/);
 
     await check(page, '/messages', 'Messages', 'messages');
-    await page.locator('.cards a').first().click();
+    await page.getByRole('table', { name: 'Messages' }).getByRole('link').first().click();
     await expect
       .poll(() => page.getByTestId('message-status').textContent(), { timeout: 20_000 })
       .toBe('delivered');

@@ -33,6 +33,7 @@ import { MessagePage, MessagesPage } from './pages/messages';
 import { NoticesBadge, NoticesPage } from './pages/notices';
 import { PricesPage } from './pages/prices';
 import { PrivacyToolsPage } from './pages/privacy-tools';
+import { AdminReportsPage, ReportsPage } from './pages/reports';
 import { ScheduledPage } from './pages/scheduled';
 import { SendPage } from './pages/send';
 import { SuppressionsPage } from './pages/suppressions';
@@ -47,6 +48,7 @@ const CLIENT_NAV = [
   { to: '/', label: 'Dashboard' },
   { to: '/send', label: 'Send' },
   { to: '/messages', label: 'Messages' },
+  { to: '/reports', label: 'Reports' },
   { to: '/inbox', label: 'Inbox' },
   { to: '/campaigns', label: 'Campaigns' },
   { to: '/contacts', label: 'Contacts' },
@@ -63,6 +65,7 @@ const CLIENT_NAV = [
 const ADMIN_NAV = [
   { to: '/admin', label: 'Routes' },
   { to: '/admin/accounts', label: 'Accounts' },
+  { to: '/admin/reports', label: 'Reports' },
   { to: '/admin/prices', label: 'Prices' },
   { to: '/admin/routing-rules', label: 'Routing rules' },
   { to: '/admin/numbers', label: 'Numbers' },
@@ -170,6 +173,7 @@ function ClientArea({ path }: { path: string }) {
   else if (path === '/send') page = <SendPage />;
   else if (path === '/messages') page = <MessagesPage />;
   else if (path === '/messages/scheduled') page = <ScheduledPage />;
+  else if (path === '/reports') page = <ReportsPage />;
   else if (messageId) page = <MessagePage id={decodeURIComponent(messageId)} />;
   else if (path === '/developers') page = <DevelopersPage />;
   else if (path === '/contacts') page = <ContactsPage />;
@@ -222,6 +226,7 @@ function AdminArea({ path }: { path: string }) {
   if (path === '/admin/security') page = <AdminSecurityPage />;
   else if (path === '/admin') page = <AdminRoutesPage />;
   else if (path === '/admin/accounts') page = <AdminAccountsPage />;
+  else if (path === '/admin/reports') page = <AdminReportsPage />;
   else if (path === '/admin/prices') page = <AdminPricesPage />;
   else if (path === '/admin/routing-rules') page = <AdminRulesPage />;
   else if (path === '/admin/numbers') page = <AdminNumbersPage />;

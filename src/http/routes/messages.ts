@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../kernel/errors';
-import { MESSAGE_STATUSES, type SendItem } from '../../modules/messaging';
+import { MESSAGE_STATUSES, type MessageQuery, type SendItem } from '../../modules/messaging';
 import type { AppServices } from '../app';
 import { clientActor } from '../context';
 import { idParams, page, pageQuery } from '../schemas';
@@ -85,14 +85,71 @@ function tooMany(count: number, path: string) {
   );
 }
 
-const listQuery = pageQuery.extend({
-  status: z.enum(MESSAGE_STATUSES).optional(),
-  to: z.string().max(32).optional(),
-  from: z.string().max(15).optional(),
-  createdAfter: isoTime.optional(),
-  createdBefore: isoTime.optional(),
+/** One status, several repeated (`status=a&status=b`) or comma-separated (`status=a,b`). */
+const statusList = z.preprocess(
+  (v) =>
+    v === undefined
+      ? undefined
+      : (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(',')).filter((s) => s !== ''),
+  z.array(z.enum(MESSAGE_STATUSES)).max(MESSAGE_STATUSES.length).optional(),
+);
+const instantOrDate = z.union([isoTime, z.iso.date()]);
+
+/** The filters of the message log, shared by the list and its CSV export. */
+export const messageFilters = {
+  status: statusList.describe('One status or several (repeated, or comma-separated)'),
+  to: z
+    .string()
+    .trim()
+    .min(1)
+    .max(32)
+    .optional()
+    .describe('A whole number (exact match, read like a send reads it) or its first digits (prefix match)'),
+  from: z.string().min(1).max(15).optional().describe('The sender'),
+  sender: z.string().min(1).max(15).optional().describe('The sender (same as `from`)'),
+  createdAfter: instantOrDate
+    .optional()
+    .describe('Created at or after: an ISO date-time, or a date (from the start of that day in `timezone`)'),
+  createdBefore: instantOrDate
+    .optional()
+    .describe('Created before: an ISO date-time, or a date (before the start of that day in `timezone`)'),
   campaignId: z.string().max(64).optional(),
-});
+  timezone: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe('IANA zone for dates without a time; UTC by default'),
+};
+
+/** The query's filters for the messaging module; `from` and `sender` name the same thing. */
+export function messageQueryOf(q: {
+  status?: Array<(typeof MESSAGE_STATUSES)[number]> | undefined;
+  to?: string | undefined;
+  from?: string | undefined;
+  sender?: string | undefined;
+  createdAfter?: string | undefined;
+  createdBefore?: string | undefined;
+  campaignId?: string | undefined;
+  timezone?: string | undefined;
+}): MessageQuery {
+  if (q.from !== undefined && q.sender !== undefined && q.from !== q.sender) {
+    throw new AppError('validation_failed', 'from and sender name the same filter: give one.', {
+      errors: [{ path: '/querystring/sender', message: 'differs from `from`' }],
+    });
+  }
+  return {
+    status: q.status,
+    to: q.to,
+    sender: q.sender ?? q.from,
+    createdAfter: q.createdAfter,
+    createdBefore: q.createdBefore,
+    campaignId: q.campaignId,
+    timezone: q.timezone,
+  };
+}
+
+const listQuery = pageQuery.extend(messageFilters);
 
 /** Sending, previewing and reading messages. */
 export function messageRoutes(services: AppServices): FastifyPluginAsyncZod {
@@ -191,12 +248,22 @@ export function messageRoutes(services: AppServices): FastifyPluginAsyncZod {
     app.get(
       '/v1/messages',
       {
-        schema: { ...TAG, summary: 'Messages, newest first, with filters', querystring: listQuery },
+        schema: {
+          ...TAG,
+          summary:
+            'Messages, newest first: filters by status (one or several), number (whole or prefix), sender, creation time and campaign',
+          querystring: listQuery,
+        },
         config: { auth: 'client', permission: 'messages:read' },
       },
       async (request) => {
         const q = request.query;
-        return page(await messages.list(clientActor(request).accountId, q), q.limit);
+        const rows = await messages.list(clientActor(request).accountId, {
+          ...messageQueryOf(q),
+          limit: q.limit,
+          cursor: q.cursor,
+        });
+        return page(rows, q.limit);
       },
     );
   };

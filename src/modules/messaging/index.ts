@@ -15,12 +15,22 @@ export {
   type MessageDeletion,
 } from './deletion';
 export { analyzeText, type SmsEncoding, type TextAnalysis } from './encoding';
+export { type MessageFilter, type MessageQuery, numberSearch } from './filter';
 export { DISPATCH_JOB, type DispatchPayload } from './jobs';
 export { createOutcomes, type Outcomes, type SendOutcome } from './outcomes';
 export { countryOfE164, nationalNumberOfE164, normalizePhone, tryNormalizePhone } from './phone';
 export type { ClientEvent, ClientEventSink } from './ports';
 export { createPreview } from './preview';
-export { createMessageReader, type MessageFilter } from './read';
+export { createMessageReader, type MessagePageQuery } from './read';
+export {
+  createMessageReports,
+  type DayRange,
+  dayRange,
+  MAX_REPORT_DAYS,
+  type MessageReport,
+  type MessageReports,
+  type ReportGroup,
+} from './report';
 export { createSender, type Idempotency, type SendDeps, type SendResult } from './send';
 export { assertSenderId, senderIdProblem } from './sender-id';
 export {

@@ -3,15 +3,12 @@ import { AppError } from '../../kernel/errors';
 import { firstIdAt } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
 import type { MessageStatus, MessagesTable } from '../../storage/schema';
+import { ID_SLACK_MS, type MessageFilter, type MessageQuery, resolveMessageQuery } from './filter';
+import { parseMessagingSettings } from './settings';
 import { type MessageRouteInfo, type MessageView, routedMessageView } from './views';
 
-export interface MessageFilter {
-  status?: MessageStatus | undefined;
-  to?: string | undefined;
-  from?: string | undefined;
-  createdAfter?: string | undefined;
-  createdBefore?: string | undefined;
-  campaignId?: string | undefined;
+/** A page of `GET /v1/messages`: the query's filters, newest first, after the cursor (an id). */
+export interface MessagePageQuery extends MessageQuery {
   limit: number;
   cursor?: string | undefined;
 }
@@ -34,6 +31,74 @@ export function createMessageReader(deps: {
   const routeOf = (m: MessagesTable) =>
     m.route_id === null || !deps.routeInfo ? undefined : deps.routeInfo(m.route_id);
   const view = (m: MessagesTable) => routedMessageView(m, routeOf(m));
+
+  async function resolve(accountId: string, q: MessageQuery): Promise<MessageFilter> {
+    // A national number is read with the account's default country, as a send would read it.
+    let defaultCountry: string | null = null;
+    if (q.to !== undefined) {
+      const account = await db
+        .selectFrom('accounts')
+        .select('settings')
+        .where('id', '=', accountId)
+        .executeTakeFirst();
+      defaultCountry = parseMessagingSettings(account?.settings).defaultCountry;
+    }
+    return resolveMessageQuery(q, defaultCountry);
+  }
+
+  /** One status (or none) at a time: each such query walks an index in id order and stops at `limit`. */
+  function oneStatus(
+    accountId: string,
+    f: MessageFilter,
+    status: MessageStatus | undefined,
+    limit: number,
+    cursor: string | undefined,
+  ) {
+    let q = db
+      .selectFrom('messages')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('deleted_at', 'is', null)
+      .orderBy('id', 'desc')
+      .limit(limit);
+    if (cursor) q = q.where('id', '<', cursor);
+    if (status) q = q.where('status', '=', status);
+    if (f.to && 'exact' in f.to) q = q.where('to_number', '=', f.to.exact);
+    // Stored numbers are `+` and at most 15 digits, so this range holds exactly those starting with the prefix.
+    if (f.to && 'prefix' in f.to)
+      q = q.where('to_number', '>=', f.to.prefix).where('to_number', '<=', `${f.to.prefix}${'9'.repeat(15)}`);
+    if (f.sender !== undefined) q = q.where('sender', '=', f.sender);
+    if (f.campaignId !== undefined) q = q.where('campaign_id', '=', f.campaignId);
+    // Ids sort by creation time: a time range is also an id range, which the (account, id) index serves.
+    if (f.createdAfter !== undefined) {
+      q = q.where('id', '>=', firstIdAt('msg', f.createdAfter)).where('created_at', '>=', f.createdAfter);
+    }
+    if (f.createdBefore !== undefined) {
+      q = q
+        .where('id', '<', firstIdAt('msg', f.createdBefore + ID_SLACK_MS))
+        .where('created_at', '<', f.createdBefore);
+    }
+    return q.execute();
+  }
+
+  /**
+   * Several statuses are read one status at a time and merged: `status IN (…)` would walk the account's
+   * messages in id order and, for rare statuses, read all of them to fill a page.
+   */
+  async function pageOf(
+    accountId: string,
+    f: MessageFilter,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<MessagesTable[]> {
+    const statuses = f.statuses ?? [];
+    if (statuses.length <= 1) return oneStatus(accountId, f, statuses[0], limit, cursor);
+    const pages = await Promise.all(statuses.map((s) => oneStatus(accountId, f, s, limit, cursor)));
+    return pages
+      .flat()
+      .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, limit);
+  }
   return {
     async get(
       accountId: string,
@@ -124,22 +189,28 @@ export function createMessageReader(deps: {
       }));
     },
 
-    async list(accountId: string, f: MessageFilter): Promise<MessageView[]> {
-      let q = db
-        .selectFrom('messages')
-        .selectAll()
-        .where('account_id', '=', accountId)
-        .where('deleted_at', 'is', null)
-        .orderBy('id', 'desc')
-        .limit(f.limit);
-      if (f.cursor) q = q.where('id', '<', f.cursor);
-      if (f.status) q = q.where('status', '=', f.status);
-      if (f.to) q = q.where('to_number', '=', f.to);
-      if (f.from) q = q.where('sender', '=', f.from);
-      if (f.campaignId) q = q.where('campaign_id', '=', f.campaignId);
-      if (f.createdAfter) q = q.where('created_at', '>=', Date.parse(f.createdAfter));
-      if (f.createdBefore) q = q.where('created_at', '<', Date.parse(f.createdBefore));
-      return (await q.execute()).map(view);
+    /** A page of messages, newest first; a bad filter value is an AppError naming its query field. */
+    async list(accountId: string, q: MessagePageQuery): Promise<MessageView[]> {
+      const filter = await resolve(accountId, q);
+      return (await pageOf(accountId, filter, q.limit, q.cursor)).map(view);
+    },
+
+    /**
+     * Every message the filters match, newest first, in batches of `batch` read one after the other (an
+     * export holds one batch at a time). The filters are checked before the first batch is asked for.
+     */
+    async iterate(accountId: string, q: MessageQuery, batch = 1000): Promise<AsyncGenerator<MessageView[]>> {
+      const filter = await resolve(accountId, q);
+      return (async function* () {
+        let cursor: string | undefined;
+        for (;;) {
+          const rows = await pageOf(accountId, filter, batch, cursor);
+          if (rows.length === 0) return;
+          yield rows.map(view);
+          if (rows.length < batch) return;
+          cursor = rows[rows.length - 1]!.id;
+        }
+      })();
     },
   };
 }

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, problemFields } from '../api';
 import { CountrySelect, useCountries } from '../countries';
+import { CopyButton } from '../copy';
 import { FormError, TextField } from '../forms';
 import { QrCode } from '../qr';
 import { Link, usePageTitle } from '../router';
@@ -206,6 +207,7 @@ export function TwoFactor({
               <code className="secret" data-testid="totp-secret">
                 {setup.secret}
               </code>
+              <CopyButton text={setup.secret} label="the two-factor key" />
               <details>
                 <summary>Show the setup URI</summary>
                 <code className="secret" data-testid="otpauth-uri">

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, formatTime, type Page, problemFields } from '../api';
+import { CopyButton } from '../copy';
 import { FormError, StatusBadge, TextField } from '../forms';
 import { usePageTitle } from '../router';
 
@@ -89,6 +90,7 @@ function ApiKeys() {
           <code className="secret" data-testid="new-key">
             {created.key}
           </code>
+          <CopyButton text={created.key} label="the API key" />
         </div>
       ) : null}
       <form onSubmit={onSubmit} noValidate className="inline-form">
@@ -284,7 +286,10 @@ function Webhooks() {
       {secret ? (
         <div className="notice" role="status">
           <p>Signing secret (shown once):</p>
-          <code className="secret">{secret}</code>
+          <code className="secret" data-testid="webhook-secret">
+            {secret}
+          </code>
+          <CopyButton text={secret} label="the signing secret" />
         </div>
       ) : null}
       <form onSubmit={onSubmit} noValidate>

@@ -1,6 +1,13 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import {
+  ApiError,
   api,
   FINAL_STATUSES,
   formatCredits,
@@ -9,64 +16,224 @@ import {
   type Message,
   type Page,
   problemFields,
+  query,
   STATUSES,
 } from '../api';
 import { FormError, StatusBadge, TextArea } from '../forms';
-import { Link, navigate, useLocation, usePageTitle } from '../router';
+import { Link, useLocation, usePageTitle } from '../router';
+import { useDebounced } from './contacts';
 import { CancelSend } from './scheduled';
 
+/** `YYYY-MM-DD` of the day after `date` (the API's createdBefore excludes the day it names). */
+function dayAfter(date: string): string {
+  const d = new Date(`${date}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+interface CampaignOption {
+  id: string;
+  name: string;
+}
+
+/** The message log: a table filtered by number, status, dates, campaign and sender, exported as CSV. */
 export function MessagesPage() {
   usePageTitle('Messages');
   const { search } = useLocation();
-  const status = search.get('status') ?? '';
-  const list = useQuery({
-    queryKey: ['messages', status],
-    queryFn: () => api<Page<Message>>('GET', `/v1/messages?limit=100${status ? `&status=${status}` : ''}`),
-    refetchInterval: 5_000,
+  const [to, setTo] = useState(search.get('to') ?? '');
+  const [statuses, setStatuses] = useState<string[]>(
+    (search.get('status') ?? '').split(',').filter((s) => STATUSES.includes(s)),
+  );
+  const [from, setFrom] = useState(search.get('from') ?? '');
+  const [until, setUntil] = useState(search.get('until') ?? '');
+  const [campaignId, setCampaignId] = useState(search.get('campaignId') ?? '');
+  const [sender, setSender] = useState(search.get('sender') ?? '');
+  const typed = useDebounced({ to: to.trim(), sender: sender.trim() }, 300);
+  const filters = {
+    to: typed.to,
+    status: statuses.join(','),
+    createdAfter: from,
+    createdBefore: until ? dayAfter(until) : '',
+    campaignId,
+    sender: typed.sender,
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  };
+  const campaigns = useQuery({
+    queryKey: ['campaigns', 'options'],
+    queryFn: () => api<Page<CampaignOption>>('GET', '/v1/campaigns?limit=100'),
   });
+  const list = useInfiniteQuery({
+    queryKey: ['messages', filters],
+    queryFn: ({ pageParam }) =>
+      api<Page<Message>>('GET', `/v1/messages${query({ limit: 50, cursor: pageParam, ...filters })}`),
+    initialPageParam: '',
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    placeholderData: keepPreviousData,
+    refetchInterval: 10_000,
+  });
+  const messages = list.data?.pages.flatMap((p) => p.data) ?? [];
+  const problems = list.error instanceof ApiError ? list.error.errors : [];
+  const fieldError = (field: string) =>
+    problems.find((e) => e.path.replace(/^\/querystring\//, '').split('/')[0] === field)?.message;
+  const toggle = (status: string) =>
+    setStatuses(statuses.includes(status) ? statuses.filter((s) => s !== status) : [...statuses, status]);
+  const filtered = Boolean(filters.to || filters.status || from || until || campaignId || filters.sender);
   return (
     <div>
       <h1 tabIndex={-1}>Messages</h1>
       <div className="toolbar">
-        <label htmlFor="status-filter">Status</label>
-        <select
-          id="status-filter"
-          value={status}
-          onChange={(e) =>
-            navigate(e.target.value ? `/messages?status=${e.target.value}` : '/messages', true)
-          }
-        >
-          <option value="">All</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-        <Link to="/messages/scheduled">Scheduled sends</Link>
         <Link to="/send" className="button primary">
           Send an SMS
         </Link>
+        <a className="button" href={`/v1/messages/export.csv${query(filters)}`} download="messages.csv">
+          Export CSV
+        </a>
+        <Link to="/reports">Reports</Link>
+        <Link to="/messages/scheduled">Scheduled sends</Link>
       </div>
+      <search className="filters" aria-label="Filter messages">
+        <FilterField id="message-to" label="Number" error={fieldError('to')}>
+          <input
+            id="message-to"
+            type="search"
+            inputMode="tel"
+            value={to}
+            onChange={(e) => setTo(e.target.value)}
+            placeholder="+371 2…"
+          />
+        </FilterField>
+        <div className="field">
+          <span className="field-label" aria-hidden="true">
+            Status
+          </span>
+          <details className="multi">
+            <summary>
+              Status:{' '}
+              {statuses.length === 0
+                ? 'all'
+                : statuses.length === 1
+                  ? statuses[0]
+                  : `${statuses.length} chosen`}
+            </summary>
+            <fieldset>
+              <legend className="sr-only">Status</legend>
+              {STATUSES.map((s) => (
+                <label key={s} className="check">
+                  <input type="checkbox" checked={statuses.includes(s)} onChange={() => toggle(s)} /> {s}
+                </label>
+              ))}
+            </fieldset>
+          </details>
+        </div>
+        <FilterField id="message-from" label="From (day)" error={fieldError('createdAfter')}>
+          <input
+            id="message-from"
+            type="date"
+            value={from}
+            max={until || undefined}
+            onChange={(e) => setFrom(e.target.value)}
+          />
+        </FilterField>
+        <FilterField id="message-until" label="Until (day)" error={fieldError('createdBefore')}>
+          <input
+            id="message-until"
+            type="date"
+            value={until}
+            min={from || undefined}
+            onChange={(e) => setUntil(e.target.value)}
+          />
+        </FilterField>
+        <FilterField id="message-campaign" label="Campaign" error={fieldError('campaignId')}>
+          <select id="message-campaign" value={campaignId} onChange={(e) => setCampaignId(e.target.value)}>
+            <option value="">All messages</option>
+            {campaigns.data?.data.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </FilterField>
+        <FilterField id="message-sender" label="Sender" error={fieldError('sender')}>
+          <input
+            id="message-sender"
+            value={sender}
+            onChange={(e) => setSender(e.target.value)}
+            maxLength={15}
+          />
+        </FilterField>
+      </search>
+      {list.error && problems.length === 0 ? <p role="alert">{(list.error as Error).message}</p> : null}
       {list.isPending ? <p>Loading…</p> : null}
-      {list.data && list.data.data.length === 0 ? <p className="muted">No messages yet.</p> : null}
-      <ul className="cards">
-        {list.data?.data.map((m) => (
-          <li key={m.id} className="card">
-            <div className="row">
-              <Link to={`/messages/${m.id}`}>{m.to}</Link>
-              <span>
-                <StatusBadge status={m.status} /> {m.simulated ? <SimulatedBadge /> : null}
-              </span>
-            </div>
-            <p className="text-preview">{m.text}</p>
-            <p className="muted">
-              {formatTime(m.createdAt)} · {m.segments} {m.segments === 1 ? 'part' : 'parts'} ·{' '}
-              {formatCredits(m.price)} credits
-            </p>
-          </li>
-        ))}
-      </ul>
+      {list.data && messages.length === 0 ? (
+        <p className="muted">{filtered ? 'No messages match these filters.' : 'No messages yet.'}</p>
+      ) : null}
+      {messages.length > 0 ? (
+        <div className="table-wrap">
+          <table className="data messages-table" aria-label="Messages">
+            <thead>
+              <tr>
+                <th scope="col">To</th>
+                <th scope="col">Status</th>
+                <th scope="col">Sender</th>
+                <th scope="col">Text</th>
+                <th scope="col">Created</th>
+                <th scope="col" className="num">
+                  Credits
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {messages.map((m) => (
+                <tr key={m.id}>
+                  <td className="nowrap">
+                    <Link to={`/messages/${m.id}`}>{m.to || '(erased)'}</Link>
+                  </td>
+                  <td className="nowrap">
+                    <StatusBadge status={m.status} /> {m.simulated ? <SimulatedBadge /> : null}
+                  </td>
+                  <td>{m.from}</td>
+                  <td>
+                    <span className="text-cell">{m.text}</span>
+                  </td>
+                  <td className="nowrap">
+                    <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
+                  </td>
+                  <td className="num">{formatCredits(m.price)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {list.hasNextPage ? (
+        <button type="button" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+          {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+function FilterField({
+  id,
+  label,
+  error,
+  children,
+}: {
+  id: string;
+  label: string;
+  error?: string | undefined;
+  children: React.ReactNode;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children}
+      {error ? (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      ) : null}
     </div>
   );
 }
