@@ -96,15 +96,30 @@ export function smsgateServer(name: string, port: number, env: Record<string, st
   });
 }
 
-/** `smsgate worker`: dispatch, receipts, webhooks and the scheduler, no HTTP. */
+/**
+ * `smsgate worker`: dispatch, receipts, webhooks and the scheduler, no HTTP. Started once it says it is
+ * running (its loops started), as the server is once `/healthz` answers: recovery counts from there.
+ */
 export function smsgateWorker(name: string, env: Record<string, string>): Restartable {
-  return restartable(name, async () =>
-    spawn(process.execPath, ['--max-old-space-size=256', join(ROOT, 'bin/smsgate.mjs'), 'worker'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
+  return restartable(name, async () => {
+    const child = spawn(
+      process.execPath,
+      ['--max-old-space-size=256', join(ROOT, 'bin/smsgate.mjs'), 'worker'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let said = '';
+    const listen = (chunk: Buffer) => {
+      said = (said + chunk.toString()).slice(-4000);
+    };
+    child.stdout?.on('data', listen);
+    await waitFor(name, async () => said.includes('smsgate worker running'), child);
+    child.stdout?.off('data', listen);
+    return child;
+  });
 }
 
 export interface CarrierStats {
