@@ -459,6 +459,11 @@ describe.each(DIALECTS)('processor duties on %s', (dialect) => {
       read: false,
       objectionDeadline: sp.objectionDeadline,
     });
+    // Written for people: a date as people write it, no API paths, no ISO stamps.
+    expect(notice.body).toMatch(
+      /You may object until \d{1,2} \w+ \d{4} at \d{2}:\d{2} UTC, with the Object button/,
+    );
+    expect(notice.body).not.toMatch(/\/v1\/|\d{4}-\d{2}-\d{2}T/);
     const listed = await ts.app.inject({ method: 'GET', url: '/v1/sub-processors', headers: viewer.headers });
     expect(listed.json().data.map((s: { id: string }) => s.id)).toContain(sp.id);
     const register = await ts.app.inject({ method: 'GET', url: '/v1/privacy/register', headers: a.headers });
@@ -666,7 +671,11 @@ describe.each(DIALECTS)('processor duties on %s', (dialect) => {
     expect(ts.mail.sent.length).toBe(mailsBefore + 2);
 
     const hitNotices = await ts.app.inject({ method: 'GET', url: '/v1/notices', headers: hit.headers });
-    expect(hitNotices.json().data.filter((n: { kind: string }) => n.kind === 'incident')).toHaveLength(1);
+    const incidentNotices = hitNotices.json().data.filter((n: { kind: string }) => n.kind === 'incident');
+    expect(incidentNotices).toHaveLength(1);
+    expect(incidentNotices[0].body).toMatch(/Discovered: \d{1,2} \w+ \d{4} at \d{2}:\d{2} UTC\./);
+    expect(incidentNotices[0].body).not.toMatch(/\/v1\/|\d{4}-\d{2}-\d{2}T/);
+    expect(ts.mail.sent.at(-1)?.text).not.toContain('/v1/');
     const sparedNotices = await ts.app.inject({ method: 'GET', url: '/v1/notices', headers: spared.headers });
     expect(sparedNotices.json().data.some((n: { kind: string }) => n.kind === 'incident')).toBe(false);
     const log = await ts.app.inject({ method: 'GET', url: '/v1/audit-log?limit=500', headers: hit.headers });

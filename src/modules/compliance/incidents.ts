@@ -9,6 +9,7 @@ import {
   iso,
   liveAccountIds,
   type ProcessorDeps,
+  readableTime,
   recipientsOf,
   sendAll,
 } from './processor-duties';
@@ -273,7 +274,7 @@ export function createIncidents(deps: ProcessorDeps) {
       const body = [
         incident.description,
         '',
-        `Discovered: ${iso(incident.discovered_at)}.`,
+        `Discovered: ${readableTime(Number(incident.discovered_at))}.`,
         `Severity: ${incident.severity}.`,
         `Data concerned: ${categories.join(', ') || 'not yet determined'}.`,
         `Reference: ${incident.id}.`,
@@ -329,7 +330,7 @@ export function createIncidents(deps: ProcessorDeps) {
         const mails: Mail[] = (recipients.get(p.account_id) ?? []).map((to) => ({
           to,
           subject: `smsgate: ${title}`,
-          text: `${body}\n\nDetails: ${settings.publicUrl} (GET /v1/notices).\n`,
+          text: `${body}\n\nDetails: ${settings.publicUrl}/notices\n`,
         }));
         const failed = await sendAll(mailer, mails);
         if (failed.length > 0 && failed.length === mails.length) {

@@ -36,6 +36,18 @@ export interface ProcessorDeps {
 export const iso = (ms: number | null | undefined) =>
   ms == null ? null : new Date(Number(ms)).toISOString();
 
+const READABLE_TIME = new Intl.DateTimeFormat('en-GB', {
+  dateStyle: 'long',
+  timeStyle: 'short',
+  timeZone: 'UTC',
+});
+
+/**
+ * A moment as people write it, for notice and e-mail text ("7 January 2027 at 14:00 UTC"). The text is
+ * the same for every reader, so it names its zone; the web app shows the structured field in local time.
+ */
+export const readableTime = (ms: number) => `${READABLE_TIME.format(new Date(Number(ms)))} UTC`;
+
 /** The audit actor of a client or staff actor (kept here so compliance needs no runtime import of accounts). */
 export function auditActor(actor: Actor): AuditActor {
   return { type: actor.kind === 'staff' ? 'staff' : actor.kind, id: actor.id, ip: actor.ip };

@@ -9,6 +9,7 @@ import {
   iso,
   liveAccountIds,
   type ProcessorDeps,
+  readableTime,
   recipientsOf,
   sendAll,
 } from './processor-duties';
@@ -100,7 +101,7 @@ export function createSubProcessors(deps: ProcessorDeps) {
       `Purpose: ${sp.purpose}.`,
       `Location: ${sp.location}.`,
       `Transfer safeguard: ${sp.transfer_safeguard ?? 'none needed (EEA)'}.`,
-      `You may object until ${iso(deadline)} (POST /v1/sub-processors/${sp.id}/objections).`,
+      `You may object until ${readableTime(deadline)}, with the Object button of this notice.`,
     ].join('\n');
     const rows: NoticesTable[] = accountIds.map((accountId) => ({
       id: ids('ntc'),
@@ -132,7 +133,7 @@ export function createSubProcessors(deps: ProcessorDeps) {
         mails.push({
           to,
           subject: `smsgate: ${what}`,
-          text: `${body}\n\nSee ${settings.publicUrl}/privacy and GET /v1/notices.\n`,
+          text: `${body.replace('with the Object button of this notice', 'on the Notices page')}\n\nSee ${settings.publicUrl}/notices\n`,
         });
       }
     }
@@ -283,7 +284,7 @@ export function createSubProcessors(deps: ProcessorDeps) {
         if (now > Number(notice.objection_deadline))
           throw new AppError(
             'objection_window_closed',
-            `The objection period ended at ${iso(notice.objection_deadline)}.`,
+            `The objection period ended on ${readableTime(Number(notice.objection_deadline))}.`,
           );
         const row = {
           id: ids('evt'),
