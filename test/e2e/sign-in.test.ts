@@ -299,6 +299,17 @@ describe.each(DIALECTS)('sign-in security on %s', (dialect) => {
     expect(mail.subject).toBe('Baltic Bakery invites you to its smsgate team');
     expect(mail.text).toContain(`(${s.email}) added you to Baltic Bakery's team on smsgate as sender`);
     expect(mail.text).toMatch(/reset-password\?token=[A-Za-z0-9_-]+/);
+
+    // The audit log names who did it and to whom, beside the ids.
+    const log = await ts.app.inject({ method: 'GET', url: '/v1/audit-log', headers: s.headers });
+    const invitedEvent = log.json().data.find((e: { action: string }) => e.action === 'user.invited');
+    expect(invitedEvent).toMatchObject({
+      actorType: 'user',
+      actorId: s.userId,
+      actorName: expect.stringContaining(`<${s.email}>`),
+      targetType: 'user',
+      targetName: `Bo <${invited}>`,
+    });
   });
 
   describe('password reset', () => {

@@ -384,9 +384,12 @@ export interface AuditEntry {
   accountId?: string | null;
   actorType: string;
   actorId: string | null;
+  /** Who acted, by name (users, keys, staff); null for the system or someone since removed. */
+  actorName?: string | null;
   action: string;
   targetType: string | null;
   targetId: string | null;
+  targetName?: string | null;
   ip: string | null;
   data?: unknown;
   at: string;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { API_KEY_SCOPES, ROLES } from '../../modules/accounts';
 import { COUNTRIES } from '../../modules/messaging';
 import type { AppServices } from '../app';
+import { withNames } from '../audit-names';
 import { SESSION_COOKIE } from '../auth';
 import { clientActor, requestMeta } from '../context';
 import { clearSessionCookie, setSessionCookie } from '../cookies';
@@ -330,7 +331,7 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
           limit: request.query.limit,
           cursor: request.query.cursor,
         });
-        return page(rows, request.query.limit);
+        return page(await withNames(services.db, rows), request.query.limit);
       },
     );
   };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { STAFF_ROLES } from '../../modules/accounts';
 import type { AppServices } from '../app';
+import { withNames } from '../audit-names';
 import { STAFF_SESSION_COOKIE } from '../auth';
 import { requestMeta, staffActor } from '../context';
 import { clearSessionCookie, setSessionCookie } from '../cookies';
@@ -215,7 +216,7 @@ export function adminRoutes(services: AppServices): FastifyPluginAsyncZod {
       async (request) => {
         const { limit, cursor, accountId } = request.query;
         const rows = await audit.list(db, { accountId, limit, cursor });
-        return page(rows, limit);
+        return page(await withNames(db, rows), limit);
       },
     );
   };

@@ -4,6 +4,7 @@ export { type ApiKeys, type ApiKeyView, createApiKeys } from './api-keys';
 export type { AccountsDeps, AccountsSettings } from './deps';
 export { assertAccountExists } from './exists';
 export { createIdentity, type Identity } from './identity';
+export { type NamedRef, namesOf } from './names';
 export { createAccountAdmin } from './operator';
 export * from './permissions';
 export type { RequestMeta } from './sessions';

@@ -42,11 +42,13 @@ export function AuditTable({
                 <tr key={e.id}>
                   <td>{formatTime(e.at)}</td>
                   <td>
+                    {e.actorName ? <strong>{e.actorName} </strong> : null}
                     {e.actorType}
                     {e.actorId ? <code className="id"> {e.actorId}</code> : null}
                   </td>
                   <td>{e.action}</td>
                   <td>
+                    {e.targetName ? <strong>{e.targetName} </strong> : null}
                     {e.targetType ?? ''}
                     {e.targetId ? <code className="id"> {e.targetId}</code> : null}
                   </td>
