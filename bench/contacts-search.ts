@@ -55,6 +55,7 @@ try {
         first_name_lc: first,
         last_name_lc: last,
         email_lc: `${first}.${last}@example.com`,
+        name_lc: `${first} ${last}`.toLowerCase(),
         created_by: null,
         created_at: now + j,
         updated_at: now + j,

@@ -21,6 +21,8 @@ export interface ContactsTable {
   first_name_lc: string | null;
   last_name_lc: string | null;
   email_lc: string | null;
+  /** "first last" lower-cased, null without a name: the key of the name sort (migration 0021). */
+  name_lc: string | null;
   created_by: string | null;
   created_at: number;
   updated_at: number;

@@ -28,6 +28,10 @@ export interface ImportsTable {
   updated: number;
   skipped: number;
   failed: number;
+  /** Rows imported with a warning (e.g. an invalid e-mail left out). */
+  warned: number;
+  /** JSON array of the file's header row (as the mapping names them); null for imports made before 0021. */
+  headers: string | null;
   /** Why the whole import failed (status `failed`). */
   error: string | null;
   /** 1 once a cancel was asked for; honoured at the next batch boundary. */
@@ -41,12 +45,16 @@ export interface ImportsTable {
   original_deleted_at: number | null;
 }
 
-/** One refused row of an import. `row` is the line number in the file (1 = the header). */
+/** One problem of an import row. `row` is the line number in the file (1 = the header). */
 export interface ImportErrorsTable {
   import_id: string;
   row: number;
   column: string | null;
   message: string;
+  /** `error`: the row was refused; `warning`: it was imported, with something left out. */
+  level: 'error' | 'warning';
+  /** JSON array of the refused row's cells as read from the file, on the row's first error line. */
+  cells: string | null;
 }
 
 export interface ImportsTables {

@@ -190,29 +190,33 @@ describe.each(READERS)('contact imports on %s', (_label, dialect, env) => {
       fileName: 'messy.csv',
       total: 12,
       processed: 12,
-      imported: 6,
+      imported: 7,
       updated: 0,
       skipped: 0,
-      failed: 6,
+      failed: 5,
+      warned: 1,
       groupId: group.id,
     });
     expect(done.finishedAt).not.toBeNull();
     const byRow = Object.fromEntries(
       done.errors.map((e: { row: number; column: string | null; message: string }) => [e.row, e]),
     );
-    expect(Object.keys(byRow).map(Number)).toEqual([6, 8, 9, 12, 13, 14]);
+    expect(Object.keys(byRow).map(Number)).toEqual([6, 8, 9, 13, 14]);
     expect(byRow[6]).toMatchObject({ column: 'Mobile', message: expect.stringContaining('too short') });
     expect(byRow[8]).toMatchObject({
       column: 'Mobile',
       message: expect.stringContaining('duplicate of row 2'),
     });
     expect(byRow[9]).toMatchObject({ column: null, message: expect.stringContaining('9 cells') });
-    expect(byRow[12]).toMatchObject({ column: 'E-mail', message: 'not a valid e-mail address' });
+    // A bad e-mail next to a good number: the contact is imported without the e-mail, with a warning.
+    expect(done.warnings).toEqual([
+      { row: 12, column: 'E-mail', message: 'not a valid e-mail address: imported without it' },
+    ]);
     expect(byRow[13]).toMatchObject({ column: 'Birthday', message: expect.stringContaining('date') });
     expect(byRow[14]).toMatchObject({ column: 'Mobile', message: expect.stringContaining('landline') });
 
     const list = (await call(s, 'GET', `/v1/contacts?groupId=${group.id}&limit=50`)).json().data;
-    expect(list).toHaveLength(6);
+    expect(list).toHaveLength(7);
     const byPhone = Object.fromEntries(list.map((c: { phone: string }) => [c.phone, c]));
     expect(byPhone['+37121234567']).toMatchObject({
       firstName: 'Ada',
@@ -231,6 +235,7 @@ describe.each(READERS)('contact imports on %s', (_label, dialect, env) => {
     expect(byPhone['+37125678901'].firstName).toBe('=HYPERLINK("http://evil.example","click")');
     expect(byPhone['+4915123456789']).toMatchObject({ firstName: 'Иван', lastName: 'Петров', country: 'DE' });
     expect(byPhone['+37128901234']).toMatchObject({ firstName: 'Last', email: 'last@example.com' });
+    expect(byPhone['+37126789012']).toMatchObject({ firstName: 'Quote "The Q" Person', email: null });
     // Search finds imported names (the lower-cased search columns were filled).
     const found = (await call(s, 'GET', '/v1/contacts?q=%D0%B8%D0%B2%D0%B0%D0%BD')).json().data;
     expect(found.map((c: { phone: string }) => c.phone)).toEqual(['+4915123456789']);
@@ -243,9 +248,12 @@ describe.each(READERS)('contact imports on %s', (_label, dialect, env) => {
     expect(report.statusCode).toBe(200);
     expect(String(report.headers['content-type'])).toContain('text/csv');
     const lines = report.body.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('row,column,message');
-    expect(lines).toHaveLength(7);
-    expect(lines[2]).toBe('8,Mobile,duplicate of row 2 (same phone number +37121234567)');
+    // One line per refused row: why, then the row's cells as uploaded under the file's headers.
+    expect(lines[0]).toBe('row,column,message,Vorname,Nachname,Mobile,E-mail,Tags,Birthday,Notes');
+    expect(lines).toHaveLength(6);
+    expect(lines[2]).toBe(
+      '8,Mobile,duplicate of row 2 (same phone number +37121234567),Dup,Licate,0037121234567,dup@example.com,,,',
+    );
 
     const audit = await ts.system.storage.db
       .selectFrom('audit_events')
@@ -265,6 +273,100 @@ describe.each(READERS)('contact imports on %s', (_label, dialect, env) => {
     await ts.system.workOnce();
     const report = await call(s, 'GET', `/v1/imports/${created.json().id}/errors.csv`);
     expect(report.body).toContain("2,Phone,'=1+2 ");
+  });
+
+  it('a bad e-mail with a good number is a warning; the error report gives refused rows back as uploaded', async () => {
+    const s = await setup();
+    const csv = [
+      'Phone;Name;E-mail;Birthday;Note',
+      '+371 2000 1001;Ada;ada@example;1990-01-02;"kept; with a semicolon"',
+      '+37120001002;Bob;bob@example.com;;',
+      '+37120001003;Cy;not-an-email;31.02.1990;two problems',
+      'call me;"Dee ""D"" Doe";dee@example.com;;"=1+2"',
+      '0037120001002;Bob again;bob2@example.com;;',
+      '+37120001004;Eve;eve@@example.com;;',
+    ].join('\r\n');
+    const created = await upload(s, { fileName: 'w.csv', data: csv }, { onDuplicate: 'update' });
+    expect(created.statusCode, created.body).toBe(202);
+    const id = created.json().id;
+    await ts.system.workOnce();
+    const done = (await call(s, 'GET', `/v1/imports/${id}`)).json();
+    expect(done).toMatchObject({ status: 'completed', imported: 3, failed: 3, warned: 2 });
+    expect(done.warnings).toEqual([
+      { row: 2, column: 'E-mail', message: 'not a valid e-mail address: imported without it' },
+      { row: 7, column: 'E-mail', message: 'not a valid e-mail address: imported without it' },
+    ]);
+    // A row with another problem is refused, and its bad e-mail is one of its errors.
+    expect(done.errors).toEqual([
+      { row: 4, column: 'E-mail', message: 'not a valid e-mail address' },
+      { row: 4, column: 'Birthday', message: expect.stringContaining('must be a date') },
+      { row: 5, column: 'Phone', message: expect.stringMatching(/.+/) },
+      { row: 6, column: 'Phone', message: 'duplicate of row 3 (same phone number +37120001002)' },
+    ]);
+    const ada = (await call(s, 'GET', '/v1/contacts?q=%2B37120001001')).json().data;
+    expect(ada).toHaveLength(1);
+    expect(ada[0]).toMatchObject({ firstName: 'Ada', email: null, fields: { birthday: '1990-01-02' } });
+    expect((await call(s, 'GET', '/v1/contacts?q=eve')).json().data[0]).toMatchObject({ email: null });
+
+    // The error report: one line per refused row, the reasons, then the cells as uploaded.
+    const report = await call(s, 'GET', `/v1/imports/${id}/errors.csv`);
+    expect(report.statusCode).toBe(200);
+    expect(String(report.headers['content-disposition'])).toContain(`${id}-errors.csv`);
+    const lines = report.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('row,column,message,Phone,Name,E-mail,Birthday,Note');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(
+      /^4,E-mail; Birthday,not a valid e-mail address; must be a date[^,]*,'\+37120001003,Cy,not-an-email,31\.02\.1990,two problems$/,
+    );
+    // Quotes come back quoted; a formula cell is neutralised like every cell of our CSV files.
+    expect(lines[2]).toMatch(/^5,Phone,.+,call me,"Dee ""D"" Doe",dee@example\.com,,'=1\+2$/);
+    expect(lines[3]).toBe(
+      '6,Phone,duplicate of row 3 (same phone number +37120001002),0037120001002,Bob again,bob2@example.com,,',
+    );
+    // Fixed in place, the report imports again: its own columns are not mapped, the file's are.
+    const fixed = `${lines[0]}\r\n${lines[3]!.replace('0037120001002', '+37120001005')}\r\n`;
+    const again = await upload(s, { fileName: 'fixed.csv', data: fixed }, {});
+    expect(again.statusCode, again.body).toBe(202);
+    await ts.system.workOnce();
+    expect((await call(s, 'GET', `/v1/imports/${again.json().id}`)).json()).toMatchObject({
+      status: 'completed',
+      imported: 1,
+      failed: 0,
+    });
+    expect((await call(s, 'GET', '/v1/contacts?q=%2B37120001005')).json().data[0]).toMatchObject({
+      firstName: 'Bob again',
+      email: 'bob2@example.com',
+    });
+
+    const warnings = await call(s, 'GET', `/v1/imports/${id}/warnings.csv`);
+    expect(warnings.body.trimEnd().split('\r\n')).toEqual([
+      'row,column,message',
+      '2,E-mail,not a valid e-mail address: imported without it',
+      '7,E-mail,not a valid e-mail address: imported without it',
+    ]);
+    // Another account sees neither report.
+    const other = await signup(ts.app);
+    expect((await call(other, 'GET', `/v1/imports/${id}/errors.csv`)).statusCode).toBe(404);
+    expect((await call(other, 'GET', `/v1/imports/${id}/warnings.csv`)).statusCode).toBe(404);
+  });
+
+  it('the error report of an XLSX gives the refused rows back as read', async () => {
+    const s = await setup();
+    const xlsx = await workbook([
+      ['Phone', 'First name', 'Email'],
+      [37120002001, 'Good', 'bad-mail'],
+      [12345, 'Short', 'short@example.com'],
+    ]);
+    const created = await upload(s, { fileName: 'book.xlsx', data: xlsx });
+    expect(created.statusCode, created.body).toBe(202);
+    await ts.system.workOnce();
+    const done = (await call(s, 'GET', `/v1/imports/${created.json().id}`)).json();
+    expect(done).toMatchObject({ imported: 1, failed: 1, warned: 1 });
+    const lines = (await call(s, 'GET', `/v1/imports/${created.json().id}/errors.csv`)).body
+      .trimEnd()
+      .split('\r\n');
+    expect(lines[0]).toBe('row,column,message,Phone,First name,Email');
+    expect(lines[1]).toMatch(/^3,Phone,.+,12345,Short,short@example\.com$/);
   });
 
   it('imports an XLSX with numbers stored as numbers and real dates; duplicates update or skip', async () => {

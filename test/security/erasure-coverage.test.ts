@@ -167,13 +167,15 @@ describe.each(DIALECTS)('erasure leaves nothing of the person on %s', (dialect) 
     );
     const group = (await ok(call(key, 'POST', '/v1/groups', { name: 'Everyone' }), 201)).id as string;
 
-    // An import with a good row and an error row (a repeated number) for each person.
+    // An import with a good row and two error rows for each person: a repeated number (the message
+    // names it) and a bad country (only the refused row's cells, kept for the error report, name them).
     const people = [BY_PHONE, BY_EMAIL, STAYS];
     const csv = [
-      'phone,first_name,last_name,email',
+      'phone,first_name,last_name,email,country',
       ...people.flatMap((p) => [
-        `${p.phone},${p.firstName},${p.lastName},${p.email}`,
-        `+371 ${p.spaced},${p.firstName},${p.lastName},${p.email}`,
+        `${p.phone},${p.firstName},${p.lastName},${p.email},`,
+        `+371 ${p.spaced},${p.firstName},${p.lastName},${p.email},`,
+        `+371 ${p.spaced},${p.firstName},${p.lastName},${p.email},X1`,
       ]),
     ].join('\n');
     const form = multipart(
@@ -191,7 +193,7 @@ describe.each(DIALECTS)('erasure leaves nothing of the person on %s', (dialect) 
     );
     await ts.system.workOnce();
     const report = await ok(call(key, 'GET', `/v1/imports/${imp.id}`));
-    expect(report).toMatchObject({ status: 'completed', imported: 3, failed: 3 });
+    expect(report).toMatchObject({ status: 'completed', imported: 3, failed: 6 });
 
     const contacts = (await ok(call(key, 'GET', '/v1/contacts?limit=500'))).data as Array<{
       id: string;
@@ -290,6 +292,7 @@ describe.each(DIALECTS)('erasure leaves nothing of the person on %s', (dialect) 
       'messages.to_number',
       'messages.text',
       'import_errors.message',
+      'import_errors.cells',
       'idempotency_keys.response_body',
       'links.target_url',
       'inbound_messages.text',

@@ -3,11 +3,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../kernel/errors';
 import {
+  BULK_ACTIONS,
   CONSENT_PURPOSES,
+  CONTACT_SORTS,
+  COUNT_CAP,
   type ContactView,
   csvRow,
   FIELD_KEY,
   FIELD_TYPES,
+  MAX_BULK_BY_FILTER,
   MAX_BULK_IDS,
   MAX_TEXT_FIELD,
   SUPPRESSION_SCOPES,
@@ -134,7 +138,7 @@ async function* jsonExport(batches: AsyncIterable<ContactView[]>): AsyncGenerato
 
 /** Contacts, custom field definitions, groups, consents and the suppression list. */
 export function contactRoutes(services: AppServices): FastifyPluginAsyncZod {
-  const { book, fields, groups, suppressions } = services.contacts;
+  const { book, bulk, fields, groups, suppressions } = services.contacts;
   return async (app) => {
     // Contacts.
     app.post(
@@ -154,12 +158,43 @@ export function contactRoutes(services: AppServices): FastifyPluginAsyncZod {
       {
         schema: {
           ...CONTACTS,
-          summary: 'Contacts, newest first: prefix search `q` on phone, names and e-mail; filters',
-          querystring: pageQuery.extend(filters),
+          summary:
+            'Contacts, newest first (or `sort` by name, phone or created; `-` for descending): prefix search `q` on phone, names and e-mail; filters. The cursor is the id of the last contact of the page before, whatever the sort',
+          querystring: pageQuery.extend({ ...filters, sort: z.enum(CONTACT_SORTS).optional() }),
         },
         config: READ,
       },
       async (request) => page(await book.list(clientActor(request), request.query), request.query.limit),
+    );
+    app.get(
+      '/v1/contacts/count',
+      {
+        schema: {
+          ...CONTACTS,
+          summary: `How many contacts match the filters (the list's), counted up to ${COUNT_CAP}: \`capped: true\` means at least that many`,
+          querystring: z.strictObject(filters),
+        },
+        config: READ,
+      },
+      async (request) => book.count(clientActor(request), request.query),
+    );
+    app.post(
+      '/v1/contacts/bulk',
+      {
+        schema: {
+          ...CONTACTS,
+          summary: `Add to a group, remove from a group or delete every contact matching a filter (the list's filters; {} is every contact). At most ${MAX_BULK_BY_FILTER} contacts per request: while \`nextCursor\` is not null, send the same request with \`cursor\` set to it`,
+          body: z.strictObject({
+            filter: z.strictObject(filters),
+            action: z.enum(BULK_ACTIONS),
+            groupId: id.optional(),
+            cursor: id.optional(),
+            limit: z.number().int().min(1).max(MAX_BULK_BY_FILTER).optional(),
+          }),
+        },
+        config: WRITE,
+      },
+      async (request) => bulk.byFilter(clientActor(request), request.body),
     );
     app.get(
       '/v1/contacts/export',

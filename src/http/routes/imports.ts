@@ -124,30 +124,35 @@ export function importRoutes(services: AppServices): FastifyPluginAsyncZod {
       {
         schema: {
           ...IMPORTS,
-          summary: 'An import: status, progress (processed/total), counts and the first 100 row errors',
+          summary:
+            'An import: status, progress (processed/total), counts, the first 100 problems of refused rows (`errors`) and the first 100 warnings of imported rows (`warnings`)',
           params: idParams,
         },
         config: READ,
       },
       async (request) => imports.get(clientActor(request), request.params.id),
     );
-    app.get(
-      '/v1/imports/:id/errors.csv',
-      {
-        schema: {
-          ...IMPORTS,
-          summary: 'Every refused row of an import as CSV (row, column, message)',
-          params: idParams,
+    const report = (level: 'error' | 'warning', file: string, summary: string) =>
+      app.get(
+        `/v1/imports/:id/${file}`,
+        { schema: { ...IMPORTS, summary, params: idParams }, config: READ },
+        async (request, reply) => {
+          const body = await imports.reportCsv(clientActor(request), request.params.id, level);
+          return reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="${request.params.id}-${file}"`)
+            .send(Readable.from(body));
         },
-        config: READ,
-      },
-      async (request, reply) => {
-        const body = await imports.errorsCsv(clientActor(request), request.params.id);
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="${request.params.id}-errors.csv"`)
-          .send(Readable.from(body));
-      },
+      );
+    report(
+      'error',
+      'errors.csv',
+      "Every refused row of an import as CSV: row, column, message (a row's problems joined by \"; \"), then the row's cells as uploaded under the file's headers",
+    );
+    report(
+      'warning',
+      'warnings.csv',
+      'Every warning of an import as CSV (row, column, message): rows imported with something left out, e.g. an invalid e-mail',
     );
     app.post(
       '/v1/imports/:id/cancel',

@@ -33,14 +33,28 @@ export interface ContactInput {
 
 export type ContactPatch = Partial<ContactInput>;
 
-export interface ContactFilter {
+/** Orders of the contact list: by creation (id), name or phone; a leading `-` is descending. */
+export const CONTACT_SORTS = ['-created', 'created', 'name', '-name', 'phone', '-phone'] as const;
+export type ContactSort = (typeof CONTACT_SORTS)[number];
+
+/** Which contacts: the list's filters (all of them: every live contact of the account). */
+export interface ContactMatch {
   q?: string | undefined;
   groupId?: string | undefined;
   tag?: string | undefined;
   country?: string | undefined;
-  limit: number;
-  cursor?: string | undefined;
 }
+
+export interface ContactFilter extends ContactMatch {
+  limit: number;
+  /** The id of the last contact of the page before, whatever the sort. */
+  cursor?: string | undefined;
+  /** Default `-created` (newest first). */
+  sort?: ContactSort | undefined;
+}
+
+/** A count of matching contacts stops here, so that counting costs the same on any size of book. */
+export const COUNT_CAP = 100_000;
 
 export interface ContactView {
   id: string;
@@ -125,6 +139,7 @@ export function newContactRow(c: {
     first_name_lc: searchCopy(c.firstName),
     last_name_lc: searchCopy(c.lastName),
     email_lc: searchCopy(c.email),
+    name_lc: nameKey(c.firstName, c.lastName),
     created_by: c.createdBy,
     created_at: c.now,
     updated_at: c.now,
@@ -135,9 +150,14 @@ export function newContactRow(c: {
 /** Lower-cased copy for the prefix-search columns. */
 const searchCopy = (v: string | null | undefined) => (v ? v.toLowerCase() : null);
 
+/** The name sort's key: "first last" lower-cased, null without a name (migration 0021 fills it the same way). */
+const nameKey = (first: string | null | undefined, last: string | null | undefined) =>
+  [first, last].filter(Boolean).join(' ').toLowerCase() || null;
+
 /**
  * Writes the searchable name and e-mail columns given (undefined: left as they are) into `set`, each with
- * its lower-cased search copy, so that no update can change one without the other.
+ * its lower-cased search copy, and the name sort's key from the new and `current` names, so that no
+ * update can change one without the others.
  */
 export function setSearchable(
   set: Partial<ContactsTable>,
@@ -146,7 +166,14 @@ export function setSearchable(
     lastName?: string | null | undefined;
     email?: string | null | undefined;
   },
+  current: Pick<ContactsTable, 'first_name' | 'last_name'>,
 ): void {
+  if (values.firstName !== undefined || values.lastName !== undefined) {
+    set.name_lc = nameKey(
+      values.firstName !== undefined ? values.firstName : current.first_name,
+      values.lastName !== undefined ? values.lastName : current.last_name,
+    );
+  }
   if (values.firstName !== undefined) {
     set.first_name = values.firstName;
     set.first_name_lc = searchCopy(values.firstName);
@@ -374,18 +401,12 @@ export function createContactBook(deps: ContactsDeps) {
     return Number(row?.n ?? 0) >= DENSE_MATCHES ? 'scan' : 'union';
   }
 
-  function listQuery(
-    executor: DbOrTx,
-    accountId: string,
-    f: Omit<ContactFilter, 'limit'>,
-    mode: 'union' | 'scan' = 'union',
-  ) {
+  /** The live contacts of the account that match the filters; no selection, cursor or order yet. */
+  function matching(executor: DbOrTx, accountId: string, f: ContactMatch, mode: 'union' | 'scan' = 'union') {
     let q = executor
       .selectFrom('contacts')
-      .selectAll()
       .where('account_id', '=', accountId)
       .where('deleted_at', 'is', null);
-    if (f.cursor) q = q.where('id', '<', f.cursor);
     if (f.country) q = q.where('country', '=', f.country.toUpperCase());
     if (f.tag) {
       q = q.where(
@@ -431,7 +452,93 @@ export function createContactBook(deps: ContactsDeps) {
         q = q.where('id', 'in', matches);
       }
     }
+    return q;
+  }
+
+  /** Matching contacts newest first, after `cursor` (an id): the export's and bulk actions' walk. */
+  function newestFirst(
+    executor: DbOrTx,
+    accountId: string,
+    f: ContactMatch & { cursor?: string | undefined },
+    mode: 'union' | 'scan' = 'union',
+  ) {
+    let q = matching(executor, accountId, f, mode).selectAll();
+    if (f.cursor) q = q.where('id', '<', f.cursor);
     return q.orderBy('id', 'desc');
+  }
+
+  /**
+   * The sort keys of the contact a page ended on. The cursor stays the id (no names or numbers in URLs);
+   * a deleted contact still has its row for the restore window, so a page ending on it can go on.
+   */
+  async function cursorKeys(accountId: string, cursor: string) {
+    const row = await db
+      .selectFrom('contacts')
+      .select(['id', 'phone', 'name_lc'])
+      .where('account_id', '=', accountId)
+      .where('id', '=', cursor)
+      .executeTakeFirst();
+    if (!row) {
+      throw new AppError('validation_failed', 'The cursor does not name a contact of this list.', {
+        errors: [{ path: '/querystring/cursor', message: 'no such contact; start from the first page' }],
+      });
+    }
+    return row;
+  }
+
+  /**
+   * One page in the requested order, by keyset pagination on an index: (account_id, id) for `created`,
+   * the live-phone index for `phone` (numbers are unique among live contacts), (account_id, name_lc, id)
+   * for `name`. Contacts without a name come after the named ones in both directions, newest first
+   * among themselves when descending.
+   */
+  async function sortedPage(
+    accountId: string,
+    f: ContactFilter,
+    mode: 'union' | 'scan',
+  ): Promise<ContactsTable[]> {
+    const sort = f.sort ?? '-created';
+    const desc = sort.startsWith('-');
+    const key = desc ? sort.slice(1) : sort;
+    const dir = desc ? 'desc' : 'asc';
+    const beyond = desc ? '<' : '>';
+    const base = () => matching(db, accountId, f, mode).selectAll();
+    if (key === 'created') {
+      let q = base();
+      if (f.cursor) q = q.where('id', beyond, f.cursor);
+      return q.orderBy('id', dir).limit(f.limit).execute();
+    }
+    const after = f.cursor ? await cursorKeys(accountId, f.cursor) : null;
+    if (key === 'phone') {
+      let q = base();
+      if (after) q = q.where('phone', beyond, after.phone);
+      return q.orderBy('phone', dir).limit(f.limit).execute();
+    }
+    const rows: ContactsTable[] = [];
+    if (!after || after.name_lc !== null) {
+      let q = base().where('name_lc', 'is not', null);
+      if (after) {
+        const name = after.name_lc!;
+        q = q.where((eb) =>
+          eb.or([
+            eb('name_lc', beyond, name),
+            eb.and([eb('name_lc', '=', name), eb('id', beyond, after.id)]),
+          ]),
+        );
+      }
+      rows.push(...(await q.orderBy('name_lc', dir).orderBy('id', dir).limit(f.limit).execute()));
+    }
+    if (rows.length < f.limit) {
+      let q = base().where('name_lc', 'is', null);
+      if (after && after.name_lc === null) q = q.where('id', beyond, after.id);
+      rows.push(
+        ...(await q
+          .orderBy('id', dir)
+          .limit(f.limit - rows.length)
+          .execute()),
+      );
+    }
+    return rows;
   }
 
   return {
@@ -493,20 +600,49 @@ export function createContactBook(deps: ContactsDeps) {
 
     async list(actor: ClientActor, filter: ContactFilter): Promise<ContactView[]> {
       const mode = await searchMode(actor.accountId, filter.q);
-      const rows = await listQuery(db, actor.accountId, filter, mode).limit(filter.limit).execute();
-      return views(db, rows);
+      return views(db, await sortedPage(actor.accountId, filter, mode));
+    },
+
+    /**
+     * How many contacts match the filters, counted up to {@link COUNT_CAP}: `capped` says there are more.
+     * The count walks an index of the matches only, and never further than the cap.
+     */
+    async count(actor: ClientActor, filter: ContactMatch): Promise<{ total: number; capped: boolean }> {
+      const mode = await searchMode(actor.accountId, filter.q);
+      const ids_ = matching(db, actor.accountId, filter, mode)
+        .select('id')
+        .limit(COUNT_CAP + 1);
+      const row = await db
+        .selectFrom(ids_.as('m'))
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst();
+      const n = Number(row?.n ?? 0);
+      return { total: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP };
+    },
+
+    /** Ids of matching contacts, newest first, after `cursor`: the walk of a bulk action by filter. */
+    async matchingIds(
+      actor: ClientActor,
+      filter: ContactMatch,
+      cursor: string | undefined,
+      limit: number,
+    ): Promise<string[]> {
+      const mode = await searchMode(actor.accountId, filter.q);
+      const rows = await matching(db, actor.accountId, filter, mode)
+        .select('id')
+        .$if(cursor !== undefined, (q) => q.where('id', '<', cursor!))
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
     },
 
     /** Every contact matching the filter, in pages of `batch`, newest first; for streamed exports. */
-    async *iterate(
-      actor: ClientActor,
-      filter: Omit<ContactFilter, 'limit' | 'cursor'>,
-      batch = 500,
-    ): AsyncGenerator<ContactView[]> {
+    async *iterate(actor: ClientActor, filter: ContactMatch, batch = 500): AsyncGenerator<ContactView[]> {
       let cursor: string | undefined;
       const mode = await searchMode(actor.accountId, filter.q);
       for (;;) {
-        const rows = await listQuery(db, actor.accountId, { ...filter, cursor }, mode)
+        const rows = await newestFirst(db, actor.accountId, { ...filter, cursor }, mode)
           .limit(batch)
           .execute();
         if (rows.length === 0) return;
@@ -540,7 +676,7 @@ export function createContactBook(deps: ContactsDeps) {
             set.phone = phone.e164;
             if (patch.country === undefined) set.country = phone.country;
           }
-          setSearchable(set, patch);
+          setSearchable(set, patch, current);
           if (patch.country !== undefined) set.country = patch.country;
           if (patch.address !== undefined) set.address = patch.address;
           if (patch.avatarUrl !== undefined) set.avatar_url = patch.avatarUrl;
@@ -589,7 +725,11 @@ export function createContactBook(deps: ContactsDeps) {
     },
 
     /** Hides contacts at once (restorable for 60 days). Unknown, foreign or already deleted ids are skipped. */
-    async remove(actor: ClientActor, idsToDelete: string[]): Promise<{ deleted: string[] }> {
+    async remove(
+      actor: ClientActor,
+      idsToDelete: string[],
+      note?: Record<string, unknown>,
+    ): Promise<{ deleted: string[] }> {
       const accountId = actor.accountId;
       const unique = [...new Set(idsToDelete)].slice(0, MAX_BULK_IDS);
       return db.transaction().execute(async (tx) => {
@@ -614,7 +754,7 @@ export function createContactBook(deps: ContactsDeps) {
           actor: auditActorOf(actor),
           action: 'contacts.deleted',
           target: { type: 'contact', id: deleted[0]! },
-          data: { contactIds: deleted },
+          data: { contactIds: deleted, ...note },
         });
         return { deleted };
       });

@@ -168,7 +168,7 @@ export function createGroups(deps: ContactsDeps) {
     },
 
     /** Adds contacts to a group; ids that are not live contacts of the account are ignored (never added). */
-    async addMembers(actor: ClientActor, id: string, contactIds: string[]) {
+    async addMembers(actor: ClientActor, id: string, contactIds: string[], note?: Record<string, unknown>) {
       return db.transaction().execute(async (tx) => {
         const group = await ownGroup(tx, actor.accountId, id);
         const own = await ownLiveContacts(tx, actor.accountId, contactIds);
@@ -189,13 +189,18 @@ export function createGroups(deps: ContactsDeps) {
           actor: auditActorOf(actor),
           action: 'group.members_added',
           target: { type: 'group', id },
-          data: { contactIds: own },
+          data: { contactIds: own, ...note },
         });
         return { added, ignored: new Set(contactIds).size - own.length, group: await one(tx, group) };
       });
     },
 
-    async removeMembers(actor: ClientActor, id: string, contactIds: string[]) {
+    async removeMembers(
+      actor: ClientActor,
+      id: string,
+      contactIds: string[],
+      note?: Record<string, unknown>,
+    ) {
       return db.transaction().execute(async (tx) => {
         const group = await ownGroup(tx, actor.accountId, id);
         const unique = [...new Set(contactIds)].slice(0, MAX_BULK_IDS);
@@ -214,7 +219,7 @@ export function createGroups(deps: ContactsDeps) {
           actor: auditActorOf(actor),
           action: 'group.members_removed',
           target: { type: 'group', id },
-          data: { contactIds: unique },
+          data: { contactIds: unique, ...note },
         });
         return { removed, group: await one(tx, group) };
       });

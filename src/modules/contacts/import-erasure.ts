@@ -24,6 +24,17 @@ export function mentionsAny(column: string, needles: string[]): Expression<SqlBo
   return parts.length === 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`(${sql.join(parts, sql` or `)})`;
 }
 
+/**
+ * SQL: the column, without the characters people write inside phone numbers (space, -, (, ), ., /),
+ * contains one of the national numbers: a refused row's cells hold the number as it was written.
+ */
+export function mentionsNumber(column: string, nationals: string[]): Expression<SqlBool> {
+  let bare: Expression<string> = sql<string>`${sql.ref(column)}`;
+  for (const c of [' ', '-', '(', ')', '.', '/']) bare = sql<string>`replace(${bare}, ${c}, '')`;
+  const parts = nationals.map((n) => sql<SqlBool>`${bare} like ${likeLiteral(n)} escape '\\'`);
+  return parts.length === 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`(${sql.join(parts, sql` or `)})`;
+}
+
 /** True when a line of a CSV file names the subject: an e-mail, or a number however it is written. */
 function lineNames(line: string, subject: ImportSubject): boolean {
   const lower = line.toLowerCase();
@@ -85,14 +96,23 @@ export function createImportErasure(deps: { db: Db; clock: Clock; files: FileSto
       return deleted;
     },
 
-    /** Deletes the account's import-report rows that quote the subject, in the caller's transaction. */
+    /**
+     * Deletes the account's import-report rows that quote the subject (in the message or the refused row's
+     * cells), in the caller's transaction.
+     */
     async eraseErrors(tx: DbOrTx, accountId: string, subject: ImportSubject): Promise<number> {
       const needles = [...subject.phones, ...subject.nationals, ...subject.emails];
       if (needles.length === 0) return 0;
       const result = await tx
         .deleteFrom('import_errors')
         .where('import_id', 'in', tx.selectFrom('imports').select('id').where('account_id', '=', accountId))
-        .where(mentionsAny('message', needles))
+        .where((eb) =>
+          eb.or([
+            mentionsAny('message', needles),
+            mentionsAny('cells', needles),
+            mentionsNumber('cells', subject.nationals),
+          ]),
+        )
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },

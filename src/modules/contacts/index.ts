@@ -1,5 +1,6 @@
 import type { FileStore } from '../../kernel/file-store';
 import { createAvatars } from './avatars';
+import { createBulkActions } from './bulk';
 import { createContactBook } from './contacts';
 import { createFieldDefinitions } from './field-definitions';
 import { createGroups } from './groups';
@@ -10,14 +11,27 @@ import { createSuppressions } from './suppressions';
 
 export { AVATAR_MAX_BYTES, type Avatars, avatarPath, avatarTypeOf, createAvatars } from './avatars';
 export {
+  BULK_ACTIONS,
+  type BulkAction,
+  type BulkActions,
+  type BulkByFilter,
+  type BulkResult,
+  createBulkActions,
+  MAX_BULK_BY_FILTER,
+} from './bulk';
+export {
   CONSENT_PURPOSES,
+  CONTACT_SORTS,
+  COUNT_CAP,
   type ConsentPurpose,
   type ConsentView,
   type ContactBook,
   type ContactDetail,
   type ContactFilter,
   type ContactInput,
+  type ContactMatch,
   type ContactPatch,
+  type ContactSort,
   type ContactView,
   createContactBook,
 } from './contacts';
@@ -45,6 +59,7 @@ export {
   DEFAULT_IMPORT_SETTINGS,
   type ImportDetail,
   type ImportPreview,
+  type ImportProblem,
   type ImportSettings,
   type Imports,
   type ImportView,
@@ -76,13 +91,16 @@ export function createContacts(
     lazyTransaction?: ImportsDeps['lazyTransaction'];
   },
 ) {
+  const book = createContactBook(deps);
+  const groups = createGroups(deps);
   return {
     imports: createImports(deps),
     importErasure: createImportErasure(deps),
     avatars: createAvatars(deps),
-    book: createContactBook(deps),
+    book,
+    bulk: createBulkActions({ book, groups }),
     fields: createFieldDefinitions(deps),
-    groups: createGroups(deps),
+    groups,
     suppressions: createSuppressions(deps),
   };
 }

@@ -19,6 +19,7 @@ import * as m0017 from './0017_webhook_statuses';
 import * as m0018 from './0018_webhook_lease_owner';
 import * as m0019 from './0019_webhook_manual_attempts';
 import * as m0020 from './0020_message_sender_index';
+import * as m0021 from './0021_contact_sort_import_warnings';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0018_webhook_lease_owner': m0018,
   '0019_webhook_manual_attempts': m0019,
   '0020_message_sender_index': m0020,
+  '0021_contact_sort_import_warnings': m0021,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -108,6 +108,41 @@ function CustomFields() {
   );
 }
 
+type SortKey = 'name' | 'phone' | 'created';
+type Sort = SortKey | `-${SortKey}`;
+
+interface BulkAnswer {
+  processed: number;
+  affected: number;
+  nextCursor: string | null;
+}
+
+/** A column header that sorts the list: the first click orders ascending (newest first for dates). */
+function SortHeader({
+  label,
+  by,
+  sort,
+  onSort,
+}: {
+  label: string;
+  by: SortKey;
+  sort: Sort;
+  onSort: (s: Sort) => void;
+}) {
+  const active = sort === by || sort === `-${by}`;
+  const descending = sort.startsWith('-');
+  const next: Sort = active ? (descending ? by : `-${by}`) : by === 'created' ? '-created' : by;
+  return (
+    <th scope="col" aria-sort={active ? (descending ? 'descending' : 'ascending') : 'none'}>
+      <button type="button" className="sort" onClick={() => onSort(next)}>
+        {label}
+        <span aria-hidden="true">{active ? (descending ? ' ▼' : ' ▲') : ' ↕'}</span>
+        <span className="sr-only">, sort {next.startsWith('-') ? 'descending' : 'ascending'}</span>
+      </button>
+    </th>
+  );
+}
+
 export function ContactsPage() {
   usePageTitle('Contacts');
   const client = useQueryClient();
@@ -115,23 +150,44 @@ export function ContactsPage() {
   const [q, setQ] = useState('');
   const [groupId, setGroupId] = useState(search.get('group') ?? '');
   const [tag, setTag] = useState('');
+  const [sort, setSort] = useState<Sort>('-created');
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  /** "Select all N matching": the bulk actions then take the filter, not the ids. */
+  const [allMatching, setAllMatching] = useState(false);
   const [target, setTarget] = useState('');
   const [deleted, setDeleted] = useState<string[]>([]);
   const [notice, setNotice] = useState<string | null>(null);
+  const [progress, setProgress] = useState<number | null>(null);
   const filters = useDebounced({ q: q.trim(), groupId, tag: tag.trim() }, 300);
+  const filterKey = JSON.stringify(filters);
+  // Another filter is another set of contacts: a selection made under the old one does not carry over.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the key stands for the filters
+  useEffect(() => {
+    setSelected(new Set());
+    setAllMatching(false);
+  }, [filterKey]);
   const groups = useGroups();
   const groupName = new Map((groups.data?.data ?? []).map((g) => [g.id, g.name]));
   const list = useInfiniteQuery({
-    queryKey: ['contacts', filters],
+    queryKey: ['contacts', filters, sort],
     queryFn: ({ pageParam }) =>
-      api<Page<Contact>>('GET', `/v1/contacts${query({ limit: 50, cursor: pageParam, ...filters })}`),
+      api<Page<Contact>>('GET', `/v1/contacts${query({ limit: 50, cursor: pageParam, sort, ...filters })}`),
     initialPageParam: '',
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     // Keep showing the last answer while a new search runs, so rows (and their open forms) stay put.
     placeholderData: keepPreviousData,
   });
+  const count = useQuery({
+    queryKey: ['contacts', 'count', filters],
+    queryFn: () => api<{ total: number; capped: boolean }>('GET', `/v1/contacts/count${query(filters)}`),
+    placeholderData: keepPreviousData,
+  });
+  const total = count.data ? `${count.data.total.toLocaleString()}${count.data.capped ? '+' : ''}` : null;
   const contacts = list.data?.pages.flatMap((p) => p.data) ?? [];
+  const clearSelection = () => {
+    setSelected(new Set());
+    setAllMatching(false);
+  };
   const refresh = () =>
     Promise.all([
       client.invalidateQueries({ queryKey: ['contacts'] }),
@@ -141,7 +197,7 @@ export function ContactsPage() {
     mutationFn: (ids: string[]) => api<unknown>('POST', '/v1/contacts/delete', { ids }),
     onSuccess: (_r, ids) => {
       setDeleted(ids);
-      setSelected(new Set());
+      clearSelection();
       setNotice(null);
       return refresh();
     },
@@ -158,8 +214,61 @@ export function ContactsPage() {
     mutationFn: ({ group, ids }: { group: string; ids: string[] }) =>
       api<{ added: number; group: Group }>('POST', `/v1/groups/${group}/contacts`, { contactIds: ids }),
     onSuccess: (r) => {
-      setSelected(new Set());
+      clearSelection();
       setNotice(`Added ${r.added} to ${r.group.name} (${r.group.memberCount} members).`);
+      return refresh();
+    },
+  });
+  const removeFromGroup = useMutation({
+    mutationFn: ({ group, ids }: { group: string; ids: string[] }) =>
+      api<{ removed: number; group: Group }>('DELETE', `/v1/groups/${group}/contacts`, { contactIds: ids }),
+    onSuccess: (r) => {
+      clearSelection();
+      setNotice(`Removed ${r.removed} from ${r.group.name} (${r.group.memberCount} members).`);
+      return refresh();
+    },
+  });
+  /** A bulk action on every contact of the filter: one request per 10,000 contacts, until none is left. */
+  const byFilter = useMutation({
+    mutationFn: async (input: {
+      action: 'add_to_group' | 'remove_from_group' | 'delete';
+      group?: string;
+    }) => {
+      let cursor: string | null = null;
+      let affected = 0;
+      let processed = 0;
+      setProgress(0);
+      try {
+        do {
+          const r: BulkAnswer = await api<BulkAnswer>('POST', '/v1/contacts/bulk', {
+            // The filters the list shows, without the empty ones (an empty group id is no group).
+            filter: Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== '')),
+            action: input.action,
+            ...(input.group ? { groupId: input.group } : {}),
+            ...(cursor ? { cursor } : {}),
+          });
+          affected += r.affected;
+          processed += r.processed;
+          setProgress(processed);
+          cursor = r.nextCursor;
+        } while (cursor);
+      } finally {
+        setProgress(null);
+      }
+      return { ...input, affected };
+    },
+    onSuccess: (r) => {
+      clearSelection();
+      setDeleted([]);
+      const name = r.group ? (groupName.get(r.group) ?? 'the group') : '';
+      const n = `${r.affected.toLocaleString()} ${r.affected === 1 ? 'contact' : 'contacts'}`;
+      setNotice(
+        r.action === 'add_to_group'
+          ? `Added ${n} to ${name}.`
+          : r.action === 'remove_from_group'
+            ? `Removed ${n} from ${name}.`
+            : `Deleted ${n}.`,
+      );
       return refresh();
     },
   });
@@ -168,10 +277,37 @@ export function ContactsPage() {
     if (next.has(id)) next.delete(id);
     else next.add(id);
     setSelected(next);
+    setAllMatching(false);
+  };
+  const allShown = contacts.length > 0 && contacts.every((c) => selected.has(c.id));
+  const toggleShown = () => {
+    setAllMatching(false);
+    setSelected(allShown ? new Set() : new Set(contacts.map((c) => c.id)));
+  };
+  const selectionSize = allMatching ? (total ?? '') : selected.size.toLocaleString();
+  const moreThanShown = count.data !== undefined && count.data.total > contacts.length;
+  const busy = addToGroup.isPending || removeFromGroup.isPending || remove.isPending || byFilter.isPending;
+  const onAdd = () => {
+    if (allMatching) byFilter.mutate({ action: 'add_to_group', group: target });
+    else addToGroup.mutate({ group: target, ids: [...selected] });
+  };
+  const onRemoveFromGroup = () => {
+    if (allMatching) byFilter.mutate({ action: 'remove_from_group', group: filters.groupId });
+    else removeFromGroup.mutate({ group: filters.groupId, ids: [...selected] });
+  };
+  const onDelete = () => {
+    if (!allMatching) {
+      remove.mutate([...selected]);
+      return;
+    }
+    // Every contact of the filter at once has no undo button (they stay restorable through the API).
+    if (window.confirm(`Delete all ${total} matching contacts?`)) byFilter.mutate({ action: 'delete' });
   };
   const exportQuery = (format: string) =>
     `/v1/contacts/export${query({ format, q: filters.q, groupId: filters.groupId, tag: filters.tag })}`;
-  const bulkError = problemFields(remove.error ?? addToGroup.error ?? restore.error).general;
+  const bulkError = problemFields(
+    remove.error ?? addToGroup.error ?? removeFromGroup.error ?? byFilter.error ?? restore.error,
+  ).general;
   return (
     <div>
       <h1 tabIndex={-1}>Contacts</h1>
@@ -216,6 +352,12 @@ export function ContactsPage() {
           <input id="contact-tag" value={tag} onChange={(e) => setTag(e.target.value)} />
         </div>
       </search>
+      {total !== null ? (
+        <p className="muted" data-testid="contact-count" aria-live="polite">
+          {total} {count.data?.total === 1 ? 'contact' : 'contacts'}
+          {filters.q || filters.groupId || filters.tag ? ' match the filter' : ''}
+        </p>
+      ) : null}
       {deleted.length > 0 ? (
         <div className="notice row" role="status">
           <span>
@@ -232,28 +374,44 @@ export function ContactsPage() {
         </p>
       ) : null}
       <FormError message={bulkError} />
-      {selected.size > 0 ? (
-        <div className="toolbar selection">
-          <strong>{selected.size} selected</strong>
-          <label htmlFor="add-to-group">Add to group</label>
-          <select id="add-to-group" value={target} onChange={(e) => setTarget(e.target.value)}>
-            <option value="">Choose a group…</option>
-            {groups.data?.data.map((g) => (
-              <option key={g.id} value={g.id}>
-                {g.name}
-              </option>
-            ))}
-          </select>
-          <button
-            type="button"
-            disabled={!target || addToGroup.isPending}
-            onClick={() => addToGroup.mutate({ group: target, ids: [...selected] })}
-          >
-            Add
-          </button>
-          <button type="button" className="danger" onClick={() => remove.mutate([...selected])}>
-            Delete selected
-          </button>
+      {selected.size > 0 || allMatching ? (
+        <div className="selection-bar">
+          <div className="toolbar selection" data-testid="selection">
+            <strong>
+              {allMatching ? `All ${selectionSize} matching selected` : `${selectionSize} selected`}
+            </strong>
+            {allShown && !allMatching && moreThanShown ? (
+              <button type="button" onClick={() => setAllMatching(true)}>
+                Select all {total} matching
+              </button>
+            ) : null}
+            <button type="button" onClick={clearSelection}>
+              Clear selection
+            </button>
+          </div>
+          <div className="toolbar selection">
+            <label htmlFor="add-to-group">Add to group</label>
+            <select id="add-to-group" value={target} onChange={(e) => setTarget(e.target.value)}>
+              <option value="">Choose a group…</option>
+              {groups.data?.data.map((g) => (
+                <option key={g.id} value={g.id}>
+                  {g.name}
+                </option>
+              ))}
+            </select>
+            <button type="button" disabled={!target || busy} onClick={onAdd}>
+              Add
+            </button>
+            {filters.groupId ? (
+              <button type="button" disabled={busy} onClick={onRemoveFromGroup}>
+                Remove from {groupName.get(filters.groupId) ?? 'this group'}
+              </button>
+            ) : null}
+            <button type="button" className="danger" disabled={busy} onClick={onDelete}>
+              {allMatching ? `Delete all ${selectionSize}` : 'Delete selected'}
+            </button>
+            {progress !== null ? <span role="status">Working… {progress.toLocaleString()} done</span> : null}
+          </div>
         </div>
       ) : null}
       {list.isPending ? <p>Loading…</p> : null}
@@ -265,14 +423,20 @@ export function ContactsPage() {
             <thead>
               <tr>
                 <th scope="col">
-                  <span className="sr-only">Select</span>
+                  <input
+                    type="checkbox"
+                    aria-label="Select all shown"
+                    checked={allShown}
+                    onChange={toggleShown}
+                  />
                 </th>
-                <th scope="col">Name</th>
-                <th scope="col">Phone</th>
+                <SortHeader label="Name" by="name" sort={sort} onSort={setSort} />
+                <SortHeader label="Phone" by="phone" sort={sort} onSort={setSort} />
                 <th scope="col">E-mail</th>
                 <th scope="col">Country</th>
                 <th scope="col">Tags</th>
                 <th scope="col">Groups</th>
+                <SortHeader label="Added" by="created" sort={sort} onSort={setSort} />
                 <th scope="col">
                   <span className="sr-only">Actions</span>
                 </th>
@@ -285,7 +449,7 @@ export function ContactsPage() {
                     <input
                       type="checkbox"
                       aria-label={`Select ${contactName(c) || c.phone}`}
-                      checked={selected.has(c.id)}
+                      checked={allMatching || selected.has(c.id)}
                       onChange={() => toggle(c.id)}
                     />
                   </td>
@@ -297,6 +461,7 @@ export function ContactsPage() {
                   <td>{c.country ?? ''}</td>
                   <td>{c.tags.join(', ')}</td>
                   <td>{c.groupIds.map((g) => groupName.get(g) ?? g).join(', ')}</td>
+                  <td className="nowrap">{new Date(c.createdAt).toLocaleDateString()}</td>
                   <td>
                     <button type="button" className="danger" onClick={() => remove.mutate([c.id])}>
                       Delete<span className="sr-only"> {contactName(c) || c.phone}</span>

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api, type ContactField, formatTime, type Page, problemFields, upload } from '../api';
-import { FormError } from '../forms';
+import { api, type ContactField, formatTime, type Group, type Page, problemFields, upload } from '../api';
+import { FormError, TextField } from '../forms';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
 import { useGroups } from './contacts';
 
@@ -26,10 +26,184 @@ interface ImportJob {
   updated: number;
   skipped: number;
   failed: number;
+  /** Rows imported with something left out (an invalid e-mail). */
+  warned?: number;
   cancelRequested: boolean;
   error: string | null;
   createdAt?: string;
   errors?: Array<{ row: number; column: string | null; message: string }>;
+  warnings?: Array<{ row: number; column: string | null; message: string }>;
+}
+
+/** The mapping option that opens the new custom field form instead of choosing a target. */
+const NEW_FIELD = '__new_field';
+
+/** A custom field key from a column header: "Loyalty Tier" → loyalty_tier. */
+function keyFrom(header: string): string {
+  const key = header
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 63);
+  return /^[a-z]/.test(key) ? key : `field_${key}`.slice(0, 63);
+}
+
+/** A custom field made from inside the wizard, for one column; the column is then mapped to it. */
+function NewFieldForm({
+  header,
+  onCreated,
+  onCancel,
+}: {
+  header: string;
+  onCreated: (key: string) => void;
+  onCancel: () => void;
+}) {
+  const client = useQueryClient();
+  const [label, setLabel] = useState(header);
+  const [key, setKey] = useState(keyFrom(header));
+  const [type, setType] = useState('text');
+  const create = useMutation({
+    mutationFn: () =>
+      api<ContactField>('POST', '/v1/contact-fields', { label: label.trim(), key: key.trim(), type }, true),
+    onSuccess: async (field) => {
+      await client.invalidateQueries({ queryKey: ['contact-fields'] });
+      onCreated(field.key);
+    },
+  });
+  const { fields, general } = problemFields(create.error, { conflict: 'key' });
+  const typeId = `new-field-type-${key}`;
+  return (
+    <fieldset
+      className="card new-field"
+      // Enter in a field creates the field: the form around it is the import's, which must not start.
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' && e.target instanceof HTMLInputElement) {
+          e.preventDefault();
+          create.mutate();
+        }
+      }}
+    >
+      <legend>New custom field for “{header}”</legend>
+      <div className="inline-form">
+        <TextField
+          label="Field label"
+          name="label"
+          value={label}
+          onChange={(e) => setLabel(e.target.value)}
+          error={fields.label}
+        />
+        <TextField
+          label="Field key"
+          name="key"
+          value={key}
+          onChange={(e) => setKey(e.target.value)}
+          error={fields.key}
+          hint="a-z, 0-9 and _"
+        />
+        <div className="field">
+          <label htmlFor={typeId}>Field type</label>
+          <select id={typeId} value={type} onChange={(e) => setType(e.target.value)}>
+            <option value="text">Text</option>
+            <option value="number">Number</option>
+            <option value="date">Date</option>
+            <option value="boolean">Yes/no</option>
+          </select>
+        </div>
+      </div>
+      <FormError message={general} />
+      <div className="toolbar">
+        <button type="button" className="primary" disabled={create.isPending} onClick={() => create.mutate()}>
+          Create field
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </fieldset>
+  );
+}
+
+/** The group the import adds its contacts to: an existing one, or one made here. */
+function GroupPicker({
+  value,
+  onChange,
+  error,
+}: {
+  value: string;
+  onChange: (id: string) => void;
+  error: string | undefined;
+}) {
+  const client = useQueryClient();
+  const groups = useGroups();
+  const [adding, setAdding] = useState(false);
+  const [name, setName] = useState('');
+  const create = useMutation({
+    mutationFn: () => api<Group>('POST', '/v1/groups', { name: name.trim() }, true),
+    onSuccess: async (group) => {
+      await client.invalidateQueries({ queryKey: ['groups'] });
+      onChange(group.id);
+      setAdding(false);
+      setName('');
+    },
+  });
+  const created = problemFields(create.error);
+  return (
+    <div className="field">
+      <label htmlFor="import-group">Add the contacts to a group</label>
+      <div className="row">
+        <select id="import-group" name="groupId" value={value} onChange={(e) => onChange(e.target.value)}>
+          <option value="">No group</option>
+          {groups.data?.data.map((g) => (
+            <option key={g.id} value={g.id}>
+              {g.name}
+            </option>
+          ))}
+        </select>
+        {!adding ? (
+          <button type="button" onClick={() => setAdding(true)}>
+            New group
+          </button>
+        ) : null}
+      </div>
+      {error ? (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {adding ? (
+        <div className="inline-form new-group">
+          <TextField
+            label="New group name"
+            name="newGroup"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            onKeyDown={(e) => {
+              // Enter creates the group: the form around it is the import's, which must not start.
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                if (name.trim() !== '') create.mutate();
+              }
+            }}
+            error={created.fields.name}
+          />
+          <button
+            type="button"
+            className="primary"
+            disabled={create.isPending || name.trim() === ''}
+            onClick={() => create.mutate()}
+          >
+            Create group
+          </button>
+          <button type="button" onClick={() => setAdding(false)}>
+            Cancel
+          </button>
+          <FormError message={created.general} />
+        </div>
+      ) : null}
+    </div>
+  );
 }
 
 const TARGETS: Array<[string, string]> = [
@@ -115,6 +289,10 @@ function Progress({ id }: { id: string }) {
           <dt>Refused</dt>
           <dd>{j.failed}</dd>
         </div>
+        <div>
+          <dt>Warnings</dt>
+          <dd>{j.warned ?? 0}</dd>
+        </div>
       </dl>
       {j.error ? <p role="alert">{j.error}</p> : null}
       {j.errors && j.errors.length > 0 ? (
@@ -130,10 +308,28 @@ function Progress({ id }: { id: string }) {
           </ul>
         </>
       ) : null}
+      {j.warnings && j.warnings.length > 0 ? (
+        <>
+          <h3>Imported with warnings</h3>
+          <ul className="list" data-testid="import-warnings">
+            {j.warnings.slice(0, 20).map((e) => (
+              <li key={`${e.row}-${e.column ?? ''}-${e.message}`}>
+                Row {e.row}
+                {e.column ? `, ${e.column}` : ''}: {e.message}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
       <div className="toolbar">
         {j.failed > 0 ? (
           <a className="button" href={`/v1/imports/${j.id}/errors.csv`} download={`${j.id}-errors.csv`}>
             Download the error report
+          </a>
+        ) : null}
+        {(j.warned ?? 0) > 0 ? (
+          <a className="button" href={`/v1/imports/${j.id}/warnings.csv`} download={`${j.id}-warnings.csv`}>
+            Download the warnings
           </a>
         ) : null}
         {running ? (
@@ -159,7 +355,9 @@ function Progress({ id }: { id: string }) {
 function MapColumns({ file, preview }: { file: File; preview: Preview }) {
   const [mapping, setMapping] = useState<Mapping>(preview.guessedMapping);
   const [sent, setSent] = useState<{ sent: number; total: number } | null>(null);
-  const groups = useGroups();
+  const [groupId, setGroupId] = useState('');
+  /** The column whose new custom field form is open. */
+  const [newFieldFor, setNewFieldFor] = useState<string | null>(null);
   const fields = useQuery({
     queryKey: ['contact-fields'],
     queryFn: () => api<Page<ContactField>>('GET', '/v1/contact-fields'),
@@ -177,7 +375,6 @@ function MapColumns({ file, preview }: { file: File; preview: Preview }) {
     const data = new FormData(e.currentTarget);
     const form = new FormData();
     form.append('mapping', JSON.stringify(mapping));
-    const groupId = String(data.get('groupId') ?? '');
     if (groupId) form.append('groupId', groupId);
     form.append('onDuplicate', String(data.get('onDuplicate') ?? 'update'));
     if (data.get('createGroups')) form.append('createGroups', 'true');
@@ -215,8 +412,13 @@ function MapColumns({ file, preview }: { file: File; preview: Preview }) {
                 </label>
                 <select
                   id={id}
-                  value={mapping[h] ?? ''}
+                  value={newFieldFor === h ? NEW_FIELD : (mapping[h] ?? '')}
                   onChange={(e) => {
+                    if (e.target.value === NEW_FIELD) {
+                      setNewFieldFor(h);
+                      return;
+                    }
+                    if (newFieldFor === h) setNewFieldFor(null);
                     const next = { ...mapping };
                     if (e.target.value) next[h] = e.target.value;
                     else delete next[h];
@@ -229,7 +431,18 @@ function MapColumns({ file, preview }: { file: File; preview: Preview }) {
                       {label}
                     </option>
                   ))}
+                  <option value={NEW_FIELD}>New custom field…</option>
                 </select>
+                {newFieldFor === h ? (
+                  <NewFieldForm
+                    header={h}
+                    onCancel={() => setNewFieldFor(null)}
+                    onCreated={(key) => {
+                      setNewFieldFor(null);
+                      setMapping({ ...mapping, [h]: `fields.${key}` });
+                    }}
+                  />
+                ) : null}
               </li>
             );
           })}
@@ -247,22 +460,7 @@ function MapColumns({ file, preview }: { file: File; preview: Preview }) {
       </section>
       <section className="card" aria-labelledby="options-h">
         <h2 id="options-h">Options</h2>
-        <div className="field">
-          <label htmlFor="import-group">Add the contacts to a group</label>
-          <select id="import-group" name="groupId" defaultValue="">
-            <option value="">No group</option>
-            {groups.data?.data.map((g) => (
-              <option key={g.id} value={g.id}>
-                {g.name}
-              </option>
-            ))}
-          </select>
-          {errors.groupId ? (
-            <p className="field-error" role="alert">
-              {errors.groupId}
-            </p>
-          ) : null}
-        </div>
+        <GroupPicker value={groupId} onChange={setGroupId} error={errors.groupId} />
         <div className="field">
           <label htmlFor="import-duplicates">When a phone number is already a contact</label>
           <select id="import-duplicates" name="onDuplicate" defaultValue="update">

@@ -18,7 +18,6 @@ import { customFieldOf, guessMapping, type ImportMapping, isImportTarget } from 
 import { inspectWorkbookInThread, readBatchesInThread, readerFolder } from './read-in-thread';
 import { type BatchEvent, headerNames, type ReadPlan, type RowBatch, readBatches } from './row-batches';
 import { detectDelimiter, type FileKind, scanCsv, sniffHead } from './sniff';
-import type { ImportRowError } from './validate';
 import type { XlsxLimits } from './xlsx-source';
 
 /** Columns a header row may have (Excel's own limit): more is not a contact list. */
@@ -85,6 +84,8 @@ export interface ImportView {
   updated: number;
   skipped: number;
   failed: number;
+  /** Rows imported with a warning (something left out, e.g. an invalid e-mail). */
+  warned: number;
   mapping: ImportMapping;
   groupId: string | null;
   onDuplicate: OnDuplicate;
@@ -100,9 +101,18 @@ export interface ImportView {
   originalDeletedAt: string | null;
 }
 
+/** A problem of a row as the report lists it. */
+export interface ImportProblem {
+  row: number;
+  column: string | null;
+  message: string;
+}
+
 export interface ImportDetail extends ImportView {
-  /** The first {@link INLINE_ERRORS} problems, by row; the full report is the errors CSV. */
-  errors: ImportRowError[];
+  /** The first {@link INLINE_ERRORS} problems of refused rows, by row; the full report is the errors CSV. */
+  errors: ImportProblem[];
+  /** The first {@link INLINE_ERRORS} warnings of imported rows, by row; all of them: the warnings CSV. */
+  warnings: ImportProblem[];
 }
 
 export interface ImportPreview {
@@ -153,6 +163,7 @@ function importView(row: ImportsTable): ImportView {
     updated: Number(row.updated),
     skipped: Number(row.skipped),
     failed: Number(row.failed),
+    warned: Number(row.warned),
     mapping: JSON.parse(row.mapping) as ImportMapping,
     groupId: row.group_id,
     onDuplicate: row.on_duplicate,
@@ -353,11 +364,12 @@ export function createImports(deps: ImportsDeps) {
     return row;
   }
 
-  async function inlineErrors(importId: string): Promise<ImportRowError[]> {
+  async function inlineProblems(importId: string, level: 'error' | 'warning'): Promise<ImportProblem[]> {
     const rows = await db
       .selectFrom('import_errors')
       .select(['row', 'column', 'message'])
       .where('import_id', '=', importId)
+      .where('level', '=', level)
       .orderBy('row')
       .limit(INLINE_ERRORS)
       .execute();
@@ -448,6 +460,7 @@ export function createImports(deps: ImportsDeps) {
             row: r.row,
             column,
             message: `no group named "${name}": the contact was imported without it (import with createGroups=true to create it)`,
+            level: 'warning',
           });
       }
     });
@@ -466,7 +479,10 @@ export function createImports(deps: ImportsDeps) {
         .executeTakeFirstOrThrow();
       if (Number(state.lease_until) !== lease || state.status !== 'running') throw new LeaseLost();
 
-      const existing = new Map<string, Pick<ContactsTable, 'id' | 'fields' | 'tags'>>();
+      const existing = new Map<
+        string,
+        Pick<ContactsTable, 'id' | 'fields' | 'tags' | 'first_name' | 'last_name'>
+      >();
       for (const part of chunks(
         batch.rows.map((r) => r.phone),
         1000,
@@ -474,7 +490,7 @@ export function createImports(deps: ImportsDeps) {
         if (part.length === 0) continue;
         const found = await tx
           .selectFrom('contacts')
-          .select(['id', 'phone', 'fields', 'tags'])
+          .select(['id', 'phone', 'fields', 'tags', 'first_name', 'last_name'])
           .where('account_id', '=', accountId)
           .where('deleted_at', 'is', null)
           .where('phone', 'in', part)
@@ -516,11 +532,15 @@ export function createImports(deps: ImportsDeps) {
         // Update: cells with a value replace the stored one; empty cells leave it; fields merge; tags add up.
         const set: Partial<ContactsTable> = { updated_at: now };
         // An empty cell (null) keeps the stored value.
-        setSearchable(set, {
-          firstName: r.firstName ?? undefined,
-          lastName: r.lastName ?? undefined,
-          email: r.email ?? undefined,
-        });
+        setSearchable(
+          set,
+          {
+            firstName: r.firstName ?? undefined,
+            lastName: r.lastName ?? undefined,
+            email: r.email ?? undefined,
+          },
+          current,
+        );
         if (r.address !== null) set.address = r.address;
         if (r.country !== null) set.country = r.country;
         if (Object.keys(r.fields).length > 0) {
@@ -568,10 +588,22 @@ export function createImports(deps: ImportsDeps) {
             .execute();
         }
       }
-      for (const part of chunks(batch.errors, 5000)) {
+      const warnedRows = new Set<number>();
+      for (const e of batch.errors) if (e.level === 'warning') warnedRows.add(e.row);
+      // 6 columns a row: far below SQLite's bound parameters.
+      for (const part of chunks(batch.errors, 2000)) {
         await tx
           .insertInto('import_errors')
-          .values(part.map((e) => ({ import_id: imp.id, row: e.row, column: e.column, message: e.message })))
+          .values(
+            part.map((e) => ({
+              import_id: imp.id,
+              row: e.row,
+              column: e.column,
+              message: e.message,
+              level: e.level ?? 'error',
+              cells: e.cells ? JSON.stringify(e.cells) : null,
+            })),
+          )
           .execute();
       }
       await tx
@@ -582,6 +614,7 @@ export function createImports(deps: ImportsDeps) {
           updated: sql`updated + ${updated}`,
           skipped: sql`skipped + ${skipped}`,
           failed: sql`failed + ${batch.failed}`,
+          warned: sql`warned + ${warnedRows.size}`,
           lease_until: nextLease,
         })
         .where('id', '=', imp.id)
@@ -780,7 +813,11 @@ export function createImports(deps: ImportsDeps) {
 
   async function get(actor: ClientActor, id: string): Promise<ImportDetail> {
     const row = await ownImport(db, actor.accountId, id);
-    return { ...importView(row), errors: await inlineErrors(id) };
+    return {
+      ...importView(row),
+      errors: await inlineProblems(id, 'error'),
+      warnings: await inlineProblems(id, 'warning'),
+    };
   }
 
   return {
@@ -872,6 +909,8 @@ export function createImports(deps: ImportsDeps) {
           updated: 0,
           skipped: 0,
           failed: 0,
+          warned: 0,
+          headers: JSON.stringify(found.headers),
           error: null,
           cancel_requested: 0,
           lease_until: 0,
@@ -899,7 +938,7 @@ export function createImports(deps: ImportsDeps) {
             },
           });
         });
-        return { ...importView(row), errors: [] };
+        return { ...importView(row), errors: [], warnings: [] };
       } catch (error) {
         await files.delete(upload.key);
         throw error;
@@ -954,34 +993,63 @@ export function createImports(deps: ImportsDeps) {
       return get(actor, id);
     },
 
-    /** Every problem of an import as CSV (row, column, message), streamed; cells neutralised for spreadsheets. */
-    async errorsCsv(actor: ClientActor, id: string): Promise<AsyncGenerator<string>> {
-      await ownImport(db, actor.accountId, id);
-      async function* rows(): AsyncGenerator<string> {
-        yield csvRow(['row', 'column', 'message']);
+    /**
+     * The report of an import as CSV, streamed, cells neutralised for spreadsheets. `error`: one line per
+     * refused row (`row`, `column` and `message`, several problems joined by "; "), followed by the row's
+     * cells as read from the file under the file's own headers, so that the report can be fixed and
+     * imported again. `warning`: one line per warning of an imported row (row, column, message).
+     */
+    async reportCsv(
+      actor: ClientActor,
+      id: string,
+      level: 'error' | 'warning',
+    ): Promise<AsyncGenerator<string>> {
+      const imp = await ownImport(db, actor.accountId, id);
+      const headers = level === 'error' && imp.headers !== null ? (JSON.parse(imp.headers) as string[]) : [];
+      const PAGE = 5000;
+      async function* lines(): AsyncGenerator<string> {
+        yield csvRow(['row', 'column', 'message', ...headers]);
         let after = 0;
         for (;;) {
           const page = await db
             .selectFrom('import_errors')
-            .select(['row', 'column', 'message'])
+            .select(['row', 'column', 'message', 'cells'])
             .where('import_id', '=', id)
+            .where('level', '=', level)
             .where('row', '>', after)
             .orderBy('row')
-            .limit(5000)
+            .limit(PAGE)
             .execute();
           if (page.length === 0) return;
-          // A row's problems never straddle two pages: a full page stops before its last row.
+          // A row's problems never straddle two pages: a full page stops before its last row (unless
+          // that row is the whole page).
           const last = Number(page[page.length - 1]!.row);
-          const complete = page.length < 5000 ? page : page.filter((r) => Number(r.row) < last);
+          const complete = page.length < PAGE ? page : page.filter((r) => Number(r.row) < last);
+          const take = complete.length > 0 ? complete : page;
           let chunk = '';
-          for (const r of complete.length > 0 ? complete : page)
-            chunk += csvRow([Number(r.row), r.column, r.message]);
+          if (level === 'warning') {
+            for (const r of take) chunk += csvRow([Number(r.row), r.column, r.message]);
+          } else {
+            for (let i = 0; i < take.length; ) {
+              const row = Number(take[i]!.row);
+              const columns: string[] = [];
+              const messages: string[] = [];
+              let cells: string[] = [];
+              for (; i < take.length && Number(take[i]!.row) === row; i++) {
+                const r = take[i]!;
+                if (r.column !== null && !columns.includes(r.column)) columns.push(r.column);
+                messages.push(r.message);
+                if (r.cells !== null) cells = JSON.parse(r.cells) as string[];
+              }
+              chunk += csvRow([row, columns.join('; '), messages.join('; '), ...cells]);
+            }
+          }
           yield chunk;
-          if (page.length < 5000) return;
+          if (page.length < PAGE) return;
           after = complete.length > 0 ? last - 1 : last;
         }
       }
-      return rows();
+      return lines();
     },
 
     /**

@@ -118,6 +118,7 @@ export async function* readBatches(
               row: item.row,
               column: compiled.headers[compiled.phone] ?? null,
               message: `duplicate of row ${first} (same phone number ${result.phone})`,
+              cells: 'cells' in item ? item.cells : undefined,
             });
             batch.failed++;
             batch.records++;
@@ -126,11 +127,15 @@ export async function* readBatches(
           seen.set(result.phoneKey, item.row);
           if (!replay) {
             batch.rows.push(result);
+            if (result.warnings) batch.errors.push(...result.warnings);
             batch.records++;
           }
         }
       } else if (!replay) {
-        batch.errors.push(...result.slice(0, MAX_ERRORS_PER_ROW));
+        const problems = result.slice(0, MAX_ERRORS_PER_ROW);
+        // The error report gives the refused row back as it was read, for fixing and importing again.
+        if ('cells' in item) problems[0] = { ...problems[0]!, cells: item.cells };
+        batch.errors.push(...problems);
         batch.failed++;
         batch.records++;
       }

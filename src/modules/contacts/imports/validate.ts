@@ -5,11 +5,17 @@ import { unguardCsvCell } from '../csv-safety';
 import { type FieldType, type FieldValue, MAX_TEXT_FIELD } from '../fields';
 import { customFieldOf, type ImportMapping } from './mapping';
 
-/** One refused cell or row of an import; `row` is the line in the file (1 = the header). */
+/**
+ * One problem of an import row; `row` is the line in the file (1 = the header). An error refuses the row;
+ * a warning (`level: 'warning'`) says what was left out of a row that was imported.
+ */
 export interface ImportRowError {
   row: number;
   column: string | null;
   message: string;
+  level?: 'warning' | undefined;
+  /** The refused row's cells as read from the file; on the first error of the row only. */
+  cells?: string[] | undefined;
 }
 
 /** A row that passed every check, ready to be written. */
@@ -27,6 +33,8 @@ export interface ValidRow {
   /** Group names (the export's `groups` column); the writer resolves them to the account's groups. */
   groups: string[];
   fields: Record<string, FieldValue>;
+  /** What was left out of the row (an invalid e-mail); null when nothing was. */
+  warnings: ImportRowError[] | null;
 }
 
 /** Where each target is read from, resolved once per import against the header row. */
@@ -218,8 +226,13 @@ export function validateRow(
   const lastName = textCell(cells, m.lastName, MAX_NAME, 'last name', row, m, errors);
   const address = textCell(cells, m.address, MAX_ADDRESS, 'address', row, m, errors);
   let email: string | null = cellAt(cells, m.email) || null;
+  // A bad e-mail alone does not cost the contact its number: the row is imported without the e-mail and
+  // the report warns. With any other problem the row is refused and the e-mail is one of its errors.
+  let emailProblem: ImportRowError | null = null;
+  let emailAt = 0;
   if (email !== null && (email.length > 254 || !EMAIL.test(email))) {
-    errors.push({ row, column: m.headers[m.email] ?? null, message: 'not a valid e-mail address' });
+    emailProblem = { row, column: m.headers[m.email] ?? null, message: 'not a valid e-mail address' };
+    emailAt = errors.length;
     email = null;
   }
   let country: string | null = cellAt(cells, m.country).toUpperCase() || null;
@@ -281,7 +294,10 @@ export function validateRow(
       });
     } else fields[f.key] = result.value;
   }
-  if (errors.length > 0) return errors;
+  if (errors.length > 0) {
+    if (emailProblem) errors.splice(emailAt, 0, emailProblem);
+    return errors;
+  }
   return {
     row,
     phone,
@@ -294,5 +310,8 @@ export function validateRow(
     tags,
     groups,
     fields,
+    warnings: emailProblem
+      ? [{ ...emailProblem, message: 'not a valid e-mail address: imported without it', level: 'warning' }]
+      : null,
   };
 }
