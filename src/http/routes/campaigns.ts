@@ -18,7 +18,8 @@ const campaignFields = {
   name: z.string().trim().min(1).max(200),
   text: text.optional(),
   templateId: id.optional(),
-  from: z.string().max(15).optional(),
+  /** null: the account's default sender. */
+  from: z.string().max(15).nullable().optional(),
   type: z.enum(['transactional', 'marketing']),
   groupIds: z.array(id).min(1).max(100),
   contactFilter: z
@@ -33,8 +34,14 @@ const campaignFields = {
     .optional(),
   sendAt: z.string().max(40).nullable().optional(),
   timezone: z.string().min(1).max(64).optional(),
-  /** null: no quiet hours; absent: the account default for marketing campaigns, none for transactional. */
-  quietHours: quietHours.nullable().optional(),
+  /**
+   * null: no quiet hours; absent (or `"account_default"`, to go back to it): the account default for
+   * marketing campaigns, none for transactional.
+   */
+  quietHours: z
+    .union([quietHours, z.literal('account_default')])
+    .nullable()
+    .optional(),
   speedPerMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
   trackLinks: z.boolean().optional(),
   attachmentId: id.nullable().optional(),

@@ -28,7 +28,8 @@ export interface CampaignInput {
   contactFilter?: { tags?: string[] | undefined; countries?: string[] | undefined } | null | undefined;
   sendAt?: string | null | undefined;
   timezone?: string | undefined;
-  quietHours?: { start: string; end: string } | null | undefined;
+  /** null: none; absent or `'account_default'`: the account's window (marketing only). */
+  quietHours?: { start: string; end: string } | 'account_default' | null | undefined;
   speedPerMinute?: number | null | undefined;
   trackLinks?: boolean | undefined;
   attachmentId?: string | null | undefined;
@@ -235,7 +236,7 @@ export function createCampaignService(deps: CampaignsDeps) {
     }
     let quietHours: string | null = null;
     if (input.quietHours === null) quietHours = 'off';
-    else if (input.quietHours) {
+    else if (input.quietHours && input.quietHours !== 'account_default') {
       const start = parseClockTime(input.quietHours.start);
       const end = parseClockTime(input.quietHours.end);
       if (start === null || end === null)
