@@ -122,6 +122,18 @@ describe.each(DIALECTS)('campaign console on %s', (dialect) => {
     );
     expect(edited).toMatchObject({ name: 'Edited', text: 'Sale tomorrow! Reply STOP to opt out' });
     expect(edited.groupIds).toEqual([g, g2]);
+    // What an editor sets it can undo: a sender, quiet hours.
+    const set = await ok(
+      call(s, 'PATCH', `/v1/campaigns/${draft.id}`, {
+        from: 'Acme',
+        quietHours: { start: '20:00', end: '09:00' },
+      }),
+    );
+    expect(set).toMatchObject({ from: 'Acme', quietHours: { start: '20:00', end: '09:00' } });
+    const unset = await ok(
+      call(s, 'PATCH', `/v1/campaigns/${draft.id}`, { from: null, quietHours: 'account_default' }),
+    );
+    expect(unset).toMatchObject({ from: null, quietHours: 'account_default' });
 
     // A split: `text` becomes variant A's; bad splits are refused with the field named.
     const split = await ok(
