@@ -45,7 +45,10 @@ describe('campaign console', () => {
         [9, 'Pēteris'],
       ] as const)
         await post('/v1/contacts', { phone: `+3712000040${n}`, firstName: name, groupIds: [group.id] });
-      await post('/v1/templates', { name: 'Weekend', text: 'Hi {{first_name|there}}, see you this weekend!' });
+      await post('/v1/templates', {
+        name: 'Weekend',
+        text: 'Hi {{first_name|there}}, see you this weekend!',
+      });
       return group.id;
     });
   }
@@ -76,7 +79,9 @@ describe('campaign console', () => {
     await page.waitForURL(/\/edit$/);
     await page.getByRole('heading', { level: 1, name: 'Edit campaign' }).waitFor();
     expect(await page.getByLabel('Campaign name').inputValue()).toBe('Weekend offer');
-    expect(await text.inputValue()).toBe('Hi {{first_name|there}}, croissants all weekend! Reply STOP to opt out');
+    expect(await text.inputValue()).toBe(
+      'Hi {{first_name|there}}, croissants all weekend! Reply STOP to opt out',
+    );
     expect(await page.getByRole('checkbox', { name: /Regulars/ }).isChecked()).toBe(true);
     const cost = page.getByTestId('campaign-cost');
     await expect.poll(() => cost.textContent()).toMatch(/^4 recipients × 4 parts in all = 0\.2 credits$/);
@@ -98,20 +103,26 @@ describe('campaign console', () => {
     // A/B: the text becomes variant A, variant B is written, the shares set to 70/30.
     await page.getByRole('checkbox', { name: /A\/B test/ }).check();
     const variants = page.getByTestId('variants');
-    expect(await page.getByLabel('Variant A', { exact: true }).inputValue()).toMatch(/croissants all weekend/);
+    expect(await page.getByLabel('Variant A', { exact: true }).inputValue()).toMatch(
+      /croissants all weekend/,
+    );
     // "Use template" works for each variant too.
     await page.getByLabel('Use a template for Variant B').selectOption({ label: 'Weekend' });
     expect(await page.getByLabel('Variant B', { exact: true }).inputValue()).toBe(
       'Hi {{first_name|there}}, see you this weekend!',
     );
-    await page.getByLabel('Variant B', { exact: true }).fill('Hi {{first_name|there}}, 2 for 1 today. Reply STOP');
+    await page
+      .getByLabel('Variant B', { exact: true })
+      .fill('Hi {{first_name|there}}, 2 for 1 today. Reply STOP');
     await page.getByLabel('Share of variant A (%)').fill('70');
     await expect.poll(() => page.getByTestId('percent-sum').textContent()).toBe('120');
     await page.getByRole('button', { name: 'Save changes' }).click();
     // Refused: the percents add up to 120; the reason is shown with the variants, nothing is saved.
     await variants.getByText(/add up to 120/).waitFor();
     await page.getByLabel('Share of variant B (%)').fill('30');
-    expect(await page.getByTestId('counter-variant-B').textContent()).toMatch(/^GSM-7 · \d+ characters · 1 part/);
+    expect(await page.getByTestId('counter-variant-B').textContent()).toMatch(
+      /^GSM-7 · \d+ characters · 1 part/,
+    );
 
     // An attachment: its link is counted in every variant.
     const before = await page.getByTestId('counter-variant-B').textContent();
@@ -122,9 +133,9 @@ describe('campaign console', () => {
     });
     await page.getByTestId('attachment').getByText('menu.pdf').waitFor();
     const after = await page.getByTestId('counter-variant-B').textContent();
-    expect(Number(/(\d+) characters/.exec(after ?? '')![1]) - Number(/(\d+) characters/.exec(before ?? '')![1])).toBe(
-      1 + `${t.server.url}/a/xxxxxxxx`.length,
-    );
+    expect(
+      Number(/(\d+) characters/.exec(after ?? '')![1]) - Number(/(\d+) characters/.exec(before ?? '')![1]),
+    ).toBe(1 + `${t.server.url}/a/xxxxxxxx`.length);
     await screenshot(page, 'desktop-campaign-ab-editor');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.waitForURL(campaignUrl);
