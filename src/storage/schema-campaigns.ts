@@ -36,6 +36,10 @@ export interface CampaignsTable {
   released_at: number | null;
   track_links: number;
   attachment_id: string | null;
+  /** JSON `[{ text, percent }…]` of an A/B split (0022_campaign_variants); null: the one `text`. */
+  variants: string | null;
+  /** The campaign whose failed recipients a "resend to failed" draft goes to (0022); null otherwise. */
+  resend_of: string | null;
   status: CampaignStatus;
   /** The opt-out footer appended to every text, as fixed at start (null: none). */
   footer: string | null;

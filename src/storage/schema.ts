@@ -215,6 +215,8 @@ export interface MessagesTable {
   deleted_at?: number | null;
   /** When its number, text and derived copies were erased (the row stays for counts until removal). */
   purged_at?: number | null;
+  /** The A/B variant of a campaign message (0 = A; 0022_campaign_variants); null otherwise. */
+  variant?: number | null;
 }
 
 export interface MessageEventsTable {

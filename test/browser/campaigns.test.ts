@@ -50,7 +50,7 @@ describe('campaigns page', () => {
     await page.getByRole('link', { name: 'New campaign' }).click();
     await page.getByLabel('Campaign name').fill('Weekend offer');
     // A saved template fills the text, which stays editable.
-    await page.getByLabel('Saved template').selectOption({ label: 'Weekend' });
+    await page.getByLabel('Use a template for Text').selectOption({ label: 'Weekend' });
     expect(await page.getByLabel('Text', { exact: true }).inputValue()).toBe(
       'Hi {{first_name|there}}, see you this weekend!',
     );

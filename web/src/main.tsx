@@ -22,7 +22,8 @@ import {
   VerifyEmailPage,
 } from './pages/auth';
 import { BillingPage } from './pages/billing';
-import { CampaignPage, CampaignsPage, NewCampaignPage } from './pages/campaigns';
+import { CampaignEditorPage } from './pages/campaign-editor';
+import { CampaignPage, CampaignsPage } from './pages/campaigns';
 import { ContactEditPage, ContactsPage } from './pages/contacts';
 import { DashboardPage } from './pages/dashboard';
 import { DevelopersPage } from './pages/developers';
@@ -38,6 +39,7 @@ import { ScheduledPage } from './pages/scheduled';
 import { SendPage } from './pages/send';
 import { SuppressionsPage } from './pages/suppressions';
 import { TeamPage } from './pages/team';
+import { TemplatesPage } from './pages/templates';
 import { UnverifiedEmailBanner } from './pages/verify-banner';
 import { PolicyGate } from './policy-gate';
 import { Link, navigate, Redirect, useLocation } from './router';
@@ -168,6 +170,7 @@ function ClientArea({ path }: { path: string }) {
   const messageId = path.match(/^\/messages\/([^/]+)$/)?.[1];
   const contactId = path.match(/^\/contacts\/([^/]+)$/)?.[1];
   const campaignId = path.match(/^\/campaigns\/([^/]+)$/)?.[1];
+  const editCampaignId = path.match(/^\/campaigns\/([^/]+)\/edit$/)?.[1];
   let page: React.ReactNode;
   if (path === '/') page = <DashboardPage />;
   else if (path === '/send') page = <SendPage />;
@@ -184,8 +187,11 @@ function ClientArea({ path }: { path: string }) {
   else if (path === '/suppressions') page = <SuppressionsPage />;
   else if (path === '/inbox') page = <InboxPage />;
   else if (path === '/campaigns') page = <CampaignsPage />;
-  else if (path === '/campaigns/new') page = <NewCampaignPage />;
+  else if (path === '/campaigns/new') page = <CampaignEditorPage />;
+  else if (editCampaignId)
+    page = <CampaignEditorPage key={editCampaignId} id={decodeURIComponent(editCampaignId)} />;
   else if (campaignId) page = <CampaignPage id={decodeURIComponent(campaignId)} />;
+  else if (path === '/templates') page = <TemplatesPage />;
   else if (path === '/team') page = <TeamPage />;
   else if (path === '/account') page = <AccountPage />;
   else if (path === '/billing') page = <BillingPage />;

@@ -18,7 +18,8 @@ const campaignFields = {
   name: z.string().trim().min(1).max(200),
   text: text.optional(),
   templateId: id.optional(),
-  from: z.string().max(15).optional(),
+  /** null: the account's default sender. */
+  from: z.string().max(15).nullable().optional(),
   type: z.enum(['transactional', 'marketing']),
   groupIds: z.array(id).min(1).max(100),
   contactFilter: z
@@ -33,11 +34,24 @@ const campaignFields = {
     .optional(),
   sendAt: z.string().max(40).nullable().optional(),
   timezone: z.string().min(1).max(64).optional(),
-  /** null: no quiet hours; absent: the account default for marketing campaigns, none for transactional. */
-  quietHours: quietHours.nullable().optional(),
+  /**
+   * null: no quiet hours; absent (or `"account_default"`, to go back to it): the account default for
+   * marketing campaigns, none for transactional.
+   */
+  quietHours: z
+    .union([quietHours, z.literal('account_default')])
+    .nullable()
+    .optional(),
   speedPerMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
   trackLinks: z.boolean().optional(),
   attachmentId: id.nullable().optional(),
+  /** An A/B split instead of `text`: 2–4 texts, whole percents adding up to 100; null: one text. */
+  variants: z
+    .array(z.strictObject({ text, percent: z.number().int().min(1).max(99) }))
+    .min(2)
+    .max(4)
+    .nullable()
+    .optional(),
 };
 const statuses = z.enum(['draft', 'scheduled', 'sending', 'paused', 'completed', 'cancelled']);
 
@@ -127,6 +141,37 @@ export function campaignRoutes(services: AppServices): FastifyPluginAsyncZod {
         async (request) => campaigns[action](clientActor(request), request.params.id),
       );
     }
+    app.post(
+      '/v1/campaigns/:id/resend-failed',
+      {
+        schema: {
+          ...CAMPAIGNS,
+          summary:
+            'A new draft to the numbers whose message of this campaign ended failed, undelivered or expired',
+          params: idParams,
+        },
+        config: { ...WRITE, idempotent: true },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await campaigns.resendFailed(clientActor(request), request.params.id)),
+    );
+    app.get(
+      '/v1/campaigns/:id/failed',
+      {
+        schema: {
+          ...CAMPAIGNS,
+          summary: 'Messages of the campaign that did not arrive (failed, undelivered, expired, rejected)',
+          params: idParams,
+          querystring: pageQuery,
+        },
+        config: READ,
+      },
+      async (request) =>
+        page(
+          await campaigns.failedRecipients(clientActor(request), request.params.id, request.query),
+          request.query.limit,
+        ),
+    );
     app.get(
       '/v1/campaigns/:id/stats',
       {

@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../../storage/database';
+import { resendableMessages } from './resend';
 
 /** Who a campaign goes to: members of any of the groups, optionally narrowed by tags and countries. */
 export interface AudienceSpec {
@@ -6,6 +7,11 @@ export interface AudienceSpec {
   groupIds: string[];
   filter: { tags?: string[] | undefined; countries?: string[] | undefined } | null;
   type: 'transactional' | 'marketing';
+  /**
+   * A "resend to failed" audience instead of groups: the contacts whose number had a message of that
+   * campaign end failed, undelivered or expired by `before` (see resend.ts).
+   */
+  resend?: { campaignId: string; before: number } | null;
 }
 
 /** The contact fields a campaign renders and addresses. */
@@ -39,20 +45,27 @@ export async function audiencePage(
   limit: number,
   blocked?: BlockedNumbers,
 ): Promise<{ contacts: AudienceContact[]; last: string | null; scanned: number }> {
-  if (spec.groupIds.length === 0) return { contacts: [], last: null, scanned: 0 };
+  const resend = spec.resend ?? null;
+  if (spec.groupIds.length === 0 && !resend) return { contacts: [], last: null, scanned: 0 };
   let q = db
     .selectFrom('contacts as c')
     .select(['c.id', 'c.phone', 'c.first_name', 'c.last_name', 'c.email', 'c.country', 'c.fields'])
     .where('c.account_id', '=', spec.accountId)
     .where('c.deleted_at', 'is', null)
     .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('group_members as gm')
-          .select(eb.lit(1).as('one'))
-          .whereRef('gm.contact_id', '=', 'c.id')
-          .where('gm.group_id', 'in', spec.groupIds),
-      ),
+      resend
+        ? eb.exists(
+            resendableMessages(eb.selectFrom('messages as m'), resend.campaignId, resend.before)
+              .select(eb.lit(1).as('one'))
+              .whereRef('m.to_number', '=', 'c.phone'),
+          )
+        : eb.exists(
+            eb
+              .selectFrom('group_members as gm')
+              .select(eb.lit(1).as('one'))
+              .whereRef('gm.contact_id', '=', 'c.id')
+              .where('gm.group_id', 'in', spec.groupIds),
+          ),
     )
     .where((eb) =>
       eb.not(

@@ -5,11 +5,13 @@ import { auditActorOf, type ClientActor } from '../accounts';
 import { microToCredits } from '../billing';
 import { assertSenderId, createTextPricer, parseMessagingSettings, senderFor } from '../messaging';
 import { type AudienceSpec, audiencePage } from './audience';
-import { measure, textPlan } from './plan';
+import { measure, textPlans } from './plan';
 import { formatClockTime, isValidTimeZone, parseClockTime, parseZonedDateTime } from './quiet-hours';
+import { countResendable, listFailed } from './resend';
 import { campaignSettingsOf, type ResolvedCampaignSettings } from './settings';
 import { type CampaignsDeps, checkTemplate, fieldKeysOf, hasOptOut, iso, ownCampaign } from './shared';
 import { type CampaignStats, createCampaignStats } from './stats';
+import { checkVariants, parseVariants, VARIANT_LABELS, type Variant } from './variants';
 
 // Clients' clocks drift; a sendAt a little in the past means "now", not an error.
 const PAST_GRACE_MS = 60_000;
@@ -26,10 +28,13 @@ export interface CampaignInput {
   contactFilter?: { tags?: string[] | undefined; countries?: string[] | undefined } | null | undefined;
   sendAt?: string | null | undefined;
   timezone?: string | undefined;
-  quietHours?: { start: string; end: string } | null | undefined;
+  /** null: none; absent or `'account_default'`: the account's window (marketing only). */
+  quietHours?: { start: string; end: string } | 'account_default' | null | undefined;
   speedPerMinute?: number | null | undefined;
   trackLinks?: boolean | undefined;
   attachmentId?: string | null | undefined;
+  /** An A/B split: 2–4 texts with whole percents adding up to 100; null: one text. */
+  variants?: Variant[] | null | undefined;
 }
 
 export type CampaignPatch = Partial<CampaignInput>;
@@ -51,6 +56,10 @@ export interface CampaignView {
   speedPerMinute: number | null;
   trackLinks: boolean;
   attachmentId: string | null;
+  /** The A/B split (`text` is variant A's), or null for one text. */
+  variants: Array<{ label: string; text: string; percent: number }> | null;
+  /** A "resend to failed" draft: the campaign whose failed recipients are its audience. */
+  resendOf: string | null;
   optOutFooter: string | null;
   recipients: number;
   reservedCredits: number;
@@ -93,6 +102,13 @@ export function campaignView(row: CampaignsTable): CampaignView {
     speedPerMinute: row.speed_per_minute === null ? null : Number(row.speed_per_minute),
     trackLinks: Number(row.track_links) === 1,
     attachmentId: row.attachment_id,
+    variants:
+      parseVariants(row.variants)?.map((v, i) => ({
+        label: VARIANT_LABELS[i] ?? String(i + 1),
+        text: v.text,
+        percent: v.percent,
+      })) ?? null,
+    resendOf: row.resend_of,
     optOutFooter: row.footer,
     recipients: Number(row.recipients),
     reservedCredits: microToCredits(Number(row.reserved)),
@@ -113,7 +129,14 @@ export function specOf(row: CampaignsTable): AudienceSpec {
     groupIds: JSON.parse(row.group_ids) as string[],
     filter: row.contact_filter ? (JSON.parse(row.contact_filter) as AudienceSpec['filter']) : null,
     type: row.type,
+    // A resend draft's audience is fixed when it is made: failures reported later are not in it.
+    resend: row.resend_of ? { campaignId: row.resend_of, before: Number(row.created_at) } : null,
   };
+}
+
+/** The texts a campaign sends: variant A's first when it splits. */
+export function textsOf(row: CampaignsTable): string[] {
+  return parseVariants(row.variants)?.map((v) => v.text) ?? [row.text];
 }
 
 function stateError(row: CampaignsTable, action: string): AppError {
@@ -153,10 +176,19 @@ export function createCampaignService(deps: CampaignsDeps) {
     tx: DbOrTx,
     accountId: string,
     input: CampaignInput,
+    resendOf: string | null = null,
   ): Promise<
     Omit<CampaignsTable, 'id' | 'account_id' | 'status' | 'created_by' | 'created_at' | 'updated_at'>
   > {
-    let text = input.text;
+    const variants = input.variants ?? null;
+    if (variants) {
+      if (input.text !== undefined || input.templateId)
+        throw new AppError('validation_failed', 'Give `variants` or `text`/`templateId`, not both.', {
+          errors: [{ path: '/body/variants', message: 'the split brings its own texts' }],
+        });
+      checkVariants(variants, '/body/variants');
+    }
+    let text = variants ? variants[0]!.text : input.text;
     if (input.templateId) {
       const template = await tx
         .selectFrom('templates')
@@ -174,7 +206,12 @@ export function createCampaignService(deps: CampaignsDeps) {
       throw new AppError('validation_failed', 'Give `text` or `templateId`.', {
         errors: [{ path: '/body/text', message: 'required unless templateId is given' }],
       });
-    checkTemplate(text, await fieldKeysOf(tx, accountId), '/body/text');
+    const fieldKeys = await fieldKeysOf(tx, accountId);
+    if (variants)
+      variants.forEach((v, i) => {
+        checkTemplate(v.text, fieldKeys, `/body/variants/${i}/text`);
+      });
+    else checkTemplate(text, fieldKeys, '/body/text');
 
     const timezone = input.timezone ?? 'UTC';
     if (!isValidTimeZone(timezone))
@@ -199,7 +236,7 @@ export function createCampaignService(deps: CampaignsDeps) {
     }
     let quietHours: string | null = null;
     if (input.quietHours === null) quietHours = 'off';
-    else if (input.quietHours) {
+    else if (input.quietHours && input.quietHours !== 'account_default') {
       const start = parseClockTime(input.quietHours.start);
       const end = parseClockTime(input.quietHours.end);
       if (start === null || end === null)
@@ -231,8 +268,23 @@ export function createCampaignService(deps: CampaignsDeps) {
     }
     if (input.type === 'marketing') {
       const settings = await campaignSettingsOf(tx, accountId);
-      if (!settings.footer && !hasOptOut(text, settings.stopWords)) throw optOutMissing();
+      if (!settings.footer) {
+        if (variants) {
+          const i = variants.findIndex((v) => !hasOptOut(v.text, settings.stopWords));
+          if (i !== -1) throw optOutMissing(`/body/variants/${i}/text`);
+        } else if (!hasOptOut(text, settings.stopWords)) throw optOutMissing();
+      }
     }
+    if (resendOf && groupIds.length > 0)
+      throw new AppError(
+        'validation_failed',
+        'The audience of a "resend to failed" draft is the failed recipients of its campaign.',
+        { errors: [{ path: '/body/groupIds', message: 'cannot be set on a resend draft' }] },
+      );
+    if (!resendOf && groupIds.length === 0)
+      throw new AppError('validation_failed', 'Choose at least one group.', {
+        errors: [{ path: '/body/groupIds', message: 'at least one group' }],
+      });
     const filter = input.contactFilter;
     return {
       name: input.name,
@@ -257,6 +309,8 @@ export function createCampaignService(deps: CampaignsDeps) {
       released_at: null,
       track_links: input.trackLinks ? 1 : 0,
       attachment_id: input.attachmentId ?? null,
+      variants: variants ? JSON.stringify(variants.map((v) => ({ text: v.text, percent: v.percent }))) : null,
+      resend_of: resendOf,
       footer: null,
       start_at: null,
       quiet_start: null,
@@ -274,11 +328,11 @@ export function createCampaignService(deps: CampaignsDeps) {
     };
   }
 
-  function optOutMissing(): AppError {
+  function optOutMissing(path = '/body/text'): AppError {
     return new AppError(
       'opt_out_missing',
       'A marketing text must say how to opt out (e.g. "Reply STOP to opt out") or the account must set an opt-out footer.',
-      { errors: [{ path: '/body/text', message: 'no opt-out instruction' }] },
+      { errors: [{ path, message: 'no opt-out instruction' }] },
     );
   }
 
@@ -299,6 +353,7 @@ export function createCampaignService(deps: CampaignsDeps) {
       speedPerMinute: row.speed_per_minute,
       trackLinks: Number(row.track_links) === 1,
       attachmentId: row.attachment_id,
+      variants: parseVariants(row.variants),
     };
   }
 
@@ -312,8 +367,10 @@ export function createCampaignService(deps: CampaignsDeps) {
     const messaging = parseMessagingSettings(account?.settings);
     const prices = await deps.priceBook.listFor(db, row.account_id);
     const pricer = createTextPricer({ settings: messaging, prices });
-    const plan = textPlan({
+    const plans = textPlans({
+      campaignId: row.id,
       text: row.text,
+      variants: parseVariants(row.variants),
       footer,
       trackLinks: Number(row.track_links) === 1,
       hasAttachment: row.attachment_id !== null,
@@ -322,16 +379,21 @@ export function createCampaignService(deps: CampaignsDeps) {
     const spec = specOf(row);
     const measured = await measure(
       (after) => audiencePage(db, spec, after, PAGE, deps.blocked),
-      plan,
+      plans,
       pricer,
     );
     return { measured, messaging };
   }
 
-  /** The footer a start would append: none when the text already says how to opt out. */
+  /**
+   * The footer a start would append: none when the text already says how to opt out. A split has one
+   * footer for all its variants: appended when any variant lacks an opt-out.
+   */
   function footerFor(row: CampaignsTable, settings: ResolvedCampaignSettings): string | null {
-    if (row.type !== 'marketing' || hasOptOut(row.text, settings.stopWords)) return null;
-    if (!settings.footer) throw optOutMissing();
+    if (row.type !== 'marketing') return null;
+    const lacking = textsOf(row).findIndex((t) => !hasOptOut(t, settings.stopWords));
+    if (lacking === -1) return null;
+    if (!settings.footer) throw optOutMissing(row.variants ? `/body/variants/${lacking}/text` : '/body/text');
     return settings.footer;
   }
 
@@ -349,6 +411,16 @@ export function createCampaignService(deps: CampaignsDeps) {
         cost: microToCredits(v.cost),
       })),
       samples: measured.samples.map((s) => ({ ...s, price: microToCredits(s.price) })),
+      ...(measured.byVariant.length > 0
+        ? {
+            variants: measured.byVariant.map((v, i) => ({
+              label: VARIANT_LABELS[i] ?? String(i + 1),
+              recipients: v.recipients,
+              segments: v.segments,
+              cost: microToCredits(v.cost),
+            })),
+          }
+        : {}),
     };
   }
 
@@ -409,9 +481,20 @@ export function createCampaignService(deps: CampaignsDeps) {
         const merged: CampaignInput = { ...inputOf(row), ...patch };
         // A new text replaces the template's; a new template brings its text.
         if (patch.templateId && patch.text === undefined) merged.text = undefined;
+        if (merged.variants) {
+          // A split's texts are its variants': `text` alone would leave it ambiguous which one changes.
+          if (patch.variants === undefined && (patch.text !== undefined || patch.templateId))
+            throw new AppError(
+              'validation_failed',
+              'This campaign splits its text: change `variants`, or set `variants` to null first.',
+              { errors: [{ path: '/body/text', message: 'the campaign has variants' }] },
+            );
+          merged.text = undefined;
+          merged.templateId = undefined;
+        }
         const next: CampaignsTable = {
           ...row,
-          ...(await checked(tx, actor.accountId, merged)),
+          ...(await checked(tx, actor.accountId, merged, row.resend_of)),
           updated_at: clock.now(),
         };
         await tx
@@ -479,7 +562,10 @@ export function createCampaignService(deps: CampaignsDeps) {
       const settings = await campaignSettingsOf(db, actor.accountId);
       const footer = footerFor(row, settings);
       // A new custom field may have been deleted since the draft was saved.
-      checkTemplate(row.text, await fieldKeysOf(db, actor.accountId), '/body/text');
+      const fieldKeys = await fieldKeysOf(db, actor.accountId);
+      textsOf(row).forEach((text, i) => {
+        checkTemplate(text, fieldKeys, row.variants ? `/body/variants/${i}/text` : '/body/text');
+      });
       if (row.attachment_id) {
         const attachment = await db
           .selectFrom('attachments')
@@ -652,6 +738,73 @@ export function createCampaignService(deps: CampaignsDeps) {
         });
         return withStats(await ownCampaign(tx, actor.accountId, id), tx);
       });
+    },
+
+    /**
+     * "Resend to failed": a new draft, a copy of the campaign's content and settings, whose audience is
+     * the contacts whose message of this campaign ended failed, undelivered or expired by now (cancelled
+     * ones were never tried and are left out), less those suppressed or deleted since (the audience query
+     * leaves them out at preview, start and fan-out). The numbers are not copied: the draft refers to the
+     * campaign and the moment it was made. The user reviews it and starts it like any draft.
+     */
+    async resendFailed(actor: ClientActor, id: string): Promise<CampaignView & { numbers: number }> {
+      return db.transaction().execute(async (tx) => {
+        const source = await ownCampaign(tx, actor.accountId, id);
+        if (source.started_at === null) throw stateError(source, 'resent before it was started');
+        const now = clock.now();
+        const numbers = await countResendable(tx, source, now);
+        if (numbers === 0)
+          throw new AppError(
+            'audience_empty',
+            'No message of this campaign ended failed, undelivered or expired to a contact that can still receive it.',
+          );
+        const row: CampaignsTable = Object.assign({}, source, {
+          id: ids('cmp'),
+          name: `${source.name} (resend to failed)`.slice(0, 200),
+          status: 'draft' as const,
+          group_ids: '[]',
+          contact_filter: null,
+          send_at: null,
+          released_at: null,
+          resend_of: source.id,
+          footer: null,
+          start_at: null,
+          quiet_start: null,
+          quiet_end: null,
+          recipients: 0,
+          reserved: 0,
+          reserve_left: 0,
+          fanout_cursor: null,
+          fanout_count: 0,
+          fanout_done: 0,
+          created_by: actor.id,
+          created_at: now,
+          updated_at: now,
+          started_at: null,
+          paused_at: null,
+          completed_at: null,
+          cancelled_at: null,
+        });
+        await tx.insertInto('campaigns').values(row).execute();
+        await audit.record(tx, {
+          accountId: actor.accountId,
+          actor: auditActorOf(actor),
+          action: 'campaign.resend_created',
+          target: { type: 'campaign', id: row.id },
+          data: { source: source.id, numbers },
+        });
+        return Object.assign(campaignView(row), { numbers });
+      });
+    },
+
+    /** The campaign's messages that did not arrive, oldest first, and whether a resend would retry each. */
+    async failedRecipients(
+      actor: ClientActor,
+      id: string,
+      page: { limit: number; cursor?: string | undefined },
+    ) {
+      const row = await ownCampaign(db, actor.accountId, id);
+      return listFailed(db, row.id, page);
     },
 
     async statistics(actor: ClientActor, id: string) {

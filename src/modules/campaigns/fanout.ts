@@ -10,9 +10,10 @@ import {
 } from '../messaging';
 import { audiencePage } from './audience';
 import { specOf } from './campaigns';
-import { bodyOf, countryOfNumber, finalText, textPlan, urlsOf } from './plan';
+import { bodyOf, countryOfNumber, finalText, textPlans, urlsOf } from './plan';
 import { createQuietCalendar, zoneOfCountry } from './quiet-hours';
 import type { CampaignsDeps } from './shared';
+import { parseVariants } from './variants';
 
 /** Contacts per fan-out transaction. */
 export const FANOUT_BATCH = 2000;
@@ -79,8 +80,10 @@ export function createFanout(deps: CampaignsDeps) {
     const senderProblem = senderIdProblem(wanted);
     const sender = senderProblem ? '' : wanted;
     const nextAllowed = calendarOf(before);
-    const plan = textPlan({
+    const plans = textPlans({
+      campaignId: before.id,
       text: before.text,
+      variants: parseVariants(before.variants),
       footer: before.footer,
       // Turned off by the operator after the start: URLs go out as written, not through the platform's domain.
       trackLinks: Number(before.track_links) === 1 && messaging.trackedLinks && deps.links != null,
@@ -110,14 +113,19 @@ export function createFanout(deps: CampaignsDeps) {
       const startAt = Number(row.start_at ?? now);
       const speed = row.speed_per_minute === null ? 0 : Number(row.speed_per_minute);
       const offset = Number(row.fanout_count);
-      const bodies = page.contacts.map((c) => bodyOf(plan, c));
+      // The variant of each recipient comes from a hash of the campaign and the number: a batch written
+      // again after a crash gives everyone the variant they had.
+      const variants = page.contacts.map((c) => plans.pick(c.phone));
+      const planOf = (i: number) => plans.plans[variants[i]!]!;
+      const bodies = page.contacts.map((c, i) => bodyOf(planOf(i), c));
       const messageIds = page.contacts.map(() => ids('msg'));
 
       let shortUrls: Array<string[] | null> = page.contacts.map(() => null);
+      const plan = plans.plans[0]!;
       if (plan.trackLinks && deps.links) {
         const withUrls: Array<{ index: number; urls: string[] }> = [];
         bodies.forEach((body, index) => {
-          const urls = urlsOf(plan, body);
+          const urls = urlsOf(planOf(index), body);
           if (urls.length > 0) withUrls.push({ index, urls });
         });
         if (withUrls.length > 0) {
@@ -147,7 +155,7 @@ export function createFanout(deps: CampaignsDeps) {
       }
 
       const messages: CampaignMessage[] = page.contacts.map((c, i) => {
-        const text = finalText(plan, bodies[i]!, shortUrls[i] ?? null, attachmentUrls?.[i] ?? null);
+        const text = finalText(planOf(i), bodies[i]!, shortUrls[i] ?? null, attachmentUrls?.[i] ?? null);
         const country = countryOfNumber(c.phone);
         const priced = pricer(text, country);
         const slot = speed > 0 ? startAt + Math.floor(((offset + i) * 60_000) / speed) : startAt;
@@ -160,6 +168,7 @@ export function createFanout(deps: CampaignsDeps) {
           segments: priced.analysis.segments,
           price: priced.price,
           sendAt: nextAllowed(slot, zoneOfCountry(country) ?? row.timezone),
+          variant: plans.split ? variants[i]! : null,
         };
       });
 

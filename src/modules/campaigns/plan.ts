@@ -2,6 +2,7 @@ import { countryOfE164, type TextPricer } from '../messaging';
 import type { AudienceContact } from './audience';
 import { CODE_LENGTH, findUrls, replaceUrls } from './links';
 import { contactValues, type ParsedTemplate, parseTemplate, renderTemplate } from './template';
+import { VARIANT_LABELS, type Variant, variantPicker } from './variants';
 
 const countries = new Map<string, string | null>();
 
@@ -49,6 +50,35 @@ export function textPlan(input: {
   };
 }
 
+/**
+ * The text plans of a campaign: one, or one per A/B variant (same footer, links and attachment), and
+ * which of them a recipient gets.
+ */
+export interface TextPlans {
+  plans: TextPlan[];
+  /** The variant index of a number (always 0 without a split). */
+  pick: (phone: string) => number;
+  /** True when the campaign splits its text. */
+  split: boolean;
+}
+
+export function textPlans(input: {
+  campaignId: string;
+  text: string;
+  variants: Variant[] | null;
+  footer: string | null;
+  trackLinks: boolean;
+  hasAttachment: boolean;
+  publicUrl: string;
+}): TextPlans {
+  const texts = input.variants ? input.variants.map((v) => v.text) : [input.text];
+  return {
+    plans: texts.map((text) => textPlan({ ...input, text })),
+    pick: variantPicker(input.campaignId, input.variants),
+    split: input.variants !== null,
+  };
+}
+
 /** The personalised body of a contact (before links, attachment and footer). */
 export function bodyOf(plan: TextPlan, contact: AudienceContact): string {
   return renderTemplate(plan.template, contactValues(contact));
@@ -89,6 +119,8 @@ export function sizedText(plan: TextPlan, body: string): string {
 
 export interface Measured {
   recipients: number;
+  /** Per variant (index = variant) when the campaign splits its text; empty otherwise. */
+  byVariant: Array<{ recipients: number; segments: number; cost: number }>;
   segments: number;
   cost: number;
   longest: { text: string; encoding: string; segments: number } | null;
@@ -101,18 +133,21 @@ export interface Measured {
     encoding: string;
     segments: number;
     price: number;
+    /** The variant's label (A–D) when the campaign splits its text. */
+    variant?: string | undefined;
   }>;
 }
 
 /** Walks the whole audience and adds up what the campaign will cost; nothing is written. */
 export async function measure(
   pages: (afterId: string | null) => Promise<{ contacts: AudienceContact[]; last: string | null }>,
-  plan: TextPlan,
+  plans: TextPlans,
   pricer: TextPricer,
   sampleCount = 3,
 ): Promise<Measured> {
   const out: Measured = {
     recipients: 0,
+    byVariant: plans.split ? plans.plans.map(() => ({ recipients: 0, segments: 0, cost: 0 })) : [],
     segments: 0,
     cost: 0,
     longest: null,
@@ -123,10 +158,18 @@ export async function measure(
   for (;;) {
     const page = await pages(after);
     for (const c of page.contacts) {
+      const variant = plans.pick(c.phone);
+      const plan = plans.plans[variant]!;
       const text = sizedText(plan, bodyOf(plan, c));
       const country = countryOfNumber(c.phone);
       const priced = pricer(text, country);
       out.recipients++;
+      const v = out.byVariant[variant];
+      if (v) {
+        v.recipients++;
+        v.segments += priced.analysis.segments;
+        v.cost += priced.price;
+      }
       out.segments += priced.analysis.segments;
       out.cost += priced.price;
       const entry = out.byCountry.get(country) ?? { recipients: 0, cost: 0 };
@@ -149,6 +192,7 @@ export async function measure(
           encoding: priced.analysis.encoding,
           segments: priced.analysis.segments,
           price: priced.price,
+          ...(plans.split ? { variant: VARIANT_LABELS[variant] } : {}),
         });
       }
     }

@@ -2,6 +2,7 @@ import type { DbOrTx } from '../../storage/database';
 import type { CampaignsTable } from '../../storage/schema-campaigns';
 import { microToCredits } from '../billing';
 import type { CampaignsDeps } from './shared';
+import { parseVariants, VARIANT_LABELS } from './variants';
 
 /**
  * A campaign's counters. `queued`: written but not handed to a route yet (held or in the dispatch queue);
@@ -65,6 +66,27 @@ export function createCampaignStats(deps: Pick<CampaignsDeps, 'messages' | 'link
     return deps.links.stats.clicks(db, row.account_id, row.id);
   }
 
+  /** Per A/B variant: its text and share, and the same counters as the campaign's, clicks included. */
+  async function variantFigures(db: DbOrTx, row: CampaignsTable) {
+    const variants = parseVariants(row.variants) ?? [];
+    const counts = await deps.messages.statsByVariant(db, row.id);
+    const clicked = deps.links
+      ? await deps.links.stats.clicksByVariant(db, row.account_id, row.id)
+      : new Map<number, { total: number; unique: number }>();
+    return variants.map((v, i) => {
+      const mine = counts.filter((c) => c.variant === i);
+      return {
+        label: VARIANT_LABELS[i] ?? String(i + 1),
+        text: v.text,
+        percent: v.percent,
+        messages: mine.reduce((n, c) => n + c.count, 0),
+        ...tally(mine),
+        clicks: clicked.get(i)?.total ?? 0,
+        uniqueClicks: clicked.get(i)?.unique ?? 0,
+      };
+    });
+  }
+
   return {
     async summary(db: DbOrTx, row: CampaignsTable): Promise<CampaignStats> {
       if (row.started_at === null)
@@ -116,6 +138,7 @@ export function createCampaignStats(deps: Pick<CampaignsDeps, 'messages' | 'link
       for (const d of timeline.delivered) hour(d.hour).delivered += d.count;
       return {
         ...summary,
+        ...(row.variants ? { variants: await variantFigures(db, row) } : {}),
         byCountry: [...countries]
           .map(([country, v]) => ({
             country: country || null,

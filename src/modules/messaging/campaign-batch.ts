@@ -29,6 +29,8 @@ export interface CampaignMessage {
   /** Total price (micro-credits). */
   price: number;
   sendAt: number;
+  /** The A/B variant (0 = A) of a campaign that splits its text; null otherwise. */
+  variant?: number | null | undefined;
   /** Set when the message is refused at fan-out (e.g. the credits ran out): written `rejected`, price 0. */
   error?: { code: string; detail: string } | undefined;
 }
@@ -110,27 +112,31 @@ export function createCampaignMessages(deps: {
     ): Promise<{ inserted: number; cost: number }> {
       if (input.messages.length === 0) return { inserted: 0, cost: 0 };
       const now = clock.now();
+      // Every row carries `variant` (null without a split), so a chunk's rows have the same columns.
       const rows = input.messages.map((m) =>
-        newMessageRow({
-          id: m.id,
-          account_id: input.accountId,
-          to_number: m.to,
-          sender: input.sender,
-          text: m.text,
-          type: input.type,
-          status: m.error ? 'rejected' : 'scheduled',
-          encoding: m.encoding,
-          segments: m.segments,
-          price: m.error ? 0 : m.price,
-          error_code: m.error?.code ?? null,
-          error_detail: m.error?.detail ?? null,
-          done_at: m.error ? now : null,
-          country: m.country,
-          campaign_id: input.campaignId,
-          send_at: m.sendAt,
-          created_by: input.createdBy,
-          created_at: now,
-        }),
+        Object.assign(
+          newMessageRow({
+            id: m.id,
+            account_id: input.accountId,
+            to_number: m.to,
+            sender: input.sender,
+            text: m.text,
+            type: input.type,
+            status: m.error ? 'rejected' : 'scheduled',
+            encoding: m.encoding,
+            segments: m.segments,
+            price: m.error ? 0 : m.price,
+            error_code: m.error?.code ?? null,
+            error_detail: m.error?.detail ?? null,
+            done_at: m.error ? now : null,
+            country: m.country,
+            campaign_id: input.campaignId,
+            send_at: m.sendAt,
+            created_by: input.createdBy,
+            created_at: now,
+          }),
+          { variant: m.variant ?? null },
+        ),
       );
       let inserted = 0;
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
@@ -354,6 +360,18 @@ export function createCampaignMessages(deps: {
           cost: Number(r.cost ?? 0),
         })),
       };
+    },
+
+    /** Message counts of a campaign per A/B variant and status (rows without a variant left out). */
+    async statsByVariant(db: DbOrTx, campaignId: string) {
+      const rows = await db
+        .selectFrom('messages')
+        .select((eb) => ['variant', 'status', eb.fn.countAll<number>().as('n')])
+        .where('campaign_id', '=', campaignId)
+        .where('variant', 'is not', null)
+        .groupBy(['variant', 'status'])
+        .execute();
+      return rows.map((r) => ({ variant: Number(r.variant), status: r.status, count: Number(r.n) }));
     },
 
     /** Sent and delivered counts per hour (bucket start in ms) of a campaign. */

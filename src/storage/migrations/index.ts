@@ -20,6 +20,7 @@ import * as m0018 from './0018_webhook_lease_owner';
 import * as m0019 from './0019_webhook_manual_attempts';
 import * as m0020 from './0020_message_sender_index';
 import * as m0021 from './0021_contact_sort_import_warnings';
+import * as m0022 from './0022_campaign_variants';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019_webhook_manual_attempts': m0019,
   '0020_message_sender_index': m0020,
   '0021_contact_sort_import_warnings': m0021,
+  '0022_campaign_variants': m0022,
 };
 
 export const migrationProvider: MigrationProvider = {

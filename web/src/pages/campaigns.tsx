@@ -1,8 +1,9 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
 import { api, formatCredits, formatTime, type Page, problemFields, query } from '../api';
-import { FormError, TextArea, TextField } from '../forms';
+import { FormError } from '../forms';
 import { Link, navigate, usePageTitle } from '../router';
+import { FailedRecipients } from './campaign-failed';
+import { type VariantStats, VariantTable } from './campaign-variants';
 import { useGroups } from './contacts';
 
 interface CampaignStats {
@@ -32,23 +33,37 @@ export interface Campaign {
   quietHours: 'account_default' | { start: string; end: string } | null;
   speedPerMinute: number | null;
   trackLinks: boolean;
+  attachmentId: string | null;
+  /** An A/B split: `text` is variant A's. */
+  variants: Array<{ label: string; text: string; percent: number }> | null;
+  /** A "resend to failed" draft: the campaign whose failed recipients it goes to. */
+  resendOf: string | null;
   recipients: number;
   reservedCredits: number;
   fanout: { processed: number; done: boolean };
   createdAt: string;
+  updatedAt: string;
   startedAt: string | null;
   completedAt: string | null;
   stats?: CampaignStats;
 }
 
-interface CampaignPreview {
+export interface CampaignPreview {
   recipients: number;
   segments: number;
   cost: number;
   currency: string;
   longest: { text: string; encoding: string; segments: number } | null;
   byCountry: Array<{ country: string | null; recipients: number; cost: number }>;
-  samples: Array<{ to: string; text: string; encoding: string; segments: number; price: number }>;
+  samples: Array<{
+    to: string;
+    text: string;
+    encoding: string;
+    segments: number;
+    price: number;
+    variant?: string;
+  }>;
+  variants?: Array<{ label: string; recipients: number; segments: number; cost: number }>;
 }
 
 interface CountryStats {
@@ -68,6 +83,17 @@ function moving(c: Campaign): boolean {
   return LIVE.has(c.status) || (c.status === 'cancelled' && (c.stats?.queued ?? 0) > 0);
 }
 
+/**
+ * Finished handing messages over, but some delivery reports are still to come (for a day at most: a
+ * carrier may never send one), so the figures and the failed recipients still change.
+ */
+function awaitingReports(c: Campaign): boolean {
+  const s = c.stats;
+  if (c.status !== 'completed' || !s || !c.completedAt) return false;
+  if (Date.now() - new Date(c.completedAt).getTime() > 24 * 3600_000) return false;
+  return s.sent > s.delivered + s.undelivered;
+}
+
 const STATUS_BADGE: Record<string, string> = {
   completed: 'delivered',
   cancelled: 'failed',
@@ -77,13 +103,6 @@ const STATUS_BADGE: Record<string, string> = {
 
 export function CampaignBadge({ status }: { status: string }) {
   return <span className={`badge badge-${STATUS_BADGE[status] ?? status}`}>{status}</span>;
-}
-
-function words(v: FormDataEntryValue | null, upper = false): string[] {
-  return String(v ?? '')
-    .split(/[\s,;]+/)
-    .map((s) => (upper ? s.toUpperCase() : s))
-    .filter(Boolean);
 }
 
 export function CampaignsPage() {
@@ -103,6 +122,9 @@ export function CampaignsPage() {
       <div className="toolbar">
         <Link to="/campaigns/new" className="button primary">
           New campaign
+        </Link>
+        <Link to="/templates" className="button">
+          Templates
         </Link>
       </div>
       {list.isPending ? <p>Loading…</p> : null}
@@ -130,198 +152,6 @@ export function CampaignsPage() {
   );
 }
 
-/** Problems that name a nested path (`/body/contactFilter/tags/0`) or only a code, put on the form's fields. */
-const CAMPAIGN_CODES = {
-  invalid_timezone: 'timezone',
-  invalid_schedule: 'sendAt',
-  template_invalid: 'text',
-  opt_out_missing: 'text',
-  invalid_sender: 'from',
-};
-
-export function NewCampaignPage() {
-  usePageTitle('New campaign');
-  const client = useQueryClient();
-  const groups = useGroups();
-  const [quiet, setQuiet] = useState('default');
-  const [templateId, setTemplateId] = useState('');
-  const templates = useQuery({
-    queryKey: ['templates'],
-    queryFn: () => api<Page<{ id: string; name: string; text: string }>>('GET', '/v1/templates?limit=100'),
-  });
-  // Choosing a saved template copies its text into the editor, where it can still be changed.
-  const applyTemplate = (id: string) => {
-    setTemplateId(id);
-    const chosen = templates.data?.data.find((t) => t.id === id);
-    const editor = document.querySelector<HTMLTextAreaElement>('textarea[name="text"]');
-    if (chosen && editor) editor.value = chosen.text;
-  };
-  const create = useMutation({
-    mutationFn: (body: Record<string, unknown>) => api<Campaign>('POST', '/v1/campaigns', body, true),
-    onSuccess: async (c) => {
-      await client.invalidateQueries({ queryKey: ['campaigns'] });
-      navigate(`/campaigns/${c.id}`);
-    },
-  });
-  const { fields, general } = problemFields(create.error, CAMPAIGN_CODES);
-  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget);
-    const tags = words(data.get('tags'));
-    const countries = words(data.get('countries'), true);
-    const from = String(data.get('from') ?? '').trim();
-    const sendAt = String(data.get('sendAt') ?? '');
-    const speed = String(data.get('speedPerMinute') ?? '').trim();
-    const body: Record<string, unknown> = {
-      name: String(data.get('name') ?? '').trim(),
-      type: data.get('type'),
-      text: String(data.get('text') ?? ''),
-      groupIds: data.getAll('groupIds').map(String),
-      trackLinks: data.get('trackLinks') === 'on',
-      timezone: String(data.get('timezone') ?? '').trim() || 'UTC',
-    };
-    if (from) body.from = from;
-    if (sendAt) body.sendAt = sendAt;
-    if (speed) body.speedPerMinute = Number(speed);
-    if (tags.length || countries.length)
-      body.contactFilter = { ...(tags.length ? { tags } : {}), ...(countries.length ? { countries } : {}) };
-    if (quiet === 'none') body.quietHours = null;
-    if (quiet === 'custom')
-      body.quietHours = {
-        start: String(data.get('quietStart') ?? ''),
-        end: String(data.get('quietEnd') ?? ''),
-      };
-    create.mutate(body);
-  };
-  const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  return (
-    <div>
-      <h1 tabIndex={-1}>New campaign</h1>
-      <form onSubmit={onSubmit} noValidate className="card">
-        <TextField label="Campaign name" name="name" required error={fields.name} />
-        <div className="field">
-          <label htmlFor="campaign-type">Type</label>
-          <select id="campaign-type" name="type" defaultValue="marketing">
-            <option value="marketing">Marketing (needs an opt-out, respects quiet hours)</option>
-            <option value="transactional">Transactional</option>
-          </select>
-        </div>
-        {templates.data && templates.data.data.length > 0 ? (
-          <div className="field">
-            <label htmlFor="campaign-template">Saved template</label>
-            <select id="campaign-template" value={templateId} onChange={(e) => applyTemplate(e.target.value)}>
-              <option value="">None: write the text below</option>
-              {templates.data.data.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.name}
-                </option>
-              ))}
-            </select>
-          </div>
-        ) : null}
-        <TextArea
-          label="Text"
-          name="text"
-          rows={4}
-          required
-          error={fields.text}
-          hint={
-            <>
-              Placeholders: <code>{'{{first_name}}'}</code>, <code>{'{{last_name|there}}'}</code> (with a
-              fallback), your custom fields. Marketing texts must say how to opt out, e.g. “Reply STOP to opt
-              out”.
-            </>
-          }
-        />
-        <TextField
-          label="Sender"
-          name="from"
-          error={fields.from}
-          hint="Up to 11 letters or 15 digits. Empty: the account's default sender, or without one the platform's shared sender."
-        />
-        <fieldset>
-          <legend>Groups</legend>
-          {groups.data?.data.length === 0 ? (
-            <p className="muted">
-              No groups yet: <Link to="/groups">create one</Link>.
-            </p>
-          ) : null}
-          {groups.data?.data.map((g) => (
-            <label key={g.id} className="check">
-              <input type="checkbox" name="groupIds" value={g.id} /> {g.name}{' '}
-              <span className="muted">({g.memberCount})</span>
-            </label>
-          ))}
-          {fields.groupIds ? (
-            <p className="field-error" role="alert">
-              {fields.groupIds}
-            </p>
-          ) : null}
-        </fieldset>
-        <TextField
-          label="Only contacts tagged"
-          name="tags"
-          error={fields.contactFilter}
-          hint="Separated by commas. Empty: everyone in the groups."
-        />
-        <TextField
-          label="Only contacts in countries"
-          name="countries"
-          hint="e.g. LV, EE. Empty: any country."
-        />
-        <TextField
-          label="Send at"
-          name="sendAt"
-          type="datetime-local"
-          error={fields.sendAt}
-          hint="Empty: as soon as you start it."
-        />
-        <TextField label="Time zone" name="timezone" defaultValue={timezone} error={fields.timezone} />
-        <div className="field">
-          <label htmlFor="campaign-quiet">Quiet hours (recipient's local time)</label>
-          <select id="campaign-quiet" value={quiet} onChange={(e) => setQuiet(e.target.value)}>
-            <option value="default">The account's setting</option>
-            <option value="none">None</option>
-            <option value="custom">Custom</option>
-          </select>
-          {fields.quietHours ? (
-            <p className="field-error" role="alert">
-              {fields.quietHours}
-            </p>
-          ) : null}
-        </div>
-        {quiet === 'custom' ? (
-          <div className="inline-form">
-            <TextField label="Quiet from" name="quietStart" type="time" defaultValue="21:00" />
-            <TextField label="Quiet until" name="quietEnd" type="time" defaultValue="08:00" />
-          </div>
-        ) : null}
-        <TextField
-          label="Messages per minute"
-          name="speedPerMinute"
-          type="number"
-          min={1}
-          error={fields.speedPerMinute}
-          hint="Empty: as fast as the routes allow."
-        />
-        <div className="field checkbox">
-          <input id="campaign-track" name="trackLinks" type="checkbox" />
-          <label htmlFor="campaign-track">Shorten and track links</label>
-        </div>
-        <FormError message={general} />
-        <div className="toolbar">
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Save draft
-          </button>
-          <Link to="/campaigns" className="button">
-            Cancel
-          </Link>
-        </div>
-      </form>
-    </div>
-  );
-}
-
 function PreviewCard({ preview }: { preview: CampaignPreview }) {
   return (
     <section className="card" aria-labelledby="cpreview-h" data-testid="campaign-preview">
@@ -340,11 +170,22 @@ function PreviewCard({ preview }: { preview: CampaignPreview }) {
           <dd>{formatCredits(preview.cost)}</dd>
         </div>
       </dl>
+      {preview.variants ? (
+        <ul className="list" aria-label="Cost by variant">
+          {preview.variants.map((v) => (
+            <li key={v.label}>
+              Variant {v.label}: {v.recipients} recipients, {v.segments} parts, {formatCredits(v.cost)}{' '}
+              credits
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {preview.samples.length > 0 ? (
         <ul className="list">
           {preview.samples.slice(0, 5).map((s) => (
             <li key={s.to}>
-              <strong className="nowrap">{s.to}</strong>: <span className="text-preview">{s.text}</span>{' '}
+              <strong className="nowrap">{s.to}</strong>
+              {s.variant ? ` (variant ${s.variant})` : ''}: <span className="text-preview">{s.text}</span>{' '}
               <span className="muted">
                 ({s.encoding}, {s.segments} {s.segments === 1 ? 'part' : 'parts'})
               </span>
@@ -401,6 +242,7 @@ function Stats({ campaign }: { campaign: Campaign }) {
     queryFn: () =>
       api<
         CampaignStats & {
+          variants?: VariantStats[];
           byCountry: CountryStats[];
           overTime: Array<{ hour: string; sent: number; delivered: number }>;
         }
@@ -462,6 +304,7 @@ function Stats({ campaign }: { campaign: Campaign }) {
           <dd>{formatCredits(s.cost)}</dd>
         </div>
       </dl>
+      {byCountry.data?.variants ? <VariantTable variants={byCountry.data.variants} /> : null}
       {byCountry.data && byCountry.data.overTime.length > 0 ? (
         <OverTime hours={byCountry.data.overTime.slice(-24)} />
       ) : null}
@@ -513,7 +356,12 @@ export function CampaignPage({ id }: { id: string }) {
   const campaign = useQuery({
     queryKey: ['campaign', id],
     queryFn: () => api<Campaign>('GET', `/v1/campaigns/${encodeURIComponent(id)}`),
-    refetchInterval: (q) => (q.state.data && moving(q.state.data) ? 2_000 : false),
+    refetchInterval: (q) =>
+      q.state.data && moving(q.state.data)
+        ? 2_000
+        : q.state.data && awaitingReports(q.state.data)
+          ? 5_000
+          : false,
   });
   const groups = useGroups();
   const preview = useMutation({
@@ -546,12 +394,47 @@ export function CampaignPage({ id }: { id: string }) {
                 <CampaignBadge status={c.status} />
               </span>
             </div>
-            {c.text ? <p className="text-preview">{c.text}</p> : null}
+            {c.variants ? (
+              <ul className="list" aria-label="Variants" data-testid="campaign-variants">
+                {c.variants.map((v) => (
+                  <li key={v.label}>
+                    <strong>
+                      {v.label} · {v.percent} %
+                    </strong>
+                    : <span className="text-preview">{v.text}</span>
+                  </li>
+                ))}
+              </ul>
+            ) : c.text ? (
+              <p className="text-preview">{c.text}</p>
+            ) : null}
+            {c.status === 'draft' ? (
+              <p>
+                <Link to={`/campaigns/${c.id}/edit`} className="button">
+                  Edit draft
+                </Link>
+              </p>
+            ) : null}
             <dl className="details">
               <dt>Type</dt>
               <dd>{c.type}</dd>
-              <dt>Groups</dt>
-              <dd>{c.groupIds.map(groupName).join(', ')}</dd>
+              <dt>{c.resendOf ? 'Audience' : 'Groups'}</dt>
+              <dd>
+                {c.resendOf ? (
+                  <>
+                    the failed recipients of{' '}
+                    <Link to={`/campaigns/${c.resendOf}`}>the original campaign</Link>
+                  </>
+                ) : (
+                  c.groupIds.map(groupName).join(', ')
+                )}
+              </dd>
+              {c.attachmentId ? (
+                <>
+                  <dt>Attachment</dt>
+                  <dd>a link to the file for each recipient</dd>
+                </>
+              ) : null}
               {c.contactFilter?.tags?.length ? (
                 <>
                   <dt>Tags</dt>
@@ -625,6 +508,7 @@ export function CampaignPage({ id }: { id: string }) {
           </section>
           {preview.data && c.status === 'draft' ? <PreviewCard preview={preview.data} /> : null}
           {c.status !== 'draft' ? <Stats campaign={c} /> : null}
+          {c.status !== 'draft' ? <FailedRecipients campaign={c} /> : null}
         </>
       ) : null}
       <p>

@@ -16,7 +16,8 @@ import { useCountries } from '../countries';
 import { FormError, TextArea, TextField } from '../forms';
 import { Link, navigate, usePageTitle } from '../router';
 import { useMe } from '../session';
-import { countSms, isGsmChar, parseRecipients } from '../sms';
+import { countSms, parseRecipients } from '../sms';
+import { Highlighted, SmsCounter } from '../sms-counter';
 import { useSettings } from './account';
 
 function useDebounced<T>(value: T, ms: number): T {
@@ -26,33 +27,6 @@ function useDebounced<T>(value: T, ms: number): T {
     return () => clearTimeout(t);
   }, [value, ms]);
   return v;
-}
-
-/** The text with every character that forces UCS-2 marked. */
-function Highlighted({ text }: { text: string }) {
-  const parts: Array<{ s: string; bad: boolean }> = [];
-  for (const ch of Array.from(text)) {
-    const bad = !isGsmChar(ch);
-    const last = parts[parts.length - 1];
-    if (last && last.bad === bad) last.s += ch;
-    else parts.push({ s: ch, bad });
-  }
-  let offset = 0;
-  return (
-    <p className="highlighted">
-      <span className="sr-only">Characters that force UCS-2 are marked: </span>
-      {parts.map((p) => {
-        offset += p.s.length;
-        return p.bad ? (
-          <mark key={offset} title="Not in the GSM-7 alphabet">
-            {p.s}
-          </mark>
-        ) : (
-          <span key={offset}>{p.s}</span>
-        );
-      })}
-    </p>
-  );
 }
 
 /** The invalid recipients a refused send names (`errors[].path` is `/body/to/<index>`). */
@@ -323,28 +297,7 @@ export function SendPage() {
     setBlocked(null);
     send.mutate(body);
   };
-  const counter = (
-    <span data-testid="counter">
-      <strong>{count.encoding}</strong> · {count.characters} characters · {count.segments}{' '}
-      {count.segments === 1 ? 'part' : 'parts'} · {count.remaining} left in this part
-      {count.nonGsm.length > 0 ? (
-        <>
-          {' '}
-          · forces UCS-2: <span className="nongsm">{count.nonGsm.join(' ')}</span>
-        </>
-      ) : null}
-      {count.replaced.length > 0 ? (
-        <span data-testid="smart-encoding">
-          {' '}
-          · smart encoding sends{' '}
-          {count.replaced
-            .map((c) => (/\S/.test(c) ? c : `U+${c.charCodeAt(0).toString(16).toUpperCase()}`))
-            .join(' ')}{' '}
-          as GSM-7 look-alikes
-        </span>
-      ) : null}
-    </span>
-  );
+  const counter = <SmsCounter count={count} />;
   const senderError =
     fields.from ?? (senderMissing && !from.trim() ? 'Choose who the message is from.' : undefined);
   return (
