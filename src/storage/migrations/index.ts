@@ -18,6 +18,7 @@ import * as m0016 from './0016_import_create_groups';
 import * as m0017 from './0017_webhook_statuses';
 import * as m0018 from './0018_webhook_lease_owner';
 import * as m0019 from './0019_webhook_manual_attempts';
+import * as m0020 from './0020_route_tests';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0017_webhook_statuses': m0017,
   '0018_webhook_lease_owner': m0018,
   '0019_webhook_manual_attempts': m0019,
+  '0020_route_tests': m0020,
 };
 
 export const migrationProvider: MigrationProvider = {
