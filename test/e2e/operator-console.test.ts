@@ -47,9 +47,9 @@ describe.each(DIALECTS)('operator console APIs on %s', (dialect) => {
 
   const as =
     (headers: Record<string, string>) =>
-    (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+    (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
       ts.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
-  const admin = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+  const admin = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
     as(op.headers)(method, url, payload);
   async function addCarrier(enabled = true) {
     const r = await admin('POST', '/v1/admin/routes', {
