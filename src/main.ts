@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLocalFileStore } from './adapters/files/local-file-store';
 import { createFileMailer } from './adapters/mail/file-mailer';
-import { createRouteFactory, validateRouteConfig } from './adapters/route-factory';
+import { createRouteFactory, ROUTE_TYPES } from './adapters/route-factory';
 import { createSimulatorReplies } from './adapters/simulator/simulator-replies';
 import { createSimulatorRoute } from './adapters/simulator/simulator-route';
 import type { Config } from './config';
@@ -42,6 +42,8 @@ import {
   createReportInbox,
   createRouteRegistry,
   createRoutesAdmin,
+  createRouteTests,
+  createRouteTypes,
   type RouteEvents,
 } from './modules/dispatch';
 import { createInbound, ownersOf } from './modules/inbound';
@@ -55,6 +57,7 @@ import {
   createOutcomes,
   createPreview,
   createSender,
+  PLATFORM_SENDER,
 } from './modules/messaging';
 import { createWebhooks } from './modules/webhooks';
 import { createDbQueue } from './queue/db-queue';
@@ -151,6 +154,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     },
   };
   const priceBook = createPriceBook({ clock });
+  const routeTypes = createRouteTypes(ROUTE_TYPES);
   const workerId = config.WORKER_ID ?? `${hostname()}:${overrides.role ?? 'system'}`;
   const outbox = createDbQueue({ db, clock, ids, capabilities: storage.capabilities, workerId });
   // With Redis, jobs still enter the database in the business transaction and are relayed to BullMQ.
@@ -182,6 +186,11 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     blockedNumbers: (tx, accountId, phones) => subjectRequests.blockedNumbers(tx, accountId, phones),
     sharedSender,
   });
+  // What a simulated route owes receipts for: clients' sent messages, then the operator's test sends.
+  async function awaitingReports(routeId: string, sentBefore: number, limit: number) {
+    const due = await messages.awaitingReports(routeId, sentBefore, limit);
+    return due.concat(routeTests.awaitingReceipts(routeId, sentBefore));
+  }
   const simulator = createSimulatorRoute({
     id: 'simulator',
     clock,
@@ -193,7 +202,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
         : null,
       rejectPattern: config.SIMULATOR_REJECT_PATTERN ? new RegExp(config.SIMULATOR_REJECT_PATTERN) : null,
     },
-    awaitingReports: (routeId, sentBefore, limit) => messages.awaitingReports(routeId, sentBefore, limit),
+    awaitingReports: (routeId, sentBefore, limit) => awaitingReports(routeId, sentBefore, limit),
   });
   const reports = createReportInbox({ db, outcomes });
   // STOP replies (and the account's synonyms) join the suppression list in the transaction storing them.
@@ -202,13 +211,10 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     start: createStartReplyRecorder({ audit }),
   });
   const inbound = createInbound({ db, clock, ids, audit, events: clientEvents, onStored: stopReplies });
-  const routeFactory = createRouteFactory({
-    clock,
-    logger,
-    awaitingReports: (routeId, sentBefore, limit) => messages.awaitingReports(routeId, sentBefore, limit),
-  });
+  const routeFactory = createRouteFactory({ clock, logger, awaitingReports });
   const routeEvents: RouteEvents = {
-    onDeliveryReport: (report) => reports.receive(report),
+    // The operator's test sends have no message: their receipts are recorded with the test.
+    onDeliveryReport: (report) => routeTests.claim(report) ?? reports.receive(report),
     onInbound: (sms) => inbound.receive(sms),
   };
   const registry = createRouteRegistry({
@@ -218,6 +224,14 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     defaultRouteId: simulator.id,
     events: routeEvents,
     logger,
+  });
+  const routeTests = createRouteTests({
+    db,
+    clock,
+    ids,
+    audit,
+    registry,
+    defaultSender: sharedSender ?? PLATFORM_SENDER,
   });
   const router = registry.router;
   const dispatcher = createDispatcher({
@@ -346,7 +360,9 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     simulator,
     router,
     registry,
-    routesAdmin: createRoutesAdmin({ db, clock, ids, audit, registry, validate: validateRouteConfig }),
+    routeTypes,
+    routesAdmin: createRoutesAdmin({ db, clock, ids, audit, registry, routeTypes }),
+    routeTests,
     reports,
     inbound,
     contacts,

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../kernel/clock';
-import { AppError } from '../kernel/errors';
 import type { Logger } from '../kernel/logger';
-import type { RouteConfigValidator, RouteFactory } from '../modules/dispatch';
+import { createRouteTypes, type RouteFactory, type RouteTypeDefinition } from '../modules/dispatch';
 import { createSimulatorRoute } from './simulator/simulator-route';
 import { receiptTimeoutSeconds, smppRouteConfigSchema } from './smpp/config';
 import { createSmppRoute } from './smpp/smpp-route';
@@ -21,28 +20,53 @@ const regex = z
 
 /** An operator-configured simulator route (handy for staging and for failover drills). */
 export const simulatorRouteConfigSchema = z.strictObject({
-  deliveryDelayMs: z.number().int().min(0).max(3_600_000).default(1500),
-  undeliveredRate: z.number().min(0).max(1).default(0),
-  undeliveredPattern: regex.optional(),
-  rejectPattern: regex.optional(),
+  deliveryDelayMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .default(1500)
+    .meta({ title: 'Delivery delay (ms)', description: 'How long after the submit the receipt comes.' }),
+  undeliveredRate: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0)
+    .meta({ title: 'Undelivered rate', description: 'Share of messages (0 to 1) reported undelivered.' }),
+  undeliveredPattern: regex.optional().meta({
+    title: 'Undelivered pattern',
+    description: 'Numbers matching this regular expression are undelivered.',
+  }),
+  rejectPattern: regex.optional().meta({
+    title: 'Reject pattern',
+    description: 'Numbers matching this regular expression are refused at submit.',
+  }),
   receiptTimeoutSeconds,
 });
 
-const SCHEMAS = { simulator: simulatorRouteConfigSchema, smpp: smppRouteConfigSchema.strict() } as const;
+/** Every route type the operator can configure: one entry each (schema, credentials, label). */
+export const ROUTE_TYPES: readonly RouteTypeDefinition[] = [
+  {
+    type: 'smpp',
+    label: 'SMPP carrier',
+    description: 'An SMPP v3.4 account at a carrier or aggregator (SMSC): binds, window and throughput.',
+    configSchema: smppRouteConfigSchema.strict(),
+    secretKeys: ['password'],
+  },
+  {
+    type: 'simulator',
+    label: 'Simulator (test traffic)',
+    description: 'A simulated carrier: accepts and reports delivery, reaches no real phone.',
+    configSchema: simulatorRouteConfigSchema,
+    secretKeys: [],
+  },
+];
+
+const routeTypes = createRouteTypes(ROUTE_TYPES);
 
 /** Validates a route's config against its type's schema, reporting each bad field under /body/config. */
-export const validateRouteConfig: RouteConfigValidator = (type, config) => {
-  const result = SCHEMAS[type].safeParse(config);
-  if (!result.success) {
-    throw new AppError('validation_failed', `The ${type} route config is invalid.`, {
-      errors: result.error.issues.map((i) => ({
-        path: `/body/config/${i.path.join('/')}`,
-        message: i.message,
-      })),
-    });
-  }
-  return result.data as Record<string, unknown>;
-};
+export const validateRouteConfig = (type: string, config: Record<string, unknown>) =>
+  routeTypes.validate(type, config);
 
 /** Builds the adapter for a route row. */
 export function createRouteFactory(deps: {

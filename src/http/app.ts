@@ -34,7 +34,7 @@ import type {
   SubjectRequests,
 } from '../modules/compliance';
 import type { Contacts } from '../modules/contacts';
-import type { RoutesAdmin } from '../modules/dispatch';
+import type { RoutesAdmin, RouteTests, RouteTypes } from '../modules/dispatch';
 import type { Inbound } from '../modules/inbound';
 import type {
   createMessageReader,
@@ -53,6 +53,7 @@ import { registerNulGuard } from './nul-guard';
 import { errorHandler, problemOf, sendProblem } from './problem';
 import { accountRoutes } from './routes/accounts';
 import { adminRoutes } from './routes/admin';
+import { adminAccountRoutes } from './routes/admin-accounts';
 import { billingRoutes } from './routes/billing';
 import { campaignRoutes } from './routes/campaigns';
 import { complianceRoutes, registerPolicyGate } from './routes/compliance';
@@ -91,6 +92,8 @@ export interface AppServices {
   priceBook: PriceBook;
   priceAdmin: PriceAdmin;
   routesAdmin: RoutesAdmin;
+  routeTests: RouteTests;
+  routeTypes: RouteTypes;
   accountSettings: AccountSettings;
   send: ReturnType<typeof createSender>;
   preview: ReturnType<typeof createPreview>;
@@ -291,6 +294,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(priceAndSettingsRoutes(services));
   await app.register(routingRoutes(services));
   await app.register(adminRoutes(services));
+  await app.register(adminAccountRoutes(services));
   await app.register(webhookRoutes(services));
   await app.register(inboundRoutes(services));
   await app.register(devSimulatorRoutes(services));

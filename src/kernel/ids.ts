@@ -9,6 +9,7 @@ export type IdPrefix =
   | 'ses'
   | 'key'
   | 'msg'
+  | 'rtt'
   | 'ctc'
   | 'grp'
   | 'imp'

@@ -305,6 +305,27 @@ export interface RoutingRulesTable {
   updated_at: number;
 }
 
+/** An operator's test send through one route (dispatch module; no message row, charged to nobody). */
+export interface RouteTestsTable {
+  id: string;
+  route_id: string;
+  staff_id: string | null;
+  to_number: string;
+  sender: string;
+  text: string;
+  segments: number;
+  /** What the carrier answered: 'accepted' or 'failed'. */
+  status: 'accepted' | 'failed';
+  carrier_ref: string | null;
+  error_code: string | null;
+  error_detail: string | null;
+  receipt_status: string | null;
+  receipt_error_code: string | null;
+  receipt_raw: string | null;
+  receipt_at: number | null;
+  created_at: number;
+}
+
 export interface MessageRefsTable {
   route_id: string;
   ref: string;
@@ -322,6 +343,7 @@ export interface Database
     PrivacyTables {
   routes: RoutesTable;
   routing_rules: RoutingRulesTable;
+  route_tests: RouteTestsTable;
   message_refs: MessageRefsTable;
   messages: MessagesTable;
   message_events: MessageEventsTable;

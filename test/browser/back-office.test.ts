@@ -136,6 +136,7 @@ describe('operator back office: accounts, prices, routing rules, numbers, route 
     ]);
     await noSideScroll(page, 'routing-rules');
     await page.getByRole('button', { name: 'Delete rule with priority 5' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete rule' }).click();
     await page.getByText('No rules yet.').waitFor();
     await page.close();
   });
@@ -166,6 +167,7 @@ describe('operator back office: accounts, prices, routing rules, numbers, route 
       (await staff.call<{ data: Array<{ status: string }> }>('GET', '/v1/admin/accounts?q=Bakery')).body
         .data[0]?.status;
     await card.getByRole('button', { name: 'Suspend Bakery Ltd' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Suspend account' }).click();
     await card.getByText('suspended').waitFor();
     expect(await status()).toBe('suspended');
     await noSideScroll(page, 'accounts');

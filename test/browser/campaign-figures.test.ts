@@ -62,6 +62,7 @@ describe('campaign page figures', () => {
     await screenshot(page, 'desktop-campaign-figures');
 
     await page.getByRole('button', { name: 'Cancel campaign' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel campaign' }).click();
     await expect.poll(() => page.getByTestId('campaign-status').textContent()).toBe('cancelled');
     await expect.poll(() => stats.textContent(), { timeout: 20_000 }).toMatch(/Waiting0.*Failed3/);
     expect(await page.getByText('Reserved', { exact: true }).count()).toBe(0);

@@ -79,6 +79,7 @@ describe('campaigns page', () => {
     expect(await preview.locator('.stats').textContent()).toMatch(/Recipients2/);
 
     await page.getByRole('button', { name: 'Start campaign' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Start campaign' }).click();
     await expect
       .poll(() => page.getByTestId('campaign-stats').textContent(), { timeout: 30_000 })
       .toMatch(/Delivered2/);

@@ -102,6 +102,7 @@ describe('contact import wizard', () => {
     await page.getByRole('button', { name: 'Preview cost' }).click();
     await page.getByTestId('campaign-preview').getByText('Hi Anna, your loyalty card').waitFor();
     await page.getByRole('button', { name: 'Start campaign' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Start campaign' }).click();
     await expect
       .poll(() => page.getByLabel('Handed to carriers').getAttribute('value'), { timeout: 30_000 })
       .toBe('100');

@@ -36,7 +36,7 @@ describe('operator back office', () => {
     await page.getByLabel('Name').fill('test-carrier');
     await page.getByLabel('Type').selectOption('simulator');
     await page.getByRole('button', { name: 'Add route' }).click();
-    await page.getByTestId('routes').getByText('test-carrier').waitFor();
+    await page.getByTestId('routes').locator('strong', { hasText: 'test-carrier' }).waitFor();
     expect(await scrollWidth(page)).toBeLessThanOrEqual(390);
     await screenshot(page, 'phone-admin-routes');
 

@@ -5,12 +5,14 @@ import { api } from './api';
 import { AccountPage } from './pages/account';
 import { AccountClosurePage, ClosedAccountBanner } from './pages/account-closure';
 import { AdminRoutesPage } from './pages/admin';
+import { AdminAccountPage } from './pages/admin-account';
 import { AdminAccountsPage } from './pages/admin-accounts';
 import { AdminCompliancePage } from './pages/admin-compliance';
 import { AdminNumbersPage } from './pages/admin-numbers';
 import { AdminPricesPage } from './pages/admin-prices';
 import { AdminRulesPage } from './pages/admin-rules';
 import { AdminSecurityPage } from './pages/admin-security';
+import { AdminStaffPage } from './pages/admin-staff';
 import { AuditPage } from './pages/audit';
 import {
   ForgotPasswordPage,
@@ -38,6 +40,7 @@ import { AdminReportsPage, ReportsPage } from './pages/reports';
 import { ScheduledPage } from './pages/scheduled';
 import { SendPage } from './pages/send';
 import { SuppressionsPage } from './pages/suppressions';
+import { SuspendedAccountBanner } from './pages/suspended-banner';
 import { TeamPage } from './pages/team';
 import { TemplatesPage } from './pages/templates';
 import { UnverifiedEmailBanner } from './pages/verify-banner';
@@ -72,6 +75,7 @@ const ADMIN_NAV = [
   { to: '/admin/routing-rules', label: 'Routing rules' },
   { to: '/admin/numbers', label: 'Numbers' },
   { to: '/admin/compliance', label: 'Compliance' },
+  { to: '/admin/staff', label: 'Staff' },
   { to: '/admin/security', label: 'Security' },
 ];
 
@@ -209,6 +213,7 @@ function ClientArea({ path }: { path: string }) {
     >
       <PolicyGate me={me.data} onLogout={logout} />
       <ClosedAccountBanner me={me.data} />
+      <SuspendedAccountBanner me={me.data} />
       <UnverifiedEmailBanner me={me.data} />
       {page}
     </Shell>
@@ -228,11 +233,14 @@ function AdminArea({ path }: { path: string }) {
   // Under STAFF_REQUIRE_2FA every other staff endpoint answers 403 until the operator enrols.
   if (staff.data.twoFactorEnrolmentRequired && path !== '/admin/security')
     return <Redirect to="/admin/security" />;
+  const adminAccountId = path.match(/^\/admin\/accounts\/([^/]+)$/)?.[1];
   let page: React.ReactNode;
   if (path === '/admin/security') page = <AdminSecurityPage />;
   else if (path === '/admin') page = <AdminRoutesPage />;
   else if (path === '/admin/accounts') page = <AdminAccountsPage />;
   else if (path === '/admin/reports') page = <AdminReportsPage />;
+  else if (adminAccountId) page = <AdminAccountPage id={decodeURIComponent(adminAccountId)} />;
+  else if (path === '/admin/staff') page = <AdminStaffPage />;
   else if (path === '/admin/prices') page = <AdminPricesPage />;
   else if (path === '/admin/routing-rules') page = <AdminRulesPage />;
   else if (path === '/admin/numbers') page = <AdminNumbersPage />;

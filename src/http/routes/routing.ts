@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditActorOf } from '../../modules/accounts';
-import { ruleMatchSchema } from '../../modules/dispatch';
+import { ROUTE_TEST_MAX_WAIT_MS, ruleMatchSchema } from '../../modules/dispatch';
+import { senderIdProblem } from '../../modules/messaging';
+import type { RoutesTable } from '../../storage/schema';
 import type { AppServices } from '../app';
 import { staffActor } from '../context';
-import { idParams } from '../schemas';
+import { idParams, page, pageQuery } from '../schemas';
 
 const TAG = { tags: ['Operator'] };
 const config = { auth: 'staff' as const, permission: 'routes:manage' as const };
@@ -16,8 +18,20 @@ const allowSimulator = z
 
 /** Carrier routes (SMPP binds, simulators) and the rules that pick them. */
 export function routingRoutes(services: AppServices): FastifyPluginAsyncZod {
-  const { routesAdmin } = services;
+  const { routesAdmin, routeTests, routeTypes } = services;
+  const routeType = z.enum(routeTypes.types as [RoutesTable['type'], ...RoutesTable['type'][]]);
   return async (app) => {
+    app.get(
+      '/v1/admin/route-types',
+      {
+        schema: {
+          ...TAG,
+          summary: "Each route type's config as JSON Schema (secret fields listed and marked writeOnly)",
+        },
+        config,
+      },
+      async () => ({ data: routeTypes.views() }),
+    );
     app.get(
       '/v1/admin/routes',
       { schema: { ...TAG, summary: 'Routes (credentials masked)' }, config },
@@ -35,7 +49,7 @@ export function routingRoutes(services: AppServices): FastifyPluginAsyncZod {
             'Add a route: SMPP (config: host, port, systemId, password, binds, window, throughput …) or simulator',
           body: z.strictObject({
             name: z.string().trim().min(1).max(100),
-            type: z.enum(['smpp', 'simulator']),
+            type: routeType,
             enabled: z.boolean().default(true),
             config: z.record(z.string(), z.unknown()).default({}),
           }),
@@ -57,7 +71,8 @@ export function routingRoutes(services: AppServices): FastifyPluginAsyncZod {
       {
         schema: {
           ...TAG,
-          summary: 'Change a route (config fields are merged; a password left out is kept)',
+          summary:
+            'Change or disable a route (config fields are merged, null removes one; a secret left out, blank or masked is kept)',
           params: idParams,
           body: z.strictObject({
             name: z.string().trim().min(1).max(100).optional(),
@@ -89,6 +104,58 @@ export function routingRoutes(services: AppServices): FastifyPluginAsyncZod {
         config,
       },
       async (request) => routesAdmin.health(request.params.id),
+    );
+
+    app.post(
+      '/v1/admin/routes/:id/test',
+      {
+        schema: {
+          ...TAG,
+          summary:
+            "Send one real test SMS through this route only (charged to no account): the carrier's answer and, if it comes within waitSeconds, the receipt",
+          params: idParams,
+          body: z.strictObject({
+            to: z.string().trim().min(1).max(32),
+            text: z.string().min(1).max(1600),
+            from: z
+              .string()
+              .min(1)
+              .max(15)
+              .refine((s) => senderIdProblem(s) === null, { message: 'not a valid sender id' })
+              .optional(),
+            waitSeconds: z
+              .number()
+              .min(0)
+              .max(ROUTE_TEST_MAX_WAIT_MS / 1000)
+              .default(5),
+          }),
+        },
+        config,
+      },
+      async (request) => {
+        const actor = staffActor(request);
+        const { waitSeconds, ...input } = request.body;
+        return routeTests.send(auditActorOf(actor), request.params.id, {
+          ...input,
+          waitMs: waitSeconds * 1000,
+        });
+      },
+    );
+    app.get(
+      '/v1/admin/routes/:id/tests',
+      {
+        schema: {
+          ...TAG,
+          summary: "A route's test sends, newest first",
+          params: idParams,
+          querystring: pageQuery,
+        },
+        config,
+      },
+      async (request) => {
+        const { limit, cursor } = request.query;
+        return page(await routeTests.list(request.params.id, { limit, cursor }), limit);
+      },
     );
 
     app.get(

@@ -190,6 +190,19 @@ export function createApiKeys(deps: AccountsDeps) {
       return { ...view(row, await creatorOf(actor)), key };
     },
 
+    /** The keys a staff member made (revoked ones included), newest first. */
+    async listForStaff(actor: StaffActor) {
+      const rows = await db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('staff_id', '=', actor.id)
+        .orderBy('id', 'desc')
+        .limit(500)
+        .execute();
+      const creator = await creatorOf(actor);
+      return rows.map((row) => view(row, creator));
+    },
+
     async list(actor: ClientActor) {
       const rows = await db
         .selectFrom('api_keys')

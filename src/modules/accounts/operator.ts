@@ -3,7 +3,7 @@ import { creditsToMicro } from '../billing';
 import { auditActorOf, type StaffActor } from './actor';
 import type { AccountsDeps } from './deps';
 import { assertAccountExists } from './exists';
-import { accountView } from './views';
+import { accountView, userView } from './views';
 
 /**
  * What the operator does to client accounts. Each action is recorded on the account's own audit chain
@@ -55,6 +55,28 @@ export function createAccountAdmin(deps: AccountsDeps) {
       return rows.map((r) =>
         Object.assign(accountView(r), { balance: Number(byId.get(r.id)?.balance ?? 0) / 1_000_000 }),
       );
+    },
+
+    /** One account for the back office: its view, balance and users (with their 2FA state). */
+    async detail(accountId: string) {
+      const account = await db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('id', '=', accountId)
+        .executeTakeFirst();
+      if (!account) throw new AppError('not_found', 'No such account.');
+      const users = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('id')
+        .limit(500)
+        .execute();
+      return {
+        account: accountView(account),
+        balance: await ledger.balance(db, accountId),
+        users: users.map(userView),
+      };
     },
 
     suspend: (actor: StaffActor, accountId: string) =>

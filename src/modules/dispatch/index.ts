@@ -24,8 +24,16 @@ export {
   type RouteInfo,
   type RouteRegistry,
 } from './route-registry';
+export { createRouteTests, ROUTE_TEST_MAX_WAIT_MS, type RouteTests, type RouteTestView } from './route-tests';
+export {
+  createRouteTypes,
+  type RouteTypeDefinition,
+  type RouteTypes,
+  type RouteTypeView,
+  SECRET_MASK,
+} from './route-types';
 export type { Router } from './router';
-export { createRoutesAdmin, type RouteConfigValidator, type RoutesAdmin } from './routes-admin';
+export { createRoutesAdmin, type RoutesAdmin } from './routes-admin';
 export {
   BUILTIN_SIMULATOR_ID,
   pickRule,

@@ -1,3 +1,4 @@
+import { AppError } from '../../kernel/errors';
 import type { Logger } from '../../kernel/logger';
 import type { Db } from '../../storage/database';
 import type { MessagesTable, RoutesTable } from '../../storage/schema';
@@ -124,6 +125,23 @@ export function createRouteRegistry(deps: {
     },
     get(id: string): SmsRoute | undefined {
       return running.get(id)?.route;
+    },
+    /**
+     * The running route, or (disabled, or failed to start) an adapter started for the caller alone, so
+     * that an operator can test a route before it takes traffic; `release` stops such a one.
+     */
+    async borrow(id: string): Promise<{ route: SmsRoute; release(): Promise<void> }> {
+      const live = running.get(id)?.route;
+      if (live) return { route: live, release: async () => undefined };
+      const row = await deps.db.selectFrom('routes').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw new AppError('not_found', 'No such route.');
+      const route = deps.factory(row);
+      await route.start(deps.events);
+      return {
+        route,
+        release: () =>
+          route.stop().catch((err) => deps.logger.warn({ err, route: id }, 'test route stop failed')),
+      };
     },
     /** Name and kind of a route this process has seen (running or not; a removed one until restart). */
     describe(id: string): RouteInfo | undefined {

@@ -5,30 +5,17 @@ import type { Db } from '../../storage/database';
 import type { RoutesTable, RoutingRulesTable } from '../../storage/schema';
 import type { AuditActor, AuditLog } from '../compliance';
 import type { RouteRegistry } from './route-registry';
+import { type RouteTypes, SECRET_MASK } from './route-types';
 import { BUILTIN_SIMULATOR_ID, type RuleMatch } from './rules';
 
-/** Checks and completes a route's config for its type; throws AppError('validation_failed') when wrong. */
-export type RouteConfigValidator = (
-  type: RoutesTable['type'],
-  config: Record<string, unknown>,
-) => Record<string, unknown>;
-
-const SECRET_KEYS = new Set(['password', 'apiKey', 'token', 'secret']);
-
-function redact(config: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(config).map(([k, v]) => [k, SECRET_KEYS.has(k) && v ? '********' : v]),
-  );
-}
-
-function routeView(row: RoutesTable) {
+function viewOf(row: RoutesTable, types: RouteTypes) {
   return {
     id: row.id,
     name: row.name,
     type: row.type,
     enabled: Number(row.enabled) === 1,
     simulated: row.type === 'simulator',
-    config: redact(JSON.parse(row.config) as Record<string, unknown>),
+    config: types.mask(row.type, JSON.parse(row.config) as Record<string, unknown>),
     createdAt: new Date(Number(row.created_at)).toISOString(),
     updatedAt: new Date(Number(row.updated_at)).toISOString(),
   };
@@ -44,9 +31,10 @@ export function createRoutesAdmin(deps: {
   ids: IdGenerator;
   audit: AuditLog;
   registry: RouteRegistry;
-  validate: RouteConfigValidator;
+  routeTypes: RouteTypes;
 }) {
-  const { db, clock, ids, audit, registry } = deps;
+  const { db, clock, ids, audit, registry, routeTypes } = deps;
+  const routeView = (row: RoutesTable) => viewOf(row, routeTypes);
 
   async function findRoute(id: string) {
     const row = await db.selectFrom('routes').selectAll().where('id', '=', id).executeTakeFirst();
@@ -108,7 +96,7 @@ export function createRoutesAdmin(deps: {
         name: input.name,
         type: input.type,
         enabled: input.enabled ? 1 : 0,
-        config: JSON.stringify(deps.validate(input.type, input.config)),
+        config: JSON.stringify(routeTypes.validate(input.type, input.config)),
         created_at: now,
         updated_at: now,
       };
@@ -136,11 +124,19 @@ export function createRoutesAdmin(deps: {
     ) {
       const row = await findRoute(id);
       const current = JSON.parse(row.config) as Record<string, unknown>;
-      // A password left out (or sent back as the mask) keeps the stored one.
-      const incoming = Object.fromEntries(
-        Object.entries(patch.config ?? {}).filter(([k, v]) => !(SECRET_KEYS.has(k) && v === '********')),
-      );
-      const config = patch.config ? deps.validate(row.type, { ...current, ...incoming }) : current;
+      let config = current;
+      if (patch.config) {
+        const merged: Record<string, unknown> = { ...current };
+        for (const [key, value] of Object.entries(patch.config)) {
+          // A credential left blank (or sent back as the mask) keeps the stored one: forms never see it.
+          if (routeTypes.isSecret(row.type, key) && (value === SECRET_MASK || value === '' || value == null))
+            continue;
+          // null takes an optional field out (back to its default).
+          if (value === null) delete merged[key];
+          else merged[key] = value;
+        }
+        config = routeTypes.validate(row.type, merged);
+      }
       const next: RoutesTable = {
         ...row,
         name: patch.name ?? row.name,
@@ -166,7 +162,11 @@ export function createRoutesAdmin(deps: {
       const rules = await db.selectFrom('routing_rules').select(['id', 'route_ids']).execute();
       const using = rules.filter((r) => (JSON.parse(r.route_ids) as string[]).includes(id)).map((r) => r.id);
       if (using.length > 0)
-        throw new AppError('conflict', `Routing rules still use this route: ${using.join(', ')}.`);
+        throw new AppError(
+          'conflict',
+          `Routing rules still use this route: ${using.join(', ')}. Change or remove them first.`,
+          { extra: { rules: using } },
+        );
       await db.transaction().execute(async (tx) => {
         await tx.deleteFrom('routes').where('id', '=', id).execute();
         await audit.record(tx, {

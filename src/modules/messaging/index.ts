@@ -43,3 +43,4 @@ export {
 } from './settings';
 export { CANCELLABLE_STATUSES, canTransition, FINAL_STATUSES, MESSAGE_STATUSES } from './status';
 export { type MessageView, messageView } from './views';
+export { messageVolume } from './volume';

@@ -21,6 +21,7 @@ import * as m0019 from './0019_webhook_manual_attempts';
 import * as m0020 from './0020_message_sender_index';
 import * as m0021 from './0021_contact_sort_import_warnings';
 import * as m0022 from './0022_campaign_variants';
+import * as m0023 from './0023_route_tests';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0020_message_sender_index': m0020,
   '0021_contact_sort_import_warnings': m0021,
   '0022_campaign_variants': m0022,
+  '0023_route_tests': m0023,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, problemFields } from '../api';
-import { CountrySelect, useCountries } from '../countries';
 import { CopyButton } from '../copy';
+import { CountrySelect, useCountries } from '../countries';
 import { FormError, TextField } from '../forms';
 import { QrCode } from '../qr';
 import { Link, usePageTitle } from '../router';

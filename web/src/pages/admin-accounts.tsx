@@ -7,8 +7,9 @@ import {
 } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, formatCredits, formatTime, type Page, problemFields, query } from '../api';
+import { useConfirm } from '../confirm';
 import { FormError, TextField } from '../forms';
-import { usePageTitle } from '../router';
+import { Link, usePageTitle } from '../router';
 import { AuditTable } from './audit';
 import { useDebounced } from './contacts';
 
@@ -34,7 +35,7 @@ export function useAdminAccounts(q = '') {
   });
 }
 
-function Credits({ account, onDone }: { account: AdminAccount; onDone: () => void }) {
+export function Credits({ account, onDone }: { account: AdminAccount; onDone: () => void }) {
   const client = useQueryClient();
   const adjust = useMutation({
     mutationFn: (body: { amount: number; reason: string }) =>
@@ -178,10 +179,27 @@ function AccountCard({ account }: { account: AdminAccount }) {
     onSuccess: () => client.invalidateQueries({ queryKey: ['admin-accounts'] }),
   });
   const active = account.status === 'active';
+  const [confirm, confirmDialog] = useConfirm();
+  const onStatus = async () => {
+    if (!active) return status.mutate('reactivate');
+    if (
+      await confirm({
+        title: `Suspend ${account.name}?`,
+        body: (
+          <p>The account can no longer send (its API calls and campaigns are refused) until reactivated.</p>
+        ),
+        confirmLabel: 'Suspend account',
+        danger: true,
+      })
+    )
+      status.mutate('suspend');
+  };
   return (
     <li className="card">
       <div className="row">
-        <strong>{account.name}</strong>
+        <strong>
+          <Link to={`/admin/accounts/${encodeURIComponent(account.id)}`}>{account.name}</Link>
+        </strong>
         <span className={`badge badge-${active ? 'delivered' : 'failed'}`}>{account.status}</span>
       </div>
       <p className="muted">
@@ -198,7 +216,7 @@ function AccountCard({ account }: { account: AdminAccount }) {
             type="button"
             className={active ? 'danger' : undefined}
             disabled={status.isPending}
-            onClick={() => status.mutate(active ? 'suspend' : 'reactivate')}
+            onClick={onStatus}
           >
             {active ? 'Suspend' : 'Reactivate'}
             <span className="sr-only"> {account.name}</span>
@@ -227,6 +245,7 @@ function AccountCard({ account }: { account: AdminAccount }) {
         </button>
       </div>
       <FormError message={problemFields(status.error).general} />
+      {confirmDialog}
       {panel === 'credits' ? <Credits account={account} onDone={() => setPanel(null)} /> : null}
       {panel === 'links' ? <TrackedLinks account={account} /> : null}
       {panel === 'audit' ? (

@@ -4,6 +4,7 @@ import { api, formatTime, type Page, problemFields, query } from '../api';
 import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
 import { useAdminAccounts } from './admin-accounts';
+import { UnassignedInbound } from './admin-inbound';
 
 interface VirtualNumber {
   id: string;
@@ -109,6 +110,7 @@ export function AdminNumbersPage() {
           Load more
         </button>
       ) : null}
+      <UnassignedInbound accounts={accountList} />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, type Page, problemFields } from '../api';
+import { useConfirm } from '../confirm';
 import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
 import type { Route } from './admin';
@@ -181,6 +182,18 @@ export function AdminRulesPage() {
     onSuccess: refresh,
   });
   const { fields, general } = ruleFields(create.error);
+  const [confirm, confirmDialog] = useConfirm();
+  const onDelete = async (r: Rule) => {
+    if (
+      await confirm({
+        title: `Delete the rule with priority ${r.priority}?`,
+        body: <p>Messages it matched go to the next matching rule, or to the default routes.</p>,
+        confirmLabel: 'Delete rule',
+        danger: true,
+      })
+    )
+      remove.mutate(r.id);
+  };
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = e.currentTarget;
@@ -233,7 +246,7 @@ export function AdminRulesPage() {
               <button
                 type="button"
                 className="danger"
-                onClick={() => remove.mutate(r.id)}
+                onClick={() => onDelete(r)}
                 disabled={remove.isPending}
               >
                 Delete<span className="sr-only"> rule with priority {r.priority}</span>
@@ -252,6 +265,7 @@ export function AdminRulesPage() {
         ))}
       </ol>
       <FormError message={problemFields(remove.error).general} />
+      {confirmDialog}
       <section className="card" aria-labelledby="add-rule-h">
         <h2 id="add-rule-h">Add a rule</h2>
         <form onSubmit={onSubmit} noValidate>

@@ -1,5 +1,6 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, formatCredits, formatTime, type Page, problemFields, query } from '../api';
+import { useConfirm } from '../confirm';
 import { FormError } from '../forms';
 import { Link, navigate, usePageTitle } from '../router';
 import { FailedRecipients } from './campaign-failed';
@@ -381,6 +382,35 @@ export function CampaignPage({ id }: { id: string }) {
   const c = campaign.data;
   const groupName = (g: string) => groups.data?.data.find((x) => x.id === g)?.name ?? g;
   const error = problemFields(action.error ?? preview.error).general;
+  // Starting sends real messages and cancelling cannot be undone: both are confirmed first.
+  const [confirm, confirmDialog] = useConfirm();
+  const onStart = async () => {
+    if (
+      await confirm({
+        title: `Start ${c?.name ?? 'the campaign'}?`,
+        body: (
+          <p>
+            Its messages are sent to every recipient (or at the scheduled time), and the credits are reserved.
+          </p>
+        ),
+        confirmLabel: 'Start campaign',
+      })
+    )
+      action.mutate('start');
+  };
+  const onCancel = async () => {
+    if (
+      await confirm({
+        title: `Cancel ${c?.name ?? 'the campaign'}?`,
+        body: (
+          <p>Messages not sent yet are not sent, and their credits are released. This cannot be undone.</p>
+        ),
+        confirmLabel: 'Cancel campaign',
+        danger: true,
+      })
+    )
+      action.mutate('cancel');
+  };
   return (
     <div>
       <h1 tabIndex={-1}>Campaign</h1>
@@ -470,12 +500,7 @@ export function CampaignPage({ id }: { id: string }) {
                   <button type="button" onClick={() => preview.mutate()} disabled={preview.isPending}>
                     {preview.isPending ? 'Counting…' : 'Preview cost'}
                   </button>
-                  <button
-                    type="button"
-                    className="primary"
-                    onClick={() => action.mutate('start')}
-                    disabled={action.isPending}
-                  >
+                  <button type="button" className="primary" onClick={onStart} disabled={action.isPending}>
                     Start campaign
                   </button>
                   <button type="button" className="danger" onClick={() => action.mutate('delete')}>
@@ -494,17 +519,13 @@ export function CampaignPage({ id }: { id: string }) {
                 </button>
               ) : null}
               {LIVE.has(c.status) ? (
-                <button
-                  type="button"
-                  className="danger"
-                  onClick={() => action.mutate('cancel')}
-                  disabled={action.isPending}
-                >
+                <button type="button" className="danger" onClick={onCancel} disabled={action.isPending}>
                   Cancel campaign
                 </button>
               ) : null}
             </div>
             <FormError message={error} />
+            {confirmDialog}
           </section>
           {preview.data && c.status === 'draft' ? <PreviewCard preview={preview.data} /> : null}
           {c.status !== 'draft' ? <Stats campaign={c} /> : null}
