@@ -185,6 +185,8 @@ async function runTrial(
   };
   try {
     const sending = sendAll(d, trial);
+    // Awaited below; until then (a fault that throws first) its failure must not end the whole run.
+    sending.catch(() => undefined);
     await sleep(result.faultAtMs);
     await fault.inject(d);
     const backAt = Date.now();
