@@ -69,7 +69,7 @@ function restartable(name: string, launch: () => Promise<ChildProcess>): Restart
   };
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, child: ChildProcess, ms = 30_000) {
+async function waitFor(what: string, check: () => Promise<boolean>, child: ChildProcess, ms = 60_000) {
   const deadline = Date.now() + ms;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
