@@ -212,6 +212,20 @@ export function builtinRetentionRules(deps: {
         return deleteIds(tx, 'delivery_reports', rows);
       },
     ),
+    byAge(
+      db,
+      'activity.route_tests',
+      "Operators' test sends through a route: the number and text typed, the carrier's answer and receipt.",
+      async (tx, cutoff, _now, limit) => {
+        const rows = await tx
+          .selectFrom('route_tests')
+          .select('id')
+          .where('created_at', '<', cutoff)
+          .limit(limit)
+          .execute();
+        return deleteIds(tx, 'route_tests', rows);
+      },
+    ),
     {
       name: 'privacy_requests.closed',
       description:
@@ -297,7 +311,13 @@ export function builtinRetentionRules(deps: {
   ];
 }
 
-type IdTable = 'sessions' | 'login_failures' | 'auth_tokens' | 'webhook_deliveries' | 'delivery_reports';
+type IdTable =
+  | 'sessions'
+  | 'login_failures'
+  | 'auth_tokens'
+  | 'webhook_deliveries'
+  | 'delivery_reports'
+  | 'route_tests';
 
 async function deleteIds(tx: DbOrTx, table: IdTable, rows: Array<{ id: string }>): Promise<number> {
   if (rows.length === 0) return 0;
