@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createIdGenerator } from '../../src/kernel/ids';
 import { createLogger } from '../../src/kernel/logger';
@@ -94,6 +96,41 @@ describe.each(DIALECTS)('webhook faults on %s', (dialect) => {
       worker.close();
     }
   });
+
+  it.runIf(dialect === 'sqlite')(
+    'a database away while a result is written: it is written once it is back, not sent again minutes later',
+    async () => {
+      const s = await signup(ts.app);
+      await createEndpoint(s, '/locked');
+      const file = (
+        await sql<{ file: string }>`select file from pragma_database_list where name = 'main'`.execute(db())
+      ).rows[0]!.file;
+      // The receiver answers after 300 ms; meanwhile another writer takes the database for 1.5 s,
+      // longer than this connection waits for a lock (200 ms here): the first write of the result fails.
+      receiver.respondNext({ status: 200, delayMs: 300 });
+      await emit([statusEvent(s.accountId, 'msg_locked', 'delivered')]);
+      await sql`pragma busy_timeout = 200`.execute(db());
+      const other = new Database(file);
+      try {
+        const delivering = webhooks.deliverDue(10);
+        await new Promise((r) => setTimeout(r, 100));
+        other.exec('BEGIN IMMEDIATE');
+        setTimeout(() => other.exec('ROLLBACK'), 1_500);
+        expect(await delivering).toBe(1);
+      } finally {
+        if (other.inTransaction) other.exec('ROLLBACK');
+        other.close();
+        await sql`pragma busy_timeout = 5000`.execute(db());
+      }
+      const row = await db()
+        .selectFrom('webhook_deliveries')
+        .select(['status', 'attempts', 'lease_until'])
+        .where('account_id', '=', s.accountId)
+        .executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ status: 'delivered', attempts: 1 });
+      expect(receiver.received).toHaveLength(1);
+    },
+  );
 
   it('a later status of a message waits until the earlier one is acknowledged', async () => {
     const s = await signup(ts.app);

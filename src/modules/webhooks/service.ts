@@ -5,6 +5,7 @@ import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Logger } from '../../kernel/logger';
 import type { Capabilities, Db, DbOrTx } from '../../storage/database';
+import { storageFault } from '../../storage/faults';
 import type { MessageStatus } from '../../storage/schema';
 import type {
   WebhookAttemptsTable,
@@ -98,6 +99,10 @@ export interface ManualAttemptResult {
 
 /** The event type of test events (never subscribed to: sent only when the client asks). */
 export const TEST_EVENT_TYPE = 'webhook.test';
+
+/** Writing attempt results while the database is away: retried after 250 ms, doubling, for about a minute. */
+const RECORD_RETRY_FIRST_MS = 250;
+const RECORD_RETRY_LAST_MS = 32_000;
 
 /** What an attempt needs of a delivery it holds (claimed by a worker, or taken for a manual attempt). */
 const CLAIMED_COLUMNS = [
@@ -687,11 +692,21 @@ export function createWebhooks(deps: WebhooksDeps) {
       while (buffer.length > 0) {
         const batch = buffer;
         buffer = [];
-        try {
-          await recordResults(batch);
-        } catch (error) {
-          // The leases run out and the deliveries are attempted again: at least once, never lost.
-          logger.error({ err: error, deliveries: batch.length }, 'recording webhook attempts failed');
+        // The database away (a restart, a connection cut): the results are known, so they are written
+        // once it is back rather than the deliveries sent again when their long claim lease runs out
+        // (minutes). A write after that lease is refused by its lease check, so retrying is safe.
+        for (let wait = RECORD_RETRY_FIRST_MS; ; wait *= 2) {
+          try {
+            await recordResults(batch);
+            break;
+          } catch (error) {
+            if (!storageFault(error) || wait > RECORD_RETRY_LAST_MS) {
+              // The leases run out and the deliveries are attempted again: at least once, never lost.
+              logger.error({ err: error, deliveries: batch.length }, 'recording webhook attempts failed');
+              break;
+            }
+            await new Promise((resolve) => setTimeout(resolve, wait));
+          }
         }
       }
       running = null;
