@@ -55,6 +55,7 @@ const NO_PERMISSION = new Set([
   'POST /v1/admin/auth/2fa/setup',
   'POST /v1/admin/auth/2fa/enable',
   'POST /v1/admin/auth/2fa/disable',
+  'GET /v1/admin/api-keys',
   'POST /v1/admin/api-keys',
   'DELETE /v1/admin/api-keys/:id',
 ]);
