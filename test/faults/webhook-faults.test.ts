@@ -105,15 +105,16 @@ describe.each(DIALECTS)('webhook faults on %s', (dialect) => {
       const file = (
         await sql<{ file: string }>`select file from pragma_database_list where name = 'main'`.execute(db())
       ).rows[0]!.file;
-      // The receiver answers after 300 ms; meanwhile another writer takes the database for 1.5 s,
-      // longer than this connection waits for a lock (200 ms here): the first write of the result fails.
-      receiver.respondNext({ status: 200, delayMs: 300 });
+      // The receiver answers 500 ms after the request reaches it; as it reaches it, another writer takes
+      // the database for 1.5 s, longer than this connection waits for a lock (200 ms here): the first
+      // write of the result fails.
+      receiver.respondNext({ status: 200, delayMs: 500 });
       await emit([statusEvent(s.accountId, 'msg_locked', 'delivered')]);
       await sql`pragma busy_timeout = 200`.execute(db());
       const other = new Database(file);
       try {
         const delivering = webhooks.deliverDue(10);
-        await new Promise((r) => setTimeout(r, 100));
+        await receiver.waitFor(1, 10_000);
         other.exec('BEGIN IMMEDIATE');
         setTimeout(() => other.exec('ROLLBACK'), 1_500);
         expect(await delivering).toBe(1);
