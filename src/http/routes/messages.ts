@@ -97,7 +97,10 @@ const instantOrDate = z.union([isoTime, z.iso.date()]);
 
 /** The filters of the message log, shared by the list and its CSV export. */
 export const messageFilters = {
-  status: statusList.describe('One status or several (repeated, or comma-separated)'),
+  // The preprocess leaves the schema's input form open in OpenAPI: the statuses are named here instead.
+  status: statusList.describe(
+    `One status or several (repeated, or comma-separated): ${MESSAGE_STATUSES.join(', ')}`,
+  ),
   to: z
     .string()
     .trim()
