@@ -150,6 +150,7 @@ describe('campaign console', () => {
     await byVariant.waitFor();
     expect(await byVariant.textContent()).toMatch(/Variant A: \d recipients.*Variant B: \d recipients/);
     await page.getByRole('button', { name: 'Start campaign' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Start campaign' }).click();
     const variantStats = page.getByTestId('variant-stats');
     await expect
       .poll(
