@@ -88,10 +88,20 @@ export function createRedisQueue(deps: {
   // Redis jobs taken by this process and not yet finished, by outbox id.
   const held = new Map<string, BullJob>();
 
+  // BullMQ reads Redis's version when a Queue or Worker first connects and keeps that answer for the
+  // object's whole life: a Redis paused at that moment (the command times out) would leave the object
+  // failing every call for ever. So no version check (Redis ≥ 6.2 is documented), and an object whose
+  // call failed is dropped and made again on the next use.
+  const bullOptions = { connection: producer, prefix, skipVersionCheck: true };
+  const drop = <T extends { close(): Promise<void> }>(map: Map<string, T>, kind: string) => {
+    const object = map.get(kind);
+    map.delete(kind);
+    void object?.close().catch(() => undefined);
+  };
   const queueOf = (kind: string) => {
     let q = queues.get(kind);
     if (!q) {
-      q = new Queue(kind, { connection: producer, prefix });
+      q = new Queue(kind, bullOptions);
       q.on('error', (error) => deps.logger.warn({ err: error, kind }, 'redis queue error'));
       queues.set(kind, q);
     }
@@ -101,8 +111,8 @@ export function createRedisQueue(deps: {
     let w = workers.get(kind);
     if (!w) {
       w = new Worker(kind, null, {
+        ...bullOptions,
         connection: consumer,
-        prefix,
         autorun: false,
         lockDuration: leaseMs,
         stalledInterval: deps.stalledIntervalMs ?? STALLED_INTERVAL_MS,
@@ -160,6 +170,7 @@ export function createRedisQueue(deps: {
           );
         } catch (error) {
           // Redis away: the rows go back to the outbox at once rather than after the claim lease.
+          drop(queues, kind);
           await deps.outbox.unpublish(jobs.map((j) => j.id));
           throw error;
         }
@@ -176,9 +187,27 @@ export function createRedisQueue(deps: {
       const worker = workerOf(kind, leaseMs);
       const taken: BullJob[] = [];
       while (taken.length < limit) {
-        const job = (await worker.getNextJob(token, { block: false })) as BullJob | undefined;
+        let job: BullJob | undefined;
+        try {
+          job = (await worker.getNextJob(token, { block: false })) as BullJob | undefined;
+        } catch (error) {
+          // Jobs taken before the failure are handled below; none taken: the loop retries later.
+          if (workers.get(kind) === worker) drop(workers, kind);
+          if (taken.length === 0) throw error;
+          break;
+        }
         if (!job) break;
         taken.push(job);
+      }
+      if (taken.length === 0) return [];
+      // A job this process is still running, back from the stalled check (its lock could not be renewed:
+      // Redis was away, or its Worker was replaced): the run under way finishes it, so it is not run twice.
+      for (let i = taken.length - 1; i >= 0; i--) {
+        const job = taken[i]!;
+        // The same publication (same BullMQ id), not a later one of the same row (a retry republished).
+        if (held.get((job.data as Envelope).id)?.id !== job.id) continue;
+        taken.splice(i, 1);
+        await job.moveToCompleted(null, token, false).catch(() => undefined);
       }
       if (taken.length === 0) return [];
       const envelopes = taken.map((j) => j.data as Envelope);

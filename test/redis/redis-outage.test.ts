@@ -125,4 +125,48 @@ describe.skipIf(!HAS_REDIS).each(DIALECTS)('sends while Redis hangs and dies, on
       `${dialect}: ${n} messages; sends p99 ${baseline.toFixed(0)} ms with Redis up, ${whilePaused.p99.toFixed(0)} ms while paused, ${whileDead.p99.toFixed(0)} ms while dead`,
     );
   }, 120_000);
+
+  it('a Redis paused when the first job is published and first claimed: both work once it is back', async () => {
+    const port = await freePort();
+    const paused = await startRedis(port);
+    const system = await startTestSystem(dialect, {
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      SIMULATOR_DELIVERY_DELAY_MS: '0',
+    });
+    try {
+      const client = await signup(system.app);
+      const key = await createApiKey(system.app, client);
+      // Before anything reached Redis: the first publish and the first claim meet a Redis that answers
+      // nothing, so their commands (BullMQ's connection checks among them) time out.
+      paused.kill('SIGSTOP');
+      const r = await system.app.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        headers: key.headers,
+        payload: { to: '+37125550001', text: 'sent once Redis is back' },
+      });
+      expect(r.statusCode, r.body).toBe(202);
+      system.system.startWorkers();
+      await new Promise((done) => setTimeout(done, 4_500));
+      paused.kill('SIGCONT');
+      const db = system.system.storage.db;
+      const status = async () =>
+        (
+          await db
+            .selectFrom('messages')
+            .select('status')
+            .where('account_id', '=', client.accountId)
+            .executeTakeFirst()
+        )?.status;
+      const deadline = Date.now() + 20_000;
+      while ((await status()) !== 'delivered' && Date.now() < deadline)
+        await new Promise((d) => setTimeout(d, 200));
+      expect(await status(), 'the message 20 s after Redis came back').toBe('delivered');
+    } finally {
+      paused.kill('SIGCONT');
+      paused.kill('SIGKILL');
+      await system.system.stop().catch(() => undefined);
+      await system.close().catch(() => undefined);
+    }
+  }, 60_000);
 });
