@@ -19,6 +19,8 @@ const RELAY_BATCH = 500;
  */
 const COMMAND_TIMEOUT_MS = 3_000;
 const CONNECT_TIMEOUT_MS = 3_000;
+/** How long closing waits for BullMQ to let go before the connections are cut. */
+const CLOSE_WAIT_MS = 3_000;
 /** How often BullMQ looks for jobs whose worker died (lock expired) and puts them back in the queue. */
 const STALLED_INTERVAL_MS = 10_000;
 
@@ -255,8 +257,15 @@ export function createRedisQueue(deps: {
     release: (ids) => finish(ids),
 
     async close() {
-      await Promise.all([...workers.values()].map((w) => w.close()));
-      await Promise.all([...queues.values()].map((q) => q.close()));
+      // BullMQ's close waits for a connection still being made: with Redis gone that is for ever. Give it
+      // a few seconds, then cut the connections (the table holds the truth; leases run out).
+      const closing = Promise.all([
+        ...[...workers.values()].map((w) => w.close()),
+        ...[...queues.values()].map((q) => q.close()),
+      ]).catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+      clearTimeout(timer);
       producer.disconnect();
       consumer.disconnect();
     },
