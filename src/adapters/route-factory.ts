@@ -3,9 +3,10 @@ import type { createSimulatorRoute } from './simulator/simulator-route';
 
 type SimulatorRoute = ReturnType<typeof createSimulatorRoute>;
 
-/** A route that makes its own receipts (a simulator): the workers pump it. */
+/** A simulated route that makes its own receipts: the workers pump it. */
 const pumps = (route: SmsRoute): route is SimulatorRoute =>
-  typeof (route as Partial<SimulatorRoute>).pump === 'function';
+  typeof (route as Partial<SimulatorRoute>).pump === 'function' &&
+  typeof (route as Partial<SimulatorRoute>).reply === 'function';
 
 /** Builds the adapter for a route row through its type's registry entry. */
 export function createRouteFactory(
@@ -19,7 +20,7 @@ export function createRouteFactory(
       id: row.id,
       logger: deps.logger.child({ route: row.id }),
     });
-    if (pumps(route)) simulators.set(row.id, route);
+    if (routeTypes.isSimulated(row.type) && pumps(route)) simulators.set(row.id, route);
     return route;
   };
   return Object.assign(factory, { simulators: () => [...simulators.values()] });
