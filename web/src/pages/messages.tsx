@@ -352,8 +352,7 @@ export function MessagePage({ id }: { id: string }) {
                 <>
                   <dt>Error</dt>
                   <dd>
-                    {m.error.code}
-                    {m.error.carrierCode ? ` (carrier code ${m.error.carrierCode})` : ''}: {m.error.detail}
+                    {m.error.code}: {m.error.detail}
                   </dd>
                 </>
               ) : null}
