@@ -23,9 +23,17 @@ describe.each(DIALECTS)('normalised failure codes on %s', (dialect) => {
   let client: Session;
 
   beforeAll(async () => {
-    ts = await startTestSystem(dialect);
+    ts = await startTestSystem(dialect, { WEBHOOK_ALLOW_PRIVATE: 'true' });
     const op = await staffSession(ts, 'operator');
     client = await signup(ts.app);
+    // Deliveries to it fail; what counts here is the body each one was queued with.
+    const hook = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: client.headers,
+      payload: { url: 'http://127.0.0.1:9/hook', events: ['message.status'] },
+    });
+    expect(hook.statusCode, hook.body).toBe(201);
     // The SMSC answers by the destination's last two digits: a given command_status, or an UNDELIV receipt.
     const statuses: Record<string, number> = { '11': 0x0a, '22': 0x66, '33': 0x401, '55': 0x0b };
     smsc = await startSmscSimulator({
@@ -91,6 +99,17 @@ describe.each(DIALECTS)('normalised failure codes on %s', (dialect) => {
       .where('id', '=', ids[0]!)
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ error_code: 'invalid_sender', carrier_error_code: 'ESME_RINVSRCADR' });
+    // The message.status webhooks carry the same pair.
+    const bodies = (await ts.system.storage.db.selectFrom('webhook_deliveries').select('body').execute()).map(
+      (d) => JSON.parse(d.body) as { data: { messageId: string; error?: object } },
+    );
+    for (const [i, c] of cases.entries())
+      expect(bodies.find((b) => b.data.messageId === ids[i] && b.data.error)?.data.error, c.to).toMatchObject(
+        {
+          code: c.code,
+          carrierCode: c.carrierCode,
+        },
+      );
   });
 });
 
