@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLocalFileStore } from './adapters/files/local-file-store';
 import { createFileMailer } from './adapters/mail/file-mailer';
-import { createRouteFactory, ROUTE_TYPES } from './adapters/route-factory';
+import { createRouteFactory } from './adapters/route-factory';
+import { ROUTE_TYPES } from './adapters/route-types';
 import { createSimulatorReplies } from './adapters/simulator/simulator-replies';
 import { createSimulatorRoute } from './adapters/simulator/simulator-route';
 import type { Config } from './config';
@@ -45,6 +46,7 @@ import {
   createRouteTests,
   createRouteTypes,
   type RouteEvents,
+  type RouteTypeDefinition,
 } from './modules/dispatch';
 import { createInbound, ownersOf } from './modules/inbound';
 import {
@@ -81,6 +83,8 @@ export interface SystemOverrides {
   role?: string;
   /** Dispatch lease and heartbeat (tests shorten them). */
   dispatch?: { leaseMs?: number; heartbeatMs?: number };
+  /** The route-type registry (tests add throw-away types); default: src/adapters/route-types.ts. */
+  routeTypes?: readonly RouteTypeDefinition[];
 }
 
 /**
@@ -154,7 +158,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     },
   };
   const priceBook = createPriceBook({ clock });
-  const routeTypes = createRouteTypes(ROUTE_TYPES);
+  const routeTypes = createRouteTypes(overrides.routeTypes ?? ROUTE_TYPES);
   const workerId = config.WORKER_ID ?? `${hostname()}:${overrides.role ?? 'system'}`;
   const outbox = createDbQueue({ db, clock, ids, capabilities: storage.capabilities, workerId });
   // With Redis, jobs still enter the database in the business transaction and are relayed to BullMQ.
@@ -211,7 +215,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     start: createStartReplyRecorder({ audit }),
   });
   const inbound = createInbound({ db, clock, ids, audit, events: clientEvents, onStored: stopReplies });
-  const routeFactory = createRouteFactory({ clock, logger, awaitingReports });
+  const routeFactory = createRouteFactory(routeTypes, { clock, logger, awaitingReports });
   const routeEvents: RouteEvents = {
     // The operator's test sends have no message: their receipts are recorded with the test.
     onDeliveryReport: (report) => routeTests.claim(report) ?? reports.receive(report),
@@ -220,6 +224,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   const registry = createRouteRegistry({
     db,
     factory: routeFactory,
+    isSimulatedType: (type) => routeTypes.isSimulated(type),
     builtins: [{ route: simulator, name: 'Built-in simulator', simulated: true }],
     defaultRouteId: simulator.id,
     events: routeEvents,

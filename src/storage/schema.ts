@@ -202,8 +202,11 @@ export interface MessagesTable {
   route_id: string | null;
   carrier_ref: string | null;
   attempts: number;
+  /** One of the normalised failure codes (docs/failure-codes.md) or a platform code (`recipient_opted_out`, …). */
   error_code: string | null;
   error_detail: string | null;
+  /** The carrier's own code behind `error_code` (`ESME_RINVDSTADR`, a receipt's `err:` value), as it gave it. */
+  carrier_error_code: string | null;
   /** 1 once the reservation became a charge, so a message is never charged twice. */
   charged: number;
   created_by: string | null;
@@ -284,7 +287,8 @@ export interface SimulatorReportsTable {
 export interface RoutesTable {
   id: string;
   name: string;
-  type: 'simulator' | 'smpp';
+  /** A type of the route-type registry (src/adapters/route-types.ts); checked in code, not by the database. */
+  type: string;
   enabled: number;
   /** JSON; holds credentials, never returned by the API. */
   config: string;
@@ -319,6 +323,7 @@ export interface RouteTestsTable {
   carrier_ref: string | null;
   error_code: string | null;
   error_detail: string | null;
+  carrier_error_code: string | null;
   receipt_status: string | null;
   receipt_error_code: string | null;
   receipt_raw: string | null;

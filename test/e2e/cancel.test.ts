@@ -111,7 +111,7 @@ describe.each(DIALECTS)('cancelling a message on %s', (dialect) => {
     const route = ts.system.services.simulator;
     const send = route.send;
     route.send = async () => {
-      throw new RouteError(true, 'throttled', 'the carrier asked us to slow down');
+      throw new RouteError('throttled', 'the carrier asked us to slow down');
     };
     try {
       await ts.system.services.dispatcher.runOnce();

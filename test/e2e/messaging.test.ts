@@ -334,11 +334,12 @@ describe.each(DIALECTS)('messaging on %s', (dialect) => {
     await deliverAll();
     expect((await get(s, `/v1/messages/${undelivered.id}`)).json()).toMatchObject({
       status: 'undelivered',
-      error: { code: 'carrier_001' },
+      // The same normalised code from every adapter; the carrier's own code beside it.
+      error: { code: 'undelivered', carrierCode: '001' },
     });
     expect((await get(s, `/v1/messages/${refused.id}`)).json()).toMatchObject({
       status: 'failed',
-      error: { code: 'route_invalid_destination' },
+      error: { code: 'invalid_destination', carrierCode: 'SIM_REJECTED' },
     });
     // Default policy: the carrier was paid for the undelivered one; the refused one was released.
     expect((await get(s, '/v1/balance')).json()).toMatchObject({ credits: 9.95, reserved: 0 });

@@ -172,7 +172,10 @@ describe.each(DIALECTS)('carrier routes over SMPP on %s', (dialect) => {
         (await message(ok!.id)).status === 'delivered' && (await message(refused!.id)).status === 'failed',
     );
     expect((await message(ok!.id)).route).toBe(live.id);
-    expect((await message(refused!.id)).error.code).toBe('route_ESME_RINVDSTADR');
+    expect((await message(refused!.id)).error).toMatchObject({
+      code: 'invalid_destination',
+      carrierCode: 'ESME_RINVDSTADR',
+    });
     const after = (
       await ts.app.inject({ method: 'GET', url: '/v1/balance', headers: client.headers })
     ).json();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateRouteConfig } from '../../src/adapters/route-factory';
+import { validateRouteConfig } from '../../src/adapters/route-types';
 import { DAY, HOUR, MINUTE } from '../helpers/fake-clock';
 import { DIALECTS } from '../helpers/storage';
 import {

@@ -25,6 +25,8 @@ export interface TestStorageOptions {
   pgUrl?: string;
   /** SQLite: NORMAL by default (tests need no power-cut safety); FULL to test what it does. */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** Leave the database empty (a test applies migrations itself); migrated to the latest by default. */
+  migrate?: boolean;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function openTestStorage(
     const dir = mkdtempSync(join(options.sqliteDir ?? tmpdir(), 'smsgate-test-'));
     const url = `sqlite:${join(dir, 'test.db')}`;
     const storage = openStorage(url, { sqliteSynchronous: options.sqliteSynchronous ?? 'NORMAL' });
-    await storage.migrate();
+    if (options.migrate !== false) await storage.migrate();
     return {
       storage,
       url,
@@ -57,7 +59,7 @@ export async function openTestStorage(
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
   const storage = openStorage(url, { pgSchema: schema, pgPoolSize: 5 });
-  await storage.migrate();
+  if (options.migrate !== false) await storage.migrate();
   return {
     storage,
     url,

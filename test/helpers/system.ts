@@ -6,6 +6,7 @@ import { type Config, loadConfig } from '../../src/config';
 import { createLogger } from '../../src/kernel/logger';
 import type { Mail, Mailer } from '../../src/kernel/mailer';
 import { createSystem, type System } from '../../src/main';
+import type { RouteTypeDefinition } from '../../src/modules/dispatch';
 import { FakeClock } from './fake-clock';
 import { type DialectName, openTestStorage, type TestStorageOptions } from './storage';
 
@@ -45,7 +46,11 @@ export interface TestSystem {
 export async function startTestSystem(
   dialect: DialectName,
   env: Record<string, string> = {},
-  options: { storage?: TestStorageOptions } = {},
+  options: {
+    storage?: TestStorageOptions;
+    /** The route-type registry to run with (a test adds a throw-away type); the program's by default. */
+    routeTypes?: readonly RouteTypeDefinition[];
+  } = {},
 ): Promise<TestSystem> {
   const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-data-'));
   const config = loadConfig({
@@ -64,6 +69,7 @@ export async function startTestSystem(
     mailer: mail,
     storage: test.storage,
     logger: createLogger({ level: 'silent' }),
+    ...(options.routeTypes ? { routeTypes: options.routeTypes } : {}),
   });
   const app = await system.http();
   await app.ready();

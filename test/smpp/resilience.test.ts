@@ -23,29 +23,37 @@ async function failure(promise: Promise<unknown>): Promise<RouteError> {
   return error as RouteError;
 }
 
-describe('command_status mapping', () => {
+describe('command_status mapping (SMPP 3.4 §5.1.3 → normalised failure codes)', () => {
   it.each([
-    ['ESME_RTHROTTLED', true, 0x58],
-    ['ESME_RMSGQFUL', true, 0x14],
-    ['ESME_RSYSERR', true, 0x08],
-    ['ESME_RINVDSTADR', false, 0x0b],
-    ['ESME_RINVSRCADR', false, 0x0a],
-    ['ESME_RINVMSGLEN', false, 0x01],
-    ['ESME_RSUBMITFAIL', false, 0x45],
-  ] as const)('%s → retryable: %s', async (code, retryable, status) => {
+    ['ESME_RTHROTTLED', 0x58, 'throttled', true],
+    ['ESME_RMSGQFUL', 0x14, 'throttled', true],
+    ['ESME_RSYSERR', 0x08, 'carrier_error', true],
+    ['ESME_RX_T_APPN', 0x64, 'carrier_error', true],
+    ['ESME_RINVBNDSTS', 0x04, 'unreachable', true],
+    ['ESME_RINVPASWD', 0x0e, 'auth_failed', true],
+    ['ESME_RINVDSTADR', 0x0b, 'invalid_destination', false],
+    ['ESME_RINVDSTTON', 0x50, 'invalid_destination', false],
+    ['ESME_RINVSRCADR', 0x0a, 'invalid_sender', false],
+    ['ESME_RINVMSGLEN', 0x01, 'invalid_message', false],
+    ['ESME_RSUBMITFAIL', 0x45, 'rejected_by_carrier', false],
+    ['ESME_RX_R_APPN', 0x66, 'rejected_by_carrier', false],
+    // A vendor-specific status (0x400–0x4FF) is a permanent refusal, its number kept as the carrier code.
+    ['SMPP_0x00000401', 0x401, 'rejected_by_carrier', false],
+  ] as const)('%s → %s (retryable: %s)', async (carrierCode, status, code, retryable) => {
     const sim = await simulator({ failWith: () => status });
     const smpp = await route(sim);
     const error = await failure(smpp.send(message()));
-    expect(error).toMatchObject({ retryable, code });
+    expect(error).toMatchObject({ retryable, code, carrierCode });
+    expect(error.message).toContain(carrierCode);
     expect(smpp.health().errorsLastMinute).toBe(1);
-    expect(smpp.health().lastError).toContain(code);
+    expect(smpp.health().lastError).toContain(carrierCode);
   });
 
   it('throttling fails the message as retryable and pauses the bind briefly', async () => {
     const sim = await simulator({ throttleEvery: 1 });
     const smpp = await route(sim);
     const error = await failure(smpp.send(message()));
-    expect(error).toMatchObject({ retryable: true, code: 'ESME_RTHROTTLED' });
+    expect(error).toMatchObject({ retryable: true, code: 'throttled', carrierCode: 'ESME_RTHROTTLED' });
 
     sim.setBehaviour({ throttleEvery: 0 });
     await smpp.send(message());
@@ -59,7 +67,8 @@ describe('command_status mapping', () => {
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => smpp.send(message())));
     const rejected = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
     expect(rejected).toHaveLength(2);
-    for (const r of rejected) expect(r.reason).toMatchObject({ retryable: true, code: 'ESME_RTHROTTLED' });
+    for (const r of rejected)
+      expect(r.reason).toMatchObject({ retryable: true, code: 'throttled', carrierCode: 'ESME_RTHROTTLED' });
   });
 });
 
@@ -71,7 +80,8 @@ describe('binds and connections', () => {
     expect(smpp.health().lastError).toContain('ESME_RBINDFAIL');
 
     const error = await failure(smpp.send(message()));
-    expect(error).toMatchObject({ retryable: true, code: 'NOT_CONNECTED' });
+    // The refusal names the credentials: auth_failed (retryable, so another route may take the message).
+    expect(error).toMatchObject({ retryable: true, code: 'auth_failed', carrierCode: 'ESME_RBINDFAIL' });
 
     await waitFor(() => sim.binds.length >= 4, { timeoutMs: 8_000, what: 'four bind attempts' });
     const attempts = sim.binds.map((bind) => bind.at);
@@ -94,7 +104,11 @@ describe('binds and connections', () => {
     const elapsed = performance.now() - started;
     for (const result of results) {
       expect(result.status).toBe('rejected');
-      expect((result as PromiseRejectedResult).reason).toMatchObject({ retryable: true, code: 'TIMEOUT' });
+      expect((result as PromiseRejectedResult).reason).toMatchObject({
+        retryable: true,
+        code: 'timeout',
+        carrierCode: null,
+      });
     }
     expect(elapsed).toBeGreaterThanOrEqual(1_900);
     expect(sim.submits).toHaveLength(9);
@@ -122,7 +136,7 @@ describe('binds and connections', () => {
     for (const result of results) {
       expect((result as PromiseRejectedResult).reason).toMatchObject({
         retryable: true,
-        code: 'CONNECTION_LOST',
+        code: 'unreachable',
       });
     }
     expect(smpp.health()).toMatchObject({ inFlight: 0 });
@@ -207,7 +221,7 @@ describe('binds and connections', () => {
     await smpp.stop();
     expect(sim.received.some((pdu) => pdu.command === 'unbind')).toBe(true);
     expect(smpp.health().connectedBinds).toBe(0);
-    await expect(smpp.send(message())).rejects.toMatchObject({ retryable: true, code: 'ROUTE_STOPPED' });
+    await expect(smpp.send(message())).rejects.toMatchObject({ retryable: true, code: 'unreachable' });
     await smpp.stop();
   });
 });

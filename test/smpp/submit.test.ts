@@ -160,13 +160,15 @@ describe('submit_sm', () => {
     const smpp = await route(sim);
     const error = await smpp.send(message({ text: LONG_GSM, segments: 2 })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RouteError);
-    expect(error).toMatchObject({ retryable: false, code: 'SEGMENT_MISMATCH' });
+    expect(error).toMatchObject({ retryable: false, code: 'invalid_message', carrierCode: null });
+    expect((error as Error).message).toContain('segments were charged');
 
     const notGsm = await smpp.send(message({ text: 'Ж', encoding: 'GSM-7', segments: 1 })).catch((e) => e);
-    expect(notGsm).toMatchObject({ retryable: false, code: 'INVALID_TEXT' });
+    expect(notGsm).toMatchObject({ retryable: false, code: 'invalid_message' });
+    expect((notGsm as Error).message).toContain('cannot be sent as GSM-7');
 
     const expired = await smpp.send(message({ validUntil: Date.now() - 1000 })).catch((e) => e);
-    expect(expired).toMatchObject({ retryable: false, code: 'EXPIRED' });
+    expect(expired).toMatchObject({ retryable: false, code: 'expired' });
     expect(sim.submits).toHaveLength(0);
   });
 

@@ -237,7 +237,7 @@ export interface Message {
   sendAt?: string;
   sentAt?: string;
   deliveredAt?: string;
-  error?: { code: string; detail: string };
+  error?: { code: string; detail: string; carrierCode?: string };
   events?: MessageEvent[];
 }
 

@@ -59,7 +59,11 @@ export function createSimulatorRoute(deps: {
     id,
     async send(message: OutboundSms): Promise<SubmitResult> {
       if (settings.rejectPattern?.test(message.to)) {
-        throw new RouteError(false, 'invalid_destination', 'The simulated carrier refuses this destination.');
+        throw new RouteError(
+          'invalid_destination',
+          'The simulated carrier refuses this destination.',
+          'SIM_REJECTED',
+        );
       }
       const carrierRef = `sim-${randomBytes(8).toString('hex')}`;
       sent.add(clock.now());

@@ -1,21 +1,7 @@
 import { z } from 'zod';
+import { receiptTimeoutSeconds } from '../route-config';
 
 const tonNpi = z.number().int().min(0).max(255);
-
-/**
- * How long a sent message of a route waits for its delivery receipt before it becomes `expired` (default
- * 48 h): a setting of every route type.
- */
-export const receiptTimeoutSeconds = z
-  .number()
-  .int()
-  .min(60)
-  .max(30 * 86_400)
-  .optional()
-  .meta({
-    title: 'Receipt timeout (s)',
-    description: 'A sent message without a receipt by then becomes expired (default 48 hours).',
-  });
 
 /** Configuration of one SMPP route (an account at one SMSC). Parse with this schema to get the defaults. */
 export const smppRouteConfigSchema = z.object({

@@ -51,7 +51,8 @@ export interface SessionHost<J> {
   onClosed(session: SmppSession<J>, lost: InFlight<J>[]): void;
   onSubmitResponse(session: SmppSession<J>, entry: InFlight<J>, header: PduHeader, frame: Buffer): void;
   onDeliverSm(session: SmppSession<J>, pdu: ShortMessagePdu, reply: DeliverReply): void;
-  onError(session: SmppSession<J>, message: string): void;
+  /** `bindStatus`: the command_status of a refused bind. */
+  onError(session: SmppSession<J>, message: string, bindStatus?: number): void;
 }
 
 interface PendingControl {
@@ -260,7 +261,11 @@ export class SmppSession<J> {
         return;
       }
       if (header.status !== Status.ESME_ROK || header.commandId === CommandId.generic_nack) {
-        this.host.onError(this, `${this.name}: bind refused with ${statusName(header.status)}`);
+        this.host.onError(
+          this,
+          `${this.name}: bind refused with ${statusName(header.status)}`,
+          header.status,
+        );
         this.destroy();
         return;
       }

@@ -14,6 +14,7 @@ import { decodeUcs2 } from '../../modules/messaging/encoding';
 import { MinuteCounter } from '../minute-counter';
 import { displayAddress } from './addressing';
 import { type ResolvedSmppRouteConfig, type SmppRouteConfig, smppRouteConfigSchema } from './config';
+import { smppStatusError } from './failure-codes';
 import { Deque, SlidingWindowLimiter } from './flow';
 import { decodeMoText, MoReassembler, moPayload } from './mo';
 import { parseReceipt, refusedDelivery } from './receipts';
@@ -27,7 +28,6 @@ import {
   readMessageId,
   type ShortMessagePdu,
   Status,
-  statusName,
   Tlv,
   tlvCString,
   tlvU8,
@@ -42,18 +42,6 @@ export interface SmppRouteOptions {
   clock?: Clock;
   logger?: SmppLogger;
 }
-
-/**
- * Command statuses after which the same message may well go through later (or on another route). Everything
- * else (invalid addresses, lengths, data codings, ...) fails the message for good.
- */
-const RETRYABLE_STATUSES = new Set<number>([
-  Status.ESME_RSYSERR,
-  Status.ESME_RMSGQFUL,
-  Status.ESME_RTHROTTLED,
-  Status.ESME_RX_T_APPN,
-  Status.ESME_RINVBNDSTS,
-]);
 
 /**
  * Pause of a bind after a throttling (or queue full) answer: 100 ms, 100 ms longer each time it
@@ -135,6 +123,8 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
   private readonly sent = new MinuteCounter();
   private readonly errors = new MinuteCounter();
   private lastError: string | null = null;
+  /** The command_status of the last refused bind, until a bind succeeds. */
+  private bindRefusal: number | null = null;
   private lastMoSweep = 0;
   /** performance.now() since when no transmitting bind has been up (null while one is). */
   private unboundSince: number | null = null;
@@ -182,7 +172,7 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
 
   send(message: OutboundSms): Promise<SubmitResult> {
     if (!this.starting || this.stopping) {
-      return Promise.reject(new RouteError(true, 'ROUTE_STOPPED', `route ${this.routeId} is not started`));
+      return Promise.reject(new RouteError('unreachable', `route ${this.routeId} is not started`));
     }
     let pdus: Buffer[];
     try {
@@ -192,11 +182,7 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
       const failure =
         error instanceof RouteError
           ? error
-          : new RouteError(
-              false,
-              'INVALID_MESSAGE',
-              `submit_sm cannot be encoded: ${(error as Error).message}`,
-            );
+          : new RouteError('invalid_message', `submit_sm cannot be encoded: ${(error as Error).message}`);
       this.noteFailure(failure);
       return Promise.reject(failure);
     }
@@ -216,7 +202,7 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
         () => {
           if (context.settled || context.submitted) return;
           context.settled = true;
-          reject(new RouteError(true, 'ABORTED', 'withdrawn before it was submitted'));
+          reject(new RouteError('unreachable', 'withdrawn before it was submitted'));
         },
         { once: true },
       );
@@ -248,6 +234,7 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
   // ---- SessionHost ----
 
   onBound(): void {
+    this.bindRefusal = null;
     this.schedulePump();
   }
 
@@ -256,7 +243,7 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
       this.settleSlot(entry.job);
       this.failPart(
         entry.job,
-        new RouteError(true, 'CONNECTION_LOST', `connection ${session.name} closed before submit_sm_resp`),
+        new RouteError('unreachable', `connection ${session.name} closed before submit_sm_resp`),
       );
     }
     if (this.queue.length > 0) this.schedulePump();
@@ -288,12 +275,8 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
         }
       }
       if (status === Status.ESME_RINVBNDSTS) session.destroy();
-      const retryable = RETRYABLE_STATUSES.has(status);
       const via = header.commandId === CommandId.generic_nack ? 'generic_nack' : 'submit_sm_resp';
-      this.failPart(
-        entry.job,
-        new RouteError(retryable, statusName(status), `SMSC answered ${via} ${statusName(status)}`),
-      );
+      this.failPart(entry.job, smppStatusError(status, `SMSC answered ${via}`));
     }
     this.schedulePump();
   }
@@ -313,7 +296,8 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
     }
   }
 
-  onError(session: Session, message: string): void {
+  onError(session: Session, message: string, bindStatus?: number): void {
+    if (bindStatus !== undefined) this.bindRefusal = bindStatus;
     this.lastError = message;
     this.errors.add(this.clock.now());
     this.logger.warn({ routeId: this.routeId, session: session.name, reason: message }, 'SMPP session error');
@@ -431,6 +415,16 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
     context.reject(error);
   }
 
+  /** Why a part waited for a bind in vain: refused credentials, or no bind at all. */
+  private notConnected(): RouteError {
+    const detail = `no bind to ${this.config.host}:${this.config.port} within ${this.config.submitTimeoutMs} ms`;
+    if (this.bindRefusal === null) return new RouteError('unreachable', detail);
+    const refusal = smppStatusError(this.bindRefusal, `${detail}; the bind was refused with`);
+    return refusal.code === 'auth_failed'
+      ? refusal
+      : new RouteError('unreachable', refusal.message, refusal.carrierCode);
+  }
+
   private noteFailure(error: Error): void {
     this.errors.add(this.clock.now());
     this.lastError = error instanceof RouteError ? `${error.code}: ${error.message}` : error.message;
@@ -450,8 +444,7 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
         this.failPart(
           entry.job,
           new RouteError(
-            true,
-            'TIMEOUT',
+            'timeout',
             `no submit_sm_resp within ${this.config.submitTimeoutMs} ms on ${session.name}`,
           ),
         );
@@ -478,14 +471,7 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
         const job = this.queue.peek()!;
         if (!job.message.settled && now - Math.max(job.queuedAt, since) < this.config.submitTimeoutMs) break;
         this.queue.shift();
-        this.failPart(
-          job,
-          new RouteError(
-            true,
-            'NOT_CONNECTED',
-            `no bind to ${this.config.host}:${this.config.port} within ${this.config.submitTimeoutMs} ms`,
-          ),
-        );
+        this.failPart(job, this.notConnected());
       }
     }
     if (freed) this.schedulePump();
@@ -505,10 +491,7 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
 
   private async shutdown(): Promise<void> {
     for (const job of this.queue.drain()) {
-      this.failPart(
-        job,
-        new RouteError(true, 'ROUTE_STOPPED', 'route stopped before the message was submitted'),
-      );
+      this.failPart(job, new RouteError('unreachable', 'route stopped before the message was submitted'));
     }
     // Let what is in flight be answered, so that accepted messages are not retried as duplicates.
     const drainUntil = performance.now() + Math.min(this.config.submitTimeoutMs, 5_000);

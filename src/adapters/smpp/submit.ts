@@ -57,23 +57,18 @@ export function buildSubmitPlan(
   try {
     texts = splitSegments(message.text, message.encoding);
   } catch (error) {
-    throw new RouteError(
-      false,
-      'INVALID_TEXT',
-      `text cannot be sent as ${message.encoding}: ${String(error)}`,
-    );
+    throw new RouteError('invalid_message', `text cannot be sent as ${message.encoding}: ${String(error)}`);
   }
-  if (texts.length === 0) throw new RouteError(false, 'EMPTY_MESSAGE', 'the text is empty');
-  if (texts.length > 255) throw new RouteError(false, 'MESSAGE_TOO_LONG', 'more than 255 parts');
+  if (texts.length === 0) throw new RouteError('invalid_message', 'the text is empty');
+  if (texts.length > 255) throw new RouteError('invalid_message', 'more than 255 parts');
   if (texts.length !== message.segments) {
     throw new RouteError(
-      false,
-      'SEGMENT_MISMATCH',
+      'invalid_message',
       `the text splits into ${texts.length} parts but ${message.segments} segments were charged`,
     );
   }
   if (message.validUntil !== null && message.validUntil <= now) {
-    throw new RouteError(false, 'EXPIRED', 'the validity period has already ended');
+    throw new RouteError('expired', 'the validity period has already ended');
   }
 
   const ucs2 = message.encoding === 'UCS-2';

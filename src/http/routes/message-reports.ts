@@ -25,6 +25,7 @@ const CSV_COLUMNS = [
   'doneAt',
   'errorCode',
   'errorDetail',
+  'carrierErrorCode',
   'text',
 ] as const;
 
@@ -51,6 +52,7 @@ async function* csvExport(batches: AsyncIterable<MessageView[]>): AsyncGenerator
         m.doneAt,
         m.error?.code,
         m.error?.detail,
+        m.error?.carrierCode,
         m.text,
       ]);
     }

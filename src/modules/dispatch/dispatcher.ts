@@ -15,8 +15,6 @@ const MAX_ATTEMPTS = 6;
 const CONCURRENCY = 256;
 /** Most outcomes written by one transaction while submits go on (more wait for the next one). */
 const FLUSH_MAX = 500;
-/** Carrier answers meaning "not now, this bind is busy": the same route is asked again, no attempt spent. */
-const BUSY_CODES = new Set(['ESME_RTHROTTLED', 'ESME_RMSGQFUL']);
 /** How many busy answers one message may get in one run before it is retried later like any error. */
 const MAX_BUSY_RESUBMITS = 40;
 
@@ -101,7 +99,7 @@ export function createDispatcher(deps: {
       lastRoute = route.id;
       // A route with no live bind would only time out: go straight to the failover, if there is one.
       if (index < routes.length - 1 && route.health().connectedBinds === 0) {
-        lastError = new RouteError(true, 'route_down', `route ${route.id} has no connected bind`);
+        lastError = new RouteError('unreachable', `route ${route.id} has no connected bind`);
         continue;
       }
       for (let busy = 0; ; busy++) {
@@ -128,18 +126,19 @@ export function createDispatcher(deps: {
           lastError =
             error instanceof RouteError
               ? error
-              : new RouteError(true, 'route_exception', String((error as Error)?.message ?? error));
+              : new RouteError('carrier_error', String((error as Error)?.message ?? error));
         }
-        // Throttling is the carrier pacing us, not a failure: the route pauses the bind, and the message
-        // waits its turn there (a later retry job would cost seconds of back-off and an attempt).
+        // Throttling (or a full queue) is the carrier pacing us, not a failure: the route pauses the bind,
+        // and the message waits its turn there (a later retry job would cost seconds of back-off and an attempt).
         if (signal.aborted) return null;
-        if (!BUSY_CODES.has(lastError.code) || busy >= MAX_BUSY_RESUBMITS) break;
+        if (lastError.code !== 'throttled' || busy >= MAX_BUSY_RESUBMITS) break;
       }
       if (!lastError.retryable)
         return {
           kind: 'failed',
           routeId: route.id,
-          code: `route_${lastError.code}`,
+          code: lastError.code,
+          carrierCode: lastError.carrierCode,
           detail: lastError.message,
         };
     }
@@ -149,6 +148,7 @@ export function createDispatcher(deps: {
         kind: 'failed',
         routeId: lastRoute,
         code: 'route_unavailable',
+        carrierCode: lastError?.carrierCode ?? null,
         detail: `Gave up after ${attempts} attempts: ${lastError?.message ?? 'no route'}`,
       };
     }

@@ -9,6 +9,7 @@ export {
 export { createReportInbox, type ReportInbox } from './report-inbox';
 export type {
   DeliveryReport,
+  FailureCode,
   InboundSms,
   OutboundSms,
   RouteEvents,
@@ -16,7 +17,7 @@ export type {
   SmsRoute,
   SubmitResult,
 } from './route-port';
-export { RouteError } from './route-port';
+export { FAILURE_CODES, isFailureCode, RouteError, receiptFailureCode } from './route-port';
 export {
   type BuiltinRoute,
   createRouteRegistry,
@@ -27,6 +28,8 @@ export {
 export { createRouteTests, ROUTE_TEST_MAX_WAIT_MS, type RouteTests, type RouteTestView } from './route-tests';
 export {
   createRouteTypes,
+  type RouteAdapterDeps,
+  type RouteCallback,
   type RouteTypeDefinition,
   type RouteTypes,
   type RouteTypeView,

@@ -30,18 +30,62 @@ export interface SubmitResult {
 }
 
 /**
- * A failed submit. `retryable` errors (throttling, queue full, timeouts, lost connections) are retried
+ * The closed set of failure codes every adapter maps its carrier's answers to: what clients see as a
+ * message's `error.code`, the same whichever route failed it (the carrier's own code is kept beside it as
+ * `carrierCode`). Whether a failure is retried (with backoff, possibly on the next route) follows from its
+ * code alone. docs/failure-codes.md lists them with their meanings.
+ */
+export const FAILURE_CODES = {
+  invalid_destination: { retryable: false, meaning: 'The carrier refused the destination number.' },
+  invalid_sender: { retryable: false, meaning: 'The carrier refused the sender ID or source number.' },
+  invalid_message: {
+    retryable: false,
+    meaning: 'The text, its encoding, length or options cannot be sent as they are.',
+  },
+  rejected_by_carrier: {
+    retryable: false,
+    meaning: 'The carrier refused the message for good (policy, content, or an error it calls permanent).',
+  },
+  undelivered: { retryable: false, meaning: 'The carrier accepted the message but could not deliver it.' },
+  expired: { retryable: false, meaning: 'The validity period ended before the message could be delivered.' },
+  throttled: { retryable: true, meaning: 'The carrier asked us to slow down (throttling, queue full).' },
+  unreachable: {
+    retryable: true,
+    meaning: 'No connection to the carrier (down, not bound, connection lost).',
+  },
+  auth_failed: { retryable: true, meaning: "The carrier refused the route's credentials." },
+  timeout: { retryable: true, meaning: 'The carrier did not answer in time.' },
+  carrier_error: {
+    retryable: true,
+    meaning: 'A temporary error at the carrier (system error and the like).',
+  },
+} as const satisfies Record<string, { retryable: boolean; meaning: string }>;
+
+export type FailureCode = keyof typeof FAILURE_CODES;
+
+export const isFailureCode = (code: string): code is FailureCode => Object.hasOwn(FAILURE_CODES, code);
+
+/**
+ * A failed submit, as one of the {@link FAILURE_CODES} with the carrier's own code (e.g.
+ * `ESME_RINVDSTADR`) when it gave one. Retryable codes (throttling, timeouts, lost connections) are retried
  * with backoff, possibly on the next route; permanent ones fail the message and release its credits.
  */
 export class RouteError extends Error {
+  readonly retryable: boolean;
   constructor(
-    readonly retryable: boolean,
-    readonly code: string,
+    readonly code: FailureCode,
     detail: string,
+    readonly carrierCode: string | null = null,
   ) {
     super(detail);
     this.name = 'RouteError';
+    this.retryable = FAILURE_CODES[code].retryable;
   }
+}
+
+/** The failure code of a delivery report's final status (its carrier code is the report's `errorCode`). */
+export function receiptFailureCode(status: 'undelivered' | 'expired' | 'rejected'): FailureCode {
+  return status === 'rejected' ? 'rejected_by_carrier' : status;
 }
 
 /** A delivery report as a route received it, before it is matched to a message. */

@@ -37,6 +37,8 @@ export interface BuiltinRoute {
 export function createRouteRegistry(deps: {
   db: Db;
   factory: RouteFactory;
+  /** Whether routes of a type are simulated carriers (the route-type registry knows). */
+  isSimulatedType(type: string): boolean;
   builtins: BuiltinRoute[];
   defaultRouteId: string;
   events: RouteEvents;
@@ -58,7 +60,7 @@ export function createRouteRegistry(deps: {
   async function syncNow() {
     const rows = await deps.db.selectFrom('routes').selectAll().execute();
     for (const row of rows)
-      info.set(row.id, { id: row.id, name: row.name, simulated: row.type === 'simulator' });
+      info.set(row.id, { id: row.id, name: row.name, simulated: deps.isSimulatedType(row.type) });
     const wanted = new Map(rows.filter((r) => Number(r.enabled) === 1).map((r) => [r.id, r]));
     for (const [id, entry] of running) {
       if (entry.version === -1) continue;
@@ -79,7 +81,7 @@ export function createRouteRegistry(deps: {
       }
     }
     realRouteIds = [...wanted.values()]
-      .filter((r) => r.type !== 'simulator')
+      .filter((r) => !deps.isSimulatedType(r.type))
       .sort((a, b) => Number(a.created_at) - Number(b.created_at) || (a.id < b.id ? -1 : 1))
       .map((r) => r.id);
     const ruleRows = await deps.db.selectFrom('routing_rules').selectAll().execute();

@@ -37,7 +37,7 @@ export interface RouteTestView {
   segments: number;
   status: 'accepted' | 'failed';
   carrierRef: string | null;
-  error: { code: string; detail: string | null } | null;
+  error: { code: string; detail: string | null; carrierCode: string | null } | null;
   receipt: { status: string; errorCode: string | null; raw: string | null; at: string } | null;
   createdAt: string;
 }
@@ -52,7 +52,9 @@ function view(row: RouteTestsTable): RouteTestView {
     segments: Number(row.segments),
     status: row.status,
     carrierRef: row.carrier_ref,
-    error: row.error_code ? { code: row.error_code, detail: row.error_detail } : null,
+    error: row.error_code
+      ? { code: row.error_code, detail: row.error_detail, carrierCode: row.carrier_error_code }
+      : null,
     receipt:
       row.receipt_status && row.receipt_at !== null
         ? {
@@ -200,9 +202,10 @@ export function createRouteTests(deps: {
             carrier_ref: result.carrierRef,
             error_code: null,
             error_detail: null,
+            carrier_error_code: null,
           };
         } catch (error) {
-          const code = error instanceof RouteError ? error.code : 'route_error';
+          const code = error instanceof RouteError ? error.code : 'carrier_error';
           const detail = error instanceof Error ? error.message : String(error);
           row = {
             ...base,
@@ -210,6 +213,7 @@ export function createRouteTests(deps: {
             carrier_ref: null,
             error_code: code,
             error_detail: detail.slice(0, 500),
+            carrier_error_code: error instanceof RouteError ? error.carrierCode : null,
           };
         }
         await db.transaction().execute(async (tx) => {

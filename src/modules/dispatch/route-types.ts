@@ -1,21 +1,58 @@
 import { z } from 'zod';
+import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
-import type { RoutesTable } from '../../storage/schema';
+import type { Logger } from '../../kernel/logger';
+import type { DeliveryReport, InboundSms, SmsRoute } from './route-port';
+
+/** What the composition root gives an adapter it builds for one route row. */
+export interface RouteAdapterDeps {
+  /** The route's id (`rte_…`). */
+  id: string;
+  clock: Clock;
+  /** Already bound to the route. */
+  logger: Logger;
+  /**
+   * Messages (and operator test sends) sent through this route before `sentBefore` that still wait for a
+   * receipt: what a simulated carrier owes receipts for.
+   */
+  awaitingReports(
+    routeId: string,
+    sentBefore: number,
+    limit: number,
+  ): Promise<Array<{ carrierRef: string; to: string }>>;
+}
+
+/** A carrier's callback (HTTP providers: `POST /hooks/routes/:routeId/:kind`) as an adapter parses it. */
+export interface RouteCallback {
+  routeId: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The raw body, for signature checks. */
+  body: string;
+  receivedAt: number;
+}
 
 /**
- * One kind of route the operator can configure (the start of the route-adapter registry): the schema its
- * config must match, which of its fields are credentials (stored, never returned), and how the back office
- * names it. The composition root lists the types; validation, masking and the route-types answer all read
- * that one list.
+ * One kind of route the operator can configure: an entry of the route-adapter registry
+ * (`src/adapters/route-types.ts`, one folder per type). The HTTP validation of route configs, the
+ * route-types answer (JSON Schema generated from `configSchema`), the back office's route form, secret
+ * masking and the building of live adapters all read that one list.
  */
-export interface RouteTypeDefinition {
-  type: RoutesTable['type'];
+export interface RouteTypeDefinition<C = Record<string, unknown>> {
+  type: string;
   label: string;
   description: string;
   /** Parses (and completes, with defaults) a config; field titles and descriptions come from `.meta()`. */
-  configSchema: z.ZodType;
-  /** Top-level config fields holding credentials. */
+  configSchema: z.ZodType<C>;
+  /** Top-level config fields holding credentials: stored, never answered, shown as password fields. */
   secretKeys: readonly string[];
+  /** A simulated carrier: reaches no real phone (used only where a routing rule allows simulators). */
+  simulated?: boolean;
+  /** Builds the live adapter of one route from its parsed config. */
+  create(config: C, deps: RouteAdapterDeps): SmsRoute;
+  /** Carriers that report receipts by callback: the reports in one (with their raw error codes). */
+  parseReceipt?(callback: RouteCallback, config: C): DeliveryReport[];
+  /** Carriers that hand over replies by callback: the messages in one. */
+  parseInbound?(callback: RouteCallback, config: C): InboundSms[];
 }
 
 /** What answers show instead of a stored credential. */
@@ -26,6 +63,7 @@ export interface RouteTypeView {
   type: string;
   label: string;
   description: string;
+  simulated: boolean;
   secretKeys: string[];
   configSchema: Record<string, unknown>;
 }
@@ -33,8 +71,9 @@ export interface RouteTypeView {
 /** The list of route types, looked up by type. */
 export function createRouteTypes(definitions: readonly RouteTypeDefinition[]) {
   const byType = new Map(definitions.map((d) => [d.type, d]));
+  if (byType.size !== definitions.length) throw new Error('two route types share a name');
   function definition(type: string): RouteTypeDefinition {
-    const d = byType.get(type as RoutesTable['type']);
+    const d = byType.get(type);
     if (!d) throw new AppError('validation_failed', `Unknown route type ${type}.`);
     return d;
   }
@@ -55,13 +94,22 @@ export function createRouteTypes(definitions: readonly RouteTypeDefinition[]) {
     },
     /** The config with every credential of its type replaced by the mask. */
     mask(type: string, config: Record<string, unknown>): Record<string, unknown> {
-      const secrets = new Set(byType.get(type as RoutesTable['type'])?.secretKeys ?? []);
+      const secrets = new Set(byType.get(type)?.secretKeys ?? []);
       return Object.fromEntries(
         Object.entries(config).map(([k, v]) => [k, secrets.has(k) && v ? SECRET_MASK : v]),
       );
     },
     isSecret(type: string, key: string): boolean {
-      return byType.get(type as RoutesTable['type'])?.secretKeys.includes(key) === true;
+      return byType.get(type)?.secretKeys.includes(key) === true;
+    },
+    /** Whether routes of this type are simulated carriers (unknown types count as real). */
+    isSimulated(type: string): boolean {
+      return byType.get(type)?.simulated === true;
+    },
+    /** The live adapter of a route row: its stored config parsed by its type's schema. */
+    create(row: { id: string; type: string; config: string }, deps: RouteAdapterDeps): SmsRoute {
+      const d = definition(row.type);
+      return d.create(d.configSchema.parse(JSON.parse(row.config)) as Record<string, unknown>, deps);
     },
     /** Every type with its config schema as JSON Schema (input side: fields with defaults are optional). */
     views(): RouteTypeView[] {
@@ -78,6 +126,7 @@ export function createRouteTypes(definitions: readonly RouteTypeDefinition[]) {
           type: d.type,
           label: d.label,
           description: d.description,
+          simulated: d.simulated === true,
           secretKeys: [...d.secretKeys],
           configSchema: schema,
         };

@@ -14,7 +14,7 @@ function viewOf(row: RoutesTable, types: RouteTypes) {
     name: row.name,
     type: row.type,
     enabled: Number(row.enabled) === 1,
-    simulated: row.type === 'simulator',
+    simulated: types.isSimulated(row.type),
     config: types.mask(row.type, JSON.parse(row.config) as Record<string, unknown>),
     createdAt: new Date(Number(row.created_at)).toISOString(),
     updatedAt: new Date(Number(row.updated_at)).toISOString(),
@@ -50,7 +50,7 @@ export function createRoutesAdmin(deps: {
     const rows = await db.selectFrom('routes').select(['id', 'type']).where('id', 'in', routeIds).execute();
     const simulated = new Set([
       BUILTIN_SIMULATOR_ID,
-      ...rows.filter((r) => r.type === 'simulator').map((r) => r.id),
+      ...rows.filter((r) => routeTypes.isSimulated(r.type)).map((r) => r.id),
     ]);
     const known = new Set([BUILTIN_SIMULATOR_ID, ...rows.map((r) => r.id)]);
     const errors: Array<{ path: string; message: string }> = [];

@@ -7,7 +7,7 @@ import type { DbOrTx } from '../../storage/database';
 import type { MessageStatus, MessagesTable } from '../../storage/schema';
 import type { Ledger, SettleEntry } from '../billing';
 import { carrierRefVariants } from '../dispatch/carrier-ref';
-import type { DeliveryReport } from '../dispatch/route-port';
+import { type DeliveryReport, receiptFailureCode } from '../dispatch/route-port';
 import { DISPATCH_JOB } from './jobs';
 import type { ClientEvent, ClientEventSink } from './ports';
 import { statusEventData } from './send';
@@ -18,7 +18,15 @@ import { canTransition, FINAL_STATUSES } from './status';
 export type SendOutcome =
   | { kind: 'sent'; routeId: string; carrierRef: string; partRefs?: string[] }
   | { kind: 'retry'; routeId: string | null; error: string; retryAt: number }
-  | { kind: 'failed'; routeId: string | null; code: string; detail: string }
+  | {
+      kind: 'failed';
+      routeId: string | null;
+      /** A normalised failure code (see dispatch's FAILURE_CODES) or a platform one (`account_closed`). */
+      code: string;
+      detail: string;
+      /** The carrier's own code behind `code`, when a carrier gave one. */
+      carrierCode?: string | null;
+    }
   | { kind: 'expired' };
 
 export interface OutcomeDeps {
@@ -133,10 +141,12 @@ export function createOutcomes(deps: OutcomeDeps) {
           case 'failed':
           case 'expired': {
             const status: MessageStatus = outcome.kind;
-            const error =
+            const error: { code: string; detail: string; carrierCode?: string } =
               outcome.kind === 'failed'
                 ? { code: outcome.code, detail: outcome.detail }
                 : { code: 'expired', detail: 'The validity period ended before the message could be sent.' };
+            const carrierCode = outcome.kind === 'failed' ? (outcome.carrierCode ?? null) : null;
+            if (carrierCode) error.carrierCode = carrierCode;
             const changed = await tx
               .updateTable('messages')
               .set({
@@ -144,6 +154,7 @@ export function createOutcomes(deps: OutcomeDeps) {
                 route_id: outcome.kind === 'failed' ? outcome.routeId : m.route_id,
                 error_code: error.code,
                 error_detail: error.detail.slice(0, 500),
+                carrier_error_code: carrierCode,
                 done_at: now,
                 updated_at: now,
                 attempts: Number(m.attempts) + (outcome.kind === 'failed' ? 1 : 0),
@@ -525,6 +536,7 @@ export function createOutcomes(deps: OutcomeDeps) {
       doneAt: number;
       errorCode: string | null;
       errorDetail: string | null;
+      carrierCode: string | null;
     }> = [];
     const refunded: string[] = [];
     // Effects of each change, kept until its UPDATE says the change was made.
@@ -545,19 +557,22 @@ export function createOutcomes(deps: OutcomeDeps) {
         !canTransition(m.status, next)
       )
         continue;
-      const error =
+      // The normalised code follows the final status; the carrier's own error code is kept beside it.
+      const error: { code: string; detail: string; carrierCode?: string } | null =
         next === 'delivered'
           ? null
           : {
-              code: report.error_code ? `carrier_${report.error_code}` : `carrier_${next}`,
+              code: receiptFailureCode(next as 'undelivered' | 'expired' | 'rejected'),
               detail: `The carrier reported ${next}.`,
             };
+      if (error && report.error_code) error.carrierCode = report.error_code;
       changes.push({
         id: m.id,
         status: next,
         doneAt: Number(report.received_at),
         errorCode: error?.code ?? null,
         errorDetail: error?.detail ?? null,
+        carrierCode: error ? report.error_code : null,
       });
       m.status = next;
       const policy = policies.get(m.account_id);
@@ -606,6 +621,10 @@ export function createOutcomes(deps: OutcomeDeps) {
           ),
           error_detail: caseById(
             chunk.map((c) => [c.id, c.errorDetail]),
+            'text',
+          ),
+          carrier_error_code: caseById(
+            chunk.map((c) => [c.id, c.carrierCode]),
             'text',
           ),
           updated_at: now,

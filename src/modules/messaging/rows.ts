@@ -52,6 +52,7 @@ export function newMessageRow(m: NewMessage): MessagesTable {
     attempts: 0,
     error_code: m.error_code ?? null,
     error_detail: m.error_detail ?? null,
+    carrier_error_code: null,
     charged: 0,
     created_by: m.created_by,
     created_at: m.created_at,

@@ -299,7 +299,7 @@ export function statusEventData(
   m: Pick<MessagesTable, 'id' | 'to_number' | 'reference' | 'segments' | 'price'>,
   status: string,
   at: number,
-  error?: { code: string; detail: string | null },
+  error?: { code: string; detail: string | null; carrierCode?: string },
 ) {
   return {
     messageId: m.id,

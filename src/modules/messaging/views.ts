@@ -25,7 +25,8 @@ export interface MessageView {
   sentAt?: string;
   deliveredAt?: string;
   doneAt?: string;
-  error?: { code: string; detail: string | null };
+  /** `code`: a normalised failure code (docs/failure-codes.md); `carrierCode`: the carrier's own, when it gave one. */
+  error?: { code: string; detail: string | null; carrierCode?: string };
   reference?: string;
   campaignId?: string;
 }
@@ -65,7 +66,10 @@ export function routedMessageView(m: MessagesTable, route: MessageRouteInfo | un
   if (m.sent_at !== null) view.sentAt = iso(m.sent_at)!;
   if (m.status === 'delivered' && m.done_at !== null) view.deliveredAt = iso(m.done_at)!;
   if (m.done_at !== null) view.doneAt = iso(m.done_at)!;
-  if (m.error_code) view.error = { code: m.error_code, detail: m.error_detail };
+  if (m.error_code)
+    view.error = m.carrier_error_code
+      ? { code: m.error_code, detail: m.error_detail, carrierCode: m.carrier_error_code }
+      : { code: m.error_code, detail: m.error_detail };
   if (m.reference !== null) view.reference = m.reference;
   if (m.campaign_id !== null) view.campaignId = m.campaign_id;
   return view;

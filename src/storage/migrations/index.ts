@@ -22,6 +22,7 @@ import * as m0020 from './0020_message_sender_index';
 import * as m0021 from './0021_contact_sort_import_warnings';
 import * as m0022 from './0022_campaign_variants';
 import * as m0023 from './0023_route_tests';
+import * as m0025 from './0025_failure_codes';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0021_contact_sort_import_warnings': m0021,
   '0022_campaign_variants': m0022,
   '0023_route_tests': m0023,
+  '0025_failure_codes': m0025,
 };
 
 export const migrationProvider: MigrationProvider = {
