@@ -23,12 +23,12 @@ import {
   createStaff,
   createTeam,
 } from './modules/accounts';
+import { createAuditLog } from './modules/audit';
 import { createLedger, createPriceAdmin, createPriceBook, creditsToMicro } from './modules/billing';
 import { createCampaigns, createStopReplies } from './modules/campaigns';
 import { createCampaignFiles } from './modules/campaigns/attachments';
 import {
   builtinRetentionRules,
-  createAuditLog,
   createClosure,
   createProcessorDuties,
   createRequestInbox,

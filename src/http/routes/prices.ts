@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { auditActorOf } from '../../modules/accounts';
+import { auditActorOf } from '../../modules/audit';
 import {
   countryPrices,
   priceListFromCredits,

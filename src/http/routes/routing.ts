@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { auditActorOf } from '../../modules/accounts';
+import { auditActorOf } from '../../modules/audit';
 import { ROUTE_TEST_MAX_WAIT_MS, ruleMatchSchema } from '../../modules/dispatch';
 import { senderIdProblem } from '../../modules/messaging';
 import type { RoutesTable } from '../../storage/schema';

@@ -1,6 +1,6 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
-import type { AuditActor, AuditLog } from '../compliance';
+import type { AuditActor, AuditLog } from '../audit';
 import {
   assertSenderId,
   type MessagingSettings,

@@ -1,5 +1,5 @@
 export { type AccountSettings, type ClientMessagingPatch, createAccountSettings } from './account-settings';
-export { type Actor, auditActorOf, type ClientActor, type StaffActor } from './actor';
+export type { Actor, ClientActor, StaffActor } from './actor';
 export { type ApiKeys, type ApiKeyView, createApiKeys } from './api-keys';
 export type { AccountsDeps, AccountsSettings } from './deps';
 export { assertAccountExists } from './exists';

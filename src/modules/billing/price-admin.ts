@@ -1,6 +1,6 @@
 import type { Db } from '../../storage/database';
 import { assertAccountExists } from '../accounts';
-import type { AuditActor, AuditLog } from '../compliance';
+import type { AuditActor, AuditLog } from '../audit';
 import type { PriceBook } from './price-book';
 import type { PriceList } from './prices';
 

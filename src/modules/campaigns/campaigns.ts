@@ -1,7 +1,8 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
 import type { CampaignStatus, CampaignsTable } from '../../storage/schema-campaigns';
-import { auditActorOf, type ClientActor } from '../accounts';
+import type { ClientActor } from '../accounts';
+import { auditActorOf } from '../audit';
 import { microToCredits } from '../billing';
 import { assertSenderId, createTextPricer, parseMessagingSettings, senderFor } from '../messaging';
 import { type AudienceSpec, audiencePage } from './audience';

@@ -1,7 +1,8 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
 import type { TemplatesTable } from '../../storage/schema-campaigns';
-import { auditActorOf, type ClientActor } from '../accounts';
+import type { ClientActor } from '../accounts';
+import { auditActorOf } from '../audit';
 import { analyzeText, parseMessagingSettings } from '../messaging';
 import { type CampaignsDeps, checkTemplate, fieldKeysOf, iso } from './shared';
 import { contactValues, renderTemplate, type TemplateValues } from './template';

@@ -2,9 +2,10 @@ import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { Db } from '../../storage/database';
 import type { AccountsTable } from '../../storage/schema';
-import { type Actor, auditActorOf } from '../accounts';
+import type { Actor } from '../accounts';
+import type { AuditLog } from '../audit';
+import { auditActorOf } from '../audit';
 import type { MessageDeletion } from '../messaging';
-import type { AuditLog } from './audit';
 import { DAY_MS } from './retention';
 import { PROMISES } from './retention-rules';
 

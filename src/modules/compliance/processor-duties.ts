@@ -3,7 +3,7 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { Mail, Mailer } from '../../kernel/mailer';
 import type { Db, DbOrTx } from '../../storage/database';
 import type { Actor } from '../accounts';
-import type { AuditActor, AuditLog } from './audit';
+import type { AuditActor, AuditLog } from '../audit';
 import { createAuditExport } from './audit-export';
 import { createIncidents } from './incidents';
 import { createNotices } from './notices';

@@ -5,7 +5,9 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { Db, DbOrTx } from '../../storage/database';
 import { prepared, slot } from '../../storage/prepared';
 import type { ContactsTable } from '../../storage/schema-contacts';
-import { auditActorOf, type ClientActor } from '../accounts';
+import type { ClientActor } from '../accounts';
+import type { AuditLog } from '../audit';
+import { auditActorOf } from '../audit';
 import type { ContactBook, ImportErasure, ImportSubject } from '../contacts';
 import { csvRow, mentionsAny } from '../contacts';
 import {
@@ -14,7 +16,6 @@ import {
   normalizePhone,
   parseMessagingSettings,
 } from '../messaging';
-import type { AuditLog } from './audit';
 
 /** Most messages one search returns (a subject with more gets `truncated: true`). */
 const MAX_MESSAGES = 10_000;

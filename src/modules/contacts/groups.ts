@@ -1,7 +1,8 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
 import type { ContactGroupsTable } from '../../storage/schema-contacts';
-import { auditActorOf, type ClientActor } from '../accounts';
+import type { ClientActor } from '../accounts';
+import { auditActorOf } from '../audit';
 import { type ContactsDeps, chunks, iso, MAX_BULK_IDS } from './shared';
 
 export interface GroupView {

@@ -2,7 +2,7 @@ import type { Clock } from '../../kernel/clock';
 import { AppError, isAppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db, DbOrTx } from '../../storage/database';
-import type { AuditLog } from '../compliance';
+import type { AuditLog } from '../audit';
 import { normalizePhone, parseMessagingSettings } from '../messaging';
 
 type NormalizedPhone = ReturnType<typeof normalizePhone>;

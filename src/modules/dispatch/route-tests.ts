@@ -3,7 +3,7 @@ import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
 import type { RouteTestsTable } from '../../storage/schema';
-import type { AuditActor, AuditLog } from '../compliance';
+import type { AuditActor, AuditLog } from '../audit';
 import { analyzeText, normalizePhone } from '../messaging';
 import { carrierRefVariants } from './carrier-ref';
 import { type DeliveryReport, RouteError } from './route-port';

@@ -2,7 +2,7 @@ import type { Clock } from '../../kernel/clock';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db, Tx } from '../../storage/database';
 import type { InboundMessagesTable } from '../../storage/schema-inbound';
-import type { AuditLog } from '../compliance';
+import type { AuditLog } from '../audit';
 import type { ClientEventSink } from '../messaging';
 import { createInbox } from './inbox';
 import { createNumbers } from './numbers';

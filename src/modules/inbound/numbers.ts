@@ -3,7 +3,7 @@ import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db, DbOrTx } from '../../storage/database';
 import { assertAccountExists } from '../accounts';
-import type { AuditActor, AuditLog } from '../compliance';
+import type { AuditActor, AuditLog } from '../audit';
 import { normalizePhone } from '../messaging';
 import { type NumberView, numberView } from './views';
 

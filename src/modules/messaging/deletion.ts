@@ -4,8 +4,8 @@ import { AppError, type FieldError } from '../../kernel/errors';
 import type { Db, DbOrTx } from '../../storage/database';
 import type { MessagesTable } from '../../storage/schema';
 import type { ClientActor } from '../accounts';
-import { auditActorOf } from '../accounts';
-import type { AuditLog } from '../compliance';
+import type { AuditLog } from '../audit';
+import { auditActorOf } from '../audit';
 import type { Outcomes } from './outcomes';
 import { FINAL_STATUSES } from './status';
 

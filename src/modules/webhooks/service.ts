@@ -12,8 +12,9 @@ import type {
   WebhookDeliveriesTable,
   WebhookEndpointsTable,
 } from '../../storage/schema-webhooks';
-import { auditActorOf, type ClientActor } from '../accounts';
-import type { AuditLog } from '../compliance';
+import type { ClientActor } from '../accounts';
+import type { AuditLog } from '../audit';
+import { auditActorOf } from '../audit';
 import { assertPublicHost, hostOf, parseWebhookUrl } from './addresses';
 import {
   parseEventTypes,
