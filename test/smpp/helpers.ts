@@ -6,6 +6,7 @@ import {
   type SmscSimulatorOptions,
   startSmscSimulator,
 } from '../../src/adapters/smpp/smsc-simulator';
+import { analyzeText } from '../../src/modules/codec';
 import type {
   DeliveryReport,
   InboundSms,
@@ -13,7 +14,6 @@ import type {
   RouteEvents,
   SmsRoute,
 } from '../../src/modules/dispatch/route-port';
-import { analyzeText } from '../../src/modules/messaging/encoding';
 
 export const SYSTEM_ID = 'smsgate';
 export const PASSWORD = 'secret1';

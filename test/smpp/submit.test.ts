@@ -9,7 +9,7 @@ import {
   encodeUcs2,
   splitSegments,
   unpackGsm7,
-} from '../../src/modules/messaging/encoding';
+} from '../../src/modules/codec';
 import { message, route, simulator, waitFor } from './helpers';
 
 const LONG_GSM = 'The quick brown fox jumps over the lazy dog; {curly} braces cost two septets. '.repeat(5);

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { decodeGsm7, decodeUcs2 } from '../../modules/messaging/encoding';
+import { decodeGsm7, decodeUcs2 } from '../../modules/codec';
 import { EsmClass, type ShortMessagePdu, Tlv, tlvU8, tlvU16 } from './wire';
 
 /** Where one part of a concatenated message belongs. */

@@ -2,13 +2,7 @@ import { Buffer } from 'node:buffer';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import smpp from 'smpp';
-import {
-  analyzeText,
-  encodeGsm7,
-  encodeUcs2,
-  type SmsEncoding,
-  splitSegments,
-} from '../../modules/messaging/encoding';
+import { analyzeText, encodeGsm7, encodeUcs2, type SmsEncoding, splitSegments } from '../../modules/codec';
 import { sourceAddress } from './addressing';
 import { decodeShortMessagePdu, EsmClass, type ShortMessagePdu, Status, Tlv } from './wire';
 

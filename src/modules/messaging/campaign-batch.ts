@@ -6,7 +6,7 @@ import type { DbOrTx } from '../../storage/database';
 import type { MessagesTable } from '../../storage/schema';
 import type { Ledger } from '../billing';
 import { type PriceList, priceFor } from '../billing';
-import { analyzeText, type TextAnalysis } from './encoding';
+import { analyzeText, type TextAnalysis } from '../codec';
 import { DISPATCH_JOB, type DispatchPayload } from './jobs';
 import type { ClientEventSink } from './ports';
 import { newMessageRow } from './rows';

@@ -1,6 +1,6 @@
 import { AppError, type ErrorCode, type FieldError } from '../../kernel/errors';
 import { type PriceList, priceFor } from '../billing';
-import { analyzeText, type TextAnalysis } from './encoding';
+import { analyzeText, type TextAnalysis } from '../codec';
 import { tryNormalizePhone } from './phone';
 import { senderIdProblem } from './sender-id';
 import { type MessagingSettings, senderFor } from './settings';

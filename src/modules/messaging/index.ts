@@ -14,7 +14,7 @@ export {
   MESSAGE_RESTORE_WINDOW_MS,
   type MessageDeletion,
 } from './deletion';
-export { analyzeText, type SmsEncoding, type TextAnalysis } from './encoding';
+
 export { type MessageFilter, type MessageQuery, numberSearch } from './filter';
 export { DISPATCH_JOB, type DispatchPayload } from './jobs';
 export { createOutcomes, type Outcomes, type SendOutcome } from './outcomes';

@@ -1,0 +1,14 @@
+export {
+  analyzeText,
+  decodeGsm7,
+  decodeUcs2,
+  encodeGsm7,
+  encodeUcs2,
+  isGsm7,
+  packGsm7,
+  type SmsEncoding,
+  smartReplace,
+  splitSegments,
+  type TextAnalysis,
+  unpackGsm7,
+} from './encoding';
