@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createSmppRoute } from '../src/adapters/smpp/smpp-route';
 import { startSmscSimulator } from '../src/adapters/smpp/smsc-simulator';
-import type { OutboundSms } from '../src/modules/dispatch/route-port';
+import type { OutboundSms } from '../src/modules/route-port';
 
 const SYSTEM_ID = 'bench';
 const PASSWORD = 'bench';

@@ -13,7 +13,7 @@ import type {
   OutboundSms,
   RouteEvents,
   SmsRoute,
-} from '../../src/modules/dispatch/route-port';
+} from '../../src/modules/route-port';
 
 export const SYSTEM_ID = 'smsgate';
 export const PASSWORD = 'secret1';

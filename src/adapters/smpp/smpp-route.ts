@@ -10,7 +10,7 @@ import {
   type RouteHealth,
   type SmsRoute,
   type SubmitResult,
-} from '../../modules/dispatch/route-port';
+} from '../../modules/route-port';
 import { MinuteCounter } from '../minute-counter';
 import { displayAddress } from './addressing';
 import { type ResolvedSmppRouteConfig, type SmppRouteConfig, smppRouteConfigSchema } from './config';

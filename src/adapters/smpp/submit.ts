@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { encodeGsm7, encodeUcs2, packGsm7, splitSegments } from '../../modules/codec';
-import { type OutboundSms, RouteError } from '../../modules/dispatch/route-port';
+import { type OutboundSms, RouteError } from '../../modules/route-port';
 import { destinationAddress, formatAbsoluteTime, sourceAddress } from './addressing';
 import type { ResolvedSmppRouteConfig } from './config';
 import { EsmClass, type ShortMessagePdu, Tlv, tlvOctet, tlvShort } from './wire';

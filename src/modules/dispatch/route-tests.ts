@@ -6,8 +6,7 @@ import type { RouteTestsTable } from '../../storage/schema';
 import type { AuditActor, AuditLog } from '../audit';
 import { analyzeText } from '../codec';
 import { normalizePhone } from '../messaging';
-import { carrierRefVariants } from './carrier-ref';
-import { type DeliveryReport, RouteError } from './route-port';
+import { carrierRefVariants, type DeliveryReport, RouteError } from '../route-port';
 import type { RouteRegistry } from './route-registry';
 import { BUILTIN_SIMULATOR_ID } from './rules';
 
