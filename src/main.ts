@@ -22,6 +22,7 @@ import {
   createIdentity,
   createStaff,
   createTeam,
+  PLATFORM_SENDER,
 } from './modules/accounts';
 import { createAuditLog } from './modules/audit';
 import { createLedger, createPriceAdmin, createPriceBook, creditsToMicro } from './modules/billing';
@@ -57,7 +58,6 @@ import {
   createOutcomes,
   createPreview,
   createSender,
-  PLATFORM_SENDER,
 } from './modules/messaging';
 import { createWebhooks } from './modules/webhooks';
 import { createDbQueue } from './queue/db-queue';

@@ -7,7 +7,7 @@ import {
   priceListInputSchema,
   priceListToCredits,
 } from '../../modules/billing';
-import { COUNTRIES } from '../../modules/messaging';
+import { COUNTRIES } from '../../modules/phone';
 import type { AppServices } from '../app';
 import { clientActor, staffActor } from '../context';
 import { idParams } from '../schemas';

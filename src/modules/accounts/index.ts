@@ -4,6 +4,14 @@ export { type ApiKeys, type ApiKeyView, createApiKeys } from './api-keys';
 export type { AccountsDeps, AccountsSettings } from './deps';
 export { assertAccountExists } from './exists';
 export { createIdentity, type Identity } from './identity';
+export {
+  type MessagingSettings,
+  messagingSettingsSchema,
+  NEW_ACCOUNT_MESSAGING,
+  PLATFORM_SENDER,
+  parseMessagingSettings,
+  senderFor,
+} from './messaging-settings';
 export { type NamedRef, namesOf } from './names';
 export { createAccountAdmin } from './operator';
 export * from './permissions';

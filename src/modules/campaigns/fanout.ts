@@ -1,13 +1,9 @@
 import { AppError, isAppError } from '../../kernel/errors';
 import type { Tx } from '../../storage/database';
 import type { CampaignsTable } from '../../storage/schema-campaigns';
-import {
-  type CampaignMessage,
-  createTextPricer,
-  parseMessagingSettings,
-  senderFor,
-  senderIdProblem,
-} from '../messaging';
+import { parseMessagingSettings, senderFor } from '../accounts';
+import { type CampaignMessage, createTextPricer } from '../messaging';
+import { senderIdProblem } from '../phone';
 import { audiencePage } from './audience';
 import { specOf } from './campaigns';
 import { bodyOf, countryOfNumber, finalText, textPlans, urlsOf } from './plan';

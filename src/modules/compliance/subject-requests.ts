@@ -6,16 +6,13 @@ import type { Db, DbOrTx } from '../../storage/database';
 import { prepared, slot } from '../../storage/prepared';
 import type { ContactsTable } from '../../storage/schema-contacts';
 import type { ClientActor } from '../accounts';
+import { parseMessagingSettings } from '../accounts';
 import type { AuditLog } from '../audit';
 import { auditActorOf } from '../audit';
 import type { ContactBook, ImportErasure, ImportSubject } from '../contacts';
 import { csvRow, mentionsAny } from '../contacts';
-import {
-  type MessageDeletion,
-  nationalNumberOfE164,
-  normalizePhone,
-  parseMessagingSettings,
-} from '../messaging';
+import type { MessageDeletion } from '../messaging';
+import { nationalNumberOfE164, normalizePhone } from '../phone';
 
 /** Most messages one search returns (a subject with more gets `truncated: true`). */
 const MAX_MESSAGES = 10_000;

@@ -2,8 +2,9 @@ import type { Clock } from '../../kernel/clock';
 import { AppError, isAppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db, DbOrTx } from '../../storage/database';
+import { parseMessagingSettings } from '../accounts';
 import type { AuditLog } from '../audit';
-import { normalizePhone, parseMessagingSettings } from '../messaging';
+import { normalizePhone } from '../phone';
 
 type NormalizedPhone = ReturnType<typeof normalizePhone>;
 

@@ -5,7 +5,7 @@ import type { Db } from '../../storage/database';
 import type { RouteTestsTable } from '../../storage/schema';
 import type { AuditActor, AuditLog } from '../audit';
 import { analyzeText } from '../codec';
-import { normalizePhone } from '../messaging';
+import { normalizePhone } from '../phone';
 import { carrierRefVariants, type DeliveryReport, RouteError } from '../route-port';
 import type { RouteRegistry } from './route-registry';
 import { BUILTIN_SIMULATOR_ID } from './rules';

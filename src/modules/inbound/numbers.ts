@@ -4,7 +4,7 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { Db, DbOrTx } from '../../storage/database';
 import { assertAccountExists } from '../accounts';
 import type { AuditActor, AuditLog } from '../audit';
-import { normalizePhone } from '../messaging';
+import { normalizePhone } from '../phone';
 import { type NumberView, numberView } from './views';
 
 export interface NumberFilter {

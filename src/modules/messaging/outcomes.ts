@@ -5,13 +5,13 @@ import type { JobQueue } from '../../queue/job-queue';
 import { caseById } from '../../storage/case-update';
 import type { DbOrTx } from '../../storage/database';
 import type { MessageStatus, MessagesTable } from '../../storage/schema';
+import { parseMessagingSettings } from '../accounts';
 import type { Ledger, SettleEntry } from '../billing';
 import type { DeliveryReport } from '../route-port';
 import { carrierRefVariants } from '../route-port';
 import { DISPATCH_JOB } from './jobs';
 import type { ClientEvent, ClientEventSink } from './ports';
 import { statusEventData } from './send';
-import { parseMessagingSettings } from './settings';
 import { canTransition, FINAL_STATUSES } from './status';
 
 /** What became of one attempt to hand a message to a route. */
