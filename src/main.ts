@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './kernel/logger';
 import type { Mailer } from './kernel/mailer';
 import {
   type AccountsDeps,
+  assertAccountExists,
   createAccountAdmin,
   createAccountSettings,
   createApiKeys,
@@ -347,7 +348,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     settings,
     webhooks,
     priceBook,
-    priceAdmin: createPriceAdmin({ db, audit, priceBook }),
+    priceAdmin: createPriceAdmin({ db, audit, priceBook, assertAccountExists }),
     accountSettings: createAccountSettings({ db, audit, sharedSender }),
     queue,
     send,
