@@ -27,8 +27,7 @@ import {
 } from './modules/accounts';
 import { createAuditLog } from './modules/audit';
 import { createLedger, createPriceAdmin, createPriceBook, creditsToMicro } from './modules/billing';
-import { createCampaigns, createStopReplies } from './modules/campaigns';
-import { createCampaignFiles } from './modules/campaigns/attachments';
+import { createCampaignFiles, createCampaigns, createStopReplies } from './modules/campaigns';
 import {
   builtinRetentionRules,
   createClosure,

@@ -24,8 +24,7 @@ import type {
 } from '../modules/accounts';
 import type { AuditLog } from '../modules/audit';
 import type { Ledger, PriceAdmin, PriceBook } from '../modules/billing';
-import type { Campaigns } from '../modules/campaigns';
-import type { CampaignFiles } from '../modules/campaigns/attachments';
+import type { CampaignFiles, Campaigns } from '../modules/campaigns';
 import type {
   Closure,
   ProcessorDuties,
