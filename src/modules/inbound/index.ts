@@ -8,6 +8,7 @@ import { createInbox } from './inbox';
 import { createNumbers } from './numbers';
 import { createReceiver } from './receive';
 
+export { removeInboundOfClosedAccounts } from './erase';
 export type { AdminInboxFilter, Inbox, InboxFilter } from './inbox';
 export { keywordOf, MAX_KEYWORD_LENGTH } from './keyword';
 export { type NumberFilter, type Numbers, ownersOf } from './numbers';

@@ -224,7 +224,10 @@ export function createMessageDeletion(deps: MessageDeletionDeps) {
       });
     },
 
-    /** Retention: removes up to `limit` messages (and inbound messages) of accounts closed before `cutoff`. */
+    /**
+     * Retention: removes up to `limit` messages of accounts closed before `cutoff` (their inbound messages are
+     * the inbound module's to remove).
+     */
     async removeOfClosedAccounts(cutoff: number, limit: number): Promise<number> {
       return db.transaction().execute(async (tx) => {
         const closed = tx
@@ -239,26 +242,7 @@ export function createMessageDeletion(deps: MessageDeletionDeps) {
           .limit(limit)
           .execute();
         await removeRows(tx, rows as MessagesTable[]);
-        let n = rows.length;
-        if (n < limit) {
-          const inbound = await tx
-            .selectFrom('inbound_messages')
-            .select('id')
-            .where('account_id', 'in', closed)
-            .limit(limit - n)
-            .execute();
-          if (inbound.length > 0)
-            await tx
-              .deleteFrom('inbound_messages')
-              .where(
-                'id',
-                'in',
-                inbound.map((r) => r.id),
-              )
-              .execute();
-          n += inbound.length;
-        }
-        return n;
+        return rows.length;
       });
     },
 
