@@ -6,6 +6,7 @@ import { createFileMailer } from './adapters/mail/file-mailer';
 import { createRouteFactory, ROUTE_TYPES } from './adapters/route-factory';
 import { createSimulatorReplies } from './adapters/simulator/simulator-replies';
 import { createSimulatorRoute } from './adapters/simulator/simulator-route';
+import { webhookNet } from './adapters/webhooks';
 import type { Config } from './config';
 import { buildApp } from './http/app';
 import type { CheckState, ReadinessProbe } from './http/routes/health';
@@ -251,6 +252,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     logger,
     capabilities: storage.capabilities,
     settings: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
+    net: webhookNet,
     // The job queue's owner: a restarted process takes back its previous boot's deliveries too.
     owner: outbox.owner,
   });

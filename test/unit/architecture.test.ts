@@ -166,10 +166,6 @@ const EXCEPTIONS: { vendor: VendorException[]; writes: WriteException[] } = {
       specifier: 'node:net',
       reason: 'isIP/isIPv4/isIPv6 only: pure parsers of address text for the SSRF rules (no IO)',
     },
-    { file: 'src/modules/webhooks/addresses.ts', specifier: 'node:dns', reason: 'TEMP' },
-    { file: 'src/modules/webhooks/sender.ts', specifier: 'node:http', reason: 'TEMP' },
-    { file: 'src/modules/webhooks/sender.ts', specifier: 'node:https', reason: 'TEMP' },
-    { file: 'src/modules/webhooks/sender.ts', specifier: 'node:net', reason: 'TEMP' },
   ],
   writes: [
     {

@@ -15,7 +15,7 @@ import type {
 import type { ClientActor } from '../accounts';
 import type { AuditLog } from '../audit';
 import { auditActorOf } from '../audit';
-import { assertPublicHost, hostOf, parseWebhookUrl } from './addresses';
+import { hostOf, parseWebhookUrl } from './addresses';
 import {
   parseEventTypes,
   parseStatusFilter,
@@ -23,7 +23,7 @@ import {
   type WebhookEvent,
   type WebhookEventType,
 } from './events';
-import { createSender, type PostOutcome, TIMEOUT_ERROR_PREFIX } from './sender';
+import { type PostOutcome, TIMEOUT_ERROR_PREFIX, type WebhookNet } from './ports';
 import { generateSecret, signWebhook } from './signing';
 
 export interface WebhooksSettings {
@@ -44,6 +44,8 @@ export interface WebhooksDeps {
   /** Only `skipLocked`, `multipleWriters` and `maxParameters` are used. */
   capabilities: Pick<Capabilities, 'skipLocked' | 'multipleWriters' | 'maxParameters'>;
   settings: WebhooksSettings;
+  /** The HTTP sender and the DNS check (`webhookNet` of src/adapters/webhooks). */
+  net: WebhookNet;
   /**
    * This process's lease owner, `WORKER_ID/boot token` (the job queue's): a restarted process takes back
    * the deliveries its previous boot held. Default: this process only (nothing to take back).
@@ -275,7 +277,7 @@ export function createWebhooks(deps: WebhooksDeps) {
   const { db, clock, ids, audit, logger, capabilities, settings } = deps;
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
-  const sender = createSender({ allowPrivate: settings.allowPrivate, timeoutMs });
+  const sender = deps.net.createSender({ allowPrivate: settings.allowPrivate, timeoutMs });
   const owner = deps.owner ?? `pid${process.pid}/${randomBytes(6).toString('hex')}`;
   // `WORKER_ID/`: the leases of every boot of this worker start with it.
   const ownPrefix = owner.slice(0, owner.indexOf('/') + 1);
@@ -289,7 +291,7 @@ export function createWebhooks(deps: WebhooksDeps) {
 
   async function checkedUrl(raw: string): Promise<string> {
     const url = parseWebhookUrl(raw);
-    if (!settings.allowPrivate) await assertPublicHost(url);
+    if (!settings.allowPrivate) await deps.net.assertPublicHost(url);
     return url.href;
   }
 
