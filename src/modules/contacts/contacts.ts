@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { AppError, type FieldError } from '../../kernel/errors';
+import { chunks } from '../../storage/chunk';
 import type { DbOrTx } from '../../storage/database';
 import type { ContactConsentsTable, ContactsTable } from '../../storage/schema-contacts';
 import type { ClientActor } from '../accounts';
@@ -7,7 +8,6 @@ import { auditActorOf } from '../audit';
 import { applyFieldValues, type FieldType, type FieldValue } from './fields';
 import {
   type ContactsDeps,
-  chunks,
   defaultCountryOf,
   iso,
   isUniqueViolation,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Clock } from '../../kernel/clock';
 import { AppError, type FieldError } from '../../kernel/errors';
+import { chunks } from '../../storage/chunk';
 import type { Db, DbOrTx } from '../../storage/database';
 import type { MessagesTable } from '../../storage/schema';
 import type { ClientActor } from '../accounts';
@@ -284,7 +285,7 @@ export function createMessageDeletion(deps: MessageDeletionDeps) {
         .where('to_number', 'in', phones)
         .execute();
       const ids = rows.map((r) => r.id);
-      for (let i = 0; i < ids.length; i += 500) await eraseRows(tx, ids.slice(i, i + 500), clock.now());
+      for (const part of chunks(ids, 500)) await eraseRows(tx, part, clock.now());
       return ids.length;
     },
   };

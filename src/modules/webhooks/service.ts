@@ -4,6 +4,7 @@ import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Logger } from '../../kernel/logger';
+import { chunks, itemsPerStatement } from '../../storage/chunk';
 import type { Capabilities, Db, DbOrTx } from '../../storage/database';
 import { storageFault } from '../../storage/faults';
 import type { MessageStatus } from '../../storage/schema';
@@ -171,12 +172,6 @@ const OUTAGE_MIN_MS = 5_000;
 const iso = (ms: number) => new Date(Number(ms)).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 function endpointView(row: WebhookEndpointsTable): EndpointView {
   return {
     id: row.id,
@@ -283,11 +278,13 @@ export function createWebhooks(deps: WebhooksDeps) {
   const ownPrefix = owner.slice(0, owner.indexOf('/') + 1);
   let tookBackOwn = false;
   const DELIVERY_COLUMNS = 15;
-  const rowsPerInsert = Math.max(
-    1,
-    Math.min(MAX_ROWS_PER_INSERT, Math.floor(capabilities.maxParameters / DELIVERY_COLUMNS)),
-  );
-  const idsPerQuery = Math.max(1, Math.min(MAX_IDS_PER_QUERY, capabilities.maxParameters - 10));
+  const rowsPerInsert = itemsPerStatement(capabilities.maxParameters, DELIVERY_COLUMNS, {
+    cap: MAX_ROWS_PER_INSERT,
+  });
+  const idsPerQuery = itemsPerStatement(capabilities.maxParameters, 1, {
+    cap: MAX_IDS_PER_QUERY,
+    reserved: 10,
+  });
 
   async function checkedUrl(raw: string): Promise<string> {
     const url = parseWebhookUrl(raw);
