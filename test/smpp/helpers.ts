@@ -1,11 +1,7 @@
 import { afterEach, expect } from 'vitest';
+import { type SmscSimulator, type SmscSimulatorOptions, startSmscSimulator } from '../../dev/smsc-simulator';
 import type { SmppRouteConfig } from '../../src/adapters/smpp/config';
 import { createSmppRoute } from '../../src/adapters/smpp/smpp-route';
-import {
-  type SmscSimulator,
-  type SmscSimulatorOptions,
-  startSmscSimulator,
-} from '../../src/adapters/smpp/smsc-simulator';
 import { analyzeText } from '../../src/modules/codec';
 import type {
   DeliveryReport,
