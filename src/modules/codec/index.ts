@@ -12,3 +12,11 @@ export {
   type TextAnalysis,
   unpackGsm7,
 } from './encoding';
+export {
+  CONCAT_UDH_LENGTH,
+  type ConcatInfo,
+  concatFromUdh,
+  concatUdh,
+  gsm7FillBits,
+  packSeptets,
+} from './udh';
