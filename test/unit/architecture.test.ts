@@ -250,12 +250,6 @@ const EXCEPTIONS: { vendor: VendorException[]; writes: WriteException[] } = {
       reason: 'the documented erasure',
     },
     {
-      file: 'src/modules/compliance/closure.ts',
-      table: 'accounts',
-      reason:
-        'closing an account sets its status in the transaction that records the closure and its deadlines',
-    },
-    {
       file: 'src/modules/messaging/send.ts',
       table: 'idempotency_keys',
       reason:

@@ -17,5 +17,6 @@ export { createAccountAdmin } from './operator';
 export * from './permissions';
 export type { RequestMeta } from './sessions';
 export { createStaff, type Staff } from './staff';
+export { setAccountStatus } from './status';
 export { createTeam, type Team } from './team';
 export type { AccountView, StaffView, UserView } from './views';
