@@ -318,6 +318,27 @@ export function checkLayers(tree: Tree, layers: Readonly<Record<string, number>>
   return out;
 }
 
+/** kernel and storage sit below every module: they import nothing from modules, adapters or the app around them. */
+export function checkFoundation(tree: Tree): Violation[] {
+  const out: Violation[] = [];
+  for (const [file, text] of tree) {
+    const base = /^src\/(kernel|storage)\//.exec(file);
+    if (!base) continue;
+    for (const ref of importsOf(file, text, tree)) {
+      if (!ref.target) continue;
+      const above = /^src\/(modules|adapters|http|queue|workers|cli|main)\b/.exec(ref.target);
+      if (!above) continue;
+      out.push({
+        rule: 'layer',
+        file,
+        line: ref.line,
+        message: `${base[1]} imports '${ref.specifier}' from src/${above[1]}, which is above it`,
+      });
+    }
+  }
+  return out;
+}
+
 /** Folders whose imports of a module must go through that module's `index.ts`. */
 const IMPORTERS = /^src\/(modules|adapters|http|cli|workers|queue|main\.ts)/;
 

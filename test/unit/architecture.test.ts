@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkCycles,
   checkDeepImports,
+  checkFoundation,
   checkLayers,
   checkTableWrites,
   checkVendorImports,
@@ -275,6 +276,8 @@ describe('module rules over src/', () => {
 
   it('imports modules only downwards in the module order', () => expectNone(checkLayers(tree, LAYERS)));
 
+  it('keeps kernel and storage below every module', () => expectNone(checkFoundation(tree)));
+
   it('imports another module only through its index.ts', () => expectNone(checkDeepImports(tree)));
 
   it('keeps vendor and IO imports out of src/modules (exceptions listed)', () =>
@@ -329,6 +332,23 @@ describe('each rule can fail', () => {
       [
         "src/modules/accounts/x.ts:1: [layer] module accounts (layer 1) imports '../messaging' from module messaging (layer 3), which is above it in the module order",
         'src/modules/messaging/y.ts:2: [layer] module newcomer has no layer in the module order',
+      ].join('\n'),
+    );
+  });
+
+  it('finds kernel or storage importing from above', () => {
+    const v = checkFoundation(
+      fake({
+        'src/storage/x.ts':
+          "import type { AuditLog } from '../modules/audit';\nimport { a } from './database';\n",
+        'src/kernel/y.ts': "\nimport { h } from '../http/app';\nimport { c } from './clock';\n",
+        'src/modules/audit/z.ts': "import { d } from '../../storage/database';\n",
+      }),
+    );
+    expect(formatViolations(v)).toBe(
+      [
+        "src/storage/x.ts:1: [layer] storage imports '../modules/audit' from src/modules, which is above it",
+        "src/kernel/y.ts:2: [layer] kernel imports '../http/app' from src/http, which is above it",
       ].join('\n'),
     );
   });
