@@ -11,7 +11,7 @@
  * answers `{ cmd: 'stats' }` with `{ submits, bound, cpuMs }`; it stops on SIGTERM or when its parent goes.
  */
 import { parseArgs } from 'node:util';
-import { startSmscSimulator } from '../src/adapters/smpp/smsc-simulator';
+import { startSmscSimulator } from '../dev/smsc-simulator';
 
 const { values } = parseArgs({
   options: {

@@ -11,9 +11,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { startSmscSimulator } from '../dev/smsc-simulator';
 import { createSmppRoute } from '../src/adapters/smpp/smpp-route';
-import { startSmscSimulator } from '../src/adapters/smpp/smsc-simulator';
-import type { OutboundSms } from '../src/modules/dispatch/route-port';
+import type { OutboundSms } from '../src/modules/route-port';
 
 const SYSTEM_ID = 'bench';
 const PASSWORD = 'bench';

@@ -7,6 +7,7 @@ import { createRouteFactory } from './adapters/route-factory';
 import { ROUTE_TYPES } from './adapters/route-types';
 import { createSimulatorReplies } from './adapters/simulator/simulator-replies';
 import { createSimulatorRoute } from './adapters/simulator/simulator-route';
+import { webhookNet } from './adapters/webhooks';
 import type { Config } from './config';
 import { buildApp } from './http/app';
 import type { CheckState, ReadinessProbe } from './http/routes/health';
@@ -17,19 +18,20 @@ import { createLogger, type Logger } from './kernel/logger';
 import type { Mailer } from './kernel/mailer';
 import {
   type AccountsDeps,
+  assertAccountExists,
   createAccountAdmin,
   createAccountSettings,
   createApiKeys,
   createIdentity,
   createStaff,
   createTeam,
+  PLATFORM_SENDER,
 } from './modules/accounts';
+import { createAuditLog } from './modules/audit';
 import { createLedger, createPriceAdmin, createPriceBook, creditsToMicro } from './modules/billing';
-import { createCampaigns, createStopReplies } from './modules/campaigns';
-import { createCampaignFiles } from './modules/campaigns/attachments';
+import { createCampaignFiles, createCampaigns, createStopReplies } from './modules/campaigns';
 import {
   builtinRetentionRules,
-  createAuditLog,
   createClosure,
   createProcessorDuties,
   createRequestInbox,
@@ -59,7 +61,6 @@ import {
   createOutcomes,
   createPreview,
   createSender,
-  PLATFORM_SENDER,
 } from './modules/messaging';
 import { createWebhooks } from './modules/webhooks';
 import { createDbQueue } from './queue/db-queue';
@@ -256,6 +257,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     logger,
     capabilities: storage.capabilities,
     settings: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
+    net: webhookNet,
     // The job queue's owner: a restarted process takes back its previous boot's deliveries too.
     owner: outbox.owner,
   });
@@ -352,7 +354,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     settings,
     webhooks,
     priceBook,
-    priceAdmin: createPriceAdmin({ db, audit, priceBook }),
+    priceAdmin: createPriceAdmin({ db, audit, priceBook, assertAccountExists }),
     accountSettings: createAccountSettings({ db, audit, sharedSender }),
     queue,
     send,

@@ -13,7 +13,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type SmscBehaviour, startSmscSimulator } from '../../src/adapters/smpp/smsc-simulator';
+import { type SmscBehaviour, startSmscSimulator } from '../../dev/smsc-simulator';
 
 const { values } = parseArgs({
   options: {

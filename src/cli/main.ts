@@ -15,7 +15,7 @@ import { createIdGenerator } from '../kernel/ids';
 import { createLogger } from '../kernel/logger';
 import { createSystem } from '../main';
 import { STAFF_ROLES, type StaffRole } from '../modules/accounts';
-import { createAuditLog } from '../modules/compliance';
+import { createAuditLog } from '../modules/audit';
 import { openStorage } from '../storage/database';
 
 const USAGE = `smsgate — self-hostable business SMS platform

@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } 
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { senderIdProblem } from '../modules/messaging';
+import { senderIdProblem } from '../modules/phone';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

@@ -22,11 +22,10 @@ import type {
   Staff,
   Team,
 } from '../modules/accounts';
+import type { AuditLog } from '../modules/audit';
 import type { Ledger, PriceAdmin, PriceBook } from '../modules/billing';
-import type { Campaigns } from '../modules/campaigns';
-import type { CampaignFiles } from '../modules/campaigns/attachments';
+import type { CampaignFiles, Campaigns } from '../modules/campaigns';
 import type {
-  AuditLog,
   Closure,
   ProcessorDuties,
   RequestInbox,

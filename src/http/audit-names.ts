@@ -1,5 +1,5 @@
 import { namesOf } from '../modules/accounts';
-import type { AuditEvent } from '../modules/compliance';
+import type { AuditEvent } from '../modules/audit';
 import type { DbOrTx } from '../storage/database';
 
 /**

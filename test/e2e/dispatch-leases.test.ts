@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SmscSimulator, startSmscSimulator } from '../../src/adapters/smpp/smsc-simulator';
+import { type SmscSimulator, startSmscSimulator } from '../../dev/smsc-simulator';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/kernel/logger';
 import { createSystem, type System } from '../../src/main';

@@ -1,6 +1,6 @@
 import { Migrator } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SmscSimulator, startSmscSimulator } from '../../src/adapters/smpp/smsc-simulator';
+import { type SmscSimulator, startSmscSimulator } from '../../dev/smsc-simulator';
 import { migrationProvider } from '../../src/storage/migrations';
 import { DIALECTS, openTestStorage } from '../helpers/storage';
 import { type Session, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SmscSimulator, startSmscSimulator } from '../../src/adapters/smpp/smsc-simulator';
+import { type SmscSimulator, startSmscSimulator } from '../../dev/smsc-simulator';
 import { DIALECTS } from '../helpers/storage';
 import {
   createApiKey,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashEvent } from '../../src/modules/compliance/audit';
+import { hashEvent } from '../../src/modules/audit';
 import { DAY, HOUR } from '../helpers/fake-clock';
 import { DIALECTS } from '../helpers/storage';
 import {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type SmscSimulator, startSmscSimulator } from '../../src/adapters/smpp/smsc-simulator';
+import { type SmscSimulator, startSmscSimulator } from '../../dev/smsc-simulator';
 import { DIALECTS } from '../helpers/storage';
 import { type Session, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
 

@@ -1,5 +1,6 @@
 import type { KyselyPlugin } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { webhookNet } from '../../src/adapters/webhooks';
 import { createIdGenerator } from '../../src/kernel/ids';
 import { createLogger } from '../../src/kernel/logger';
 import {
@@ -65,6 +66,7 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
       logger: createLogger({ level: 'silent' }),
       capabilities: ts.system.storage.capabilities,
       settings: { allowPrivate: settings.allowPrivate ?? true, ...settings },
+      net: webhookNet,
     });
   }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SmscSimulator, startSmscSimulator } from '../../src/adapters/smpp/smsc-simulator';
+import { type SmscSimulator, startSmscSimulator } from '../../dev/smsc-simulator';
 import { Status } from '../../src/adapters/smpp/wire';
 import { type Session, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
 

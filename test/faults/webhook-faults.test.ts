@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { webhookNet } from '../../src/adapters/webhooks';
 import { createIdGenerator } from '../../src/kernel/ids';
 import { createLogger } from '../../src/kernel/logger';
 import {
@@ -75,6 +76,7 @@ describe.each(DIALECTS)('webhook faults on %s', (dialect) => {
       logger: createLogger({ level: 'silent' }),
       capabilities: ts.system.storage.capabilities,
       settings: { allowPrivate: true, timeoutMs: 150 },
+      net: webhookNet,
     });
     try {
       // The receiver takes the request but answers too late: it may well have processed it.
@@ -215,6 +217,7 @@ describe.each(DIALECTS)('webhook faults on %s', (dialect) => {
         logger: createLogger({ level: 'silent' }),
         capabilities: ts.system.storage.capabilities,
         settings: { allowPrivate: true, timeoutMs: 1_500 },
+        net: webhookNet,
         owner,
       });
     const mine = await signup(ts.app);

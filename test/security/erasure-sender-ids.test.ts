@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { senderIdProblem } from '../../src/modules/messaging';
+import { senderIdProblem } from '../../src/modules/phone';
 import { DIALECTS } from '../helpers/storage';
 import { createApiKey, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
 

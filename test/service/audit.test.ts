@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdGenerator } from '../../src/kernel/ids';
-import { createAuditLog } from '../../src/modules/compliance';
+import { createAuditLog } from '../../src/modules/audit';
 import { FakeClock } from '../helpers/fake-clock';
 import { DIALECTS, openTestStorage, type TestStorage } from '../helpers/storage';
 

@@ -1,19 +1,15 @@
 import { afterEach, expect } from 'vitest';
+import { type SmscSimulator, type SmscSimulatorOptions, startSmscSimulator } from '../../dev/smsc-simulator';
 import type { SmppRouteConfig } from '../../src/adapters/smpp/config';
 import { createSmppRoute } from '../../src/adapters/smpp/smpp-route';
-import {
-  type SmscSimulator,
-  type SmscSimulatorOptions,
-  startSmscSimulator,
-} from '../../src/adapters/smpp/smsc-simulator';
+import { analyzeText } from '../../src/modules/codec';
 import type {
   DeliveryReport,
   InboundSms,
   OutboundSms,
   RouteEvents,
   SmsRoute,
-} from '../../src/modules/dispatch/route-port';
-import { analyzeText } from '../../src/modules/messaging/encoding';
+} from '../../src/modules/route-port';
 
 export const SYSTEM_ID = 'smsgate';
 export const PASSWORD = 'secret1';

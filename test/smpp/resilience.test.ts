@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { RouteError } from '../../src/modules/dispatch/route-port';
+import { RouteError } from '../../src/modules/route-port';
 import { message, recorder, route, simulator, waitFor } from './helpers';
 
 /** A bare SMPP header (command_length 16). */

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import smpp from 'smpp';
 import { afterEach, describe, it } from 'vitest';
-import { type SmscSimulator, startSmscSimulator } from '../../src/adapters/smpp/smsc-simulator';
+import { type SmscSimulator, startSmscSimulator } from '../../dev/smsc-simulator';
 
 /** A raw SMPP client that reads PDUs and never answers them: a gateway about to die. */
 class RawClient {

@@ -1,6 +1,5 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { RouteError } from '../../src/modules/dispatch/route-port';
 import {
   analyzeText,
   decodeGsm7,
@@ -9,7 +8,8 @@ import {
   encodeUcs2,
   splitSegments,
   unpackGsm7,
-} from '../../src/modules/messaging/encoding';
+} from '../../src/modules/codec';
+import { RouteError } from '../../src/modules/route-port';
 import { message, route, simulator, waitFor } from './helpers';
 
 const LONG_GSM = 'The quick brown fox jumps over the lazy dog; {curly} braces cost two septets. '.repeat(5);

@@ -29,7 +29,7 @@ import {
   Tlv,
   tlvCString,
 } from '../../src/adapters/smpp/wire';
-import { encodeUcs2 } from '../../src/modules/messaging/encoding';
+import { encodeUcs2 } from '../../src/modules/codec';
 
 describe('carrierRefVariants', () => {
   it('converts decimal ids to hex and back', () => {

@@ -12,7 +12,7 @@ import {
   smartReplace,
   splitSegments,
   unpackGsm7,
-} from '../../src/modules/messaging/encoding';
+} from '../../src/modules/codec';
 
 // Written out independently of the implementation, in septet order (0x1B = escape, listed as null).
 // biome-ignore format: keep the 16-column table layout

@@ -14,7 +14,7 @@ import {
   normalizePhone,
   SMS_CAPABLE_TYPES,
   tryNormalizePhone,
-} from '../../src/modules/messaging/phone';
+} from '../../src/modules/phone/phone';
 
 function rejection(input: string, defaultCountry?: string | null): AppError {
   try {

@@ -14,7 +14,7 @@ import {
   priceListToCredits,
   regionOf,
 } from '../../src/modules/billing/prices';
-import { normalizePhone } from '../../src/modules/messaging/phone';
+import { normalizePhone } from '../../src/modules/phone';
 
 const MIN_MICRO = 20_000;
 const MAX_MICRO = 120_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeText } from '../../src/modules/messaging';
+import { analyzeText } from '../../src/modules/codec';
 import { countSms, smartReplace } from '../../web/src/sms';
 
 /** The Send form's counter answers on every key press; it must say what the server will send. */

@@ -11,7 +11,7 @@ export function isGsmChar(ch: string): boolean {
 }
 
 /**
- * The server's smart encoding (src/modules/messaging/encoding.ts), so the counter shows what will be sent: look-alike
+ * The server's smart encoding (src/modules/codec/encoding.ts), so the counter shows what will be sent: look-alike
  * characters that are not GSM-7, with their GSM-7 replacement. test/unit/web-sms.test.ts keeps the two equal.
  */
 const SMART = new Map<string, string>();

@@ -1,7 +1,7 @@
 import { AppError } from '../../kernel/errors';
 import type { RuleMatch } from '../../modules/dispatch';
 import type { InboundView } from '../../modules/inbound';
-import { normalizePhone, senderIdProblem, tryNormalizePhone } from '../../modules/messaging';
+import { normalizePhone, senderIdProblem, tryNormalizePhone } from '../../modules/phone';
 
 /** A simulated route that can hand in a phone's reply (see `createSimulatorRoute`). */
 export interface ReplyingRoute {

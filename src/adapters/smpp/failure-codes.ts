@@ -1,4 +1,4 @@
-import { type FailureCode, RouteError } from '../../modules/dispatch/route-port';
+import { type FailureCode, RouteError } from '../../modules/route-port';
 import { statusName } from './wire';
 
 /**

@@ -1,13 +1,6 @@
 import { Buffer } from 'node:buffer';
-import { decodeGsm7, decodeUcs2 } from '../../modules/messaging/encoding';
+import { type ConcatInfo, concatFromUdh, decodeGsm7, decodeUcs2 } from '../../modules/codec';
 import { EsmClass, type ShortMessagePdu, Tlv, tlvU8, tlvU16 } from './wire';
-
-/** Where one part of a concatenated message belongs. */
-export interface ConcatInfo {
-  ref: number;
-  total: number;
-  seq: number;
-}
 
 /** The user data of a deliver_sm: concatenation info (from the UDH or SAR TLVs) and the text octets. */
 export interface MoPayload {
@@ -39,20 +32,6 @@ export function moPayload(pdu: ShortMessagePdu): MoPayload {
   }
   if (concat !== null && (concat.total < 2 || concat.seq < 1 || concat.seq > concat.total)) concat = null;
   return { concat, body: data };
-}
-
-function concatFromUdh(udh: Buffer): ConcatInfo | null {
-  let offset = 0;
-  while (offset + 2 <= udh.length) {
-    const iei = udh[offset]!;
-    const length = udh[offset + 1]!;
-    const data = udh.subarray(offset + 2, offset + 2 + length);
-    if (data.length < length) return null;
-    if (iei === 0x00 && length === 3) return { ref: data[0]!, total: data[1]!, seq: data[2]! };
-    if (iei === 0x08 && length === 4) return { ref: data.readUInt16BE(0), total: data[2]!, seq: data[3]! };
-    offset += 2 + length;
-  }
-  return null;
 }
 
 type Alphabet = 'gsm7' | 'ucs2' | 'latin1' | 'iso-8859-5' | 'iso-8859-8';

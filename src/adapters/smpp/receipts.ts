@@ -1,4 +1,4 @@
-import type { DeliveryReport } from '../../modules/dispatch/route-port';
+import type { DeliveryReport } from '../../modules/route-port';
 import { storageFault } from '../../storage/faults';
 import { Status } from './wire';
 
@@ -135,4 +135,4 @@ export function refusedDelivery(error: unknown): { status: number; logAs: 'error
   return { status: Status.ESME_RX_T_APPN, logAs: storageFault(error) ? 'warn' : 'error' };
 }
 
-export { carrierRefVariants } from '../../modules/dispatch/carrier-ref';
+export { carrierRefVariants } from '../../modules/route-port';

@@ -1,6 +1,7 @@
 import type { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../../kernel/clock';
+import { decodeUcs2 } from '../../modules/codec';
 import {
   type DeliveryReport,
   type OutboundSms,
@@ -9,8 +10,7 @@ import {
   type RouteHealth,
   type SmsRoute,
   type SubmitResult,
-} from '../../modules/dispatch/route-port';
-import { decodeUcs2 } from '../../modules/messaging/encoding';
+} from '../../modules/route-port';
 import { MinuteCounter } from '../minute-counter';
 import { displayAddress } from './addressing';
 import { type ResolvedSmppRouteConfig, type SmppRouteConfig, smppRouteConfigSchema } from './config';

@@ -1,35 +1,25 @@
 import { Buffer } from 'node:buffer';
-import { type OutboundSms, RouteError } from '../../modules/dispatch/route-port';
-import { encodeGsm7, encodeUcs2, packGsm7, splitSegments } from '../../modules/messaging/encoding';
+import {
+  CONCAT_UDH_LENGTH,
+  concatUdh,
+  encodeGsm7,
+  encodeUcs2,
+  gsm7FillBits,
+  packSeptets,
+  splitSegments,
+} from '../../modules/codec';
+import { type OutboundSms, RouteError } from '../../modules/route-port';
 import { destinationAddress, formatAbsoluteTime, sourceAddress } from './addressing';
 import type { ResolvedSmppRouteConfig } from './config';
 import { EsmClass, type ShortMessagePdu, Tlv, tlvOctet, tlvShort } from './wire';
 
 export const DataCoding = { GSM7: 0x00, UCS2: 0x08 } as const;
 
-/** Length of the 8-bit reference concatenation UDH: UDHL 05, IEI 00, IEDL 03, ref, total, seq. */
-const CONCAT_UDH_LENGTH = 6;
-
-const CR_SEPTET = 0x0d;
-
-/**
- * Packs GSM-7 septets. When the last octet would have 7 spare bits, they are filled with CR (GSM 03.38
- * §6.1.2.3.1) so that a receiver counting octets does not read a trailing '@'.
- */
-function packSeptets(septets: Buffer, paddingBits: number): Buffer {
-  const packed = packGsm7(septets, paddingBits);
-  const spare = packed.length * 8 - (paddingBits + septets.length * 7);
-  if (spare === 7) packed[packed.length - 1] = packed[packed.length - 1]! | (CR_SEPTET << 1);
-  return packed;
-}
-
 function encodeText(text: string, ucs2: boolean, packed: boolean, udhLength: number): Buffer {
   if (ucs2) return encodeUcs2(text);
   const septets = encodeGsm7(text);
   if (!packed) return septets;
-  // After a UDH the first septet starts on a septet boundary: fill bits up to the next multiple of 7.
-  const paddingBits = (7 - ((udhLength * 8) % 7)) % 7;
-  return packSeptets(septets, paddingBits);
+  return packSeptets(septets, gsm7FillBits(udhLength));
 }
 
 export interface SubmitPlan {
@@ -121,7 +111,7 @@ export function buildSubmitPlan(
         parts: texts.map((text, index) =>
           part(
             Buffer.concat([
-              Buffer.from([0x05, 0x00, 0x03, reference & 0xff, total, index + 1]),
+              concatUdh(reference, total, index + 1),
               encodeText(text, ucs2, packed, CONCAT_UDH_LENGTH),
             ]),
             EsmClass.UDH_INDICATOR,

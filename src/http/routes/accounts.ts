@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { API_KEY_SCOPES, ROLES } from '../../modules/accounts';
-import { COUNTRIES } from '../../modules/messaging';
+import { COUNTRIES } from '../../modules/phone';
 import type { AppServices } from '../app';
 import { withNames } from '../audit-names';
 import { SESSION_COOKIE } from '../auth';

@@ -1,7 +1,6 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AVATAR_MAX_BYTES } from '../../modules/contacts';
-import { AVATAR_MAX_PIXELS, AVATAR_SIZE } from '../../modules/contacts/avatar-image';
+import { AVATAR_MAX_BYTES, AVATAR_MAX_PIXELS, AVATAR_SIZE } from '../../modules/contacts';
 import type { AppServices } from '../app';
 import { clientActor } from '../context';
 import { readSingleFile } from '../multipart';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { auditActorOf } from '../../modules/accounts';
+import { auditActorOf } from '../../modules/audit';
 import type { AppServices } from '../app';
 import { clientActor, staffActor } from '../context';
 import { idParams, page, pageQuery } from '../schemas';

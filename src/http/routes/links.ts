@@ -2,7 +2,7 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { contentDisposition } from '../../modules/campaigns/content-type';
+import { contentDisposition } from '../../modules/campaigns';
 import type { AppServices } from '../app';
 import { clientActor } from '../context';
 import { readSingleFile } from '../multipart';

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { auditActorOf } from '../../modules/accounts';
+import { auditActorOf } from '../../modules/audit';
 import {
   countryPrices,
   priceListFromCredits,
   priceListInputSchema,
   priceListToCredits,
 } from '../../modules/billing';
-import { COUNTRIES } from '../../modules/messaging';
+import { COUNTRIES } from '../../modules/phone';
 import type { AppServices } from '../app';
 import { clientActor, staffActor } from '../context';
 import { idParams } from '../schemas';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { auditActorOf } from '../../modules/accounts';
+import { auditActorOf } from '../../modules/audit';
 import { ROUTE_TEST_MAX_WAIT_MS, ruleMatchSchema } from '../../modules/dispatch';
-import { senderIdProblem } from '../../modules/messaging';
+import { senderIdProblem } from '../../modules/phone';
 import type { RoutesTable } from '../../storage/schema';
 import type { AppServices } from '../app';
 import { staffActor } from '../context';

@@ -1,13 +1,12 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
-import type { AuditActor, AuditLog } from '../compliance';
+import type { AuditActor, AuditLog } from '../audit';
+import { assertSenderId, parseCountry } from '../phone';
 import {
-  assertSenderId,
   type MessagingSettings,
   messagingSettingsSchema,
-  parseCountry,
   parseMessagingSettings,
-} from '../messaging';
+} from './messaging-settings';
 
 /** Settings a client may change themselves; the refund policy is the operator's to set. */
 export type ClientMessagingPatch = Partial<

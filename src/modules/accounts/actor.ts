@@ -29,9 +29,3 @@ export interface StaffActor {
   csrfToken: string | null;
   ip: string | null;
 }
-
-/** The audit actor of a client or staff actor. */
-export function auditActorOf(actor: Actor) {
-  if (actor.kind === 'staff') return { type: 'staff' as const, id: actor.id, ip: actor.ip };
-  return { type: actor.kind, id: actor.id, ip: actor.ip };
-}

@@ -2,7 +2,8 @@ import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
 import { prepared, slot } from '../../storage/prepared';
 import type { ApiKeysTable } from '../../storage/schema';
-import { type Actor, auditActorOf, type ClientActor, type StaffActor } from './actor';
+import { auditActorOf } from '../audit';
+import type { Actor, ClientActor, StaffActor } from './actor';
 import type { AccountsDeps } from './deps';
 import {
   API_KEY_SCOPES,

@@ -3,8 +3,8 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { Logger } from '../../kernel/logger';
 import type { Mailer } from '../../kernel/mailer';
 import type { Db } from '../../storage/database';
+import type { AuditLog } from '../audit';
 import type { Ledger } from '../billing';
-import type { AuditLog } from '../compliance';
 
 export interface AccountsSettings {
   freeCreditsMicro: number;

@@ -1,11 +1,12 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
-import { NEW_ACCOUNT_MESSAGING, parseCountry } from '../messaging';
+import { parseCountry } from '../phone';
 import type { ClientActor } from './actor';
 import { createBackground } from './background';
 import { checkSecrets } from './check-secrets';
 import type { AccountsDeps } from './deps';
 import { createLoginGuard, type LockOwner, type LoginAttempt } from './login-guard';
+import { NEW_ACCOUNT_MESSAGING } from './messaging-settings';
 import { ROLE_PERMISSIONS } from './permissions';
 import { assertStrongPassword, hashPassword, randomToken, sha256 } from './secrets';
 import { createSessions, type RequestMeta } from './sessions';

@@ -1,3 +1,4 @@
+import { chunks } from '../../storage/chunk';
 import type { DbOrTx } from '../../storage/database';
 
 /** A reference as the audit log keeps it: a kind of thing and its id. */
@@ -30,8 +31,8 @@ export async function namesOf(db: DbOrTx, refs: readonly NamedRef[]): Promise<Ma
     read: (ids: string[]) => Promise<Array<{ id: string; name: string }>>,
   ) => {
     const ids = [...(wanted.get(type) ?? [])];
-    for (let i = 0; i < ids.length; i += ID_CHUNK)
-      for (const row of await read(ids.slice(i, i + ID_CHUNK))) names.set(`${type}:${row.id}`, row.name);
+    for (const part of chunks(ids, ID_CHUNK))
+      for (const row of await read(part)) names.set(`${type}:${row.id}`, row.name);
   };
   const person = (rows: Array<{ id: string; name: string; email: string }>) =>
     rows.map((r) => ({ id: r.id, name: r.name ? `${r.name} <${r.email}>` : r.email }));

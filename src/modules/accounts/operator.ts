@@ -1,6 +1,7 @@
 import { AppError } from '../../kernel/errors';
+import { auditActorOf } from '../audit';
 import { creditsToMicro } from '../billing';
-import { auditActorOf, type StaffActor } from './actor';
+import type { StaffActor } from './actor';
 import type { AccountsDeps } from './deps';
 import { assertAccountExists } from './exists';
 import { accountView, userView } from './views';

@@ -1,6 +1,7 @@
 import { AppError } from '../../kernel/errors';
 import { isUniqueViolation } from '../../storage/unique-violation';
-import { auditActorOf, type StaffActor } from './actor';
+import { auditActorOf } from '../audit';
+import type { StaffActor } from './actor';
 import { createBackground } from './background';
 import { checkSecrets } from './check-secrets';
 import type { AccountsDeps } from './deps';

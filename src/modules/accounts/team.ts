@@ -1,7 +1,8 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
 import { isUniqueViolation } from '../../storage/unique-violation';
-import { auditActorOf, type ClientActor } from './actor';
+import { auditActorOf } from '../audit';
+import type { ClientActor } from './actor';
 import { createApiKeys } from './api-keys';
 import type { AccountsDeps } from './deps';
 import { normaliseEmail } from './identity';

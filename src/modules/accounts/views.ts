@@ -1,5 +1,5 @@
 import type { AccountsTable, StaffUsersTable, UsersTable } from '../../storage/schema';
-import { parseMessagingSettings } from '../messaging';
+import { parseMessagingSettings } from './messaging-settings';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 

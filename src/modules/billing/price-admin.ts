@@ -1,12 +1,19 @@
-import type { Db } from '../../storage/database';
-import { assertAccountExists } from '../accounts';
-import type { AuditActor, AuditLog } from '../compliance';
+import type { Db, DbOrTx } from '../../storage/database';
+import type { AuditActor, AuditLog } from '../audit';
 import type { PriceBook } from './price-book';
 import type { PriceList } from './prices';
 
-/** The operator's changes to price lists, each audited in the same transaction. */
-export function createPriceAdmin(deps: { db: Db; audit: AuditLog; priceBook: PriceBook }) {
-  const { db, audit, priceBook } = deps;
+/**
+ * The operator's changes to price lists, each audited in the same transaction. `assertAccountExists` is the
+ * accounts module's check (accounts depends on billing, so billing takes it as a dependency).
+ */
+export function createPriceAdmin(deps: {
+  db: Db;
+  audit: AuditLog;
+  priceBook: PriceBook;
+  assertAccountExists: (db: DbOrTx, accountId: string) => Promise<void>;
+}) {
+  const { db, audit, priceBook, assertAccountExists } = deps;
   return {
     async setDefault(actor: AuditActor, list: PriceList) {
       await db.transaction().execute(async (tx) => {

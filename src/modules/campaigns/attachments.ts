@@ -7,8 +7,9 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
 import type { GroupCommit } from '../../storage/group-commit';
 import type { AttachmentsTable } from '../../storage/schema-links';
-import { auditActorOf, type ClientActor } from '../accounts';
-import type { AuditLog } from '../compliance';
+import type { ClientActor } from '../accounts';
+import type { AuditLog } from '../audit';
+import { auditActorOf } from '../audit';
 import { sanitizeFileName, sniffContentType } from './content-type';
 import { createLinkIssuer, createLinkStats, createLinks, type Links } from './links';
 

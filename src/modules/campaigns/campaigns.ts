@@ -1,9 +1,12 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
 import type { CampaignStatus, CampaignsTable } from '../../storage/schema-campaigns';
-import { auditActorOf, type ClientActor } from '../accounts';
+import type { ClientActor } from '../accounts';
+import { parseMessagingSettings, senderFor } from '../accounts';
+import { auditActorOf } from '../audit';
 import { microToCredits } from '../billing';
-import { assertSenderId, createTextPricer, parseMessagingSettings, senderFor } from '../messaging';
+import { createTextPricer } from '../messaging';
+import { assertSenderId } from '../phone';
 import { type AudienceSpec, audiencePage } from './audience';
 import { measure, textPlans } from './plan';
 import { formatClockTime, isValidTimeZone, parseClockTime, parseZonedDateTime } from './quiet-hours';

@@ -1,13 +1,9 @@
 import { AppError, isAppError } from '../../kernel/errors';
 import type { Tx } from '../../storage/database';
 import type { CampaignsTable } from '../../storage/schema-campaigns';
-import {
-  type CampaignMessage,
-  createTextPricer,
-  parseMessagingSettings,
-  senderFor,
-  senderIdProblem,
-} from '../messaging';
+import { parseMessagingSettings, senderFor } from '../accounts';
+import { type CampaignMessage, createTextPricer } from '../messaging';
+import { senderIdProblem } from '../phone';
 import { audiencePage } from './audience';
 import { specOf } from './campaigns';
 import { bodyOf, countryOfNumber, finalText, textPlans, urlsOf } from './plan';
@@ -19,7 +15,10 @@ import { parseVariants } from './variants';
 export const FANOUT_BATCH = 2000;
 /** Most messages released to the dispatch queue per campaign and pass. */
 const RELEASE_LIMIT = 5000;
-/** A pass of `runDue` fans out for about this long before letting the other workers run. */
+/**
+ * A pass of `runDue` fans out for about this long before letting the other workers run. A work budget, so it
+ * is measured on the monotonic timer (`performance.now()`), not on the clock that dates things.
+ */
 const FANOUT_SLICE_MS = 1000;
 
 const ACTIVE = ['scheduled', 'sending', 'paused'] as const;
@@ -325,9 +324,9 @@ export function createFanout(deps: CampaignsDeps) {
       for (;;) {
         const { cancelled: n } = await db.transaction().execute((tx) => deps.messages.cancel(tx, id));
         work += n;
-        if (n === 0 || Date.now() >= until) break;
+        if (n === 0 || performance.now() >= until) break;
       }
-      if (Date.now() >= until) break;
+      if (performance.now() >= until) break;
     }
     return work;
   }
@@ -351,15 +350,15 @@ export function createFanout(deps: CampaignsDeps) {
         .orderBy('id')
         .limit(20)
         .execute();
-      const until = Date.now() + FANOUT_SLICE_MS;
+      const until = performance.now() + FANOUT_SLICE_MS;
       for (const { id } of pending) {
         do {
           const { processed, done } = await step(id);
           if (processed === 0 && !done) break;
           work += Math.max(1, processed);
           if (done) break;
-        } while (Date.now() < until);
-        if (Date.now() >= until) break;
+        } while (performance.now() < until);
+        if (performance.now() >= until) break;
       }
       const woke = await db
         .updateTable('campaigns')

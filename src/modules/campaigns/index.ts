@@ -20,6 +20,7 @@ export {
   type CampaignView,
   campaignView,
 } from './campaigns';
+export { contentDisposition } from './content-type';
 export { FANOUT_BATCH, type Fanout, type FanoutFault } from './fanout';
 export {
   type ClickStats,

@@ -6,7 +6,7 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { Db, DbOrTx, Tx } from '../../storage/database';
 import type { GroupCommit } from '../../storage/group-commit';
 import type { AttachmentsTable, LinksTable } from '../../storage/schema-links';
-import { parseMessagingSettings } from '../messaging';
+import { parseMessagingSettings } from '../accounts';
 
 // ---------------------------------------------------------------------------------------------------
 // Finding URLs in a text (pure)

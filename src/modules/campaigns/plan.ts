@@ -1,4 +1,5 @@
-import { countryOfE164, type TextPricer } from '../messaging';
+import type { TextPricer } from '../messaging';
+import { countryOfE164 } from '../phone';
 import type { AudienceContact } from './audience';
 import { CODE_LENGTH, findUrls, replaceUrls } from './links';
 import { contactValues, type ParsedTemplate, parseTemplate, renderTemplate } from './template';

@@ -1,8 +1,9 @@
 import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { Db, DbOrTx } from '../../storage/database';
-import { auditActorOf, type ClientActor } from '../accounts';
-import type { AuditLog } from '../compliance';
+import type { ClientActor } from '../accounts';
+import type { AuditLog } from '../audit';
+import { auditActorOf } from '../audit';
 import { formatClockTime, parseClockTime } from './quiet-hours';
 
 /** Opt-out words recognised as the first word of a reply, in the languages of the default markets. */

@@ -1,8 +1,10 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
 import type { TemplatesTable } from '../../storage/schema-campaigns';
-import { auditActorOf, type ClientActor } from '../accounts';
-import { analyzeText, parseMessagingSettings } from '../messaging';
+import type { ClientActor } from '../accounts';
+import { parseMessagingSettings } from '../accounts';
+import { auditActorOf } from '../audit';
+import { analyzeText } from '../codec';
 import { type CampaignsDeps, checkTemplate, fieldKeysOf, iso } from './shared';
 import { contactValues, renderTemplate, type TemplateValues } from './template';
 

@@ -1,7 +1,7 @@
 import type { DbOrTx } from '../../storage/database';
 import type { AuditEventsTable } from '../../storage/schema';
+import { type AuditEvent, auditEventFields, chainOf } from '../audit';
 import { csvRow } from '../contacts';
-import { type AuditEvent, auditEventFields, chainOf } from './audit';
 import type { ProcessorDeps } from './processor-duties';
 
 /**

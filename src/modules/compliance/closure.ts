@@ -2,9 +2,10 @@ import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { Db } from '../../storage/database';
 import type { AccountsTable } from '../../storage/schema';
-import { type Actor, auditActorOf } from '../accounts';
+import { type Actor, setAccountStatus } from '../accounts';
+import type { AuditLog } from '../audit';
+import { auditActorOf } from '../audit';
 import type { MessageDeletion } from '../messaging';
-import type { AuditLog } from './audit';
 import { DAY_MS } from './retention';
 import { PROMISES } from './retention-rules';
 
@@ -63,7 +64,7 @@ export function createClosure(deps: { db: Db; clock: Clock; audit: AuditLog; mes
         if (account.status === 'closed') return view(account);
         const now = clock.now();
         const changes = { status: 'closed' as const, closed_at: now };
-        await tx.updateTable('accounts').set(changes).where('id', '=', accountId).execute();
+        await setAccountStatus(tx, accountId, changes);
         const cancelled = await deps.messages.cancelPending(tx, accountId, {
           code: 'account_closed',
           detail: 'The account was closed before the message was sent.',
@@ -97,7 +98,7 @@ export function createClosure(deps: { db: Db; clock: Clock; audit: AuditLog; mes
           status: account.suspended_at === null ? ('active' as const) : ('suspended' as const),
           closed_at: null,
         };
-        await tx.updateTable('accounts').set(changes).where('id', '=', accountId).execute();
+        await setAccountStatus(tx, accountId, changes);
         await audit.record(tx, {
           accountId,
           actor: auditActorOf(actor),

@@ -1,5 +1,6 @@
 import { AppError } from '../../kernel/errors';
 import type { Mail } from '../../kernel/mailer';
+import { chunks } from '../../storage/chunk';
 import type { DbOrTx } from '../../storage/database';
 import type { IncidentsTable } from '../../storage/schema-processor';
 import type { StaffActor } from '../accounts';
@@ -159,13 +160,11 @@ export function createIncidents(deps: ProcessorDeps) {
           updated_at: now,
         };
         await tx.insertInto('incidents').values(row).execute();
-        for (let i = 0; i < accountIds.length; i += 500) {
+        for (const part of chunks(accountIds, 500)) {
           await tx
             .insertInto('incident_accounts')
             .values(
-              accountIds
-                .slice(i, i + 500)
-                .map((a) => ({ incident_id: row.id, account_id: a, notified_at: null, notice_id: null })),
+              part.map((a) => ({ incident_id: row.id, account_id: a, notified_at: null, notice_id: null })),
             )
             .execute();
         }

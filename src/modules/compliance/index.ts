@@ -1,11 +1,4 @@
 export {
-  type AuditActor,
-  type AuditEvent,
-  type AuditEventInput,
-  type AuditLog,
-  createAuditLog,
-} from './audit';
-export {
   AUDIT_CSV_COLUMNS,
   type AuditExport,
   type AuditExportFilter,

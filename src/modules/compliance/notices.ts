@@ -1,4 +1,5 @@
 import { AppError } from '../../kernel/errors';
+import { chunks } from '../../storage/chunk';
 import type { DbOrTx } from '../../storage/database';
 import type { NoticesTable } from '../../storage/schema-processor';
 import { iso, type ProcessorDeps } from './processor-duties';
@@ -32,11 +33,8 @@ export function noticeView(r: NoticesTable): NoticeView {
 
 /** Inserts notices in batches (one per account), inside the caller's transaction. */
 export async function insertNotices(tx: DbOrTx, rows: NoticesTable[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 200) {
-    await tx
-      .insertInto('notices')
-      .values(rows.slice(i, i + 200))
-      .execute();
+  for (const part of chunks(rows, 200)) {
+    await tx.insertInto('notices').values(part).execute();
   }
 }
 

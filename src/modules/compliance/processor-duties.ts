@@ -1,9 +1,10 @@
 import type { Clock } from '../../kernel/clock';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Mail, Mailer } from '../../kernel/mailer';
+import { chunks } from '../../storage/chunk';
 import type { Db, DbOrTx } from '../../storage/database';
 import type { Actor } from '../accounts';
-import type { AuditActor, AuditLog } from './audit';
+import type { AuditActor, AuditLog } from '../audit';
 import { createAuditExport } from './audit-export';
 import { createIncidents } from './incidents';
 import { createNotices } from './notices';
@@ -71,11 +72,11 @@ export async function recipientsOf(
   roles: Array<'owner' | 'admin'>,
 ): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  for (let i = 0; i < accountIds.length; i += 500) {
+  for (const part of chunks(accountIds, 500)) {
     const rows = await db
       .selectFrom('users')
       .select(['account_id', 'email'])
-      .where('account_id', 'in', accountIds.slice(i, i + 500))
+      .where('account_id', 'in', part)
       .where('role', 'in', roles)
       .orderBy('email')
       .execute();

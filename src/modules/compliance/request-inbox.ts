@@ -3,8 +3,9 @@ import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
 import type { PrivacyRequestsTable } from '../../storage/schema-privacy';
-import { type Actor, assertAccountExists, auditActorOf, type ClientActor } from '../accounts';
-import type { AuditLog } from './audit';
+import { type Actor, assertAccountExists, type ClientActor } from '../accounts';
+import type { AuditLog } from '../audit';
+import { auditActorOf } from '../audit';
 
 export const PRIVACY_REQUEST_KINDS = [
   'access',

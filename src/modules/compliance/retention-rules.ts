@@ -1,4 +1,5 @@
 import type { Db, DbOrTx } from '../../storage/database';
+import { removeInboundOfClosedAccounts } from '../inbound';
 import type { MessageDeletion } from '../messaging';
 import type { RetentionRule } from './retention';
 
@@ -109,7 +110,11 @@ export function builtinRetentionRules(deps: {
       name: 'closure.messages',
       description: 'Closed accounts: sent and received messages removed this long after closure.',
       promiseDays: PROMISES.closedAccountMessages,
-      batch: ({ cutoff, limit }) => messages.removeOfClosedAccounts(cutoff, limit),
+      batch: async ({ cutoff, limit }) => {
+        const removed = await messages.removeOfClosedAccounts(cutoff, limit);
+        if (removed >= limit) return removed;
+        return removed + (await removeInboundOfClosedAccounts(db, cutoff, limit - removed));
+      },
     },
     byAge(
       db,

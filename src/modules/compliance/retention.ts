@@ -2,7 +2,7 @@ import type { Clock } from '../../kernel/clock';
 import { AppError, type FieldError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
-import type { AuditActor, AuditLog } from './audit';
+import type { AuditActor, AuditLog } from '../audit';
 
 export const DAY_MS = 24 * 3600_000;
 

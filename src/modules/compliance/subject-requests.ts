@@ -2,19 +2,18 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
+import { chunks } from '../../storage/chunk';
 import type { Db, DbOrTx } from '../../storage/database';
 import { prepared, slot } from '../../storage/prepared';
 import type { ContactsTable } from '../../storage/schema-contacts';
-import { auditActorOf, type ClientActor } from '../accounts';
+import type { ClientActor } from '../accounts';
+import { parseMessagingSettings } from '../accounts';
+import type { AuditLog } from '../audit';
+import { auditActorOf } from '../audit';
 import type { ContactBook, ImportErasure, ImportSubject } from '../contacts';
 import { csvRow, mentionsAny } from '../contacts';
-import {
-  type MessageDeletion,
-  nationalNumberOfE164,
-  normalizePhone,
-  parseMessagingSettings,
-} from '../messaging';
-import type { AuditLog } from './audit';
+import type { MessageDeletion } from '../messaging';
+import { nationalNumberOfE164, normalizePhone } from '../phone';
 
 /** Most messages one search returns (a subject with more gets `truncated: true`). */
 const MAX_MESSAGES = 10_000;
@@ -522,8 +521,8 @@ export function createSubjectRequests(deps: SubjectRequestsDeps) {
           .where('account_id', '=', accountId)
           .where(mentionsAny('body', needles))
           .execute();
-        for (let i = 0; i < hooks.length; i += 500) {
-          const wIds = hooks.slice(i, i + 500).map((r) => r.id);
+        for (const part of chunks(hooks, 500)) {
+          const wIds = part.map((r) => r.id);
           await tx.deleteFrom('webhook_attempts').where('delivery_id', 'in', wIds).execute();
           await tx.deleteFrom('webhook_deliveries').where('id', 'in', wIds).execute();
         }
@@ -642,13 +641,13 @@ export function createSubjectRequests(deps: SubjectRequestsDeps) {
         }
         return found;
       }
-      for (let i = 0; i < hashes.length; i += 500) {
+      for (const part of chunks(hashes, 500)) {
         const rows = await db_
           .selectFrom('privacy_restrictions')
           .select(['subject_hash', 'reason', 'scope'])
           .where('account_id', '=', accountId)
           .where('lifted_at', 'is', null)
-          .where('subject_hash', 'in', hashes.slice(i, i + 500))
+          .where('subject_hash', 'in', part)
           .execute();
         for (const r of rows) {
           const phone = byHash.get(r.subject_hash)!;
@@ -682,14 +681,14 @@ export function createSubjectRequests(deps: SubjectRequestsDeps) {
       ]);
       const all = [...new Set(hashes.flat().filter((h): h is string => h !== null))];
       const hit = new Set<string>();
-      for (let i = 0; i < all.length; i += 500) {
+      for (const part of chunks(all, 500)) {
         const rows = await db
           .selectFrom('privacy_restrictions')
           .select('subject_hash')
           .where('account_id', '=', accountId)
           .where('reason', '=', 'restricted')
           .where('lifted_at', 'is', null)
-          .where('subject_hash', 'in', all.slice(i, i + 500))
+          .where('subject_hash', 'in', part)
           .execute();
         for (const r of rows) hit.add(r.subject_hash);
       }

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '../../kernel/errors';
 import type { FileStore } from '../../kernel/file-store';
-import { auditActorOf, type ClientActor } from '../accounts';
+import type { ClientActor } from '../accounts';
+import { auditActorOf } from '../audit';
 import { normaliseAvatar } from './avatar-image';
 import type { ContactsDeps } from './shared';
 

@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
 import { AppError, type FieldError } from '../../kernel/errors';
+import { chunks } from '../../storage/chunk';
 import type { DbOrTx } from '../../storage/database';
 import type { ContactConsentsTable, ContactsTable } from '../../storage/schema-contacts';
-import { auditActorOf, type ClientActor } from '../accounts';
+import type { ClientActor } from '../accounts';
+import { auditActorOf } from '../audit';
 import { applyFieldValues, type FieldType, type FieldValue } from './fields';
 import {
   type ContactsDeps,
-  chunks,
   defaultCountryOf,
   iso,
   isUniqueViolation,

@@ -1,7 +1,8 @@
 import { AppError } from '../../kernel/errors';
 import type { ContactFieldsTable } from '../../storage/schema-contacts';
 import { isUniqueViolation } from '../../storage/unique-violation';
-import { auditActorOf, type ClientActor } from '../accounts';
+import type { ClientActor } from '../accounts';
+import { auditActorOf } from '../audit';
 import { type FieldDefinitionView, type FieldType, fieldView } from './fields';
 import type { ContactsDeps } from './shared';
 

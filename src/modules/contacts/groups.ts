@@ -1,8 +1,10 @@
 import { AppError } from '../../kernel/errors';
+import { chunks } from '../../storage/chunk';
 import type { DbOrTx } from '../../storage/database';
 import type { ContactGroupsTable } from '../../storage/schema-contacts';
-import { auditActorOf, type ClientActor } from '../accounts';
-import { type ContactsDeps, chunks, iso, MAX_BULK_IDS } from './shared';
+import type { ClientActor } from '../accounts';
+import { auditActorOf } from '../audit';
+import { type ContactsDeps, iso, MAX_BULK_IDS } from './shared';
 
 export interface GroupView {
   id: string;

@@ -9,6 +9,7 @@ import { createImports, type ImportSettings, type ImportsDeps } from './imports/
 import type { ContactsDeps } from './shared';
 import { createSuppressions } from './suppressions';
 
+export { AVATAR_MAX_PIXELS, AVATAR_SIZE } from './avatar-image';
 export { AVATAR_MAX_BYTES, type Avatars, avatarPath, avatarTypeOf, createAvatars } from './avatars';
 export {
   BULK_ACTIONS,

@@ -1,6 +1,6 @@
 import type { Clock } from '../../kernel/clock';
 import type { DbOrTx } from '../../storage/database';
-import type { AuditLog } from '../compliance';
+import type { AuditLog } from '../audit';
 
 /** A reply that asked to stop: the number joins the account's suppression list. */
 export interface StopReply {

@@ -2,8 +2,9 @@ import type { Clock } from '../../kernel/clock';
 import { AppError, isAppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db, DbOrTx } from '../../storage/database';
-import type { AuditLog } from '../compliance';
-import { normalizePhone, parseMessagingSettings } from '../messaging';
+import { parseMessagingSettings } from '../accounts';
+import type { AuditLog } from '../audit';
+import { normalizePhone } from '../phone';
 
 type NormalizedPhone = ReturnType<typeof normalizePhone>;
 
@@ -47,10 +48,4 @@ export function phoneAt(input: string, defaultCountry: string | null, path: stri
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | null;
   return e?.code === '23505' || /UNIQUE constraint failed/i.test(e?.message ?? '');
-}
-
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

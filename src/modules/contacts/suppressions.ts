@@ -1,7 +1,8 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
 import type { SuppressionsTable } from '../../storage/schema';
-import { auditActorOf, type ClientActor } from '../accounts';
+import type { ClientActor } from '../accounts';
+import { auditActorOf } from '../audit';
 import { type ContactsDeps, defaultCountryOf, iso, phoneAt } from './shared';
 
 export const SUPPRESSION_SCOPES = ['marketing', 'all'] as const;

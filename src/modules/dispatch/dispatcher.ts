@@ -4,7 +4,7 @@ import type { Job, JobQueue } from '../../queue/job-queue';
 import type { Db } from '../../storage/database';
 import type { MessagesTable } from '../../storage/schema';
 import { DISPATCH_JOB, type DispatchPayload, type Outcomes, type SendOutcome } from '../messaging';
-import { RouteError } from './route-port';
+import { RouteError } from '../route-port';
 import type { Router } from './router';
 
 /** A claimed job is the worker's for this long past its last renewal. */

@@ -1,12 +1,3 @@
-export { carrierRefVariants } from './carrier-ref';
-export {
-  createDispatcher,
-  DISPATCH_HEARTBEAT_MS,
-  DISPATCH_LEASE_MS,
-  type Dispatcher,
-  retryDelayMs,
-} from './dispatcher';
-export { createReportInbox, type ReportInbox } from './report-inbox';
 export type {
   DeliveryReport,
   FailureCode,
@@ -16,8 +7,16 @@ export type {
   RouteHealth,
   SmsRoute,
   SubmitResult,
-} from './route-port';
-export { FAILURE_CODES, isFailureCode, RouteError, receiptFailureCode } from './route-port';
+} from '../route-port';
+export { carrierRefVariants, FAILURE_CODES, isFailureCode, RouteError, receiptFailureCode } from '../route-port';
+export {
+  createDispatcher,
+  DISPATCH_HEARTBEAT_MS,
+  DISPATCH_LEASE_MS,
+  type Dispatcher,
+  retryDelayMs,
+} from './dispatcher';
+export { createReportInbox, type ReportInbox } from './report-inbox';
 export {
   type BuiltinRoute,
   createRouteRegistry,

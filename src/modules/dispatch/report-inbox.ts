@@ -1,7 +1,7 @@
 import { createBatchWriter } from '../../storage/batch-writer';
 import type { Db } from '../../storage/database';
 import type { Outcomes } from '../messaging';
-import type { DeliveryReport } from './route-port';
+import type { DeliveryReport } from '../route-port';
 
 /**
  * Where routes hand in delivery reports. Reports arriving together are stored and applied in one

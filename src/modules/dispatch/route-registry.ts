@@ -2,7 +2,7 @@ import { AppError } from '../../kernel/errors';
 import type { Logger } from '../../kernel/logger';
 import type { Db } from '../../storage/database';
 import type { MessagesTable, RoutesTable } from '../../storage/schema';
-import type { RouteEvents, SmsRoute } from './route-port';
+import type { RouteEvents, SmsRoute } from '../route-port';
 import type { Router } from './router';
 import { pickRule, type RoutingRule, sortRules } from './rules';
 

@@ -3,10 +3,10 @@ import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
 import type { RouteTestsTable } from '../../storage/schema';
-import type { AuditActor, AuditLog } from '../compliance';
-import { analyzeText, normalizePhone } from '../messaging';
-import { carrierRefVariants } from './carrier-ref';
-import { type DeliveryReport, RouteError } from './route-port';
+import type { AuditActor, AuditLog } from '../audit';
+import { analyzeText } from '../codec';
+import { normalizePhone } from '../phone';
+import { carrierRefVariants, type DeliveryReport, RouteError } from '../route-port';
 import type { RouteRegistry } from './route-registry';
 import { BUILTIN_SIMULATOR_ID } from './rules';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { Logger } from '../../kernel/logger';
-import type { DeliveryReport, InboundSms, SmsRoute } from './route-port';
+import type { DeliveryReport, InboundSms, SmsRoute } from '../route-port';
 
 /** What the composition root gives an adapter it builds for one route row. */
 export interface RouteAdapterDeps {

@@ -1,5 +1,5 @@
 import type { MessagesTable } from '../../storage/schema';
-import type { SmsRoute } from './route-port';
+import type { SmsRoute } from '../route-port';
 
 /** Picks the routes for a message, primary first then failovers (see route-registry.ts). */
 export interface Router {

@@ -3,7 +3,7 @@ import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
 import type { RoutesTable, RoutingRulesTable } from '../../storage/schema';
-import type { AuditActor, AuditLog } from '../compliance';
+import type { AuditActor, AuditLog } from '../audit';
 import type { RouteRegistry } from './route-registry';
 import { type RouteTypes, SECRET_MASK } from './route-types';
 import { BUILTIN_SIMULATOR_ID, type RuleMatch } from './rules';

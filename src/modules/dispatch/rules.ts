@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MessagesTable } from '../../storage/schema';
-import { senderIdProblem } from '../messaging/sender-id';
+import { senderIdProblem } from '../phone';
 
 export const ruleMatchSchema = z.strictObject({
   accountId: z.string().min(1).max(64).optional(),

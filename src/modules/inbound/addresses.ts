@@ -1,4 +1,4 @@
-import { tryNormalizePhone } from '../messaging';
+import { tryNormalizePhone } from '../phone';
 
 /** Longest address kept as received (SMPP allows 21 characters; anything longer is not an address). */
 const MAX_ADDRESS_LENGTH = 64;

@@ -1,6 +1,6 @@
 import { AppError } from '../../kernel/errors';
 import type { Db } from '../../storage/database';
-import { tryNormalizePhone } from '../messaging';
+import { tryNormalizePhone } from '../phone';
 import { type InboundAdminView, type InboundView, inboundAdminView, inboundView } from './views';
 
 export interface InboxFilter {

@@ -2,12 +2,13 @@ import type { Clock } from '../../kernel/clock';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db, Tx } from '../../storage/database';
 import type { InboundMessagesTable } from '../../storage/schema-inbound';
-import type { AuditLog } from '../compliance';
+import type { AuditLog } from '../audit';
 import type { ClientEventSink } from '../messaging';
 import { createInbox } from './inbox';
 import { createNumbers } from './numbers';
 import { createReceiver } from './receive';
 
+export { removeInboundOfClosedAccounts } from './erase';
 export type { AdminInboxFilter, Inbox, InboxFilter } from './inbox';
 export { keywordOf, MAX_KEYWORD_LENGTH } from './keyword';
 export { type NumberFilter, type Numbers, ownersOf } from './numbers';

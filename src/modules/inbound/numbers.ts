@@ -1,10 +1,11 @@
 import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
+import { chunks } from '../../storage/chunk';
 import type { Db, DbOrTx } from '../../storage/database';
 import { assertAccountExists } from '../accounts';
-import type { AuditActor, AuditLog } from '../compliance';
-import { normalizePhone } from '../messaging';
+import type { AuditActor, AuditLog } from '../audit';
+import { normalizePhone } from '../phone';
 import { type NumberView, numberView } from './views';
 
 export interface NumberFilter {
@@ -23,11 +24,11 @@ function isUniqueViolation(error: unknown): boolean {
 export async function ownersOf(db: DbOrTx, numbers: readonly string[]): Promise<Map<string, string>> {
   const owners = new Map<string, string>();
   const unique = [...new Set(numbers)];
-  for (let i = 0; i < unique.length; i += 500) {
+  for (const part of chunks(unique, 500)) {
     const rows = await db
       .selectFrom('numbers')
       .select(['number', 'account_id'])
-      .where('number', 'in', unique.slice(i, i + 500))
+      .where('number', 'in', part)
       .execute();
     for (const r of rows) owners.set(r.number, r.account_id);
   }

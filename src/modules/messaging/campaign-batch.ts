@@ -4,14 +4,14 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { JobQueue } from '../../queue/job-queue';
 import type { DbOrTx } from '../../storage/database';
 import type { MessagesTable } from '../../storage/schema';
+import type { MessagingSettings } from '../accounts';
 import type { Ledger } from '../billing';
 import { type PriceList, priceFor } from '../billing';
-import { analyzeText, type TextAnalysis } from './encoding';
+import { analyzeText, type TextAnalysis } from '../codec';
 import { DISPATCH_JOB, type DispatchPayload } from './jobs';
 import type { ClientEventSink } from './ports';
 import { newMessageRow } from './rows';
 import { DISPATCH_BATCH, statusEventData } from './send';
-import type { MessagingSettings } from './settings';
 
 const HOUR_MS = 3_600_000;
 

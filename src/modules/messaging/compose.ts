@@ -1,9 +1,8 @@
 import { AppError, type ErrorCode, type FieldError } from '../../kernel/errors';
+import { type MessagingSettings, senderFor } from '../accounts';
 import { type PriceList, priceFor } from '../billing';
-import { analyzeText, type TextAnalysis } from './encoding';
-import { tryNormalizePhone } from './phone';
-import { senderIdProblem } from './sender-id';
-import { type MessagingSettings, senderFor } from './settings';
+import { analyzeText, type TextAnalysis } from '../codec';
+import { senderIdProblem, tryNormalizePhone } from '../phone';
 
 /** One message as a client asked for it (already shape-validated by the HTTP schema). */
 export interface SendItem {

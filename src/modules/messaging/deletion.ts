@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import type { Clock } from '../../kernel/clock';
 import { AppError, type FieldError } from '../../kernel/errors';
+import { chunks } from '../../storage/chunk';
 import type { Db, DbOrTx } from '../../storage/database';
 import type { MessagesTable } from '../../storage/schema';
 import type { ClientActor } from '../accounts';
-import { auditActorOf } from '../accounts';
-import type { AuditLog } from '../compliance';
+import type { AuditLog } from '../audit';
+import { auditActorOf } from '../audit';
 import type { Outcomes } from './outcomes';
 import { FINAL_STATUSES } from './status';
 
@@ -224,7 +225,10 @@ export function createMessageDeletion(deps: MessageDeletionDeps) {
       });
     },
 
-    /** Retention: removes up to `limit` messages (and inbound messages) of accounts closed before `cutoff`. */
+    /**
+     * Retention: removes up to `limit` messages of accounts closed before `cutoff` (their inbound messages are
+     * the inbound module's to remove).
+     */
     async removeOfClosedAccounts(cutoff: number, limit: number): Promise<number> {
       return db.transaction().execute(async (tx) => {
         const closed = tx
@@ -239,26 +243,7 @@ export function createMessageDeletion(deps: MessageDeletionDeps) {
           .limit(limit)
           .execute();
         await removeRows(tx, rows as MessagesTable[]);
-        let n = rows.length;
-        if (n < limit) {
-          const inbound = await tx
-            .selectFrom('inbound_messages')
-            .select('id')
-            .where('account_id', 'in', closed)
-            .limit(limit - n)
-            .execute();
-          if (inbound.length > 0)
-            await tx
-              .deleteFrom('inbound_messages')
-              .where(
-                'id',
-                'in',
-                inbound.map((r) => r.id),
-              )
-              .execute();
-          n += inbound.length;
-        }
-        return n;
+        return rows.length;
       });
     },
 
@@ -300,7 +285,7 @@ export function createMessageDeletion(deps: MessageDeletionDeps) {
         .where('to_number', 'in', phones)
         .execute();
       const ids = rows.map((r) => r.id);
-      for (let i = 0; i < ids.length; i += 500) await eraseRows(tx, ids.slice(i, i + 500), clock.now());
+      for (const part of chunks(ids, 500)) await eraseRows(tx, part, clock.now());
       return ids.length;
     },
   };

@@ -2,7 +2,7 @@ import { type CountryCode, getCountryCallingCode, isSupportedCountry } from 'lib
 import { dayNumberOf, isTimeZone, startOfDay } from '../../kernel/calendar';
 import { AppError } from '../../kernel/errors';
 import type { MessageStatus } from '../../storage/schema';
-import { tryNormalizePhone } from './phone';
+import { tryNormalizePhone } from '../phone';
 
 /** The filters of `GET /v1/messages` and its CSV export, as the query string gives them. */
 export interface MessageQuery {

@@ -7,18 +7,16 @@ export {
 } from './campaign-batch';
 export { createMessageCancel, type MessageCancel } from './cancel';
 export type { RecipientError, SendItem } from './compose';
-export { COUNTRIES, type Country, countryName, parseCountry } from './countries';
 export {
   createMessageDeletion,
   MAX_MESSAGE_IDS,
   MESSAGE_RESTORE_WINDOW_MS,
   type MessageDeletion,
 } from './deletion';
-export { analyzeText, type SmsEncoding, type TextAnalysis } from './encoding';
+
 export { type MessageFilter, type MessageQuery, numberSearch } from './filter';
 export { DISPATCH_JOB, type DispatchPayload } from './jobs';
 export { createOutcomes, type Outcomes, type SendOutcome } from './outcomes';
-export { countryOfE164, nationalNumberOfE164, normalizePhone, tryNormalizePhone } from './phone';
 export type { ClientEvent, ClientEventSink } from './ports';
 export { createPreview } from './preview';
 export { createMessageReader, type MessagePageQuery } from './read';
@@ -32,15 +30,6 @@ export {
   type ReportGroup,
 } from './report';
 export { createSender, type Idempotency, type SendDeps, type SendResult } from './send';
-export { assertSenderId, senderIdProblem } from './sender-id';
-export {
-  type MessagingSettings,
-  messagingSettingsSchema,
-  NEW_ACCOUNT_MESSAGING,
-  PLATFORM_SENDER,
-  parseMessagingSettings,
-  senderFor,
-} from './settings';
 export { CANCELLABLE_STATUSES, canTransition, FINAL_STATUSES, MESSAGE_STATUSES } from './status';
 export { type MessageView, messageView } from './views';
 export { messageVolume } from './volume';

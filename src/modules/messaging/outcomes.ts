@@ -5,13 +5,12 @@ import type { JobQueue } from '../../queue/job-queue';
 import { caseById } from '../../storage/case-update';
 import type { DbOrTx } from '../../storage/database';
 import type { MessageStatus, MessagesTable } from '../../storage/schema';
+import { parseMessagingSettings } from '../accounts';
 import type { Ledger, SettleEntry } from '../billing';
-import { carrierRefVariants } from '../dispatch/carrier-ref';
-import { type DeliveryReport, receiptFailureCode } from '../dispatch/route-port';
+import { carrierRefVariants, type DeliveryReport, receiptFailureCode } from '../route-port';
 import { DISPATCH_JOB } from './jobs';
 import type { ClientEvent, ClientEventSink } from './ports';
 import { statusEventData } from './send';
-import { parseMessagingSettings } from './settings';
 import { canTransition, FINAL_STATUSES } from './status';
 
 /** What became of one attempt to hand a message to a route. */

@@ -1,8 +1,8 @@
 import type { Db } from '../../storage/database';
 import type { ClientActor } from '../accounts';
+import { parseMessagingSettings, senderFor } from '../accounts';
 import { microToCredits, type PriceBook } from '../billing';
 import { compose, type SendItem } from './compose';
-import { parseMessagingSettings, senderFor } from './settings';
 
 /** What a send would cost and how it would be encoded, without sending anything. */
 export function createPreview(deps: {

@@ -3,8 +3,8 @@ import { AppError } from '../../kernel/errors';
 import { firstIdAt } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
 import type { MessageStatus, MessagesTable } from '../../storage/schema';
+import { parseMessagingSettings } from '../accounts';
 import { ID_SLACK_MS, type MessageFilter, type MessageQuery, resolveMessageQuery } from './filter';
-import { parseMessagingSettings } from './settings';
 import { type MessageRouteInfo, type MessageView, routedMessageView } from './views';
 
 /** A page of `GET /v1/messages`: the query's filters, newest first, after the cursor (an id). */

@@ -7,14 +7,14 @@ import type { GroupCommit } from '../../storage/group-commit';
 import { prepared, slot } from '../../storage/prepared';
 import type { AccountsTable, MessagesTable } from '../../storage/schema';
 import type { ClientActor } from '../accounts';
-import { auditActorOf } from '../accounts';
+import { parseMessagingSettings } from '../accounts';
+import type { AuditLog } from '../audit';
+import { auditActorOf } from '../audit';
 import type { Ledger, PriceBook } from '../billing';
-import type { AuditLog } from '../compliance';
 import { compose, type RecipientError, type SendItem } from './compose';
 import { DISPATCH_JOB, type DispatchPayload } from './jobs';
 import type { ClientEventSink } from './ports';
 import { insertOneMessage, newMessageRow } from './rows';
-import { parseMessagingSettings } from './settings';
 import { type MessageView, messageView } from './views';
 
 const INSERT_CHUNK = 400;

@@ -1,10 +1,16 @@
-export { isForbiddenAddress, MAX_URL_LENGTH } from './addresses';
+export { hostOf, isForbiddenAddress, MAX_URL_LENGTH } from './addresses';
 export {
   RETRY_LADDER_MS,
   WEBHOOK_EVENT_TYPES,
   type WebhookEvent,
   type WebhookEventType,
 } from './events';
+export {
+  type PostOutcome,
+  TIMEOUT_ERROR_PREFIX,
+  type WebhookNet,
+  type WebhookSender,
+} from './ports';
 export {
   type AttemptView,
   createWebhooks,

@@ -4,6 +4,7 @@ import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Logger } from '../../kernel/logger';
+import { chunks, itemsPerStatement } from '../../storage/chunk';
 import type { Capabilities, Db, DbOrTx } from '../../storage/database';
 import { storageFault } from '../../storage/faults';
 import type { MessageStatus } from '../../storage/schema';
@@ -12,9 +13,10 @@ import type {
   WebhookDeliveriesTable,
   WebhookEndpointsTable,
 } from '../../storage/schema-webhooks';
-import { auditActorOf, type ClientActor } from '../accounts';
-import type { AuditLog } from '../compliance';
-import { assertPublicHost, hostOf, parseWebhookUrl } from './addresses';
+import type { ClientActor } from '../accounts';
+import type { AuditLog } from '../audit';
+import { auditActorOf } from '../audit';
+import { hostOf, parseWebhookUrl } from './addresses';
 import {
   parseEventTypes,
   parseStatusFilter,
@@ -22,7 +24,7 @@ import {
   type WebhookEvent,
   type WebhookEventType,
 } from './events';
-import { createSender, type PostOutcome, TIMEOUT_ERROR_PREFIX } from './sender';
+import { type PostOutcome, TIMEOUT_ERROR_PREFIX, type WebhookNet } from './ports';
 import { generateSecret, signWebhook } from './signing';
 
 export interface WebhooksSettings {
@@ -43,6 +45,8 @@ export interface WebhooksDeps {
   /** Only `skipLocked`, `multipleWriters` and `maxParameters` are used. */
   capabilities: Pick<Capabilities, 'skipLocked' | 'multipleWriters' | 'maxParameters'>;
   settings: WebhooksSettings;
+  /** The HTTP sender and the DNS check (`webhookNet` of src/adapters/webhooks). */
+  net: WebhookNet;
   /**
    * This process's lease owner, `WORKER_ID/boot token` (the job queue's): a restarted process takes back
    * the deliveries its previous boot held. Default: this process only (nothing to take back).
@@ -168,12 +172,6 @@ const OUTAGE_MIN_MS = 5_000;
 const iso = (ms: number) => new Date(Number(ms)).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 function endpointView(row: WebhookEndpointsTable): EndpointView {
   return {
     id: row.id,
@@ -274,21 +272,23 @@ export function createWebhooks(deps: WebhooksDeps) {
   const { db, clock, ids, audit, logger, capabilities, settings } = deps;
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
-  const sender = createSender({ allowPrivate: settings.allowPrivate, timeoutMs });
+  const sender = deps.net.createSender({ allowPrivate: settings.allowPrivate, timeoutMs });
   const owner = deps.owner ?? `pid${process.pid}/${randomBytes(6).toString('hex')}`;
   // `WORKER_ID/`: the leases of every boot of this worker start with it.
   const ownPrefix = owner.slice(0, owner.indexOf('/') + 1);
   let tookBackOwn = false;
   const DELIVERY_COLUMNS = 15;
-  const rowsPerInsert = Math.max(
-    1,
-    Math.min(MAX_ROWS_PER_INSERT, Math.floor(capabilities.maxParameters / DELIVERY_COLUMNS)),
-  );
-  const idsPerQuery = Math.max(1, Math.min(MAX_IDS_PER_QUERY, capabilities.maxParameters - 10));
+  const rowsPerInsert = itemsPerStatement(capabilities.maxParameters, DELIVERY_COLUMNS, {
+    cap: MAX_ROWS_PER_INSERT,
+  });
+  const idsPerQuery = itemsPerStatement(capabilities.maxParameters, 1, {
+    cap: MAX_IDS_PER_QUERY,
+    reserved: 10,
+  });
 
   async function checkedUrl(raw: string): Promise<string> {
     const url = parseWebhookUrl(raw);
-    if (!settings.allowPrivate) await assertPublicHost(url);
+    if (!settings.allowPrivate) await deps.net.assertPublicHost(url);
     return url.href;
   }
 

@@ -50,8 +50,8 @@ export function verifyWebhookSignature(
   secret: string,
   headers: HeaderBag,
   body: string | Uint8Array,
-  toleranceSeconds = 300,
-  nowMs: number = Date.now(),
+  toleranceSeconds: number,
+  nowMs: number,
 ): boolean {
   const id = header(headers, 'webhook-id');
   const timestamp = header(headers, 'webhook-timestamp');

@@ -1,6 +1,6 @@
 // The phone module itself, not messaging's index: this file runs on the import reader's thread, which
 // should not load the whole messaging module (and the database layer behind it).
-import { tryNormalizePhone } from '../../messaging/phone';
+import { tryNormalizePhone } from '../../phone';
 import { unguardCsvCell } from '../csv-safety';
 import { type FieldType, type FieldValue, MAX_TEXT_FIELD } from '../fields';
 import { customFieldOf, type ImportMapping } from './mapping';

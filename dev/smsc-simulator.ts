@@ -2,15 +2,15 @@ import { Buffer } from 'node:buffer';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import smpp from 'smpp';
+import { sourceAddress } from '../src/adapters/smpp/addressing';
 import {
-  analyzeText,
-  encodeGsm7,
-  encodeUcs2,
-  type SmsEncoding,
-  splitSegments,
-} from '../../modules/messaging/encoding';
-import { sourceAddress } from './addressing';
-import { decodeShortMessagePdu, EsmClass, type ShortMessagePdu, Status, Tlv } from './wire';
+  decodeShortMessagePdu,
+  EsmClass,
+  type ShortMessagePdu,
+  Status,
+  Tlv,
+} from '../src/adapters/smpp/wire';
+import { analyzeText, encodeGsm7, encodeUcs2, type SmsEncoding, splitSegments } from '../src/modules/codec';
 
 /**
  * An SMSC for tests and benchmarks, on the `smpp` package's server: binds (checking credentials), answers

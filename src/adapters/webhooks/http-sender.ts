@@ -1,32 +1,19 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { AddressRefusedError, guardedLookup, hostOf, isForbiddenAddress } from './addresses';
+import {
+  hostOf,
+  isForbiddenAddress,
+  type PostOutcome,
+  TIMEOUT_ERROR_PREFIX,
+  type WebhookSender,
+} from '../../modules/webhooks';
+import { AddressRefusedError, guardedLookup } from './dns-guard';
 
 /** Longest response body excerpt kept with an attempt (bytes). */
 export const MAX_EXCERPT_BYTES = 1024;
 // After this much of a response body the connection is dropped rather than drained for reuse.
 const MAX_DRAIN_BYTES = 64 * 1024;
-
-/** What one POST came to: a status code (any, 3xx included), or an error before one arrived. */
-export interface PostOutcome {
-  statusCode: number | null;
-  error: string | null;
-  durationMs: number;
-  responseExcerpt: string | null;
-  /** Bytes of the response body read (reading stops past 64 KiB); null when no answer came. */
-  responseBytes: number | null;
-  /** The body was binary: no excerpt is kept, only its size. */
-  responseBinary: boolean;
-  /**
-   * The deadline passed before an answer came. The request may have reached the receiver and been
-   * processed all the same, so a retry that succeeds is likely a duplicate there.
-   */
-  timedOut?: boolean;
-}
-
-/** How the error of a timed-out attempt begins (as stored in `last_error`). */
-export const TIMEOUT_ERROR_PREFIX = 'timed out after';
 
 class TimeoutError extends Error {
   constructor(ms: number) {
@@ -71,7 +58,7 @@ function describe(error: unknown): string {
  * deadline, and (unless private addresses are allowed) the connection is only opened to an address
  * that passes the public-address check at connect time.
  */
-export function createSender(options: { allowPrivate: boolean; timeoutMs: number }) {
+export function createSender(options: { allowPrivate: boolean; timeoutMs: number }): WebhookSender {
   const agents = {
     'http:': new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 60_000 }),
     'https:': new https.Agent({ keepAlive: true, maxSockets: 64, timeout: 60_000 }),
@@ -192,5 +179,3 @@ export function createSender(options: { allowPrivate: boolean; timeoutMs: number
     },
   };
 }
-
-export type Sender = ReturnType<typeof createSender>;

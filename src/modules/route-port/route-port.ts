@@ -1,4 +1,4 @@
-import type { SmsEncoding } from '../messaging/encoding';
+import type { SmsEncoding } from '../codec';
 
 /** One message as a route sends it: already priced, encoded and split-counted by messaging. */
 export interface OutboundSms {

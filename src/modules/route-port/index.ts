@@ -1,0 +1,12 @@
+export { carrierRefVariants } from './carrier-ref';
+export type {
+  DeliveryReport,
+  FailureCode,
+  InboundSms,
+  OutboundSms,
+  RouteEvents,
+  RouteHealth,
+  SmsRoute,
+  SubmitResult,
+} from './route-port';
+export { FAILURE_CODES, isFailureCode, RouteError, receiptFailureCode } from './route-port';
