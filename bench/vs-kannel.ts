@@ -37,6 +37,7 @@ import {
   percentile,
   printResult,
   ROOT,
+  SERVER_ROOT,
   type RunningServer,
   round,
   signupWithApiKey,
@@ -589,7 +590,7 @@ async function startSmsgate(
     const admin = spawnSync(
       process.execPath,
       [
-        join(ROOT, 'bin/smsgate.mjs'),
+        join(SERVER_ROOT, 'bin/smsgate.mjs'),
         'admin',
         'create',
         '--email',
@@ -600,7 +601,7 @@ async function startSmsgate(
         '--create',
       ],
       {
-        cwd: ROOT,
+        cwd: SERVER_ROOT,
         env: {
           ...process.env,
           DATA_DIR: server.dataDir,
