@@ -4,7 +4,7 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { JobQueue } from '../../queue/job-queue';
 import { caseById } from '../../storage/case-update';
 import type { DbOrTx } from '../../storage/database';
-import type { MessageStatus, MessagesTable } from '../../storage/schema';
+import type { DeliveryReportsTable, MessageStatus, MessagesTable } from '../../storage/schema';
 import type { Ledger, SettleEntry } from '../billing';
 import { carrierRefVariants } from '../dispatch/carrier-ref';
 import type { DeliveryReport } from '../dispatch/route-port';
@@ -250,12 +250,8 @@ export function createOutcomes(deps: OutcomeDeps) {
         next_match_at: now + MATCH_RETRY_MS[0]!,
         unmatched_at: null,
       }));
-      for (let i = 0; i < rows.length; i += CHUNK)
-        await tx
-          .insertInto('delivery_reports')
-          .values(rows.slice(i, i + CHUNK))
-          .execute();
-      await applyStored(tx, rows);
+      // Stored by applyStored once matched: a receipt whose message is known is written once, as applied.
+      await applyStored(tx, rows, rows);
     },
 
     /**
@@ -509,6 +505,8 @@ export function createOutcomes(deps: OutcomeDeps) {
       error_code: string | null;
       received_at: number;
     }>,
+    /** The rows of `reports` when they are not stored yet: inserted here, the matched ones as applied. */
+    toInsert?: DeliveryReportsTable[],
   ): Promise<Set<string>> {
     const now = clock.now();
     const messages = await messagesForRefs(tx, reports);
@@ -635,7 +633,19 @@ export function createOutcomes(deps: OutcomeDeps) {
         .where('id', 'in', refunded.slice(i, i + CHUNK))
         .execute();
     }
-    for (let i = 0; i < matched.length; i += CASE_CHUNK) {
+    if (toInsert) {
+      const messageIds = new Map(matched.map((r) => [r.id, r.messageId]));
+      const rows = toInsert.map((r) => {
+        const messageId = messageIds.get(r.id);
+        return messageId === undefined ? r : { ...r, message_id: messageId, applied_at: now };
+      });
+      for (let i = 0; i < rows.length; i += CHUNK)
+        await tx
+          .insertInto('delivery_reports')
+          .values(rows.slice(i, i + CHUNK))
+          .execute();
+    }
+    for (let i = 0; !toInsert && i < matched.length; i += CASE_CHUNK) {
       const chunk = matched.slice(i, i + CASE_CHUNK);
       await tx
         .updateTable('delivery_reports')
