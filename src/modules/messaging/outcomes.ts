@@ -4,6 +4,7 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { JobQueue } from '../../queue/job-queue';
 import { caseById } from '../../storage/case-update';
 import type { DbOrTx } from '../../storage/database';
+import { preparedInsert } from '../../storage/prepared-insert';
 import type { DeliveryReportsTable, MessageStatus, MessagesTable } from '../../storage/schema';
 import type { Ledger, SettleEntry } from '../billing';
 import { carrierRefVariants } from '../dispatch/carrier-ref';
@@ -53,6 +54,9 @@ export const RECEIPT_VALIDITY_GRACE_MS = 3600_000;
 // the chunk: small chunks are cheaper in total.
 const CASE_CHUNK = 50;
 
+/** A batch's status events: compiled once per batch size. */
+const insertEvents = preparedInsert('message_events', ['id', 'message_id', 'status', 'detail', 'at']);
+
 /**
  * Applies what routes and carriers say about messages: send results and delivery reports. Everything
  * for one batch happens in the caller's transaction: status, events, credits, webhooks.
@@ -76,12 +80,7 @@ export function createOutcomes(deps: OutcomeDeps) {
   }
 
   async function commitEffects(tx: DbOrTx, effects: ReturnType<typeof newEffects>, note: string) {
-    for (let i = 0; i < effects.events.length; i += CHUNK) {
-      await tx
-        .insertInto('message_events')
-        .values(effects.events.slice(i, i + CHUNK))
-        .execute();
-    }
+    await insertEvents(tx, effects.events, CHUNK);
     await deps.ledger.settle(tx, effects.settle, note);
     await deps.events.publish(tx, effects.published);
   }

@@ -7,6 +7,7 @@ import type { Logger } from '../../kernel/logger';
 import type { Capabilities, Db, DbOrTx } from '../../storage/database';
 import { storageFault } from '../../storage/faults';
 import { prepared, slot } from '../../storage/prepared';
+import { preparedInsert } from '../../storage/prepared-insert';
 import type { MessageStatus } from '../../storage/schema';
 import type {
   WebhookAttemptsTable,
@@ -104,6 +105,42 @@ export const TEST_EVENT_TYPE = 'webhook.test';
 /** Writing attempt results while the database is away: retried after 250 ms, doubling, for about a minute. */
 const RECORD_RETRY_FIRST_MS = 250;
 const RECORD_RETRY_LAST_MS = 32_000;
+
+/**
+ * New deliveries: the columns `deliveryRow` writes, and the lease a manual attempt holds from the start
+ * (null otherwise, its default); `manual_attempts` keeps its default. Compiled once per batch size.
+ */
+const insertDeliveryRows = preparedInsert('webhook_deliveries', [
+  'id',
+  'account_id',
+  'endpoint_id',
+  'event_id',
+  'event_type',
+  'body',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'lease_until',
+  'last_attempt_at',
+  'last_status_code',
+  'last_error',
+  'created_at',
+  'completed_at',
+  'order_key',
+  'lease_owner',
+]);
+
+/** The enabled endpoints of one account (most batches of events are one account's): compiled once. */
+const endpointsOfAccount = prepared<
+  { accountId: string },
+  Pick<WebhookEndpointsTable, 'id' | 'account_id' | 'events' | 'statuses'>
+>((db) =>
+  db
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'account_id', 'events', 'statuses'])
+    .where('account_id', '=', slot<string>('accountId'))
+    .where('enabled', '=', 1),
+);
 
 /** What an attempt needs of a delivery it holds (claimed by a worker, or taken for a manual attempt). */
 const CLAIMED_COLUMNS = [
@@ -355,9 +392,7 @@ export function createWebhooks(deps: WebhooksDeps) {
   }
 
   async function insertDeliveries(tx: DbOrTx, rows: WebhookDeliveriesTable[]) {
-    for (const part of chunks(rows, rowsPerInsert)) {
-      await tx.insertInto('webhook_deliveries').values(part).execute();
-    }
+    await insertDeliveryRows(tx, rows, rowsPerInsert);
   }
 
   /**
@@ -970,12 +1005,15 @@ export function createWebhooks(deps: WebhooksDeps) {
       const accountIds = [...new Set(events.map((e) => e.accountId))];
       const endpoints: Array<Pick<WebhookEndpointsTable, 'id' | 'account_id' | 'events' | 'statuses'>> = [];
       for (const part of chunks(accountIds, idsPerQuery)) {
-        const rows = await tx
-          .selectFrom('webhook_endpoints')
-          .select(['id', 'account_id', 'events', 'statuses'])
-          .where('account_id', 'in', part)
-          .where('enabled', '=', 1)
-          .execute();
+        const rows =
+          part.length === 1
+            ? (await endpointsOfAccount(tx, { accountId: part[0]! })).rows
+            : await tx
+                .selectFrom('webhook_endpoints')
+                .select(['id', 'account_id', 'events', 'statuses'])
+                .where('account_id', 'in', part)
+                .where('enabled', '=', 1)
+                .execute();
         endpoints.push(...rows);
       }
       if (endpoints.length === 0) return 0;
