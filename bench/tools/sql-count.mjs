@@ -6,7 +6,8 @@
  *   BENCH_SERVER_NODE_ARGS='--import ./bench/tools/sql-count.mjs' npx tsx bench/vs-kannel.ts ...
  *   npx tsx bench/tools/sql-count-report.ts /tmp/sql-count-*.json --messages 3000
  *
- * `COMMIT`/`BEGIN` sent through `db.exec` are counted as well (`exec` is wrapped on the Database).
+ * `COMMIT`/`BEGIN` sent through `db.exec` are counted as well (`exec` is wrapped on the Database). Statements
+ * run on a read-only connection are listed apart, their text prefixed with `[read-only connection]`.
  */
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -45,7 +46,7 @@ Database.prototype.prepare = function prepare(source, ...rest) {
           else if (method === 'get') rows = result === undefined ? 0 : 1;
           return result;
         } finally {
-          record(this.source, Number(process.hrtime.bigint() - start) / 1e6, rows);
+          record(this.database.readonly ? `[read-only connection] ${this.source}` : this.source, Number(process.hrtime.bigint() - start) / 1e6, rows);
         }
       };
     }
