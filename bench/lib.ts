@@ -120,11 +120,15 @@ export async function startServer(
     SQLITE_SYNCHRONOUS: process.env.BENCH_SQLITE_SYNCHRONOUS ?? 'FULL',
     ...env,
   };
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(SERVER_ROOT, 'bin/smsgate.mjs'), 'serve'], {
-    cwd: SERVER_ROOT,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, join(SERVER_ROOT, 'bin/smsgate.mjs'), 'serve'],
+    {
+      cwd: SERVER_ROOT,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   // BENCH_SERVER_OUTPUT=1 shows the server's output (with e.g. BENCH_SERVER_LOG_LEVEL=warn) on stderr.
   const show = process.env.BENCH_SERVER_OUTPUT === '1';

@@ -45,7 +45,10 @@ function moduleOf(url: string, name: string): string {
   const src = url.indexOf('/src/');
   if (src !== -1) {
     const parts = url.slice(src + 1).split('/');
-    return parts.slice(0, parts.length > 3 ? 3 : parts.length - 1).join('/') + (parts.length > 3 ? '' : `/${parts.at(-1)}`);
+    return (
+      parts.slice(0, parts.length > 3 ? 3 : parts.length - 1).join('/') +
+      (parts.length > 3 ? '' : `/${parts.at(-1)}`)
+    );
   }
   if (url.startsWith('node:')) return 'node:internal';
   return url.replace(/^file:\/\//, '');
@@ -64,7 +67,9 @@ for (const [id, t] of self) {
 const idle = byModule.get('(idle)') ?? 0;
 const busy = total - idle;
 const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)} %`;
-console.log(`total ${(total / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s, busy ${(busy / 1e6).toFixed(2)} s (percentages of busy)`);
+console.log(
+  `total ${(total / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s, busy ${(busy / 1e6).toFixed(2)} s (percentages of busy)`,
+);
 console.log('\nby module (self time)');
 for (const [k, t] of [...byModule].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   if (k !== '(idle)') console.log(`${pct(t)}  ${(t / 1000).toFixed(0).padStart(6)} ms  ${k}`);

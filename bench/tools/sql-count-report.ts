@@ -12,7 +12,12 @@ const arg = (name: string, fallback: number) => {
 };
 const messages = arg('messages', 1);
 const top = arg('top', 40);
-const raw = JSON.parse(readFileSync(file, 'utf8')) as Array<{ sql: string; count: number; ms: number; rows: number }>;
+const raw = JSON.parse(readFileSync(file, 'utf8')) as Array<{
+  sql: string;
+  count: number;
+  ms: number;
+  rows: number;
+}>;
 /** One shape per statement whatever its batch size: `in (?, ?, …)`, `values (…), (…)` and CASE arms folded. */
 const shape = (sql: string) =>
   sql

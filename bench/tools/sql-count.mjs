@@ -46,7 +46,11 @@ Database.prototype.prepare = function prepare(source, ...rest) {
           else if (method === 'get') rows = result === undefined ? 0 : 1;
           return result;
         } finally {
-          record(this.database.readonly ? `[read-only connection] ${this.source}` : this.source, Number(process.hrtime.bigint() - start) / 1e6, rows);
+          record(
+            this.database.readonly ? `[read-only connection] ${this.source}` : this.source,
+            Number(process.hrtime.bigint() - start) / 1e6,
+            rows,
+          );
         }
       };
     }
@@ -70,6 +74,8 @@ const write = () => {
   const out = process.env.SQL_COUNT_OUT || `/tmp/sql-count-${process.pid}.json`;
   const rows = [...stats].map(([sql, e]) => ({ sql, ...e })).sort((a, b) => b.count - a.count);
   writeFileSync(out, JSON.stringify(rows, null, 1));
-  process.stderr.write(`[sql-count] ${rows.length} statements, ${rows.reduce((s, r) => s + r.count, 0)} runs -> ${out}\n`);
+  process.stderr.write(
+    `[sql-count] ${rows.length} statements, ${rows.reduce((s, r) => s + r.count, 0)} runs -> ${out}\n`,
+  );
 };
 process.on('exit', write);

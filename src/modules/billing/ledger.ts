@@ -133,16 +133,20 @@ const insertSettlement = prepared<{
     created_at: slot('now'),
   }),
 );
-const applySettlement = prepared<{ balanceDelta: number; reservedDelta: number; now: number; accountId: string }>(
-  (db) =>
-    db
-      .updateTable('account_balances')
-      .set((eb) => ({
-        balance: eb('balance', '+', slot<number>('balanceDelta')),
-        reserved: eb('reserved', '+', slot<number>('reservedDelta')),
-        updated_at: slot<number>('now'),
-      }))
-      .where('account_id', '=', slot<string>('accountId')),
+const applySettlement = prepared<{
+  balanceDelta: number;
+  reservedDelta: number;
+  now: number;
+  accountId: string;
+}>((db) =>
+  db
+    .updateTable('account_balances')
+    .set((eb) => ({
+      balance: eb('balance', '+', slot<number>('balanceDelta')),
+      reserved: eb('reserved', '+', slot<number>('reservedDelta')),
+      updated_at: slot<number>('now'),
+    }))
+    .where('account_id', '=', slot<string>('accountId')),
 );
 
 async function balanceMicro(db: DbOrTx, accountId: string) {

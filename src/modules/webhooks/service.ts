@@ -399,51 +399,52 @@ export function createWebhooks(deps: WebhooksDeps) {
    * Claims due deliveries for this worker: only rows whose lease it actually set come back. Built once
    * (the engine's capabilities do not change), then run with new values.
    */
-  const claimDue = prepared<{ now: number; leaseUntil: number; owner: string; limit: number }, ClaimedDelivery>(
-    (executor) => {
-      const now = slot<number>('now');
-      // A status of a message waits while an earlier one of the same message is pending for the endpoint
-      // (ids sort by creation): receivers get `sent` before `delivered`. Only the held rows pay for it, and
-      // the partial index of pending deliveries answers the check.
-      let due = executor
-        .selectFrom('webhook_deliveries as d')
-        .select('d.id')
-        .where('d.status', '=', 'pending')
-        .where('d.next_attempt_at', '<=', now)
-        .where('d.lease_until', '<=', now)
-        .where((eb) =>
-          eb.or([
-            eb('d.order_key', 'is', null),
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('webhook_deliveries as e')
-                  .select(sql.lit(1).as('one'))
-                  .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
-                  .whereRef('e.order_key', '=', 'd.order_key')
-                  .where('e.status', '=', sql.lit('pending'))
-                  .whereRef('e.id', '<', 'd.id'),
-              ),
+  const claimDue = prepared<
+    { now: number; leaseUntil: number; owner: string; limit: number },
+    ClaimedDelivery
+  >((executor) => {
+    const now = slot<number>('now');
+    // A status of a message waits while an earlier one of the same message is pending for the endpoint
+    // (ids sort by creation): receivers get `sent` before `delivered`. Only the held rows pay for it, and
+    // the partial index of pending deliveries answers the check.
+    let due = executor
+      .selectFrom('webhook_deliveries as d')
+      .select('d.id')
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', now)
+      .where('d.lease_until', '<=', now)
+      .where((eb) =>
+        eb.or([
+          eb('d.order_key', 'is', null),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('webhook_deliveries as e')
+                .select(sql.lit(1).as('one'))
+                .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
+                .whereRef('e.order_key', '=', 'd.order_key')
+                .where('e.status', '=', sql.lit('pending'))
+                .whereRef('e.id', '<', 'd.id'),
             ),
-          ]),
-        )
-        .orderBy('d.next_attempt_at')
-        .limit(slot<number>('limit'));
-      if (capabilities.skipLocked) due = due.forUpdate().skipLocked();
-      // The lease condition is repeated outside the subquery: a row another worker leased meanwhile
-      // no longer matches, so no delivery is ever held by two workers. Where several writers can change a
-      // row between the subquery and the update, its status is checked again too. With one writer that
-      // cannot happen, and the check would cost: without statistics SQLite then walks every pending
-      // row through the status index to find the few claimed ones (16 ms a claim at 100,000 pending).
-      let claim = executor
-        .updateTable('webhook_deliveries')
-        .set({ lease_until: slot<number>('leaseUntil'), lease_owner: slot<string>('owner') })
-        .where('id', 'in', due)
-        .where('lease_until', '<=', now);
-      if (capabilities.multipleWriters) claim = claim.where('status', '=', 'pending');
-      return claim.returning(CLAIMED_COLUMNS);
-    },
-  );
+          ),
+        ]),
+      )
+      .orderBy('d.next_attempt_at')
+      .limit(slot<number>('limit'));
+    if (capabilities.skipLocked) due = due.forUpdate().skipLocked();
+    // The lease condition is repeated outside the subquery: a row another worker leased meanwhile
+    // no longer matches, so no delivery is ever held by two workers. Where several writers can change a
+    // row between the subquery and the update, its status is checked again too. With one writer that
+    // cannot happen, and the check would cost: without statistics SQLite then walks every pending
+    // row through the status index to find the few claimed ones (16 ms a claim at 100,000 pending).
+    let claim = executor
+      .updateTable('webhook_deliveries')
+      .set({ lease_until: slot<number>('leaseUntil'), lease_owner: slot<string>('owner') })
+      .where('id', 'in', due)
+      .where('lease_until', '<=', now);
+    if (capabilities.multipleWriters) claim = claim.where('status', '=', 'pending');
+    return claim.returning(CLAIMED_COLUMNS);
+  });
 
   async function claim(limit: number, now: number): Promise<ClaimedDelivery[]> {
     // Long enough for every claimed delivery to wait its turn in the pool and then time out.
