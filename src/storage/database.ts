@@ -148,15 +148,7 @@ function openSqlite(file: string, options: StorageOptions): Storage {
   if (reader) {
     reader.pragma('busy_timeout = 5000');
     const readStatements = withStatementCache(reader);
-    // Statements of their own on the writer (never one Kysely's driver may be stepping through).
-    const idleWriterStatements = withStatementCache(sqlite);
-    // A read runs on the writer while it holds no open transaction: it sees the last commit, as on the
-    // reader, and its page cache is warm. The reader's cache is dropped whenever another connection
-    // has committed since its last read (every few milliseconds under load), so each read there starts
-    // cold; it serves only the reads made while a transaction is open on the writer.
-    setDirectReader(db, (text, values) => ({
-      rows: (sqlite.inTransaction ? readStatements : idleWriterStatements).prepare(text).all(values),
-    }));
+    setDirectReader(db, (text, values) => ({ rows: readStatements.prepare(text).all(values) }));
   }
   // The same result shape as Kysely's SQLite driver (no plugins are installed to transform it).
   const runDirect: DirectRunner = (text, values) => {
