@@ -14,6 +14,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+/**
+ * The checkout whose server the benches start: this one, or BENCH_SERVER_ROOT (another worktree, e.g. the
+ * commit before a change, so both are measured by the same bench one after the other).
+ */
+export const SERVER_ROOT = process.env.BENCH_SERVER_ROOT ? resolve(process.env.BENCH_SERVER_ROOT) : ROOT;
 
 /** Progress for humans, on stderr (stdout carries only the result line). */
 export function log(message: string): void {
@@ -115,11 +120,15 @@ export async function startServer(
     SQLITE_SYNCHRONOUS: process.env.BENCH_SQLITE_SYNCHRONOUS ?? 'FULL',
     ...env,
   };
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/smsgate.mjs'), 'serve'], {
-    cwd: ROOT,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, join(SERVER_ROOT, 'bin/smsgate.mjs'), 'serve'],
+    {
+      cwd: SERVER_ROOT,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   // BENCH_SERVER_OUTPUT=1 shows the server's output (with e.g. BENCH_SERVER_LOG_LEVEL=warn) on stderr.
   const show = process.env.BENCH_SERVER_OUTPUT === '1';
@@ -160,8 +169,8 @@ export async function startServer(
   const pid = child.pid!;
   // The split deployment: this process answers HTTP (WORKERS=false), a second one runs the workers.
   const worker = options.workerProcess
-    ? spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/smsgate.mjs'), 'worker'], {
-        cwd: ROOT,
+    ? spawn(process.execPath, [...nodeArgs, join(SERVER_ROOT, 'bin/smsgate.mjs'), 'worker'], {
+        cwd: SERVER_ROOT,
         env: childEnv,
         stdio: 'ignore',
       })

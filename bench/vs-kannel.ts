@@ -39,6 +39,7 @@ import {
   ROOT,
   type RunningServer,
   round,
+  SERVER_ROOT,
   signupWithApiKey,
   sleep,
   startServer,
@@ -589,7 +590,7 @@ async function startSmsgate(
     const admin = spawnSync(
       process.execPath,
       [
-        join(ROOT, 'bin/smsgate.mjs'),
+        join(SERVER_ROOT, 'bin/smsgate.mjs'),
         'admin',
         'create',
         '--email',
@@ -600,7 +601,7 @@ async function startSmsgate(
         '--create',
       ],
       {
-        cwd: ROOT,
+        cwd: SERVER_ROOT,
         env: {
           ...process.env,
           DATA_DIR: server.dataDir,

@@ -67,23 +67,45 @@ export function createDbQueue(deps: {
   const owner = `${workerId}/${randomBytes(6).toString('hex')}`;
   const transitOwner = `${owner}${TRANSIT}`;
 
+  type ClaimParams = { kind: string; now: number; leaseUntil: number; by: string; limit: number };
+  // Built once per queue (whether rows are skipped while locked depends on the engine), then reused.
+  const claimStatement = (ofKind: boolean) =>
+    prepared<ClaimParams, { id: string; kind: string; payload: string; attempts: number }>((db) =>
+      db
+        .updateTable('jobs')
+        .set((eb) => ({
+          lease_until: slot<number>('leaseUntil'),
+          lease_owner: slot<string>('by'),
+          attempts: eb('attempts', '+', 1),
+        }))
+        .where('id', 'in', (eb) => {
+          let q = eb.selectFrom('jobs').select('id');
+          if (ofKind) q = q.where('kind', '=', slot<string>('kind'));
+          q = q
+            .where('run_at', '<=', slot<number>('now'))
+            .where('lease_until', '<=', slot<number>('now'))
+            .orderBy('run_at')
+            .limit(slot<number>('limit'));
+          // Other workers skip rows being claimed instead of queueing behind them.
+          if (deps.capabilities.skipLocked) q = q.forUpdate().skipLocked();
+          return q;
+        })
+        .where('lease_until', '<=', slot<number>('now'))
+        .returning(['id', 'kind', 'payload', 'attempts']),
+    );
+  const claimOfKind = claimStatement(true);
+  const claimOfAnyKind = claimStatement(false);
+
   async function claimDue<P>(kind: string | null, limit: number, leaseMs: number): Promise<Job<P>[]> {
     const now = deps.clock.now();
-    const by = kind === null ? transitOwner : owner;
-    const rows = await deps.db
-      .updateTable('jobs')
-      .set((eb) => ({ lease_until: now + leaseMs, lease_owner: by, attempts: eb('attempts', '+', 1) }))
-      .where('id', 'in', (eb) => {
-        let q = eb.selectFrom('jobs').select('id');
-        if (kind !== null) q = q.where('kind', '=', kind);
-        q = q.where('run_at', '<=', now).where('lease_until', '<=', now).orderBy('run_at').limit(limit);
-        // Other workers skip rows being claimed instead of queueing behind them.
-        if (deps.capabilities.skipLocked) q = q.forUpdate().skipLocked();
-        return q;
-      })
-      .where('lease_until', '<=', now)
-      .returning(['id', 'kind', 'payload', 'attempts'])
-      .execute();
+    const params = {
+      kind: kind ?? '',
+      now,
+      leaseUntil: now + leaseMs,
+      by: kind === null ? transitOwner : owner,
+      limit,
+    };
+    const { rows } = await (kind === null ? claimOfAnyKind : claimOfKind)(deps.db, params);
     return rows.map((r) => ({
       id: r.id,
       kind: r.kind,

@@ -111,6 +111,43 @@ const insertReserve = prepared<{
     created_at: slot('now'),
   }),
 );
+/** Every batch of outcomes settles: compiled once as well. */
+const insertSettlement = prepared<{
+  id: string;
+  accountId: string;
+  kind: string;
+  amount: number;
+  reservedDelta: number;
+  note: string;
+  now: number;
+}>((db) =>
+  db.insertInto('credit_ledger').values({
+    id: slot('id'),
+    account_id: slot('accountId'),
+    kind: slot('kind'),
+    amount: slot('amount'),
+    reserved_delta: slot('reservedDelta'),
+    ref_type: null,
+    ref_id: null,
+    note: slot('note'),
+    created_at: slot('now'),
+  }),
+);
+const applySettlement = prepared<{
+  balanceDelta: number;
+  reservedDelta: number;
+  now: number;
+  accountId: string;
+}>((db) =>
+  db
+    .updateTable('account_balances')
+    .set((eb) => ({
+      balance: eb('balance', '+', slot<number>('balanceDelta')),
+      reserved: eb('reserved', '+', slot<number>('reservedDelta')),
+      updated_at: slot<number>('now'),
+    }))
+    .where('account_id', '=', slot<string>('accountId')),
+);
 
 async function balanceMicro(db: DbOrTx, accountId: string) {
   const row = await db
@@ -242,29 +279,16 @@ export function createLedger(deps: { clock: Clock; ids: IdGenerator }): Ledger {
       for (const { accountId, kind, amount } of sums.values()) {
         const balanceDelta = kind === 'charge' ? -amount : kind === 'refund' ? amount : 0;
         const reservedDelta = kind === 'refund' ? 0 : -amount;
-        await tx
-          .insertInto('credit_ledger')
-          .values({
-            id: deps.ids('led'),
-            account_id: accountId,
-            kind,
-            amount: balanceDelta,
-            reserved_delta: reservedDelta,
-            ref_type: null,
-            ref_id: null,
-            note,
-            created_at: now,
-          })
-          .execute();
-        await tx
-          .updateTable('account_balances')
-          .set((eb) => ({
-            balance: eb('balance', '+', balanceDelta),
-            reserved: eb('reserved', '+', reservedDelta),
-            updated_at: now,
-          }))
-          .where('account_id', '=', accountId)
-          .execute();
+        await insertSettlement(tx, {
+          id: deps.ids('led'),
+          accountId,
+          kind,
+          amount: balanceDelta,
+          reservedDelta,
+          note,
+          now,
+        });
+        await applySettlement(tx, { balanceDelta, reservedDelta, now, accountId });
       }
     },
 

@@ -4,7 +4,8 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { JobQueue } from '../../queue/job-queue';
 import { caseById } from '../../storage/case-update';
 import type { DbOrTx } from '../../storage/database';
-import type { MessageStatus, MessagesTable } from '../../storage/schema';
+import { preparedInsert } from '../../storage/prepared-insert';
+import type { DeliveryReportsTable, MessageStatus, MessagesTable } from '../../storage/schema';
 import { parseMessagingSettings } from '../accounts';
 import type { Ledger, SettleEntry } from '../billing';
 import { carrierRefVariants, type DeliveryReport, receiptFailureCode } from '../route-port';
@@ -60,6 +61,9 @@ export const RECEIPT_VALIDITY_GRACE_MS = 3600_000;
 // the chunk: small chunks are cheaper in total.
 const CASE_CHUNK = 50;
 
+/** A batch's status events: compiled once per batch size. */
+const insertEvents = preparedInsert('message_events', ['id', 'message_id', 'status', 'detail', 'at']);
+
 /**
  * Applies what routes and carriers say about messages: send results and delivery reports. Everything
  * for one batch happens in the caller's transaction: status, events, credits, webhooks.
@@ -83,12 +87,7 @@ export function createOutcomes(deps: OutcomeDeps) {
   }
 
   async function commitEffects(tx: DbOrTx, effects: ReturnType<typeof newEffects>, note: string) {
-    for (let i = 0; i < effects.events.length; i += CHUNK) {
-      await tx
-        .insertInto('message_events')
-        .values(effects.events.slice(i, i + CHUNK))
-        .execute();
-    }
+    await insertEvents(tx, effects.events, CHUNK);
     await deps.ledger.settle(tx, effects.settle, note);
     await deps.events.publish(tx, effects.published);
   }
@@ -260,12 +259,8 @@ export function createOutcomes(deps: OutcomeDeps) {
         next_match_at: now + MATCH_RETRY_MS[0]!,
         unmatched_at: null,
       }));
-      for (let i = 0; i < rows.length; i += CHUNK)
-        await tx
-          .insertInto('delivery_reports')
-          .values(rows.slice(i, i + CHUNK))
-          .execute();
-      await applyStored(tx, rows);
+      // Stored by applyStored once matched: a receipt whose message is known is written once, as applied.
+      await applyStored(tx, rows, rows);
     },
 
     /**
@@ -519,6 +514,8 @@ export function createOutcomes(deps: OutcomeDeps) {
       error_code: string | null;
       received_at: number;
     }>,
+    /** The rows of `reports` when they are not stored yet: inserted here, the matched ones as applied. */
+    toInsert?: DeliveryReportsTable[],
   ): Promise<Set<string>> {
     const now = clock.now();
     const messages = await messagesForRefs(tx, reports);
@@ -653,7 +650,19 @@ export function createOutcomes(deps: OutcomeDeps) {
         .where('id', 'in', refunded.slice(i, i + CHUNK))
         .execute();
     }
-    for (let i = 0; i < matched.length; i += CASE_CHUNK) {
+    if (toInsert) {
+      const messageIds = new Map(matched.map((r) => [r.id, r.messageId]));
+      const rows = toInsert.map((r) => {
+        const messageId = messageIds.get(r.id);
+        return messageId === undefined ? r : { ...r, message_id: messageId, applied_at: now };
+      });
+      for (let i = 0; i < rows.length; i += CHUNK)
+        await tx
+          .insertInto('delivery_reports')
+          .values(rows.slice(i, i + CHUNK))
+          .execute();
+    }
+    for (let i = 0; !toInsert && i < matched.length; i += CASE_CHUNK) {
       const chunk = matched.slice(i, i + CASE_CHUNK);
       await tx
         .updateTable('delivery_reports')

@@ -7,6 +7,8 @@ import type { Logger } from '../../kernel/logger';
 import { chunks, itemsPerStatement } from '../../storage/chunk';
 import type { Capabilities, Db, DbOrTx } from '../../storage/database';
 import { storageFault } from '../../storage/faults';
+import { prepared, slot } from '../../storage/prepared';
+import { preparedInsert } from '../../storage/prepared-insert';
 import type { MessageStatus } from '../../storage/schema';
 import type {
   WebhookAttemptsTable,
@@ -107,6 +109,42 @@ export const TEST_EVENT_TYPE = 'webhook.test';
 /** Writing attempt results while the database is away: retried after 250 ms, doubling, for about a minute. */
 const RECORD_RETRY_FIRST_MS = 250;
 const RECORD_RETRY_LAST_MS = 32_000;
+
+/**
+ * New deliveries: the columns `deliveryRow` writes, and the lease a manual attempt holds from the start
+ * (null otherwise, its default); `manual_attempts` keeps its default. Compiled once per batch size.
+ */
+const insertDeliveryRows = preparedInsert('webhook_deliveries', [
+  'id',
+  'account_id',
+  'endpoint_id',
+  'event_id',
+  'event_type',
+  'body',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'lease_until',
+  'last_attempt_at',
+  'last_status_code',
+  'last_error',
+  'created_at',
+  'completed_at',
+  'order_key',
+  'lease_owner',
+]);
+
+/** The enabled endpoints of one account (most batches of events are one account's): compiled once. */
+const endpointsOfAccount = prepared<
+  { accountId: string },
+  Pick<WebhookEndpointsTable, 'id' | 'account_id' | 'events' | 'statuses'>
+>((db) =>
+  db
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'account_id', 'events', 'statuses'])
+    .where('account_id', '=', slot<string>('accountId'))
+    .where('enabled', '=', 1),
+);
 
 /** What an attempt needs of a delivery it holds (claimed by a worker, or taken for a manual attempt). */
 const CLAIMED_COLUMNS = [
@@ -354,19 +392,22 @@ export function createWebhooks(deps: WebhooksDeps) {
   }
 
   async function insertDeliveries(tx: DbOrTx, rows: WebhookDeliveriesTable[]) {
-    for (const part of chunks(rows, rowsPerInsert)) {
-      await tx.insertInto('webhook_deliveries').values(part).execute();
-    }
+    await insertDeliveryRows(tx, rows, rowsPerInsert);
   }
 
-  /** Claims due deliveries for this worker: only rows whose lease it actually set come back. */
-  async function claim(limit: number, now: number): Promise<ClaimedDelivery[]> {
-    // Long enough for every claimed delivery to wait its turn in the pool and then time out.
-    const leaseUntil = now + timeoutMs * Math.ceil(limit / concurrency) + 30_000;
+  /**
+   * Claims due deliveries for this worker: only rows whose lease it actually set come back. Built once
+   * (the engine's capabilities do not change), then run with new values.
+   */
+  const claimDue = prepared<
+    { now: number; leaseUntil: number; owner: string; limit: number },
+    ClaimedDelivery
+  >((executor) => {
+    const now = slot<number>('now');
     // A status of a message waits while an earlier one of the same message is pending for the endpoint
     // (ids sort by creation): receivers get `sent` before `delivered`. Only the held rows pay for it, and
     // the partial index of pending deliveries answers the check.
-    let due = db
+    let due = executor
       .selectFrom('webhook_deliveries as d')
       .select('d.id')
       .where('d.status', '=', 'pending')
@@ -389,21 +430,59 @@ export function createWebhooks(deps: WebhooksDeps) {
         ]),
       )
       .orderBy('d.next_attempt_at')
-      .limit(limit);
+      .limit(slot<number>('limit'));
     if (capabilities.skipLocked) due = due.forUpdate().skipLocked();
     // The lease condition is repeated outside the subquery: a row another worker leased meanwhile
     // no longer matches, so no delivery is ever held by two workers. Where several writers can change a
     // row between the subquery and the update, its status is checked again too. With one writer that
     // cannot happen, and the check would cost: without statistics SQLite then walks every pending
     // row through the status index to find the few claimed ones (16 ms a claim at 100,000 pending).
-    let claim = db
+    let claim = executor
       .updateTable('webhook_deliveries')
-      .set({ lease_until: leaseUntil, lease_owner: owner })
+      .set({ lease_until: slot<number>('leaseUntil'), lease_owner: slot<string>('owner') })
       .where('id', 'in', due)
       .where('lease_until', '<=', now);
     if (capabilities.multipleWriters) claim = claim.where('status', '=', 'pending');
-    return claim.returning(CLAIMED_COLUMNS).execute();
+    return claim.returning(CLAIMED_COLUMNS);
+  });
+
+  async function claim(limit: number, now: number): Promise<ClaimedDelivery[]> {
+    // Long enough for every claimed delivery to wait its turn in the pool and then time out.
+    const leaseUntil = now + timeoutMs * Math.ceil(limit / concurrency) + 30_000;
+    return (await claimDue(db, { now, leaseUntil, owner, limit })).rows;
   }
+
+  /**
+   * The result of an automatic attempt that ends its delivery (most of them: a first attempt that
+   * succeeded), written by a statement compiled once; other results are written as built below.
+   */
+  const recordFinal = prepared<{
+    id: string;
+    leaseUntil: number;
+    owner: string;
+    attempts: number;
+    at: number;
+    statusCode: number | null;
+    error: string | null;
+    status: string;
+    completedAt: number;
+  }>((executor) =>
+    executor
+      .updateTable('webhook_deliveries')
+      .set({
+        attempts: slot<number>('attempts'),
+        lease_until: 0,
+        lease_owner: null,
+        last_attempt_at: slot<number>('at'),
+        last_status_code: slot<number | null>('statusCode'),
+        last_error: slot<string | null>('error'),
+        status: slot<WebhookDeliveriesTable['status']>('status'),
+        completed_at: slot<number>('completedAt'),
+      })
+      .where('id', '=', slot<string>('id'))
+      .where('lease_until', '=', slot<number>('leaseUntil'))
+      .where('lease_owner', '=', slot<string>('owner')),
+  );
 
   /**
    * Frees the deliveries a previous boot of this worker (same WORKER_ID, another boot token) still holds:
@@ -465,16 +544,34 @@ export function createWebhooks(deps: WebhooksDeps) {
               : undefined,
           manual_attempts: manual ? manualAttempts : undefined,
         };
-        const done = await tx
-          .updateTable('webhook_deliveries')
-          .set(update)
-          .where('id', '=', r.delivery.id)
-          .where('lease_until', '=', r.delivery.lease_until)
-          // A later boot of this worker may have taken it back and claimed it again within the same ms.
-          .where('lease_owner', '=', owner)
-          .executeTakeFirst();
+        // A later boot of this worker may have taken it back and claimed it again within the same ms:
+        // only this owner's lease of that moment is written.
+        const updated =
+          !manual && status !== 'pending'
+            ? (
+                await recordFinal(tx, {
+                  id: r.delivery.id,
+                  leaseUntil: Number(r.delivery.lease_until),
+                  owner,
+                  attempts: attempt,
+                  at: r.at,
+                  statusCode: update.last_status_code ?? null,
+                  error: update.last_error ?? null,
+                  status,
+                  completedAt: r.finishedAt,
+                })
+              ).numAffectedRows
+            : (
+                await tx
+                  .updateTable('webhook_deliveries')
+                  .set(update)
+                  .where('id', '=', r.delivery.id)
+                  .where('lease_until', '=', r.delivery.lease_until)
+                  .where('lease_owner', '=', owner)
+                  .executeTakeFirst()
+              ).numUpdatedRows;
         // No row: the delivery was cancelled or deleted meanwhile, or the lease was lost.
-        if (Number(done.numUpdatedRows) === 0) continue;
+        if (Number(updated ?? 0) === 0) continue;
         let h = health.get(r.delivery.endpoint_id);
         if (!h) {
           h = { ok: null, failed: null, timeouts: 0, duplicates: 0 };
@@ -909,12 +1006,15 @@ export function createWebhooks(deps: WebhooksDeps) {
       const accountIds = [...new Set(events.map((e) => e.accountId))];
       const endpoints: Array<Pick<WebhookEndpointsTable, 'id' | 'account_id' | 'events' | 'statuses'>> = [];
       for (const part of chunks(accountIds, idsPerQuery)) {
-        const rows = await tx
-          .selectFrom('webhook_endpoints')
-          .select(['id', 'account_id', 'events', 'statuses'])
-          .where('account_id', 'in', part)
-          .where('enabled', '=', 1)
-          .execute();
+        const rows =
+          part.length === 1
+            ? (await endpointsOfAccount(tx, { accountId: part[0]! })).rows
+            : await tx
+                .selectFrom('webhook_endpoints')
+                .select(['id', 'account_id', 'events', 'statuses'])
+                .where('account_id', 'in', part)
+                .where('enabled', '=', 1)
+                .execute();
         endpoints.push(...rows);
       }
       if (endpoints.length === 0) return 0;
