@@ -2,15 +2,7 @@ import './layers.css';
 import '@mantine/core/styles.layer.css';
 import '@mantine/notifications/styles.layer.css';
 import './styles.css';
-import {
-  AppShell,
-  Burger,
-  Button,
-  createTheme,
-  Group,
-  MantineProvider,
-  NavLink,
-} from '@mantine/core';
+import { AppShell, Burger, Button, createTheme, Group, MantineProvider, NavLink } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import {
   IconAddressBook,
@@ -39,9 +31,9 @@ import {
   IconSpeakerphone,
   IconTemplate,
   IconUserCog,
+  IconUserShield,
   IconUsers,
   IconUsersGroup,
-  IconUserShield,
 } from '@tabler/icons-react';
 import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
 import {

@@ -19,6 +19,7 @@ import {
 } from '../api';
 import { FormError, TextArea, TextField } from '../forms';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
+import { toast } from '../toast';
 
 export function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
@@ -538,6 +539,7 @@ function ContactForm({
         client.invalidateQueries({ queryKey: ['contact'] }),
         client.invalidateQueries({ queryKey: ['groups'] }),
       ]);
+      toast(contact ? 'Contact saved.' : 'Contact added.');
       navigate('/contacts');
     },
   });
