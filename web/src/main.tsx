@@ -1,5 +1,21 @@
 import './layers.css';
-import '@mantine/core/styles.layer.css';
+// Mantine's base styles and those of the components the app uses (not the whole library's).
+import '@mantine/core/styles/baseline.layer.css';
+import '@mantine/core/styles/default-css-variables.layer.css';
+import '@mantine/core/styles/global.layer.css';
+import '@mantine/core/styles/UnstyledButton.layer.css';
+import '@mantine/core/styles/Button.layer.css';
+import '@mantine/core/styles/Burger.layer.css';
+import '@mantine/core/styles/Group.layer.css';
+import '@mantine/core/styles/AppShell.layer.css';
+import '@mantine/core/styles/NavLink.layer.css';
+import '@mantine/core/styles/Paper.layer.css';
+import '@mantine/core/styles/Overlay.layer.css';
+import '@mantine/core/styles/ModalBase.layer.css';
+import '@mantine/core/styles/Modal.layer.css';
+import '@mantine/core/styles/CloseButton.layer.css';
+import '@mantine/core/styles/Loader.layer.css';
+import '@mantine/core/styles/Notification.layer.css';
 import '@mantine/notifications/styles.layer.css';
 import './styles.css';
 import { AppShell, Burger, Button, createTheme, Group, MantineProvider, NavLink } from '@mantine/core';
@@ -159,7 +175,7 @@ const CLIENT_NAV: NavSection[] = [
       { to: '/templates', label: 'Templates', icon: IconTemplate },
     ],
   },
-  { title: 'Developers', items: [{ to: '/developers', label: 'Developers', icon: IconApi }] },
+  { title: 'Developers', items: [{ to: '/developers', label: 'API keys & webhooks', icon: IconApi }] },
   {
     title: 'Account',
     items: [

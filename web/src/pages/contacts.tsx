@@ -1,3 +1,4 @@
+import { IconArrowDown, IconArrowUp, IconSelector } from '@tabler/icons-react';
 import {
   keepPreviousData,
   useInfiniteQuery,
@@ -137,7 +138,15 @@ function SortHeader({
     <th scope="col" aria-sort={active ? (descending ? 'descending' : 'ascending') : 'none'}>
       <button type="button" className="sort" onClick={() => onSort(next)}>
         {label}
-        <span aria-hidden="true">{active ? (descending ? ' ▼' : ' ▲') : ' ↕'}</span>
+        {active ? (
+          descending ? (
+            <IconArrowDown size={16} aria-hidden="true" />
+          ) : (
+            <IconArrowUp size={16} aria-hidden="true" />
+          )
+        ) : (
+          <IconSelector size={16} aria-hidden="true" className="muted" />
+        )}
         <span className="sr-only">, sort {next.startsWith('-') ? 'descending' : 'ascending'}</span>
       </button>
     </th>
