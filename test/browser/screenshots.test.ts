@@ -187,6 +187,12 @@ describe('screenshots of every page', () => {
       await page.getByLabel('Password').fill('a-long-secret-1');
       await page.getByRole('button', { name: 'Log in' }).click();
       await page.waitForURL(/\/$/);
+      // The header is one row; the sidebar shows on a laptop and hides behind the Menu button on a phone.
+      const header = await page.getByRole('banner').boundingBox();
+      expect(header?.height).toBeLessThanOrEqual(64);
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      expect(await nav.isVisible()).toBe(size.name === 'desktop');
+      expect(await page.getByRole('button', { name: 'Menu' }).isVisible()).toBe(size.name === 'phone');
       for (const v of clientPages()) await visit(page, errors, size.name, v);
       await context.close();
     });

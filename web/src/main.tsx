@@ -267,6 +267,8 @@ function Shell({
       header={{ height: 56 }}
       navbar={hasNav ? { width: 232, breakpoint: 'sm', collapsed: { mobile: !open } } : undefined}
       padding="md"
+      // No slide on load or resize (the phone menu's slide is in styles.css).
+      transitionDuration={0}
     >
       <a href="#main" className="skip">
         Skip to content
