@@ -183,7 +183,8 @@ describe('a new business: its country at sign-up, a sender at the first send, an
     const page = await open('lv-LV');
     await signUp(page, t.server.url, uniqueEmail('prices'), { country: 'LV' });
     await page.goto(`${t.server.url}/billing`);
-    await page.getByRole('link', { name: 'Prices', exact: true }).click();
+    // The billing page's link (the sidebar has one too).
+    await page.getByRole('main').getByRole('link', { name: 'Prices', exact: true }).click();
     await page.waitForURL(/\/billing\/prices$/);
     await page.getByRole('heading', { level: 1, name: 'Prices' }).waitFor();
     const table = page.getByRole('table', { name: 'Prices per country' });

@@ -118,7 +118,7 @@ describe('operator console: route forms and test sends, confirmations, account p
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate("Boolean(document.activeElement?.closest('dialog'))")).toBe(true);
+    expect(await page.evaluate(`Boolean(document.activeElement?.closest('[role="dialog"]'))`)).toBe(true);
     await screenshot(page, 'desktop-admin-confirm-delete-route');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });

@@ -1,4 +1,5 @@
-import { type ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { Button, Group, Modal } from '@mantine/core';
+import { type ReactNode, useCallback, useEffect, useId, useState } from 'react';
 
 interface Ask {
   title: string;
@@ -8,9 +9,9 @@ interface Ask {
 }
 
 /**
- * A confirmation before something that cannot be taken back. The native modal <dialog> makes the rest of
- * the page inert (focus stays inside) and closes on Escape; focus starts on Cancel, the safe choice, and
- * goes back to the button that asked.
+ * A confirmation before something that cannot be taken back, as a Mantine modal: the rest of the page is
+ * out of reach (focus stays inside) and Escape or a click outside answers Cancel; focus starts on Cancel,
+ * the safe choice, and goes back to the button that asked.
  */
 export function useConfirm(): [(ask: Ask) => Promise<boolean>, ReactNode] {
   const [ask, setAsk] = useState<(Ask & { resolve: (ok: boolean) => void }) | null>(null);
@@ -34,40 +35,33 @@ export function useConfirm(): [(ask: Ask) => Promise<boolean>, ReactNode] {
 }
 
 function ConfirmDialog({ ask, onClose }: { ask: Ask; onClose: (ok: boolean) => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
   const id = useId();
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    cancelRef.current?.focus();
     return () => {
       if (opener?.isConnected) opener.focus();
     };
   }, []);
   return (
-    <dialog
-      ref={ref}
-      className="confirm"
-      aria-labelledby={`${id}-title`}
+    <Modal
+      opened
+      onClose={() => onClose(false)}
+      title={ask.title}
+      centered
+      returnFocus={false}
+      transitionProps={{ duration: 0 }}
       aria-describedby={ask.body ? `${id}-body` : undefined}
-      onCancel={(e) => {
-        // Escape: answered as Cancel (React closes the dialog by unmounting it).
-        e.preventDefault();
-        onClose(false);
-      }}
+      classNames={{ title: 'confirm-title' }}
     >
-      <h2 id={`${id}-title`}>{ask.title}</h2>
       {ask.body ? <div id={`${id}-body`}>{ask.body}</div> : null}
-      <div className="toolbar">
-        <button type="button" ref={cancelRef} onClick={() => onClose(false)}>
+      <Group justify="flex-end" mt="md">
+        <Button variant="default" data-autofocus onClick={() => onClose(false)}>
           Cancel
-        </button>
-        <button type="button" className={ask.danger ? 'danger' : 'primary'} onClick={() => onClose(true)}>
+        </Button>
+        <Button color={ask.danger ? 'red' : 'blue'} onClick={() => onClose(true)}>
           {ask.confirmLabel}
-        </button>
-      </div>
-    </dialog>
+        </Button>
+      </Group>
+    </Modal>
   );
 }

@@ -1,19 +1,69 @@
+import './layers.css';
+// Mantine's base styles and those of the components the app uses (not the whole library's).
+import '@mantine/core/styles/baseline.layer.css';
+import '@mantine/core/styles/default-css-variables.layer.css';
+import '@mantine/core/styles/global.layer.css';
+import '@mantine/core/styles/UnstyledButton.layer.css';
+import '@mantine/core/styles/Button.layer.css';
+import '@mantine/core/styles/Burger.layer.css';
+import '@mantine/core/styles/Group.layer.css';
+import '@mantine/core/styles/AppShell.layer.css';
+import '@mantine/core/styles/NavLink.layer.css';
+import '@mantine/core/styles/Paper.layer.css';
+import '@mantine/core/styles/Overlay.layer.css';
+import '@mantine/core/styles/ModalBase.layer.css';
+import '@mantine/core/styles/Modal.layer.css';
+import '@mantine/core/styles/CloseButton.layer.css';
+import '@mantine/core/styles/Loader.layer.css';
+import '@mantine/core/styles/Notification.layer.css';
+import '@mantine/notifications/styles.layer.css';
+import './styles.css';
+import { AppShell, Burger, Button, createTheme, Group, MantineProvider, NavLink } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
+import {
+  IconAddressBook,
+  IconAlertTriangle,
+  IconApi,
+  IconBell,
+  IconBuildingBank,
+  IconCalendarTime,
+  IconChartBar,
+  IconClipboardList,
+  IconCoin,
+  IconCreditCard,
+  IconFileImport,
+  IconGavel,
+  IconHome,
+  IconInbox,
+  IconLock,
+  IconLogout,
+  IconMessage,
+  IconMessages,
+  IconNumber,
+  IconRoute,
+  IconSend,
+  IconSettings,
+  IconSitemap,
+  IconSpeakerphone,
+  IconTemplate,
+  IconUserCog,
+  IconUserShield,
+  IconUsers,
+  IconUsersGroup,
+} from '@tabler/icons-react';
 import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
-import { StrictMode, useEffect, useState } from 'react';
+import {
+  type ComponentType,
+  type LazyExoticComponent,
+  lazy,
+  StrictMode,
+  Suspense,
+  useEffect,
+  useState,
+} from 'react';
 import { createRoot } from 'react-dom/client';
 import { api } from './api';
-import { AccountPage } from './pages/account';
-import { AccountClosurePage, ClosedAccountBanner } from './pages/account-closure';
-import { AdminRoutesPage } from './pages/admin';
-import { AdminAccountPage } from './pages/admin-account';
-import { AdminAccountsPage } from './pages/admin-accounts';
-import { AdminCompliancePage } from './pages/admin-compliance';
-import { AdminNumbersPage } from './pages/admin-numbers';
-import { AdminPricesPage } from './pages/admin-prices';
-import { AdminRulesPage } from './pages/admin-rules';
-import { AdminSecurityPage } from './pages/admin-security';
-import { AdminStaffPage } from './pages/admin-staff';
-import { AuditPage } from './pages/audit';
+import { ClosedAccountBanner } from './pages/account-closure';
 import {
   ForgotPasswordPage,
   LoginPage,
@@ -23,61 +73,164 @@ import {
   UnlockPage,
   VerifyEmailPage,
 } from './pages/auth';
-import { BillingPage } from './pages/billing';
-import { CampaignEditorPage } from './pages/campaign-editor';
-import { CampaignPage, CampaignsPage } from './pages/campaigns';
-import { ContactEditPage, ContactsPage } from './pages/contacts';
 import { DashboardPage } from './pages/dashboard';
-import { DevelopersPage } from './pages/developers';
-import { GroupsPage } from './pages/groups';
-import { ImportPage } from './pages/imports';
-import { InboxPage } from './pages/inbox';
-import { MessagePage, MessagesPage } from './pages/messages';
-import { NoticesBadge, NoticesPage } from './pages/notices';
-import { PricesPage } from './pages/prices';
-import { PrivacyToolsPage } from './pages/privacy-tools';
-import { AdminReportsPage, ReportsPage } from './pages/reports';
-import { ScheduledPage } from './pages/scheduled';
-import { SendPage } from './pages/send';
-import { SuppressionsPage } from './pages/suppressions';
+import { NoticesBadge } from './pages/notices';
 import { SuspendedAccountBanner } from './pages/suspended-banner';
-import { TeamPage } from './pages/team';
-import { TemplatesPage } from './pages/templates';
 import { UnverifiedEmailBanner } from './pages/verify-banner';
 import { PolicyGate } from './policy-gate';
 import { Link, navigate, Redirect, useLocation } from './router';
 import { useMe, useStaff } from './session';
-import './styles.css';
 
-const CLIENT_NAV = [
-  { to: '/', label: 'Dashboard' },
-  { to: '/send', label: 'Send' },
-  { to: '/messages', label: 'Messages' },
-  { to: '/reports', label: 'Reports' },
-  { to: '/inbox', label: 'Inbox' },
-  { to: '/campaigns', label: 'Campaigns' },
-  { to: '/contacts', label: 'Contacts' },
-  { to: '/groups', label: 'Groups' },
-  { to: '/suppressions', label: 'Suppressions' },
-  { to: '/team', label: 'Team' },
-  { to: '/account', label: 'Account' },
-  { to: '/billing', label: 'Billing' },
-  { to: '/audit', label: 'Audit log', permission: 'audit:read' },
-  { to: '/developers', label: 'Developers' },
-  { to: '/privacy-tools', label: 'Privacy', permission: 'privacy:manage' },
-  { to: '/notices', label: 'Notices' },
+/**
+ * One page of a lazily loaded area: each area (`./areas/*`) is one chunk, fetched when the first of its
+ * pages is opened, so the main chunk holds only the shell, the sign-in pages and the dashboard.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: React.lazy's own bound: any props
+type AnyComponent = ComponentType<any>;
+function page<K extends string, M extends { [P in K]: AnyComponent }>(
+  load: () => Promise<M>,
+  name: K,
+): LazyExoticComponent<M[K]> {
+  return lazy(async () => ({ default: (await load())[name] }));
+}
+const messaging = () => import('./areas/messaging');
+const audience = () => import('./areas/audience');
+const campaigns = () => import('./areas/campaigns');
+const account = () => import('./areas/account');
+const compliance = () => import('./areas/compliance');
+const admin = () => import('./areas/admin');
+
+const SendPage = page(messaging, 'SendPage');
+const MessagesPage = page(messaging, 'MessagesPage');
+const MessagePage = page(messaging, 'MessagePage');
+const ScheduledPage = page(messaging, 'ScheduledPage');
+const ReportsPage = page(messaging, 'ReportsPage');
+const InboxPage = page(messaging, 'InboxPage');
+const ContactsPage = page(audience, 'ContactsPage');
+const ContactEditPage = page(audience, 'ContactEditPage');
+const GroupsPage = page(audience, 'GroupsPage');
+const ImportPage = page(audience, 'ImportPage');
+const SuppressionsPage = page(audience, 'SuppressionsPage');
+const CampaignsPage = page(campaigns, 'CampaignsPage');
+const CampaignPage = page(campaigns, 'CampaignPage');
+const CampaignEditorPage = page(campaigns, 'CampaignEditorPage');
+const TemplatesPage = page(campaigns, 'TemplatesPage');
+const TeamPage = page(account, 'TeamPage');
+const AccountPage = page(account, 'AccountPage');
+const BillingPage = page(account, 'BillingPage');
+const PricesPage = page(account, 'PricesPage');
+const AccountClosurePage = page(account, 'AccountClosurePage');
+const DevelopersPage = page(account, 'DevelopersPage');
+const AuditPage = page(compliance, 'AuditPage');
+const PrivacyToolsPage = page(compliance, 'PrivacyToolsPage');
+const NoticesPage = page(compliance, 'NoticesPage');
+const AdminRoutesPage = page(admin, 'AdminRoutesPage');
+const AdminAccountsPage = page(admin, 'AdminAccountsPage');
+const AdminAccountPage = page(admin, 'AdminAccountPage');
+const AdminReportsPage = page(admin, 'AdminReportsPage');
+const AdminStaffPage = page(admin, 'AdminStaffPage');
+const AdminPricesPage = page(admin, 'AdminPricesPage');
+const AdminRulesPage = page(admin, 'AdminRulesPage');
+const AdminNumbersPage = page(admin, 'AdminNumbersPage');
+const AdminSecurityPage = page(admin, 'AdminSecurityPage');
+const AdminCompliancePage = page(admin, 'AdminCompliancePage');
+
+interface NavItem {
+  to: string;
+  label: string;
+  icon: ComponentType<{ size?: number; stroke?: number }>;
+  permission?: string;
+}
+interface NavSection {
+  /** No title: the section stands first, above the titled ones. */
+  title?: string;
+  items: NavItem[];
+}
+
+const CLIENT_NAV: NavSection[] = [
+  { items: [{ to: '/', label: 'Dashboard', icon: IconHome }] },
+  {
+    title: 'Messaging',
+    items: [
+      { to: '/send', label: 'Send', icon: IconSend },
+      { to: '/messages', label: 'Messages', icon: IconMessages },
+      { to: '/inbox', label: 'Inbox', icon: IconInbox },
+      { to: '/messages/scheduled', label: 'Scheduled', icon: IconCalendarTime },
+      { to: '/reports', label: 'Reports', icon: IconChartBar },
+    ],
+  },
+  {
+    title: 'Audience',
+    items: [
+      { to: '/contacts', label: 'Contacts', icon: IconAddressBook },
+      { to: '/groups', label: 'Groups', icon: IconUsersGroup },
+      { to: '/contacts/import', label: 'Imports', icon: IconFileImport },
+      { to: '/suppressions', label: 'Suppressions', icon: IconAlertTriangle },
+    ],
+  },
+  {
+    title: 'Campaigns',
+    items: [
+      { to: '/campaigns', label: 'Campaigns', icon: IconSpeakerphone },
+      { to: '/templates', label: 'Templates', icon: IconTemplate },
+    ],
+  },
+  { title: 'Developers', items: [{ to: '/developers', label: 'API keys & webhooks', icon: IconApi }] },
+  {
+    title: 'Account',
+    items: [
+      { to: '/team', label: 'Team', icon: IconUsers },
+      { to: '/billing', label: 'Billing', icon: IconCreditCard },
+      { to: '/billing/prices', label: 'Prices', icon: IconCoin },
+      { to: '/account', label: 'Account', icon: IconSettings },
+    ],
+  },
+  {
+    title: 'Compliance',
+    items: [
+      { to: '/privacy-tools', label: 'Privacy', icon: IconLock, permission: 'privacy:manage' },
+      { to: '/audit', label: 'Audit log', icon: IconClipboardList, permission: 'audit:read' },
+      { to: '/notices', label: 'Notices', icon: IconBell },
+    ],
+  },
 ];
-const ADMIN_NAV = [
-  { to: '/admin', label: 'Routes' },
-  { to: '/admin/accounts', label: 'Accounts' },
-  { to: '/admin/reports', label: 'Reports' },
-  { to: '/admin/prices', label: 'Prices' },
-  { to: '/admin/routing-rules', label: 'Routing rules' },
-  { to: '/admin/numbers', label: 'Numbers' },
-  { to: '/admin/compliance', label: 'Compliance' },
-  { to: '/admin/staff', label: 'Staff' },
-  { to: '/admin/security', label: 'Security' },
+const ADMIN_NAV: NavSection[] = [
+  {
+    title: 'Customers',
+    items: [
+      { to: '/admin/accounts', label: 'Accounts', icon: IconBuildingBank },
+      { to: '/admin/reports', label: 'Reports', icon: IconChartBar },
+    ],
+  },
+  {
+    title: 'Traffic',
+    items: [
+      { to: '/admin', label: 'Routes', icon: IconRoute },
+      { to: '/admin/routing-rules', label: 'Routing rules', icon: IconSitemap },
+      { to: '/admin/prices', label: 'Prices', icon: IconCoin },
+      { to: '/admin/numbers', label: 'Numbers', icon: IconNumber },
+    ],
+  },
+  {
+    title: 'Platform',
+    items: [
+      { to: '/admin/staff', label: 'Staff', icon: IconUserCog },
+      { to: '/admin/security', label: 'Security', icon: IconUserShield },
+      { to: '/admin/compliance', label: 'Compliance', icon: IconGavel },
+    ],
+  },
 ];
+
+/** The item a path belongs to: the longest `to` that is the path or a folder above it. */
+function activeItem(sections: NavSection[], path: string): string | undefined {
+  let best: string | undefined;
+  for (const s of sections)
+    for (const i of s.items) {
+      const hit = path === i.to || (i.to !== '/' && i.to !== '/admin' && path.startsWith(`${i.to}/`));
+      if (hit && (!best || i.to.length > best.length)) best = i.to;
+    }
+  return best;
+}
 
 function Shell({
   nav,
@@ -85,13 +238,13 @@ function Shell({
   onLogout,
   children,
 }: {
-  nav: Array<{ to: string; label: string }>;
+  nav: NavSection[];
   who?: string | undefined;
   onLogout?: (() => void) | undefined;
   children: React.ReactNode;
 }) {
   const { path } = useLocation();
-  // On a phone the navigation collapses behind a Menu button; it closes again after each page change.
+  // On a phone the sidebar collapses behind a Menu (burger) button; it closes again after each page change.
   const [open, setOpen] = useState(false);
   useEffect(() => {
     if (path) setOpen(false);
@@ -106,58 +259,93 @@ function Shell({
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, [open]);
+  const hasNav = nav.length > 0;
+  const active = activeItem(nav, path);
+  const home = nav[0]?.items[0]?.to ?? '/';
   return (
-    <>
+    <AppShell
+      header={{ height: 56 }}
+      navbar={hasNav ? { width: 232, breakpoint: 'sm', collapsed: { mobile: !open } } : undefined}
+      padding="md"
+      // No slide on load or resize (the phone menu's slide is in styles.css).
+      transitionDuration={0}
+    >
       <a href="#main" className="skip">
         Skip to content
       </a>
-      <header className="top">
-        <Link to={nav[0]?.to ?? '/'} className="brand">
-          smsgate
-        </Link>
-        {nav.length > 0 ? (
-          <button
-            type="button"
-            className="menu-toggle"
-            aria-expanded={open}
-            aria-controls="main-nav"
-            onClick={() => setOpen(!open)}
-          >
-            Menu
-          </button>
-        ) : null}
-        {nav.length > 0 ? (
-          <nav aria-label="Main" id="main-nav" className={open ? 'open' : undefined}>
-            <ul>
-              {nav.map((n) => (
-                <li key={n.to}>
-                  <Link
-                    to={n.to}
-                    aria-current={
-                      path === n.to || (n.to !== '/' && n.to !== '/admin' && path.startsWith(n.to))
-                        ? 'page'
-                        : undefined
-                    }
-                  >
-                    {n.label}
-                    {n.to === '/notices' ? <NoticesBadge /> : null}
-                  </Link>
-                </li>
-              ))}
-            </ul>
-          </nav>
-        ) : null}
-        {onLogout ? (
-          <div className="who">
-            {who ? <span className="muted">{who}</span> : null}
-            <button type="button" onClick={onLogout}>
-              Log out
-            </button>
+      <AppShell.Header className="top">
+        <Group h="100%" px="md" gap="sm" wrap="nowrap">
+          {hasNav ? (
+            <Burger
+              className="menu-toggle"
+              opened={open}
+              onClick={() => setOpen(!open)}
+              hiddenFrom="sm"
+              size="sm"
+              color="white"
+              aria-label="Menu"
+              aria-expanded={open}
+              aria-controls="main-nav"
+            />
+          ) : null}
+          <Link to={home} className="brand">
+            <IconMessage size={22} stroke={2} aria-hidden="true" />
+            smsgate
+          </Link>
+          {onLogout ? (
+            <div className="who">
+              {who ? <span className="who-name">{who}</span> : null}
+              <Button
+                variant="white"
+                size="xs"
+                onClick={onLogout}
+                leftSection={<IconLogout size={16} aria-hidden="true" />}
+              >
+                Log out
+              </Button>
+            </div>
+          ) : null}
+        </Group>
+      </AppShell.Header>
+      {hasNav ? (
+        <AppShell.Navbar
+          component="nav"
+          id="main-nav"
+          aria-label="Main"
+          className="sidebar"
+          data-closed={open ? undefined : true}
+        >
+          <div className="sidebar-scroll">
+            {nav.map((section) => (
+              <div className="nav-section" key={section.title ?? 'top'}>
+                {section.title ? <div className="nav-section-title">{section.title}</div> : null}
+                {section.items.map((n) => {
+                  const Icon = n.icon;
+                  return (
+                    <NavLink
+                      key={n.to}
+                      component={Link}
+                      to={n.to}
+                      label={n.label}
+                      active={active === n.to}
+                      aria-current={active === n.to ? 'page' : undefined}
+                      leftSection={<Icon size={18} stroke={1.6} />}
+                      rightSection={n.to === '/notices' ? <NoticesBadge /> : null}
+                    />
+                  );
+                })}
+              </div>
+            ))}
+            {who ? <p className="nav-who">{who}</p> : null}
           </div>
-        ) : null}
-      </header>
-      <main id="main">{children}</main>
-    </>
+        </AppShell.Navbar>
+      ) : null}
+      <AppShell.Main id="main">
+        <div className="page">
+          <Suspense fallback={<p className="loading">Loading…</p>}>{children}</Suspense>
+        </div>
+      </AppShell.Main>
+    </AppShell>
   );
 }
 
@@ -205,12 +393,13 @@ function ClientArea({ path }: { path: string }) {
   else if (path === '/notices') page = <NoticesPage />;
   else if (path === '/account/close') page = <AccountClosurePage />;
   else page = <NotFound />;
+  const permissions = me.data.permissions;
+  const nav = CLIENT_NAV.map((s) => ({
+    ...s,
+    items: s.items.filter((n) => !n.permission || permissions.includes(n.permission)),
+  })).filter((s) => s.items.length > 0);
   return (
-    <Shell
-      nav={CLIENT_NAV.filter((n) => !n.permission || me.data?.permissions.includes(n.permission))}
-      who={me.data.account.name}
-      onLogout={logout}
-    >
+    <Shell nav={nav} who={me.data.account.name} onLogout={logout}>
       <PolicyGate me={me.data} onLogout={logout} />
       <ClosedAccountBanner me={me.data} />
       <SuspendedAccountBanner me={me.data} />
@@ -286,6 +475,12 @@ function App() {
   return <ClientArea path={clean} />;
 }
 
+const theme = createTheme({
+  primaryColor: 'blue',
+  fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+  defaultRadius: 'md',
+});
+
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: true } },
 });
@@ -301,9 +496,12 @@ const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
     <StrictMode>
-      <QueryClientProvider client={queryClient}>
-        <App />
-      </QueryClientProvider>
+      <MantineProvider theme={theme}>
+        <Notifications position="top-right" />
+        <QueryClientProvider client={queryClient}>
+          <App />
+        </QueryClientProvider>
+      </MantineProvider>
     </StrictMode>,
   );
 }

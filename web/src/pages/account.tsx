@@ -4,7 +4,7 @@ import { api, problemFields } from '../api';
 import { CopyButton } from '../copy';
 import { CountrySelect, useCountries } from '../countries';
 import { FormError, TextField } from '../forms';
-import { QrCode } from '../qr';
+import { QrCode } from '../qr-code';
 import { Link, usePageTitle } from '../router';
 import { useMe } from '../session';
 

@@ -4,6 +4,7 @@ import { ApiError, api, type Page, problemFields } from '../api';
 import { useConfirm } from '../confirm';
 import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
+import { toast } from '../toast';
 import type { Route } from './admin';
 import { useAdminAccounts } from './admin-accounts';
 
@@ -179,7 +180,10 @@ export function AdminRulesPage() {
   });
   const remove = useMutation({
     mutationFn: (id: string) => api<void>('DELETE', `/v1/admin/routing-rules/${id}`),
-    onSuccess: refresh,
+    onSuccess: () => {
+      toast('Routing rule deleted.');
+      return refresh();
+    },
   });
   const { fields, general } = ruleFields(create.error);
   const [confirm, confirmDialog] = useConfirm();

@@ -4,6 +4,7 @@ import { ApiError, api, formatTime, type Page, problemFields } from '../api';
 import { useConfirm } from '../confirm';
 import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
+import { toast } from '../toast';
 import { RouteConfigFields, type RouteType } from './admin-route-form';
 
 export interface Route {
@@ -240,7 +241,10 @@ function RouteItem({ route, types }: { route: Route; types: RouteType[] }) {
   });
   const remove = useMutation({
     mutationFn: () => api<void>('DELETE', `/v1/admin/routes/${encodeURIComponent(route.id)}`),
-    onSuccess: refresh,
+    onSuccess: () => {
+      toast('Route deleted.');
+      return refresh();
+    },
   });
   const onDelete = async () => {
     const ok = await confirm({

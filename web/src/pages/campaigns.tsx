@@ -3,6 +3,7 @@ import { api, formatCredits, formatTime, type Page, problemFields, query } from 
 import { useConfirm } from '../confirm';
 import { FormError } from '../forms';
 import { Link, navigate, usePageTitle } from '../router';
+import { CampaignBadge } from './campaign-badge';
 import { FailedRecipients } from './campaign-failed';
 import { type VariantStats, VariantTable } from './campaign-variants';
 import { useGroups } from './contacts';
@@ -93,17 +94,6 @@ function awaitingReports(c: Campaign): boolean {
   if (c.status !== 'completed' || !s || !c.completedAt) return false;
   if (Date.now() - new Date(c.completedAt).getTime() > 24 * 3600_000) return false;
   return s.sent > s.delivered + s.undelivered;
-}
-
-const STATUS_BADGE: Record<string, string> = {
-  completed: 'delivered',
-  cancelled: 'failed',
-  sending: 'sending',
-  scheduled: 'sent',
-};
-
-export function CampaignBadge({ status }: { status: string }) {
-  return <span className={`badge badge-${STATUS_BADGE[status] ?? status}`}>{status}</span>;
 }
 
 export function CampaignsPage() {

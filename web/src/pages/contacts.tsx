@@ -1,3 +1,4 @@
+import { IconArrowDown, IconArrowUp, IconSelector } from '@tabler/icons-react';
 import {
   keepPreviousData,
   useInfiniteQuery,
@@ -19,6 +20,7 @@ import {
 } from '../api';
 import { FormError, TextArea, TextField } from '../forms';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
+import { toast } from '../toast';
 
 export function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
@@ -136,7 +138,15 @@ function SortHeader({
     <th scope="col" aria-sort={active ? (descending ? 'descending' : 'ascending') : 'none'}>
       <button type="button" className="sort" onClick={() => onSort(next)}>
         {label}
-        <span aria-hidden="true">{active ? (descending ? ' ▼' : ' ▲') : ' ↕'}</span>
+        {active ? (
+          descending ? (
+            <IconArrowDown size={16} aria-hidden="true" />
+          ) : (
+            <IconArrowUp size={16} aria-hidden="true" />
+          )
+        ) : (
+          <IconSelector size={16} aria-hidden="true" className="muted" />
+        )}
         <span className="sr-only">, sort {next.startsWith('-') ? 'descending' : 'ascending'}</span>
       </button>
     </th>
@@ -538,6 +548,7 @@ function ContactForm({
         client.invalidateQueries({ queryKey: ['contact'] }),
         client.invalidateQueries({ queryKey: ['groups'] }),
       ]);
+      toast(contact ? 'Contact saved.' : 'Contact added.');
       navigate('/contacts');
     },
   });

@@ -3,7 +3,8 @@ import { api, formatCredits, formatTime, type Message, type Page } from '../api'
 import { StatusBadge } from '../forms';
 import { Link, useLocation, usePageTitle } from '../router';
 import { useMe } from '../session';
-import { type Campaign, CampaignBadge } from './campaigns';
+import { CampaignBadge } from './campaign-badge';
+import type { Campaign } from './campaigns';
 import { MessageStats } from './stats';
 
 export function DashboardPage() {

@@ -4,6 +4,7 @@ import { api, formatTime, type Page, problemFields } from '../api';
 import { CopyButton } from '../copy';
 import { FormError, StatusBadge, TextField } from '../forms';
 import { usePageTitle } from '../router';
+import { toast } from '../toast';
 
 interface ApiKey {
   id: string;
@@ -71,7 +72,10 @@ function ApiKeys() {
   });
   const revoke = useMutation({
     mutationFn: (id: string) => api<void>('DELETE', `/v1/api-keys/${id}`),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['api-keys'] }),
+    onSuccess: () => {
+      toast('API key revoked.');
+      return client.invalidateQueries({ queryKey: ['api-keys'] });
+    },
   });
   const { fields, general } = problemFields(create.error);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {

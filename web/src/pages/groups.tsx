@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { api, type Group, problemFields } from '../api';
 import { FormError, TextField } from '../forms';
 import { Link, usePageTitle } from '../router';
+import { toast } from '../toast';
 import { useGroups } from './contacts';
 
 function GroupRow({ group }: { group: Group }) {
@@ -12,16 +13,19 @@ function GroupRow({ group }: { group: Group }) {
     mutationFn: (name: string) => api<Group>('PATCH', `/v1/groups/${group.id}`, { name }),
     onSuccess: () => {
       setEditing(false);
+      toast('Group renamed.');
       return client.invalidateQueries({ queryKey: ['groups'] });
     },
   });
   const remove = useMutation({
     mutationFn: () => api<void>('DELETE', `/v1/groups/${group.id}`),
-    onSuccess: () =>
-      Promise.all([
+    onSuccess: () => {
+      toast('Group deleted.');
+      return Promise.all([
         client.invalidateQueries({ queryKey: ['groups'] }),
         client.invalidateQueries({ queryKey: ['contacts'] }),
-      ]),
+      ]);
+    },
   });
   const { fields, general } = problemFields(rename.error ?? remove.error);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {

@@ -19,6 +19,7 @@ import {
   query,
   STATUSES,
 } from '../api';
+import { DateRangeField } from '../date-range';
 import { FormError, StatusBadge, TextArea } from '../forms';
 import { Link, useLocation, usePageTitle } from '../router';
 import { useDebounced } from './contacts';
@@ -125,24 +126,19 @@ export function MessagesPage() {
             </fieldset>
           </details>
         </div>
-        <FilterField id="message-from" label="From (day)" error={fieldError('createdAfter')}>
-          <input
-            id="message-from"
-            type="date"
-            value={from}
-            max={until || undefined}
-            onChange={(e) => setFrom(e.target.value)}
+        <div className="field date-range">
+          <DateRangeField
+            label="Dates"
+            from={from}
+            until={until}
+            clearable
+            onChange={(f, u) => {
+              setFrom(f);
+              setUntil(u);
+            }}
+            error={fieldError('createdAfter') ?? fieldError('createdBefore')}
           />
-        </FilterField>
-        <FilterField id="message-until" label="Until (day)" error={fieldError('createdBefore')}>
-          <input
-            id="message-until"
-            type="date"
-            value={until}
-            min={from || undefined}
-            onChange={(e) => setUntil(e.target.value)}
-          />
-        </FilterField>
+        </div>
         <FilterField id="message-campaign" label="Campaign" error={fieldError('campaignId')}>
           <select id="message-campaign" value={campaignId} onChange={(e) => setCampaignId(e.target.value)}>
             <option value="">All messages</option>

@@ -1,6 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, query } from '../api';
 import { type Category, RateChart, type Series, StackedBars } from '../charts';
+import { DateRangeField } from '../date-range';
 import { navigate, useLocation, usePageTitle } from '../router';
 
 interface Figures {
@@ -86,24 +87,12 @@ export function Reports({ path, groups, page }: { path: string; groups: Group[];
   return (
     <>
       <form className="filters" aria-label="Report range" onSubmit={(e) => e.preventDefault()}>
-        <div className="field">
-          <label htmlFor="report-from">From</label>
-          <input
-            id="report-from"
-            type="date"
-            value={from}
-            max={until}
-            onChange={(e) => e.target.value && set({ from: e.target.value })}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="report-until">Until</label>
-          <input
-            id="report-until"
-            type="date"
-            value={until}
-            min={from}
-            onChange={(e) => e.target.value && set({ until: e.target.value })}
+        <div className="field date-range">
+          <DateRangeField
+            label="Dates"
+            from={from}
+            until={until}
+            onChange={(f, u) => set({ from: f, until: u })}
           />
         </div>
         <fieldset className="segmented">

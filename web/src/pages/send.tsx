@@ -18,6 +18,7 @@ import { Link, navigate, usePageTitle } from '../router';
 import { useMe } from '../session';
 import { countSms, parseRecipients } from '../sms';
 import { Highlighted, SmsCounter } from '../sms-counter';
+import { toast } from '../toast';
 import { useSettings } from './account';
 
 function useDebounced<T>(value: T, ms: number): T {
@@ -263,6 +264,12 @@ export function SendPage() {
     onSuccess: async (answer) => {
       await client.invalidateQueries();
       const first = answer.data[0];
+      const n = answer.data.length;
+      toast(
+        first?.status === 'scheduled'
+          ? `Scheduled ${n === 1 ? 'one message' : `${n} messages`}.`
+          : `Sent ${n === 1 ? 'one message' : `${n} messages`}.`,
+      );
       // A scheduled send is days away: show it among the scheduled sends, not on a page waiting for it.
       if (first?.status === 'scheduled') navigate('/messages/scheduled');
       else if (answer.data.length === 1 && first) navigate(`/messages/${first.id}`);

@@ -3,6 +3,7 @@ import type { FormEvent } from 'react';
 import { api, formatTime, type Page, problemFields, query, type Suppression } from '../api';
 import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
+import { toast } from '../toast';
 
 export function SuppressionsPage() {
   usePageTitle('Suppression list');
@@ -20,7 +21,10 @@ export function SuppressionsPage() {
   });
   const remove = useMutation({
     mutationFn: (phone: string) => api<void>('DELETE', `/v1/suppressions${query({ phone })}`),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['suppressions'] }),
+    onSuccess: () => {
+      toast('Number removed from the suppression list.');
+      return client.invalidateQueries({ queryKey: ['suppressions'] });
+    },
   });
   const { fields, general } = problemFields(add.error, { invalid_phone_number: 'phone' });
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {

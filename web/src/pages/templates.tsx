@@ -5,6 +5,7 @@ import { FormError, TextArea, TextField } from '../forms';
 import { Link, usePageTitle } from '../router';
 import { countSms } from '../sms';
 import { SmsCounter } from '../sms-counter';
+import { toast } from '../toast';
 import { useSettings } from './account';
 
 interface Template {
@@ -34,6 +35,7 @@ function TemplateForm({ template, onDone }: { template?: Template | undefined; o
         : api<Template>('POST', '/v1/templates', { name: name.trim(), text }, true),
     onSuccess: async () => {
       await client.invalidateQueries({ queryKey: ['templates'] });
+      toast(template ? 'Template saved.' : 'Template added.');
       if (!template) {
         setName('');
         setText('');
@@ -99,7 +101,10 @@ export function TemplatesPage() {
   });
   const remove = useMutation({
     mutationFn: (id: string) => api<void>('DELETE', `/v1/templates/${encodeURIComponent(id)}`),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['templates'] }),
+    onSuccess: () => {
+      toast('Template deleted.');
+      return client.invalidateQueries({ queryKey: ['templates'] });
+    },
   });
   const rows = list.data?.pages.flatMap((p) => p.data) ?? [];
   return (
