@@ -8,7 +8,13 @@ export type {
   SmsRoute,
   SubmitResult,
 } from '../route-port';
-export { carrierRefVariants, FAILURE_CODES, isFailureCode, RouteError, receiptFailureCode } from '../route-port';
+export {
+  carrierRefVariants,
+  FAILURE_CODES,
+  isFailureCode,
+  RouteError,
+  receiptFailureCode,
+} from '../route-port';
 export {
   createDispatcher,
   DISPATCH_HEARTBEAT_MS,
