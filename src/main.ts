@@ -312,7 +312,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     db,
     messages: messageDeletion,
     removeContactFiles: (ids) => contacts.avatars.removeFiles(ids),
-    sweepAttachments: (now, uploadedBefore) => campaignFiles.attachments.sweepAttachments(now, uploadedBefore),
+    sweepAttachments: (now, uploadedBefore) =>
+      campaignFiles.attachments.sweepAttachments(now, uploadedBefore),
     sweepImportOriginals: (options) => contacts.imports.sweepOriginals(options),
   }))
     retention.register(rule);

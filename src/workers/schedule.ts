@@ -222,7 +222,10 @@ export function startSchedule(
  * One pass of the schedule (tests call it with a fake clock instead of running loops): the `first` kinds
  * once each, then the `drain` kinds round after round until a round does nothing. Returns how much was done.
  */
-export async function runScheduleOnce(kinds: readonly BackgroundKind[], config: ScheduleConfig): Promise<number> {
+export async function runScheduleOnce(
+  kinds: readonly BackgroundKind[],
+  config: ScheduleConfig,
+): Promise<number> {
   const ctx: RunContext = { startedAt: performance.now() };
   const run = active(kinds, config);
   let done = 0;

@@ -513,7 +513,8 @@ export function checkRootQueries(tree: Tree): Violation[] {
       found.push(violation(file, lineOf(text, m.index), m[1] ? `.${m[1]}()` : 'an sql`…` template'));
     for (const piece of strings) {
       const m = RAW_QUERY.exec(piece.text);
-      if (m) found.push(violation(file, lineOf(text, piece.start + m.index), `SQL '${m[1]!.split(/\s+/)[0]}'`));
+      if (m)
+        found.push(violation(file, lineOf(text, piece.start + m.index), `SQL '${m[1]!.split(/\s+/)[0]}'`));
     }
     out.push(...found.sort((a, b) => a.line - b.line));
   }
