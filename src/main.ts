@@ -37,11 +37,11 @@ import {
   createRequestInbox,
   createRetention,
   createSubjectRequests,
-  PROMISES,
 } from './modules/compliance';
 import { createContacts, createStartReplyRecorder, createStopReplyRecorder } from './modules/contacts';
 import {
   createDispatcher,
+  createReceiptSweeps,
   createReportInbox,
   createRouteRegistry,
   createRoutesAdmin,
@@ -68,11 +68,8 @@ import type { RedisQueue } from './queue/redis-queue';
 import { openStorage, type Storage } from './storage/database';
 import { createGroupCommit } from './storage/group-commit';
 import { probeDatabase } from './storage/health';
-import { type Loop, startLoop } from './workers/loops';
-
-/** Dispatch batches a worker process runs side by side, and the most jobs each claims at once. */
-const DISPATCH_LOOPS = 4;
-const DISPATCH_JOBS_PER_RUN = 16;
+import type { Loop } from './workers/loops';
+import { backgroundSchedule, runScheduleOnce, startSchedule } from './workers/schedule';
 
 export interface SystemOverrides {
   clock?: Clock;
@@ -296,12 +293,6 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     audit,
     settings: { allowLonger: config.RETENTION_ALLOW_LONGER },
   });
-  for (const rule of builtinRetentionRules({
-    db,
-    messages: messageDeletion,
-    removeContactFiles: (ids) => contacts.avatars.removeFiles(ids),
-  }))
-    retention.register(rule);
   const campaignFiles = createCampaignFiles({
     db,
     clock,
@@ -316,6 +307,16 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       retentionMs: config.ATTACHMENT_RETENTION_DAYS * 24 * 3600_000,
     },
   });
+  // Retention registration point: other modules' sweeps run as rules of the one retention sweep.
+  for (const rule of builtinRetentionRules({
+    db,
+    messages: messageDeletion,
+    removeContactFiles: (ids) => contacts.avatars.removeFiles(ids),
+    sweepAttachments: (now, uploadedBefore) =>
+      campaignFiles.attachments.sweepAttachments(now, uploadedBefore),
+    sweepImportOriginals: (options) => contacts.imports.sweepOriginals(options),
+  }))
+    retention.register(rule);
   const campaigns = createCampaigns({
     db,
     clock,
@@ -327,16 +328,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     publicUrl: config.PUBLIC_URL,
     sharedSender,
     links: { issuer: campaignFiles.issuer, stats: campaignFiles.stats },
-    // Most accounts never restrict anyone: one cheap look first spares hashing every number of a campaign.
-    blocked: async (tx, accountId, phones) => {
-      const any = await tx
-        .selectFrom('privacy_restrictions')
-        .select('id')
-        .where('account_id', '=', accountId)
-        .limit(1)
-        .executeTakeFirst();
-      return any ? subjectRequests.blockedNumbers(tx, accountId, phones) : new Map();
-    },
+    blocked: (tx, accountId, phones) => subjectRequests.blockedAmongMany(tx, accountId, phones),
   });
   const services = {
     db,
@@ -395,64 +387,22 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     eventSinks,
     readiness: undefined as ReadinessProbe | undefined,
   };
-  // Retention registration point: other modules' sweeps run as rules of the one retention sweep.
-  // Attachments carry their own expiry (ATTACHMENT_RETENTION_DAYS, at most the promised 60 days).
-  retention.register({
-    name: 'attachments',
-    description: 'Campaign attachments: files deleted (their links answer 410 Gone) when they expire.',
-    promiseDays: PROMISES.attachments,
-    // Each file keeps the expiry it was uploaded with; a lower period set by the operator applies too.
-    batch: ({ now, cutoff }) => services.campaignFiles.attachments.sweepAttachments(now, cutoff),
+  // Background work: one map for the loops of startWorkers() and the passes of workOnce().
+  const schedule = backgroundSchedule({
+    config,
+    dispatcher,
+    outbox,
+    redisQueue,
+    simulators: () => [simulator, ...routeFactory.simulators()],
+    webhooks,
+    imports: contacts.imports,
+    fanout: campaigns.fanout,
+    receipts: createReceiptSweeps({ db, outcomes }),
+    incidents: processor.incidents,
+    campaignFiles,
+    retention,
+    logger,
   });
-  // Import originals are deleted when the rule's period (60 days unless lowered) has passed since the import.
-  retention.register({
-    name: 'imports.originals',
-    description:
-      'Uploaded import files (CSV/XLSX originals): deleted 60 days after the import; the contacts stay.',
-    promiseDays: PROMISES.importOriginals,
-    batch: ({ limit, cutoff }) => contacts.imports.sweepOriginals({ limit, cutoff }),
-  });
-
-  async function pumpSimulators(): Promise<number> {
-    let n = await simulator.pump();
-    for (const sim of routeFactory.simulators()) n += await sim.pump();
-    return n;
-  }
-
-  // Receipts that raced their submit answer on a multi-writer database (see rematchWaitingReports).
-  const rematchReports = () =>
-    db.transaction().execute((tx) => outcomes.rematchWaitingReports(tx, { limit: 1000 }));
-
-  // `sent` ends after each route's receipt timeout (route config `receiptTimeoutSeconds`; see expireUnreported).
-  const expireUnreported = async () => {
-    const routeTimeoutsMs = new Map<string, number>();
-    for (const r of await db.selectFrom('routes').select(['id', 'config']).execute()) {
-      const seconds = (JSON.parse(r.config) as { receiptTimeoutSeconds?: unknown }).receiptTimeoutSeconds;
-      if (typeof seconds === 'number' && seconds > 0) routeTimeoutsMs.set(r.id, seconds * 1000);
-    }
-    return db.transaction().execute((tx) => outcomes.expireUnreported(tx, { routeTimeoutsMs, limit: 500 }));
-  };
-
-  /** One pass of every background worker; tests call it with a fake clock instead of running loops. */
-  async function workOnce(): Promise<number> {
-    const swept = await services.campaignFiles.sweep();
-    let done = swept.attachments + swept.links;
-    done += await processor.incidents.warnApproachingDeadlines();
-    for (;;) {
-      const n =
-        (redisQueue ? await redisQueue.relay() : 0) +
-        (await dispatcher.runOnce()) +
-        (await pumpSimulators()) +
-        (await webhooks.deliverDue(500)) +
-        (await contacts.imports.runDue()) +
-        (await contacts.imports.sweepOriginals()) +
-        (await campaigns.fanout.runDue()) +
-        (await rematchReports()) +
-        (await expireUnreported());
-      done += n;
-      if (n === 0) return done;
-    }
-  }
   const loops: Loop[] = [];
 
   // GET /readyz: the database answers, has room for writes, and Redis answers (when there is one).
@@ -481,96 +431,11 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       });
       return app;
     },
-    workOnce,
-    /** Starts the background workers (dispatch, simulated receipts). */
+    /** One pass of every background kind (see workers/schedule.ts); tests call it with a fake clock instead of running loops. */
+    workOnce: () => runScheduleOnce(schedule, config),
+    /** Starts the loops of every background kind (see workers/schedule.ts). */
     startWorkers() {
-      const bootedAt = performance.now();
-      loops.push(
-        startLoop(
-          'lease-reclaim',
-          async () => {
-            // A previous run of this worker (killed, crashed) left leases it no longer renews: take them
-            // back now instead of waiting them out. Past one lease after boot, none of them is left.
-            const { leaseMs, heartbeatMs } = dispatcher.lease;
-            if (performance.now() - bootedAt > leaseMs) return 0;
-            // Live siblings with the same WORKER_ID renew every heartbeat: theirs never look this stale.
-            const n = await outbox.reclaimOwn(leaseMs, 2.5 * heartbeatMs);
-            if (n > 0) logger.info({ jobs: n }, 'took back the jobs of this worker before its restart');
-            return 0;
-          },
-          { idleMs: 1000, logger },
-        ),
-      );
-      if (redisQueue) loops.push(startLoop('queue-relay', () => redisQueue.relay(), { idleMs: 20, logger }));
-      // Several batches in flight at once: while one waits for the carrier's answers (or its tail of slow
-      // submits), the next is already claimed and loaded, so the bind's window stays full. Only the first
-      // looks for work often when there is none; the others join within a quarter second of a burst.
-      for (let i = 0; i < DISPATCH_LOOPS; i++)
-        loops.push(
-          startLoop(`dispatch-${i + 1}`, () => dispatcher.runOnce(DISPATCH_JOBS_PER_RUN), {
-            idleMs: i === 0 ? 20 : 250,
-            logger,
-          }),
-        );
-      loops.push(
-        startLoop(
-          'incident-deadlines',
-          async () => {
-            // A check every few minutes is plenty against a 72-hour deadline.
-            await processor.incidents.warnApproachingDeadlines();
-            return 0;
-          },
-          { idleMs: 5 * 60_000, logger },
-        ),
-      );
-      loops.push(startLoop('simulator-receipts', pumpSimulators, { idleMs: 100, logger }));
-      // Two claims in flight: the next batch of deliveries goes out while the last of one wait for answers.
-      loops.push(startLoop('webhooks-1', () => webhooks.deliverDue(500), { idleMs: 100, logger }));
-      loops.push(startLoop('webhooks-2', () => webhooks.deliverDue(500), { idleMs: 250, logger }));
-      loops.push(startLoop('imports', () => contacts.imports.runDue(), { idleMs: 500, logger }));
-      loops.push(startLoop('campaigns', () => campaigns.fanout.runDue(), { idleMs: 500, logger }));
-      loops.push(
-        startLoop(
-          'import-originals-sweep',
-          async () => {
-            // Always "nothing left": the sweep runs every idleMs, not back to back.
-            await contacts.imports.sweepOriginals();
-            return 0;
-          },
-          { idleMs: 3600_000, logger },
-        ),
-      );
-      loops.push(
-        startLoop(
-          'receipt-rematch',
-          // Back to back while receipts are due: each one looked at moves to its next try (or out).
-          rematchReports,
-          { idleMs: 2000, logger },
-        ),
-      );
-      loops.push(startLoop('receipt-timeout', expireUnreported, { idleMs: 60_000, logger }));
-      loops.push(
-        startLoop(
-          'retention',
-          async () => {
-            // Every RETENTION_SWEEP_MINUTES; the sweep itself runs in short batches until done.
-            await retention.sweepOnce();
-            return 0;
-          },
-          { idleMs: config.RETENTION_SWEEP_MINUTES * 60_000, logger },
-        ),
-      );
-      loops.push(
-        startLoop(
-          'link-sweep',
-          async () => {
-            // Expiry is by the day: a slow loop is enough, and it never runs back to back.
-            await services.campaignFiles.sweep();
-            return 0;
-          },
-          { idleMs: 60_000, logger },
-        ),
-      );
+      loops.push(...startSchedule(schedule, { config, logger }));
     },
     async stop() {
       if (app) await app.close();

@@ -2,7 +2,8 @@
  * Reads a source tree (a map of repository-relative path → text) and reports breaks of the module rules
  * DESIGN.md sets: a one-way module graph, imports of another module only through its `index.ts`, no vendor or
  * IO import inside `src/modules/`, each table written only by the module that owns it, no wall clock inside
- * `src/modules/`. `test/unit/architecture.test.ts` runs it over `src/` and over small fake trees.
+ * `src/modules/`, no query in the wiring (`src/main.ts`, `src/workers/`). `test/unit/architecture.test.ts`
+ * runs it over `src/` and over small fake trees.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -10,7 +11,7 @@ import { join, posix } from 'node:path';
 export type Tree = ReadonlyMap<string, string>;
 
 export interface Violation {
-  rule: 'cycle' | 'layer' | 'deep-import' | 'vendor-import' | 'foreign-write' | 'wall-clock';
+  rule: 'cycle' | 'layer' | 'deep-import' | 'vendor-import' | 'foreign-write' | 'wall-clock' | 'root-query';
   file: string;
   line: number;
   message: string;
@@ -481,6 +482,41 @@ export function checkWallClock(tree: Tree): Violation[] {
         message: `${what} reads the wall clock; take the time from the injected Clock`,
       });
     }
+  }
+  return out;
+}
+
+/** The files that only wire: the composition root and the background schedule. */
+const WIRING = /^src\/(main\.ts$|workers\/)/;
+
+const QUERY_CALL =
+  /\.\s*(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|transaction|executeQuery)\s*\(|\bsql\s*(`|\.\s*(raw|lit|ref|id|table|join)\b)/g;
+const RAW_QUERY = /\b(SELECT\b[\s\S]*\bFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b/;
+
+/**
+ * `src/main.ts` and `src/workers/` only wire: no query (a Kysely builder, a transaction, an `sql` template or
+ * raw SQL in a string) — a query belongs to the module that owns its tables, as a named function.
+ */
+export function checkRootQueries(tree: Tree): Violation[] {
+  const out: Violation[] = [];
+  const violation = (file: string, line: number, what: string): Violation => ({
+    rule: 'root-query',
+    file,
+    line,
+    message: `${what} in wiring code; move the query into the module that owns its tables, as a named function`,
+  });
+  for (const [file, text] of tree) {
+    if (!WIRING.test(file)) continue;
+    const { code, strings } = lex(text);
+    const found: Violation[] = [];
+    for (const m of code.matchAll(QUERY_CALL))
+      found.push(violation(file, lineOf(text, m.index), m[1] ? `.${m[1]}()` : 'an sql`…` template'));
+    for (const piece of strings) {
+      const m = RAW_QUERY.exec(piece.text);
+      if (m)
+        found.push(violation(file, lineOf(text, piece.start + m.index), `SQL '${m[1]!.split(/\s+/)[0]}'`));
+    }
+    out.push(...found.sort((a, b) => a.line - b.line));
   }
   return out;
 }

@@ -1,7 +1,8 @@
 /**
  * The module rules of DESIGN.md, checked over the source: a one-way module graph in a fixed order, imports of
  * another module only through its `index.ts`, no vendor or outside-IO import inside `src/modules/`, each table
- * written only by the module that owns it, and no wall clock inside `src/modules/`. Every exception is listed
+ * written only by the module that owns it, no wall clock inside `src/modules/`, and no query in the wiring
+ * (`src/main.ts` and `src/workers/` call modules' named functions). Every exception is listed
  * below with its reason; the second half feeds each rule a small fake tree to show it fails.
  */
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import {
   checkDeepImports,
   checkFoundation,
   checkLayers,
+  checkRootQueries,
   checkTableWrites,
   checkVendorImports,
   checkWallClock,
@@ -288,6 +290,8 @@ describe('module rules over src/', () => {
 
   it('reads no wall clock inside src/modules', () => expectNone(checkWallClock(tree)));
 
+  it('runs no query in main.ts or src/workers/ (they only wire)', () => expectNone(checkRootQueries(tree)));
+
   it('lists no exception that no longer applies', () => {
     const vendorStale = EXCEPTIONS.vendor.filter((e) =>
       checkVendorImports(new Map([[e.file, tree.get(e.file) ?? '']]), []).every(
@@ -453,5 +457,34 @@ describe('each rule can fail', () => {
       'src/modules/campaigns/fanout.ts:5 new',
       'src/modules/campaigns/fanout.ts:6 new',
     ]);
+  });
+
+  it('finds queries in main.ts and src/workers/, not in comments, other words or other folders', () => {
+    const v = checkRootQueries(
+      fake({
+        'src/main.ts': [
+          "const any = await tx.selectFrom('privacy_restrictions').select('id').executeTakeFirst();",
+          '// db.transaction().execute(…) in a comment',
+          'const lazy = storage.lazyTransaction;',
+          'const n = await db.transaction().execute((tx) => outcomes.expire(tx));',
+          "logger.info('SELECT a route from the list');",
+          "const q = 'SELECT id FROM routes';",
+          'await sql`DELETE FROM jobs`.execute(db);',
+        ].join('\n'),
+        'src/workers/schedule.ts': "const rows = await db.selectFrom('routes').selectAll().execute();\n",
+        'src/modules/dispatch/receipt-sweeps.ts': "await db.selectFrom('routes').selectAll().execute();\n",
+        'src/cli/main.ts': "await db.selectFrom('staff_users').selectAll().execute();\n",
+      }),
+    );
+    expect(formatViolations(v)).toBe(
+      [
+        'src/main.ts:1: [root-query] .selectFrom() in wiring code; move the query into the module that owns its tables, as a named function',
+        'src/main.ts:4: [root-query] .transaction() in wiring code; move the query into the module that owns its tables, as a named function',
+        "src/main.ts:6: [root-query] SQL 'SELECT' in wiring code; move the query into the module that owns its tables, as a named function",
+        'src/main.ts:7: [root-query] an sql`…` template in wiring code; move the query into the module that owns its tables, as a named function',
+        "src/main.ts:7: [root-query] SQL 'DELETE' in wiring code; move the query into the module that owns its tables, as a named function",
+        'src/workers/schedule.ts:1: [root-query] .selectFrom() in wiring code; move the query into the module that owns its tables, as a named function',
+      ].join('\n'),
+    );
   });
 });

@@ -42,13 +42,22 @@ function byAge(
 
 /**
  * The built-in rules, in the order they run. Removal of old deleted messages runs before their erasure
- * so a message past both deadlines is removed once instead of erased and then removed.
+ * so a message past both deadlines is removed once instead of erased and then removed. The last two
+ * are other modules' sweeps run as rules of the one retention sweep, each through that module's own
+ * function.
  */
 export function builtinRetentionRules(deps: {
   db: Db;
   messages: MessageDeletion;
   /** Deletes the stored files of purged contacts (avatars), after their rows are gone. */
   removeContactFiles: (contactIds: string[]) => Promise<void>;
+  /**
+   * Campaigns' attachment sweep: files (and their links) whose own expiry has passed at `now`, and those
+   * uploaded before `uploadedBefore`.
+   */
+  sweepAttachments: (now: number, uploadedBefore: number) => Promise<number>;
+  /** Contacts' sweep of import originals finished (or, unfinished, created) before `cutoff`. */
+  sweepImportOriginals: (options: { limit: number; cutoff: number }) => Promise<number>;
 }): RetentionRule[] {
   const { db, messages } = deps;
   /** Purges a batch of contacts chosen by `pick` in one transaction, then their files. */
@@ -312,6 +321,21 @@ export function builtinRetentionRules(deps: {
           }
           return purged;
         }),
+    },
+    {
+      name: 'attachments',
+      description: 'Campaign attachments: files deleted (their links answer 410 Gone) when they expire.',
+      promiseDays: PROMISES.attachments,
+      // Each file keeps the expiry it was uploaded with (ATTACHMENT_RETENTION_DAYS, at most the promised
+      // 60 days); a lower period set by the operator applies too.
+      batch: ({ now, cutoff }) => deps.sweepAttachments(now, cutoff),
+    },
+    {
+      name: 'imports.originals',
+      description:
+        'Uploaded import files (CSV/XLSX originals): deleted 60 days after the import; the contacts stay.',
+      promiseDays: PROMISES.importOriginals,
+      batch: ({ limit, cutoff }) => deps.sweepImportOriginals({ limit, cutoff }),
     },
   ];
 }

@@ -22,6 +22,7 @@ export {
   type Dispatcher,
   retryDelayMs,
 } from './dispatcher';
+export { createReceiptSweeps, type ReceiptSweeps } from './receipt-sweeps';
 export { createReportInbox, type ReportInbox } from './report-inbox';
 export {
   type BuiltinRoute,
