@@ -23,7 +23,7 @@ const USAGE = `smsgate — self-hostable business SMS platform
 Usage:
   smsgate serve                         run the server: the API, the web app and (unless WORKERS=false)
                                         the background workers
-  smsgate worker                        run only the background workers (dispatch, receipts, webhooks);
+  smsgate worker                        run only the background workers (every kind of background work);
                                         pair with WORKERS=false on the API processes
   smsgate migrate                       apply database migrations (creating the database) and exit
   smsgate admin create --email E --password P [--name N] [--role superadmin|operator|support|auditor]

@@ -165,7 +165,7 @@ export const CONFIG_SCHEMA = {
   },
   WORKERS: {
     schema: bool.default(true),
-    doc: 'Run the background workers (dispatch, receipts, webhooks) in this process.',
+    doc: 'Run the background workers (every kind in the Background work table of the README: dispatch, receipts, webhooks, imports, campaign fan-out, sweeps) in this process.',
   },
   SIMULATOR_DELIVERY_DELAY_MS: {
     schema: int(0).default(1500),
