@@ -1,7 +1,7 @@
 import { Button, Group, Modal } from '@mantine/core';
 import { type ReactNode, useCallback, useEffect, useId, useState } from 'react';
 
-interface Ask {
+export interface Ask {
   title: string;
   body?: ReactNode;
   confirmLabel: string;

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { type SelectHTMLAttributes, useId } from 'react';
 import { api } from './api';
+import { accountKeys } from './api/account';
 import { describedBy, FieldNotes } from './forms';
 
 export interface Country {
@@ -12,7 +13,7 @@ export interface Country {
 /** The countries numbers can be read in (public: the sign-up form needs them before there is a session). */
 export function useCountries() {
   return useQuery({
-    queryKey: ['countries'],
+    queryKey: accountKeys.countries(),
     queryFn: () => api<{ data: Country[] }>('GET', '/v1/countries').then((r) => r.data),
     staleTime: Number.POSITIVE_INFINITY,
   });

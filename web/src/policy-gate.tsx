@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useRef } from 'react';
 import { ApiError, api, formatTime, type Me, problemFields } from './api';
+import { accountKeys } from './api/account';
 import { FormError } from './forms';
 
 export interface Policy {
@@ -10,8 +11,13 @@ export interface Policy {
   publishedAt: string | null;
 }
 
-export function usePolicy() {
-  return useQuery({ queryKey: ['policy'], queryFn: () => api<Policy>('GET', '/v1/policy') });
+/** The privacy policy in force (the notices page shows it; the gate asks for it only when acceptance is due). */
+export function usePolicy(enabled = true) {
+  return useQuery({
+    queryKey: accountKeys.policy(),
+    queryFn: () => api<Policy>('GET', '/v1/policy'),
+    enabled,
+  });
 }
 
 /** Inline Markdown: `code`, **bold**, *emphasis* and [links](https://…); everything else stays text. */
@@ -122,15 +128,11 @@ export function PolicyGate({ me, onLogout }: { me: Me; onLogout: () => void }) {
   const required = me.policyAcceptanceRequired === true;
   const ref = useRef<HTMLDialogElement>(null);
   const client = useQueryClient();
-  const policy = useQuery({
-    queryKey: ['policy'],
-    queryFn: () => api<Policy>('GET', '/v1/policy'),
-    enabled: required,
-  });
+  const policy = usePolicy(required);
   const accept = useMutation({
     mutationFn: (version: string) => api<unknown>('POST', '/v1/policy/accept', { version }),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['me'] }),
-    onError: () => client.invalidateQueries({ queryKey: ['policy'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: accountKeys.me() }),
+    onError: () => client.invalidateQueries({ queryKey: accountKeys.policy() }),
   });
   // A write refused for want of acceptance (the session's answer was older than the new version) brings
   // the gate up at once instead of leaving the user with an error they cannot fix on that page.
@@ -139,7 +141,7 @@ export function PolicyGate({ me, onLogout }: { me: Me; onLogout: () => void }) {
       client.getMutationCache().subscribe((event) => {
         const error = event.mutation?.state.error;
         if (error instanceof ApiError && error.code === 'policy_acceptance_required')
-          void client.invalidateQueries({ queryKey: ['me'] });
+          void client.invalidateQueries({ queryKey: accountKeys.me() });
       }),
     [client],
   );

@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, api, type Me, setCsrf } from './api';
+import { accountKeys } from './api/account';
 
 /** Set by the sign-up form; cleared once a session works (see LoginPage for why it is kept). */
 export const SIGNUP_EMAIL_KEY = 'smsgate.signup-email';
@@ -7,7 +8,7 @@ export const SIGNUP_EMAIL_KEY = 'smsgate.signup-email';
 /** The signed-in client user, or null. 401 is an answer here, not an error. */
 export function useMe() {
   return useQuery({
-    queryKey: ['me'],
+    queryKey: accountKeys.me(),
     queryFn: async () => {
       try {
         const me = await api<Me>('GET', '/v1/me');
@@ -33,7 +34,7 @@ export interface StaffMe {
 
 export function useStaff() {
   return useQuery({
-    queryKey: ['staff-me'],
+    queryKey: accountKeys.staffMe(),
     queryFn: async () => {
       try {
         const me = await api<StaffMe>('GET', '/v1/admin/me');

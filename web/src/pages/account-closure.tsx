@@ -1,6 +1,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, formatTime, type Me, problemFields } from '../api';
+import { accountKeys } from '../api/account';
+import { PageLayout } from '../components/page';
 import { FormError } from '../forms';
 import { Link, usePageTitle } from '../router';
 import { useMe } from '../session';
@@ -15,7 +17,7 @@ function useRestore() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: () => api<ClosureView>('POST', '/v1/account/restore'),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['me'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: accountKeys.me() }),
   });
 }
 
@@ -70,7 +72,7 @@ export function AccountClosurePage() {
       api<ClosureView>('POST', '/v1/account/close', { confirmDeletion }),
     onSuccess: async (answer) => {
       setResult(answer);
-      await client.invalidateQueries({ queryKey: ['me'] });
+      await client.invalidateQueries({ queryKey: accountKeys.me() });
     },
   });
   const restore = useRestore();
@@ -83,8 +85,7 @@ export function AccountClosurePage() {
     close.mutate(new FormData(e.currentTarget).get('confirmDeletion') === 'on');
   };
   return (
-    <div className="narrow">
-      <h1 tabIndex={-1}>Close the account</h1>
+    <PageLayout title="Close the account" className="narrow">
       <div className="card prose">
         <h2>What happens</h2>
         <ul>
@@ -153,6 +154,6 @@ export function AccountClosurePage() {
       <p>
         <Link to="/privacy-tools">Privacy tools</Link> · <Link to="/account">Account settings</Link>
       </p>
-    </div>
+    </PageLayout>
   );
 }

@@ -1,31 +1,14 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, problemFields } from '../api';
+import { accountKeys, type Settings, useSettings } from '../api/account';
+import { PageLayout } from '../components/page';
 import { CopyButton } from '../copy';
 import { CountrySelect, useCountries } from '../countries';
 import { FormError, TextField } from '../forms';
 import { QrCode } from '../qr-code';
 import { Link, usePageTitle } from '../router';
 import { useMe } from '../session';
-
-export interface Settings {
-  defaultCountry: string | null;
-  /** The account's own sender; null until it chooses one. */
-  defaultSender: string | null;
-  /** The operator's shared sender, used when the account has none (null: the platform's name). */
-  sharedSender: string | null;
-  maxSegments: number;
-  smartEncoding: boolean;
-  refundPolicy?: string;
-}
-
-/** The account's messaging settings (every member may read them). */
-export function useSettings() {
-  return useQuery({
-    queryKey: ['settings'],
-    queryFn: () => api<Settings>('GET', '/v1/account/settings'),
-  });
-}
 
 interface TwoFactorSetup {
   secret: string;
@@ -42,7 +25,7 @@ function SettingsForm({ settings, canChange }: { settings: Settings; canChange: 
     mutationFn: (body: Record<string, unknown>) => api<Settings>('PATCH', '/v1/account/settings', body),
     onSuccess: () => {
       setSaved(true);
-      return client.invalidateQueries({ queryKey: ['settings'] });
+      return client.invalidateQueries({ queryKey: accountKeys.settings() });
     },
   });
   const { fields, general } = problemFields(save.error);
@@ -133,11 +116,12 @@ function SettingsForm({ settings, canChange }: { settings: Settings; canChange: 
 export function TwoFactor({
   enabled,
   base = '/v1/auth/2fa',
-  sessionQuery = 'me',
+  sessionKey = accountKeys.me(),
 }: {
   enabled: boolean;
   base?: string;
-  sessionQuery?: string;
+  /** The session query to refresh once 2FA changes (the client's by default; the staff page passes its own). */
+  sessionKey?: readonly unknown[];
 }) {
   const client = useQueryClient();
   const [setup, setSetup] = useState<TwoFactorSetup | null>(null);
@@ -150,7 +134,7 @@ export function TwoFactor({
       api<void>('POST', `${base}/${action}`, { code }),
     onSuccess: () => {
       setSetup(null);
-      return client.invalidateQueries({ queryKey: [sessionQuery] });
+      return client.invalidateQueries({ queryKey: sessionKey });
     },
   });
   const { fields, general } = problemFields(confirm.error, CODE_FIELDS);
@@ -240,8 +224,7 @@ export function AccountPage() {
   const me = useMe();
   const settings = useSettings();
   return (
-    <div>
-      <h1 tabIndex={-1}>Account</h1>
+    <PageLayout title="Account">
       {me.data ? (
         <dl className="details card">
           <dt>Company</dt>
@@ -276,6 +259,6 @@ export function AccountPage() {
           <Link to="/account/close">Close the account…</Link>
         </section>
       ) : null}
-    </div>
+    </PageLayout>
   );
 }

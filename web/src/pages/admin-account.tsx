@@ -1,10 +1,14 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, type Balance, formatCredits, formatTime, type Page, problemFields, query } from '../api';
+import { type AdminAccount, adminKeys } from '../api/admin';
+import { complianceKeys } from '../api/compliance';
+import type { RefundPolicy } from '../api/generated';
+import { LoadMore } from '../components/load-more';
 import { useConfirm } from '../confirm';
 import { FormError } from '../forms';
 import { Link, usePageTitle } from '../router';
-import { type AdminAccount, Credits } from './admin-accounts';
+import { Credits } from './admin-accounts';
 import { AuditTable } from './audit';
 
 interface AccountDetail {
@@ -32,15 +36,17 @@ interface LedgerEntry {
   createdAt: string;
 }
 
-const REFUND_POLICIES = [
-  { value: 'none', label: 'No refunds: every sent message is charged' },
-  { value: 'undelivered', label: 'Refund undelivered messages' },
-  { value: 'undelivered_and_expired', label: 'Refund undelivered and expired messages' },
-];
+/** Every refund policy the server knows (see generated.ts), with its wording. */
+const REFUND_LABELS: Record<RefundPolicy, string> = {
+  none: 'No refunds: every sent message is charged',
+  undelivered: 'Refund undelivered messages',
+  undelivered_and_expired: 'Refund undelivered and expired messages',
+};
+const REFUND_POLICIES = Object.entries(REFUND_LABELS).map(([value, label]) => ({ value, label }));
 
 function Ledger({ accountId }: { accountId: string }) {
   const ledger = useInfiniteQuery({
-    queryKey: ['admin-ledger', accountId],
+    queryKey: adminKeys.ledger(accountId),
     queryFn: ({ pageParam }) =>
       api<Page<LedgerEntry>>(
         'GET',
@@ -75,11 +81,7 @@ function Ledger({ accountId }: { accountId: string }) {
           </tbody>
         </table>
       </div>
-      {ledger.hasNextPage ? (
-        <button type="button" onClick={() => ledger.fetchNextPage()} disabled={ledger.isFetchingNextPage}>
-          More ledger entries
-        </button>
-      ) : null}
+      <LoadMore pages={ledger} label="More ledger entries" />
     </>
   );
 }
@@ -90,16 +92,16 @@ export function AdminAccountPage({ id }: { id: string }) {
   const client = useQueryClient();
   const [confirm, confirmDialog] = useConfirm();
   const [crediting, setCrediting] = useState(false);
-  const key = ['admin-account', id];
+  const key = adminKeys.account(id);
   const detail = useQuery({
     queryKey: key,
     queryFn: () => api<AccountDetail>('GET', `/v1/admin/accounts/${encodeURIComponent(id)}`),
   });
   const refresh = async () => {
     await client.invalidateQueries({ queryKey: key });
-    await client.invalidateQueries({ queryKey: ['admin-ledger', id] });
-    await client.invalidateQueries({ queryKey: ['audit'] });
-    await client.invalidateQueries({ queryKey: ['admin-accounts'] });
+    await client.invalidateQueries({ queryKey: adminKeys.ledger(id) });
+    await client.invalidateQueries({ queryKey: complianceKeys.audit() });
+    await client.invalidateQueries({ queryKey: adminKeys.accounts() });
   };
   const action = useMutation({
     mutationFn: (what: 'suspend' | 'reactivate' | 'close' | 'restore') =>

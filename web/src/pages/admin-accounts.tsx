@@ -1,39 +1,14 @@
-import {
-  keepPreviousData,
-  useInfiniteQuery,
-  useMutation,
-  useQuery,
-  useQueryClient,
-} from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api, formatCredits, formatTime, type Page, problemFields, query } from '../api';
+import { api, formatCredits, formatTime, problemFields, query } from '../api';
+import { type AdminAccount, adminKeys, useAdminAccounts } from '../api/admin';
+import { LoadMore } from '../components/load-more';
+import { PageLayout } from '../components/page';
 import { useConfirm } from '../confirm';
 import { FormError, TextField } from '../forms';
+import { useDebounced } from '../hooks/use-debounced';
 import { Link, usePageTitle } from '../router';
 import { AuditTable } from './audit';
-import { useDebounced } from './contacts';
-
-export interface AdminAccount {
-  id: string;
-  name: string;
-  status: string;
-  defaultCountry: string | null;
-  createdAt: string;
-  balance?: number;
-}
-
-/** Accounts matching `q` (all when empty), paged by cursor. */
-export function useAdminAccounts(q = '') {
-  return useInfiniteQuery({
-    queryKey: ['admin-accounts', q],
-    queryFn: ({ pageParam }) =>
-      api<Page<AdminAccount>>('GET', `/v1/admin/accounts${query({ limit: 100, cursor: pageParam, q })}`),
-    initialPageParam: '',
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-    // Keep showing the last answer while a new search runs, so rows (and their open forms) stay put.
-    placeholderData: keepPreviousData,
-  });
-}
 
 export function Credits({ account, onDone }: { account: AdminAccount; onDone: () => void }) {
   const client = useQueryClient();
@@ -46,7 +21,7 @@ export function Credits({ account, onDone }: { account: AdminAccount; onDone: ()
         true,
       ),
     onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: ['admin-accounts'] });
+      await client.invalidateQueries({ queryKey: adminKeys.accounts() });
       onDone();
     },
   });
@@ -113,7 +88,7 @@ interface LinkDomain {
 /** Where the account's short links lead, and the switch that turns its tracked links off or on. */
 function TrackedLinks({ account }: { account: AdminAccount }) {
   const domains = useQuery({
-    queryKey: ['link-domains', account.id],
+    queryKey: adminKeys.linkDomains(account.id),
     queryFn: () =>
       api<{ data: LinkDomain[] }>('GET', `/v1/admin/link-domains${query({ accountId: account.id })}`),
   });
@@ -176,7 +151,7 @@ function AccountCard({ account }: { account: AdminAccount }) {
   const status = useMutation({
     mutationFn: (action: 'suspend' | 'reactivate') =>
       api<AdminAccount>('POST', `/v1/admin/accounts/${account.id}/${action}`),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['admin-accounts'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: adminKeys.accounts() }),
   });
   const active = account.status === 'active';
   const [confirm, confirmDialog] = useConfirm();
@@ -266,8 +241,7 @@ export function AdminAccountsPage() {
   const accounts = useAdminAccounts(debounced);
   const rows = accounts.data?.pages.flatMap((p) => p.data) ?? [];
   return (
-    <div>
-      <h1 tabIndex={-1}>Accounts</h1>
+    <PageLayout title="Accounts">
       <search className="field">
         <label htmlFor="account-search">Search accounts</label>
         <input
@@ -286,11 +260,7 @@ export function AdminAccountsPage() {
           <AccountCard key={a.id} account={a} />
         ))}
       </ul>
-      {accounts.hasNextPage ? (
-        <button type="button" onClick={() => accounts.fetchNextPage()} disabled={accounts.isFetchingNextPage}>
-          Load more
-        </button>
-      ) : null}
-    </div>
+      <LoadMore pages={accounts} />
+    </PageLayout>
   );
 }

@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, formatTime, type InboundSms, type Page, problemFields } from '../api';
+import { type AdminAccount, adminKeys } from '../api/admin';
 import { FormError } from '../forms';
-import type { AdminAccount } from './admin-accounts';
 
 /** One unassigned number's latest message, with the form that gives the number to an account. */
 function UnassignedItem({ sms, accounts }: { sms: InboundSms; accounts: AdminAccount[] }) {
@@ -11,8 +11,8 @@ function UnassignedItem({ sms, accounts }: { sms: InboundSms; accounts: AdminAcc
   const assign = useMutation({
     mutationFn: (accountId: string) => api('POST', '/v1/admin/numbers', { number: sms.to, accountId }, true),
     onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: ['admin-numbers'] });
-      await client.invalidateQueries({ queryKey: ['admin-inbound-unassigned'] });
+      await client.invalidateQueries({ queryKey: adminKeys.numbers() });
+      await client.invalidateQueries({ queryKey: adminKeys.unassignedInbound() });
       setOpen(false);
     },
   });
@@ -68,11 +68,11 @@ function UnassignedItem({ sms, accounts }: { sms: InboundSms; accounts: AdminAcc
  */
 export function UnassignedInbound({ accounts }: { accounts: AdminAccount[] }) {
   const inbound = useQuery({
-    queryKey: ['admin-inbound-unassigned'],
+    queryKey: adminKeys.unassignedInbound(),
     queryFn: () => api<Page<InboundSms>>('GET', '/v1/admin/inbound?unassigned=true&limit=100'),
   });
   const numbers = useQuery({
-    queryKey: ['admin-numbers', 'all-for-inbound'],
+    queryKey: adminKeys.allNumbers(),
     queryFn: () => api<Page<{ number: string }>>('GET', '/v1/admin/numbers?limit=500'),
   });
   const assigned = new Set((numbers.data?.data ?? []).map((n) => n.number));

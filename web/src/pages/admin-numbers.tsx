@@ -1,9 +1,11 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import type { FormEvent } from 'react';
 import { api, formatTime, type Page, problemFields, query } from '../api';
+import { adminKeys, useAdminAccounts } from '../api/admin';
+import { LoadMore } from '../components/load-more';
+import { PageLayout } from '../components/page';
 import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
-import { useAdminAccounts } from './admin-accounts';
 import { UnassignedInbound } from './admin-inbound';
 
 interface VirtualNumber {
@@ -20,13 +22,13 @@ export function AdminNumbersPage() {
   const accountList = accounts.data?.pages.flatMap((p) => p.data) ?? [];
   const accountName = (id: string) => accountList.find((a) => a.id === id)?.name ?? id;
   const numbers = useInfiniteQuery({
-    queryKey: ['admin-numbers'],
+    queryKey: adminKeys.numberPages(),
     queryFn: ({ pageParam }) =>
       api<Page<VirtualNumber>>('GET', `/v1/admin/numbers${query({ limit: 100, cursor: pageParam })}`),
     initialPageParam: '',
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
-  const refresh = () => client.invalidateQueries({ queryKey: ['admin-numbers'] });
+  const refresh = () => client.invalidateQueries({ queryKey: adminKeys.numbers() });
   const assign = useMutation({
     mutationFn: (body: { number: string; accountId: string }) =>
       api<VirtualNumber>('POST', '/v1/admin/numbers', body, true),
@@ -52,8 +54,7 @@ export function AdminNumbersPage() {
   };
   const rows = numbers.data?.pages.flatMap((p) => p.data) ?? [];
   return (
-    <div>
-      <h1 tabIndex={-1}>Inbound numbers</h1>
+    <PageLayout title="Inbound numbers">
       <p>Replies and messages sent to these numbers go to the inbox of the account that holds them.</p>
       <section className="card" aria-labelledby="assign-h">
         <h2 id="assign-h">Assign a number</h2>
@@ -105,12 +106,8 @@ export function AdminNumbersPage() {
           </li>
         ))}
       </ul>
-      {numbers.hasNextPage ? (
-        <button type="button" onClick={() => numbers.fetchNextPage()} disabled={numbers.isFetchingNextPage}>
-          Load more
-        </button>
-      ) : null}
+      <LoadMore pages={numbers} />
       <UnassignedInbound accounts={accountList} />
-    </div>
+    </PageLayout>
   );
 }

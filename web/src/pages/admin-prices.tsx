@@ -1,6 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, problemFields } from '../api';
+import { adminKeys } from '../api/admin';
+import { PageLayout } from '../components/page';
 import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
 
@@ -51,7 +53,7 @@ function PriceEditor({ list }: { list: PriceList }) {
     mutationFn: (body: unknown) => api<PriceList>('PUT', '/v1/admin/prices', body),
     onSuccess: () => {
       setSaved(true);
-      return client.invalidateQueries({ queryKey: ['admin-prices'] });
+      return client.invalidateQueries({ queryKey: adminKeys.prices() });
     },
   });
   const { fields, general } = problemFields(save.error);
@@ -211,17 +213,16 @@ function PriceEditor({ list }: { list: PriceList }) {
 export function AdminPricesPage() {
   usePageTitle('Prices');
   const prices = useQuery({
-    queryKey: ['admin-prices'],
+    queryKey: adminKeys.prices(),
     queryFn: () => api<PriceList>('GET', '/v1/admin/prices'),
     refetchOnWindowFocus: false,
   });
   return (
-    <div>
-      <h1 tabIndex={-1}>Prices</h1>
+    <PageLayout title="Prices">
       <p>Credits per message part, by destination country. Saving replaces the whole list.</p>
       {prices.error ? <p role="alert">{(prices.error as Error).message}</p> : null}
       {prices.isPending ? <p>Loading…</p> : null}
       {prices.data ? <PriceEditor list={prices.data} /> : null}
-    </div>
+    </PageLayout>
   );
 }

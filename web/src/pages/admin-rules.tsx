@@ -1,12 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, type Page, problemFields } from '../api';
-import { useConfirm } from '../confirm';
+import { adminKeys, useAdminAccounts, useAdminRoutes } from '../api/admin';
+import { ConfirmButton } from '../components/confirm-button';
+import { PageLayout } from '../components/page';
 import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
 import { toast } from '../toast';
-import type { Route } from './admin';
-import { useAdminAccounts } from './admin-accounts';
 
 interface RuleMatch {
   accountId?: string;
@@ -156,13 +156,10 @@ export function AdminRulesPage() {
   usePageTitle('Routing rules');
   const client = useQueryClient();
   const rules = useQuery({
-    queryKey: ['admin-rules'],
+    queryKey: adminKeys.rules(),
     queryFn: () => api<Page<Rule>>('GET', '/v1/admin/routing-rules'),
   });
-  const routes = useQuery({
-    queryKey: ['admin-routes'],
-    queryFn: () => api<Page<Route>>('GET', '/v1/admin/routes'),
-  });
+  const routes = useAdminRoutes();
   const accounts = useAdminAccounts();
   const accountList = accounts.data?.pages.flatMap((p) => p.data) ?? [];
   const accountName = (id: string) => accountList.find((a) => a.id === id)?.name ?? id;
@@ -173,7 +170,7 @@ export function AdminRulesPage() {
   const routeName = (id: string) => routeChoices.find((r) => r.id === id)?.name ?? id;
   const [chosen, setChosen] = useState<string[]>([]);
   const [allowSimulator, setAllowSimulator] = useState(false);
-  const refresh = () => client.invalidateQueries({ queryKey: ['admin-rules'] });
+  const refresh = () => client.invalidateQueries({ queryKey: adminKeys.rules() });
   const create = useMutation({
     mutationFn: (body: unknown) => api<Rule>('POST', '/v1/admin/routing-rules', body, true),
     onSuccess: refresh,
@@ -186,18 +183,6 @@ export function AdminRulesPage() {
     },
   });
   const { fields, general } = ruleFields(create.error);
-  const [confirm, confirmDialog] = useConfirm();
-  const onDelete = async (r: Rule) => {
-    if (
-      await confirm({
-        title: `Delete the rule with priority ${r.priority}?`,
-        body: <p>Messages it matched go to the next matching rule, or to the default routes.</p>,
-        confirmLabel: 'Delete rule',
-        danger: true,
-      })
-    )
-      remove.mutate(r.id);
-  };
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = e.currentTarget;
@@ -231,8 +216,7 @@ export function AdminRulesPage() {
     );
   };
   return (
-    <div>
-      <h1 tabIndex={-1}>Routing rules</h1>
+    <PageLayout title="Routing rules">
       <p>
         A message goes to the routes of the first rule that matches it; rules with lower priority numbers are
         tried first, and the next route of a rule takes over when one fails.
@@ -247,14 +231,19 @@ export function AdminRulesPage() {
                 <span className="badge">priority {r.priority}</span>{' '}
                 <strong>{describe(r.match, accountName)}</strong>
               </span>
-              <button
-                type="button"
+              <ConfirmButton
                 className="danger"
-                onClick={() => onDelete(r)}
+                ask={{
+                  title: `Delete the rule with priority ${r.priority}?`,
+                  body: <p>Messages it matched go to the next matching rule, or to the default routes.</p>,
+                  confirmLabel: 'Delete rule',
+                  danger: true,
+                }}
+                onConfirm={() => remove.mutate(r.id)}
                 disabled={remove.isPending}
               >
                 Delete<span className="sr-only"> rule with priority {r.priority}</span>
-              </button>
+              </ConfirmButton>
             </div>
             <p className="muted" data-testid="rule-routes">
               → {routeOrder(r.routeIds, routeName)}
@@ -269,7 +258,6 @@ export function AdminRulesPage() {
         ))}
       </ol>
       <FormError message={problemFields(remove.error).general} />
-      {confirmDialog}
       <section className="card" aria-labelledby="add-rule-h">
         <h2 id="add-rule-h">Add a rule</h2>
         <form onSubmit={onSubmit} noValidate>
@@ -333,6 +321,6 @@ export function AdminRulesPage() {
           </button>
         </form>
       </section>
-    </div>
+    </PageLayout>
   );
 }

@@ -1,3 +1,5 @@
+import { accountKeys } from '../api/account';
+import { PageLayout } from '../components/page';
 import { usePageTitle } from '../router';
 import { useStaff } from '../session';
 import { TwoFactor } from './account';
@@ -9,8 +11,7 @@ export function AdminSecurityPage() {
   const me = staff.data;
   if (!me) return <p className="loading">Loading…</p>;
   return (
-    <div>
-      <h1 tabIndex={-1}>Security</h1>
+    <PageLayout title="Security">
       {me.twoFactorEnrolmentRequired ? (
         <p className="card" role="alert" data-testid="staff-2fa-required">
           This server requires operators to use two-factor sign-in. Set it up below to reach the back office.
@@ -18,8 +19,12 @@ export function AdminSecurityPage() {
       ) : null}
       <section className="card" aria-labelledby="staff-2fa" data-testid="staff-2fa">
         <h2 id="staff-2fa">Two-factor sign-in</h2>
-        <TwoFactor enabled={me.staff.twoFactorEnabled} base="/v1/admin/auth/2fa" sessionQuery="staff-me" />
+        <TwoFactor
+          enabled={me.staff.twoFactorEnabled}
+          base="/v1/admin/auth/2fa"
+          sessionKey={accountKeys.staffMe()}
+        />
       </section>
-    </div>
+    </PageLayout>
   );
 }

@@ -1,7 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, formatTime, type Page, problemFields } from '../api';
-import { useConfirm } from '../confirm';
+import { adminKeys } from '../api/admin';
+import type { StaffRole } from '../api/generated';
+import { ConfirmButton } from '../components/confirm-button';
+import { PageLayout } from '../components/page';
+import { SelectField } from '../components/select-field';
 import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
 import { useStaff } from '../session';
@@ -25,12 +29,14 @@ interface StaffKey {
   revokedAt: string | null;
 }
 
-const ROLES = [
-  { value: 'operator', label: 'Operator: accounts, credits, routes, prices, compliance' },
-  { value: 'support', label: 'Support: reads accounts' },
-  { value: 'auditor', label: 'Auditor: reads accounts and the audit log' },
-  { value: 'superadmin', label: 'Superadmin: everything, including staff' },
-];
+/** Every staff role the server knows (see generated.ts), in the order the form offers them. */
+const ROLE_LABELS: Record<StaffRole, string> = {
+  operator: 'Operator: accounts, credits, routes, prices, compliance',
+  support: 'Support: reads accounts',
+  auditor: 'Auditor: reads accounts and the audit log',
+  superadmin: 'Superadmin: everything, including staff',
+};
+const ROLES = Object.entries(ROLE_LABELS).map(([value, label]) => ({ value, label }));
 
 /** A secret shown once, with a button that copies it. */
 function ShownOnce({ name, secret }: { name: string; secret: string }) {
@@ -54,13 +60,12 @@ function ShownOnce({ name, secret }: { name: string; secret: string }) {
 
 function StaffUsers() {
   const client = useQueryClient();
-  const [confirm, confirmDialog] = useConfirm();
   const staff = useQuery({
-    queryKey: ['admin-staff'],
+    queryKey: adminKeys.staff(),
     queryFn: () => api<Page<StaffUser>>('GET', '/v1/admin/staff'),
     retry: false,
   });
-  const refresh = () => client.invalidateQueries({ queryKey: ['admin-staff'] });
+  const refresh = () => client.invalidateQueries({ queryKey: adminKeys.staff() });
   const create = useMutation({
     mutationFn: (body: Record<string, string>) => api<StaffUser>('POST', '/v1/admin/staff', body, true),
     onSuccess: refresh,
@@ -90,17 +95,6 @@ function StaffUsers() {
     if (name) body.name = name;
     create.mutate(body, { onSuccess: () => form.reset() });
   };
-  const onDisable = async (s: StaffUser) => {
-    if (
-      await confirm({
-        title: `Cut ${s.email}'s access?`,
-        body: <p>Their sessions and API keys stop working at once.</p>,
-        confirmLabel: 'Disable staff member',
-        danger: true,
-      })
-    )
-      disable.mutate(s.id);
-  };
   return (
     <section className="card" aria-labelledby="staff-h">
       <h2 id="staff-h">Staff users</h2>
@@ -120,20 +114,24 @@ function StaffUsers() {
               ) : null}
             </span>
             {s.disabled ? null : (
-              <button
-                type="button"
+              <ConfirmButton
                 className="danger"
-                onClick={() => onDisable(s)}
+                ask={{
+                  title: `Cut ${s.email}'s access?`,
+                  body: <p>Their sessions and API keys stop working at once.</p>,
+                  confirmLabel: 'Disable staff member',
+                  danger: true,
+                }}
+                onConfirm={() => disable.mutate(s.id)}
                 disabled={disable.isPending}
               >
                 Disable<span className="sr-only"> {s.email}</span>
-              </button>
+              </ConfirmButton>
             )}
           </li>
         ))}
       </ul>
       <FormError message={problemFields(disable.error).general} />
-      {confirmDialog}
       <h3>Add a staff member</h3>
       <form onSubmit={onSubmit} noValidate>
         <TextField label="Staff e-mail" name="email" type="email" required error={fields.email} />
@@ -147,16 +145,7 @@ function StaffUsers() {
           error={fields.password}
           hint="Give it to them over another channel; they sign in at /admin and should enrol in 2FA."
         />
-        <div className="field">
-          <label htmlFor="staff-role">Role</label>
-          <select id="staff-role" name="role" defaultValue="operator">
-            {ROLES.map((r) => (
-              <option key={r.value} value={r.value}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField label="Role" id="staff-role" name="role" defaultValue="operator" options={ROLES} />
         <FormError message={general} />
         <button type="submit" className="primary" disabled={create.isPending}>
           Add staff member
@@ -168,13 +157,12 @@ function StaffUsers() {
 
 function StaffKeys() {
   const client = useQueryClient();
-  const [confirm, confirmDialog] = useConfirm();
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
   const keys = useQuery({
-    queryKey: ['admin-staff-keys'],
+    queryKey: adminKeys.staffKeys(),
     queryFn: () => api<Page<StaffKey>>('GET', '/v1/admin/api-keys'),
   });
-  const refresh = () => client.invalidateQueries({ queryKey: ['admin-staff-keys'] });
+  const refresh = () => client.invalidateQueries({ queryKey: adminKeys.staffKeys() });
   const create = useMutation({
     mutationFn: (name: string) =>
       api<StaffKey & { key: string }>('POST', '/v1/admin/api-keys', { name }, true),
@@ -192,17 +180,6 @@ function StaffKeys() {
     e.preventDefault();
     const form = e.currentTarget;
     create.mutate(String(new FormData(form).get('name') ?? '').trim(), { onSuccess: () => form.reset() });
-  };
-  const onRevoke = async (k: StaffKey) => {
-    if (
-      await confirm({
-        title: `Revoke the key ${k.name}?`,
-        body: <p>Programs using it are refused from their next request.</p>,
-        confirmLabel: 'Revoke key',
-        danger: true,
-      })
-    )
-      revoke.mutate(k.id);
   };
   return (
     <section className="card" aria-labelledby="keys-h">
@@ -223,21 +200,25 @@ function StaffKeys() {
             {k.revokedAt ? (
               <span className="badge badge-failed">revoked</span>
             ) : (
-              <button
-                type="button"
+              <ConfirmButton
                 className="danger"
-                onClick={() => onRevoke(k)}
+                ask={{
+                  title: `Revoke the key ${k.name}?`,
+                  body: <p>Programs using it are refused from their next request.</p>,
+                  confirmLabel: 'Revoke key',
+                  danger: true,
+                }}
+                onConfirm={() => revoke.mutate(k.id)}
                 disabled={revoke.isPending}
               >
                 Revoke<span className="sr-only"> {k.name}</span>
-              </button>
+              </ConfirmButton>
             )}
           </li>
         ))}
       </ul>
       {keys.data && keys.data.data.length === 0 ? <p className="muted">No keys yet.</p> : null}
       <FormError message={problemFields(revoke.error).general} />
-      {confirmDialog}
       <form onSubmit={onSubmit} noValidate className="inline-form">
         <TextField
           label="Key name"
@@ -259,10 +240,9 @@ export function AdminStaffPage() {
   usePageTitle('Staff');
   const me = useStaff();
   return (
-    <div>
-      <h1 tabIndex={-1}>Staff</h1>
+    <PageLayout title="Staff">
       {me.data?.permissions.includes('staff:manage') ? <StaffUsers /> : null}
       <StaffKeys />
-    </div>
+    </PageLayout>
   );
 }

@@ -1,20 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useRef, useState } from 'react';
 import { ApiError, api, formatTime, type Page, problemFields } from '../api';
-import { useConfirm } from '../confirm';
+import { adminKeys, type Route, useAdminRoutes } from '../api/admin';
+import { ConfirmButton } from '../components/confirm-button';
+import { PageLayout } from '../components/page';
 import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
 import { toast } from '../toast';
 import { RouteConfigFields, type RouteType } from './admin-route-form';
-
-export interface Route {
-  id: string;
-  name: string;
-  type: string;
-  enabled: boolean;
-  config: Record<string, unknown>;
-  createdAt: string;
-}
 
 interface RouteHealth {
   connectedBinds: number;
@@ -27,7 +20,7 @@ interface RouteHealth {
 /** Live figures of one route, refreshed while the page is open. */
 function Health({ id }: { id: string }) {
   const health = useQuery({
-    queryKey: ['route-health', id],
+    queryKey: adminKeys.routeHealth(id),
     queryFn: () => api<RouteHealth>('GET', `/v1/admin/routes/${encodeURIComponent(id)}/health`),
     refetchInterval: 5_000,
   });
@@ -75,7 +68,7 @@ function configErrors(error: unknown): Record<string, string> {
 
 function useRouteTypes() {
   return useQuery({
-    queryKey: ['route-types'],
+    queryKey: adminKeys.routeTypes(),
     queryFn: () => api<{ data: RouteType[] }>('GET', '/v1/admin/route-types'),
     staleTime: 60_000,
   });
@@ -139,10 +132,10 @@ function TestSend({ id, name }: { id: string; name: string }) {
   const send = useMutation({
     mutationFn: (body: { to: string; text: string; waitSeconds: number }) =>
       api<RouteTest>('POST', `/v1/admin/routes/${encodeURIComponent(id)}/test`, body),
-    onSettled: () => client.invalidateQueries({ queryKey: ['route-tests', id] }),
+    onSettled: () => client.invalidateQueries({ queryKey: adminKeys.routeTests(id) }),
   });
   const tests = useQuery({
-    queryKey: ['route-tests', id],
+    queryKey: adminKeys.routeTests(id),
     queryFn: () => api<Page<RouteTest>>('GET', `/v1/admin/routes/${encodeURIComponent(id)}/tests?limit=5`),
     // A receipt may still come after the wait.
     refetchInterval: (q) =>
@@ -190,7 +183,7 @@ function EditRoute({ route, types, onDone }: { route: Route; types: RouteType[];
     mutationFn: (body: Record<string, unknown>) =>
       api<Route>('PATCH', `/v1/admin/routes/${encodeURIComponent(route.id)}`, body),
     onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: ['admin-routes'] });
+      await client.invalidateQueries({ queryKey: adminKeys.routes() });
       onDone();
     },
   });
@@ -232,8 +225,7 @@ function EditRoute({ route, types, onDone }: { route: Route; types: RouteType[];
 function RouteItem({ route, types }: { route: Route; types: RouteType[] }) {
   const client = useQueryClient();
   const [panel, setPanel] = useState<'edit' | 'test' | null>(null);
-  const [confirm, dialog] = useConfirm();
-  const refresh = () => client.invalidateQueries({ queryKey: ['admin-routes'] });
+  const refresh = () => client.invalidateQueries({ queryKey: adminKeys.routes() });
   const toggle = useMutation({
     mutationFn: (enabled: boolean) =>
       api<Route>('PATCH', `/v1/admin/routes/${encodeURIComponent(route.id)}`, { enabled }),
@@ -246,17 +238,6 @@ function RouteItem({ route, types }: { route: Route; types: RouteType[] }) {
       return refresh();
     },
   });
-  const onDelete = async () => {
-    const ok = await confirm({
-      title: `Delete the route ${route.name}?`,
-      body: (
-        <p>Its configuration and credentials are removed. Routing rules that use it must be changed first.</p>
-      ),
-      confirmLabel: 'Delete route',
-      danger: true,
-    });
-    if (ok) remove.mutate();
-  };
   return (
     <li>
       <div className="row">
@@ -287,14 +268,28 @@ function RouteItem({ route, types }: { route: Route; types: RouteType[] }) {
           {route.enabled ? 'Disable' : 'Enable'}
           <span className="sr-only"> {route.name}</span>
         </button>
-        <button type="button" className="danger" disabled={remove.isPending} onClick={onDelete}>
+        <ConfirmButton
+          className="danger"
+          disabled={remove.isPending}
+          ask={{
+            title: `Delete the route ${route.name}?`,
+            body: (
+              <p>
+                Its configuration and credentials are removed. Routing rules that use it must be changed
+                first.
+              </p>
+            ),
+            confirmLabel: 'Delete route',
+            danger: true,
+          }}
+          onConfirm={() => remove.mutate()}
+        >
           Delete<span className="sr-only"> {route.name}</span>
-        </button>
+        </ConfirmButton>
       </div>
       <FormError message={problemFields(toggle.error).general ?? problemFields(remove.error).general} />
       {panel === 'edit' ? <EditRoute route={route} types={types} onDone={() => setPanel(null)} /> : null}
       {panel === 'test' ? <TestSend id={route.id} name={route.name} /> : null}
-      {dialog}
     </li>
   );
 }
@@ -306,13 +301,10 @@ export function AdminRoutesPage() {
   const [type, setType] = useState('simulator');
   const [testing, setTesting] = useState(false);
   const read = useRef<() => Record<string, unknown> | null>(() => ({}));
-  const routes = useQuery({
-    queryKey: ['admin-routes'],
-    queryFn: () => api<Page<Route>>('GET', '/v1/admin/routes'),
-  });
+  const routes = useAdminRoutes();
   const create = useMutation({
     mutationFn: (body: Record<string, unknown>) => api<Route>('POST', '/v1/admin/routes', body, true),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['admin-routes'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: adminKeys.routes() }),
   });
   const { fields, general } = problemFields(create.error, {}, ['name', 'config']);
   const typeList = types.data?.data ?? [];
@@ -335,8 +327,7 @@ export function AdminRoutesPage() {
     );
   };
   return (
-    <div>
-      <h1 tabIndex={-1}>Routes</h1>
+    <PageLayout title="Routes">
       <section className="card" aria-labelledby="routes-h">
         <h2 id="routes-h">Routes</h2>
         <ul className="list" data-testid="routes">
@@ -396,6 +387,6 @@ export function AdminRoutesPage() {
           </button>
         </form>
       </section>
-    </div>
+    </PageLayout>
   );
 }

@@ -1,5 +1,8 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { type AuditEntry, api, formatTime, type Page, query } from '../api';
+import { complianceKeys } from '../api/compliance';
+import { LoadMore } from '../components/load-more';
+import { PageLayout } from '../components/page';
 import { usePageTitle } from '../router';
 
 /** One audit table for the client's own log and the operator's log of an account. */
@@ -13,7 +16,7 @@ export function AuditTable({
   params?: Record<string, string>;
 }) {
   const pages = useInfiniteQuery({
-    queryKey: ['audit', path, params],
+    queryKey: complianceKeys.auditLog(path, params),
     queryFn: ({ pageParam }) =>
       api<Page<AuditEntry>>('GET', `${path}${query({ ...params, limit: 50, cursor: pageParam })}`),
     initialPageParam: '',
@@ -59,11 +62,7 @@ export function AuditTable({
           </table>
         </div>
       ) : null}
-      {pages.hasNextPage ? (
-        <button type="button" onClick={() => pages.fetchNextPage()} disabled={pages.isFetchingNextPage}>
-          {pages.isFetchingNextPage ? 'Loading…' : 'Load more'}
-        </button>
-      ) : null}
+      <LoadMore pages={pages} busyLabel="Loading…" />
     </>
   );
 }
@@ -71,10 +70,9 @@ export function AuditTable({
 export function AuditPage() {
   usePageTitle('Audit log');
   return (
-    <div>
-      <h1 tabIndex={-1}>Audit log</h1>
+    <PageLayout title="Audit log">
       <p className="muted">Who changed what in your account, newest first.</p>
       <AuditTable path="/v1/audit-log" label="Audit log" />
-    </div>
+    </PageLayout>
   );
 }

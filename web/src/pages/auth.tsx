@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useMemo, useState } from 'react';
 import { api, problemFields, setCsrf } from '../api';
+import { PageLayout } from '../components/page';
 import { browserLanguages, CountrySelect, guessCountry, useCountries } from '../countries';
 import { FormError, TextField } from '../forms';
 import { PolicyText } from '../policy-gate';
@@ -58,8 +59,7 @@ export function SignupPage() {
     });
   };
   return (
-    <div className="narrow">
-      <h1 tabIndex={-1}>Create your account</h1>
+    <PageLayout title="Create your account" className="narrow">
       <p>Start with free credits: no card needed.</p>
       <form onSubmit={onSubmit} noValidate className="card">
         <TextField
@@ -125,7 +125,7 @@ export function SignupPage() {
       <p>
         Already have an account? <Link to="/login">Log in</Link>
       </p>
-    </div>
+    </PageLayout>
   );
 }
 
@@ -161,8 +161,7 @@ export function LoginPage({ admin = false }: { admin?: boolean }) {
       ? 'Enter the 6-digit code from your authenticator app.'
       : fields.totpCode;
   return (
-    <div className="narrow">
-      <h1 tabIndex={-1}>{admin ? 'Operator log in' : 'Log in'}</h1>
+    <PageLayout title={admin ? 'Operator log in' : 'Log in'} className="narrow">
       {signupEmail ? (
         <p className="card" role="status" data-testid="signup-check-mail">
           Check your mailbox ({signupEmail}). If this address already had an account, no new one was made: we
@@ -219,15 +218,14 @@ export function LoginPage({ admin = false }: { admin?: boolean }) {
           <Link to="/admin/login">Operator log in</Link>
         </p>
       )}
-    </div>
+    </PageLayout>
   );
 }
 
 export function PrivacyPage() {
   usePageTitle('Privacy policy');
   return (
-    <div className="narrow">
-      <h1 tabIndex={-1}>Privacy policy and terms</h1>
+    <PageLayout title="Privacy policy and terms" className="narrow">
       <PolicyText
         fallback={
           <>
@@ -250,7 +248,7 @@ export function PrivacyPage() {
       <p>
         <Link to="/signup">Back to sign-up</Link>
       </p>
-    </div>
+    </PageLayout>
   );
 }
 
@@ -261,8 +259,7 @@ export function ForgotPasswordPage() {
   });
   const { fields, general } = problemFields(reset.error);
   return (
-    <div className="narrow">
-      <h1 tabIndex={-1}>Reset your password</h1>
+    <PageLayout title="Reset your password" className="narrow">
       {reset.isSuccess ? (
         <p className="card" role="status">
           If an account uses that address, we have e-mailed it a link to set a new password. The link works
@@ -287,7 +284,7 @@ export function ForgotPasswordPage() {
       <p>
         <Link to="/login">Back to log in</Link>
       </p>
-    </div>
+    </PageLayout>
   );
 }
 
@@ -301,8 +298,7 @@ export function ResetPasswordPage() {
   });
   const { fields, general } = problemFields(confirm.error);
   return (
-    <div className="narrow">
-      <h1 tabIndex={-1}>Set a new password</h1>
+    <PageLayout title="Set a new password" className="narrow">
       {confirm.isSuccess ? (
         <p className="card" role="status">
           Your password is changed. <Link to="/login">Log in</Link>
@@ -327,7 +323,7 @@ export function ResetPasswordPage() {
           </button>
         </form>
       )}
-    </div>
+    </PageLayout>
   );
 }
 
@@ -342,8 +338,7 @@ export function VerifyEmailPage() {
     onSuccess: () => client.invalidateQueries(),
   });
   return (
-    <div className="narrow">
-      <h1 tabIndex={-1}>Confirm your e-mail</h1>
+    <PageLayout title="Confirm your e-mail" className="narrow">
       <div className="card">
         {verify.isSuccess ? (
           <p role="status">
@@ -364,7 +359,7 @@ export function VerifyEmailPage() {
           </>
         )}
       </div>
-    </div>
+    </PageLayout>
   );
 }
 
@@ -374,8 +369,7 @@ export function UnlockPage() {
   const token = search.get('token') ?? '';
   const unlock = useMutation({ mutationFn: () => api<void>('POST', '/v1/auth/unlock', { token }) });
   return (
-    <div className="narrow">
-      <h1 tabIndex={-1}>Unlock sign-in</h1>
+    <PageLayout title="Unlock sign-in" className="narrow">
       <div className="card">
         {unlock.isSuccess ? (
           <p role="status">
@@ -400,6 +394,6 @@ export function UnlockPage() {
           </>
         )}
       </div>
-    </div>
+    </PageLayout>
   );
 }

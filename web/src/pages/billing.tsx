@@ -1,5 +1,8 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { api, formatCredits, formatTime, query } from '../api';
+import { accountKeys } from '../api/account';
+import { LoadMore } from '../components/load-more';
+import { PageLayout } from '../components/page';
 import { Link, usePageTitle } from '../router';
 
 interface LedgerEntry {
@@ -24,7 +27,7 @@ interface BalancePage {
 export function BillingPage() {
   usePageTitle('Billing');
   const pages = useInfiniteQuery({
-    queryKey: ['balance-ledger'],
+    queryKey: accountKeys.ledger(),
     queryFn: ({ pageParam }) =>
       api<BalancePage>('GET', `/v1/balance${query({ limit: 50, cursor: pageParam })}`),
     initialPageParam: '',
@@ -33,8 +36,7 @@ export function BillingPage() {
   const first = pages.data?.pages[0];
   const ledger = pages.data?.pages.flatMap((p) => p.ledger) ?? [];
   return (
-    <div>
-      <h1 tabIndex={-1}>Billing</h1>
+    <PageLayout title="Billing">
       {pages.error ? <p role="alert">{(pages.error as Error).message}</p> : null}
       {first ? (
         <section className="card" aria-labelledby="balance-h">
@@ -97,12 +99,8 @@ export function BillingPage() {
             </table>
           </div>
         ) : null}
-        {pages.hasNextPage ? (
-          <button type="button" onClick={() => pages.fetchNextPage()} disabled={pages.isFetchingNextPage}>
-            {pages.isFetchingNextPage ? 'Loading…' : 'Load more'}
-          </button>
-        ) : null}
+        <LoadMore pages={pages} busyLabel="Loading…" />
       </section>
-    </div>
+    </PageLayout>
   );
 }

@@ -1,13 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useState } from 'react';
 import { ApiError, api, formatCredits, type Page, problemFields, upload } from '../api';
+import { useSettings } from '../api/account';
+import { campaignKeys, templateKeys } from '../api/campaigns';
+import { PageLayout } from '../components/page';
 import { FormError, TextArea, TextField } from '../forms';
+import { useGroups } from '../hooks/use-groups';
 import { Link, navigate, usePageTitle } from '../router';
 import { type Count, countSms } from '../sms';
 import { Highlighted, SmsCounter } from '../sms-counter';
-import { useSettings } from './account';
 import type { Campaign, CampaignPreview } from './campaigns';
-import { useGroups } from './contacts';
 
 interface Template {
   id: string;
@@ -115,7 +117,7 @@ function CampaignText({
       setSaved(`Saved as the template “${t.name}”.`);
       setNaming(false);
       setTemplateName('');
-      await client.invalidateQueries({ queryKey: ['templates'] });
+      await client.invalidateQueries({ queryKey: templateKeys.all });
     },
   });
   const saveError = problemFields(save.error).fields;
@@ -324,11 +326,11 @@ export function CampaignEditorPage({ id }: { id?: string | undefined }) {
   const settings = useSettings();
   const smart = { smartEncoding: settings.data?.smartEncoding === true };
   const templates = useQuery({
-    queryKey: ['templates'],
+    queryKey: templateKeys.options(),
     queryFn: () => api<Page<Template>>('GET', '/v1/templates?limit=100'),
   });
   const existing = useQuery({
-    queryKey: ['campaign', id],
+    queryKey: campaignKeys.detail(id),
     queryFn: () => api<Campaign>('GET', `/v1/campaigns/${encodeURIComponent(id ?? '')}`),
     enabled: editing,
   });
@@ -355,7 +357,7 @@ export function CampaignEditorPage({ id }: { id?: string | undefined }) {
   const [attachment, setAttachment] = useState<Attachment | null>(null);
 
   const attached = useQuery({
-    queryKey: ['attachment', c?.attachmentId],
+    queryKey: campaignKeys.attachment(c?.attachmentId),
     queryFn: () => api<Attachment>('GET', `/v1/attachments/${encodeURIComponent(c?.attachmentId ?? '')}`),
     enabled: Boolean(c?.attachmentId),
     retry: false,
@@ -392,7 +394,7 @@ export function CampaignEditorPage({ id }: { id?: string | undefined }) {
   }, [c, loaded, attached.data, attached.error]);
 
   const preview = useQuery({
-    queryKey: ['campaign-preview', id, c?.updatedAt],
+    queryKey: campaignKeys.preview(id, c?.updatedAt),
     queryFn: () => api<CampaignPreview>('POST', `/v1/campaigns/${encodeURIComponent(id ?? '')}/preview`),
     enabled: editing && c?.status === 'draft',
     retry: false,
@@ -458,8 +460,8 @@ export function CampaignEditorPage({ id }: { id?: string | undefined }) {
         ? api<Campaign>('PATCH', `/v1/campaigns/${encodeURIComponent(id ?? '')}`, payload)
         : api<Campaign>('POST', '/v1/campaigns', payload, true),
     onSuccess: async (saved) => {
-      await client.invalidateQueries({ queryKey: ['campaigns'] });
-      await client.invalidateQueries({ queryKey: ['campaign', saved.id] });
+      await client.invalidateQueries({ queryKey: campaignKeys.all });
+      await client.invalidateQueries({ queryKey: campaignKeys.one(saved.id) });
       navigate(`/campaigns/${saved.id}`);
     },
   });
@@ -505,8 +507,7 @@ export function CampaignEditorPage({ id }: { id?: string | undefined }) {
   if (!loaded) return <p>Loading…</p>;
 
   return (
-    <div>
-      <h1 tabIndex={-1}>{editing ? 'Edit campaign' : 'New campaign'}</h1>
+    <PageLayout title={editing ? 'Edit campaign' : 'New campaign'}>
       <form onSubmit={onSubmit} noValidate className="card">
         <TextField
           label="Campaign name"
@@ -772,6 +773,6 @@ export function CampaignEditorPage({ id }: { id?: string | undefined }) {
           </Link>
         </div>
       </form>
-    </div>
+    </PageLayout>
   );
 }

@@ -1,5 +1,7 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, formatTime, type Page, problemFields, query } from '../api';
+import { campaignKeys } from '../api/campaigns';
+import { LoadMore } from '../components/load-more';
 import { FormError, StatusBadge } from '../forms';
 import { Link, navigate } from '../router';
 import type { Campaign } from './campaigns';
@@ -23,7 +25,7 @@ export function FailedRecipients({ campaign }: { campaign: Campaign }) {
   const s = campaign.stats;
   const count = s ? s.failed + s.undelivered : 0;
   const list = useInfiniteQuery({
-    queryKey: ['campaign-failed', campaign.id, count],
+    queryKey: campaignKeys.failed(campaign.id, count),
     queryFn: ({ pageParam }) =>
       api<Page<FailedRecipient>>(
         'GET',
@@ -42,7 +44,7 @@ export function FailedRecipients({ campaign }: { campaign: Campaign }) {
         true,
       ),
     onSuccess: async (draft) => {
-      await client.invalidateQueries({ queryKey: ['campaigns'] });
+      await client.invalidateQueries({ queryKey: campaignKeys.all });
       navigate(`/campaigns/${draft.id}`);
     },
   });
@@ -97,11 +99,7 @@ export function FailedRecipients({ campaign }: { campaign: Campaign }) {
           </tbody>
         </table>
       </div>
-      {list.hasNextPage ? (
-        <button type="button" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-          Load more
-        </button>
-      ) : null}
+      <LoadMore pages={list} />
     </section>
   );
 }

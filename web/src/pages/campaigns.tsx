@@ -1,12 +1,15 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, formatCredits, formatTime, type Page, problemFields, query } from '../api';
+import { campaignKeys } from '../api/campaigns';
+import { LoadMore } from '../components/load-more';
+import { PageLayout } from '../components/page';
 import { useConfirm } from '../confirm';
 import { FormError } from '../forms';
+import { useGroups } from '../hooks/use-groups';
 import { Link, navigate, usePageTitle } from '../router';
 import { CampaignBadge } from './campaign-badge';
 import { FailedRecipients } from './campaign-failed';
 import { type VariantStats, VariantTable } from './campaign-variants';
-import { useGroups } from './contacts';
 
 interface CampaignStats {
   recipients: number;
@@ -99,7 +102,7 @@ function awaitingReports(c: Campaign): boolean {
 export function CampaignsPage() {
   usePageTitle('Campaigns');
   const list = useInfiniteQuery({
-    queryKey: ['campaigns'],
+    queryKey: campaignKeys.pages(),
     queryFn: ({ pageParam }) =>
       api<Page<Campaign>>('GET', `/v1/campaigns${query({ limit: 50, cursor: pageParam })}`),
     initialPageParam: '',
@@ -108,8 +111,7 @@ export function CampaignsPage() {
   });
   const rows = list.data?.pages.flatMap((p) => p.data) ?? [];
   return (
-    <div>
-      <h1 tabIndex={-1}>Campaigns</h1>
+    <PageLayout title="Campaigns">
       <div className="toolbar">
         <Link to="/campaigns/new" className="button primary">
           New campaign
@@ -134,12 +136,8 @@ export function CampaignsPage() {
           </li>
         ))}
       </ul>
-      {list.hasNextPage ? (
-        <button type="button" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-          Load more
-        </button>
-      ) : null}
-    </div>
+      <LoadMore pages={list} />
+    </PageLayout>
   );
 }
 
@@ -229,7 +227,7 @@ function Stats({ campaign }: { campaign: Campaign }) {
   // The detail follows the summary: a new count (the campaign page polls it) fetches it again.
   const progress = s ? [s.queued, s.sent, s.delivered, s.undelivered, s.failed].join('/') : '';
   const byCountry = useQuery({
-    queryKey: ['campaign-stats', campaign.id, progress, campaign.status],
+    queryKey: campaignKeys.stats(campaign.id, progress, campaign.status),
     queryFn: () =>
       api<
         CampaignStats & {
@@ -345,7 +343,7 @@ export function CampaignPage({ id }: { id: string }) {
   usePageTitle('Campaign');
   const client = useQueryClient();
   const campaign = useQuery({
-    queryKey: ['campaign', id],
+    queryKey: campaignKeys.detail(id),
     queryFn: () => api<Campaign>('GET', `/v1/campaigns/${encodeURIComponent(id)}`),
     refetchInterval: (q) =>
       q.state.data && moving(q.state.data)
@@ -364,9 +362,9 @@ export function CampaignPage({ id }: { id: string }) {
         ? api<unknown>('DELETE', `/v1/campaigns/${encodeURIComponent(id)}`)
         : api<unknown>('POST', `/v1/campaigns/${encodeURIComponent(id)}/${what}`),
     onSuccess: async (_r, what) => {
-      await client.invalidateQueries({ queryKey: ['campaigns'] });
+      await client.invalidateQueries({ queryKey: campaignKeys.all });
       if (what === 'delete') navigate('/campaigns');
-      else await client.invalidateQueries({ queryKey: ['campaign', id] });
+      else await client.invalidateQueries({ queryKey: campaignKeys.one(id) });
     },
   });
   const c = campaign.data;
@@ -402,8 +400,7 @@ export function CampaignPage({ id }: { id: string }) {
       action.mutate('cancel');
   };
   return (
-    <div>
-      <h1 tabIndex={-1}>Campaign</h1>
+    <PageLayout title="Campaign">
       {campaign.error ? <p role="alert">{(campaign.error as Error).message}</p> : null}
       {c ? (
         <>
@@ -525,6 +522,6 @@ export function CampaignPage({ id }: { id: string }) {
       <p>
         <Link to="/campaigns">All campaigns</Link>
       </p>
-    </div>
+    </PageLayout>
   );
 }

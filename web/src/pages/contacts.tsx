@@ -18,26 +18,16 @@ import {
   problemFields,
   query,
 } from '../api';
+import { contactKeys, useContactFields } from '../api/contacts';
+import { groupKeys } from '../api/groups';
+import { LoadMore } from '../components/load-more';
+import { PageLayout } from '../components/page';
+import { SelectField } from '../components/select-field';
 import { FormError, TextArea, TextField } from '../forms';
+import { useDebounced } from '../hooks/use-debounced';
+import { useGroups } from '../hooks/use-groups';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
 import { toast } from '../toast';
-
-export function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
-
-/** Every group of the account (for names, filters and pickers). */
-export function useGroups() {
-  return useQuery({
-    queryKey: ['groups'],
-    queryFn: () => api<Page<Group>>('GET', '/v1/groups?limit=500'),
-  });
-}
 
 export function contactName(c: Contact): string {
   return [c.firstName, c.lastName].filter(Boolean).join(' ');
@@ -49,13 +39,10 @@ const CONTACT_CODES = { invalid_phone_number: 'phone', recipient_opted_out: 'pho
 /** The account's custom contact fields, and a form to add one (they then appear on every contact form). */
 function CustomFields() {
   const client = useQueryClient();
-  const list = useQuery({
-    queryKey: ['contact-fields'],
-    queryFn: () => api<Page<ContactField>>('GET', '/v1/contact-fields'),
-  });
+  const list = useContactFields();
   const add = useMutation({
     mutationFn: (body: Record<string, string>) => api<ContactField>('POST', '/v1/contact-fields', body),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['contact-fields'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: contactKeys.fields() }),
   });
   const { fields, general } = problemFields(add.error, { conflict: 'key' });
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
@@ -92,15 +79,18 @@ function CustomFields() {
           error={fields.key}
           hint="a-z, 0-9 and _, e.g. loyalty_tier"
         />
-        <div className="field">
-          <label htmlFor="field-type">Field type</label>
-          <select id="field-type" name="type" defaultValue="text">
-            <option value="text">Text</option>
-            <option value="number">Number</option>
-            <option value="date">Date</option>
-            <option value="boolean">Yes/no</option>
-          </select>
-        </div>
+        <SelectField
+          label="Field type"
+          id="field-type"
+          name="type"
+          defaultValue="text"
+          options={[
+            { value: 'text', label: 'Text' },
+            { value: 'number', label: 'Number' },
+            { value: 'date', label: 'Date' },
+            { value: 'boolean', label: 'Yes/no' },
+          ]}
+        />
         <button type="submit" disabled={add.isPending}>
           Add field
         </button>
@@ -179,7 +169,7 @@ export function ContactsPage() {
   const groups = useGroups();
   const groupName = new Map((groups.data?.data ?? []).map((g) => [g.id, g.name]));
   const list = useInfiniteQuery({
-    queryKey: ['contacts', filters, sort],
+    queryKey: contactKeys.list(filters, sort),
     queryFn: ({ pageParam }) =>
       api<Page<Contact>>('GET', `/v1/contacts${query({ limit: 50, cursor: pageParam, sort, ...filters })}`),
     initialPageParam: '',
@@ -188,7 +178,7 @@ export function ContactsPage() {
     placeholderData: keepPreviousData,
   });
   const count = useQuery({
-    queryKey: ['contacts', 'count', filters],
+    queryKey: contactKeys.count(filters),
     queryFn: () => api<{ total: number; capped: boolean }>('GET', `/v1/contacts/count${query(filters)}`),
     placeholderData: keepPreviousData,
   });
@@ -200,8 +190,8 @@ export function ContactsPage() {
   };
   const refresh = () =>
     Promise.all([
-      client.invalidateQueries({ queryKey: ['contacts'] }),
-      client.invalidateQueries({ queryKey: ['groups'] }),
+      client.invalidateQueries({ queryKey: contactKeys.all }),
+      client.invalidateQueries({ queryKey: groupKeys.all }),
     ]);
   const remove = useMutation({
     mutationFn: (ids: string[]) => api<unknown>('POST', '/v1/contacts/delete', { ids }),
@@ -319,8 +309,7 @@ export function ContactsPage() {
     remove.error ?? addToGroup.error ?? removeFromGroup.error ?? byFilter.error ?? restore.error,
   ).general;
   return (
-    <div>
-      <h1 tabIndex={-1}>Contacts</h1>
+    <PageLayout title="Contacts">
       <div className="toolbar">
         <Link to="/contacts/new" className="button primary">
           New contact
@@ -483,13 +472,9 @@ export function ContactsPage() {
           </table>
         </div>
       ) : null}
-      {list.hasNextPage ? (
-        <button type="button" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-          {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
-        </button>
-      ) : null}
+      <LoadMore pages={list} busyLabel="Loading…" />
       <CustomFields />
-    </div>
+    </PageLayout>
   );
 }
 
@@ -544,9 +529,8 @@ function ContactForm({
         : api<Contact>('POST', '/v1/contacts', body, true),
     onSuccess: async () => {
       await Promise.all([
-        client.invalidateQueries({ queryKey: ['contacts'] }),
-        client.invalidateQueries({ queryKey: ['contact'] }),
-        client.invalidateQueries({ queryKey: ['groups'] }),
+        client.invalidateQueries({ queryKey: contactKeys.all }),
+        client.invalidateQueries({ queryKey: groupKeys.all }),
       ]);
       toast(contact ? 'Contact saved.' : 'Contact added.');
       navigate('/contacts');
@@ -678,7 +662,7 @@ function Consents({ contact }: { contact: Contact }) {
   const record = useMutation({
     mutationFn: (body: Record<string, unknown>) =>
       api<Consent>('POST', `/v1/contacts/${contact.id}/consents`, body),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['contact', contact.id] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: contactKeys.detail(contact.id) }),
   });
   const { fields, general } = problemFields(record.error);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
@@ -706,20 +690,26 @@ function Consents({ contact }: { contact: Contact }) {
         ))}
       </ul>
       <form onSubmit={onSubmit} noValidate className="inline-form">
-        <div className="field">
-          <label htmlFor="consent-purpose">Purpose</label>
-          <select id="consent-purpose" name="purpose" defaultValue="marketing">
-            <option value="marketing">Marketing</option>
-            <option value="transactional">Transactional</option>
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="consent-granted">Consent</label>
-          <select id="consent-granted" name="granted" defaultValue="granted">
-            <option value="granted">Granted</option>
-            <option value="withdrawn">Withdrawn</option>
-          </select>
-        </div>
+        <SelectField
+          label="Purpose"
+          id="consent-purpose"
+          name="purpose"
+          defaultValue="marketing"
+          options={[
+            { value: 'marketing', label: 'Marketing' },
+            { value: 'transactional', label: 'Transactional' },
+          ]}
+        />
+        <SelectField
+          label="Consent"
+          id="consent-granted"
+          name="granted"
+          defaultValue="granted"
+          options={[
+            { value: 'granted', label: 'Granted' },
+            { value: 'withdrawn', label: 'Withdrawn' },
+          ]}
+        />
         <TextField label="Source" name="source" placeholder="web form" error={fields.source} />
         <button type="submit" disabled={record.isPending}>
           Record consent
@@ -733,19 +723,15 @@ function Consents({ contact }: { contact: Contact }) {
 export function ContactEditPage({ id }: { id?: string }) {
   usePageTitle(id ? 'Edit contact' : 'New contact');
   const contact = useQuery({
-    queryKey: ['contact', id],
+    queryKey: contactKeys.detail(id),
     queryFn: () => api<Contact>('GET', `/v1/contacts/${encodeURIComponent(id ?? '')}`),
     enabled: Boolean(id),
   });
-  const fields = useQuery({
-    queryKey: ['contact-fields'],
-    queryFn: () => api<Page<ContactField>>('GET', '/v1/contact-fields'),
-  });
+  const fields = useContactFields();
   const groups = useGroups();
   const ready = (!id || contact.data) && fields.data && groups.data;
   return (
-    <div>
-      <h1 tabIndex={-1}>{id ? 'Edit contact' : 'New contact'}</h1>
+    <PageLayout title={id ? 'Edit contact' : 'New contact'}>
       {contact.error ? <p role="alert">{(contact.error as Error).message}</p> : null}
       {ready ? (
         <ContactForm
@@ -761,6 +747,6 @@ export function ContactEditPage({ id }: { id?: string }) {
       <p>
         <Link to="/contacts">All contacts</Link>
       </p>
-    </div>
+    </PageLayout>
   );
 }

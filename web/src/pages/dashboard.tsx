@@ -1,5 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, formatCredits, formatTime, type Message, type Page } from '../api';
+import { campaignKeys } from '../api/campaigns';
+import { messageKeys } from '../api/messages';
 import { StatusBadge } from '../forms';
 import { Link, useLocation, usePageTitle } from '../router';
 import { useMe } from '../session';
@@ -12,12 +14,12 @@ export function DashboardPage() {
   const { search } = useLocation();
   const me = useMe();
   const recent = useQuery({
-    queryKey: ['messages', 'recent'],
+    queryKey: messageKeys.recent(),
     queryFn: () => api<Page<Message>>('GET', '/v1/messages?limit=5'),
   });
   const canSeeCampaigns = me.data?.permissions.includes('campaigns:read') ?? false;
   const campaigns = useQuery({
-    queryKey: ['campaigns', 'recent'],
+    queryKey: campaignKeys.recent(),
     queryFn: () => api<Page<Campaign>>('GET', '/v1/campaigns?limit=5'),
     enabled: canSeeCampaigns,
   });

@@ -1,6 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, formatTime, type Page, problemFields } from '../api';
+import { WEBHOOK_EVENT_TYPES } from '../api/generated';
+import { apiKeyKeys, webhookKeys } from '../api/webhooks';
+import { PageLayout } from '../components/page';
 import { CopyButton } from '../copy';
 import { FormError, StatusBadge, TextField } from '../forms';
 import { usePageTitle } from '../router';
@@ -57,24 +60,25 @@ interface ManualAttempt {
   delivery: Delivery;
 }
 
-const EVENTS = ['message.status', 'message.received'];
-
 function ApiKeys() {
   const client = useQueryClient();
   const [created, setCreated] = useState<ApiKey | null>(null);
-  const keys = useQuery({ queryKey: ['api-keys'], queryFn: () => api<Page<ApiKey>>('GET', '/v1/api-keys') });
+  const keys = useQuery({
+    queryKey: apiKeyKeys.list(),
+    queryFn: () => api<Page<ApiKey>>('GET', '/v1/api-keys'),
+  });
   const create = useMutation({
     mutationFn: (name: string) => api<ApiKey>('POST', '/v1/api-keys', { name }, true),
     onSuccess: (key) => {
       setCreated(key);
-      return client.invalidateQueries({ queryKey: ['api-keys'] });
+      return client.invalidateQueries({ queryKey: apiKeyKeys.all });
     },
   });
   const revoke = useMutation({
     mutationFn: (id: string) => api<void>('DELETE', `/v1/api-keys/${id}`),
     onSuccess: () => {
       toast('API key revoked.');
-      return client.invalidateQueries({ queryKey: ['api-keys'] });
+      return client.invalidateQueries({ queryKey: apiKeyKeys.all });
     },
   });
   const { fields, general } = problemFields(create.error);
@@ -169,7 +173,7 @@ function DeliveryItem({ endpointId, delivery }: { endpointId: string; delivery: 
   const [open, setOpen] = useState(false);
   const redeliver = useMutation({
     mutationFn: () => api<ManualAttempt>('POST', `/v1/webhook-deliveries/${delivery.id}/redeliver`),
-    onSettled: () => client.invalidateQueries({ queryKey: ['deliveries', endpointId] }),
+    onSettled: () => client.invalidateQueries({ queryKey: webhookKeys.deliveries(endpointId) }),
   });
   const attemptsId = `attempts-${delivery.id}`;
   return (
@@ -222,13 +226,13 @@ function DeliveryItem({ endpointId, delivery }: { endpointId: string; delivery: 
 function Deliveries({ id }: { id: string }) {
   const client = useQueryClient();
   const deliveries = useQuery({
-    queryKey: ['deliveries', id],
+    queryKey: webhookKeys.deliveries(id),
     queryFn: () => api<Page<Delivery>>('GET', `/v1/webhooks/${id}/deliveries?limit=20`),
     refetchInterval: 10_000,
   });
   const test = useMutation({
     mutationFn: () => api<ManualAttempt>('POST', `/v1/webhooks/${id}/test`),
-    onSettled: () => client.invalidateQueries({ queryKey: ['deliveries', id] }),
+    onSettled: () => client.invalidateQueries({ queryKey: webhookKeys.deliveries(id) }),
   });
   return (
     <div className="deliveries">
@@ -268,14 +272,14 @@ function Webhooks() {
   const [secret, setSecret] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const hooks = useQuery({
-    queryKey: ['webhooks'],
+    queryKey: webhookKeys.list(),
     queryFn: () => api<Page<Webhook>>('GET', '/v1/webhooks'),
   });
   const create = useMutation({
     mutationFn: (body: { url: string; events: string[] }) => api<Webhook>('POST', '/v1/webhooks', body, true),
     onSuccess: (hook) => {
       setSecret(hook.secret ?? null);
-      return client.invalidateQueries({ queryKey: ['webhooks'] });
+      return client.invalidateQueries({ queryKey: webhookKeys.all });
     },
   });
   const { fields, general } = problemFields(create.error);
@@ -300,7 +304,7 @@ function Webhooks() {
         <TextField label="Endpoint URL" name="url" type="url" required error={fields.url} />
         <fieldset>
           <legend>Events</legend>
-          {EVENTS.map((ev) => (
+          {WEBHOOK_EVENT_TYPES.map((ev) => (
             <label key={ev} className="check">
               <input type="checkbox" name="events" value={ev} defaultChecked={ev === 'message.status'} /> {ev}
             </label>
@@ -344,14 +348,13 @@ function Webhooks() {
 export function DevelopersPage() {
   usePageTitle('Developers');
   return (
-    <div>
-      <h1 tabIndex={-1}>Developers</h1>
+    <PageLayout title="Developers">
       <p>
         Send from your own programs with an API key (<code>Authorization: Bearer …</code>). Read the{' '}
         <a href="/docs">API reference</a>.
       </p>
       <ApiKeys />
       <Webhooks />
-    </div>
+    </PageLayout>
   );
 }

@@ -1,10 +1,13 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, type Group, problemFields } from '../api';
+import { contactKeys } from '../api/contacts';
+import { groupKeys } from '../api/groups';
+import { PageLayout } from '../components/page';
 import { FormError, TextField } from '../forms';
+import { useGroups } from '../hooks/use-groups';
 import { Link, usePageTitle } from '../router';
 import { toast } from '../toast';
-import { useGroups } from './contacts';
 
 function GroupRow({ group }: { group: Group }) {
   const client = useQueryClient();
@@ -14,7 +17,7 @@ function GroupRow({ group }: { group: Group }) {
     onSuccess: () => {
       setEditing(false);
       toast('Group renamed.');
-      return client.invalidateQueries({ queryKey: ['groups'] });
+      return client.invalidateQueries({ queryKey: groupKeys.all });
     },
   });
   const remove = useMutation({
@@ -22,8 +25,8 @@ function GroupRow({ group }: { group: Group }) {
     onSuccess: () => {
       toast('Group deleted.');
       return Promise.all([
-        client.invalidateQueries({ queryKey: ['groups'] }),
-        client.invalidateQueries({ queryKey: ['contacts'] }),
+        client.invalidateQueries({ queryKey: groupKeys.all }),
+        client.invalidateQueries({ queryKey: contactKeys.all }),
       ]);
     },
   });
@@ -88,7 +91,7 @@ export function GroupsPage() {
   const create = useMutation({
     mutationFn: (body: { name: string; description: string | null }) =>
       api<Group>('POST', '/v1/groups', body, true),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['groups'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: groupKeys.all }),
   });
   const { fields, general } = problemFields(create.error);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
@@ -104,8 +107,7 @@ export function GroupsPage() {
     );
   };
   return (
-    <div>
-      <h1 tabIndex={-1}>Groups</h1>
+    <PageLayout title="Groups">
       <section className="card" aria-labelledby="new-group-h">
         <h2 id="new-group-h">New group</h2>
         <form onSubmit={onSubmit} noValidate>
@@ -127,6 +129,6 @@ export function GroupsPage() {
           <GroupRow key={g.id} group={g} />
         ))}
       </ul>
-    </div>
+    </PageLayout>
   );
 }

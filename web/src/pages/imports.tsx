@@ -1,9 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, type ContactField, formatTime, type Group, type Page, problemFields, upload } from '../api';
+import { contactKeys, importKeys, useContactFields } from '../api/contacts';
+import { groupKeys } from '../api/groups';
+import { PageLayout } from '../components/page';
 import { FormError, TextField } from '../forms';
+import { useGroups } from '../hooks/use-groups';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
-import { useGroups } from './contacts';
 
 type Mapping = Record<string, string>;
 
@@ -68,7 +71,7 @@ function NewFieldForm({
     mutationFn: () =>
       api<ContactField>('POST', '/v1/contact-fields', { label: label.trim(), key: key.trim(), type }, true),
     onSuccess: async (field) => {
-      await client.invalidateQueries({ queryKey: ['contact-fields'] });
+      await client.invalidateQueries({ queryKey: contactKeys.fields() });
       onCreated(field.key);
     },
   });
@@ -142,7 +145,7 @@ function GroupPicker({
   const create = useMutation({
     mutationFn: () => api<Group>('POST', '/v1/groups', { name: name.trim() }, true),
     onSuccess: async (group) => {
-      await client.invalidateQueries({ queryKey: ['groups'] });
+      await client.invalidateQueries({ queryKey: groupKeys.all });
       onChange(group.id);
       setAdding(false);
       setName('');
@@ -238,13 +241,13 @@ function UploadBar({ sent, total }: { sent: number; total: number }) {
 function Progress({ id }: { id: string }) {
   const client = useQueryClient();
   const job = useQuery({
-    queryKey: ['import', id],
+    queryKey: importKeys.detail(id),
     queryFn: () => api<ImportJob>('GET', `/v1/imports/${encodeURIComponent(id)}`),
     refetchInterval: (q) => (q.state.data && !ACTIVE.has(q.state.data.status) ? false : 1_000),
   });
   const cancel = useMutation({
     mutationFn: () => api<ImportJob>('POST', `/v1/imports/${encodeURIComponent(id)}/cancel`),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['import', id] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: importKeys.detail(id) }),
   });
   const j = job.data;
   if (job.error) return <p role="alert">{(job.error as Error).message}</p>;
@@ -358,10 +361,7 @@ function MapColumns({ file, preview }: { file: File; preview: Preview }) {
   const [groupId, setGroupId] = useState('');
   /** The column whose new custom field form is open. */
   const [newFieldFor, setNewFieldFor] = useState<string | null>(null);
-  const fields = useQuery({
-    queryKey: ['contact-fields'],
-    queryFn: () => api<Page<ContactField>>('GET', '/v1/contact-fields'),
-  });
+  const fields = useContactFields();
   const start = useMutation({
     mutationFn: (form: FormData) =>
       upload<ImportJob>('/v1/imports', form, (s, t) => setSent({ sent: s, total: t })),
@@ -488,7 +488,7 @@ function MapColumns({ file, preview }: { file: File; preview: Preview }) {
 
 function RecentImports() {
   const list = useQuery({
-    queryKey: ['imports'],
+    queryKey: importKeys.recent(),
     queryFn: () => api<Page<ImportJob>>('GET', '/v1/imports?limit=10'),
   });
   if (!list.data?.data.length) return null;
@@ -533,8 +533,7 @@ export function ImportPage() {
     if (file) preview.mutate(file);
   };
   return (
-    <div>
-      <h1 tabIndex={-1}>Import contacts</h1>
+    <PageLayout title="Import contacts">
       {id ? (
         <>
           <Progress id={id} />
@@ -579,6 +578,6 @@ export function ImportPage() {
           <RecentImports />
         </>
       )}
-    </div>
+    </PageLayout>
   );
 }

@@ -1,6 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, formatTime, type InboundSms, type Message, type Page, problemFields } from '../api';
+import { accountKeys } from '../api/account';
+import { messageKeys } from '../api/messages';
+import { PageLayout } from '../components/page';
 import { FormError, TextArea } from '../forms';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
 
@@ -33,7 +36,7 @@ function Reply({ to }: { to: string }) {
     mutationFn: (text: string) => api<{ data: Message[] }>('POST', '/v1/messages', { to: [to], text }, true),
     onSuccess: (answer) => {
       setSent(answer.data[0] ?? null);
-      return client.invalidateQueries({ queryKey: ['me'] });
+      return client.invalidateQueries({ queryKey: accountKeys.me() });
     },
   });
   const { fields, general } = problemFields(send.error);
@@ -63,15 +66,14 @@ export function InboxPage() {
   const { search } = useLocation();
   const from = search.get('from');
   const inbound = useQuery({
-    queryKey: ['inbound'],
+    queryKey: messageKeys.inbound(),
     queryFn: () => api<Page<InboundSms>>('GET', '/v1/inbound?limit=500'),
     refetchInterval: 10_000,
   });
   const all = conversations(inbound.data?.data ?? []);
   const open = from ? all.find((c) => c.from === from) : undefined;
   return (
-    <div>
-      <h1 tabIndex={-1}>Inbox</h1>
+    <PageLayout title="Inbox">
       {inbound.isPending ? <p>Loading…</p> : null}
       {inbound.error ? <p role="alert">{(inbound.error as Error).message}</p> : null}
       {open ? (
@@ -117,6 +119,6 @@ export function InboxPage() {
           </li>
         ))}
       </ul>
-    </div>
+    </PageLayout>
   );
 }

@@ -19,10 +19,14 @@ import {
   query,
   STATUSES,
 } from '../api';
+import { campaignKeys } from '../api/campaigns';
+import { messageKeys } from '../api/messages';
+import { LoadMore } from '../components/load-more';
+import { PageLayout } from '../components/page';
 import { DateRangeField } from '../date-range';
 import { FormError, StatusBadge, TextArea } from '../forms';
+import { useDebounced } from '../hooks/use-debounced';
 import { Link, useLocation, usePageTitle } from '../router';
-import { useDebounced } from './contacts';
 import { CancelSend } from './scheduled';
 
 /** `YYYY-MM-DD` of the day after `date` (the API's createdBefore excludes the day it names). */
@@ -60,11 +64,11 @@ export function MessagesPage() {
     timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
   };
   const campaigns = useQuery({
-    queryKey: ['campaigns', 'options'],
+    queryKey: campaignKeys.options(),
     queryFn: () => api<Page<CampaignOption>>('GET', '/v1/campaigns?limit=100'),
   });
   const list = useInfiniteQuery({
-    queryKey: ['messages', filters],
+    queryKey: messageKeys.list(filters),
     queryFn: ({ pageParam }) =>
       api<Page<Message>>('GET', `/v1/messages${query({ limit: 50, cursor: pageParam, ...filters })}`),
     initialPageParam: '',
@@ -80,8 +84,7 @@ export function MessagesPage() {
     setStatuses(statuses.includes(status) ? statuses.filter((s) => s !== status) : [...statuses, status]);
   const filtered = Boolean(filters.to || filters.status || from || until || campaignId || filters.sender);
   return (
-    <div>
-      <h1 tabIndex={-1}>Messages</h1>
+    <PageLayout title="Messages">
       <div className="toolbar">
         <Link to="/send" className="button primary">
           Send an SMS
@@ -201,12 +204,8 @@ export function MessagesPage() {
           </table>
         </div>
       ) : null}
-      {list.hasNextPage ? (
-        <button type="button" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-          {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
-        </button>
-      ) : null}
-    </div>
+      <LoadMore pages={list} busyLabel="Loading…" />
+    </PageLayout>
   );
 }
 
@@ -256,7 +255,7 @@ function SimulateReply({ message }: { message: Message }) {
   const reply = useMutation({
     mutationFn: (text: string) =>
       api<InboundSms>('POST', '/v1/dev/simulator/inbound', { from: message.to, to: message.from, text }),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['inbound'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: messageKeys.inbound() }),
   });
   const { fields, general } = problemFields(reply.error);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
@@ -298,7 +297,7 @@ function SimulateReply({ message }: { message: Message }) {
 export function MessagePage({ id }: { id: string }) {
   usePageTitle('Message');
   const message = useQuery({
-    queryKey: ['message', id],
+    queryKey: messageKeys.detail(id),
     queryFn: () => api<Message>('GET', `/v1/messages/${encodeURIComponent(id)}`),
     // Only a message on its way is followed closely; a scheduled one may be days away.
     refetchInterval: (q) => {
@@ -311,8 +310,7 @@ export function MessagePage({ id }: { id: string }) {
   const [cancelled, setCancelled] = useState(false);
   const m = message.data;
   return (
-    <div>
-      <h1 tabIndex={-1}>Message</h1>
+    <PageLayout title="Message">
       {message.error ? <p role="alert">{(message.error as Error).message}</p> : null}
       {m ? (
         <>
@@ -384,6 +382,6 @@ export function MessagePage({ id }: { id: string }) {
       <p>
         <Link to="/messages">All messages</Link>
       </p>
-    </div>
+    </PageLayout>
   );
 }

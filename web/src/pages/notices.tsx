@@ -1,6 +1,9 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, formatTime, type Page, problemFields, query } from '../api';
+import { complianceKeys } from '../api/compliance';
+import { LoadMore } from '../components/load-more';
+import { PageLayout } from '../components/page';
 import { FormError, TextArea } from '../forms';
 import { usePageTitle } from '../router';
 
@@ -33,7 +36,7 @@ const KIND_LABEL: Record<Notice['kind'], string> = {
 /** How many notices are unread (at most 100 counted; more shows as "99+"). */
 export function useUnreadNotices() {
   return useQuery({
-    queryKey: ['notices', 'unread'],
+    queryKey: complianceKeys.unreadNotices(),
     queryFn: async () => {
       const page = await api<Page<Notice>>('GET', `/v1/notices${query({ unread: 'true', limit: 100 })}`);
       return page.nextCursor ? 100 : page.data.length;
@@ -62,7 +65,7 @@ function ObjectionForm({ notice, onDone }: { notice: Notice; onDone: () => void 
   const object = useMutation({
     mutationFn: (reason: string) =>
       api<{ id: string; createdAt: string }>('POST', `/v1/sub-processors/${id}/objections`, { reason }, true),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['notices'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: complianceKeys.notices() }),
   });
   // The window, the second objection and a missing reason all concern the reason the user typed.
   const { fields, general } = problemFields(object.error, {
@@ -107,7 +110,7 @@ function NoticeCard({ notice }: { notice: Notice }) {
   const [objecting, setObjecting] = useState(false);
   const read = useMutation({
     mutationFn: () => api<Notice>('POST', `/v1/notices/${notice.id}/read`),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['notices'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: complianceKeys.notices() }),
   });
   const deadline = notice.objectionDeadline ? Date.parse(notice.objectionDeadline) : null;
   const canObject = notice.ref?.type === 'sub_processor' && deadline !== null;
@@ -156,7 +159,7 @@ export function NoticesPage() {
   usePageTitle('Notices');
   const [unreadOnly, setUnreadOnly] = useState(false);
   const notices = useInfiniteQuery({
-    queryKey: ['notices', 'list', unreadOnly],
+    queryKey: complianceKeys.noticeList(unreadOnly),
     queryFn: ({ pageParam }) =>
       api<Page<Notice>>(
         'GET',
@@ -166,13 +169,12 @@ export function NoticesPage() {
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const subProcessors = useQuery({
-    queryKey: ['sub-processors'],
+    queryKey: complianceKeys.subProcessors(),
     queryFn: () => api<Page<SubProcessor>>('GET', '/v1/sub-processors'),
   });
   const rows = notices.data?.pages.flatMap((p) => p.data) ?? [];
   return (
-    <div>
-      <h1 tabIndex={-1}>Notices</h1>
+    <PageLayout title="Notices">
       <p>
         The platform operator tells you here about new sub-processors, security incidents and policy changes.
       </p>
@@ -193,11 +195,7 @@ export function NoticesPage() {
           <NoticeCard key={n.id} notice={n} />
         ))}
       </ul>
-      {notices.hasNextPage ? (
-        <button type="button" onClick={() => notices.fetchNextPage()} disabled={notices.isFetchingNextPage}>
-          Load more
-        </button>
-      ) : null}
+      <LoadMore pages={notices} />
       <section className="card" aria-labelledby="sub-processors-title">
         <h2 id="sub-processors-title">Sub-processors in use</h2>
         {subProcessors.isPending ? <p>Loading…</p> : null}
@@ -218,6 +216,6 @@ export function NoticesPage() {
           ))}
         </ul>
       </section>
-    </div>
+    </PageLayout>
   );
 }

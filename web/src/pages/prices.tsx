@@ -1,10 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, formatCredits } from '../api';
+import { accountKeys, useSettings } from '../api/account';
+import { PageLayout } from '../components/page';
 import { useCountries } from '../countries';
 import { Link, usePageTitle } from '../router';
 import { useMe } from '../session';
-import { useSettings } from './account';
 
 interface CountryPrice {
   country: string;
@@ -38,7 +39,7 @@ export function PricesPage() {
   const settings = useSettings();
   const countries = useCountries();
   const prices = useQuery({
-    queryKey: ['prices'],
+    queryKey: accountKeys.prices(),
     queryFn: () => api<Prices>('GET', '/v1/prices'),
   });
   const [search, setSearch] = useState('');
@@ -59,8 +60,7 @@ export function PricesPage() {
   const home = rows.find((r) => r.country === settings.data?.defaultCountry);
   const available = me.data?.balance.available;
   return (
-    <div>
-      <h1 tabIndex={-1}>Prices</h1>
+    <PageLayout title="Prices">
       <section className="card" aria-labelledby="credit-h">
         <h2 id="credit-h">What a credit buys</h2>
         <p>
@@ -141,6 +141,6 @@ export function PricesPage() {
           <p className="muted">No country matches.</p>
         ) : null}
       </section>
-    </div>
+    </PageLayout>
   );
 }

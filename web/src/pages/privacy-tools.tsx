@@ -1,6 +1,9 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { ApiError, api, download, formatTime, type Page, problemFields, query } from '../api';
+import { complianceKeys } from '../api/compliance';
+import { LoadMore } from '../components/load-more';
+import { PageLayout } from '../components/page';
 import { FormError, StatusBadge, TextArea, TextField } from '../forms';
 import { Link, usePageTitle } from '../router';
 import { useMe } from '../session';
@@ -513,7 +516,7 @@ function RequestActions({ request }: { request: PrivacyRequest }) {
   const act = useMutation({
     mutationFn: (body: { note?: string; reason?: string }) =>
       api<PrivacyRequest>('POST', `/v1/privacy/requests/${request.id}/${mode}`, body),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['privacy-requests'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: complianceKeys.privacyRequests() }),
   });
   const { fields, general } = problemFields(act.error);
   if (mode === null)
@@ -581,7 +584,7 @@ export function RequestSummary({ request }: { request: PrivacyRequest }) {
 function RequestInbox() {
   const [status, setStatus] = useState('');
   const requests = useInfiniteQuery({
-    queryKey: ['privacy-requests', status],
+    queryKey: complianceKeys.privacyRequestList(status),
     queryFn: ({ pageParam }) =>
       api<Page<PrivacyRequest>>(
         'GET',
@@ -618,11 +621,7 @@ function RequestInbox() {
           </li>
         ))}
       </ul>
-      {requests.hasNextPage ? (
-        <button type="button" onClick={() => requests.fetchNextPage()} disabled={requests.isFetchingNextPage}>
-          Load more
-        </button>
-      ) : null}
+      <LoadMore pages={requests} />
     </section>
   );
 }
@@ -691,7 +690,7 @@ export function RegisterView({ register }: { register: Register }) {
 
 function RegisterSection() {
   const register = useQuery({
-    queryKey: ['privacy-register'],
+    queryKey: complianceKeys.register(),
     queryFn: () => api<Register>('GET', '/v1/privacy/register'),
   });
   return (
@@ -749,8 +748,7 @@ export function PrivacyToolsPage() {
   const me = useMe();
   const can = (p: string) => me.data?.permissions.includes(p) ?? false;
   return (
-    <div>
-      <h1 tabIndex={-1}>Privacy tools</h1>
+    <PageLayout title="Privacy tools">
       <nav aria-label="On this page" className="toolbar">
         <a href="#search-title">Find a person</a>
         <a href="#requests-title">Requests</a>
@@ -772,6 +770,6 @@ export function PrivacyToolsPage() {
           <AuditSection />
         </>
       ) : null}
-    </div>
+    </PageLayout>
   );
 }

@@ -1,6 +1,8 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, query } from '../api';
+import { messageKeys } from '../api/messages';
 import { type Category, RateChart, type Series, StackedBars } from '../charts';
+import { PageLayout } from '../components/page';
 import { DateRangeField } from '../date-range';
 import { navigate, useLocation, usePageTitle } from '../router';
 
@@ -77,7 +79,7 @@ export function Reports({ path, groups, page }: { path: string; groups: Group[];
   const set = (changes: Record<string, string>) =>
     navigate(`${page}${query({ from, until, groupBy, ...changes })}`, true);
   const report = useQuery({
-    queryKey: ['report', path, from, until, groupBy],
+    queryKey: messageKeys.report(path, from, until, groupBy),
     queryFn: () => api<Report>('GET', `${path}${query({ from, until, groupBy, timezone: zone() })}`),
     placeholderData: keepPreviousData,
   });
@@ -211,20 +213,18 @@ export function Reports({ path, groups, page }: { path: string; groups: Group[];
 export function ReportsPage() {
   usePageTitle('Reports');
   return (
-    <div>
-      <h1 tabIndex={-1}>Reports</h1>
+    <PageLayout title="Reports">
       <Reports path="/v1/messages/report" groups={['day', 'country']} page="/reports" />
-    </div>
+    </PageLayout>
   );
 }
 
 export function AdminReportsPage() {
   usePageTitle('Reports');
   return (
-    <div>
-      <h1 tabIndex={-1}>Reports</h1>
+    <PageLayout title="Reports">
       <p className="muted">Every account's messages.</p>
       <Reports path="/v1/admin/reports/messages" groups={['day', 'country', 'route']} page="/admin/reports" />
-    </div>
+    </PageLayout>
   );
 }

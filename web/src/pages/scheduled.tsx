@@ -1,6 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { api, formatCredits, formatTime, type Message, type Page } from '../api';
+import { messageKeys } from '../api/messages';
+import { PageLayout } from '../components/page';
 import { FormError } from '../forms';
 import { Link, usePageTitle } from '../router';
 
@@ -75,7 +77,7 @@ export function ScheduledPage() {
   usePageTitle('Scheduled sends');
   const [note, setNote] = useState<string | null>(null);
   const list = useQuery({
-    queryKey: ['messages', 'scheduled'],
+    queryKey: messageKeys.scheduled(),
     queryFn: async () => {
       const all: Message[] = [];
       let cursor: string | null = null;
@@ -94,8 +96,7 @@ export function ScheduledPage() {
   });
   const messages = list.data ?? [];
   return (
-    <div>
-      <h1 tabIndex={-1}>Scheduled sends</h1>
+    <PageLayout title="Scheduled sends">
       <div className="toolbar">
         <Link to="/messages">All messages</Link>
         <Link to="/send" className="button primary">
@@ -145,6 +146,6 @@ export function ScheduledPage() {
           </table>
         </div>
       ) : null}
-    </div>
+    </PageLayout>
   );
 }

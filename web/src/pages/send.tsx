@@ -1,34 +1,29 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import {
   ApiError,
   api,
   type Contact,
   formatCredits,
-  type Group,
   type Message,
   type Page,
   type Preview,
   problemFields,
   type RecipientProblem,
 } from '../api';
+import { useSettings } from '../api/account';
+import { contactKeys } from '../api/contacts';
+import { messageKeys } from '../api/messages';
+import { PageLayout } from '../components/page';
 import { useCountries } from '../countries';
 import { FormError, TextArea, TextField } from '../forms';
+import { useDebounced } from '../hooks/use-debounced';
+import { useGroups } from '../hooks/use-groups';
 import { Link, navigate, usePageTitle } from '../router';
 import { useMe } from '../session';
 import { countSms, parseRecipients } from '../sms';
 import { Highlighted, SmsCounter } from '../sms-counter';
 import { toast } from '../toast';
-import { useSettings } from './account';
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
 
 /** The invalid recipients a refused send names (`errors[].path` is `/body/to/<index>`). */
 function refusedRecipients(error: unknown, sent: string[]): RecipientProblem[] {
@@ -111,12 +106,9 @@ function RecipientPicker({ onAdd }: { onAdd: (phones: string[]) => void }) {
   const [groupId, setGroupId] = useState('');
   const [note, setNote] = useState<string | null>(null);
   const q = useDebounced(query.trim(), 300);
-  const groups = useQuery({
-    queryKey: ['groups', 'picker'],
-    queryFn: () => api<Page<Group>>('GET', '/v1/groups?limit=500'),
-  });
+  const groups = useGroups();
   const found = useQuery({
-    queryKey: ['contacts', 'picker', q],
+    queryKey: contactKeys.search(q),
     queryFn: () => api<Page<Contact>>('GET', `/v1/contacts?limit=8&q=${encodeURIComponent(q)}`),
     enabled: q.length > 0,
   });
@@ -240,7 +232,7 @@ export function SendPage() {
   const debounced = useDebounced(body, 400);
   const canPreview = debounced.to.length > 0 && debounced.text.length > 0;
   const preview = useQuery({
-    queryKey: ['preview', debounced],
+    queryKey: messageKeys.preview(debounced),
     queryFn: () => api<Preview>('POST', '/v1/messages/preview', debounced),
     enabled: canPreview,
     retry: false,
@@ -308,8 +300,7 @@ export function SendPage() {
   const senderError =
     fields.from ?? (senderMissing && !from.trim() ? 'Choose who the message is from.' : undefined);
   return (
-    <div>
-      <h1 tabIndex={-1}>Send an SMS</h1>
+    <PageLayout title="Send an SMS">
       <form className="card" onSubmit={onSubmit} noValidate>
         <TextArea
           label="Recipients"
@@ -441,6 +432,6 @@ export function SendPage() {
           {send.isPending ? 'Sending…' : sendAt ? 'Schedule' : 'Send'}
         </button>
       </form>
-    </div>
+    </PageLayout>
   );
 }

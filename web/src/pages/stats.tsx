@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../api';
+import { messageKeys } from '../api/messages';
 
 const FAILED = new Set(['undelivered', 'expired', 'failed', 'rejected']);
 const DAYS = 7;
@@ -20,7 +21,7 @@ export function MessageStats() {
   const span = Math.max(DAYS, now.getDate());
   const offset = -now.getTimezoneOffset();
   const stats = useQuery({
-    queryKey: ['messages', 'stats', span, offset],
+    queryKey: messageKeys.stats(span, offset),
     queryFn: () => api<DailyStats>('GET', `/v1/messages/stats?days=${span}&utcOffsetMinutes=${offset}`),
     refetchInterval: 10_000,
   });

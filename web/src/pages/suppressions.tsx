@@ -1,6 +1,10 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import type { FormEvent } from 'react';
 import { api, formatTime, type Page, problemFields, query, type Suppression } from '../api';
+import { suppressionKeys } from '../api/contacts';
+import { LoadMore } from '../components/load-more';
+import { PageLayout } from '../components/page';
+import { SelectField } from '../components/select-field';
 import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
 import { toast } from '../toast';
@@ -9,7 +13,7 @@ export function SuppressionsPage() {
   usePageTitle('Suppression list');
   const client = useQueryClient();
   const list = useInfiniteQuery({
-    queryKey: ['suppressions'],
+    queryKey: suppressionKeys.list(),
     queryFn: ({ pageParam }) =>
       api<Page<Suppression>>('GET', `/v1/suppressions${query({ limit: 100, cursor: pageParam })}`),
     initialPageParam: '',
@@ -17,13 +21,13 @@ export function SuppressionsPage() {
   });
   const add = useMutation({
     mutationFn: (body: Record<string, string>) => api<Suppression>('POST', '/v1/suppressions', body),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['suppressions'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: suppressionKeys.all }),
   });
   const remove = useMutation({
     mutationFn: (phone: string) => api<void>('DELETE', `/v1/suppressions${query({ phone })}`),
     onSuccess: () => {
       toast('Number removed from the suppression list.');
-      return client.invalidateQueries({ queryKey: ['suppressions'] });
+      return client.invalidateQueries({ queryKey: suppressionKeys.all });
     },
   });
   const { fields, general } = problemFields(add.error, { invalid_phone_number: 'phone' });
@@ -43,21 +47,23 @@ export function SuppressionsPage() {
   };
   const rows = list.data?.pages.flatMap((p) => p.data) ?? [];
   return (
-    <div>
-      <h1 tabIndex={-1}>Suppression list</h1>
+    <PageLayout title="Suppression list">
       <p>Numbers on this list receive no messages (or no marketing, if the scope says so).</p>
       <section className="card" aria-labelledby="add-sup-h">
         <h2 id="add-sup-h">Add a number</h2>
         <form onSubmit={onSubmit} noValidate>
           <TextField label="Phone number" name="phone" type="tel" required error={fields.phone} />
           <TextField label="Reason" name="reason" error={fields.reason} placeholder="Asked to stop" />
-          <div className="field">
-            <label htmlFor="sup-scope">Scope</label>
-            <select id="sup-scope" name="scope" defaultValue="all">
-              <option value="all">All messages</option>
-              <option value="marketing">Marketing only</option>
-            </select>
-          </div>
+          <SelectField
+            label="Scope"
+            id="sup-scope"
+            name="scope"
+            defaultValue="all"
+            options={[
+              { value: 'all', label: 'All messages' },
+              { value: 'marketing', label: 'Marketing only' },
+            ]}
+          />
           <FormError message={general} />
           <button type="submit" className="primary" disabled={add.isPending}>
             Add to list
@@ -84,11 +90,7 @@ export function SuppressionsPage() {
           </li>
         ))}
       </ul>
-      {list.hasNextPage ? (
-        <button type="button" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-          Load more
-        </button>
-      ) : null}
-    </div>
+      <LoadMore pages={list} />
+    </PageLayout>
   );
 }

@@ -1,13 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { FormEvent } from 'react';
 import { api, formatTime, type Page, problemFields, ROLES, type TeamMember } from '../api';
+import { accountKeys } from '../api/account';
+import { PageLayout } from '../components/page';
 import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
 import { useMe } from '../session';
 
 function MemberRow({ member, self, canManage }: { member: TeamMember; self: boolean; canManage: boolean }) {
   const client = useQueryClient();
-  const refresh = () => client.invalidateQueries({ queryKey: ['users'] });
+  const refresh = () => client.invalidateQueries({ queryKey: accountKeys.users() });
   const change = useMutation({
     mutationFn: (role: string) => api<TeamMember>('PATCH', `/v1/users/${member.id}`, { role }),
     onSuccess: refresh,
@@ -70,10 +72,13 @@ export function TeamPage() {
   const client = useQueryClient();
   const me = useMe();
   const canManage = me.data?.permissions.includes('team:manage') ?? false;
-  const users = useQuery({ queryKey: ['users'], queryFn: () => api<Page<TeamMember>>('GET', '/v1/users') });
+  const users = useQuery({
+    queryKey: accountKeys.users(),
+    queryFn: () => api<Page<TeamMember>>('GET', '/v1/users'),
+  });
   const invite = useMutation({
     mutationFn: (body: Record<string, string>) => api<TeamMember>('POST', '/v1/users', body, true),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['users'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: accountKeys.users() }),
   });
   const { fields, general } = problemFields(invite.error);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
@@ -90,8 +95,7 @@ export function TeamPage() {
     );
   };
   return (
-    <div>
-      <h1 tabIndex={-1}>Team</h1>
+    <PageLayout title="Team">
       {users.error ? <p role="alert">{(users.error as Error).message}</p> : null}
       <ul className="cards" aria-label="Members" data-testid="members">
         {users.data?.data.map((u) => (
@@ -126,6 +130,6 @@ export function TeamPage() {
           </button>
         </form>
       </section>
-    </div>
+    </PageLayout>
   );
 }

@@ -1,12 +1,15 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, formatTime, type Page, problemFields, query } from '../api';
+import { useSettings } from '../api/account';
+import { templateKeys } from '../api/campaigns';
+import { LoadMore } from '../components/load-more';
+import { PageLayout } from '../components/page';
 import { FormError, TextArea, TextField } from '../forms';
 import { Link, usePageTitle } from '../router';
 import { countSms } from '../sms';
 import { SmsCounter } from '../sms-counter';
 import { toast } from '../toast';
-import { useSettings } from './account';
 
 interface Template {
   id: string;
@@ -34,7 +37,7 @@ function TemplateForm({ template, onDone }: { template?: Template | undefined; o
           })
         : api<Template>('POST', '/v1/templates', { name: name.trim(), text }, true),
     onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: ['templates'] });
+      await client.invalidateQueries({ queryKey: templateKeys.all });
       toast(template ? 'Template saved.' : 'Template added.');
       if (!template) {
         setName('');
@@ -93,7 +96,7 @@ export function TemplatesPage() {
   const client = useQueryClient();
   const [editing, setEditing] = useState<string | null>(null);
   const list = useInfiniteQuery({
-    queryKey: ['templates', 'page'],
+    queryKey: templateKeys.pages(),
     queryFn: ({ pageParam }) =>
       api<Page<Template>>('GET', `/v1/templates${query({ limit: 50, cursor: pageParam })}`),
     initialPageParam: '',
@@ -103,13 +106,12 @@ export function TemplatesPage() {
     mutationFn: (id: string) => api<void>('DELETE', `/v1/templates/${encodeURIComponent(id)}`),
     onSuccess: () => {
       toast('Template deleted.');
-      return client.invalidateQueries({ queryKey: ['templates'] });
+      return client.invalidateQueries({ queryKey: templateKeys.all });
     },
   });
   const rows = list.data?.pages.flatMap((p) => p.data) ?? [];
   return (
-    <div>
-      <h1 tabIndex={-1}>Templates</h1>
+    <PageLayout title="Templates">
       <p className="muted">
         Texts to start campaigns from. Placeholders: <code>{'{{first_name}}'}</code>,{' '}
         <code>{'{{last_name|there}}'}</code> (with a fallback), your custom fields.{' '}
@@ -153,11 +155,7 @@ export function TemplatesPage() {
           </li>
         ))}
       </ul>
-      {list.hasNextPage ? (
-        <button type="button" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-          Load more
-        </button>
-      ) : null}
-    </div>
+      <LoadMore pages={list} />
+    </PageLayout>
   );
 }

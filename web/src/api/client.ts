@@ -1,4 +1,5 @@
 /** The only way the app talks to the server: the public HTTP API with a session cookie and a CSRF token. */
+import { MESSAGE_STATUSES, type MessageStatus, USER_ROLES } from './generated';
 
 export interface FieldError {
   path: string;
@@ -268,26 +269,17 @@ export interface RecipientProblem {
   detail: string;
 }
 
-export const FINAL_STATUSES = new Set([
+/** The statuses a message does not leave (checked against the server's list of statuses). */
+export const FINAL_STATUSES: ReadonlySet<string> = new Set([
   'delivered',
   'undelivered',
   'expired',
   'failed',
   'rejected',
   'cancelled',
-]);
-export const STATUSES = [
-  'scheduled',
-  'queued',
-  'sending',
-  'sent',
-  'delivered',
-  'undelivered',
-  'expired',
-  'failed',
-  'rejected',
-  'cancelled',
-];
+] satisfies MessageStatus[]);
+/** Every message status, in lifecycle order: the server's list (see generated.ts). */
+export const STATUSES: readonly string[] = MESSAGE_STATUSES;
 
 export function formatCredits(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0$/, '');
@@ -377,7 +369,8 @@ export interface TeamMember {
   createdAt: string;
 }
 
-export const ROLES = ['owner', 'admin', 'developer', 'sender', 'viewer'];
+/** A team member's roles: the server's list (see generated.ts). */
+export const ROLES: readonly string[] = USER_ROLES;
 
 export interface AuditEntry {
   id: string;

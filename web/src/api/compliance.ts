@@ -1,0 +1,13 @@
+/** Query keys of the client's Compliance area: notices, sub-processors, privacy requests and the audit log. */
+export const complianceKeys = {
+  notices: () => ['notices'] as const,
+  unreadNotices: () => [...complianceKeys.notices(), 'unread'] as const,
+  noticeList: (unreadOnly: boolean) => [...complianceKeys.notices(), 'list', unreadOnly] as const,
+  subProcessors: () => ['sub-processors'] as const,
+  privacyRequests: () => ['privacy-requests'] as const,
+  privacyRequestList: (status: string) => [...complianceKeys.privacyRequests(), status] as const,
+  register: () => ['privacy-register'] as const,
+  /** Every audit log (the account's and the back office's). */
+  audit: () => ['audit'] as const,
+  auditLog: (path: string, params: unknown) => [...complianceKeys.audit(), path, params] as const,
+};

@@ -1,0 +1,35 @@
+import { useQuery } from '@tanstack/react-query';
+import { api, type ContactField, type Page } from './client';
+
+/** Query keys of contacts, their count, one contact and the custom fields; `contactKeys.all` covers the first three. */
+export const contactKeys = {
+  all: ['contacts'] as const,
+  list: (filters: unknown, sort: string) => [...contactKeys.all, 'list', filters, sort] as const,
+  count: (filters: unknown) => [...contactKeys.all, 'count', filters] as const,
+  /** Contacts found by the send page's recipient picker. */
+  search: (q: string) => [...contactKeys.all, 'search', q] as const,
+  details: () => [...contactKeys.all, 'detail'] as const,
+  detail: (id: string | undefined) => [...contactKeys.details(), id] as const,
+  fields: () => ['contact-fields'] as const,
+};
+
+/** The account's custom contact fields (the contact form, the import mapping and the field editor). */
+export function useContactFields() {
+  return useQuery({
+    queryKey: contactKeys.fields(),
+    queryFn: () => api<Page<ContactField>>('GET', '/v1/contact-fields'),
+  });
+}
+
+/** Query keys of contact imports. */
+export const importKeys = {
+  all: ['imports'] as const,
+  recent: () => [...importKeys.all, 'recent'] as const,
+  detail: (id: string) => [...importKeys.all, 'detail', id] as const,
+};
+
+/** Query keys of the suppression list. */
+export const suppressionKeys = {
+  all: ['suppressions'] as const,
+  list: () => [...suppressionKeys.all, 'list'] as const,
+};
