@@ -123,9 +123,10 @@ const EXCEPTIONS: { vendor: VendorException[]; writes: WriteException[] } = {
       reason: 'the streamed XLSX reader of an import; its move to adapters belongs to the split of imports',
     },
     {
-      file: 'src/modules/contacts/imports/import-jobs.ts',
+      file: 'src/modules/contacts/imports/local-file.ts',
       specifier: 'node:fs',
-      reason: 'streams the stored upload from disk; to move behind FileStore with the split of imports',
+      reason:
+        'copies the stored upload into a reader thread’s folder when the FileStore has no local path; to move behind FileStore',
     },
     {
       file: 'src/modules/contacts/imports/zip.ts',
