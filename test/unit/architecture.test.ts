@@ -125,9 +125,10 @@ const EXCEPTIONS: { vendor: VendorException[]; writes: WriteException[] } = {
       reason: 'the streamed XLSX reader of an import; its move to adapters belongs to the split of imports',
     },
     {
-      file: 'src/modules/contacts/imports/import-jobs.ts',
+      file: 'src/modules/contacts/imports/local-file.ts',
       specifier: 'node:fs',
-      reason: 'streams the stored upload from disk; to move behind FileStore with the split of imports',
+      reason:
+        'copies the stored upload into a reader thread’s folder when the FileStore has no local path; to move behind FileStore',
     },
     {
       file: 'src/modules/contacts/imports/zip.ts',
@@ -207,48 +208,48 @@ const EXCEPTIONS: { vendor: VendorException[]; writes: WriteException[] } = {
       reason: 'the documented purge: audit events past 730 days, anchored in audit_chain_anchors first',
     },
     {
-      file: 'src/modules/compliance/subject-requests.ts',
+      file: 'src/modules/compliance/subject-erasure.ts',
       table: 'contacts',
-      reason: 'the documented erasure of a data subject: subject-requests.ts lists every table holding them',
+      reason: 'the documented erasure of a data subject: subject-erasure.ts lists every table holding them',
     },
     {
-      file: 'src/modules/compliance/subject-requests.ts',
+      file: 'src/modules/compliance/subject-erasure.ts',
       table: 'contact_tags',
       reason: 'the documented erasure',
     },
     {
-      file: 'src/modules/compliance/subject-requests.ts',
+      file: 'src/modules/compliance/subject-erasure.ts',
       table: 'group_members',
       reason: 'the documented erasure',
     },
     {
-      file: 'src/modules/compliance/subject-requests.ts',
+      file: 'src/modules/compliance/subject-erasure.ts',
       table: 'contact_consents',
       reason: 'the documented erasure',
     },
-    { file: 'src/modules/compliance/subject-requests.ts', table: 'links', reason: 'the documented erasure' },
+    { file: 'src/modules/compliance/subject-erasure.ts', table: 'links', reason: 'the documented erasure' },
     {
-      file: 'src/modules/compliance/subject-requests.ts',
+      file: 'src/modules/compliance/subject-erasure.ts',
       table: 'inbound_messages',
       reason: 'the documented erasure',
     },
     {
-      file: 'src/modules/compliance/subject-requests.ts',
+      file: 'src/modules/compliance/subject-erasure.ts',
       table: 'suppressions',
       reason: 'the documented erasure',
     },
     {
-      file: 'src/modules/compliance/subject-requests.ts',
+      file: 'src/modules/compliance/subject-erasure.ts',
       table: 'idempotency_keys',
       reason: 'the documented erasure',
     },
     {
-      file: 'src/modules/compliance/subject-requests.ts',
+      file: 'src/modules/compliance/subject-erasure.ts',
       table: 'webhook_attempts',
       reason: 'the documented erasure',
     },
     {
-      file: 'src/modules/compliance/subject-requests.ts',
+      file: 'src/modules/compliance/subject-erasure.ts',
       table: 'webhook_deliveries',
       reason: 'the documented erasure',
     },

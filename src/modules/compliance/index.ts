@@ -56,11 +56,7 @@ export {
   type SubProcessors,
   type SubProcessorView,
 } from './sub-processors';
-export {
-  createSubjectRequests,
-  type ErasureReceipt,
-  type SubjectInput,
-  type SubjectRecords,
-  type SubjectRequests,
-  subjectHash,
-} from './subject-requests';
+export type { ErasureReceipt } from './subject-erasure';
+export type { SubjectRecords } from './subject-records';
+export { createSubjectRequests, type SubjectRequests } from './subject-requests';
+export { type SubjectInput, subjectHash } from './subjects';

@@ -5,7 +5,8 @@ import { createContactBook } from './contacts';
 import { createFieldDefinitions } from './field-definitions';
 import { createGroups } from './groups';
 import { createImportErasure } from './import-erasure';
-import { createImports, type ImportSettings, type ImportsDeps } from './imports/import-jobs';
+import type { ImportSettings, ImportsDeps } from './imports/import-context';
+import { createImports } from './imports/import-jobs';
 import type { ContactsDeps } from './shared';
 import { createSuppressions } from './suppressions';
 
@@ -56,18 +57,17 @@ export {
 } from './import-erasure';
 export {
   type CreateImportOptions,
-  createImports,
   DEFAULT_IMPORT_SETTINGS,
   type ImportDetail,
   type ImportPreview,
   type ImportProblem,
   type ImportSettings,
-  type Imports,
   type ImportView,
   INLINE_ERRORS,
   ORIGINAL_RETENTION_MS,
   type UploadedFile,
-} from './imports/import-jobs';
+} from './imports/import-context';
+export { createImports, type Imports } from './imports/import-jobs';
 export { guessMapping, type ImportMapping, type ImportTarget, STANDARD_TARGETS } from './imports/mapping';
 export {
   createStartReplyRecorder,
