@@ -21,9 +21,7 @@ export function createSubjectRequests(deps: SubjectRequestsDeps) {
     erase: erasure.erase,
     restrict: restrictions.restrict,
     blockedNumbers: restrictions.blockedNumbers,
-    // `this` inside it is this object: it calls `blockedNumbers`.
     blockedAmongMany: restrictions.blockedAmongMany,
-    // `this` inside it is this object: it calls `restrictedContacts`.
     omitRestricted: restrictions.omitRestricted,
     restrictedContacts: restrictions.restrictedContacts,
   };

@@ -33,7 +33,7 @@ export function createSubjectRestrictions(deps: SubjectRequestsDeps) {
   const { db, clock, ids } = deps;
   const audited = auditedIn(deps);
 
-  return {
+  const restrictions = {
     /** Restricts (or lifts the restriction of) the person: every number and e-mail known for them. */
     restrict(
       actor: ClientActor,
@@ -158,7 +158,7 @@ export function createSubjectRestrictions(deps: SubjectRequestsDeps) {
         .where('account_id', '=', accountId)
         .limit(1)
         .executeTakeFirst();
-      return any ? this.blockedNumbers(db_, accountId, phones) : new Map();
+      return any ? restrictions.blockedNumbers(db_, accountId, phones) : new Map();
     },
 
     /** Contact batches without the restricted data subjects (exports skip them until the restriction is lifted). */
@@ -167,7 +167,7 @@ export function createSubjectRestrictions(deps: SubjectRequestsDeps) {
       batches: AsyncIterable<T[]>,
     ): AsyncGenerator<T[]> {
       for await (const batch of batches) {
-        const hidden = await this.restrictedContacts(accountId, batch);
+        const hidden = await restrictions.restrictedContacts(accountId, batch);
         yield hidden.size === 0 ? batch : batch.filter((_, i) => !hidden.has(i));
       }
     },
@@ -201,4 +201,5 @@ export function createSubjectRestrictions(deps: SubjectRequestsDeps) {
       return out;
     },
   };
+  return restrictions;
 }
