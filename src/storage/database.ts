@@ -5,15 +5,18 @@ import SqliteDatabase from 'better-sqlite3';
 import {
   type CompiledQuery,
   type DatabaseConnection,
+  type DatabaseMetadataOptions,
   Kysely,
   Migrator,
   PostgresDialect,
   type PostgresDialectConfig,
   PostgresDriver,
+  PostgresIntrospector,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
   sql,
+  type TableMetadata,
   type Transaction,
   type TransactionSettings,
 } from 'kysely';
@@ -512,6 +515,30 @@ class GuardedPostgresDialect extends PostgresDialect {
   }
   override createDriver() {
     return new GuardedPostgresDriver(this.config, this.track);
+  }
+  override createIntrospector(db: Kysely<unknown>) {
+    return new SearchPathIntrospector(db);
+  }
+}
+
+/**
+ * The introspector the migrator asks whether its tables exist. Kysely's reads every column of every
+ * schema and resolves each table by name (`pg_get_serial_sequence`), so a schema dropped by another
+ * client meanwhile (another deployment sharing the database, or a parallel test) fails our migration
+ * with "relation … does not exist". This one lists only the tables of the schemas on our search path,
+ * by oid, and leaves their columns out: nothing here reads them.
+ */
+class SearchPathIntrospector extends PostgresIntrospector {
+  constructor(private readonly kysely: Kysely<unknown>) {
+    super(kysely);
+  }
+  override async getTables(_options?: DatabaseMetadataOptions): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ schema: string; name: string; kind: string }>`
+      select n.nspname as schema, c.relname as name, c.relkind as kind
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'v', 'p') and n.nspname = any(current_schemas(false))
+      order by n.nspname, c.relname`.execute(this.kysely);
+    return rows.map((r) => ({ schema: r.schema, name: r.name, isView: r.kind === 'v', columns: [] }));
   }
 }
 
