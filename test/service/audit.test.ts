@@ -33,6 +33,41 @@ describe.each(DIALECTS)('audit log on %s', (dialect) => {
     expect(await audit.verify(db, 'acc_b')).toEqual({ events: 20, brokenAt: null });
   });
 
+  it('many events of two chains in one transaction, and a rolled-back one, leave both chains intact', async () => {
+    const db = t.storage.db;
+    const event = (accountId: string, i: number) => ({
+      accountId,
+      actor: { type: 'system' as const, id: null },
+      action: 'test.batch',
+      data: { i },
+    });
+    await db.transaction().execute(async (tx) => {
+      for (let i = 0; i < 30; i++) await audit.record(tx, event(i % 3 ? 'acc_c' : 'acc_d', i));
+    });
+    await expect(
+      db.transaction().execute(async (tx) => {
+        for (let i = 0; i < 5; i++) await audit.record(tx, event('acc_c', 100 + i));
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await db.transaction().execute(async (tx) => {
+      await audit.record(tx, event('acc_c', 200));
+      await audit.record(tx, event('acc_d', 201));
+      await audit.record(tx, event('acc_c', 202));
+    });
+    // Outside a transaction every statement commits alone: nothing is remembered between calls.
+    await audit.record(db, event('acc_c', 300));
+    await audit.record(db, event('acc_c', 301));
+    expect(await audit.verify(db, 'acc_c')).toEqual({ events: 24, brokenAt: null });
+    expect(await audit.verify(db, 'acc_d')).toEqual({ events: 11, brokenAt: null });
+    const head = await db
+      .selectFrom('audit_chain_heads')
+      .select('seq')
+      .where('chain', '=', 'acc_c')
+      .executeTakeFirstOrThrow();
+    expect(Number(head.seq)).toBe(24);
+  });
+
   it('finds a tampered row, and a deleted one', async () => {
     const db = t.storage.db;
     for (let i = 0; i < 5; i++) {

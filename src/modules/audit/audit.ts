@@ -124,14 +124,33 @@ const setHeadHash = prepared<{ chain: string; hash: string }>((db) =>
     .set({ hash: slot<string>('hash') })
     .where('chain', '=', slot<string>('chain')),
 );
+const setHead = prepared<{ chain: string; seq: number; hash: string }>((db) =>
+  db
+    .updateTable('audit_chain_heads')
+    .set({ seq: slot<number>('seq'), hash: slot<string>('hash') })
+    .where('chain', '=', slot<string>('chain')),
+);
+
+/**
+ * The heads a transaction has already advanced, by chain. Its first event of a chain locks the head row
+ * (UPDATE … RETURNING); from then on no other transaction can move that head until this one ends, so
+ * the next events of the chain in the same transaction (a group commit of many sends of one account)
+ * take their sequence and previous hash from here and write the head once each, instead of reading it
+ * again. Keyed by the transaction object: it dies with it, committed or rolled back.
+ */
+const heldHeads = new WeakMap<object, Map<string, { seq: number; hash: string }>>();
 
 export function createAuditLog(deps: { clock: Clock; ids: IdGenerator }): AuditLog {
   return {
     async record(tx, event) {
       const chain = chainOf(event.accountId);
+      let held = tx.isTransaction ? heldHeads.get(tx) : undefined;
+      const previous = held?.get(chain);
       // The head row is the lock that orders concurrent writers of one chain (row lock on PostgreSQL,
-      // the single writer on SQLite).
-      let head: { seq: number; hash: string } | undefined = (await advanceHead(tx, { chain })).rows[0];
+      // the single writer on SQLite); a transaction holding it already knows where the chain stands.
+      let head: { seq: number; hash: string } | undefined = previous
+        ? { seq: previous.seq + 1, hash: previous.hash }
+        : (await advanceHead(tx, { chain })).rows[0];
       if (!head) {
         await tx
           .insertInto('audit_chain_heads')
@@ -164,7 +183,12 @@ export function createAuditLog(deps: { clock: Clock; ids: IdGenerator }): AuditL
       };
       row.hash = hashEvent(head.hash, row);
       await insertEvent(tx, row);
-      await setHeadHash(tx, { chain, hash: row.hash });
+      if (previous) await setHead(tx, { chain, seq: row.seq, hash: row.hash });
+      else await setHeadHash(tx, { chain, hash: row.hash });
+      if (tx.isTransaction) {
+        if (!held) heldHeads.set(tx, (held = new Map()));
+        held.set(chain, { seq: row.seq, hash: row.hash });
+      }
     },
 
     async list(db, filter) {
