@@ -23,6 +23,7 @@ import * as m0021 from './0021_contact_sort_import_warnings';
 import * as m0022 from './0022_campaign_variants';
 import * as m0023 from './0023_route_tests';
 import * as m0025 from './0025_failure_codes';
+import * as m0026 from './0026_message_campaign_index';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0022_campaign_variants': m0022,
   '0023_route_tests': m0023,
   '0025_failure_codes': m0025,
+  '0026_message_campaign_index': m0026,
 };
 
 export const migrationProvider: MigrationProvider = {
