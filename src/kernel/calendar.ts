@@ -37,13 +37,37 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
+/** A wall-clock reading: what a clock in some zone shows. */
+export interface LocalTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+/** The wall-clock time in `zone` at the instant `t` (ms). */
+export function localTime(zone: string, t: number): LocalTime {
+  const out: Record<string, number> = {};
+  for (const p of formatter(zone).formatToParts(t)) {
+    if (p.type !== 'literal') out[p.type] = Number(p.value);
+  }
+  // `h23` still reads midnight as 24 on some ICU versions.
+  return {
+    year: out.year!,
+    month: out.month!,
+    day: out.day!,
+    hour: out.hour! % 24,
+    minute: out.minute!,
+    second: out.second!,
+  };
+}
+
 /** The wall clock in `zone` at instant `t`, read as if it were UTC (ms). */
 function wallAsUtc(zone: string, t: number): number {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(zone).formatToParts(t)) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
-  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour! % 24, parts.minute!, parts.second!);
+  const l = localTime(zone, t);
+  return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second);
 }
 
 /** The calendar date (`YYYY-MM-DD`) in `zone` at instant `t`. */

@@ -6,6 +6,8 @@
  * Offsets come from `Intl.DateTimeFormat`, so daylight-saving changes follow the ICU time zone data.
  */
 
+import { isTimeZone, type LocalTime, localTime } from '../../kernel/calendar';
+
 const ZONES =
   'AC:Atlantic/St_Helena AD:Europe/Andorra AE:Asia/Dubai AF:Asia/Kabul AG:America/Antigua AI:America/Anguilla ' +
   'AL:Europe/Tirane AM:Asia/Yerevan AO:Africa/Luanda AR:America/Argentina/Buenos_Aires AS:Pacific/Pago_Pago ' +
@@ -62,62 +64,11 @@ export function zoneOfCountry(country: string | null | undefined): string | null
   return country ? (COUNTRY_ZONES.get(country.toUpperCase()) ?? null) : null;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
 /** True when `zone` is an IANA time zone name this runtime knows. */
-export function isValidTimeZone(zone: string): boolean {
-  if (!zone || zone.length > 64) return false;
-  try {
-    formatter(zone);
-    return true;
-  } catch {
-    formatters.delete(zone);
-    return false;
-  }
-}
+export const isValidTimeZone = isTimeZone;
 
-export interface LocalTime {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-/** The wall-clock time in `zone` at the instant `t` (ms). */
-export function localTime(zone: string, t: number): LocalTime {
-  const out: Record<string, number> = {};
-  for (const p of formatter(zone).formatToParts(t)) {
-    if (p.type !== 'literal') out[p.type] = Number(p.value);
-  }
-  return {
-    year: out.year!,
-    month: out.month!,
-    day: out.day!,
-    hour: out.hour! % 24,
-    minute: out.minute!,
-    second: out.second!,
-  };
-}
+export type { LocalTime };
+export { localTime };
 
 /** The offset of `zone` from UTC at instant `t`, in ms (e.g. +2 h for Riga in winter). */
 export function offsetMs(zone: string, t: number): number {
