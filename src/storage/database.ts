@@ -3,9 +3,11 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
+  type AccessMode,
   type CompiledQuery,
   type DatabaseConnection,
   type DatabaseMetadataOptions,
+  type IsolationLevel,
   Kysely,
   Migrator,
   PostgresDialect,
@@ -18,6 +20,7 @@ import {
   sql,
   type TableMetadata,
   type Transaction,
+  type TransactionBuilder,
   type TransactionSettings,
 } from 'kysely';
 import type PgModule from 'pg';
@@ -167,6 +170,19 @@ function openSqlite(file: string, options: StorageOptions): Storage {
       throw error;
     }
   };
+  // Every transaction on this database holds the one writing connection from BEGIN to COMMIT (Kysely's
+  // SQLite driver takes it under its mutex), so the statements compiled once (`prepared`) that a module's
+  // own transaction runs (the batch work: outcomes, claims, webhook results) may run straight on the handle
+  // too, as those of the staged transactions do, instead of through Kysely's executor.
+  const plainTransaction = db.transaction.bind(db);
+  const direct = (builder: TransactionBuilder<Database>): TransactionBuilder<Database> =>
+    Object.assign(Object.create(builder) as TransactionBuilder<Database>, {
+      execute: <T>(work: (tx: Tx) => Promise<T>) =>
+        builder.execute((tx) => withDirectRunner(tx, runDirect, () => work(tx))),
+      setIsolationLevel: (level: IsolationLevel) => direct(builder.setIsolationLevel(level)),
+      setAccessMode: (mode: AccessMode) => direct(builder.setAccessMode(mode)),
+    });
+  db.transaction = () => direct(plainTransaction());
   const setUnsynced = sqlite.prepare('pragma synchronous = NORMAL');
   const restoreSynchronous = sqlite.prepare(`pragma synchronous = ${connectionSynchronous}`);
 

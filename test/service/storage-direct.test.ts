@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directRunner } from '../../src/storage/direct';
 import { prepared, slot } from '../../src/storage/prepared';
 import { DIALECTS, openTestStorage, type TestStorage } from '../helpers/storage';
 
@@ -64,6 +65,29 @@ describe.each(DIALECTS)('prepared statements on %s', (dialect) => {
       }),
     ).rejects.toThrow(/UNIQUE|unique|duplicate/);
     expect(await balanceOf('acc_direct_2')).toBe(1);
+  });
+
+  it("in a module's own transaction too: straight on SQLite's connection, own writes seen, all rolled back on error", async () => {
+    const { db } = t.storage;
+    await insertBalance(db, { id: 'acc_direct_4', balance: 2 });
+    let direct: unknown;
+    let seenInside: number | undefined;
+    await db.transaction().execute(async (tx) => {
+      direct = directRunner(tx, false);
+      await addToBalance(tx, { id: 'acc_direct_4', amount: 3 });
+      seenInside = (await readBalance(tx, { id: 'acc_direct_4' })).rows[0]?.balance;
+    });
+    expect(Boolean(direct)).toBe(dialect === 'sqlite');
+    expect(seenInside).toBe(5);
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await addToBalance(tx, { id: 'acc_direct_4', amount: 100 });
+        await insertBalance(tx, { id: 'acc_direct_4', balance: 1 });
+      }),
+    ).rejects.toThrow(/UNIQUE|unique|duplicate/);
+    expect(await balanceOf('acc_direct_4')).toBe(5);
+    // The runner belongs to the transaction alone: gone once it ended.
+    expect(directRunner(db, false)).toBeUndefined();
   });
 
   it('writes sent outside a transaction are not taken by the read-only connection', async () => {
