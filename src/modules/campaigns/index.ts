@@ -22,16 +22,10 @@ export {
 } from './campaigns';
 export { contentDisposition } from './content-type';
 export { FANOUT_BATCH, type Fanout, type FanoutFault } from './fanout';
-export {
-  type ClickStats,
-  createLinkIssuer,
-  createLinkStats,
-  createLinks,
-  findUrls,
-  type LinkIssuer,
-  type LinkStats,
-  type Links,
-} from './links';
+export { createLinkIssuer, type LinkIssuer } from './link-issuer';
+export { type ClickStats, createLinkStats, type LinkStats } from './link-stats';
+export { findUrls } from './link-urls';
+export { createLinks, type Links } from './links';
 export { COUNTRY_ZONES, isValidTimeZone, nextAllowedInstant, zoneOfCountry } from './quiet-hours';
 export {
   type CampaignSettingsInput,
