@@ -13,13 +13,8 @@ export {
   createCampaignFiles,
 } from './attachments';
 export { type AudienceContact, type AudienceSpec, audiencePage, type BlockedNumbers } from './audience';
-export {
-  type CampaignInput,
-  type CampaignPatch,
-  type CampaignService,
-  type CampaignView,
-  campaignView,
-} from './campaigns';
+export { type CampaignInput, type CampaignPatch, type CampaignView, campaignView } from './campaign-model';
+export type { CampaignService } from './campaigns';
 export { contentDisposition } from './content-type';
 export { FANOUT_BATCH, type Fanout, type FanoutFault } from './fanout';
 export { createLinkIssuer, type LinkIssuer } from './link-issuer';
