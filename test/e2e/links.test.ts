@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertLinks } from '../../src/modules/campaigns/links';
+import { insertLinks } from '../../src/modules/campaigns/link-store';
 import { DAY } from '../helpers/fake-clock';
 import { DIALECTS } from '../helpers/storage';
 import { createApiKey, type Session, signup, startTestSystem, type TestSystem } from '../helpers/system';

@@ -4,13 +4,9 @@ import {
   sanitizeFileName,
   sniffContentType,
 } from '../../src/modules/campaigns/content-type';
-import {
-  findUrls,
-  linkTarget,
-  newCodes,
-  replaceUrls,
-  userAgentFamily,
-} from '../../src/modules/campaigns/links';
+import { newCodes } from '../../src/modules/campaigns/link-codes';
+import { findUrls, linkTarget, replaceUrls } from '../../src/modules/campaigns/link-urls';
+import { userAgentFamily } from '../../src/modules/campaigns/user-agent';
 
 const urls = (text: string) => findUrls(text).map((u) => u.url);
 

@@ -11,7 +11,9 @@ import type { ClientActor } from '../accounts';
 import type { AuditLog } from '../audit';
 import { auditActorOf } from '../audit';
 import { sanitizeFileName, sniffContentType } from './content-type';
-import { createLinkIssuer, createLinkStats, createLinks, type Links } from './links';
+import { createLinkIssuer } from './link-issuer';
+import { createLinkStats } from './link-stats';
+import { createLinks, type Links } from './links';
 
 /** Attachments are kept this long by default, and never longer unless the operator says so explicitly. */
 export const ATTACHMENT_RETENTION_DAYS = 60;

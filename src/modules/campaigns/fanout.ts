@@ -5,7 +5,7 @@ import { parseMessagingSettings, senderFor } from '../accounts';
 import { type CampaignMessage, createTextPricer } from '../messaging';
 import { senderIdProblem } from '../phone';
 import { audiencePage } from './audience';
-import { specOf } from './campaigns';
+import { specOf } from './campaign-model';
 import { bodyOf, countryOfNumber, finalText, textPlans, urlsOf } from './plan';
 import { createQuietCalendar, zoneOfCountry } from './quiet-hours';
 import type { CampaignsDeps } from './shared';

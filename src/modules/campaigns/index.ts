@@ -13,25 +13,14 @@ export {
   createCampaignFiles,
 } from './attachments';
 export { type AudienceContact, type AudienceSpec, audiencePage, type BlockedNumbers } from './audience';
-export {
-  type CampaignInput,
-  type CampaignPatch,
-  type CampaignService,
-  type CampaignView,
-  campaignView,
-} from './campaigns';
+export { type CampaignInput, type CampaignPatch, type CampaignView, campaignView } from './campaign-model';
+export type { CampaignService } from './campaigns';
 export { contentDisposition } from './content-type';
 export { FANOUT_BATCH, type Fanout, type FanoutFault } from './fanout';
-export {
-  type ClickStats,
-  createLinkIssuer,
-  createLinkStats,
-  createLinks,
-  findUrls,
-  type LinkIssuer,
-  type LinkStats,
-  type Links,
-} from './links';
+export { createLinkIssuer, type LinkIssuer } from './link-issuer';
+export { type ClickStats, createLinkStats, type LinkStats } from './link-stats';
+export { findUrls } from './link-urls';
+export { createLinks, type Links } from './links';
 export { COUNTRY_ZONES, isValidTimeZone, nextAllowedInstant, zoneOfCountry } from './quiet-hours';
 export {
   type CampaignSettingsInput,

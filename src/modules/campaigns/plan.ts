@@ -1,7 +1,8 @@
 import type { TextPricer } from '../messaging';
 import { countryOfE164 } from '../phone';
 import type { AudienceContact } from './audience';
-import { CODE_LENGTH, findUrls, replaceUrls } from './links';
+import { CODE_LENGTH } from './link-codes';
+import { findUrls, replaceUrls } from './link-urls';
 import { contactValues, type ParsedTemplate, parseTemplate, renderTemplate } from './template';
 import { VARIANT_LABELS, type Variant, variantPicker } from './variants';
 

@@ -7,7 +7,8 @@ import type { AuditLog } from '../audit';
 import type { Ledger, PriceBook } from '../billing';
 import type { CampaignMessages } from '../messaging';
 import type { BlockedNumbers } from './audience';
-import type { LinkIssuer, LinkStats } from './links';
+import type { LinkIssuer } from './link-issuer';
+import type { LinkStats } from './link-stats';
 import { type ParsedTemplate, validateTemplate } from './template';
 
 /** What the campaigns module needs. Links are optional so the module works without click tracking. */

@@ -1,6 +1,7 @@
 import { AppError, isAppError } from '../../kernel/errors';
 import type { ClientActor } from '../accounts';
-import type { ContactBook, ContactMatch } from './contacts';
+import type { ContactMatch } from './contact-search';
+import type { ContactBook } from './contacts';
 import type { Groups } from './groups';
 import { MAX_BULK_IDS } from './shared';
 

@@ -21,22 +21,18 @@ export {
   createBulkActions,
   MAX_BULK_BY_FILTER,
 } from './bulk';
+export { CONTACT_SORTS, COUNT_CAP, type ContactFilter, type ContactSort } from './contact-list';
 export {
   CONSENT_PURPOSES,
-  CONTACT_SORTS,
-  COUNT_CAP,
   type ConsentPurpose,
   type ConsentView,
-  type ContactBook,
   type ContactDetail,
-  type ContactFilter,
   type ContactInput,
-  type ContactMatch,
   type ContactPatch,
-  type ContactSort,
   type ContactView,
-  createContactBook,
-} from './contacts';
+} from './contact-model';
+export type { ContactMatch } from './contact-search';
+export { type ContactBook, createContactBook } from './contacts';
 export { csvCell, csvRow, neutralizeCsvCell, unguardCsvCell } from './csv-safety';
 export { createFieldDefinitions, type FieldDefinitions, MAX_FIELDS_PER_ACCOUNT } from './field-definitions';
 export {
