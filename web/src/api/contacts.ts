@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { api, type ContactField, type Page } from './client';
+import { api, type Contact, type ContactField, type Page } from './client';
 
 /** Query keys of contacts, their count, one contact and the custom fields; `contactKeys.all` covers the first three. */
 export const contactKeys = {
@@ -20,6 +20,19 @@ export function useContactFields() {
     queryFn: () => api<Page<ContactField>>('GET', '/v1/contact-fields'),
   });
 }
+
+/** A contact's name as shown: first and last, empty when it has neither. */
+export function contactName(c: Contact): string {
+  return [c.firstName, c.lastName].filter(Boolean).join(' ');
+}
+
+/** The types a custom contact field can have, as the field forms offer them. */
+export const CONTACT_FIELD_TYPES = [
+  { value: 'text', label: 'Text' },
+  { value: 'number', label: 'Number' },
+  { value: 'date', label: 'Date' },
+  { value: 'boolean', label: 'Yes/no' },
+] as const;
 
 /** Query keys of contact imports. */
 export const importKeys = {
