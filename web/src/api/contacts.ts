@@ -34,6 +34,36 @@ export const CONTACT_FIELD_TYPES = [
   { value: 'boolean', label: 'Yes/no' },
 ] as const;
 
+/** A file's columns as the import preview read them, and the mapping it guessed. */
+export interface ImportPreview {
+  format: string;
+  delimiter: string | null;
+  headers: string[];
+  sampleRows: string[][];
+  guessedMapping: Record<string, string>;
+  totalEstimate?: number;
+}
+
+/** An import job and its counts (`GET /v1/imports/:id`; the list leaves out the rows' problems). */
+export interface ImportJob {
+  id: string;
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  fileName: string;
+  total: number | null;
+  processed: number;
+  imported: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  /** Rows imported with something left out (an invalid e-mail). */
+  warned?: number;
+  cancelRequested: boolean;
+  error: string | null;
+  createdAt?: string;
+  errors?: Array<{ row: number; column: string | null; message: string }>;
+  warnings?: Array<{ row: number; column: string | null; message: string }>;
+}
+
 /** Query keys of contact imports. */
 export const importKeys = {
   all: ['imports'] as const,
