@@ -1,3 +1,19 @@
+/** A data subject's request (`/v1/privacy/requests`, and the back office's `/v1/admin/privacy-requests`). */
+export interface PrivacyRequest {
+  id: string;
+  accountId: string | null;
+  kind: string;
+  subject: { phone: string | null; email: string | null; name: string | null };
+  message: string | null;
+  status: string;
+  note: string | null;
+  receivedAt: string;
+  dueAt: string;
+  overdue: boolean;
+  forwardedAt: string | null;
+  closedAt: string | null;
+}
+
 /** Query keys of the client's Compliance area: notices, sub-processors, privacy requests and the audit log. */
 export const complianceKeys = {
   notices: () => ['notices'] as const,

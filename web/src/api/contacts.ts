@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { api, type ContactField, type Page } from './client';
+import { api, type Contact, type ContactField, type Page } from './client';
 
 /** Query keys of contacts, their count, one contact and the custom fields; `contactKeys.all` covers the first three. */
 export const contactKeys = {
@@ -19,6 +19,49 @@ export function useContactFields() {
     queryKey: contactKeys.fields(),
     queryFn: () => api<Page<ContactField>>('GET', '/v1/contact-fields'),
   });
+}
+
+/** A contact's name as shown: first and last, empty when it has neither. */
+export function contactName(c: Contact): string {
+  return [c.firstName, c.lastName].filter(Boolean).join(' ');
+}
+
+/** The types a custom contact field can have, as the field forms offer them. */
+export const CONTACT_FIELD_TYPES = [
+  { value: 'text', label: 'Text' },
+  { value: 'number', label: 'Number' },
+  { value: 'date', label: 'Date' },
+  { value: 'boolean', label: 'Yes/no' },
+] as const;
+
+/** A file's columns as the import preview read them, and the mapping it guessed. */
+export interface ImportPreview {
+  format: string;
+  delimiter: string | null;
+  headers: string[];
+  sampleRows: string[][];
+  guessedMapping: Record<string, string>;
+  totalEstimate?: number;
+}
+
+/** An import job and its counts (`GET /v1/imports/:id`; the list leaves out the rows' problems). */
+export interface ImportJob {
+  id: string;
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  fileName: string;
+  total: number | null;
+  processed: number;
+  imported: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  /** Rows imported with something left out (an invalid e-mail). */
+  warned?: number;
+  cancelRequested: boolean;
+  error: string | null;
+  createdAt?: string;
+  errors?: Array<{ row: number; column: string | null; message: string }>;
+  warnings?: Array<{ row: number; column: string | null; message: string }>;
 }
 
 /** Query keys of contact imports. */

@@ -1,12 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, formatCredits, formatTime, type Message, type Page } from '../api';
-import { campaignKeys } from '../api/campaigns';
+import { type Campaign, campaignKeys } from '../api/campaigns';
 import { messageKeys } from '../api/messages';
+import { CampaignBadge } from '../components/campaign-badge';
 import { StatusBadge } from '../forms';
 import { Link, useLocation, usePageTitle } from '../router';
 import { useMe } from '../session';
-import { CampaignBadge } from './campaign-badge';
-import type { Campaign } from './campaigns';
 import { MessageStats } from './stats';
 
 export function DashboardPage() {

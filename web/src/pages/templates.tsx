@@ -2,7 +2,7 @@ import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-q
 import { type FormEvent, useState } from 'react';
 import { api, formatTime, type Page, problemFields, query } from '../api';
 import { useSettings } from '../api/account';
-import { templateKeys } from '../api/campaigns';
+import { type Template, templateKeys } from '../api/campaigns';
 import { LoadMore } from '../components/load-more';
 import { PageLayout } from '../components/page';
 import { FormError, TextArea, TextField } from '../forms';
@@ -10,14 +10,6 @@ import { Link, usePageTitle } from '../router';
 import { countSms } from '../sms';
 import { SmsCounter } from '../sms-counter';
 import { toast } from '../toast';
-
-interface Template {
-  id: string;
-  name: string;
-  text: string;
-  createdAt: string;
-  updatedAt: string;
-}
 
 /** Codes the API answers about a template's text without naming the field. */
 const TEMPLATE_CODES = { template_invalid: 'text', empty_message: 'text' };

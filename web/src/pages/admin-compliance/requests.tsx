@@ -3,15 +3,17 @@ import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-q
 import { type FormEvent, useState } from 'react';
 import { api, type Page, problemFields, query } from '../../api';
 import { adminKeys } from '../../api/admin';
+import type { PrivacyRequest } from '../../api/compliance';
 import {
   PRIVACY_REQUEST_KINDS,
   PRIVACY_REQUEST_STATUSES,
   type PrivacyRequestStatus,
 } from '../../api/generated';
+import { leafFields } from '../../api/leaf-fields';
 import { LoadMore } from '../../components/load-more';
+import { PrivacyRequestSummary } from '../../components/privacy-request-summary';
 import { SelectField } from '../../components/select-field';
 import { FormError, TextArea, TextField } from '../../forms';
-import { leafFields, type PrivacyRequest, RequestSummary } from '../privacy-tools';
 import { formValues } from './shared';
 
 const STATUS_LABELS: Record<PrivacyRequestStatus, string> = {
@@ -152,7 +154,7 @@ export function RequestsSection() {
       <ul className="cards" data-testid="admin-privacy-requests">
         {rows.map((r) => (
           <li key={r.id} className="card">
-            <RequestSummary request={r} />
+            <PrivacyRequestSummary request={r} />
             {r.accountId ? (
               <p className="muted">
                 Account <code className="id">{r.accountId}</code>

@@ -1,10 +1,10 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
-import { api, formatTime, type Page, problemFields, query } from '../api';
-import { campaignKeys } from '../api/campaigns';
-import { LoadMore } from '../components/load-more';
-import { FormError, StatusBadge } from '../forms';
-import { Link, navigate } from '../router';
-import type { Campaign } from './campaigns';
+import { api, formatTime, type Page, problemFields, query } from '../../api';
+import type { Campaign } from '../../api/campaigns';
+import { campaignKeys } from '../../api/campaigns';
+import { LoadMore } from '../../components/load-more';
+import { FormError, StatusBadge } from '../../forms';
+import { Link, navigate } from '../../router';
 
 interface FailedRecipient {
   id: string;
