@@ -90,6 +90,7 @@ export function createContacts(
     files: FileStore;
     importSettings?: Partial<ImportSettings> | undefined;
     lazyTransaction?: ImportsDeps['lazyTransaction'];
+    skipLocked?: boolean;
   },
 ) {
   const book = createContactBook(deps);
