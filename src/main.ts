@@ -269,7 +269,6 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     audit,
     files,
     lazyTransaction: storage.lazyTransaction,
-    skipLocked: storage.capabilities.skipLocked,
     importSettings: {
       maxRows: config.IMPORT_MAX_ROWS,
       maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES,

@@ -69,12 +69,19 @@ describe.each(DIALECTS)('the lease helper on %s', (dialect) => {
     for (let round = 0; round < 5; round++) {
       const [a, b] = await Promise.all([claim('a/1', T0, 20), claim('b/1', T0, 20)]);
       expect(a.filter((id) => b.includes(id))).toEqual([]);
+      expect([a.length, b.length].every((n) => n <= 20)).toBe(true);
       const held = await owners();
       for (const id of a) expect(held[id]).toBe('a/1');
       for (const id of b) expect(held[id]).toBe('b/1');
       await releaseLeases(test.storage.db, JOBS, a, { owner: 'a/1' });
       await releaseLeases(test.storage.db, JOBS, b, { owner: 'b/1' });
     }
+  });
+
+  it('a claim leases no more rows than its limit', async () => {
+    await insert(Array.from({ length: 5 }, (_, i) => ({ id: `j${i}` })));
+    expect(await claim('a/1', T0, 1)).toEqual(['j0']);
+    expect(Object.values(await owners()).filter((o) => o !== null)).toEqual(['a/1']);
   });
 
   it('renewing or handing back fails once another owner took the expired lease', async () => {

@@ -90,7 +90,6 @@ export function createContacts(
     files: FileStore;
     importSettings?: Partial<ImportSettings> | undefined;
     lazyTransaction?: ImportsDeps['lazyTransaction'];
-    skipLocked?: boolean;
   },
 ) {
   const book = createContactBook(deps);

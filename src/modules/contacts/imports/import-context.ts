@@ -58,8 +58,6 @@ export interface ImportsDeps extends ContactsDeps {
    */
   lazyTransaction?: Storage['lazyTransaction'] | undefined;
   importSettings?: Partial<ImportSettings> | undefined;
-  /** Workers claiming imports skip rows another is claiming (capabilities.skipLocked); default false. */
-  skipLocked?: boolean;
 }
 
 export type OnDuplicate = 'update' | 'skip';

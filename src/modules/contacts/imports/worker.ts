@@ -219,7 +219,10 @@ export function createImportWorker(ctx: ImportsContext, writer: BatchWriter) {
           },
           now,
           leaseUntil: lease,
-          skipLocked: ctx.skipLocked ?? false,
+          // No row locking, as before: PostgreSQL may run this one-row subquery again for each row of the
+          // table it joins (a semi-join), and a locked one then skips the row this statement just leased
+          // and leases the next one too. Two workers wanting the same import: one gets it, the other none.
+          skipLocked: false,
           set: (eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)) }),
         })
           .where('status', 'in', ACTIVE)
