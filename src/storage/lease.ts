@@ -92,7 +92,11 @@ export interface ClaimSpec {
   leaseUntil: number;
   /** The new holder (tables with an owner column). */
   owner?: string;
-  /** `FOR UPDATE SKIP LOCKED` (capabilities.skipLocked): other workers skip rows being claimed. */
+  /**
+   * `FOR UPDATE SKIP LOCKED` (capabilities.skipLocked): other workers skip rows being claimed. Only where
+   * PostgreSQL reads the subquery once (as the job and delivery claims' plans do): rescanned for each row
+   * of a semi-join, a locked subquery skips the rows this statement already leased and leases past its limit.
+   */
   skipLocked: boolean;
   /** More columns the claim sets (an attempt count, a status). */
   set?(eb: Loose): Record<string, unknown>;
