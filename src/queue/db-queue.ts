@@ -1,8 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
 import type { Clock } from '../kernel/clock';
 import type { IdGenerator } from '../kernel/ids';
 import type { Capabilities, Db, DbOrTx } from '../storage/database';
+import {
+  claimDue as claimLeased,
+  type LeasedTable,
+  leaseOwner,
+  releaseLeases,
+  renewLeases,
+  takeBackPreviousBoot,
+  whereHeld,
+} from '../storage/lease';
 import { prepared, slot } from '../storage/prepared';
 import type { Job, JobQueue } from './job-queue';
 
@@ -23,6 +30,8 @@ const insertOneJob = prepared<{ id: string; kind: string; payload: string; runAt
       created_at: slot('now'),
     }),
 );
+
+const JOBS: LeasedTable = { table: 'jobs', owner: 'lease_owner' };
 
 /** Suffix of the lease owner while a row is published to Redis and not yet taken by a consumer. */
 const TRANSIT = ':transit';
@@ -62,36 +71,27 @@ export function createDbQueue(deps: {
   /** Stable name of this worker across restarts (WORKER_ID); default: this process only. */
   workerId?: string;
 }): DbQueue {
-  const workerId = deps.workerId ?? `pid${process.pid}`;
   // The boot token tells this run's leases from those a previous run of the same worker left behind.
-  const owner = `${workerId}/${randomBytes(6).toString('hex')}`;
+  const self = leaseOwner(deps.workerId);
+  const { owner } = self;
   const transitOwner = `${owner}${TRANSIT}`;
 
-  type ClaimParams = { kind: string; now: number; leaseUntil: number; by: string; limit: number };
+  type ClaimParams = { kind: string; now: number; leaseUntil: number; owner: string; limit: number };
   // Built once per queue (whether rows are skipped while locked depends on the engine), then reused.
   const claimStatement = (ofKind: boolean) =>
     prepared<ClaimParams, { id: string; kind: string; payload: string; attempts: number }>((db) =>
-      db
-        .updateTable('jobs')
-        .set((eb) => ({
-          lease_until: slot<number>('leaseUntil'),
-          lease_owner: slot<string>('by'),
-          attempts: eb('attempts', '+', 1),
-        }))
-        .where('id', 'in', (eb) => {
-          let q = eb.selectFrom('jobs').select('id');
+      claimLeased(db, JOBS, {
+        due: (d) => {
+          let q = d.selectFrom('jobs').select('id');
           if (ofKind) q = q.where('kind', '=', slot<string>('kind'));
-          q = q
-            .where('run_at', '<=', slot<number>('now'))
-            .where('lease_until', '<=', slot<number>('now'))
-            .orderBy('run_at')
-            .limit(slot<number>('limit'));
-          // Other workers skip rows being claimed instead of queueing behind them.
-          if (deps.capabilities.skipLocked) q = q.forUpdate().skipLocked();
-          return q;
-        })
-        .where('lease_until', '<=', slot<number>('now'))
-        .returning(['id', 'kind', 'payload', 'attempts']),
+          return q.where('run_at', '<=', slot<number>('now')).orderBy('run_at').limit(slot<number>('limit'));
+        },
+        now: slot<number>('now'),
+        leaseUntil: slot<number>('leaseUntil'),
+        owner: slot<string>('owner'),
+        skipLocked: deps.capabilities.skipLocked,
+        set: (eb) => ({ attempts: eb('attempts', '+', 1) }),
+      }).returning(['id', 'kind', 'payload', 'attempts']),
     );
   const claimOfKind = claimStatement(true);
   const claimOfAnyKind = claimStatement(false);
@@ -102,7 +102,7 @@ export function createDbQueue(deps: {
       kind: kind ?? '',
       now,
       leaseUntil: now + leaseMs,
-      by: kind === null ? transitOwner : owner,
+      owner: kind === null ? transitOwner : owner,
       limit,
     };
     const { rows } = await (kind === null ? claimOfAnyKind : claimOfKind)(deps.db, params);
@@ -152,18 +152,8 @@ export function createDbQueue(deps: {
     claim: (kind, limit, leaseMs) => claimDue(kind, limit, leaseMs),
     claimAnyKind: (limit, leaseMs) => claimDue(null, limit, leaseMs),
 
-    async extend(ids, leaseMs) {
-      if (ids.length === 0) return [];
-      // Only this owner's leases: a job that expired and went to another worker stays with it.
-      const rows = await deps.db
-        .updateTable('jobs')
-        .set({ lease_until: deps.clock.now() + leaseMs })
-        .where('id', 'in', ids)
-        .where('lease_owner', '=', owner)
-        .returning('id')
-        .execute();
-      return rows.map((r) => r.id);
-    },
+    // Only this owner's leases: a job that expired and went to another worker stays with it.
+    extend: (ids, leaseMs) => renewLeases(deps.db, JOBS, ids, owner, deps.clock.now() + leaseMs),
 
     async takeOver(jobs, leaseMs) {
       const taken = new Set<string>();
@@ -199,23 +189,19 @@ export function createDbQueue(deps: {
       const now = deps.clock.now();
       for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
         // Only rows still in this relay's hands: a consumer may have taken some over already.
-        await deps.db
-          .updateTable('jobs')
-          .set({ lease_until: now + leaseMs })
-          .where('id', 'in', ids.slice(i, i + INSERT_CHUNK))
-          .where('lease_owner', '=', transitOwner)
-          .execute();
+        await whereHeld(
+          deps.db
+            .updateTable('jobs')
+            .set({ lease_until: now + leaseMs })
+            .where('id', 'in', ids.slice(i, i + INSERT_CHUNK)),
+          JOBS,
+          { owner: transitOwner },
+        ).execute();
       }
     },
 
     async unpublish(ids) {
-      if (ids.length === 0) return;
-      await deps.db
-        .updateTable('jobs')
-        .set({ lease_until: 0, lease_owner: null })
-        .where('id', 'in', ids)
-        .where('lease_owner', '=', transitOwner)
-        .execute();
+      await releaseLeases(deps.db, JOBS, ids, { owner: transitOwner });
     },
 
     async unpublishAll() {
@@ -229,28 +215,22 @@ export function createDbQueue(deps: {
 
     async reclaimOwn(leaseMs, staleMs) {
       const now = deps.clock.now();
-      const prefix = `${workerId}/`;
-      const result = await deps.db
-        .updateTable('jobs')
-        .set({ lease_until: 0, lease_owner: null })
-        .where(sql<string>`substr(lease_owner, 1, ${prefix.length})`, '=', prefix)
-        .where('lease_owner', '<>', owner)
-        .where('lease_owner', '<>', transitOwner)
-        .where('lease_until', '>', now)
+      return takeBackPreviousBoot(deps.db, JOBS, {
+        self,
+        now,
+        // The relay's rows of this run are its own too.
+        keep: [transitOwner],
         // Renewed more than staleMs ago (every renewal sets lease_until to renewal time + leaseMs).
-        .where('lease_until', '<', now + leaseMs - staleMs)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
+        where: (q) => q.where('lease_until', '<', now + leaseMs - staleMs),
+      });
     },
 
     async complete(tx: DbOrTx, ids: string[]) {
       // A stale owner's completion does nothing: the job now belongs to whoever took it over.
       for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
-        await tx
-          .deleteFrom('jobs')
-          .where('id', 'in', ids.slice(i, i + INSERT_CHUNK))
-          .where('lease_owner', '=', owner)
-          .execute();
+        await whereHeld(tx.deleteFrom('jobs').where('id', 'in', ids.slice(i, i + INSERT_CHUNK)), JOBS, {
+          owner,
+        }).execute();
       }
     },
 
@@ -259,12 +239,14 @@ export function createDbQueue(deps: {
     },
 
     async retry(tx: DbOrTx, id: string, runAt: number, error: string) {
-      await tx
-        .updateTable('jobs')
-        .set({ run_at: runAt, lease_until: 0, lease_owner: null, last_error: error.slice(0, 500) })
-        .where('id', '=', id)
-        .where('lease_owner', '=', owner)
-        .execute();
+      await whereHeld(
+        tx
+          .updateTable('jobs')
+          .set({ run_at: runAt, lease_until: 0, lease_owner: null, last_error: error.slice(0, 500) })
+          .where('id', '=', id),
+        JOBS,
+        { owner },
+      ).execute();
     },
   };
 }

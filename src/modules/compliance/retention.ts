@@ -2,6 +2,7 @@ import type { Clock } from '../../kernel/clock';
 import { AppError, type FieldError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
+import { acquireNamed, type LeasedTable, releaseLeases } from '../../storage/lease';
 import type { AuditActor, AuditLog } from '../audit';
 
 export const DAY_MS = 24 * 3600_000;
@@ -46,6 +47,7 @@ export interface RetentionDeps {
   settings: { allowLonger: boolean; batchSize?: number; pauseMs?: number };
 }
 
+const LEASES: LeasedTable = { table: 'retention_leases', key: 'name', owner: 'owner' };
 const LEASE = 'retention-sweep';
 const LEASE_MS = 10 * 60_000;
 const TARGET_BATCH_MS = 25;
@@ -77,6 +79,7 @@ export function createRetention(deps: RetentionDeps) {
     );
   }
 
+  /** Takes the sweep's lease, or renews it while this sweep holds it. */
   async function takeLease(owner: string): Promise<boolean> {
     const now = clock.now();
     await db
@@ -84,22 +87,11 @@ export function createRetention(deps: RetentionDeps) {
       .values({ name: LEASE, owner: null, lease_until: 0 })
       .onConflict((oc) => oc.column('name').doNothing())
       .execute();
-    const taken = await db
-      .updateTable('retention_leases')
-      .set({ owner, lease_until: now + LEASE_MS })
-      .where('name', '=', LEASE)
-      .where((eb) => eb.or([eb('lease_until', '<=', now), eb('owner', '=', owner)]))
-      .executeTakeFirst();
-    return Number(taken.numUpdatedRows) === 1;
+    return acquireNamed(db, LEASES, LEASE, owner, now, now + LEASE_MS);
   }
 
   async function releaseLease(owner: string): Promise<void> {
-    await db
-      .updateTable('retention_leases')
-      .set({ owner: null, lease_until: 0 })
-      .where('name', '=', LEASE)
-      .where('owner', '=', owner)
-      .execute();
+    await releaseLeases(db, LEASES, [LEASE], { owner });
   }
 
   return {

@@ -5,16 +5,16 @@
  */
 import { sql } from 'kysely';
 import { chunks } from '../../storage/chunk';
+import { claimDue as claimLeased, takeBackPreviousBoot } from '../../storage/lease';
 import { prepared, slot } from '../../storage/prepared';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from '../../storage/schema-webhooks';
 import type { PostOutcome } from './ports';
 import type { ResultRecorder } from './results';
-import { CLAIMED_COLUMNS, type ClaimedDelivery, type WebhooksContext } from './shared';
+import { CLAIMED_COLUMNS, type ClaimedDelivery, DELIVERIES, type WebhooksContext } from './shared';
 import { signWebhook } from './signing';
 
 export function createDeliveryWorker(ctx: WebhooksContext, results: ResultRecorder) {
-  const { db, clock, logger, capabilities, timeoutMs, concurrency, sender, owner, ownPrefix, idsPerQuery } =
-    ctx;
+  const { db, clock, logger, capabilities, timeoutMs, concurrency, sender, owner, self, idsPerQuery } = ctx;
   const { recordResults, resultWriter } = results;
   let tookBackOwn = false;
 
@@ -27,44 +27,46 @@ export function createDeliveryWorker(ctx: WebhooksContext, results: ResultRecord
     ClaimedDelivery
   >((executor) => {
     const now = slot<number>('now');
-    // A status of a message waits while an earlier one of the same message is pending for the endpoint
-    // (ids sort by creation): receivers get `sent` before `delivered`. Only the held rows pay for it, and
-    // the partial index of pending deliveries answers the check.
-    let due = executor
-      .selectFrom('webhook_deliveries as d')
-      .select('d.id')
-      .where('d.status', '=', 'pending')
-      .where('d.next_attempt_at', '<=', now)
-      .where('d.lease_until', '<=', now)
-      .where((eb) =>
-        eb.or([
-          eb('d.order_key', 'is', null),
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('webhook_deliveries as e')
-                .select(sql.lit(1).as('one'))
-                .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
-                .whereRef('e.order_key', '=', 'd.order_key')
-                .where('e.status', '=', sql.lit('pending'))
-                .whereRef('e.id', '<', 'd.id'),
-            ),
-          ),
-        ]),
-      )
-      .orderBy('d.next_attempt_at')
-      .limit(slot<number>('limit'));
-    if (capabilities.skipLocked) due = due.forUpdate().skipLocked();
-    // The lease condition is repeated outside the subquery: a row another worker leased meanwhile
-    // no longer matches, so no delivery is ever held by two workers. Where several writers can change a
-    // row between the subquery and the update, its status is checked again too. With one writer that
-    // cannot happen, and the check would cost: without statistics SQLite then walks every pending
-    // row through the status index to find the few claimed ones (16 ms a claim at 100,000 pending).
-    let claim = executor
-      .updateTable('webhook_deliveries')
-      .set({ lease_until: slot<number>('leaseUntil'), lease_owner: slot<string>('owner') })
-      .where('id', 'in', due)
-      .where('lease_until', '<=', now);
+    // The lease condition is repeated outside the subquery (see claimDue): no delivery is ever held by two
+    // workers. Where several writers can change a row between the subquery and the update, its status is
+    // checked again too. With one writer that cannot happen, and the check would cost: without statistics
+    // SQLite then walks every pending row through the status index to find the few claimed ones (16 ms a
+    // claim at 100,000 pending).
+    let claim = claimLeased(executor, DELIVERIES, {
+      alias: 'd',
+      // A status of a message waits while an earlier one of the same message is pending for the endpoint
+      // (ids sort by creation): receivers get `sent` before `delivered`. Only the held rows pay for it, and
+      // the partial index of pending deliveries answers the check.
+      due: (d, free) =>
+        d
+          .selectFrom('webhook_deliveries as d')
+          .select('d.id')
+          .where('d.status', '=', 'pending')
+          .where('d.next_attempt_at', '<=', now)
+          .where(free)
+          .where((eb) =>
+            eb.or([
+              eb('d.order_key', 'is', null),
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('webhook_deliveries as e')
+                    .select(sql.lit(1).as('one'))
+                    .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
+                    .whereRef('e.order_key', '=', 'd.order_key')
+                    .where('e.status', '=', sql.lit('pending'))
+                    .whereRef('e.id', '<', 'd.id'),
+                ),
+              ),
+            ]),
+          )
+          .orderBy('d.next_attempt_at')
+          .limit(slot<number>('limit')),
+      now,
+      leaseUntil: slot<number>('leaseUntil'),
+      owner: slot<string>('owner'),
+      skipLocked: capabilities.skipLocked,
+    });
     if (capabilities.multipleWriters) claim = claim.where('status', '=', 'pending');
     return claim.returning(CLAIMED_COLUMNS);
   });
@@ -84,20 +86,12 @@ export function createDeliveryWorker(ctx: WebhooksContext, results: ResultRecord
    * twice the request timeout, and with a renewal write per heartbeat.) Two live processes must not share
    * a WORKER_ID: one's attempts in flight would be sent again (same `webhook-id`) and its results dropped.
    */
-  async function takeBackOwn(now: number): Promise<number> {
-    if (ownPrefix === '') return 0;
-    const freed = await db
-      .updateTable('webhook_deliveries')
-      .set({ lease_until: 0, lease_owner: null })
-      // Not null, spelled out: it selects the partial index of leased rows.
-      .where('lease_owner', 'is not', null)
-      // substr, not LIKE: a WORKER_ID may contain `_`.
-      .where(sql<string>`substr(lease_owner, 1, ${ownPrefix.length})`, '=', ownPrefix)
-      .where('lease_owner', '<>', owner)
-      .where('status', '=', 'pending')
-      .where('lease_until', '>', now)
-      .executeTakeFirst();
-    return Number(freed.numUpdatedRows);
+  function takeBackOwn(now: number): Promise<number> {
+    return takeBackPreviousBoot(db, DELIVERIES, {
+      self,
+      now,
+      where: (q) => q.where('status', '=', 'pending'),
+    });
   }
 
   /**

@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { chunks } from '../../storage/chunk';
 import type { DbOrTx } from '../../storage/database';
 import { storageFault } from '../../storage/faults';
+import { whereHeld } from '../../storage/lease';
 import { prepared, slot } from '../../storage/prepared';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable } from '../../storage/schema-webhooks';
 import { RETRY_LADDER_MS } from './events';
@@ -15,6 +16,7 @@ import { type PostOutcome, TIMEOUT_ERROR_PREFIX } from './ports';
 import {
   type ClaimedDelivery,
   cancelPending,
+  DELIVERIES,
   flushBacklog,
   MAX_ROWS_PER_INSERT,
   succeeded,
@@ -85,21 +87,23 @@ export function createResultRecorder(ctx: WebhooksContext) {
     status: string;
     completedAt: number;
   }>((executor) =>
-    executor
-      .updateTable('webhook_deliveries')
-      .set({
-        attempts: slot<number>('attempts'),
-        lease_until: 0,
-        lease_owner: null,
-        last_attempt_at: slot<number>('at'),
-        last_status_code: slot<number | null>('statusCode'),
-        last_error: slot<string | null>('error'),
-        status: slot<WebhookDeliveriesTable['status']>('status'),
-        completed_at: slot<number>('completedAt'),
-      })
-      .where('id', '=', slot<string>('id'))
-      .where('lease_until', '=', slot<number>('leaseUntil'))
-      .where('lease_owner', '=', slot<string>('owner')),
+    whereHeld(
+      executor
+        .updateTable('webhook_deliveries')
+        .set({
+          attempts: slot<number>('attempts'),
+          lease_until: 0,
+          lease_owner: null,
+          last_attempt_at: slot<number>('at'),
+          last_status_code: slot<number | null>('statusCode'),
+          last_error: slot<string | null>('error'),
+          status: slot<WebhookDeliveriesTable['status']>('status'),
+          completed_at: slot<number>('completedAt'),
+        })
+        .where('id', '=', slot<string>('id')),
+      DELIVERIES,
+      { until: slot<number>('leaseUntil'), owner: slot<string>('owner') },
+    ),
   );
 
   /** Writes attempt results; each delivery is only updated while this worker still holds its lease. */
@@ -155,13 +159,11 @@ export function createResultRecorder(ctx: WebhooksContext) {
                 })
               ).numAffectedRows
             : (
-                await tx
-                  .updateTable('webhook_deliveries')
-                  .set(update)
-                  .where('id', '=', r.delivery.id)
-                  .where('lease_until', '=', r.delivery.lease_until)
-                  .where('lease_owner', '=', owner)
-                  .executeTakeFirst()
+                await whereHeld(
+                  tx.updateTable('webhook_deliveries').set(update).where('id', '=', r.delivery.id),
+                  DELIVERIES,
+                  { until: r.delivery.lease_until, owner },
+                ).executeTakeFirst()
               ).numUpdatedRows;
         // No row: the delivery was cancelled or deleted meanwhile, or the lease was lost.
         if (Number(updated ?? 0) === 0) continue;

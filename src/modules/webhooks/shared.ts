@@ -3,7 +3,6 @@
  * (the HTTP sender, this process's lease owner, statement sizes), the columns of a delivery held for an
  * attempt, and the statements several parts run (a client's endpoint, stopping or hurrying its deliveries).
  */
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
@@ -11,6 +10,7 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { Logger } from '../../kernel/logger';
 import { itemsPerStatement } from '../../storage/chunk';
 import type { Capabilities, Db, DbOrTx } from '../../storage/database';
+import { type LeasedTable, type LeaseOwner, leaseOwner, ownerPrefix } from '../../storage/lease';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from '../../storage/schema-webhooks';
 import type { ClientActor } from '../accounts';
 import type { AuditLog } from '../audit';
@@ -52,8 +52,8 @@ export interface WebhooksContext extends WebhooksDeps {
   sender: WebhookSender;
   /** This process's lease owner. */
   owner: string;
-  /** `WORKER_ID/`: the leases of every boot of this worker start with it ('' when there is none). */
-  ownPrefix: string;
+  /** The owner and its `WORKER_ID/` prefix ('' when there is none): a restart takes back by it. */
+  self: LeaseOwner;
   /** Delivery rows in one insert. */
   rowsPerInsert: number;
   /** Ids in one `in` list. */
@@ -73,9 +73,9 @@ export function webhooksContext(deps: WebhooksDeps): WebhooksContext {
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
   const sender = deps.net.createSender({ allowPrivate: settings.allowPrivate, timeoutMs });
-  const owner = deps.owner ?? `pid${process.pid}/${randomBytes(6).toString('hex')}`;
-  // `WORKER_ID/`: the leases of every boot of this worker start with it.
-  const ownPrefix = owner.slice(0, owner.indexOf('/') + 1);
+  const self =
+    deps.owner === undefined ? leaseOwner() : { owner: deps.owner, prefix: ownerPrefix(deps.owner) };
+  const { owner } = self;
   const rowsPerInsert = itemsPerStatement(capabilities.maxParameters, DELIVERY_COLUMNS, {
     cap: MAX_ROWS_PER_INSERT,
   });
@@ -88,12 +88,15 @@ export function webhooksContext(deps: WebhooksDeps): WebhooksContext {
     concurrency,
     sender,
     owner,
-    ownPrefix,
+    self,
     rowsPerInsert,
     idsPerQuery,
     manualLeaseMs: timeoutMs + 30_000,
   });
 }
+
+/** Where deliveries keep their leases (the lease helper's view of the table). */
+export const DELIVERIES: LeasedTable = { table: 'webhook_deliveries', owner: 'lease_owner' };
 
 /** What an attempt needs of a delivery it holds (claimed by a worker, or taken for a manual attempt). */
 export const CLAIMED_COLUMNS = [

@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { isAppError } from '../../../kernel/errors';
+import { claimDue, type LeasedTable, releaseLeases, whereHeld } from '../../../storage/lease';
 import type { ImportStatus, ImportsTable } from '../../../storage/schema-imports';
 import { defaultCountryOf, isUniqueViolation } from '../shared';
 import { csvRows } from './csv-source';
@@ -14,6 +15,12 @@ import type { ImportMapping } from './mapping';
 import { readBatchesInThread, readerFolder } from './read-in-thread';
 import { type BatchEvent, type ReadPlan, type RowBatch, readBatches } from './row-batches';
 import { type BatchWriter, LeaseLost } from './write-batch';
+
+/**
+ * Imports have no owner column: the exact `lease_until` a worker set is its token. Every batch moves it
+ * (in the batch's transaction, see write-batch.ts), so a worker that lost the import learns it there.
+ */
+const IMPORTS: LeasedTable = { table: 'imports', owner: null };
 
 export function createImportWorker(ctx: ImportsContext, writer: BatchWriter) {
   const { db, clock, audit, files, settings, xlsxLimits } = ctx;
@@ -37,7 +44,7 @@ export function createImportWorker(ctx: ImportsContext, writer: BatchWriter) {
         })
         .where('id', '=', imp.id)
         .where('status', 'in', ACTIVE);
-      if (lease !== null) q = q.where('lease_until', '=', lease);
+      if (lease !== null) q = whereHeld(q, IMPORTS, { until: lease });
       const result = await q.executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return;
       const done = await tx
@@ -148,12 +155,7 @@ export function createImportWorker(ctx: ImportsContext, writer: BatchWriter) {
       }
       if (batches >= maxBatches) {
         // Hand the import back (lease released): the next run continues after this batch.
-        await db
-          .updateTable('imports')
-          .set({ lease_until: 0 })
-          .where('id', '=', imp.id)
-          .where('lease_until', '=', lease)
-          .execute();
+        await releaseLeases(db, IMPORTS, [imp.id], { until: lease });
         return 'stop';
       }
       return 'go';
@@ -178,12 +180,7 @@ export function createImportWorker(ctx: ImportsContext, writer: BatchWriter) {
       if (isUniqueViolation(error)) {
         // Someone added one of the batch's numbers between the lookup and the insert: the batch rolled
         // back; hand the import back so that the next run redoes it (the number is then found).
-        await db
-          .updateTable('imports')
-          .set({ lease_until: 0 })
-          .where('id', '=', imp.id)
-          .where('lease_until', '=', lease)
-          .execute();
+        await releaseLeases(db, IMPORTS, [imp.id], { until: lease });
         return;
       }
       const message = isAppError(error) ? error.message : `The import stopped: ${(error as Error).message}`;
@@ -211,28 +208,30 @@ export function createImportWorker(ctx: ImportsContext, writer: BatchWriter) {
       const handled: string[] = [];
       for (let i = 0; i < (options.limit ?? 100); i++) {
         const now = clock.now();
-        let q = db
-          .selectFrom('imports')
-          .selectAll()
-          .where('status', 'in', ACTIVE)
-          .where('lease_until', '<=', now);
-        // Each import once per call: one handed back after maxBatches waits for the next call.
-        if (handled.length > 0) q = q.where('id', 'not in', handled);
-        const candidate = await q.orderBy('id').limit(1).executeTakeFirst();
-        if (!candidate) break;
-        handled.push(candidate.id);
         const lease = now + settings.leaseMs;
-        const claimed = await db
-          .updateTable('imports')
-          .set({ status: 'running', lease_until: lease, started_at: candidate.started_at ?? now })
-          .where('id', '=', candidate.id)
+        // Queued imports, and running ones whose worker lost its lease, oldest first.
+        const imp: ImportsTable | undefined = await claimDue(db, IMPORTS, {
+          due: (d) => {
+            let q = d.selectFrom('imports').select('id').where('status', 'in', ACTIVE);
+            // Each import once per call: one handed back after maxBatches waits for the next call.
+            if (handled.length > 0) q = q.where('id', 'not in', handled);
+            return q.orderBy('id').limit(1);
+          },
+          now,
+          leaseUntil: lease,
+          // No row locking, as before: PostgreSQL may run this one-row subquery again for each row of the
+          // table it joins (a semi-join), and a locked one then skips the row this statement just leased
+          // and leases the next one too. Two workers wanting the same import: one gets it, the other none.
+          skipLocked: false,
+          set: (eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)) }),
+        })
           .where('status', 'in', ACTIVE)
-          .where('lease_until', '=', candidate.lease_until)
+          .returningAll()
           .executeTakeFirst();
-        if (Number(claimed.numUpdatedRows) === 0) continue;
+        if (!imp) break;
+        handled.push(imp.id);
         worked++;
-        const imp = { ...candidate, status: 'running' as const, lease_until: lease };
-        if (Number(candidate.cancel_requested) === 1) await finish(imp, lease, 'cancelled');
+        if (Number(imp.cancel_requested) === 1) await finish(imp, lease, 'cancelled');
         else await process(imp, lease, maxBatches, batchSize);
       }
       return worked;
