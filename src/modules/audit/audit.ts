@@ -186,7 +186,10 @@ export function createAuditLog(deps: { clock: Clock; ids: IdGenerator }): AuditL
       if (previous) await setHead(tx, { chain, seq: row.seq, hash: row.hash });
       else await setHeadHash(tx, { chain, hash: row.hash });
       if (tx.isTransaction) {
-        if (!held) heldHeads.set(tx, (held = new Map()));
+        if (!held) {
+          held = new Map();
+          heldHeads.set(tx, held);
+        }
         held.set(chain, { seq: row.seq, hash: row.hash });
       }
     },
