@@ -5,7 +5,7 @@ import type { StaffActor } from './actor';
 import { createBackground } from './background';
 import { checkSecrets } from './check-secrets';
 import type { AccountsDeps } from './deps';
-import { normaliseEmail } from './identity';
+import { normaliseEmail } from './identity-shared';
 import { createLoginGuard, type LockOwner, type LoginAttempt } from './login-guard';
 import { STAFF_ROLE_PERMISSIONS, type StaffRole } from './permissions';
 import { assertStrongPassword, hashPassword } from './secrets';
