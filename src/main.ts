@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLocalFileStore } from './adapters/files/local-file-store';
+import { createImportFileReader } from './adapters/imports';
 import { createFileMailer } from './adapters/mail/file-mailer';
 import { createRouteFactory } from './adapters/route-factory';
 import { ROUTE_TYPES } from './adapters/route-types';
@@ -268,6 +269,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     ids,
     audit,
     files,
+    importFiles: createImportFileReader(files),
     lazyTransaction: storage.lazyTransaction,
     importSettings: {
       maxRows: config.IMPORT_MAX_ROWS,

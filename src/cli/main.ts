@@ -14,8 +14,8 @@ import { systemClock } from '../kernel/clock';
 import { createIdGenerator } from '../kernel/ids';
 import { createLogger } from '../kernel/logger';
 import { createSystem } from '../main';
-import { STAFF_ROLES, type StaffRole } from '../modules/accounts';
-import { createAuditLog } from '../modules/audit';
+import { countStaff, STAFF_ROLES, type StaffRole } from '../modules/accounts';
+import { chainAccounts, createAuditLog } from '../modules/audit';
 import { openStorage } from '../storage/database';
 
 const USAGE = `smsgate — self-hostable business SMS platform
@@ -96,10 +96,7 @@ async function serve() {
   if (config.WORKERS) system.startWorkers();
   const local = ['0.0.0.0', '127.0.0.1', '::', '::1'].includes(config.HOST);
   const where = `http://${local ? 'localhost' : config.HOST}:${config.PORT}`;
-  const staffCount = await system.storage.db
-    .selectFrom('staff_users')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
+  const staffCount = await countStaff(system.storage.db);
   process.stdout.write(
     [
       '',
@@ -109,7 +106,7 @@ async function serve() {
       `                   -d '{"company":"Acme","name":"Ada","email":"ada@example.com","password":"a-long-secret-1","acceptPolicy":true}'`,
       `  Confirm:       open the link e-mailed at sign-up (free credits are spent only after that); e-mails ${config.SMTP_URL ? 'go through SMTP_URL' : `are written to ${config.DATA_DIR}/mail/`}`,
       `  Log in:        POST ${where}/v1/auth/login with {"email","password"}; e-mails land in ${config.SMTP_URL ? 'your SMTP server' : `${config.DATA_DIR}/mail/`}`,
-      Number(staffCount.n) === 0
+      staffCount === 0
         ? "  Operator:      none yet — create one (in this folder, or with the same DATA_DIR) with:\n                   npx smsgate admin create --email you@example.com --password 'choose-a-long-password'"
         : `  Operator:      back office at ${where}/admin (API: POST ${where}/v1/admin/auth/login)`,
       '',
@@ -159,9 +156,7 @@ async function auditVerify(args: string[]) {
     const chains =
       values.account !== undefined
         ? [values.account === 'platform' ? null : values.account]
-        : (await storage.db.selectFrom('audit_chain_heads').select('chain').orderBy('chain').execute()).map(
-            (r) => (r.chain === 'platform' ? null : r.chain),
-          );
+        : await chainAccounts(storage.db);
     let broken = 0;
     for (const accountId of chains) {
       const result = await audit.verify(storage.db, accountId);

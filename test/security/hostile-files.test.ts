@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, crc32, deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readerThreadStats } from '../../src/modules/contacts/imports/read-in-thread';
+import { readerThreadStats } from '../../src/adapters/imports';
 import { multipart } from '../helpers/multipart';
 import { DIALECTS } from '../helpers/storage';
 import { type Session, signup, startTestSystem, type TestSystem } from '../helpers/system';

@@ -120,52 +120,6 @@ const EXCEPTIONS: { vendor: VendorException[]; writes: WriteException[] } = {
         'image decoding and resizing, loaded on first use; an image port is left for the contacts split',
     },
     {
-      file: 'src/modules/contacts/imports/xlsx-source.ts',
-      specifier: 'exceljs',
-      reason: 'the streamed XLSX reader of an import; its move to adapters belongs to the split of imports',
-    },
-    {
-      file: 'src/modules/contacts/imports/local-file.ts',
-      specifier: 'node:fs',
-      reason:
-        'copies the stored upload into a reader thread’s folder when the FileStore has no local path; to move behind FileStore',
-    },
-    {
-      file: 'src/modules/contacts/imports/zip.ts',
-      specifier: 'node:fs',
-      reason: 'reads the stored XLSX (a zip) by offset; to move behind FileStore with the split of imports',
-    },
-    {
-      file: 'src/modules/contacts/imports/zip.ts',
-      specifier: 'node:fs/promises',
-      reason: 'reads the stored XLSX (a zip) by offset; to move behind FileStore with the split of imports',
-    },
-    {
-      file: 'src/modules/contacts/imports/read-in-thread.ts',
-      specifier: 'node:fs',
-      reason: 'runs the row checks of a big CSV on a worker thread reading the stored file',
-    },
-    {
-      file: 'src/modules/contacts/imports/read-in-thread.ts',
-      specifier: 'node:fs/promises',
-      reason: 'runs the row checks of a big CSV on a worker thread reading the stored file',
-    },
-    {
-      file: 'src/modules/contacts/imports/read-in-thread.ts',
-      specifier: 'node:worker_threads',
-      reason: 'runs the row checks of a big CSV on a worker thread reading the stored file',
-    },
-    {
-      file: 'src/modules/contacts/imports/reader-thread.ts',
-      specifier: 'node:fs',
-      reason: 'the worker thread of read-in-thread.ts: reads the stored file',
-    },
-    {
-      file: 'src/modules/contacts/imports/reader-thread.ts',
-      specifier: 'node:worker_threads',
-      reason: 'the worker thread of read-in-thread.ts',
-    },
-    {
       file: 'src/modules/webhooks/addresses.ts',
       specifier: 'node:net',
       reason: 'isIP/isIPv4/isIPv6 only: pure parsers of address text for the SSRF rules (no IO)',

@@ -16,7 +16,7 @@ export { type NamedRef, namesOf } from './names';
 export { createAccountAdmin } from './operator';
 export * from './permissions';
 export type { RequestMeta } from './sessions';
-export { createStaff, type Staff } from './staff';
+export { countStaff, createStaff, type Staff } from './staff';
 export { setAccountStatus } from './status';
 export { createTeam, type Team } from './team';
 export type { AccountView, StaffView, UserView } from './views';

@@ -1,11 +1,12 @@
 import { AppError } from '../../kernel/errors';
+import type { DbOrTx } from '../../storage/database';
 import { isUniqueViolation } from '../../storage/unique-violation';
 import { auditActorOf } from '../audit';
 import type { StaffActor } from './actor';
 import { createBackground } from './background';
 import { checkSecrets } from './check-secrets';
 import type { AccountsDeps } from './deps';
-import { normaliseEmail } from './identity';
+import { normaliseEmail } from './identity-shared';
 import { createLoginGuard, type LockOwner, type LoginAttempt } from './login-guard';
 import { STAFF_ROLE_PERMISSIONS, type StaffRole } from './permissions';
 import { assertStrongPassword, hashPassword } from './secrets';
@@ -253,3 +254,12 @@ export function createStaff(deps: AccountsDeps) {
 }
 
 export type Staff = ReturnType<typeof createStaff>;
+
+/** How many operator (staff) users there are: none yet means the first must be made with the CLI. */
+export async function countStaff(db: DbOrTx): Promise<number> {
+  const row = await db
+    .selectFrom('staff_users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -5,7 +5,7 @@ import { auditActorOf } from '../audit';
 import type { ClientActor } from './actor';
 import { createApiKeys } from './api-keys';
 import type { AccountsDeps } from './deps';
-import { normaliseEmail } from './identity';
+import { normaliseEmail } from './identity-shared';
 import type { Role } from './permissions';
 import { hashPassword, randomToken, sha256 } from './secrets';
 import { createSessions } from './sessions';

@@ -55,6 +55,12 @@ export function chainOf(accountId: string | null): string {
   return accountId ?? 'platform';
 }
 
+/** The account of every chain written so far, in chain order: null for the platform's own chain. */
+export async function chainAccounts(db: DbOrTx): Promise<Array<string | null>> {
+  const rows = await db.selectFrom('audit_chain_heads').select('chain').orderBy('chain').execute();
+  return rows.map((r) => (r.chain === 'platform' ? null : r.chain));
+}
+
 /**
  * Hash of one event over its fields and the previous event's hash: changing, removing or reordering
  * any event breaks every hash after it.

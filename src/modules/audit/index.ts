@@ -5,6 +5,7 @@ export {
   type AuditEventInput,
   type AuditLog,
   auditEventFields,
+  chainAccounts,
   chainOf,
   createAuditLog,
   hashEvent,

@@ -51,6 +51,7 @@ export {
   likeLiteral,
   mentionsAny,
 } from './import-erasure';
+export type { SourceRow } from './imports/csv-source';
 export {
   type CreateImportOptions,
   DEFAULT_IMPORT_SETTINGS,
@@ -65,6 +66,22 @@ export {
 } from './imports/import-context';
 export { createImports, type Imports } from './imports/import-jobs';
 export { guessMapping, type ImportMapping, type ImportTarget, STANDARD_TARGETS } from './imports/mapping';
+export {
+  type BatchRead,
+  type ImportFileReader,
+  READER_PROGRAM,
+  type ThreadRead,
+  type XlsxLimits,
+} from './imports/ports';
+export {
+  type FromReader,
+  type ReaderChannel,
+  type ReaderSources,
+  type ReaderStart,
+  readerEvents,
+  type ToReader,
+} from './imports/reader-program';
+export type { BatchEvent } from './imports/row-batches';
 export {
   createStartReplyRecorder,
   createStopReplyRecorder,
@@ -84,6 +101,7 @@ export {
 export function createContacts(
   deps: ContactsDeps & {
     files: FileStore;
+    importFiles: ImportsDeps['importFiles'];
     importSettings?: Partial<ImportSettings> | undefined;
     lazyTransaction?: ImportsDeps['lazyTransaction'];
   },

@@ -10,8 +10,8 @@ import type { ImportStatus, ImportsTable } from '../../../storage/schema-imports
 import type { FieldType } from '../fields';
 import { type ContactsDeps, iso } from '../shared';
 import type { ImportMapping } from './mapping';
+import type { ImportFileReader, XlsxLimits } from './ports';
 import type { FileKind } from './sniff';
-import type { XlsxLimits } from './xlsx-source';
 
 /** Import originals are deleted this long after the import finished (or was created, if it never ran). */
 export const ORIGINAL_RETENTION_MS = 60 * 24 * 3600_000;
@@ -52,6 +52,8 @@ export const DEFAULT_IMPORT_SETTINGS: ImportSettings = {
 
 export interface ImportsDeps extends ContactsDeps {
   files: FileStore;
+  /** Reads stored files on reader threads (src/adapters/imports). */
+  importFiles: ImportFileReader;
   /**
    * How a batch is committed: without waiting for the disk (Storage.lazyTransaction). A batch and its
    * checkpoint commit or vanish together, so a crash only means reading those rows again.

@@ -76,7 +76,7 @@ function inIndexOrder(batch: RowBatch): RowBatch {
  * Turns the rows of an import file, read from the start, into batches of checked rows and per-row
  * errors: every cell validated, numbers normalised, a number seen on an earlier row reported as a
  * duplicate of it. Pure computation, no database: for big CSV files it runs on a worker thread
- * (reader-thread.ts) while the caller writes the previous batch.
+ * (reader-program.ts) while the caller writes the previous batch.
  */
 export async function* readBatches(
   rows: AsyncIterable<SourceRow>,

@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { AppError } from '../../../kernel/errors';
-import type { ZipEntry } from './zip';
 
 /** What an upload is, judged by its bytes (never by its name or Content-Type). */
 export type FileKind = 'csv' | 'xlsx';
@@ -177,38 +176,4 @@ export function detectDelimiter(text: string): string {
     }
   }
   return best;
-}
-
-/** Entries larger than this must not compress better than {@link MAX_RATIO}: real workbooks never do. */
-const RATIO_FLOOR_BYTES = 16 * 1024 * 1024;
-const MAX_RATIO = 200;
-
-/**
- * Refuses a ZIP that is not an Excel workbook, or one that declares it would expand beyond
- * `maxUncompressed` bytes in total or has an entry compressed implausibly well (a zip bomb). Declared
- * sizes can lie: this is only the first filter, and the reader counts what really inflates (zip.ts).
- */
-export function checkWorkbookEntries(entries: readonly ZipEntry[], maxUncompressed: number): void {
-  if (!entries.some((e) => e.name === 'xl/workbook.xml')) {
-    throw new AppError(
-      'unsupported_import_file',
-      'The file is a ZIP archive but not an Excel workbook (no xl/workbook.xml): upload an .xlsx or CSV file.',
-    );
-  }
-  let total = 0;
-  for (const e of entries) {
-    total += e.uncompressed;
-    if (e.uncompressed > RATIO_FLOOR_BYTES && e.uncompressed > MAX_RATIO * Math.max(1, e.compressed)) {
-      throw new AppError(
-        'archive_too_large',
-        `The workbook entry ${e.name} would expand ${Math.round(e.uncompressed / Math.max(1, e.compressed))}-fold: refused as a possible zip bomb.`,
-      );
-    }
-  }
-  if (total > maxUncompressed) {
-    throw new AppError(
-      'archive_too_large',
-      `The workbook would expand to ${Math.round(total / 2 ** 20)} MiB, more than the limit of ${Math.round(maxUncompressed / 2 ** 20)} MiB.`,
-    );
-  }
 }

@@ -19,9 +19,7 @@ import {
   importView,
   type UploadedFile,
 } from './import-context';
-import { localFile } from './local-file';
 import { customFieldOf, guessMapping, type ImportMapping, isImportTarget } from './mapping';
-import { inspectWorkbookInThread, readerFolder } from './read-in-thread';
 import { headerNames } from './row-batches';
 import { detectDelimiter, type FileKind, scanCsv, sniffHead } from './sniff';
 
@@ -53,7 +51,7 @@ async function firstBytes(stream: Readable, size: number): Promise<Buffer> {
 }
 
 export function createUpload(ctx: ImportsContext) {
-  const { db, clock, ids, audit, files, xlsxLimits } = ctx;
+  const { db, clock, ids, audit, files, importFiles, xlsxLimits } = ctx;
 
   function fieldLabels(accountId: string) {
     return db
@@ -84,14 +82,9 @@ export function createUpload(ctx: ImportsContext) {
         totalEstimate = Math.max(0, scan.lines - 1);
       } else {
         // Read on a thread with a heap of its own: a workbook built to exhaust memory only exhausts that.
-        const folder = await readerFolder();
-        try {
-          const path = await localFile(files, key, folder.dir);
-          if (!path) throw new AppError('not_found', 'The uploaded file is no longer stored.');
-          head = await inspectWorkbookInThread(path, xlsxLimits, 6, folder.dir);
-        } finally {
-          await folder.remove();
-        }
+        const rows = await importFiles.inspectWorkbook(key, xlsxLimits, 6);
+        if (!rows) throw new AppError('not_found', 'The uploaded file is no longer stored.');
+        head = rows;
       }
     } catch (error) {
       if (isAppError(error)) throw error;

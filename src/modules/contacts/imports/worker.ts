@@ -10,9 +10,8 @@ import type { ImportStatus, ImportsTable } from '../../../storage/schema-imports
 import { defaultCountryOf, isUniqueViolation } from '../shared';
 import { csvRows } from './csv-source';
 import { ACTIVE, definitions, type ImportsContext } from './import-context';
-import { localFile } from './local-file';
 import type { ImportMapping } from './mapping';
-import { readBatchesInThread, readerFolder } from './read-in-thread';
+import type { ThreadRead } from './ports';
 import { type BatchEvent, type ReadPlan, type RowBatch, readBatches } from './row-batches';
 import { type BatchWriter, LeaseLost } from './write-batch';
 
@@ -23,7 +22,7 @@ import { type BatchWriter, LeaseLost } from './write-batch';
 const IMPORTS: LeasedTable = { table: 'imports', owner: null };
 
 export function createImportWorker(ctx: ImportsContext, writer: BatchWriter) {
-  const { db, clock, audit, files, settings, xlsxLimits } = ctx;
+  const { db, clock, audit, files, importFiles, settings, xlsxLimits } = ctx;
   const { commitBatch } = writer;
 
   async function finish(
@@ -100,47 +99,24 @@ export function createImportWorker(ctx: ImportsContext, writer: BatchWriter) {
       batchSize,
       expectedRows: imp.total === null ? null : Number(imp.total),
     };
-    // Big CSV files and every workbook are read on a thread with a heap of its own; a workbook also
-    // gets a private temp folder, removed whatever happens to the read.
-    const folder = imp.format === 'xlsx' ? await readerFolder() : null;
+    // Big CSV files and every workbook are read on a thread with a heap of its own.
+    let read: ThreadRead | null = null;
     let stream: Readable | null = null;
     let events: AsyncGenerator<BatchEvent> | null = null;
-    try {
-      if (folder) {
-        const path = await localFile(files, imp.file_key, folder.dir);
-        if (path) {
-          events = readBatchesInThread(
-            { job: 'batches', format: 'xlsx', path, limits: xlsxLimits, plan },
-            folder.dir,
-          );
-        }
-      } else {
-        const path =
-          Number(imp.bytes) >= settings.threadMinBytes
-            ? ((await files.localPath?.(imp.file_key)) ?? null)
-            : null;
-        if (path) {
-          events = readBatchesInThread({
-            job: 'batches',
-            format: 'csv',
-            path,
-            delimiter: imp.delimiter ?? ',',
-            plan,
-          });
-        } else {
-          // The reader thread opens the file itself; only this thread's reader needs a stream.
-          stream = await files.get(imp.file_key);
-          if (stream) events = readBatches(csvRows(stream, imp.delimiter ?? ','), plan);
-        }
+    if (imp.format === 'xlsx') {
+      read = await importFiles.readBatches(imp.file_key, { format: 'xlsx', limits: xlsxLimits, plan });
+    } else {
+      const delimiter = imp.delimiter ?? ',';
+      if (Number(imp.bytes) >= settings.threadMinBytes)
+        read = await importFiles.readBatches(imp.file_key, { format: 'csv', delimiter, plan });
+      if (!read) {
+        // The reader thread opens the file itself; only this thread's reader needs a stream.
+        stream = await files.get(imp.file_key);
+        if (stream) events = readBatches(csvRows(stream, delimiter), plan);
       }
-    } catch (error) {
-      await folder?.remove();
-      throw error;
     }
-    if (!events) {
-      await folder?.remove();
-      return finish(imp, lease, 'failed', { error: 'The uploaded file is no longer stored.' });
-    }
+    if (read) events = read.events;
+    if (!events) return finish(imp, lease, 'failed', { error: 'The uploaded file is no longer stored.' });
     let batches = 0;
 
     /** Writes a batch; 'stop' when the import was cancelled or handed back. */
@@ -186,10 +162,10 @@ export function createImportWorker(ctx: ImportsContext, writer: BatchWriter) {
       const message = isAppError(error) ? error.message : `The import stopped: ${(error as Error).message}`;
       await finish(imp, lease, 'failed', { error: message });
     } finally {
-      // Ends the reader (and its thread) when the loop stopped early, before its folder goes.
-      await events.return(undefined);
+      // Ends the reader (and its thread) when the loop stopped early, and removes what it kept on disk.
+      if (read) await read.close();
+      else await events.return(undefined);
       stream?.destroy();
-      await folder?.remove();
     }
   }
 

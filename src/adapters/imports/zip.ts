@@ -1,8 +1,9 @@
+/** ZIP archives (XLSX workbooks) read by their central directory, entries inflated within a budget. */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { PassThrough, pipeline, Readable, Transform } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
-import { AppError } from '../../../kernel/errors';
+import { AppError } from '../../kernel/errors';
 
 /** One entry of a ZIP archive as its central directory declares it. */
 export interface ZipEntry {

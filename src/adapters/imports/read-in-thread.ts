@@ -1,14 +1,21 @@
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../../../kernel/errors';
-import { csvRows, type SourceRow } from './csv-source';
-import type { FromReader, ReaderStart, ToReader } from './reader-thread';
-import { type BatchEvent, readBatches } from './row-batches';
-import { inspectWorkbook, type XlsxLimits, xlsxRows } from './xlsx-source';
+import { AppError } from '../../kernel/errors';
+import {
+  type BatchEvent,
+  type FromReader,
+  READER_PROGRAM,
+  type ReaderStart,
+  readerEvents,
+  type SourceRow,
+  type ToReader,
+  type XlsxLimits,
+} from '../../modules/contacts';
+import { readerSources } from './sources';
+import { inspectWorkbook } from './xlsx-source';
 
 /**
  * The reader's heap. It usually holds a few megabytes (a few batches; the duplicate table is typed
@@ -60,15 +67,25 @@ export function readerThreadStats(reset = false): { running: number; maxRunning:
 let code: Promise<string> | null = null;
 
 /**
- * The reader thread's code: its modules bundled into one script on first use. The server runs its
- * TypeScript through a loader that a worker thread would have to start again for itself (≈ 30 MB of
- * memory per thread); the bundle needs none, and parses in a few milliseconds.
+ * The reader thread's code: the contacts module's reader program and this folder's side of the thread
+ * (reader-thread.ts) bundled into one script on first use. The server runs its TypeScript through a
+ * loader that a worker thread would have to start again for itself (≈ 30 MB of memory per thread); the
+ * bundle needs none, and parses in a few milliseconds.
  */
 function readerCode(): Promise<string> {
   code ??= import('esbuild')
     .then(({ build }) =>
       build({
-        entryPoints: [fileURLToPath(new URL('./reader-thread.ts', import.meta.url))],
+        stdin: {
+          contents: [
+            `import { serveReader } from ${JSON.stringify(fileURLToPath(READER_PROGRAM))};`,
+            "import { startReaderThread } from './reader-thread';",
+            'startReaderThread(serveReader);',
+          ].join('\n'),
+          resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+          sourcefile: 'reader-entry.ts',
+          loader: 'ts',
+        },
         bundle: true,
         platform: 'node',
         format: 'cjs',
@@ -179,11 +196,7 @@ export async function* readBatchesInThread(
   } catch {
     // No bundler at hand (esbuild's binary missing, an install without scripts): read on this thread,
     // where the workbook limits still bound what is inflated and kept.
-    const rows =
-      start.format === 'csv'
-        ? csvRows(createReadStream(start.path), start.delimiter)
-        : xlsxRows(start.path, start.limits);
-    return yield* readBatches(rows, start.plan);
+    return yield* readerEvents(start, readerSources);
   }
   const release = await readerSlot();
   let thread: ReaderThread;

@@ -1,8 +1,11 @@
+/**
+ * XLSX files of contact imports, read by their central directory and streamed with exceljs's reader,
+ * every byte inflated counted against the import's limits (zip bombs, huge shared strings).
+ */
 import type { Readable } from 'node:stream';
 import type ExcelJS from 'exceljs';
-import { AppError } from '../../../kernel/errors';
-import type { SourceRow } from './csv-source';
-import { checkWorkbookEntries } from './sniff';
+import { AppError } from '../../kernel/errors';
+import type { SourceRow, XlsxLimits } from '../../modules/contacts';
 import { InflateBudget, measureEntry, openEntry, type ZipEntry, zipDirectory } from './zip';
 
 /** Longest cell text kept; longer text is cut (a cell is at most 32,767 characters in Excel anyway). */
@@ -41,14 +44,38 @@ export function cellText(value: unknown): string {
   return '';
 }
 
-/** What reading a workbook may cost: everything is counted as it is really inflated. */
-export interface XlsxLimits {
-  /** Bytes all the entries read may inflate to, together. */
-  maxInflatedBytes: number;
-  /** Shared strings a workbook may have (the reader keeps them all in memory). */
-  maxSharedStrings: number;
-  /** Bytes the shared strings part may inflate to. */
-  maxSharedStringBytes: number;
+/** Entries larger than this must not compress better than {@link MAX_RATIO}: real workbooks never do. */
+const RATIO_FLOOR_BYTES = 16 * 1024 * 1024;
+const MAX_RATIO = 200;
+
+/**
+ * Refuses a ZIP that is not an Excel workbook, or one that declares it would expand beyond
+ * `maxUncompressed` bytes in total or has an entry compressed implausibly well (a zip bomb). Declared
+ * sizes can lie: this is only the first filter, and the reader counts what really inflates (zip.ts).
+ */
+export function checkWorkbookEntries(entries: readonly ZipEntry[], maxUncompressed: number): void {
+  if (!entries.some((e) => e.name === 'xl/workbook.xml')) {
+    throw new AppError(
+      'unsupported_import_file',
+      'The file is a ZIP archive but not an Excel workbook (no xl/workbook.xml): upload an .xlsx or CSV file.',
+    );
+  }
+  let total = 0;
+  for (const e of entries) {
+    total += e.uncompressed;
+    if (e.uncompressed > RATIO_FLOOR_BYTES && e.uncompressed > MAX_RATIO * Math.max(1, e.compressed)) {
+      throw new AppError(
+        'archive_too_large',
+        `The workbook entry ${e.name} would expand ${Math.round(e.uncompressed / Math.max(1, e.compressed))}-fold: refused as a possible zip bomb.`,
+      );
+    }
+  }
+  if (total > maxUncompressed) {
+    throw new AppError(
+      'archive_too_large',
+      `The workbook would expand to ${Math.round(total / 2 ** 20)} MiB, more than the limit of ${Math.round(maxUncompressed / 2 ** 20)} MiB.`,
+    );
+  }
 }
 
 /** Workbook parts besides sheets and shared strings (relations, workbook, styles) are small in real files. */

@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { FileStore } from '../../../kernel/file-store';
+import type { FileStore } from '../../kernel/file-store';
 
 /**
  * The stored file as a path on this machine's disk, for a reader thread: where the store keeps it,
