@@ -40,7 +40,7 @@ function countMessages(dbFile: string): number {
 async function run(connections: number, workers: boolean) {
   const server = await startServer({ WORKERS: String(workers) });
   try {
-    const { key } = await signupWithApiKey(server.baseUrl);
+    const { key } = await signupWithApiKey(server);
     let next = 0;
     const nextBody = () => {
       const to = Array.from({ length: RECIPIENTS }, () => lvNumber(next++));

@@ -29,7 +29,7 @@ const CONNECTIONS = numberArg('connections', 50);
 async function run(workers: boolean) {
   const server = await startServer({ WORKERS: String(workers) });
   try {
-    const { key } = await signupWithApiKey(server.baseUrl);
+    const { key } = await signupWithApiKey(server);
     let n = 0;
     const options = {
       url: `${server.baseUrl}/v1/messages`,

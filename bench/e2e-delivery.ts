@@ -55,7 +55,7 @@ const server = await startServer(
   { workerProcess: SPLIT },
 );
 try {
-  const { key, accountId } = await signupWithApiKey(server.baseUrl);
+  const { key, accountId } = await signupWithApiKey(server);
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
   const hook = await fetch(`${server.baseUrl}/v1/webhooks`, {
     method: 'POST',

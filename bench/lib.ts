@@ -6,7 +6,7 @@
  * Everything except that JSON line goes to stderr, so `npx tsx bench/x.ts | tail -1` is the result.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -208,15 +208,19 @@ export async function startServer(
 let emails = 0;
 
 /** Signs up a new account (cookie session), creates an API key with it, and returns the key. */
-export async function signupWithApiKey(baseUrl: string): Promise<{ key: string; accountId: string }> {
+export async function signupWithApiKey(
+  server: Pick<RunningServer, 'baseUrl' | 'dataDir'>,
+): Promise<{ key: string; accountId: string }> {
+  const { baseUrl } = server;
   emails++;
+  const email = `bench${emails}-${process.pid}@example.com`;
   const signup = await fetch(`${baseUrl}/v1/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       company: 'Bench Ltd',
       name: 'Bench',
-      email: `bench${emails}-${process.pid}@example.com`,
+      email,
       password: 'a-long-bench-secret-1',
       acceptPolicy: true,
     }),
@@ -234,7 +238,29 @@ export async function signupWithApiKey(baseUrl: string): Promise<{ key: string; 
     body: JSON.stringify({ name: 'bench' }),
   });
   if (key.status !== 201) throw new Error(`api key: ${key.status} ${await key.text()}`);
+  // The sign-up credits are spent only once the e-mail is verified: open the link the server wrote.
+  const token = await mailedToken(server.dataDir, email);
+  const verified = await fetch(`${baseUrl}/v1/auth/verify-email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
+  if (verified.status !== 204) throw new Error(`verify e-mail: ${verified.status} ${await verified.text()}`);
   return { key: ((await key.json()) as { key: string }).key, accountId: body.account.id };
+}
+
+/** The verification token of the e-mail the server wrote to `email` in DATA_DIR/mail (waits up to 10 s). */
+async function mailedToken(dataDir: string, email: string): Promise<string> {
+  const folder = join(dataDir, 'mail');
+  for (let i = 0; i < 100; i++) {
+    for (const file of existsSync(folder) ? readdirSync(folder) : []) {
+      const text = readFileSync(join(folder, file), 'utf8');
+      const token = text.includes(email) ? /verify-email\?token=([A-Za-z0-9_-]+)/.exec(text)?.[1] : undefined;
+      if (token) return token;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no verification e-mail for ${email} in ${folder}`);
 }
 
 /** Distinct valid Latvian mobile numbers: `+3712` and 7 digits (10 million of them). */

@@ -656,7 +656,7 @@ async function startSmsgate(
       201,
       'routing rule',
     );
-    const { key, accountId } = await signupWithApiKey(server.baseUrl);
+    const { key, accountId } = await signupWithApiKey(server);
     await json(
       await fetch(`${server.baseUrl}/v1/admin/accounts/${accountId}/credits`, {
         method: 'POST',
