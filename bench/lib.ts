@@ -81,6 +81,8 @@ export function peakRssMb(pid: number): number | null {
 
 export interface RunningServer {
   pid: number;
+  /** The `smsgate worker` process of the split deployment (`workerProcess`), else null. */
+  workerPid: number | null;
   port: number;
   baseUrl: string;
   dataDir: string;
@@ -180,6 +182,7 @@ export async function startServer(
     : Promise.resolve();
   return {
     pid,
+    workerPid: worker?.pid ?? null,
     port,
     baseUrl,
     dataDir,

@@ -73,6 +73,12 @@ interface Variant {
    * process but not of the machine, as Kannel's file store does (it flushes, never fsyncs).
    */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /**
+   * smsgate's split deployment on the same SQLite file: one process answers HTTP (`WORKERS=false`), a
+   * second runs the background work (`smsgate worker`), so accepting and dispatching do not share one
+   * event loop. Both processes count in CPU and RSS.
+   */
+  split?: boolean;
 }
 
 const VARIANTS: Variant[] = [
@@ -96,6 +102,24 @@ const VARIANTS: Variant[] = [
   },
   { name: 'smsgate-single', system: 'smsgate', perRequest: 1, binds: 1, window: 100, receiverDelayMs: 0 },
   { name: 'smsgate-bulk', system: 'smsgate', perRequest: 1000, binds: 1, window: 100, receiverDelayMs: 0 },
+  {
+    name: 'smsgate-single-split',
+    system: 'smsgate',
+    perRequest: 1,
+    binds: 1,
+    window: 100,
+    receiverDelayMs: 0,
+    split: true,
+  },
+  {
+    name: 'smsgate-bulk-split',
+    system: 'smsgate',
+    perRequest: 1000,
+    binds: 1,
+    window: 100,
+    receiverDelayMs: 0,
+    split: true,
+  },
   {
     name: 'smsgate-single-sync-normal',
     system: 'smsgate',
@@ -146,6 +170,8 @@ const VARIANTS: Variant[] = [
 const COMPARED: Record<string, string> = {
   'smsgate-single': 'kannel',
   'smsgate-bulk': 'kannel',
+  'smsgate-single-split': 'kannel',
+  'smsgate-bulk-split': 'kannel',
   'smsgate-single-sync-normal': 'kannel-file-store',
   'smsgate-single-4x50': 'kannel-4x50',
   'smsgate-bulk-4x50': 'kannel-4x50',
@@ -575,12 +601,16 @@ async function startSmsgate(
   smscPort: number,
   receiverPort: number,
 ): Promise<Gateway & { server: RunningServer; key: string }> {
-  const server = await startServer({
-    WEBHOOK_ALLOW_PRIVATE: 'true',
-    STAFF_REQUIRE_2FA: 'false',
-    // The durable default unless the variant says otherwise (BENCH_SQLITE_SYNCHRONOUS is ignored here).
-    SQLITE_SYNCHRONOUS: variant.sqliteSynchronous ?? 'FULL',
-  });
+  const server = await startServer(
+    {
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      STAFF_REQUIRE_2FA: 'false',
+      // The durable default unless the variant says otherwise (BENCH_SQLITE_SYNCHRONOUS is ignored here).
+      SQLITE_SYNCHRONOUS: variant.sqliteSynchronous ?? 'FULL',
+      WORKERS: variant.split ? 'false' : 'true',
+    },
+    { workerProcess: variant.split === true },
+  );
   serverPids.add(server.pid);
   const stop = async () => {
     await server.stop();
@@ -690,7 +720,8 @@ async function startSmsgate(
       if (Date.now() > deadline) throw new Error(`route: ${health.connectedBinds} of ${variant.binds} binds`);
       await sleep(100);
     }
-    return { server, key, pids: () => [server.pid], stop };
+    const pids = server.workerPid === null ? [server.pid] : [server.pid, server.workerPid];
+    return { server, key, pids: () => pids, stop };
   } catch (error) {
     await stop();
     throw error;

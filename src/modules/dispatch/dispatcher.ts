@@ -202,6 +202,7 @@ export function createDispatcher(deps: {
     async runOnce(maxJobs = 8): Promise<number> {
       const jobs = await deps.queue.claim<DispatchPayload>(DISPATCH_JOB, maxJobs, leaseMs);
       if (jobs.length === 0) return 0;
+      await deps.router.refresh?.();
       const jobIds = jobs.map((j) => j.id);
       // Jobs whose lease went to another worker: their messages are its to send now. Aborting a job's
       // signal withdraws its messages still waiting in a route's queue.

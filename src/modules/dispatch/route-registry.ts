@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { AppError } from '../../kernel/errors';
 import type { Logger } from '../../kernel/logger';
 import type { Db } from '../../storage/database';
@@ -9,8 +10,14 @@ import { pickRule, type RoutingRule, sortRules } from './rules';
 /** Builds the adapter for a configured route (the composition root knows the adapters). */
 export type RouteFactory = (row: Pick<RoutesTable, 'id' | 'type' | 'config'>) => SmsRoute;
 
-// Other processes pick up an operator's changes within this time.
+// Every process re-reads routes and rules this often, whatever happens.
 const SYNC_INTERVAL_MS = 5_000;
+/**
+ * Before routing a batch, the dispatcher asks whether routes or rules changed (one small read) at most
+ * this often: an operator's change made in another process (the API of a split deployment) takes effect
+ * here within it, not within the sync interval.
+ */
+const FRESHNESS_CHECK_MS = 250;
 
 /** What a message view needs to know about the route it took. */
 export interface RouteInfo {
@@ -50,6 +57,21 @@ export function createRouteRegistry(deps: {
   let realRouteIds: string[] = [];
   let timer: NodeJS.Timeout | null = null;
   let syncing: Promise<void> = Promise.resolve();
+  /** What `changeMark()` answered when the routes and rules in memory were read; when it was last asked. */
+  let syncedMark = '';
+  let checkedAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * Changes whenever a route or a rule is added, removed or updated (their count and newest `updated_at`):
+   * one read over two small tables.
+   */
+  async function changeMark(): Promise<string> {
+    const { rows } = await sql<{ mark: string }>`select
+      (select count(*) from routes) || ':' || (select coalesce(max(updated_at), 0) from routes) || ':' ||
+      (select count(*) from routing_rules) || ':' || (select coalesce(max(updated_at), 0) from routing_rules)
+      as mark`.execute(deps.db);
+    return String(rows[0]?.mark ?? '');
+  }
 
   for (const b of deps.builtins) {
     running.set(b.route.id, { route: b.route, version: -1 });
@@ -58,6 +80,8 @@ export function createRouteRegistry(deps: {
   const isSimulated = (id: string) => info.get(id)?.simulated === true;
 
   async function syncNow() {
+    // Read first: a change made while this sync runs leaves the mark behind, and the next check syncs again.
+    const mark = await changeMark();
     const rows = await deps.db.selectFrom('routes').selectAll().execute();
     for (const row of rows)
       info.set(row.id, { id: row.id, name: row.name, simulated: deps.isSimulatedType(row.type) });
@@ -94,6 +118,7 @@ export function createRouteRegistry(deps: {
         allowSimulator: Number(r.allow_simulator) === 1,
       })),
     );
+    syncedMark = mark;
   }
 
   /** The route ids a message tries, in order, before dropping those that are not running. */
@@ -164,6 +189,19 @@ export function createRouteRegistry(deps: {
           .filter((r): r is SmsRoute => r !== undefined);
       },
       all: () => [...running.values()].map((e) => e.route),
+      /**
+       * Syncs when routes or rules changed since the last sync. Asked at most every FRESHNESS_CHECK_MS, but
+       * always while this process knows no rule and no real route: then every message would go to the
+       * built-in simulator and be reported delivered, which must never happen only because this process
+       * has not yet seen the carrier an operator just added elsewhere.
+       */
+      async refresh(): Promise<void> {
+        const fallbackOnly = rules.length === 0 && realRouteIds.length === 0;
+        const now = performance.now();
+        if (!fallbackOnly && now - checkedAt < FRESHNESS_CHECK_MS) return;
+        checkedAt = now;
+        if ((await changeMark()) !== syncedMark) await registry.sync();
+      },
     } satisfies Router,
   };
   return registry;

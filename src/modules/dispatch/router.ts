@@ -5,4 +5,9 @@ import type { SmsRoute } from '../route-port';
 export interface Router {
   routesFor(message: MessagesTable): SmsRoute[];
   all(): SmsRoute[];
+  /**
+   * Brings this process's view of routes and rules up to date when another process changed them; the
+   * dispatcher calls it before routing a batch.
+   */
+  refresh?(): Promise<void>;
 }

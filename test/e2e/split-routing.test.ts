@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSmscSimulator } from '../../dev/smsc-simulator';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/kernel/logger';
+import { createSystem, type System } from '../../src/main';
+import { openStorage } from '../../src/storage/database';
+import { DIALECTS, openTestStorage } from '../helpers/storage';
+import { createApiKey, MailBox, PASSWORD, registerMailBox, signup, uniqueEmail } from '../helpers/system';
+
+/**
+ * A split deployment: an API process where the operator adds a carrier and a routing rule, and a worker
+ * process that was already running and dispatches. The worker must send through the new carrier at once,
+ * not through the built-in simulator (which would report every message delivered) until its next
+ * periodic re-read of routes and rules.
+ */
+describe.each(DIALECTS)('a carrier added in another process, on %s', (dialect) => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
+  });
+  const mail = new MailBox();
+
+  async function start(storage: ReturnType<typeof openStorage>, own: boolean): Promise<System> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-split-'));
+    const system = await createSystem(
+      loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', FREE_CREDITS: '1000' }),
+      { storage, mailer: mail, logger: createLogger({ level: 'silent' }) },
+    );
+    cleanup.push(async () => {
+      if (own) {
+        await (await system.http()).close();
+        await system.services.registry.stop();
+      } else await system.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    return system;
+  }
+
+  it('is used by the running worker for the next messages, never the simulator', async () => {
+    const test = await openTestStorage(dialect);
+    cleanup.push(() => test.dispose());
+    const smsc = await startSmscSimulator({ systemId: 'carrier', password: 'secret1' });
+    cleanup.push(() => smsc.stop());
+
+    // The worker starts first: it knows no carrier yet, only the built-in simulator.
+    const worker = await start(
+      openStorage(test.url, test.pgSchema ? { pgSchema: test.pgSchema, pgPoolSize: 5 } : {}),
+      false,
+    );
+    worker.startWorkers();
+
+    const api = await start(test.storage, true);
+    const app = await api.http();
+    registerMailBox(app, mail);
+    const email = uniqueEmail('ops');
+    await api.services.staff.create(null, { email, password: PASSWORD, role: 'operator' });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/auth/login',
+      payload: { email, password: PASSWORD },
+    });
+    const op = {
+      cookie: String(login.headers['set-cookie']).split(';')[0]!,
+      'x-csrf-token': login.json().csrfToken,
+    };
+    const route = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/routes',
+      headers: op,
+      payload: {
+        name: 'carrier',
+        type: 'smpp',
+        config: { host: '127.0.0.1', port: smsc.port, systemId: 'carrier', password: 'secret1' },
+      },
+    });
+    expect(route.statusCode, route.body).toBe(201);
+    const rule = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/routing-rules',
+      headers: op,
+      payload: { priority: 10, match: { countries: ['LV'] }, routeIds: [route.json().id] },
+    });
+    expect(rule.statusCode, rule.body).toBe(201);
+
+    // Sent at once: well within the worker's periodic re-read (5 s).
+    const key = await createApiKey(app, await signup(app));
+    const to = Array.from({ length: 5 }, (_, i) => `+3712${String(4_000_000 + i)}`);
+    const sent = await app.inject({
+      method: 'POST',
+      url: '/v1/messages',
+      headers: key.headers,
+      payload: { to, text: 'hi' },
+    });
+    expect(sent.statusCode, sent.body).toBe(202);
+
+    const db = test.storage.db;
+    const deadline = Date.now() + 20_000;
+    let rows: Array<{ status: string; route_id: string | null }> = [];
+    while (Date.now() < deadline) {
+      rows = await db.selectFrom('messages').select(['status', 'route_id']).execute();
+      if (rows.length === 5 && rows.every((r) => r.status !== 'queued' && r.status !== 'sending')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(rows.map((r) => r.route_id)).toEqual(Array(5).fill(route.json().id));
+    expect(smsc.submitCount()).toBe(5);
+  }, 40_000);
+});
