@@ -174,7 +174,7 @@ export async function startServer(
     ? spawn(process.execPath, [...nodeArgs, join(SERVER_ROOT, 'bin/smsgate.mjs'), 'worker'], {
         cwd: SERVER_ROOT,
         env: childEnv,
-        stdio: 'ignore',
+        stdio: show ? ['ignore', 'inherit', 'inherit'] : 'ignore',
       })
     : null;
   const workerExit = worker
