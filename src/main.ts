@@ -271,6 +271,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     files,
     importFiles: createImportFileReader(files),
     lazyTransaction: storage.lazyTransaction,
+    capabilities: storage.capabilities,
     importSettings: {
       maxRows: config.IMPORT_MAX_ROWS,
       maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES,

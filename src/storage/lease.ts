@@ -4,8 +4,8 @@
  * works on rows it holds, and every write of its result checks that it still does. Each kind keeps its own
  * rules (which rows are due, their order, how long a lease lasts) and calls these for the rest:
  *
- * - {@link claimDue}: one conditional UPDATE over the due rows (skipping rows other workers are claiming,
- *   where the database can), answering only the rows whose lease this call set;
+ * - {@link claimDue}: one conditional UPDATE over the due rows, picked once (skipping rows other workers are
+ *   claiming, where the database can), answering only the rows whose lease this call set;
  * - {@link renewLeases}, {@link releaseLeases}, {@link whereHeld}: renew, hand back, and "still ours" checks;
  * - {@link acquireNamed}: a single named lease row (one sweep at a time), taken when free or already ours;
  * - {@link takeBackPreviousBoot}: the leases a previous run of this same WORKER_ID left behind.
@@ -61,6 +61,9 @@ export function ownerPrefix(owner: string): string {
 
 const keyOf = (t: LeasedTable) => t.key ?? 'id';
 
+/** The common table expression holding the rows a claim picked (see {@link claimDue}). */
+const PICKED = 'picked';
+
 /**
  * Adds "this holder still holds the row" to a statement: its owner, and/or the `lease_until` it set (a later
  * claim by the same owner within the same ms is told apart by the value). Values may be `prepared` slots.
@@ -81,8 +84,8 @@ function ownerColumn(t: LeasedTable): string {
 
 export interface ClaimSpec {
   /**
-   * The kind's rule: its due rows, as `select <key> from <table> [as alias] where … order by … limit …`.
-   * The free-lease condition is added at the end of its `where`, or wherever the kind puts `free`
+   * The kind's rule: its due rows, as `select <key> from <table> [as alias] where … order by … limit …`
+   * (the one column it selects is read back by the key's name). The free-lease condition is added at the end of its `where`, or wherever the kind puts `free`
    * (`.where(free)`, to keep the terms in the order its index is read); the row locking is added here.
    */
   due(db: DbOrTx, free: (eb: Loose) => Loose): Loose;
@@ -93,9 +96,8 @@ export interface ClaimSpec {
   /** The new holder (tables with an owner column). */
   owner?: string;
   /**
-   * `FOR UPDATE SKIP LOCKED` (capabilities.skipLocked): other workers skip rows being claimed. Only where
-   * PostgreSQL reads the subquery once (as the job and delivery claims' plans do): rescanned for each row
-   * of a semi-join, a locked subquery skips the rows this statement already leased and leases past its limit.
+   * `FOR UPDATE SKIP LOCKED` (capabilities.skipLocked): other workers skip rows being claimed. Safe
+   * whatever plan the database picks (see {@link claimDue}).
    */
   skipLocked: boolean;
   /** More columns the claim sets (an attempt count, a status). */
@@ -104,10 +106,17 @@ export interface ClaimSpec {
 
 /**
  * Claims due rows: an UPDATE over the kind's due rows that takes their lease. The lease condition is
- * checked again outside the subquery, so a row another worker leased meanwhile no longer matches and no
+ * checked again outside the due query, so a row another worker leased meanwhile no longer matches and no
  * row is ever held by two workers: only rows whose lease this statement set come back. Answers the
  * statement, for the kind to add its own re-checks and `returning`, and to run or compile once
  * (`prepared`: every value may be a slot).
+ *
+ * The due rows are picked once, in a MATERIALIZED common table expression, never in a subquery of the
+ * UPDATE's WHERE: PostgreSQL may run such a subquery again for each row of a semi-join, and a locking
+ * one then skips the rows this statement already leased (locked and changed by it: gone for a locking
+ * read), so each run answers the next rows and the UPDATE leases past the limit. A materialized CTE
+ * runs once whatever the plan. SQLite has no row locks (its subquery was safe), but takes the same
+ * statement: one shape to test on both.
  */
 export function claimDue(executor: DbOrTx, t: LeasedTable, spec: ClaimSpec): Loose {
   const db = executor as Loose;
@@ -122,13 +131,17 @@ export function claimDue(executor: DbOrTx, t: LeasedTable, spec: ClaimSpec): Loo
   if (!placed) due = due.where(free);
   if (spec.skipLocked) due = due.forUpdate().skipLocked();
   return db
+    .with(
+      (cte: Loose) => cte(PICKED).materialized(),
+      () => due,
+    )
     .updateTable(t.table)
     .set((eb: Loose) => {
       const lease: Record<string, unknown> = { lease_until: spec.leaseUntil };
       if (t.owner !== null) lease[t.owner] = spec.owner;
       return spec.set ? Object.assign(lease, spec.set(eb)) : lease;
     })
-    .where(keyOf(t), 'in', due)
+    .where(keyOf(t), 'in', (eb: Loose) => eb.selectFrom(PICKED).select(keyOf(t)))
     .where('lease_until', '<=', spec.now);
 }
 

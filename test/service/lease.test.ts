@@ -1,4 +1,6 @@
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DbOrTx } from '../../src/storage/database';
 import {
   acquireNamed,
   claimDue,
@@ -14,6 +16,15 @@ const JOBS: LeasedTable = { table: 'jobs', owner: 'lease_owner' };
 const LEASES: LeasedTable = { table: 'retention_leases', key: 'name', owner: 'owner' };
 const LEASE = 30_000;
 const T0 = 1_000_000;
+/** PostgreSQL settings under which an `IN (subquery)` is run again for each row of the outer table. */
+const RESCANNING_PLAN = [
+  'enable_hashjoin = off',
+  'enable_mergejoin = off',
+  'enable_hashagg = off',
+  'enable_material = off',
+  'enable_memoize = off',
+  'enable_sort = off',
+];
 
 describe.each(DIALECTS)('the lease helper on %s', (dialect) => {
   let test: TestStorage;
@@ -45,16 +56,16 @@ describe.each(DIALECTS)('the lease helper on %s', (dialect) => {
         })),
       )
       .execute();
-  const claim = async (owner: string, now: number, limit: number): Promise<string[]> => {
-    const rows: Array<{ id: string }> = await claimDue(test.storage.db, JOBS, {
+  const claimStatement = (owner: string, now: number, limit: number, executor: DbOrTx = test.storage.db) =>
+    claimDue(executor, JOBS, {
       due: (db) => db.selectFrom('jobs').select('id').where('run_at', '<=', now).orderBy('id').limit(limit),
       now,
       leaseUntil: now + LEASE,
       owner,
       skipLocked: test.storage.capabilities.skipLocked,
-    })
-      .returning('id')
-      .execute();
+    }).returning('id');
+  const claim = async (owner: string, now: number, limit: number, executor?: DbOrTx): Promise<string[]> => {
+    const rows: Array<{ id: string }> = await claimStatement(owner, now, limit, executor).execute();
     return rows.map((r) => r.id).sort();
   };
   const owners = async () =>
@@ -83,6 +94,28 @@ describe.each(DIALECTS)('the lease helper on %s', (dialect) => {
     expect(await claim('a/1', T0, 1)).toEqual(['j0']);
     expect(Object.values(await owners()).filter((o) => o !== null)).toEqual(['a/1']);
   });
+
+  // PostgreSQL may run a subquery of the UPDATE again for each row it joins (a nested-loop semi-join), and
+  // a locking one then skips the rows the statement already leased: each run answers the next rows.
+  it.runIf(dialect === 'postgres')(
+    'a claim leases no more rows than its limit, even where PostgreSQL reads the due rows again for each row',
+    async () => {
+      await insert(Array.from({ length: 40 }, (_, i) => ({ id: `j${String(i).padStart(2, '0')}` })));
+      const claimed = await test.storage.db.transaction().execute(async (tx) => {
+        // The plans that read the due rows once (hashed, sorted, memoized or materialized) cost too much.
+        for (const plan of RESCANNING_PLAN) await sql.raw(`set local ${plan}`).execute(tx);
+        // The premise: the UPDATE joins the due rows to the table in a nested loop, reading them per row.
+        const statement = claimStatement('a/1', T0, 3, tx).compile();
+        const explained = await tx.executeQuery<{ 'QUERY PLAN': string }>(
+          CompiledQuery.raw(`explain ${statement.sql}`, [...statement.parameters]),
+        );
+        expect(explained.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('Nested Loop Semi Join');
+        return claim('a/1', T0, 3, tx);
+      });
+      expect(claimed).toEqual(['j00', 'j01', 'j02']);
+      expect(Object.values(await owners()).filter((o) => o !== null)).toHaveLength(3);
+    },
+  );
 
   it('renewing or handing back fails once another owner took the expired lease', async () => {
     await insert([{ id: 'j1' }]);

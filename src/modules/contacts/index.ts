@@ -104,6 +104,7 @@ export function createContacts(
     importFiles: ImportsDeps['importFiles'];
     importSettings?: Partial<ImportSettings> | undefined;
     lazyTransaction?: ImportsDeps['lazyTransaction'];
+    capabilities: ImportsDeps['capabilities'];
   },
 ) {
   const book = createContactBook(deps);

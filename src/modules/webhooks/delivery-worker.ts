@@ -27,8 +27,8 @@ export function createDeliveryWorker(ctx: WebhooksContext, results: ResultRecord
     ClaimedDelivery
   >((executor) => {
     const now = slot<number>('now');
-    // The lease condition is repeated outside the subquery (see claimDue): no delivery is ever held by two
-    // workers. Where several writers can change a row between the subquery and the update, its status is
+    // The lease condition is repeated outside the due query (see claimDue): no delivery is ever held by two
+    // workers. Where several writers can change a row between the due query and the update, its status is
     // checked again too. With one writer that cannot happen, and the check would cost: without statistics
     // SQLite then walks every pending row through the status index to find the few claimed ones (16 ms a
     // claim at 100,000 pending).

@@ -5,7 +5,7 @@
  */
 import { AppError } from '../../../kernel/errors';
 import type { FileStore } from '../../../kernel/file-store';
-import type { DbOrTx, Storage } from '../../../storage/database';
+import type { Capabilities, DbOrTx, Storage } from '../../../storage/database';
 import type { ImportStatus, ImportsTable } from '../../../storage/schema-imports';
 import type { FieldType } from '../fields';
 import { type ContactsDeps, iso } from '../shared';
@@ -60,6 +60,8 @@ export interface ImportsDeps extends ContactsDeps {
    */
   lazyTransaction?: Storage['lazyTransaction'] | undefined;
   importSettings?: Partial<ImportSettings> | undefined;
+  /** Only `skipLocked` is used: a worker claiming an import skips one another worker is claiming. */
+  capabilities: Pick<Capabilities, 'skipLocked'>;
 }
 
 export type OnDuplicate = 'update' | 'skip';

@@ -22,7 +22,7 @@ import { type BatchWriter, LeaseLost } from './write-batch';
 const IMPORTS: LeasedTable = { table: 'imports', owner: null };
 
 export function createImportWorker(ctx: ImportsContext, writer: BatchWriter) {
-  const { db, clock, audit, files, importFiles, settings, xlsxLimits } = ctx;
+  const { db, clock, audit, files, importFiles, settings, xlsxLimits, capabilities } = ctx;
   const { commitBatch } = writer;
 
   async function finish(
@@ -195,10 +195,8 @@ export function createImportWorker(ctx: ImportsContext, writer: BatchWriter) {
           },
           now,
           leaseUntil: lease,
-          // No row locking, as before: PostgreSQL may run this one-row subquery again for each row of the
-          // table it joins (a semi-join), and a locked one then skips the row this statement just leased
-          // and leases the next one too. Two workers wanting the same import: one gets it, the other none.
-          skipLocked: false,
+          // Two workers wanting the same import: one gets it, the other the next one due.
+          skipLocked: capabilities.skipLocked,
           set: (eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)) }),
         })
           .where('status', 'in', ACTIVE)
