@@ -114,12 +114,6 @@ const EXCEPTIONS: { vendor: VendorException[]; writes: WriteException[] } = {
       reason: 'TOTP codes are computation, not IO: a port would only rename otplib',
     },
     {
-      file: 'src/modules/contacts/avatar-image.ts',
-      specifier: 'sharp',
-      reason:
-        'image decoding and resizing, loaded on first use; an image port is left for the contacts split',
-    },
-    {
       file: 'src/modules/webhooks/addresses.ts',
       specifier: 'node:net',
       reason: 'isIP/isIPv4/isIPv6 only: pure parsers of address text for the SSRF rules (no IO)',
