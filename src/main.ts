@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLocalFileStore } from './adapters/files/local-file-store';
+import { avatarImages } from './adapters/images/avatar-images';
 import { createImportFileReader } from './adapters/imports';
 import { createFileMailer } from './adapters/mail/file-mailer';
 import { createRouteFactory } from './adapters/route-factory';
@@ -269,6 +270,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     ids,
     audit,
     files,
+    avatarImages,
     importFiles: createImportFileReader(files),
     lazyTransaction: storage.lazyTransaction,
     capabilities: storage.capabilities,

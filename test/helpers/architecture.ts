@@ -2,8 +2,8 @@
  * Reads a source tree (a map of repository-relative path → text) and reports breaks of the module rules
  * DESIGN.md sets: a one-way module graph, imports of another module only through its `index.ts`, no vendor or
  * IO import inside `src/modules/`, each table written only by the module that owns it, no wall clock inside
- * `src/modules/`, no query in the wiring (`src/main.ts`, `src/workers/`). `test/unit/architecture.test.ts`
- * runs it over `src/` and over small fake trees.
+ * `src/modules/`, no query in the wiring (`src/main.ts`, `src/cli/`, `src/workers/`).
+ * `test/unit/architecture.test.ts` runs it over `src/` and over small fake trees.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -486,16 +486,16 @@ export function checkWallClock(tree: Tree): Violation[] {
   return out;
 }
 
-/** The files that only wire: the composition root and the background schedule. */
-const WIRING = /^src\/(main\.ts$|workers\/)/;
+/** The files that only wire: the composition root, the command line and the background schedule. */
+const WIRING = /^src\/(main\.ts$|cli\/|workers\/)/;
 
 const QUERY_CALL =
   /\.\s*(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|transaction|executeQuery)\s*\(|\bsql\s*(`|\.\s*(raw|lit|ref|id|table|join)\b)/g;
 const RAW_QUERY = /\b(SELECT\b[\s\S]*\bFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b/;
 
 /**
- * `src/main.ts` and `src/workers/` only wire: no query (a Kysely builder, a transaction, an `sql` template or
- * raw SQL in a string) — a query belongs to the module that owns its tables, as a named function.
+ * `src/main.ts`, `src/cli/` and `src/workers/` only wire: no query (a Kysely builder, a transaction, an `sql`
+ * template or raw SQL in a string) — a query belongs to the module that owns its tables, as a named function.
  */
 export function checkRootQueries(tree: Tree): Violation[] {
   const out: Violation[] = [];

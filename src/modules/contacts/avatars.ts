@@ -3,7 +3,7 @@ import { AppError } from '../../kernel/errors';
 import type { FileStore } from '../../kernel/file-store';
 import type { ClientActor } from '../accounts';
 import { auditActorOf } from '../audit';
-import { normaliseAvatar } from './avatar-image';
+import { type AvatarImages, normaliseAvatar } from './avatar-image';
 import type { ContactsDeps } from './shared';
 
 /** Largest avatar upload accepted. Only the resized image is stored, never the upload itself. */
@@ -39,8 +39,8 @@ async function readAll(stream: Readable): Promise<Buffer> {
  * `avatars/<contact id>` (the upload itself never is), served by the API. The contact's `avatarUrl` then points at
  * the API path; setting another `avatarUrl` (an external image) makes the stored file unused.
  */
-export function createAvatars(deps: ContactsDeps & { files: FileStore }) {
-  const { db, clock, audit, files } = deps;
+export function createAvatars(deps: ContactsDeps & { files: FileStore; avatarImages: AvatarImages }) {
+  const { db, clock, audit, files, avatarImages } = deps;
 
   async function liveContact(accountId: string, id: string) {
     const row = await db
@@ -80,7 +80,7 @@ export function createAvatars(deps: ContactsDeps & { files: FileStore }) {
           'An avatar must be a JPEG, PNG, GIF or WEBP image (judged by its content).',
         );
       }
-      const image = await normaliseAvatar(bytes);
+      const image = await normaliseAvatar(avatarImages, bytes);
       const contentType = 'image/webp';
       await files.put(keyOf(contactId), image);
       const avatarUrl = avatarPath(contactId);

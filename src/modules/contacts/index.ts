@@ -1,4 +1,5 @@
 import type { FileStore } from '../../kernel/file-store';
+import type { AvatarImages } from './avatar-image';
 import { createAvatars } from './avatars';
 import { createBulkActions } from './bulk';
 import { createContactBook } from './contacts';
@@ -10,7 +11,13 @@ import { createImports } from './imports/import-jobs';
 import type { ContactsDeps } from './shared';
 import { createSuppressions } from './suppressions';
 
-export { AVATAR_MAX_PIXELS, AVATAR_SIZE } from './avatar-image';
+export {
+  AVATAR_MAX_PIXELS,
+  AVATAR_SIZE,
+  type AvatarImageResult,
+  type AvatarImageSpec,
+  type AvatarImages,
+} from './avatar-image';
 export { AVATAR_MAX_BYTES, type Avatars, avatarPath, avatarTypeOf, createAvatars } from './avatars';
 export {
   BULK_ACTIONS,
@@ -101,6 +108,7 @@ export {
 export function createContacts(
   deps: ContactsDeps & {
     files: FileStore;
+    avatarImages: AvatarImages;
     importFiles: ImportsDeps['importFiles'];
     importSettings?: Partial<ImportSettings> | undefined;
     lazyTransaction?: ImportsDeps['lazyTransaction'];
