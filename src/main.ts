@@ -444,11 +444,17 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     },
     async stop() {
       if (app) await app.close();
-      await Promise.all(loops.splice(0).map((l) => l.stop()));
+      const loopsStopped = Promise.all(loops.splice(0).map((l) => l.stop()));
+      // A run waiting on Redis while it is gone (its commands wait for a reconnect) ends only once the
+      // connections are cut: give the runs a few seconds, then cut them (the jobs table holds the truth).
+      let redisClosed: Promise<void> | null = null;
+      if (redisQueue && !(await settlesWithin(loopsStopped, LOOPS_STOP_WAIT_MS)))
+        redisClosed = redisQueue.close();
+      await loopsStopped;
       // Mails promised after an answer (password reset, unlock links) go out before the database closes.
       await Promise.all([services.identity.settled(), services.staff.settled()]);
       await registry.stop();
-      await redisQueue?.close();
+      await (redisClosed ?? redisQueue?.close());
       redisProbe?.close();
       await storage.close();
     },
@@ -456,6 +462,25 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
 }
 
 export type System = Awaited<ReturnType<typeof createSystem>>;
+
+/** How long `stop()` lets the background runs finish before it cuts the Redis connections they may wait on. */
+const LOOPS_STOP_WAIT_MS = 5_000;
+
+/** Whether `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return settled;
+}
 
 /**
  * A Redis connection of its own for the readiness check, so that a check never queues behind the
