@@ -21,6 +21,31 @@ const COMMAND_TIMEOUT_MS = 3_000;
 const CONNECT_TIMEOUT_MS = 3_000;
 /** How long closing waits for BullMQ to let go before the connections are cut. */
 const CLOSE_WAIT_MS = 3_000;
+/**
+ * The longest a publish or a fetch may take. BullMQ waits for its connection to be ready before it sends
+ * a command, and with Redis gone that wait has no end (the command timeout starts only once it is sent):
+ * a run of the relay or of dispatch would hang there, and with it the process's shutdown.
+ */
+const CALL_WAIT_MS = 5_000;
+
+/** `call`, or a rejection once it has taken CALL_WAIT_MS (what it does later is ignored). */
+async function withinCallWait<T>(call: Promise<T>, what: string): Promise<T> {
+  call.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      call,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`Redis: ${what} took over ${CALL_WAIT_MS} ms`)),
+          CALL_WAIT_MS,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 /** How often BullMQ looks for jobs whose worker died (lock expired) and puts them back in the queue. */
 const STALLED_INTERVAL_MS = 10_000;
 
@@ -163,12 +188,15 @@ export function createRedisQueue(deps: {
       for (const [kind, jobs] of byKind) {
         try {
           // One Redis job per claim of an outbox row: a republished row gets a new id, a replayed add does not.
-          await queueOf(kind).addBulk(
-            jobs.map((j) => ({
-              name: kind,
-              data: { id: j.id, payload: j.payload } satisfies Envelope,
-              opts: { jobId: `${j.id}.${j.attempts}`, removeOnComplete: true, removeOnFail: true },
-            })),
+          await withinCallWait(
+            queueOf(kind).addBulk(
+              jobs.map((j) => ({
+                name: kind,
+                data: { id: j.id, payload: j.payload } satisfies Envelope,
+                opts: { jobId: `${j.id}.${j.attempts}`, removeOnComplete: true, removeOnFail: true },
+              })),
+            ),
+            'publishing jobs',
           );
         } catch (error) {
           // Redis away: the rows go back to the outbox at once rather than after the claim lease.
@@ -191,7 +219,9 @@ export function createRedisQueue(deps: {
       while (taken.length < limit) {
         let job: BullJob | undefined;
         try {
-          job = (await worker.getNextJob(token, { block: false })) as BullJob | undefined;
+          job = (await withinCallWait(worker.getNextJob(token, { block: false }), 'fetching a job')) as
+            | BullJob
+            | undefined;
         } catch (error) {
           // Jobs taken before the failure are handled below; none taken: the loop retries later.
           if (workers.get(kind) === worker) drop(workers, kind);

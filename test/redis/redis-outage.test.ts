@@ -170,3 +170,42 @@ describe.skipIf(!HAS_REDIS).each(DIALECTS)('sends while Redis hangs and dies, on
     }
   }, 60_000);
 });
+
+describe.skipIf(!HAS_REDIS)('stopping while Redis is gone', () => {
+  it('stop() ends within seconds even when background runs wait on a Redis that was killed', async () => {
+    const port = await freePort();
+    const redis = await startRedis(port);
+    const ts = await startTestSystem('sqlite', {
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      FREE_CREDITS: '1000',
+    });
+    try {
+      const key = await createApiKey(ts.app, await signup(ts.app));
+      ts.system.startWorkers();
+      const sent = await ts.app.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        headers: key.headers,
+        payload: { to: ['+37124000001', '+37124000002'], text: 'x' },
+      });
+      expect(sent.statusCode).toBe(202);
+      redis.kill('SIGKILL');
+      // Jobs queued while Redis is dead: the relay and the dispatch loops now wait on it.
+      for (let i = 0; i < 5; i++) {
+        await ts.app.inject({
+          method: 'POST',
+          url: '/v1/messages',
+          headers: key.headers,
+          payload: { to: `+3712400010${i}`, text: 'x' },
+        });
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      const started = performance.now();
+      await ts.system.stop();
+      expect(performance.now() - started).toBeLessThan(15_000);
+    } finally {
+      if (redis.exitCode === null) redis.kill('SIGKILL');
+      await ts.close().catch(() => undefined);
+    }
+  }, 60_000);
+});
