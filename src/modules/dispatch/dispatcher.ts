@@ -202,7 +202,16 @@ export function createDispatcher(deps: {
     async runOnce(maxJobs = 8): Promise<number> {
       const jobs = await deps.queue.claim<DispatchPayload>(DISPATCH_JOB, maxJobs, leaseMs);
       if (jobs.length === 0) return 0;
-      await deps.router.refresh?.();
+      // The jobs are claimed: a failed freshness check (the database away a moment) must not drop them
+      // until their lease runs out. They are routed with what this process knows.
+      await deps.router
+        .refresh?.()
+        .catch((err: unknown) =>
+          deps.logger.warn(
+            { err },
+            'could not check routes and rules for changes; routing with the last ones read',
+          ),
+        );
       const jobIds = jobs.map((j) => j.id);
       // Jobs whose lease went to another worker: their messages are its to send now. Aborting a job's
       // signal withdraws its messages still waiting in a route's queue.

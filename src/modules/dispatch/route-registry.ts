@@ -12,12 +12,6 @@ export type RouteFactory = (row: Pick<RoutesTable, 'id' | 'type' | 'config'>) =>
 
 // Every process re-reads routes and rules this often, whatever happens.
 const SYNC_INTERVAL_MS = 5_000;
-/**
- * Before routing a batch, the dispatcher asks whether routes or rules changed (one small read) at most
- * this often: an operator's change made in another process (the API of a split deployment) takes effect
- * here within it, not within the sync interval.
- */
-const FRESHNESS_CHECK_MS = 250;
 
 /** What a message view needs to know about the route it took. */
 export interface RouteInfo {
@@ -57,9 +51,8 @@ export function createRouteRegistry(deps: {
   let realRouteIds: string[] = [];
   let timer: NodeJS.Timeout | null = null;
   let syncing: Promise<void> = Promise.resolve();
-  /** What `changeMark()` answered when the routes and rules in memory were read; when it was last asked. */
+  /** What `changeMark()` answered when the routes and rules in memory were read. */
   let syncedMark = '';
-  let checkedAt = Number.NEGATIVE_INFINITY;
 
   /**
    * Changes whenever a route or a rule is added, removed or updated (their count and newest `updated_at`):
@@ -190,16 +183,14 @@ export function createRouteRegistry(deps: {
       },
       all: () => [...running.values()].map((e) => e.route),
       /**
-       * Syncs when routes or rules changed since the last sync. Asked at most every FRESHNESS_CHECK_MS, but
-       * always while this process knows no rule and no real route: then every message would go to the
-       * built-in simulator and be reported delivered, which must never happen only because this process
-       * has not yet seen the carrier an operator just added elsewhere.
+       * While this process knows no rule and no real route, every message would go to the built-in
+       * simulator and be reported delivered: before routing a batch then, sync if routes or rules changed
+       * since the last sync, so that a carrier an operator just added in another process is used at once,
+       * not after the periodic re-read. (Other changes wait for that re-read: re-checking on every batch
+       * under load was seen to restart routes mid-batch after a database outage.)
        */
       async refresh(): Promise<void> {
-        const fallbackOnly = rules.length === 0 && realRouteIds.length === 0;
-        const now = performance.now();
-        if (!fallbackOnly && now - checkedAt < FRESHNESS_CHECK_MS) return;
-        checkedAt = now;
+        if (rules.length > 0 || realRouteIds.length > 0) return;
         if ((await changeMark()) !== syncedMark) await registry.sync();
       },
     } satisfies Router,
