@@ -7,7 +7,6 @@ import { AppError } from '../../../kernel/errors';
 import type { FileStore } from '../../../kernel/file-store';
 import type { Capabilities, DbOrTx, Storage } from '../../../storage/database';
 import type { ImportStatus, ImportsTable } from '../../../storage/schema-imports';
-import type { FieldType } from '../fields';
 import { type ContactsDeps, iso } from '../shared';
 import type { ImportMapping } from './mapping';
 import type { ImportFileReader, XlsxLimits } from './ports';
@@ -182,15 +181,6 @@ export function importsContext(deps: ImportsDeps): ImportsContext {
     maxSharedStringBytes: settings.maxSharedStringBytes,
   };
   return Object.assign({}, deps, { settings, batchTransaction, xlsxLimits });
-}
-
-export async function definitions(tx: DbOrTx, accountId: string): Promise<Map<string, FieldType>> {
-  const rows = await tx
-    .selectFrom('contact_fields')
-    .select(['key', 'type'])
-    .where('account_id', '=', accountId)
-    .execute();
-  return new Map(rows.map((r) => [r.key, r.type]));
 }
 
 export async function ownImport(tx: DbOrTx, accountId: string, id: string): Promise<ImportsTable> {

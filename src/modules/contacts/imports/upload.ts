@@ -8,11 +8,11 @@ import { AppError, type FieldError, isAppError } from '../../../kernel/errors';
 import type { ImportsTable } from '../../../storage/schema-imports';
 import type { ClientActor } from '../../accounts';
 import { auditActorOf } from '../../audit';
+import { fieldTypesOf } from '../contact-store';
 import type { FieldType } from '../fields';
 import { csvHead, type SourceRow } from './csv-source';
 import {
   type CreateImportOptions,
-  definitions,
   type ImportDetail,
   type ImportPreview,
   type ImportsContext,
@@ -217,7 +217,7 @@ export function createUpload(ctx: ImportsContext) {
       const accountId = actor.accountId;
       try {
         const found = await inspect(upload.key);
-        const defs = await definitions(db, accountId);
+        const defs = await fieldTypesOf(db, accountId);
         const mapping =
           options.mapping === undefined || options.mapping === ''
             ? guessMapping(found.headers, await fieldLabels(accountId))

@@ -7,9 +7,10 @@ import type { Readable } from 'node:stream';
 import { isAppError } from '../../../kernel/errors';
 import { claimDue, type LeasedTable, releaseLeases, whereHeld } from '../../../storage/lease';
 import type { ImportStatus, ImportsTable } from '../../../storage/schema-imports';
+import { fieldTypesOf } from '../contact-store';
 import { defaultCountryOf, isUniqueViolation } from '../shared';
 import { csvRows } from './csv-source';
-import { ACTIVE, definitions, type ImportsContext } from './import-context';
+import { ACTIVE, type ImportsContext } from './import-context';
 import type { ImportMapping } from './mapping';
 import type { ThreadRead } from './ports';
 import { type BatchEvent, type ReadPlan, type RowBatch, readBatches } from './row-batches';
@@ -92,7 +93,7 @@ export function createImportWorker(ctx: ImportsContext, writer: BatchWriter) {
     }
     const plan: ReadPlan = {
       mapping: JSON.parse(imp.mapping) as ImportMapping,
-      definitions: [...(await definitions(db, accountId))],
+      definitions: [...(await fieldTypesOf(db, accountId))],
       defaultCountry: await defaultCountryOf(db, accountId),
       checkpoint: Number(imp.processed),
       maxRows: settings.maxRows,
