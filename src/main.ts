@@ -215,7 +215,12 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     start: createStartReplyRecorder({ audit }),
   });
   const inbound = createInbound({ db, clock, ids, audit, events: clientEvents, onStored: stopReplies });
-  const routeFactory = createRouteFactory(routeTypes, { clock, logger, awaitingReports });
+  const routeFactory = createRouteFactory(routeTypes, {
+    clock,
+    logger,
+    awaitingReports,
+    publicUrl: config.PUBLIC_URL,
+  });
   const routeEvents: RouteEvents = {
     // The operator's test sends have no message: their receipts are recorded with the test.
     onDeliveryReport: (report) => routeTests.claim(report) ?? reports.receive(report),

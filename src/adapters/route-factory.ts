@@ -11,13 +11,14 @@ const pumps = (route: SmsRoute): route is SimulatorRoute =>
 /** Builds the adapter for a route row through its type's registry entry. */
 export function createRouteFactory(
   routeTypes: RouteTypes,
-  deps: Omit<RouteAdapterDeps, 'id'>,
+  deps: Omit<RouteAdapterDeps, 'id' | 'callbackUrl'> & { publicUrl: string },
 ): RouteFactory & { simulators: () => SimulatorRoute[] } {
   const simulators = new Map<string, SimulatorRoute>();
   const factory: RouteFactory = (row) => {
     const route = routeTypes.create(row, {
       ...deps,
       id: row.id,
+      callbackUrl: (kind) => `${deps.publicUrl}/hooks/routes/${encodeURIComponent(row.id)}/${kind}`,
       logger: deps.logger.child({ route: row.id }),
     });
     if (routeTypes.isSimulated(row.type) && pumps(route)) simulators.set(row.id, route);

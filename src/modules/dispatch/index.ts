@@ -33,9 +33,11 @@ export {
 } from './route-registry';
 export { createRouteTests, ROUTE_TEST_MAX_WAIT_MS, type RouteTests, type RouteTestView } from './route-tests';
 export {
+  type CallbackVerdict,
   createRouteTypes,
   type RouteAdapterDeps,
   type RouteCallback,
+  type RouteCallbackKind,
   type RouteTypeDefinition,
   type RouteTypes,
   type RouteTypeView,

@@ -20,16 +20,40 @@ export interface RouteAdapterDeps {
     sentBefore: number,
     limit: number,
   ): Promise<Array<{ carrierRef: string; to: string }>>;
+  /**
+   * The public URL a carrier calls back on for this route (`PUBLIC_URL/hooks/routes/:routeId/:kind`),
+   * given to it with each message (status callback) or set in the carrier's console (inbound).
+   */
+  callbackUrl(kind: RouteCallbackKind): string;
 }
 
-/** A carrier's callback (HTTP providers: `POST /hooks/routes/:routeId/:kind`) as an adapter parses it. */
+/** Which callback of a route a carrier called: delivery reports or inbound messages. */
+export type RouteCallbackKind = 'status' | 'inbound';
+
+/**
+ * A carrier's callback (`GET|POST /hooks/routes/:routeId/:kind`) as an adapter reads it: everything a
+ * signature check may cover, exactly as received.
+ */
 export interface RouteCallback {
   routeId: string;
+  kind: RouteCallbackKind;
+  method: 'GET' | 'POST';
+  /**
+   * The URL the carrier called, as it sees it: the platform's public base URL (`PUBLIC_URL`) plus the
+   * path and the query string exactly as received (Twilio and Plivo sign it).
+   */
+  url: string;
+  /** The query string's parameters (the first value of each). */
+  query: Record<string, string>;
+  /** Header names in lower case. */
   headers: Record<string, string | string[] | undefined>;
-  /** The raw body, for signature checks. */
+  /** The raw body ('' for a GET), for signature checks and parsing. */
   body: string;
   receivedAt: number;
 }
+
+/** What a callback's signature check found. */
+export type CallbackVerdict = { ok: true } | { ok: false; reason: string };
 
 /**
  * One kind of route the operator can configure: an entry of the route-adapter registry
@@ -49,10 +73,18 @@ export interface RouteTypeDefinition<C = Record<string, unknown>> {
   simulated?: boolean;
   /** Builds the live adapter of one route from its parsed config. */
   create(config: C, deps: RouteAdapterDeps): SmsRoute;
+  /**
+   * Checks a callback's signature (or shared token) with the route's credentials before anything in it
+   * is believed; a failure is answered 401 and counted in the route's health. Types with callbacks must
+   * define it (a type with no way to authenticate its carrier puts a secret token in its callback URL).
+   */
+  verifyCallback?(callback: RouteCallback, config: C): CallbackVerdict;
   /** Carriers that report receipts by callback: the reports in one (with their raw error codes). */
   parseReceipt?(callback: RouteCallback, config: C): DeliveryReport[];
   /** Carriers that hand over replies by callback: the messages in one. */
   parseInbound?(callback: RouteCallback, config: C): InboundSms[];
+  /** The answer a carrier expects to a callback it made (default: 200 with an empty body). */
+  callbackAnswer?: { status: number; contentType: string; body: string };
 }
 
 /** What answers show instead of a stored credential. */

@@ -76,6 +76,8 @@ export class RouteError extends Error {
     readonly code: FailureCode,
     detail: string,
     readonly carrierCode: string | null = null,
+    /** How long the carrier asked us to wait before trying again (an HTTP Retry-After), when it said. */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(detail);
     this.name = 'RouteError';
