@@ -209,7 +209,7 @@ export async function startDeployment(kind: DeploymentKind): Promise<Deployment>
     NODE_ENV: 'production',
     STAFF_REQUIRE_2FA: 'false',
     DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
     RATE_LIMIT_MAX: '0',
     FREE_CREDITS: '0',
     WEBHOOK_ALLOW_PRIVATE: 'true',

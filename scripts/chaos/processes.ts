@@ -5,7 +5,7 @@
  * everything started here is stopped here.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { freePort, ROOT, sleep } from '../../bench/lib';
@@ -31,11 +31,17 @@ function exitOf(child: ChildProcess): Promise<void> {
     : new Promise((done) => child.once('exit', () => done()));
 }
 
-function restartable(name: string, launch: () => Promise<ChildProcess>): Restartable {
+/**
+ * A process the trial can kill and start again. With CHAOS_KEEP set (and a data folder), everything every
+ * life of it printed is also kept in `<folder>/<name>.log`, to read after the trial.
+ */
+function restartable(name: string, launch: () => Promise<ChildProcess>, folder?: string): Restartable {
   let child: ChildProcess | null = null;
   let out = '';
+  const logFile = folder && process.env.CHAOS_KEEP ? join(folder, `${name}.log`) : null;
   const keep = (chunk: Buffer) => {
     out = (out + chunk.toString()).slice(-8000);
+    if (logFile) appendFileSync(logFile, chunk);
   };
   return {
     name,
@@ -81,19 +87,23 @@ async function waitFor(what: string, check: () => Promise<boolean>, child: Child
 
 /** `smsgate serve` (HTTP, and the workers unless WORKERS=false) on a fixed port. */
 export function smsgateServer(name: string, port: number, env: Record<string, string>): Restartable {
-  return restartable(name, async () => {
-    const child = spawn(
-      process.execPath,
-      ['--max-old-space-size=256', join(ROOT, 'bin/smsgate.mjs'), 'serve'],
-      {
-        cwd: ROOT,
-        env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    await waitFor(name, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, child);
-    return child;
-  });
+  return restartable(
+    name,
+    async () => {
+      const child = spawn(
+        process.execPath,
+        ['--max-old-space-size=256', join(ROOT, 'bin/smsgate.mjs'), 'serve'],
+        {
+          cwd: ROOT,
+          env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      await waitFor(name, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, child);
+      return child;
+    },
+    env.DATA_DIR,
+  );
 }
 
 /**
@@ -101,25 +111,29 @@ export function smsgateServer(name: string, port: number, env: Record<string, st
  * running (its loops started), as the server is once `/healthz` answers: recovery counts from there.
  */
 export function smsgateWorker(name: string, env: Record<string, string>): Restartable {
-  return restartable(name, async () => {
-    const child = spawn(
-      process.execPath,
-      ['--max-old-space-size=256', join(ROOT, 'bin/smsgate.mjs'), 'worker'],
-      {
-        cwd: ROOT,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let said = '';
-    const listen = (chunk: Buffer) => {
-      said = (said + chunk.toString()).slice(-4000);
-    };
-    child.stdout?.on('data', listen);
-    await waitFor(name, async () => said.includes('smsgate worker running'), child);
-    child.stdout?.off('data', listen);
-    return child;
-  });
+  return restartable(
+    name,
+    async () => {
+      const child = spawn(
+        process.execPath,
+        ['--max-old-space-size=256', join(ROOT, 'bin/smsgate.mjs'), 'worker'],
+        {
+          cwd: ROOT,
+          env: { ...process.env, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let said = '';
+      const listen = (chunk: Buffer) => {
+        said = (said + chunk.toString()).slice(-4000);
+      };
+      child.stdout?.on('data', listen);
+      await waitFor(name, async () => said.includes('smsgate worker running'), child);
+      child.stdout?.off('data', listen);
+      return child;
+    },
+    env.DATA_DIR,
+  );
 }
 
 export interface CarrierStats {
@@ -190,7 +204,11 @@ export function carrier(port: number, logFile: string): Carrier {
       } catch {
         // nothing accepted yet
       }
-      for (const line of text.split('\n')) if (line) counts.set(line, (counts.get(line) ?? 0) + 1);
+      // A line is `<destination> <ms since epoch>` (the time helps reading the processes' logs).
+      for (const line of text.split('\n')) {
+        const to = line.split(' ')[0];
+        if (to) counts.set(to, (counts.get(to) ?? 0) + 1);
+      }
       return counts;
     },
   };

@@ -253,7 +253,22 @@ async function runTrial(
     const unit = Number(rows[0]?.price ?? 1) || 1;
     result.chargedTwice = Math.round((Number(charges[0]?.total ?? 0) - chargedPrice) / unit);
     // Duplicates at the carrier: accepted submit_sm beyond the first for each number.
-    for (const count of d.carrier.acceptedByDestination().values()) result.carrierDuplicates += count - 1;
+    const twice: string[] = [];
+    for (const [to, count] of d.carrier.acceptedByDestination()) {
+      result.carrierDuplicates += count - 1;
+      if (count > 1) twice.push(to);
+    }
+    // Which messages went out twice, to look up in the kept processes' logs.
+    if (twice.length > 0 && process.env.CHAOS_KEEP) {
+      const dup = await d.query<{ id: string; to_number: string; status: string; attempts: number }>(
+        `SELECT id, to_number, status, attempts FROM messages WHERE account_id = ? AND to_number IN (${twice
+          .slice(0, 50)
+          .map(() => '?')
+          .join(',')})`,
+        [d.accountId, ...twice.slice(0, 50).map((to) => (to.startsWith('+') ? to : `+${to}`))],
+      );
+      console.log(`carrier duplicates: ${JSON.stringify(dup)}`);
+    }
     const missing = ids.filter((id) => !d.webhooks.finalStatus.has(id));
     result.webhooksMissing = missing.length;
     // Why each missing webhook is missing (a few dozen at most: one query each).

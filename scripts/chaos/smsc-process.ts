@@ -43,7 +43,7 @@ const simulator = await startSmscSimulator({
     submits++;
     const key = `${submit.destinationAddr}|${submit.shortMessage.toString('latin1')}`;
     acceptedByDestination.set(key, (acceptedByDestination.get(key) ?? 0) + 1);
-    if (values.log) appendFileSync(values.log, `${submit.destinationAddr}\n`);
+    if (values.log) appendFileSync(values.log, `${submit.destinationAddr} ${Date.now()}\n`);
     return null;
   },
 });

@@ -2,6 +2,12 @@ import type { Db, Tx } from './database';
 import { onDisk } from './durability';
 import { storageFault } from './faults';
 
+/**
+ * Pauses before writing a batch again while the database is unavailable: about 4 s in all, well within
+ * the time an SMPP peer waits for a deliver_sm_resp.
+ */
+const UNAVAILABLE_RETRY_MS = [100, 250, 500, 1000, 2000];
+
 interface Pending<T> {
   item: T;
   resolve(): void;
@@ -36,21 +42,34 @@ export interface BatchWriter<T> {
 export function createBatchWriter<T>(
   db: Db,
   write: WriteBatch<T>,
-  options: { maxBatch?: number } = {},
+  options: { maxBatch?: number; unavailableRetryMs?: readonly number[] } = {},
 ): BatchWriter<T> {
   const maxBatch = Math.max(1, options.maxBatch ?? 1000);
+  const unavailableRetryMs = options.unavailableRetryMs ?? UNAVAILABLE_RETRY_MS;
   let queue: Array<Pending<T>> = [];
   let running = false;
   let waiters: Array<() => void> = [];
 
   async function commit(batch: Array<Pending<T>>): Promise<void> {
     try {
-      await db.transaction().execute((tx) =>
-        write(
-          tx,
-          batch.map((p) => p.item),
-        ),
-      );
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await db.transaction().execute((tx) =>
+            write(
+              tx,
+              batch.map((p) => p.item),
+            ),
+          );
+          break;
+        } catch (error) {
+          // Connections cut (a failover, a restart, terminated backends) come back within moments: the
+          // peer waits for its acknowledgement a little longer rather than hearing "try later" and, with
+          // many carriers, never sending the receipt again.
+          const pause = unavailableRetryMs[attempt];
+          if (pause === undefined || storageFault(error) !== 'unavailable') throw error;
+          await new Promise((resolve) => setTimeout(resolve, pause));
+        }
+      }
     } catch (error) {
       // A database that is away or full refuses every half alike: splitting would only multiply the
       // attempts (thousands of them for a full batch of receipts).

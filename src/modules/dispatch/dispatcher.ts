@@ -1,7 +1,9 @@
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../../kernel/clock';
 import type { Logger } from '../../kernel/logger';
 import type { Job, JobQueue } from '../../queue/job-queue';
 import type { Db } from '../../storage/database';
+import { storageFault } from '../../storage/faults';
 import type { MessagesTable } from '../../storage/schema';
 import { DISPATCH_JOB, type DispatchPayload, type Outcomes, type SendOutcome } from '../messaging';
 import { RouteError } from '../route-port';
@@ -17,6 +19,9 @@ const CONCURRENCY = 256;
 const FLUSH_MAX = 500;
 /** How many busy answers one message may get in one run before it is retried later like any error. */
 const MAX_BUSY_RESUBMITS = 40;
+/** Recording the run's last outcomes while the database is away: after 250 ms, doubling, about 30 s in all. */
+const FINAL_WRITE_RETRY_FIRST_MS = 250;
+const FINAL_WRITE_RETRY_LAST_MS = 16_000;
 
 type Result = { message: MessagesTable; outcome: SendOutcome };
 
@@ -216,7 +221,14 @@ export function createDispatcher(deps: {
       // Jobs whose lease went to another worker: their messages are its to send now. Aborting a job's
       // signal withdraws its messages still waiting in a route's queue.
       const lost = new Set<string>();
-      const signals = new Map(jobIds.map((id) => [id, new AbortController()]));
+      const signals = new Map(
+        jobIds.map((id) => {
+          const controller = new AbortController();
+          // Each of the job's messages waiting in a route's queue listens to it: a bulk job has hundreds.
+          setMaxListeners(0, controller.signal);
+          return [id, controller];
+        }),
+      );
       const lose = (id: string) => {
         lost.add(id);
         signals.get(id)?.abort();
@@ -328,11 +340,26 @@ export function createDispatcher(deps: {
     });
     await Promise.all(workers);
     const rest = await writer.drain();
-    const done = jobs.map((j) => j.id).filter((id) => !lost.has(id));
-    await db.transaction().execute(async (tx) => {
-      if (rest.length > 0) await deps.outcomes.applySendOutcomes(tx, rest);
-      await deps.queue.complete(tx, done);
-    });
+    // What the carrier accepted must be recorded: given up on, the job would run again once its lease
+    // ran out and send these messages a second time. So a database that is away (connections cut, a
+    // failover) is waited for, while the heartbeat keeps the leases.
+    for (let wait = FINAL_WRITE_RETRY_FIRST_MS; ; wait *= 2) {
+      try {
+        const done = jobs.map((j) => j.id).filter((id) => !lost.has(id));
+        await db.transaction().execute(async (tx) => {
+          if (rest.length > 0) await deps.outcomes.applySendOutcomes(tx, rest);
+          await deps.queue.complete(tx, done);
+        });
+        break;
+      } catch (error) {
+        if (storageFault(error) !== 'unavailable' || wait > FINAL_WRITE_RETRY_LAST_MS) throw error;
+        deps.logger.warn(
+          { err: error, outcomes: rest.length, retryInMs: wait },
+          'could not record send outcomes; the database is away, trying again',
+        );
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
     // Only now, the database committed: the transport (Redis) is never waited on inside a transaction.
     void deps.queue.release(jobs.map((j) => j.id)).catch((error: unknown) => {
       deps.logger.warn({ err: error }, 'could not release dispatch jobs; their leases will expire');
