@@ -18,6 +18,7 @@ import type { FileStore } from './kernel/file-store';
 import { createIdGenerator } from './kernel/ids';
 import { createLogger, type Logger } from './kernel/logger';
 import type { Mailer } from './kernel/mailer';
+import { settlesWithin } from './kernel/timing';
 import {
   type AccountsDeps,
   assertAccountExists,
@@ -470,22 +471,6 @@ export type System = Awaited<ReturnType<typeof createSystem>>;
 
 /** How long `stop()` lets the background runs finish before it cuts the Redis connections they may wait on. */
 const LOOPS_STOP_WAIT_MS = 5_000;
-
-/** Whether `promise` settles within `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([
-    promise.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    }),
-  ]);
-  clearTimeout(timer);
-  return settled;
-}
 
 /**
  * A Redis connection of its own for the readiness check, so that a check never queues behind the

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Job as BullJob, Queue, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../kernel/logger';
+import { settlesWithin, within } from '../kernel/timing';
 import type { DbQueue } from './db-queue';
 import type { Job, JobQueue } from './job-queue';
 
@@ -29,23 +30,9 @@ const CLOSE_WAIT_MS = 3_000;
 const CALL_WAIT_MS = 5_000;
 
 /** `call`, or a rejection once it has taken CALL_WAIT_MS (what it does later is ignored). */
-async function withinCallWait<T>(call: Promise<T>, what: string): Promise<T> {
-  call.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      call,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`Redis: ${what} took over ${CALL_WAIT_MS} ms`)),
-          CALL_WAIT_MS,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const withinCallWait = <T>(call: Promise<T>, what: string) =>
+  within(call, CALL_WAIT_MS, () => new Error(`Redis: ${what} took over ${CALL_WAIT_MS} ms`));
+
 /** How often BullMQ looks for jobs whose worker died (lock expired) and puts them back in the queue. */
 const STALLED_INTERVAL_MS = 10_000;
 
@@ -293,9 +280,7 @@ export function createRedisQueue(deps: {
         ...[...workers.values()].map((w) => w.close()),
         ...[...queues.values()].map((q) => q.close()),
       ]).catch(() => undefined);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
-      clearTimeout(timer);
+      await settlesWithin(closing, CLOSE_WAIT_MS);
       producer.disconnect();
       consumer.disconnect();
     },

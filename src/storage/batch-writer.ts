@@ -1,3 +1,4 @@
+import { pause } from '../kernel/timing';
 import type { Db, Tx } from './database';
 import { onDisk } from './durability';
 import { storageFault } from './faults';
@@ -65,9 +66,9 @@ export function createBatchWriter<T>(
           // Connections cut (a failover, a restart, terminated backends) come back within moments: the
           // peer waits for its acknowledgement a little longer rather than hearing "try later" and, with
           // many carriers, never sending the receipt again.
-          const pause = unavailableRetryMs[attempt];
-          if (pause === undefined || storageFault(error) !== 'unavailable') throw error;
-          await new Promise((resolve) => setTimeout(resolve, pause));
+          const wait = unavailableRetryMs[attempt];
+          if (wait === undefined || storageFault(error) !== 'unavailable') throw error;
+          await pause(wait);
         }
       }
     } catch (error) {

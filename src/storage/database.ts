@@ -24,6 +24,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import type PgModule from 'pg';
+import { pause } from '../kernel/timing';
 import { type DirectRunner, setDirectReader, withDirectRunner } from './direct';
 import { setDurability } from './durability';
 import { createStorageHealth, type StorageHealth } from './health';
@@ -502,14 +503,14 @@ const SQLITE_LOCK_WAIT_MS = 5_000;
  */
 async function whenUnlocked<T>(work: () => Promise<T>): Promise<T> {
   const deadline = performance.now() + SQLITE_LOCK_WAIT_MS;
-  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
     try {
       return await work();
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       const busy = typeof code === 'string' && code.startsWith('SQLITE_BUSY');
       if (!busy || performance.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await pause(wait);
     }
   }
 }

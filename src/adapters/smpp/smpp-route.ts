@@ -1,6 +1,7 @@
 import type { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../../kernel/clock';
+import { pause } from '../../kernel/timing';
 import { decodeUcs2 } from '../../modules/codec';
 import {
   type DeliveryReport,
@@ -499,7 +500,7 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
       performance.now() < drainUntil &&
       this.sessions.some((session) => session.isBound && session.inFlight.size > 0)
     ) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await pause(20);
     }
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);

@@ -1,6 +1,7 @@
 import type { Clock } from '../../kernel/clock';
 import { AppError, type FieldError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
+import { pause } from '../../kernel/timing';
 import type { Db } from '../../storage/database';
 import { acquireNamed, type LeasedTable, releaseLeases } from '../../storage/lease';
 import type { AuditActor, AuditLog } from '../audit';
@@ -191,8 +192,8 @@ export function createRetention(deps: RetentionDeps) {
             limit = Math.round(Math.min(maxBatch, Math.max(MIN_BATCH, (limit * TARGET_BATCH_MS) / took)));
             // A pause between batches (at least a third of the batch's time) lets waiting requests finish: a
             // send takes several steps, and must not wait behind two batches in a row.
-            const pause = Math.max(pauseMs, took / 3);
-            await new Promise((resolve) => setTimeout(resolve, pause));
+            const rest = Math.max(pauseMs, took / 3);
+            await pause(rest);
             // A long sweep keeps its lease; one that lost it (it stalled past the lease) stops.
             if (performance.now() - renewedAt > 60_000) {
               renewedAt = performance.now();

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Clock } from '../../kernel/clock';
 import type { Logger } from '../../kernel/logger';
+import { pause } from '../../kernel/timing';
 import type { Job, JobQueue } from '../../queue/job-queue';
 import type { Db } from '../../storage/database';
 import { storageFault } from '../../storage/faults';
@@ -357,7 +358,7 @@ export function createDispatcher(deps: {
           { err: error, outcomes: rest.length, retryInMs: wait },
           'could not record send outcomes; the database is away, trying again',
         );
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        await pause(wait);
       }
     }
     // Only now, the database committed: the transport (Redis) is never waited on inside a transaction.

@@ -5,6 +5,7 @@
  * Results are written as they come, several per transaction, retried while the database is away.
  */
 import { sql } from 'kysely';
+import { pause } from '../../kernel/timing';
 import { chunks } from '../../storage/chunk';
 import type { DbOrTx } from '../../storage/database';
 import { storageFault } from '../../storage/faults';
@@ -274,7 +275,7 @@ export function createResultRecorder(ctx: WebhooksContext) {
     let running: Promise<void> | null = null;
     async function drain() {
       // Let results that arrive together share one transaction (one fsync) instead of one each.
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await pause(5);
       while (buffer.length > 0) {
         const batch = buffer;
         buffer = [];
@@ -291,7 +292,7 @@ export function createResultRecorder(ctx: WebhooksContext) {
               logger.error({ err: error, deliveries: batch.length }, 'recording webhook attempts failed');
               break;
             }
-            await new Promise((resolve) => setTimeout(resolve, wait));
+            await pause(wait);
           }
         }
       }
