@@ -235,6 +235,7 @@ export function createDispatcher(deps: {
         signals.get(id)?.abort();
       };
       let renewing = false;
+      const run = { completing: false };
       let lastRenewal = performance.now();
       const heartbeat = setInterval(() => {
         if (renewing) return;
@@ -244,6 +245,9 @@ export function createDispatcher(deps: {
           .extend(held, leaseMs)
           .then((kept) => {
             lastRenewal = performance.now();
+            // The run is recording its last outcomes and completing its jobs: a row missing now was
+            // completed by that commit, not taken over, and nothing is left to withdraw.
+            if (run.completing) return;
             const keep = new Set(kept);
             for (const id of held) if (!keep.has(id)) lose(id);
             if (lost.size > 0)
@@ -259,7 +263,7 @@ export function createDispatcher(deps: {
           });
       }, heartbeatMs);
       try {
-        return await dispatch(jobs, lost, signals);
+        return await dispatch(jobs, lost, signals, run);
       } finally {
         clearInterval(heartbeat);
       }
@@ -270,6 +274,7 @@ export function createDispatcher(deps: {
     jobs: Array<Job<DispatchPayload>>,
     lost: Set<string>,
     signals: Map<string, AbortController>,
+    run: { completing: boolean },
   ): Promise<number> {
     const jobsOf = new Map<string, string[]>();
     for (const job of jobs)
@@ -341,6 +346,7 @@ export function createDispatcher(deps: {
     });
     await Promise.all(workers);
     const rest = await writer.drain();
+    run.completing = true;
     // What the carrier accepted must be recorded: given up on, the job would run again once its lease
     // ran out and send these messages a second time. So a database that is away (connections cut, a
     // failover) is waited for, while the heartbeat keeps the leases.
