@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SmscSimulator, startSmscSimulator } from '../../dev/smsc-simulator';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/kernel/logger';
-import { createSystem, type System } from '../../src/main';
-import { openStorage } from '../../src/storage/database';
+import type { System } from '../../src/main';
 import { DIALECTS, openTestStorage, type TestStorage } from '../helpers/storage';
-import { createApiKey, MailBox, registerMailBox, signup } from '../helpers/system';
+import {
+  createApiKey,
+  MailBox,
+  registerMailBox,
+  signup,
+  staffSession,
+  startProcessOn,
+} from '../helpers/system';
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
 const TRANSPORTS = REDIS_URL ? (['database', 'redis'] as const) : (['database'] as const);
@@ -29,29 +30,15 @@ describe.each(CASES)('two dispatch workers on %s with the %s queue', (dialect, t
   /** Mail of the systems started here: `signup` confirms the e-mail through it. */
   const mail = new MailBox();
   async function worker(test: TestStorage, env: Record<string, string>, own: boolean): Promise<System> {
-    const storage = own
-      ? test.storage
-      : openStorage(test.url, test.pgSchema ? { pgSchema: test.pgSchema, pgPoolSize: 5 } : {});
-    const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-leases-'));
-    const system = await createSystem(
-      loadConfig(Object.assign({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0' }, env)),
-      {
-        storage,
-        mailer: mail,
-        logger: createLogger({ level: 'silent' }),
-        // A lease far shorter than the batch: only the heartbeat keeps it.
-        dispatch: { leaseMs: 1500, heartbeatMs: 300 },
-      },
-    );
-    cleanup.push(async () => {
-      // The first worker's storage is the test's, disposed after both have stopped.
-      if (own) {
-        await (await system.http()).close();
-        await system.services.registry.stop();
-      } else await system.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+    // A lease far shorter than the batch: only the heartbeat keeps it.
+    const process = await startProcessOn(test, {
+      own,
+      mail,
+      env,
+      dispatch: { leaseMs: 1500, heartbeatMs: 300 },
     });
-    return system;
+    cleanup.push(() => process.close());
+    return process.system;
   }
 
   it('a carrier throttling at 50/s gets 500 messages in at most 15 s (10 s at the limit, with room for a busy machine), none of them twice', async () => {
@@ -72,21 +59,7 @@ describe.each(CASES)('two dispatch workers on %s with the %s queue', (dialect, t
     const a = await worker(test, env, true);
     const app = await a.http();
     registerMailBox(app, mail);
-    const staff = await a.services.staff.create(null, {
-      email: 'ops@example.com',
-      password: 'correct-horse-battery-7',
-      role: 'operator',
-    });
-    expect(staff.id).toBeDefined();
-    const login = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/auth/login',
-      payload: { email: 'ops@example.com', password: 'correct-horse-battery-7' },
-    });
-    const op = {
-      cookie: String(login.headers['set-cookie']).split(';')[0]!,
-      'x-csrf-token': login.json().csrfToken,
-    };
+    const op = (await staffSession({ system: a, app }, 'operator')).headers;
     const route = await app.inject({
       method: 'POST',
       url: '/v1/admin/routes',

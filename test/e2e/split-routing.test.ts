@@ -1,14 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSmscSimulator } from '../../dev/smsc-simulator';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/kernel/logger';
-import { createSystem, type System } from '../../src/main';
-import { openStorage } from '../../src/storage/database';
-import { DIALECTS, openTestStorage } from '../helpers/storage';
-import { createApiKey, MailBox, PASSWORD, registerMailBox, signup, uniqueEmail } from '../helpers/system';
+import type { System } from '../../src/main';
+import { DIALECTS, openTestStorage, type TestStorage } from '../helpers/storage';
+import {
+  createApiKey,
+  MailBox,
+  registerMailBox,
+  signup,
+  staffSession,
+  startProcessOn,
+} from '../helpers/system';
 
 /**
  * A split deployment: an API process where the operator adds a carrier and a routing rule, and a worker
@@ -23,20 +24,10 @@ describe.each(DIALECTS)('a carrier added in another process, on %s', (dialect) =
   });
   const mail = new MailBox();
 
-  async function start(storage: ReturnType<typeof openStorage>, own: boolean): Promise<System> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-split-'));
-    const system = await createSystem(
-      loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', FREE_CREDITS: '1000' }),
-      { storage, mailer: mail, logger: createLogger({ level: 'silent' }) },
-    );
-    cleanup.push(async () => {
-      if (own) {
-        await (await system.http()).close();
-        await system.services.registry.stop();
-      } else await system.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    });
-    return system;
+  async function start(test: TestStorage, own: boolean): Promise<System> {
+    const process = await startProcessOn(test, { own, mail, env: { FREE_CREDITS: '1000' } });
+    cleanup.push(() => process.close());
+    return process.system;
   }
 
   it('is used by the running worker for the next messages, never the simulator', async () => {
@@ -46,26 +37,13 @@ describe.each(DIALECTS)('a carrier added in another process, on %s', (dialect) =
     cleanup.push(() => smsc.stop());
 
     // The worker starts first: it knows no carrier yet, only the built-in simulator.
-    const worker = await start(
-      openStorage(test.url, test.pgSchema ? { pgSchema: test.pgSchema, pgPoolSize: 5 } : {}),
-      false,
-    );
+    const worker = await start(test, false);
     worker.startWorkers();
 
-    const api = await start(test.storage, true);
+    const api = await start(test, true);
     const app = await api.http();
     registerMailBox(app, mail);
-    const email = uniqueEmail('ops');
-    await api.services.staff.create(null, { email, password: PASSWORD, role: 'operator' });
-    const login = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/auth/login',
-      payload: { email, password: PASSWORD },
-    });
-    const op = {
-      cookie: String(login.headers['set-cookie']).split(';')[0]!,
-      'x-csrf-token': login.json().csrfToken,
-    };
+    const op = (await staffSession({ system: api, app }, 'operator')).headers;
     const route = await app.inject({
       method: 'POST',
       url: '/v1/admin/routes',

@@ -7,8 +7,9 @@ import { createLogger } from '../../src/kernel/logger';
 import type { Mail, Mailer } from '../../src/kernel/mailer';
 import { createSystem, type System } from '../../src/main';
 import type { RouteTypeDefinition } from '../../src/modules/dispatch';
+import { openStorage } from '../../src/storage/database';
 import { FakeClock } from './fake-clock';
-import { type DialectName, openTestStorage, type TestStorageOptions } from './storage';
+import { type DialectName, openTestStorage, type TestStorage, type TestStorageOptions } from './storage';
 
 /** Captures e-mails instead of sending them. */
 export class MailBox implements Mailer {
@@ -183,7 +184,7 @@ export async function createApiKey(
 
 /** Creates a staff user directly and signs it in. */
 export async function staffSession(
-  ts: TestSystem,
+  ts: Pick<TestSystem, 'system' | 'app'>,
   role: 'superadmin' | 'operator' | 'support' | 'auditor' = 'superadmin',
 ): Promise<Session> {
   const email = uniqueEmail('staff');
@@ -235,5 +236,44 @@ export async function addMember(
     userId: invite.json().id,
     email,
     headers: { cookie, 'x-csrf-token': csrf },
+  };
+}
+
+/**
+ * One more process of a deployment on a test's database, on the real clock: `own` uses the test's own
+ * storage (closed by the test), otherwise a connection of its own, as a second process has. `close`
+ * stops it (and leaves the test's storage open).
+ */
+export async function startProcessOn(
+  test: TestStorage,
+  options: {
+    own: boolean;
+    mail: MailBox;
+    env?: Record<string, string>;
+    dispatch?: { leaseMs?: number; heartbeatMs?: number };
+  },
+): Promise<{ system: System; close(): Promise<void> }> {
+  const storage = options.own
+    ? test.storage
+    : openStorage(test.url, test.pgSchema ? { pgSchema: test.pgSchema, pgPoolSize: 5 } : {});
+  const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-process-'));
+  const system = await createSystem(
+    loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', ...options.env }),
+    {
+      storage,
+      mailer: options.mail,
+      logger: createLogger({ level: 'silent' }),
+      ...(options.dispatch ? { dispatch: options.dispatch } : {}),
+    },
+  );
+  return {
+    system,
+    async close() {
+      if (options.own) {
+        await (await system.http()).close();
+        await system.services.registry.stop();
+      } else await system.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
