@@ -1,6 +1,7 @@
 import { AppError } from '../../kernel/errors';
 import type { DbOrTx } from '../../storage/database';
-import type { LoginAttempt } from './login-guard';
+import type { Background } from './background';
+import type { LockOwner, LoginAttempt, LoginGuard } from './login-guard';
 import { decoyPasswordHash, verifyPassword } from './secrets';
 import { acceptTotp } from './two-factor';
 
@@ -59,4 +60,16 @@ export async function checkSecrets<R extends SecretsRow>(
     if (!(error instanceof AppError)) await attempt.release().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * What a failed sign-in does, for users and staff alike: the attempt stays counted, and when that engages
+ * a lock on a real member's e-mail, they are mailed the unlock link (in the background: the answer must not
+ * wait for the mail, or its timing would tell a real e-mail from an unknown one).
+ */
+export function failedSignIn(guard: LoginGuard, background: Background) {
+  return async (attempt: LoginAttempt, owner: LockOwner | undefined, ip: string) => {
+    const { lockEngaged } = await attempt.fail();
+    if (lockEngaged && owner) background.run('unlock mail', () => guard.mailUnlockLink(owner, ip));
+  };
 }

@@ -1,8 +1,7 @@
 /** Login and logout of client users, the actor behind a session cookie, and what a user sees of themself. */
 import type { ClientActor } from './actor';
-import { checkSecrets } from './check-secrets';
+import { checkSecrets, failedSignIn } from './check-secrets';
 import { type IdentityContext, normaliseEmail } from './identity-shared';
-import type { LockOwner, LoginAttempt } from './login-guard';
 import { ROLE_PERMISSIONS } from './permissions';
 import type { PolicyConsent } from './policy-consent';
 import type { RequestMeta } from './sessions';
@@ -14,11 +13,7 @@ export function createLogin(
 ) {
   const { db, clock, audit, ledger, sessions, guard, background, loadUser } = ctx;
 
-  /** Counts a failed attempt; when it engages a lock on a real user's e-mail, mails them the unlock link. */
-  async function failed(attempt: LoginAttempt, owner: LockOwner | undefined, ip: string) {
-    const { lockEngaged } = await attempt.fail();
-    if (lockEngaged && owner) background.run('unlock mail', () => guard.mailUnlockLink(owner, ip));
-  }
+  const failed = failedSignIn(guard, background);
 
   return {
     async login(

@@ -4,10 +4,10 @@ import { isUniqueViolation } from '../../storage/unique-violation';
 import { auditActorOf } from '../audit';
 import type { StaffActor } from './actor';
 import { createBackground } from './background';
-import { checkSecrets } from './check-secrets';
+import { checkSecrets, failedSignIn } from './check-secrets';
 import type { AccountsDeps } from './deps';
 import { normaliseEmail } from './identity-shared';
-import { createLoginGuard, type LockOwner, type LoginAttempt } from './login-guard';
+import { createLoginGuard } from './login-guard';
 import { STAFF_ROLE_PERMISSIONS, type StaffRole } from './permissions';
 import { assertStrongPassword, hashPassword } from './secrets';
 import { createSessions, type RequestMeta } from './sessions';
@@ -25,10 +25,7 @@ export function createStaff(deps: AccountsDeps) {
   const background = createBackground(deps.log);
   const require2fa = deps.settings.staffRequire2fa;
 
-  async function failed(attempt: LoginAttempt, owner: LockOwner | undefined, ip: string) {
-    const { lockEngaged } = await attempt.fail();
-    if (lockEngaged && owner) background.run('unlock mail', () => guard.mailUnlockLink(owner, ip));
-  }
+  const failed = failedSignIn(guard, background);
 
   async function loadStaff(id: string) {
     return db.selectFrom('staff_users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
