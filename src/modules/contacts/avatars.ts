@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '../../kernel/errors';
 import type { FileStore } from '../../kernel/file-store';
+import { sniffFileType } from '../../kernel/file-type';
 import type { ClientActor } from '../accounts';
 import { auditActorOf } from '../audit';
 import { type AvatarImages, normaliseAvatar } from './avatar-image';
@@ -13,14 +14,8 @@ export type AvatarType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp'
 
 /** The image type of a file from its first bytes, or null: the name and declared type are not trusted. */
 export function avatarTypeOf(bytes: Uint8Array): AvatarType | null {
-  const at = (magic: number[], offset = 0) =>
-    bytes.length >= offset + magic.length && magic.every((b, i) => bytes[offset + i] === b);
-  if (at([0xff, 0xd8, 0xff])) return 'image/jpeg';
-  if (at([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
-  if (at([0x47, 0x49, 0x46, 0x38, 0x37, 0x61]) || at([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]))
-    return 'image/gif';
-  if (at([0x52, 0x49, 0x46, 0x46]) && at([0x57, 0x45, 0x42, 0x50], 8)) return 'image/webp';
-  return null;
+  const type = sniffFileType(bytes);
+  return type === 'application/pdf' ? null : type;
 }
 
 /** Where a contact's uploaded avatar is served; stored as its `avatarUrl`. */
