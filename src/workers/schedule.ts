@@ -55,7 +55,7 @@ export interface ScheduleDeps {
   /** Every simulated route running now (the built-in one and simulated route types). */
   simulators(): ReadonlyArray<{ pump(): Promise<number> }>;
   webhooks: { deliverDue(limit: number): Promise<number> };
-  imports: { runDue(): Promise<number>; sweepOriginals(): Promise<number> };
+  imports: { runDue(): Promise<number> };
   fanout: { runDue(): Promise<number> };
   receipts: { rematchWaiting(): Promise<number>; expireUnreported(): Promise<number> };
   incidents: { warnApproachingDeadlines(): Promise<number> };
@@ -148,13 +148,6 @@ export function backgroundSchedule(deps: ScheduleDeps): BackgroundKind[] {
       once: 'drain',
     },
     { name: 'imports', run: () => deps.imports.runDue(), idleMs: 500, once: 'drain' },
-    {
-      name: 'import-originals-sweep',
-      run: () => deps.imports.sweepOriginals(),
-      idleMs: 3600_000,
-      periodic: true,
-      once: 'drain',
-    },
     { name: 'campaigns', run: () => deps.fanout.runDue(), idleMs: 500, once: 'drain' },
     {
       // Back to back while receipts are due: each one looked at moves to its next try (or out).
