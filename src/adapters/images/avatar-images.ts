@@ -4,6 +4,9 @@
  */
 import type { AvatarImages } from '../../modules/contacts';
 
+/** Longest an avatar may take to decode, resize and encode (a 40-megapixel photo takes about 1 s). */
+const PROCESSING_SECONDS = 10;
+
 export const avatarImages: AvatarImages = {
   async normalise(bytes, spec) {
     // Loaded on first use: the image library takes ≈ 18 MB of memory, for a feature many servers never use.
@@ -37,6 +40,9 @@ export const avatarImages: AvatarImages = {
         .autoOrient()
         .resize(spec.size, spec.size, { fit: 'cover' })
         .webp({ quality: spec.webpQuality })
+        // A crafted file that decodes slowly within the pixel bound stops here instead of holding one
+        // of libvips' threads (shared by every request) for as long as it likes.
+        .timeout({ seconds: PROCESSING_SECONDS })
         .toBuffer();
       return { outcome: 'normalised', data };
     } catch {
