@@ -10,13 +10,12 @@ import {
   readEnvironment,
   sqliteFileOf,
 } from '../config';
-import { systemClock } from '../kernel/clock';
-import { createIdGenerator } from '../kernel/ids';
 import { createLogger } from '../kernel/logger';
 import { createSystem } from '../main';
 import { countStaff, STAFF_ROLES, type StaffRole } from '../modules/accounts';
-import { chainAccounts, createAuditLog } from '../modules/audit';
 import { openStorage } from '../storage/database';
+import { verifyAuditChains } from './audit-chains';
+import { backupCommand, migrationsPending, restoreCommand } from './backup';
 
 const USAGE = `smsgate — self-hostable business SMS platform
 
@@ -30,7 +29,12 @@ Usage:
                        [--create]       create an operator (staff) user
   smsgate audit verify [--account ID]   re-compute the audit hash chains (all, or one account's;
                                         --account platform for the platform's own) and report breaks
+  smsgate migrate --dry-run             list the migrations \`migrate\` would apply, applying none
   smsgate retention sweep               run one retention sweep now and print what each rule purged
+  smsgate backup --out FILE             copy the SQLite database to FILE while the server runs
+                                        (PostgreSQL: prints the pg_dump command)
+  smsgate restore FILE [--force]        put a backup in place of the SQLite database (server stopped),
+                                        migrate it and verify its audit chains
   smsgate help                          this text
 
 Configuration is read from the environment and from a .env file in the current folder (KEY=VALUE
@@ -152,29 +156,9 @@ async function auditVerify(args: string[]) {
   const storage = openStorage(config.DATABASE_URL);
   try {
     await storage.migrate();
-    const audit = createAuditLog({ clock: systemClock, ids: createIdGenerator(systemClock) });
-    const chains =
-      values.account !== undefined
-        ? [values.account === 'platform' ? null : values.account]
-        : await chainAccounts(storage.db);
-    let broken = 0;
-    for (const accountId of chains) {
-      const result = await audit.verify(storage.db, accountId);
-      const name = accountId ?? 'platform';
-      if (result.brokenAt === null) process.stdout.write(`ok      ${name}: ${result.events} events\n`);
-      else {
-        broken++;
-        process.stdout.write(
-          `BROKEN  ${name}: event #${result.brokenAt} does not match the chain (${result.events} verified before it)\n`,
-        );
-      }
-    }
-    process.stdout.write(
-      broken === 0
-        ? `All ${chains.length} chains intact.\n`
-        : `${broken} of ${chains.length} chains are broken.\n`,
-    );
-    return broken === 0 ? 0 : 2;
+    const account =
+      values.account === undefined ? undefined : values.account === 'platform' ? null : values.account;
+    return (await verifyAuditChains(storage, account)) === 0 ? 0 : 2;
   } finally {
     await storage.close();
   }
@@ -335,9 +319,43 @@ export async function main(argv: string[]): Promise<number> {
       case 'worker':
         await worker();
         return -1; // keeps running
-      case 'migrate':
-        await migrate();
-        return 0;
+      case 'migrate': {
+        const { values } = parseArgs({
+          args: argv.slice(1),
+          options: { 'dry-run': { type: 'boolean', default: false } },
+          strict: true,
+        });
+        if (!values['dry-run']) {
+          await migrate();
+          return 0;
+        }
+        const config = configure(QUIET);
+        prepare(config, false, 'migrate --dry-run', false);
+        return await migrationsPending(config);
+      }
+      case 'backup': {
+        const { values } = parseArgs({
+          args: argv.slice(1),
+          options: { out: { type: 'string' } },
+          strict: true,
+        });
+        if (!values.out) throw new UsageError('backup needs --out FILE');
+        const config = configure(QUIET);
+        prepare(config, false, 'backup', false);
+        return await backupCommand(config, values.out);
+      }
+      case 'restore': {
+        const { values, positionals } = parseArgs({
+          args: argv.slice(1),
+          options: { force: { type: 'boolean', default: false } },
+          allowPositionals: true,
+          strict: true,
+        });
+        if (positionals.length !== 1) throw new UsageError('restore needs the backup FILE');
+        const config = configure(QUIET);
+        prepare(config, true, 'restore', false);
+        return await restoreCommand(config, positionals[0]!, { force: values.force === true });
+      }
       case 'admin':
         if (sub === 'create') {
           await adminCreate(rest);

@@ -71,6 +71,8 @@ export interface Storage {
    */
   lazyTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   migrate(): Promise<void>;
+  /** The migrations `migrate` would apply, by name, oldest first (none applied). */
+  pendingMigrations(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -387,25 +389,25 @@ function finish(
   health: StorageHealth,
   schema?: string,
 ): Storage {
+  // Name the schema of the migration tables when one is set: otherwise the migrator may find another
+  // schema's tables of the same name and skip creating its own.
+  const migrator = () =>
+    new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
   return {
     db,
     capabilities,
     label,
     health,
+    async pendingMigrations() {
+      return (await migrator().getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+    },
     stagedTransaction: async (work) => ({
       value: await db.transaction().execute(work),
       onDisk: Promise.resolve(),
     }),
     lazyTransaction: (work) => db.transaction().execute(work),
     async migrate() {
-      // Name the schema of the migration tables when one is set: otherwise the migrator may find another
-      // schema's tables of the same name and skip creating its own.
-      const migrator = new Migrator({
-        db,
-        provider: migrationProvider,
-        ...(schema ? { migrationTableSchema: schema } : {}),
-      });
-      const { error, results } = await migrator.migrateToLatest();
+      const { error, results } = await migrator().migrateToLatest();
       const failed = results?.find((r) => r.status === 'Error');
       if (error || failed) {
         throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, {
