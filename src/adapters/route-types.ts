@@ -1,13 +1,18 @@
 import { createRouteTypes, type RouteTypeDefinition } from '../modules/dispatch';
 import { simulatorRouteType } from './simulator/route-type';
 import { smppRouteType } from './smpp/route-type';
+import { twilioRouteType } from './twilio/route-type';
 
 /**
  * The route-adapter registry: every route type the operator can configure, one entry each, each defined
  * in its own folder. Adding a route type = that folder (its config schema, secret keys and `create`)
  * plus one line here; the API, the back office's form, masking and validation follow from the entry.
  */
-export const ROUTE_TYPES: readonly RouteTypeDefinition[] = [smppRouteType, simulatorRouteType];
+export const ROUTE_TYPES: readonly RouteTypeDefinition[] = [
+  smppRouteType,
+  simulatorRouteType,
+  twilioRouteType,
+];
 
 const routeTypes = createRouteTypes(ROUTE_TYPES);
 

@@ -1,0 +1,70 @@
+import { parseArgs } from 'node:util';
+import { startFakeTwilio } from './fake-carriers/twilio';
+
+/**
+ * Runs one vendor's fake API by hand, for trying a vendor route without the vendor's cloud:
+ *
+ *   npx tsx dev/fake-carrier.ts twilio --port 4010
+ *
+ * It prints its base URL and the route config to paste into the back office (test credentials), then
+ * answers sends as the vendor does (see dev/fake-carriers/base.ts for the numbers that fail on purpose)
+ * and, unless `--auto-receipt-ms -1`, posts each message's delivery report to the status callback URL the
+ * send named.
+ */
+
+interface Started {
+  url: string;
+  config: Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+const VENDORS: Record<
+  string,
+  (o: { port: number; autoReceiptMs?: number; slowMs: number }) => Promise<Started>
+> = {
+  async twilio(o) {
+    const fake = await startFakeTwilio(o);
+    return {
+      url: fake.url,
+      config: { accountSid: fake.accountSid, authToken: fake.authToken, baseUrl: fake.url },
+      close: fake.close,
+    };
+  },
+};
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    port: { type: 'string', default: '4010' },
+    'auto-receipt-ms': { type: 'string', default: '2000' },
+    'slow-ms': { type: 'string', default: '15000' },
+  },
+});
+const vendor = positionals[0] ?? '';
+const start = VENDORS[vendor];
+if (!start) {
+  process.stderr.write(
+    `usage: npx tsx dev/fake-carrier.ts <${Object.keys(VENDORS).join('|')}> [--port 4010]\n`,
+  );
+  process.exit(2);
+}
+const autoReceiptMs = Number(values['auto-receipt-ms']);
+const started = await start({
+  port: Number(values.port),
+  slowMs: Number(values['slow-ms']),
+  ...(autoReceiptMs >= 0 ? { autoReceiptMs } : {}),
+});
+process.stdout.write(
+  [
+    `fake ${vendor} listening on ${started.url}`,
+    `route config (type "${vendor}"): ${JSON.stringify(started.config)}`,
+    'destinations ending 0400 bad number, 0403 refused, 0429 throttled, 0500 server error, 0408 slow,',
+    '  0200 HTML body, 0204 empty body, 0410 undelivered receipt; anything else is delivered',
+    `control: GET ${started.url}/_fake/requests, POST ${started.url}/_fake/next {"behaviour":"throttle"},`,
+    `  POST ${started.url}/_fake/status {"sid":"…","status":"delivered"}, POST ${started.url}/_fake/inbound {"url":"…","from":"…","to":"…","text":"…"}`,
+    '',
+  ].join('\n'),
+);
+const stop = () => void started.close().then(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
