@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeTwilio } from '../../dev/fake-carriers/twilio';
+import { DIALECTS } from '../helpers/storage';
+import { type Session, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
+
+/**
+ * Each vendor route type through the whole system: the operator adds a route of that type against the
+ * vendor's fake server, a rule sends Latvian numbers to it, a client's messages reach the fake as the vendor
+ * documents them (with the route's status callback URL) and a refused number fails the message with the
+ * vendor's code. (The callback leg end to end waits for the public callback endpoint.)
+ */
+
+interface VendorCase {
+  type: string;
+  secret: string;
+  start(): Promise<{
+    config: Record<string, unknown>;
+    /** What the fake accepted: destination, text and the status callback URL it was given. */
+    accepted(): Array<{ to: string; text: string; callback: string | null }>;
+    close(): Promise<void>;
+  }>;
+  badNumberCode: string;
+}
+
+const VENDORS: VendorCase[] = [
+  {
+    type: 'twilio',
+    secret: 'authToken',
+    badNumberCode: '21211',
+    async start() {
+      const fake = await startFakeTwilio();
+      return {
+        config: { accountSid: fake.accountSid, authToken: fake.authToken, baseUrl: fake.url },
+        accepted: () => fake.sent.map((m) => ({ to: m.to, text: m.body, callback: m.statusCallback })),
+        close: () => fake.close(),
+      };
+    },
+  },
+];
+
+describe.each(DIALECTS)('vendor routes on %s', (dialect) => {
+  let ts: TestSystem;
+  let op: Session;
+  let client: Session;
+  beforeAll(async () => {
+    ts = await startTestSystem(dialect, { PUBLIC_URL: 'https://sms.example.com' });
+    op = await staffSession(ts, 'operator');
+    client = await signup(ts.app);
+  });
+  afterAll(async () => {
+    await ts?.close();
+  });
+  const admin = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+    ts.app.inject({ method, url, headers: op.headers, ...(payload ? { payload } : {}) });
+
+  it.each(VENDORS)(
+    '$type: added by the operator, routed to, sent as the vendor documents',
+    async (vendor) => {
+      const fake = await vendor.start();
+      try {
+        const types = (await admin('GET', '/v1/admin/route-types')).json().data as Array<{
+          type: string;
+          secretKeys: string[];
+          configSchema: { properties: Record<string, { title?: string }> };
+        }>;
+        const described = types.find((t) => t.type === vendor.type);
+        expect(described?.secretKeys).toContain(vendor.secret);
+        expect(described?.configSchema.properties.baseUrl?.title).toBeTruthy();
+
+        const created = await admin('POST', '/v1/admin/routes', {
+          name: vendor.type,
+          type: vendor.type,
+          config: fake.config,
+        });
+        expect(created.statusCode, created.body).toBe(201);
+        const route = created.json();
+        expect(route.config[vendor.secret]).toBe('********');
+        const rule = await admin('POST', '/v1/admin/routing-rules', {
+          priority: 1,
+          match: { countries: ['LV'] },
+          routeIds: [route.id],
+        });
+        expect(rule.statusCode, rule.body).toBe(201);
+
+        const sent = await ts.app.inject({
+          method: 'POST',
+          url: '/v1/messages',
+          headers: client.headers,
+          payload: { to: ['+37120000012', '+37120000400'], text: `Through ${vendor.type}` },
+        });
+        expect(sent.statusCode, sent.body).toBe(202);
+        const [ok, refused] = sent.json().data as Array<{ id: string }>;
+        for (let i = 0; i < 20; i++) await ts.system.workOnce();
+        const view = async (id: string) =>
+          (await ts.app.inject({ method: 'GET', url: `/v1/messages/${id}`, headers: client.headers })).json();
+        expect(await view(ok!.id)).toMatchObject({ status: 'sent', route: route.id });
+        expect(await view(refused!.id)).toMatchObject({
+          status: 'failed',
+          error: { code: 'invalid_destination', carrierCode: vendor.badNumberCode },
+        });
+        expect(fake.accepted()).toEqual([
+          {
+            to: '+37120000012',
+            text: `Through ${vendor.type}`,
+            callback: `https://sms.example.com/hooks/routes/${route.id}/status`,
+          },
+        ]);
+        // The next vendor's case starts from no rule and no route.
+        await admin('DELETE', `/v1/admin/routing-rules/${rule.json().id}`);
+        await admin('DELETE', `/v1/admin/routes/${route.id}`);
+      } finally {
+        await fake.close();
+      }
+    },
+  );
+});
