@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { startFakeInfobip } from './fake-carriers/infobip';
 import { startFakeTwilio } from './fake-carriers/twilio';
 
 /**
@@ -15,6 +16,8 @@ import { startFakeTwilio } from './fake-carriers/twilio';
 interface Started {
   url: string;
   config: Record<string, unknown>;
+  /** The vendor's own control calls, for the help text. */
+  controls: string[];
   close(): Promise<void>;
 }
 
@@ -27,6 +30,22 @@ const VENDORS: Record<
     return {
       url: fake.url,
       config: { accountSid: fake.accountSid, authToken: fake.authToken, baseUrl: fake.url },
+      controls: [
+        'POST /_fake/status {"sid":"SM…","status":"delivered","errorCode":"30003","signature":"good|bad|none"}',
+        'POST /_fake/inbound {"url":"<inbound callback URL>","from":"+371…","to":"+371…","text":"…"}',
+      ],
+      close: fake.close,
+    };
+  },
+  async infobip(o) {
+    const fake = await startFakeInfobip(o);
+    return {
+      url: fake.url,
+      config: { apiKey: fake.apiKey, baseUrl: fake.url },
+      controls: [
+        'POST /_fake/status {"messageId":"…","status":"DELIVERED_TO_HANDSET","signature":"good|bad|none"}',
+        'POST /_fake/inbound {"url":"<inbound callback URL with ?token=>","from":"371…","to":"371…","text":"…"}',
+      ],
       close: fake.close,
     };
   },
@@ -60,8 +79,8 @@ process.stdout.write(
     `route config (type "${vendor}"): ${JSON.stringify(started.config)}`,
     'destinations ending 0400 bad number, 0403 refused, 0429 throttled, 0500 server error, 0408 slow,',
     '  0200 HTML body, 0204 empty body, 0410 undelivered receipt; anything else is delivered',
-    `control: GET ${started.url}/_fake/requests, POST ${started.url}/_fake/next {"behaviour":"throttle"},`,
-    `  POST ${started.url}/_fake/status {"sid":"…","status":"delivered"}, POST ${started.url}/_fake/inbound {"url":"…","from":"…","to":"…","text":"…"}`,
+    `control: GET /_fake/requests, POST /_fake/next {"behaviour":"throttle"}`,
+    ...started.controls.map((c) => `  ${c}`),
     '',
   ].join('\n'),
 );

@@ -1,4 +1,5 @@
 import { createRouteTypes, type RouteTypeDefinition } from '../modules/dispatch';
+import { infobipRouteType } from './infobip/route-type';
 import { simulatorRouteType } from './simulator/route-type';
 import { smppRouteType } from './smpp/route-type';
 import { twilioRouteType } from './twilio/route-type';
@@ -12,6 +13,7 @@ export const ROUTE_TYPES: readonly RouteTypeDefinition[] = [
   smppRouteType,
   simulatorRouteType,
   twilioRouteType,
+  infobipRouteType,
 ];
 
 const routeTypes = createRouteTypes(ROUTE_TYPES);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeInfobip } from '../../dev/fake-carriers/infobip';
 import { startFakeTwilio } from '../../dev/fake-carriers/twilio';
 import { DIALECTS } from '../helpers/storage';
 import { type Session, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
@@ -32,6 +33,25 @@ const VENDORS: VendorCase[] = [
       return {
         config: { accountSid: fake.accountSid, authToken: fake.authToken, baseUrl: fake.url },
         accepted: () => fake.sent.map((m) => ({ to: m.to, text: m.body, callback: m.statusCallback })),
+        close: () => fake.close(),
+      };
+    },
+  },
+  {
+    type: 'infobip',
+    secret: 'apiKey',
+    badNumberCode: 'REJECTED_DESTINATION',
+    async start() {
+      const fake = await startFakeInfobip();
+      return {
+        config: { apiKey: fake.apiKey, baseUrl: fake.url },
+        // The generated callback token rides in the query: checked by the unit tests, masked here.
+        accepted: () =>
+          fake.sent.map((m) => ({
+            to: `+${m.to}`,
+            text: m.text,
+            callback: m.deliveryUrl?.replace(/\?token=[\w-]{32}$/, '') ?? null,
+          })),
         close: () => fake.close(),
       };
     },
