@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startFakeInfobip } from './fake-carriers/infobip';
 import { startFakeTwilio } from './fake-carriers/twilio';
+import { startFakeVonage } from './fake-carriers/vonage';
 
 /**
  * Runs one vendor's fake API by hand, for trying a vendor route without the vendor's cloud:
@@ -44,6 +45,18 @@ const VENDORS: Record<
       config: { apiKey: fake.apiKey, baseUrl: fake.url },
       controls: [
         'POST /_fake/status {"messageId":"…","status":"DELIVERED_TO_HANDSET","signature":"good|bad|none"}',
+        'POST /_fake/inbound {"url":"<inbound callback URL with ?token=>","from":"371…","to":"371…","text":"…"}',
+      ],
+      close: fake.close,
+    };
+  },
+  async vonage(o) {
+    const fake = await startFakeVonage(o);
+    return {
+      url: fake.url,
+      config: { apiKey: fake.apiKey, apiSecret: fake.apiSecret, baseUrl: fake.url },
+      controls: [
+        'POST /_fake/status {"messageId":"<part id>","status":"delivered","errCode":"0","signature":"good|bad|none"}',
         'POST /_fake/inbound {"url":"<inbound callback URL with ?token=>","from":"371…","to":"371…","text":"…"}',
       ],
       close: fake.close,

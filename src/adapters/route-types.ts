@@ -3,6 +3,7 @@ import { infobipRouteType } from './infobip/route-type';
 import { simulatorRouteType } from './simulator/route-type';
 import { smppRouteType } from './smpp/route-type';
 import { twilioRouteType } from './twilio/route-type';
+import { vonageRouteType } from './vonage/route-type';
 
 /**
  * The route-adapter registry: every route type the operator can configure, one entry each, each defined
@@ -14,6 +15,7 @@ export const ROUTE_TYPES: readonly RouteTypeDefinition[] = [
   simulatorRouteType,
   twilioRouteType,
   infobipRouteType,
+  vonageRouteType,
 ];
 
 const routeTypes = createRouteTypes(ROUTE_TYPES);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeInfobip } from '../../dev/fake-carriers/infobip';
 import { startFakeTwilio } from '../../dev/fake-carriers/twilio';
+import { startFakeVonage } from '../../dev/fake-carriers/vonage';
 import { DIALECTS } from '../helpers/storage';
 import { type Session, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -51,6 +52,24 @@ const VENDORS: VendorCase[] = [
             to: `+${m.to}`,
             text: m.text,
             callback: m.deliveryUrl?.replace(/\?token=[\w-]{32}$/, '') ?? null,
+          })),
+        close: () => fake.close(),
+      };
+    },
+  },
+  {
+    type: 'vonage',
+    secret: 'apiSecret',
+    badNumberCode: '6',
+    async start() {
+      const fake = await startFakeVonage();
+      return {
+        config: { apiKey: fake.apiKey, apiSecret: fake.apiSecret, baseUrl: fake.url },
+        accepted: () =>
+          fake.sent.map((m) => ({
+            to: `+${m.to}`,
+            text: m.text,
+            callback: m.callback?.replace(/\?token=[\w-]{32}$/, '') ?? null,
           })),
         close: () => fake.close(),
       };
