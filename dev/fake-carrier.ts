@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startFakeInfobip } from './fake-carriers/infobip';
+import { startFakeTelnyx } from './fake-carriers/telnyx';
 import { startFakeTwilio } from './fake-carriers/twilio';
 import { startFakeVonage } from './fake-carriers/vonage';
 
@@ -58,6 +59,18 @@ const VENDORS: Record<
       controls: [
         'POST /_fake/status {"messageId":"<part id>","status":"delivered","errCode":"0","signature":"good|bad|none"}',
         'POST /_fake/inbound {"url":"<inbound callback URL with ?token=>","from":"371…","to":"371…","text":"…"}',
+      ],
+      close: fake.close,
+    };
+  },
+  async telnyx(o) {
+    const fake = await startFakeTelnyx(o);
+    return {
+      url: fake.url,
+      config: { apiKey: fake.apiKey, publicKey: fake.publicKey, baseUrl: fake.url },
+      controls: [
+        'POST /_fake/status {"id":"<message id>","status":"delivered|delivery_failed|sent","signature":"good|bad|none|stale"}',
+        'POST /_fake/inbound {"url":"<inbound callback URL>","from":"+371…","to":"+371…","text":"…"}',
       ],
       close: fake.close,
     };

@@ -2,6 +2,7 @@ import { createRouteTypes, type RouteTypeDefinition } from '../modules/dispatch'
 import { infobipRouteType } from './infobip/route-type';
 import { simulatorRouteType } from './simulator/route-type';
 import { smppRouteType } from './smpp/route-type';
+import { telnyxRouteType } from './telnyx/route-type';
 import { twilioRouteType } from './twilio/route-type';
 import { vonageRouteType } from './vonage/route-type';
 
@@ -16,6 +17,7 @@ export const ROUTE_TYPES: readonly RouteTypeDefinition[] = [
   twilioRouteType,
   infobipRouteType,
   vonageRouteType,
+  telnyxRouteType,
 ];
 
 const routeTypes = createRouteTypes(ROUTE_TYPES);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeInfobip } from '../../dev/fake-carriers/infobip';
+import { startFakeTelnyx } from '../../dev/fake-carriers/telnyx';
 import { startFakeTwilio } from '../../dev/fake-carriers/twilio';
 import { startFakeVonage } from '../../dev/fake-carriers/vonage';
 import { DIALECTS } from '../helpers/storage';
@@ -71,6 +72,25 @@ const VENDORS: VendorCase[] = [
             text: m.text,
             callback: m.callback?.replace(/\?token=[\w-]{32}$/, '') ?? null,
           })),
+        close: () => fake.close(),
+      };
+    },
+  },
+  {
+    type: 'telnyx',
+    secret: 'apiKey',
+    badNumberCode: '10002',
+    async start() {
+      const fake = await startFakeTelnyx();
+      return {
+        // An alphanumeric sender needs a messaging profile at Telnyx.
+        config: {
+          apiKey: fake.apiKey,
+          publicKey: fake.publicKey,
+          messagingProfileId: 'prof-e2e',
+          baseUrl: fake.url,
+        },
+        accepted: () => fake.sent.map((m) => ({ to: m.to, text: m.text, callback: m.webhookUrl })),
         close: () => fake.close(),
       };
     },
