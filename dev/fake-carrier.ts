@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startFakeInfobip } from './fake-carriers/infobip';
+import { startFakePlivo } from './fake-carriers/plivo';
 import { startFakeTelnyx } from './fake-carriers/telnyx';
 import { startFakeTwilio } from './fake-carriers/twilio';
 import { startFakeVonage } from './fake-carriers/vonage';
@@ -71,6 +72,18 @@ const VENDORS: Record<
       controls: [
         'POST /_fake/status {"id":"<message id>","status":"delivered|delivery_failed|sent","signature":"good|bad|none|stale"}',
         'POST /_fake/inbound {"url":"<inbound callback URL>","from":"+371…","to":"+371…","text":"…"}',
+      ],
+      close: fake.close,
+    };
+  },
+  async plivo(o) {
+    const fake = await startFakePlivo(o);
+    return {
+      url: fake.url,
+      config: { authId: fake.authId, authToken: fake.authToken, baseUrl: fake.url },
+      controls: [
+        'POST /_fake/status {"uuid":"<message_uuid>","status":"delivered|undelivered|failed","errorCode":"20","signature":"good|bad|none"}',
+        'POST /_fake/inbound {"url":"<inbound callback URL>","from":"371…","to":"371…","text":"…"}',
       ],
       close: fake.close,
     };

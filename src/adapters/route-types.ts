@@ -1,5 +1,6 @@
 import { createRouteTypes, type RouteTypeDefinition } from '../modules/dispatch';
 import { infobipRouteType } from './infobip/route-type';
+import { plivoRouteType } from './plivo/route-type';
 import { simulatorRouteType } from './simulator/route-type';
 import { smppRouteType } from './smpp/route-type';
 import { telnyxRouteType } from './telnyx/route-type';
@@ -18,6 +19,7 @@ export const ROUTE_TYPES: readonly RouteTypeDefinition[] = [
   infobipRouteType,
   vonageRouteType,
   telnyxRouteType,
+  plivoRouteType,
 ];
 
 const routeTypes = createRouteTypes(ROUTE_TYPES);

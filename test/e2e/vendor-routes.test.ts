@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeInfobip } from '../../dev/fake-carriers/infobip';
+import { startFakePlivo } from '../../dev/fake-carriers/plivo';
 import { startFakeTelnyx } from '../../dev/fake-carriers/telnyx';
 import { startFakeTwilio } from '../../dev/fake-carriers/twilio';
 import { startFakeVonage } from '../../dev/fake-carriers/vonage';
@@ -91,6 +92,19 @@ const VENDORS: VendorCase[] = [
           baseUrl: fake.url,
         },
         accepted: () => fake.sent.map((m) => ({ to: m.to, text: m.text, callback: m.webhookUrl })),
+        close: () => fake.close(),
+      };
+    },
+  },
+  {
+    type: 'plivo',
+    secret: 'authToken',
+    badNumberCode: '400',
+    async start() {
+      const fake = await startFakePlivo();
+      return {
+        config: { authId: fake.authId, authToken: fake.authToken, baseUrl: fake.url },
+        accepted: () => fake.sent.map((m) => ({ to: `+${m.dst}`, text: m.text, callback: m.url })),
         close: () => fake.close(),
       };
     },
