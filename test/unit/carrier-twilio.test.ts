@@ -297,6 +297,27 @@ describe('twilio route type', () => {
       ).toBe(false);
     });
 
+    it('verifies and reads an inbound message Twilio sent by GET (parameters in the signed URL)', () => {
+      const url = `https://sms.example/hooks/routes/r/inbound?From=%2B37129000001&To=%2B37126000000&Body=Sveiki&MessageSid=SM1`;
+      const callback: RouteCallback = {
+        routeId: 'r',
+        kind: 'inbound',
+        method: 'GET',
+        url,
+        query: {},
+        headers: { 'x-twilio-signature': twilio.getExpectedTwilioSignature(config.authToken, url, {}) },
+        body: '',
+        receivedAt: 1,
+      };
+      expect(twilioRouteType.verifyCallback!(callback, config)).toEqual({ ok: true });
+      expect(
+        twilioRouteType.verifyCallback!({ ...callback, url: url.replace('Sveiki', 'Sveikii') }, config).ok,
+      ).toBe(false);
+      expect(twilioRouteType.parseInbound!(callback, config)).toEqual([
+        { routeId: 'r', from: '+37129000001', to: '+37126000000', text: 'Sveiki', at: 1 },
+      ]);
+    });
+
     const receipt = (body: Record<string, string>) =>
       twilioRouteType.parseReceipt!(
         {
