@@ -130,6 +130,7 @@ describe.each(DIALECTS)('vendor routes on %s', (dialect) => {
     '$type: added by the operator, routed to, sent as the vendor documents',
     async (vendor) => {
       const fake = await vendor.start();
+      const cleanup: string[] = [];
       try {
         const types = (await admin('GET', '/v1/admin/route-types')).json().data as Array<{
           type: string;
@@ -147,6 +148,7 @@ describe.each(DIALECTS)('vendor routes on %s', (dialect) => {
         });
         expect(created.statusCode, created.body).toBe(201);
         const route = created.json();
+        cleanup.unshift(`/v1/admin/routes/${route.id}`);
         expect(route.config[vendor.secret]).toBe('********');
         const rule = await admin('POST', '/v1/admin/routing-rules', {
           priority: 1,
@@ -154,6 +156,7 @@ describe.each(DIALECTS)('vendor routes on %s', (dialect) => {
           routeIds: [route.id],
         });
         expect(rule.statusCode, rule.body).toBe(201);
+        cleanup.unshift(`/v1/admin/routing-rules/${rule.json().id}`);
 
         const sent = await ts.app.inject({
           method: 'POST',
@@ -178,10 +181,27 @@ describe.each(DIALECTS)('vendor routes on %s', (dialect) => {
             callback: `https://sms.example.com/hooks/routes/${route.id}/status`,
           },
         ]);
-        // The next vendor's case starts from no rule and no route.
-        await admin('DELETE', `/v1/admin/routing-rules/${rule.json().id}`);
-        await admin('DELETE', `/v1/admin/routes/${route.id}`);
+        // The operator's test send goes through the same adapter: the vendor's answer is recorded.
+        const test = await admin('POST', `/v1/admin/routes/${route.id}/test`, {
+          to: '+37120000013',
+          text: 'Route test',
+          waitSeconds: 0,
+        });
+        expect(test.statusCode, test.body).toBe(200);
+        expect(test.json()).toMatchObject({ status: 'accepted', error: null });
+        expect(fake.accepted().at(-1)).toMatchObject({ to: '+37120000013', text: 'Route test' });
+        const refusedTest = await admin('POST', `/v1/admin/routes/${route.id}/test`, {
+          to: '+37120000400',
+          text: 'Route test',
+          waitSeconds: 0,
+        });
+        expect(refusedTest.json()).toMatchObject({
+          status: 'failed',
+          error: { code: 'invalid_destination', carrierCode: vendor.badNumberCode },
+        });
       } finally {
+        // The next vendor's case starts from no rule and no route.
+        for (const url of cleanup) await admin('DELETE', url);
         await fake.close();
       }
     },
