@@ -26,8 +26,11 @@ export interface VendorRouteSpec {
   interpret(response: CarrierResponse, message: OutboundSms): SubmitResult;
 }
 
-/** Failures that say the vendor cannot be used at all right now (not just this message). */
-const ROUTE_DOWN = new Set(['unreachable', 'auth_failed', 'timeout']);
+/**
+ * Failures that say the vendor cannot be used at all right now (not just this message). A timeout is not
+ * one: a single slow answer says little, and the vendor may well have taken the message.
+ */
+const ROUTE_DOWN = new Set(['unreachable', 'auth_failed']);
 
 export function createVendorRoute(spec: VendorRouteSpec): SmsRoute & { close(): void } {
   const http: CarrierHttp = createCarrierHttp({
@@ -53,7 +56,7 @@ export function createVendorRoute(spec: VendorRouteSpec): SmsRoute & { close(): 
     id: spec.id,
     async send(message) {
       if (message.signal?.aborted) throw new RouteError('unreachable', 'send withdrawn before it started');
-      if (pace) await pace.wait(message.signal);
+      const settle = pace ? await pace.wait(message.signal) : null;
       inFlight++;
       try {
         let response: CarrierResponse;
@@ -78,6 +81,7 @@ export function createVendorRoute(spec: VendorRouteSpec): SmsRoute & { close(): 
         }
       } finally {
         inFlight--;
+        settle?.();
       }
     },
     async start() {},
@@ -101,34 +105,61 @@ export function createVendorRoute(spec: VendorRouteSpec): SmsRoute & { close(): 
 }
 
 /**
- * At most `perSecond` request starts in any one-second window of this process: each start remembers its
- * time in a ring, and a new one waits until the start `perSecond` back is a second old. Waiters queue in
- * order; an aborted one leaves the queue.
+ * At most `perSecond` requests *as the vendor receives them* in any one-second window of this process
+ * (the SMPP route's rule, src/adapters/smpp/flow.ts): a request may start only once the one `perSecond`
+ * starts back has been answered (or given up on) at least a second ago. The vendor received that one before
+ * answering it, so the two arrivals are a second apart whatever the network delays; counting send times
+ * instead lets jitter squeeze more arrivals into one of the vendor's seconds. Waiters queue in order; a
+ * withdrawn one leaves the queue without holding up the others.
  */
 class Pacer {
-  private readonly starts: Float64Array;
+  private readonly slots: Array<{ settledAt: number; done: Promise<void> }>;
+  private readonly windowMs: number;
   private next = 0;
-  private tail: Promise<void> = Promise.resolve();
+  private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly perSecond: number) {
-    this.starts = new Float64Array(Math.max(1, Math.floor(perSecond))).fill(Number.NEGATIVE_INFINITY);
+  constructor(perSecond: number) {
+    // Below 1 a second the ring has one slot and the window stretches to 1/perSecond seconds.
+    this.windowMs = perSecond >= 1 ? 1000 : 1000 / perSecond;
+    const free = { settledAt: Number.NEGATIVE_INFINITY, done: Promise.resolve() };
+    this.slots = Array.from({ length: Math.max(1, Math.floor(perSecond)) }, () => free);
   }
 
-  wait(signal?: AbortSignal): Promise<void> {
+  /** Resolves when the request may start, with the function to call once it is answered or failed. */
+  wait(signal?: AbortSignal): Promise<() => void> {
     const turn = this.tail.then(() => this.take(signal));
-    // A withdrawn waiter must not stall the ones behind it.
     this.tail = turn.catch(() => undefined);
     return turn;
   }
 
-  private async take(signal?: AbortSignal): Promise<void> {
-    // Below 1 msg/s the ring has one slot and the window stretches to 1/perSecond seconds.
-    const windowMs = this.perSecond >= 1 ? 1000 : 1000 / this.perSecond;
-    const delay = this.starts[this.next]! + windowMs - performance.now();
+  private async take(signal?: AbortSignal): Promise<() => void> {
+    const slot = this.slots[this.next]!;
+    await until(slot.done, signal);
+    const delay = slot.settledAt + this.windowMs - performance.now();
     if (delay > 0) await sleep(delay, signal);
-    this.starts[this.next] = performance.now();
-    this.next = (this.next + 1) % this.starts.length;
+    let settle!: () => void;
+    const mine = { settledAt: Number.POSITIVE_INFINITY, done: new Promise<void>((r) => (settle = r)) };
+    this.slots[this.next] = mine;
+    this.next = (this.next + 1) % this.slots.length;
+    return () => {
+      mine.settledAt = performance.now();
+      settle();
+    };
   }
+}
+
+/** The promise, or a RouteError once the job is withdrawn. */
+function until(promise: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new RouteError('unreachable', 'send withdrawn while paced'));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new RouteError('unreachable', 'send withdrawn while paced'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
