@@ -89,6 +89,8 @@ describe('infobip route type', () => {
     const body = JSON.parse(fake.requests.at(-1)!.body);
     expect(body.messages[0].options.validityPeriod).toEqual({ amount: 2880, timeUnit: 'MINUTES' });
     expect(body.messages[0].sender).toBe('InfoSMS');
+    await route().send(outbound({ from: '+37126000000' }));
+    expect(JSON.parse(fake.requests.at(-1)!.body).messages[0].sender).toBe('37126000000');
   });
 
   it.each([

@@ -24,7 +24,8 @@ export function infobipStatusUrl(config: InfobipConfig, deps: Pick<RouteAdapterD
 
 export function infobipRequest(config: InfobipConfig, message: OutboundSms, statusUrl: string, now: number) {
   const entry: Record<string, unknown> = {
-    sender: config.sender ?? message.from,
+    // A numeric sender in international format without the '+', as Infobip writes it.
+    sender: (config.sender ?? message.from).replace(/^\+(?=\d+$)/, ''),
     // International format without the '+', as in Infobip's examples.
     destinations: [{ to: message.to.replace(/^\+/, ''), messageId: message.messageId }],
     content: { text: message.text },
