@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, randomUUID, sign } from 'node:crypto';
 import { analyzeText } from '../../src/modules/codec';
 import { type Answer, callBack, type FakeServer, HTML_PAGE, mediaType, startFakeServer } from './base';
 
@@ -6,8 +6,8 @@ import { type Answer, callBack, type FakeServer, HTML_PAGE, mediaType, startFake
  * A fake of Telnyx's Messaging API v2 (docs/design/http-carriers.md §5): `POST /v2/messages` with
  * `Authorization: Bearer <key>` and JSON `{from, to, text, messaging_profile_id, webhook_url}`; errors as
  * `{errors: [{code, title, detail, source: {pointer}}]}`; events (`message.sent`, `message.finalized`,
- * `message.received`) posted as JSON and signed with Ed25519 over `timestamp|body` with a key pair the
- * fake makes at start (its public key, base64, goes into the route's config).
+ * `message.received`) posted as JSON and signed with Ed25519 over `timestamp|body` with a fixed test
+ * key pair (its public key, base64, goes into the route's config and survives restarts).
  *
  * Besides the shared number endings (base.ts): `…0410` gets a `delivery_failed` event.
  */
@@ -71,15 +71,33 @@ function error(
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** An Ed25519 key pair from a 32-byte seed (PKCS#8 DER: a fixed prefix, then the seed). */
+function keyPair(seed: string): { privateKey: KeyObject; publicKey: KeyObject } {
+  const der = Buffer.concat([
+    Buffer.from('302e020100300506032b657004220420', 'hex'),
+    Buffer.from(seed, 'utf8').subarray(0, 32),
+  ]);
+  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+}
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export async function startFakeTelnyx(
-  options: { port?: number; slowMs?: number; apiKey?: string; autoReceiptMs?: number } = {},
+  options: {
+    port?: number;
+    slowMs?: number;
+    apiKey?: string;
+    autoReceiptMs?: number;
+    /** 32 characters: the seed of the fake's Ed25519 signing key. */
+    keySeed?: string;
+  } = {},
 ): Promise<FakeTelnyx> {
   const apiKey = options.apiKey ?? TELNYX_TEST_ACCOUNT.apiKey;
-  const keys = generateKeyPairSync('ed25519');
-  const other = generateKeyPairSync('ed25519');
+  // Fixed test keys, so the public key in a route's config stays right across restarts of the fake.
+  const keys = keyPair(options.keySeed ?? 'fake-telnyx-webhook-signing-key1');
+  const other = keyPair('some-other-key-that-telnyx-lacks');
   const publicKey = (keys.publicKey.export({ format: 'der', type: 'spki' }) as Buffer)
     .subarray(12)
     .toString('base64');
