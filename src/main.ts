@@ -42,6 +42,7 @@ import {
 } from './modules/compliance';
 import { createContacts, createStartReplyRecorder, createStopReplyRecorder } from './modules/contacts';
 import {
+  createCostsAdmin,
   createDispatcher,
   createReceiptSweeps,
   createReportInbox,
@@ -56,6 +57,7 @@ import { createInbound, ownersOf } from './modules/inbound';
 import {
   type ClientEventSink,
   createCampaignMessages,
+  createMarginReports,
   createMessageCancel,
   createMessageDeletion,
   createMessageReader,
@@ -176,7 +178,15 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   const sharedSender = config.DEFAULT_SENDER ?? null;
   // The registry is made below; message views ask it which route a message took only when read.
   const messages = createMessageReader({ db, routeInfo: (id) => registry.describe(id) });
-  const outcomes = createOutcomes({ clock, ids, ledger, queue, events: clientEvents });
+  const outcomes = createOutcomes({
+    clock,
+    ids,
+    ledger,
+    queue,
+    events: clientEvents,
+    // Each applied receipt feeds routing's live quality (the registry is made below).
+    onReceipt: (r) => registry.quality.record(r.routeId, r.country, r.delivered, r.latencyMs),
+  });
   const send = createSender({
     db,
     clock,
@@ -364,6 +374,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     cancelMessage: createMessageCancel({ db, clock, ids, ledger, events: clientEvents, audit }),
     messages,
     messageReports: createMessageReports({ db, routeInfo: (id) => registry.describe(id) }),
+    marginReports: createMarginReports({ db, routeInfo: (id) => registry.describe(id) }),
+    costsAdmin: createCostsAdmin({ db, clock, audit, registry }),
     outcomes,
     dispatcher,
     simulator,
