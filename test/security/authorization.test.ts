@@ -99,6 +99,7 @@ const PARAM_KINDS: Record<string, ResourceKind | { staff: StaffKind } | 'subProc
   '/v1/webhooks/:id/deliveries/:deliveryId': 'delivery',
   '/v1/webhook-deliveries/:id': 'delivery',
   '/v1/admin/accounts/:id': { staff: 'account' },
+  '/v1/admin/messages/:id': { staff: 'message' },
   '/v1/admin/api-keys/:id': { staff: 'staffKey' },
   '/v1/admin/incidents/:id': { staff: 'incident' },
   '/v1/admin/numbers/:id': { staff: 'number' },
