@@ -66,6 +66,7 @@ const ENDS_SESSION = new Set(['POST /v1/auth/logout', 'POST /v1/admin/auth/logou
 /** Staff-side things a path parameter can name. */
 type StaffKind =
   | 'account'
+  | 'message'
   | 'staffKey'
   | 'incident'
   | 'number'
@@ -273,6 +274,7 @@ describe.each(DIALECTS)('generated authorization suite on %s', (dialect) => {
     const staffList = await call('GET', '/v1/admin/staff', superadmin.headers);
     staffIds = {
       account: a.owner.accountId,
+      message: a.ids.message,
       staffKey: staffKey.id,
       incident: incident.json().id,
       route: route.json().id,
