@@ -22,6 +22,28 @@ interface Rule {
   match: RuleMatch;
   routeIds: string[];
   allowSimulator: boolean;
+  strategy: Strategy;
+  minDeliveryRate: number;
+  maxLatencyMs: number;
+  window: number;
+  probeShare: number;
+}
+
+type Strategy = 'priority' | 'least_cost' | 'quality';
+const STRATEGY_LABELS: Record<Strategy, string> = {
+  priority: 'In the listed order',
+  least_cost: 'Least cost (cheapest healthy route first)',
+  quality: 'Quality (best delivery rate first)',
+};
+
+/** "least cost · under 80 % delivered or over 60 s demoted": how a rule picks among its routes. */
+function strategyText(r: Rule): string {
+  if (r.strategy === 'priority') return 'in the listed order';
+  return `${r.strategy === 'least_cost' ? 'least cost' : 'quality'} · demoted under ${Math.round(
+    r.minDeliveryRate * 100,
+  )} % delivered or over ${r.maxLatencyMs / 1000} s, judged on the last ${r.window} receipts · ${Math.round(
+    r.probeShare * 100,
+  )} % probes`;
 }
 
 interface RouteChoice {
@@ -170,6 +192,7 @@ export function AdminRulesPage() {
   const routeName = (id: string) => routeChoices.find((r) => r.id === id)?.name ?? id;
   const [chosen, setChosen] = useState<string[]>([]);
   const [allowSimulator, setAllowSimulator] = useState(false);
+  const [strategy, setStrategy] = useState<Strategy>('priority');
   const refresh = () => client.invalidateQueries({ queryKey: adminKeys.rules() });
   const create = useMutation({
     mutationFn: (body: unknown) => api<Rule>('POST', '/v1/admin/routing-rules', body, true),
@@ -199,18 +222,33 @@ export function AdminRulesPage() {
     if (sender) match.sender = sender;
     if (accountId) match.accountId = accountId;
     const priority = String(data.get('priority') ?? '').trim();
+    // Thresholds left empty keep the server's defaults.
+    const optional = (name: string, scale = 1) => {
+      const v = String(data.get(name) ?? '').trim();
+      return v === '' ? undefined : Number(v.replace(',', '.')) * scale;
+    };
     create.mutate(
       {
         priority: priority === '' ? undefined : Number(priority),
         match,
         routeIds: chosen,
         allowSimulator,
+        strategy,
+        ...(strategy === 'priority'
+          ? {}
+          : {
+              minDeliveryRate: optional('minDeliveryRate', 0.01),
+              maxLatencyMs: optional('maxLatencySeconds', 1000),
+              window: optional('window'),
+              probeShare: optional('probeShare', 0.01),
+            }),
       },
       {
         onSuccess: () => {
           form.reset();
           setChosen([]);
           setAllowSimulator(false);
+          setStrategy('priority');
         },
       },
     );
@@ -253,6 +291,9 @@ export function AdminRulesPage() {
                   <span className="badge">simulator allowed</span>
                 </>
               ) : null}
+            </p>
+            <p className="muted" data-testid="rule-strategy">
+              Picks {strategyText(r)}
             </p>
           </li>
         ))}
@@ -315,6 +356,54 @@ export function AdminRulesPage() {
             onAllowSimulator={setAllowSimulator}
             error={fields.routeIds ?? fields.allowSimulator}
           />
+          <div className="field">
+            <label htmlFor="rule-strategy">How the rule picks among its routes</label>
+            <select
+              id="rule-strategy"
+              name="strategy"
+              value={strategy}
+              onChange={(e) => setStrategy(e.target.value as Strategy)}
+            >
+              {(Object.keys(STRATEGY_LABELS) as Strategy[]).map((s) => (
+                <option key={s} value={s}>
+                  {STRATEGY_LABELS[s]}
+                </option>
+              ))}
+            </select>
+          </div>
+          {strategy === 'priority' ? null : (
+            <fieldset>
+              <legend>Thresholds (empty: the default)</legend>
+              <TextField
+                label="Lowest delivery rate (%)"
+                name="minDeliveryRate"
+                inputMode="decimal"
+                error={fields.minDeliveryRate}
+                hint="A route delivering less is demoted: tried after the healthy ones. Default 80."
+              />
+              <TextField
+                label="Longest mean delivery time (seconds)"
+                name="maxLatencySeconds"
+                inputMode="decimal"
+                error={fields.maxLatencyMs}
+                hint="From submit to receipt. Default 60."
+              />
+              <TextField
+                label="Receipts judged"
+                name="window"
+                inputMode="numeric"
+                error={fields.window}
+                hint="The last N receipts per route and country. Default 200."
+              />
+              <TextField
+                label="Probe share (%)"
+                name="probeShare"
+                inputMode="decimal"
+                error={fields.probeShare}
+                hint="Share of messages sent to a demoted route first, so it can come back. Default 5."
+              />
+            </fieldset>
+          )}
           <FormError message={general} />
           <button type="submit" className="primary" disabled={create.isPending}>
             Add rule
