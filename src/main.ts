@@ -279,6 +279,9 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   // Carrier binds open only now: a bind can bring receipts and replies at once (a carrier redelivering
   // what it could not hand over before a restart), and their webhooks must have somewhere to go.
   await registry.start();
+  // Routing's live quality starts from the newest receipts in the database, not empty.
+  for (const r of await messages.recentReceipts(QUALITY_SEED_MESSAGES))
+    registry.quality.record(r.routeId, r.country, r.delivered, r.latencyMs);
   const contacts = createContacts({
     db,
     clock,
@@ -482,6 +485,8 @@ export type System = Awaited<ReturnType<typeof createSystem>>;
 
 /** How long `stop()` lets the background runs finish before it cuts the Redis connections they may wait on. */
 const LOOPS_STOP_WAIT_MS = 5_000;
+/** How many of the newest settled messages seed routing's live quality at start. */
+const QUALITY_SEED_MESSAGES = 20_000;
 
 /** Whether `promise` settles within `ms`. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {

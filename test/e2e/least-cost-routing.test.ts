@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createQualityTracker } from '../../src/modules/dispatch';
 import { DIALECTS } from '../helpers/storage';
 import { type Session, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -210,6 +211,17 @@ describe.each(DIALECTS)('carrier costs, least-cost routing and margins on %s', (
     expect(restored.every((m) => m.route === cheap)).toBe(true);
     const healed = (await admin('GET', `/v1/admin/routes/${cheap}/quality?window=20`)).json();
     expect(healed.countries[0]).toMatchObject({ country: 'LV', demoted: false });
+
+    // A process starting now would judge the routes the same from the database.
+    const seeded = createQualityTracker();
+    for (const r of await ts.system.services.messages.recentReceipts(20_000))
+      seeded.record(r.routeId, r.country, r.delivered, r.latencyMs);
+    for (const route of [cheap, dear])
+      for (const window of [5, 20, 200])
+        expect(seeded.stats(route, 'LV', window)).toMatchObject({
+          samples: ts.system.services.registry.quality.stats(route, 'LV', window).samples,
+          deliveryRate: ts.system.services.registry.quality.stats(route, 'LV', window).deliveryRate,
+        });
   });
 
   it('a message with no cost for its route records null; the margin report equals the message rows', async () => {

@@ -166,6 +166,32 @@ export function createMessageReader(deps: {
       return Object.assign(view, { accountId: m.account_id, cost, routing });
     },
 
+    /**
+     * What the receipts of the newest `limit` settled messages said (route, country, delivered or not,
+     * submit → receipt time), oldest first: routing's live quality starts from them. Walks the newest ids
+     * only (the primary key, backwards), so it costs the same on any size of table.
+     */
+    async recentReceipts(limit: number) {
+      const rows = await db
+        .selectFrom('messages')
+        .select(['route_id', 'country', 'status', 'sent_at', 'done_at'])
+        .where('status', 'in', ['delivered', 'undelivered', 'rejected', 'expired'])
+        .where('route_id', 'is not', null)
+        .where('sent_at', 'is not', null)
+        .where('done_at', 'is not', null)
+        // A receipt timeout is the absence of a receipt, not one.
+        .where((eb) => eb.or([eb('error_code', 'is', null), eb('error_code', '!=', 'receipt_timeout')]))
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.reverse().map((r) => ({
+        routeId: r.route_id!,
+        country: r.country,
+        delivered: r.status === 'delivered',
+        latencyMs: Number(r.done_at) - Number(r.sent_at),
+      }));
+    },
+
     /** Messages a route has sent that still wait for a delivery report (the simulator answers these). */
     async awaitingReports(
       routeId: string,
