@@ -148,4 +148,37 @@ describe('an operator keeps carrier costs per route and reads the margin report'
     await screenshot(page, 'desktop-admin-margins');
     await page.close();
   });
+
+  it('the rule form sets a strategy and its thresholds, and the rule says how it picks', async () => {
+    const page = await operatorPage();
+    await page.getByRole('link', { name: 'Routing rules' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Routing rules' }).waitFor();
+    await expect.poll(() => page.getByTestId('rule-strategy').first().textContent()).toContain('least cost');
+    await page.getByLabel('Priority').fill('2');
+    await page.getByLabel('Countries').fill('EE');
+    await page.getByRole('checkbox', { name: /Allow the simulator/ }).check();
+    await page.getByRole('button', { name: 'Add cheap-carrier' }).click();
+    await page.getByLabel('How the rule picks among its routes').selectOption('quality');
+    await page.getByLabel('Lowest delivery rate (%)').fill('90');
+    await page.getByLabel('Probe share (%)').fill('10');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await expect.poll(() => page.getByTestId('rules').getByRole('listitem').count()).toBe(2);
+    const stored = await staff.call<{ data: Array<Record<string, unknown>> }>(
+      'GET',
+      '/v1/admin/routing-rules',
+    );
+    expect(stored.body.data[1]).toMatchObject({
+      priority: 2,
+      strategy: 'quality',
+      minDeliveryRate: 0.9,
+      probeShare: 0.1,
+      window: 200,
+      maxLatencyMs: 60_000,
+    });
+    await expect
+      .poll(() => page.getByTestId('rule-strategy').nth(1).textContent())
+      .toContain('quality · demoted under 90 % delivered');
+    await screenshot(page, 'desktop-admin-rule-strategy');
+    await page.close();
+  });
 });

@@ -112,10 +112,12 @@ export function AdminMarginsPage() {
             </label>
           ))}
         </fieldset>
+      </form>
+      <div className="toolbar">
         <button type="button" onClick={downloadCsv}>
           Download CSV
         </button>
-      </form>
+      </div>
       <FormError message={downloadError} />
       {report.error ? <p role="alert">{(report.error as Error).message}</p> : null}
       {report.isPending ? <p>Loading…</p> : null}
