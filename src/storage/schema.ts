@@ -298,6 +298,8 @@ export interface RoutesTable {
   config: string;
   created_at: number;
   updated_at: number;
+  /** When its carrier costs (route_costs) last changed; null: never (0028_costs_routing). */
+  costs_updated_at?: number | null;
 }
 
 export interface RoutingRulesTable {

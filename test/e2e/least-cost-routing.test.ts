@@ -126,6 +126,37 @@ describe.each(DIALECTS)('carrier costs, least-cost routing and margins on %s', (
     // The refused uploads changed nothing.
     expect((await admin('GET', `/v1/admin/routes/${dear}/costs`)).json()).toMatchObject({ default: 0.06 });
 
+    // Another process's change reaches this one at its next sync: the route's costs mark moved.
+    const { db, registry } = ts.system.services;
+    const before = await db
+      .selectFrom('routes')
+      .select('costs_updated_at')
+      .where('id', '=', dear)
+      .executeTakeFirst();
+    expect(Number(before?.costs_updated_at)).toBeGreaterThan(0);
+    await db
+      .updateTable('route_costs')
+      .set({ cost: 45_000 })
+      .where('route_id', '=', dear)
+      .where('country', '=', 'LV')
+      .execute();
+    await registry.sync();
+    // Unmarked, the row is not re-read (a cost table can be large; routes are re-read every 5 s)…
+    expect(registry.costsOf(dear)?.countries.LV).toBe(40_000);
+    await db
+      .updateTable('routes')
+      .set({ costs_updated_at: Number(before?.costs_updated_at) + 1 })
+      .where('id', '=', dear)
+      .execute();
+    await registry.sync();
+    // …marked, it is.
+    expect(registry.costsOf(dear)?.countries.LV).toBe(45_000);
+    expect(
+      (await admin('PUT', `/v1/admin/routes/${dear}/costs.csv`, 'country,prefix,cost\nLV,,0.04\n*,,0.06\n'))
+        .statusCode,
+    ).toBe(200);
+    expect(registry.costsOf(dear)?.countries.LV).toBe(40_000);
+
     const audit = await admin('GET', '/v1/admin/audit-log?limit=50');
     const actions = (audit.json().data as Array<{ action: string; targetId: string | null }>)
       .filter((e) => e.action === 'route.costs_replaced')

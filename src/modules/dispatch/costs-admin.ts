@@ -56,6 +56,19 @@ export function createCostsAdmin(deps: { db: Db; clock: Clock; audit: AuditLog; 
             .insertInto('route_costs')
             .values(rows.slice(i, i + INSERT_CHUNK))
             .execute();
+        // Marks the route so that every process re-reads its costs (and only its) at its next sync.
+        const marked = await tx
+          .selectFrom('routes')
+          .select('costs_updated_at')
+          .where('id', '=', routeId)
+          .executeTakeFirst();
+        if (marked)
+          await tx
+            .updateTable('routes')
+            // Always moves, even when the clock did not (two changes in one millisecond).
+            .set({ costs_updated_at: Math.max(now, Number(marked.costs_updated_at ?? 0) + 1) })
+            .where('id', '=', routeId)
+            .execute();
         await audit.record(tx, {
           accountId: null,
           actor,

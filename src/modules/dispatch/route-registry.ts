@@ -55,6 +55,8 @@ export function createRouteRegistry(deps: {
   const random = deps.random ?? Math.random;
   const quality = createQualityTracker();
   let costs = new Map<string, CostLookup>();
+  /** Each route's `costs_updated_at` when its costs were read. */
+  let costVersions = new Map<string, number>();
   const running = new Map<string, { route: SmsRoute; version: number }>();
   const info = new Map<string, RouteInfo>();
   let rules: RoutingRule[] = [];
@@ -126,24 +128,43 @@ export function createRouteRegistry(deps: {
         },
       })),
     );
-    costs = await loadCosts();
+    costs = await loadCosts(new Map(rows.map((r) => [r.id, Number(r.costs_updated_at ?? 0)])));
     syncedMark = mark;
   }
 
-  /** Every route's costs, read with the routes (a cost change syncs the registry). */
-  async function loadCosts(): Promise<Map<string, CostLookup>> {
-    const tables = new Map<string, CostTable>();
-    for (const r of await deps.db.selectFrom('route_costs').selectAll().execute()) {
-      let t = tables.get(r.route_id);
-      if (!t) {
-        t = { default: null, countries: {}, prefixes: {} };
-        tables.set(r.route_id, t);
-      }
-      if (r.prefix !== '') t.prefixes[r.prefix] = Number(r.cost);
-      else if (r.country !== '') t.countries[r.country] = Number(r.cost);
-      else t.default = Number(r.cost);
+  /**
+   * The routes' costs: those of routes whose `costs_updated_at` moved since they were read, and always the
+   * built-in routes' (no row to mark them; their tables are small). The others are kept as they are.
+   */
+  async function loadCosts(versions: Map<string, number>): Promise<Map<string, CostLookup>> {
+    const next = new Map<string, CostLookup>();
+    const stale: string[] = [];
+    for (const id of [...versions.keys(), ...deps.builtins.map((b) => b.route.id)]) {
+      const known = costs.get(id);
+      if (known && versions.has(id) && costVersions.get(id) === versions.get(id)) next.set(id, known);
+      else stale.push(id);
     }
-    return new Map([...tables].map(([id, t]) => [id, compileCosts(t)]));
+    for (let i = 0; i < stale.length; i += 500) {
+      const tables = new Map<string, CostTable>();
+      const rows = await deps.db
+        .selectFrom('route_costs')
+        .selectAll()
+        .where('route_id', 'in', stale.slice(i, i + 500))
+        .execute();
+      for (const r of rows) {
+        let t = tables.get(r.route_id);
+        if (!t) {
+          t = { default: null, countries: {}, prefixes: {} };
+          tables.set(r.route_id, t);
+        }
+        if (r.prefix !== '') t.prefixes[r.prefix] = Number(r.cost);
+        else if (r.country !== '') t.countries[r.country] = Number(r.cost);
+        else t.default = Number(r.cost);
+      }
+      for (const [id, t] of tables) next.set(id, compileCosts(t));
+    }
+    costVersions = versions;
+    return next;
   }
 
   /** The route ids a message tries, in order, before dropping those that are not running. */

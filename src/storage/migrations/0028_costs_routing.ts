@@ -13,6 +13,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('route_costs_pk', ['route_id', 'country', 'prefix'])
     .execute();
+  // When a route's costs last changed: processes re-read a route's costs only when this moved (a cost table
+  // can hold 20,000 rows; routes are re-read every few seconds).
+  await db.schema.alterTable('routes').addColumn('costs_updated_at', 'bigint').execute();
   // The route's cost of a message (all its segments; null when the route has none for it) and how its
   // route was chosen (JSON `{ rule, strategy, reason }`), written with the send outcome.
   await db.schema.alterTable('messages').addColumn('cost', 'bigint').execute();
