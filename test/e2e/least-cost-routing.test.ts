@@ -329,4 +329,28 @@ describe.each(DIALECTS)('carrier costs, least-cost routing and margins on %s', (
     });
     expect([401, 403]).toContain(forbidden.statusCode);
   });
+  it('a failover is written into the decision: the route first chosen and why it was passed over', async () => {
+    // A carrier that is not there (nothing listens on port 9): no bind ever comes up.
+    const absent = await admin('POST', '/v1/admin/routes', {
+      name: 'absent',
+      type: 'smpp',
+      config: { host: '127.0.0.1', port: 9, systemId: 'acme', password: 'secret1' },
+    });
+    expect(absent.statusCode, absent.body).toBe(201);
+    const id = absent.json().id as string;
+    const r = await admin('POST', '/v1/admin/routing-rules', {
+      priority: 2,
+      match: { countries: ['DE'] },
+      routeIds: [id, 'simulator'],
+      allowSimulator: true,
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    const [m] = await sendAndSettle(1, DE);
+    expect(m).toMatchObject({ route: 'simulator', status: 'delivered', cost: null });
+    expect(m!.routing).toEqual({
+      rule: r.json().id,
+      strategy: 'priority',
+      reason: `priority: ${id} first in the rule; failover to simulator (${id} unreachable)`,
+    });
+  });
 });
