@@ -87,11 +87,15 @@ export function createCostsAdmin(deps: { db: Db; clock: Clock; audit: AuditLog; 
 
     /**
      * A route's delivery rate and latency per country over the last receipts this process applied, judged
-     * by the given thresholds (the defaults when none).
+     * by the given thresholds, else by those of the first rule that judges it, else by the defaults.
      */
     async quality(routeId: string, thresholds: Partial<StrategyOptions> = {}) {
       await assertRoute(routeId);
-      const options: StrategyOptions = { ...DEFAULT_STRATEGY_OPTIONS, ...thresholds };
+      const options: StrategyOptions = {
+        ...DEFAULT_STRATEGY_OPTIONS,
+        ...registry.thresholdsFor(routeId),
+        ...thresholds,
+      };
       const countries = registry.quality
         .countriesOf(routeId, options.window)
         .map((q: QualityStats & { country: string | null }) => {

@@ -8,7 +8,13 @@ import { type CostLookup, type CostTable, compileCosts, costPerSegment } from '.
 import { createQualityTracker } from './quality';
 import type { RoutePlan, Router } from './router';
 import { pickRule, type RoutingRule, sortRules } from './rules';
-import { type Candidate, DEFAULT_STRATEGY_OPTIONS, decide, type Strategy } from './strategy';
+import {
+  type Candidate,
+  DEFAULT_STRATEGY_OPTIONS,
+  decide,
+  type Strategy,
+  type StrategyOptions,
+} from './strategy';
 
 /** Builds the adapter for a configured route (the composition root knows the adapters). */
 export type RouteFactory = (row: Pick<RoutesTable, 'id' | 'type' | 'config'>) => SmsRoute;
@@ -263,6 +269,10 @@ export function createRouteRegistry(deps: {
     quality,
     /** The carrier cost of one segment of such a message through a route (micro-credits), null if unknown. */
     costOf,
+    /** The thresholds of the first rule (by priority) that judges this route by its quality, if any. */
+    thresholdsFor(routeId: string): StrategyOptions | undefined {
+      return rules.find((r) => r.strategy !== 'priority' && r.routeIds.includes(routeId))?.options;
+    },
     /** A route's costs as stored (what this process read at its last sync). */
     costsOf(routeId: string): CostTable | undefined {
       return costs.get(routeId)?.table;
