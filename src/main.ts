@@ -43,6 +43,7 @@ import {
 } from './modules/compliance';
 import { createContacts, createStartReplyRecorder, createStopReplyRecorder } from './modules/contacts';
 import {
+  createCostsAdmin,
   createDispatcher,
   createReceiptSweeps,
   createReportInbox,
@@ -57,6 +58,7 @@ import { createInbound, ownersOf } from './modules/inbound';
 import {
   type ClientEventSink,
   createCampaignMessages,
+  createMarginReports,
   createMessageCancel,
   createMessageDeletion,
   createMessageReader,
@@ -177,7 +179,15 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   const sharedSender = config.DEFAULT_SENDER ?? null;
   // The registry is made below; message views ask it which route a message took only when read.
   const messages = createMessageReader({ db, routeInfo: (id) => registry.describe(id) });
-  const outcomes = createOutcomes({ clock, ids, ledger, queue, events: clientEvents });
+  const outcomes = createOutcomes({
+    clock,
+    ids,
+    ledger,
+    queue,
+    events: clientEvents,
+    // Each applied receipt feeds routing's live quality (the registry is made below).
+    onReceipt: (r) => registry.quality.record(r.routeId, r.country, r.delivered, r.latencyMs),
+  });
   const send = createSender({
     db,
     clock,
@@ -270,6 +280,9 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   // Carrier binds open only now: a bind can bring receipts and replies at once (a carrier redelivering
   // what it could not hand over before a restart), and their webhooks must have somewhere to go.
   await registry.start();
+  // Routing's live quality starts from the newest receipts in the database, not empty.
+  for (const r of await messages.recentReceipts(QUALITY_SEED_MESSAGES))
+    registry.quality.record(r.routeId, r.country, r.delivered, r.latencyMs);
   const contacts = createContacts({
     db,
     clock,
@@ -365,6 +378,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     cancelMessage: createMessageCancel({ db, clock, ids, ledger, events: clientEvents, audit }),
     messages,
     messageReports: createMessageReports({ db, routeInfo: (id) => registry.describe(id) }),
+    marginReports: createMarginReports({ db, routeInfo: (id) => registry.describe(id) }),
+    costsAdmin: createCostsAdmin({ db, clock, audit, registry }),
     outcomes,
     dispatcher,
     simulator,
@@ -471,6 +486,8 @@ export type System = Awaited<ReturnType<typeof createSystem>>;
 
 /** How long `stop()` lets the background runs finish before it cuts the Redis connections they may wait on. */
 const LOOPS_STOP_WAIT_MS = 5_000;
+/** How many of the newest settled messages seed routing's live quality at start. */
+const QUALITY_SEED_MESSAGES = 20_000;
 
 /**
  * A Redis connection of its own for the readiness check, so that a check never queues behind the

@@ -33,12 +33,13 @@ import type {
   SubjectRequests,
 } from '../modules/compliance';
 import type { Contacts } from '../modules/contacts';
-import type { RoutesAdmin, RouteTests, RouteTypes } from '../modules/dispatch';
+import type { CostsAdmin, RoutesAdmin, RouteTests, RouteTypes } from '../modules/dispatch';
 import type { Inbound } from '../modules/inbound';
 import type {
   createMessageReader,
   createPreview,
   createSender,
+  MarginReports,
   MessageCancel,
   MessageDeletion,
   MessageReports,
@@ -58,6 +59,7 @@ import { campaignRoutes } from './routes/campaigns';
 import { complianceRoutes, registerPolicyGate } from './routes/compliance';
 import { contactAvatarRoutes } from './routes/contact-avatars';
 import { contactRoutes } from './routes/contacts';
+import { costRoutes } from './routes/costs';
 import { devSimulatorRoutes } from './routes/dev-simulator';
 import { healthRoutes, type ReadinessProbe } from './routes/health';
 import { importRoutes } from './routes/imports';
@@ -101,6 +103,10 @@ export interface AppServices {
   messages: ReturnType<typeof createMessageReader>;
   /** Counts by status and delivery rate per day, country or route, for the reports' charts. */
   messageReports: MessageReports;
+  /** Carrier costs per route and each route's live quality. */
+  costsAdmin: CostsAdmin;
+  /** Revenue, carrier cost and margin per day, route, country or account. */
+  marginReports: MarginReports;
   inbound: Inbound;
   contacts: Contacts;
   /** Message deletion and restore (and the purges the retention sweep runs). */
@@ -292,6 +298,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(messageReportRoutes(services));
   await app.register(priceAndSettingsRoutes(services));
   await app.register(routingRoutes(services));
+  await app.register(costRoutes(services));
   await app.register(adminRoutes(services));
   await app.register(adminAccountRoutes(services));
   await app.register(webhookRoutes(services));

@@ -220,6 +220,10 @@ export interface MessagesTable {
   purged_at?: number | null;
   /** The A/B variant of a campaign message (0 = A; 0022_campaign_variants); null otherwise. */
   variant?: number | null;
+  /** The route's cost of the message, all segments, micro-credits; null when the route has no cost for it. */
+  cost?: number | null;
+  /** How its route was chosen: JSON `{ rule, strategy, reason }` (0028_costs_routing). */
+  routing?: string | null;
 }
 
 export interface MessageEventsTable {
@@ -294,6 +298,8 @@ export interface RoutesTable {
   config: string;
   created_at: number;
   updated_at: number;
+  /** When its carrier costs (route_costs) last changed; null: never (0028_costs_routing). */
+  costs_updated_at?: number | null;
 }
 
 export interface RoutingRulesTable {
@@ -305,7 +311,21 @@ export interface RoutingRulesTable {
   route_ids: string;
   /** 1 when the operator allowed simulated routes in `route_ids`; without it they are never used. */
   allow_simulator: number;
+  /** `priority` | `least_cost` | `quality` (0028_costs_routing). */
+  strategy: string;
+  /** JSON thresholds of the strategy: `{ minDeliveryRate, maxLatencyMs, window, probeShare }`. */
+  strategy_options: string | null;
   created_at: number;
+  updated_at: number;
+}
+
+/** A carrier's cost per segment through a route: by prefix, by country, or the route's default (both ''). */
+export interface RouteCostsTable {
+  route_id: string;
+  country: string;
+  prefix: string;
+  /** Micro-credits per segment. */
+  cost: number;
   updated_at: number;
 }
 
@@ -348,6 +368,7 @@ export interface Database
     PrivacyTables {
   routes: RoutesTable;
   routing_rules: RoutingRulesTable;
+  route_costs: RouteCostsTable;
   route_tests: RouteTestsTable;
   message_refs: MessageRefsTable;
   messages: MessagesTable;

@@ -66,6 +66,7 @@ const ENDS_SESSION = new Set(['POST /v1/auth/logout', 'POST /v1/admin/auth/logou
 /** Staff-side things a path parameter can name. */
 type StaffKind =
   | 'account'
+  | 'message'
   | 'staffKey'
   | 'incident'
   | 'number'
@@ -99,6 +100,7 @@ const PARAM_KINDS: Record<string, ResourceKind | { staff: StaffKind } | 'subProc
   '/v1/webhooks/:id/deliveries/:deliveryId': 'delivery',
   '/v1/webhook-deliveries/:id': 'delivery',
   '/v1/admin/accounts/:id': { staff: 'account' },
+  '/v1/admin/messages/:id': { staff: 'message' },
   '/v1/admin/api-keys/:id': { staff: 'staffKey' },
   '/v1/admin/incidents/:id': { staff: 'incident' },
   '/v1/admin/numbers/:id': { staff: 'number' },
@@ -272,6 +274,7 @@ describe.each(DIALECTS)('generated authorization suite on %s', (dialect) => {
     const staffList = await call('GET', '/v1/admin/staff', superadmin.headers);
     staffIds = {
       account: a.owner.accountId,
+      message: a.ids.message,
       staffKey: staffKey.id,
       incident: incident.json().id,
       route: route.json().id,

@@ -38,8 +38,8 @@ function useWidth<T extends HTMLElement>(): [React.RefObject<T | null>, number] 
 }
 
 /** The top of a count axis with four whole, round steps (1, 2 or 5 × 10ⁿ each) at or above `max`. */
-function niceMax(max: number): number {
-  const quarter = Math.max(1, max / 4);
+function niceMax(max: number, fractional = false): number {
+  const quarter = fractional && max > 0 ? max / 4 : Math.max(1, max / 4);
   const power = 10 ** Math.floor(Math.log10(quarter));
   for (const step of [1, 2, 5, 10]) if (step * power >= quarter) return 4 * step * power;
   return 40 * power;
@@ -116,6 +116,8 @@ export function StackedBars({
   series,
   values,
   testId,
+  format = (v) => String(Math.round(v)),
+  fractional = false,
 }: {
   title: string;
   categories: Category[];
@@ -123,10 +125,14 @@ export function StackedBars({
   /** values[i][series.key]: the count of category i. */
   values: Array<Record<string, number>>;
   testId?: string;
+  /** How axis values and tooltips are written (whole counts by default). */
+  format?: (v: number) => string;
+  /** Values are amounts, not counts: the axis may have fractional steps. */
+  fractional?: boolean;
 }) {
   const [ref, width] = useWidth<HTMLDivElement>();
   const totals = values.map((v) => series.reduce((sum, s) => sum + (v[s.key] ?? 0), 0));
-  const max = niceMax(Math.max(0, ...totals));
+  const max = niceMax(Math.max(0, ...totals), fractional);
   const plotWidth = width - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
   const step = plotWidth / Math.max(categories.length, 1);
@@ -138,7 +144,7 @@ export function StackedBars({
       <div ref={ref} className="chart-canvas">
         {width > 0 ? (
           <svg width={width} height={HEIGHT} role="img" aria-label={title}>
-            <Axis width={width} max={max} format={(v) => String(Math.round(v))} />
+            <Axis width={width} max={max} format={format} />
             {categories.map((c, i) => {
               let y = PAD.top + plotHeight;
               const x = PAD.left + step * i + (step - barWidth) / 2;
@@ -160,7 +166,7 @@ export function StackedBars({
                         height={h}
                         fill={s.color}
                       >
-                        <title>{`${c.title}: ${n} ${s.label.toLowerCase()}`}</title>
+                        <title>{`${c.title}: ${format(n)} ${s.label.toLowerCase()}`}</title>
                       </rect>
                     );
                   })}

@@ -1,7 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditActorOf } from '../../modules/audit';
-import { ROUTE_TEST_MAX_WAIT_MS, ruleMatchSchema } from '../../modules/dispatch';
+import {
+  ROUTE_TEST_MAX_WAIT_MS,
+  ruleMatchSchema,
+  STRATEGIES,
+  strategyOptionsSchema,
+} from '../../modules/dispatch';
 import { senderIdProblem } from '../../modules/phone';
 import type { RoutesTable } from '../../storage/schema';
 import type { AppServices } from '../app';
@@ -15,6 +20,17 @@ const routeIds = z.array(z.string().min(1).max(64)).min(1).max(10);
 const allowSimulator = z
   .boolean()
   .describe('Lets the rule use simulated routes (the built-in simulator), which reach no real phone');
+
+// How a rule orders its routes for each message, and the thresholds of least_cost and quality.
+const strategyFields = {
+  strategy: z
+    .enum(STRATEGIES)
+    .optional()
+    .describe(
+      'priority: the listed order (default); least_cost: the cheapest healthy route first; quality: the best delivery rate first',
+    ),
+  ...strategyOptionsSchema.shape,
+};
 
 /** Carrier routes (SMPP binds, simulators) and the rules that pick them. */
 export function routingRoutes(services: AppServices): FastifyPluginAsyncZod {
@@ -178,6 +194,7 @@ export function routingRoutes(services: AppServices): FastifyPluginAsyncZod {
             match: ruleMatchSchema.default({}),
             routeIds,
             allowSimulator: allowSimulator.default(false),
+            ...strategyFields,
           }),
         },
         config: { ...config, idempotent: true },
@@ -197,6 +214,7 @@ export function routingRoutes(services: AppServices): FastifyPluginAsyncZod {
             match: ruleMatchSchema.optional(),
             routeIds: routeIds.optional(),
             allowSimulator: allowSimulator.optional(),
+            ...strategyFields,
           }),
         },
         config,

@@ -100,12 +100,27 @@ export function createDispatcher(deps: {
     if (message.valid_until !== null && Number(message.valid_until) <= now) return { kind: 'expired' };
     let lastError: RouteError | null = null;
     let lastRoute: string | null = null;
-    const routes = deps.router.routesFor(message);
+    const plan = deps.router.plan?.(message);
+    const routes = plan ? plan.routes : deps.router.routesFor(message);
+    // Why the route was chosen, with the failovers taken on the way, as the message will record it.
+    const skipped: string[] = [];
+    const routing = (routeId: string) =>
+      plan
+        ? JSON.stringify({
+            rule: plan.rule,
+            strategy: plan.strategy,
+            reason: (skipped.length > 0 && routes[0]?.id !== routeId
+              ? `${plan.reason}; failover to ${routeId} (${skipped.join(', ')})`
+              : plan.reason
+            ).slice(0, 500),
+          })
+        : null;
     for (const [index, route] of routes.entries()) {
       lastRoute = route.id;
       // A route with no live bind would only time out: go straight to the failover, if there is one.
       if (index < routes.length - 1 && route.health().connectedBinds === 0) {
         lastError = new RouteError('unreachable', `route ${route.id} has no connected bind`);
+        skipped.push(`${route.id} ${lastError.code}`);
         continue;
       }
       for (let busy = 0; ; busy++) {
@@ -122,11 +137,14 @@ export function createDispatcher(deps: {
             type: message.type,
             signal,
           });
+          const unit = deps.router.costOf?.(route.id, message) ?? null;
           return {
             kind: 'sent',
             routeId: route.id,
             carrierRef: result.carrierRef,
             partRefs: result.partRefs,
+            cost: unit === null ? null : unit * Number(message.segments),
+            routing: routing(route.id),
           };
         } catch (error) {
           lastError =
@@ -139,6 +157,7 @@ export function createDispatcher(deps: {
         if (signal.aborted) return null;
         if (lastError.code !== 'throttled' || busy >= MAX_BUSY_RESUBMITS) break;
       }
+      skipped.push(`${route.id} ${lastError.code}`);
       if (!lastError.retryable)
         return {
           kind: 'failed',
@@ -146,6 +165,7 @@ export function createDispatcher(deps: {
           code: lastError.code,
           carrierCode: lastError.carrierCode,
           detail: lastError.message,
+          routing: routing(route.id),
         };
     }
     const attempts = Number(message.attempts) + 1;

@@ -16,12 +16,23 @@ export {
   receiptFailureCode,
 } from '../route-port';
 export {
+  type CostTable,
+  costsToCsv,
+  costTableFromCredits,
+  costTableInputSchema,
+  costTableToCredits,
+  MAX_COST_CSV_BYTES,
+  parseCostsCsv,
+} from './costs';
+export { type CostsAdmin, createCostsAdmin } from './costs-admin';
+export {
   createDispatcher,
   DISPATCH_HEARTBEAT_MS,
   DISPATCH_LEASE_MS,
   type Dispatcher,
   retryDelayMs,
 } from './dispatcher';
+export { createQualityTracker, MAX_QUALITY_WINDOW, type QualityStats, type QualityTracker } from './quality';
 export { createReceiptSweeps, type ReceiptSweeps } from './receipt-sweeps';
 export { createReportInbox, type ReportInbox } from './report-inbox';
 export {
@@ -43,7 +54,7 @@ export {
   type RouteTypeView,
   SECRET_MASK,
 } from './route-types';
-export type { Router } from './router';
+export type { RoutePlan, Router } from './router';
 export { createRoutesAdmin, type RoutesAdmin } from './routes-admin';
 export {
   BUILTIN_SIMULATOR_ID,
@@ -53,3 +64,14 @@ export {
   ruleMatches,
   ruleMatchSchema,
 } from './rules';
+export {
+  type Candidate,
+  DEFAULT_STRATEGY_OPTIONS,
+  type Decision,
+  decide,
+  demotion,
+  STRATEGIES,
+  type Strategy,
+  type StrategyOptions,
+  strategyOptionsSchema,
+} from './strategy';

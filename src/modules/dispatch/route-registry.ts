@@ -4,11 +4,22 @@ import type { Logger } from '../../kernel/logger';
 import type { Db } from '../../storage/database';
 import type { MessagesTable, RoutesTable } from '../../storage/schema';
 import type { RouteEvents, SmsRoute } from '../route-port';
-import type { Router } from './router';
+import { type CostLookup, type CostTable, compileCosts, costPerSegment } from './costs';
+import { createQualityTracker } from './quality';
+import type { RoutePlan, Router } from './router';
 import { pickRule, type RoutingRule, sortRules } from './rules';
+import {
+  type Candidate,
+  DEFAULT_STRATEGY_OPTIONS,
+  decide,
+  type Strategy,
+  type StrategyOptions,
+} from './strategy';
 
 /** Builds the adapter for a configured route (the composition root knows the adapters). */
 export type RouteFactory = (row: Pick<RoutesTable, 'id' | 'type' | 'config'>) => SmsRoute;
+
+const NO_QUALITY = Object.freeze({ samples: 0, deliveryRate: null, latencyMs: null });
 
 // Every process re-reads routes and rules this often, whatever happens.
 const SYNC_INTERVAL_MS = 5_000;
@@ -44,7 +55,14 @@ export function createRouteRegistry(deps: {
   defaultRouteId: string;
   events: RouteEvents;
   logger: Logger;
+  /** The source of chance for probing demoted routes (tests inject their own). */
+  random?: () => number;
 }) {
+  const random = deps.random ?? Math.random;
+  const quality = createQualityTracker();
+  let costs = new Map<string, CostLookup>();
+  /** Each route's `costs_updated_at` when its costs were read. */
+  let costVersions = new Map<string, number>();
   const running = new Map<string, { route: SmsRoute; version: number }>();
   const info = new Map<string, RouteInfo>();
   let rules: RoutingRule[] = [];
@@ -109,9 +127,50 @@ export function createRouteRegistry(deps: {
         match: JSON.parse(r.match),
         routeIds: JSON.parse(r.route_ids) as string[],
         allowSimulator: Number(r.allow_simulator) === 1,
+        strategy: (r.strategy ?? 'priority') as Strategy,
+        options: {
+          ...DEFAULT_STRATEGY_OPTIONS,
+          ...(r.strategy_options ? JSON.parse(r.strategy_options) : {}),
+        },
       })),
     );
+    costs = await loadCosts(new Map(rows.map((r) => [r.id, Number(r.costs_updated_at ?? 0)])));
     syncedMark = mark;
+  }
+
+  /**
+   * The routes' costs: those of routes whose `costs_updated_at` moved since they were read, and always the
+   * built-in routes' (no row to mark them; their tables are small). The others are kept as they are.
+   */
+  async function loadCosts(versions: Map<string, number>): Promise<Map<string, CostLookup>> {
+    const next = new Map<string, CostLookup>();
+    const stale: string[] = [];
+    for (const id of [...versions.keys(), ...deps.builtins.map((b) => b.route.id)]) {
+      const known = costs.get(id);
+      if (known && versions.has(id) && costVersions.get(id) === versions.get(id)) next.set(id, known);
+      else stale.push(id);
+    }
+    for (let i = 0; i < stale.length; i += 500) {
+      const tables = new Map<string, CostTable>();
+      const rows = await deps.db
+        .selectFrom('route_costs')
+        .selectAll()
+        .where('route_id', 'in', stale.slice(i, i + 500))
+        .execute();
+      for (const r of rows) {
+        let t = tables.get(r.route_id);
+        if (!t) {
+          t = { default: null, countries: {}, prefixes: {} };
+          tables.set(r.route_id, t);
+        }
+        if (r.prefix !== '') t.prefixes[r.prefix] = Number(r.cost);
+        else if (r.country !== '') t.countries[r.country] = Number(r.cost);
+        else t.default = Number(r.cost);
+      }
+      for (const [id, t] of tables) next.set(id, compileCosts(t));
+    }
+    costVersions = versions;
+    return next;
   }
 
   /** The route ids a message tries, in order, before dropping those that are not running. */
@@ -120,6 +179,37 @@ export function createRouteRegistry(deps: {
     if (rule) return rule.allowSimulator ? rule.routeIds : rule.routeIds.filter((id) => !isSimulated(id));
     const real = realRouteIds.filter((id) => running.has(id));
     return real.length > 0 ? real : [deps.defaultRouteId];
+  }
+
+  const costOf = (routeId: string, message: Pick<MessagesTable, 'to_number' | 'country'>) =>
+    costPerSegment(costs.get(routeId), message.to_number, message.country);
+
+  /** The running routes a message tries, ordered by its rule's strategy, and why. */
+  function planIds(message: Pick<MessagesTable, 'account_id' | 'country' | 'to_number' | 'type' | 'sender'>) {
+    const rule = pickRule(rules, message);
+    if (!rule) {
+      const real = realRouteIds.filter((id) => running.has(id));
+      const ids = real.length > 0 ? real : [deps.defaultRouteId];
+      return {
+        ids,
+        rule: null,
+        strategy: 'priority' as Strategy,
+        reason:
+          real.length > 0 ? 'no rule: the enabled routes, oldest first' : 'no rule and no route: the default',
+      };
+    }
+    const candidates: Candidate[] = [];
+    for (const id of rule.routeIds) {
+      if (!running.has(id) || (!rule.allowSimulator && isSimulated(id))) continue;
+      candidates.push({
+        id,
+        cost: rule.strategy === 'priority' ? null : costOf(id, message),
+        quality:
+          rule.strategy === 'priority' ? NO_QUALITY : quality.stats(id, message.country, rule.options.window),
+      });
+    }
+    const decision = decide(rule.strategy, rule.options, candidates, random);
+    return { ids: decision.order, rule: rule.id, strategy: rule.strategy, reason: decision.reason };
   }
 
   const registry = {
@@ -175,12 +265,34 @@ export function createRouteRegistry(deps: {
       const first = routeIdsFor(message).find((id) => running.has(id));
       return first !== undefined && isSimulated(first) ? first : null;
     },
+    /** Live delivery rate and latency per route × country, fed by the receipts this process applies. */
+    quality,
+    /** The carrier cost of one segment of such a message through a route (micro-credits), null if unknown. */
+    costOf,
+    /** The thresholds of the first rule (by priority) that judges this route by its quality, if any. */
+    thresholdsFor(routeId: string): StrategyOptions | undefined {
+      return rules.find((r) => r.strategy !== 'priority' && r.routeIds.includes(routeId))?.options;
+    },
+    /** A route's costs as stored (what this process read at its last sync). */
+    costsOf(routeId: string): CostTable | undefined {
+      return costs.get(routeId)?.table;
+    },
     router: {
       routesFor(message: MessagesTable): SmsRoute[] {
         return routeIdsFor(message)
           .map((id) => running.get(id)?.route)
           .filter((r): r is SmsRoute => r !== undefined);
       },
+      plan(message: MessagesTable): RoutePlan {
+        const p = planIds(message);
+        const routes: SmsRoute[] = [];
+        for (const id of p.ids) {
+          const route = running.get(id)?.route;
+          if (route) routes.push(route);
+        }
+        return { routes, rule: p.rule, strategy: p.strategy, reason: p.reason };
+      },
+      costOf,
       all: () => [...running.values()].map((e) => e.route),
       /**
        * While this process knows no rule and no real route, every message would go to the built-in

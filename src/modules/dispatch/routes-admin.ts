@@ -7,6 +7,24 @@ import type { AuditActor, AuditLog } from '../audit';
 import type { RouteRegistry } from './route-registry';
 import { type RouteTypes, SECRET_MASK } from './route-types';
 import { BUILTIN_SIMULATOR_ID, type RuleMatch } from './rules';
+import { DEFAULT_STRATEGY_OPTIONS, type Strategy, type StrategyOptions } from './strategy';
+
+/** A rule's strategy as the API takes it: thresholds left out keep their defaults. */
+type StrategyInput = {
+  strategy?: Strategy | undefined;
+  minDeliveryRate?: number | undefined;
+  maxLatencyMs?: number | undefined;
+  window?: number | undefined;
+  probeShare?: number | undefined;
+};
+
+/** The thresholds the operator set (only those), as stored; null when none. */
+function optionsOf(input: StrategyInput, current: Partial<StrategyOptions>): string | null {
+  const next: Partial<StrategyOptions> = { ...current };
+  for (const key of ['minDeliveryRate', 'maxLatencyMs', 'window', 'probeShare'] as const)
+    if (input[key] !== undefined) next[key] = input[key];
+  return Object.keys(next).length === 0 ? null : JSON.stringify(next);
+}
 
 function viewOf(row: RoutesTable, types: RouteTypes) {
   return {
@@ -69,12 +87,16 @@ export function createRoutesAdmin(deps: {
   }
 
   function ruleView(r: RoutingRulesTable) {
+    const options = r.strategy_options ? (JSON.parse(r.strategy_options) as Partial<StrategyOptions>) : {};
     return {
       id: r.id,
       priority: Number(r.priority),
       match: JSON.parse(r.match) as RuleMatch,
       routeIds: JSON.parse(r.route_ids) as string[],
       allowSimulator: Number(r.allow_simulator) === 1,
+      strategy: (r.strategy ?? 'priority') as Strategy,
+      ...DEFAULT_STRATEGY_OPTIONS,
+      ...options,
     };
   }
 
@@ -169,6 +191,7 @@ export function createRoutesAdmin(deps: {
         );
       await db.transaction().execute(async (tx) => {
         await tx.deleteFrom('routes').where('id', '=', id).execute();
+        await tx.deleteFrom('route_costs').where('route_id', '=', id).execute();
         await audit.record(tx, {
           accountId: null,
           actor,
@@ -195,7 +218,12 @@ export function createRoutesAdmin(deps: {
     },
     async createRule(
       actor: AuditActor,
-      input: { priority: number; match: RuleMatch; routeIds: string[]; allowSimulator?: boolean | undefined },
+      input: {
+        priority: number;
+        match: RuleMatch;
+        routeIds: string[];
+        allowSimulator?: boolean | undefined;
+      } & StrategyInput,
     ) {
       const allowSimulator = input.allowSimulator === true;
       await assertRuleRoutes(input.routeIds, allowSimulator);
@@ -206,6 +234,8 @@ export function createRoutesAdmin(deps: {
         match: JSON.stringify(input.match),
         route_ids: JSON.stringify(input.routeIds),
         allow_simulator: allowSimulator ? 1 : 0,
+        strategy: input.strategy ?? 'priority',
+        strategy_options: optionsOf(input, {}),
         created_at: now,
         updated_at: now,
       };
@@ -230,7 +260,7 @@ export function createRoutesAdmin(deps: {
         match?: RuleMatch | undefined;
         routeIds?: string[] | undefined;
         allowSimulator?: boolean | undefined;
-      },
+      } & StrategyInput,
     ) {
       const row = await db.selectFrom('routing_rules').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw new AppError('not_found', 'No such routing rule.');
@@ -244,6 +274,11 @@ export function createRoutesAdmin(deps: {
         match: patch.match ? JSON.stringify(patch.match) : row.match,
         route_ids: JSON.stringify(routeIds),
         allow_simulator: allowSimulator ? 1 : 0,
+        strategy: patch.strategy ?? row.strategy ?? 'priority',
+        strategy_options: optionsOf(
+          patch,
+          row.strategy_options ? (JSON.parse(row.strategy_options) as Partial<StrategyOptions>) : {},
+        ),
         updated_at: clock.now(),
       };
       await db.transaction().execute(async (tx) => {

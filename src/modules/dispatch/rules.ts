@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MessagesTable } from '../../storage/schema';
 import { senderIdProblem } from '../phone';
+import type { Strategy, StrategyOptions } from './strategy';
 
 export const ruleMatchSchema = z.strictObject({
   accountId: z.string().min(1).max(64).optional(),
@@ -35,6 +36,10 @@ export interface RoutingRule {
   routeIds: string[];
   /** Simulated routes in `routeIds` are used only when this is true (they reach no real phone). */
   allowSimulator: boolean;
+  /** How the routes are ordered for each message (`priority`: as listed). */
+  strategy: Strategy;
+  /** The strategy's thresholds, defaults filled in. */
+  options: StrategyOptions;
 }
 
 /** Whether a rule applies to a message: every condition it names must hold. */

@@ -13,10 +13,16 @@ export {
   MESSAGE_RESTORE_WINDOW_MS,
   type MessageDeletion,
 } from './deletion';
-
 export { type MessageFilter, type MessageQuery, numberSearch } from './filter';
 export { DISPATCH_JOB, type DispatchPayload } from './jobs';
-export { createOutcomes, type Outcomes, type SendOutcome } from './outcomes';
+export {
+  createMarginReports,
+  MAX_MARGIN_ROWS,
+  type MarginGroup,
+  type MarginReport,
+  type MarginReports,
+} from './margins';
+export { createOutcomes, type Outcomes, type ReceiptSample, type SendOutcome } from './outcomes';
 export type { ClientEvent, ClientEventSink } from './ports';
 export { createPreview } from './preview';
 export { createMessageReader, type MessagePageQuery } from './read';

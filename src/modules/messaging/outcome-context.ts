@@ -17,6 +17,19 @@ export interface OutcomeDeps {
   ledger: Ledger;
   queue: JobQueue;
   events: ClientEventSink;
+  /**
+   * Told of each receipt that settled a message (routing's live quality). Called inside the applying
+   * transaction: a rolled-back batch (rare) still counts, which only nudges a rate over hundreds of samples.
+   */
+  onReceipt?: (sample: ReceiptSample) => void;
+}
+
+/** What a receipt says of its route's quality: delivered or not, and how long after the submit it came. */
+export interface ReceiptSample {
+  routeId: string;
+  country: string | null;
+  delivered: boolean;
+  latencyMs: number;
 }
 
 export const CHUNK = 400;

@@ -10,7 +10,7 @@ import { createReceiptRematch } from './receipt-rematch';
 import { createReceiptTimeout } from './receipt-timeout';
 import { createSendOutcomes } from './send-outcomes';
 
-export type { OutcomeDeps } from './outcome-context';
+export type { OutcomeDeps, ReceiptSample } from './outcome-context';
 export type { SendOutcome } from './send-outcomes';
 
 export function createOutcomes(deps: OutcomeDeps) {

@@ -4,6 +4,7 @@ import { firstIdAt } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
 import type { MessageStatus, MessagesTable } from '../../storage/schema';
 import { parseMessagingSettings } from '../accounts';
+import { microToCredits } from '../billing';
 import { ID_SLACK_MS, type MessageFilter, type MessageQuery, resolveMessageQuery } from './filter';
 import { type MessageRouteInfo, type MessageView, routedMessageView } from './views';
 
@@ -99,6 +100,41 @@ export function createMessageReader(deps: {
       .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       .slice(0, limit);
   }
+  async function withEvents(
+    m: MessagesTable,
+  ): Promise<MessageView & { events: Array<{ at: string; status: string; detail: string | null }> }> {
+    const id = m.id;
+    const events = await db
+      .selectFrom('message_events')
+      .selectAll()
+      .where('message_id', '=', id)
+      .orderBy('id')
+      .execute();
+    const route = routeOf(m);
+    const simulated = route?.simulated === true;
+    const created = {
+      at: new Date(Number(m.created_at)).toISOString(),
+      status: m.send_at !== null ? 'scheduled' : 'queued',
+      detail: 'accepted',
+    };
+    return Object.assign(routedMessageView(m, route), {
+      events: [
+        created,
+        ...events.map((e) => ({
+          at: new Date(Number(e.at)).toISOString(),
+          status: e.status,
+          // A simulator's "delivered" is not a real one: every carrier step says so.
+          detail:
+            simulated && CARRIER_STATUSES.has(e.status)
+              ? e.detail
+                ? `${e.detail}; ${SIMULATED_NOTE}`
+                : SIMULATED_NOTE
+              : e.detail,
+        })),
+      ],
+    });
+  }
+
   return {
     async get(
       accountId: string,
@@ -112,35 +148,48 @@ export function createMessageReader(deps: {
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
       if (!m) throw new AppError('not_found', 'No such message.');
-      const events = await db
-        .selectFrom('message_events')
-        .selectAll()
-        .where('message_id', '=', id)
-        .orderBy('id')
+      return withEvents(m);
+    },
+
+    /**
+     * One message of any account as the operator sees it: the client's view plus the account, the route's
+     * carrier cost (credits, null when unknown) and how its route was chosen. Clients never see these.
+     */
+    async getForOperator(id: string) {
+      const m = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!m) throw new AppError('not_found', 'No such message.');
+      const view = await withEvents(m);
+      const cost = m.cost === null || m.cost === undefined ? null : microToCredits(Number(m.cost));
+      const routing = m.routing
+        ? (JSON.parse(m.routing) as { rule: string | null; strategy: string; reason: string })
+        : null;
+      return Object.assign(view, { accountId: m.account_id, cost, routing });
+    },
+
+    /**
+     * What the receipts of the newest `limit` settled messages said (route, country, delivered or not,
+     * submit → receipt time), oldest first: routing's live quality starts from them. Walks the newest ids
+     * only (the primary key, backwards), so it costs the same on any size of table.
+     */
+    async recentReceipts(limit: number) {
+      const rows = await db
+        .selectFrom('messages')
+        .select(['route_id', 'country', 'status', 'sent_at', 'done_at'])
+        .where('status', 'in', ['delivered', 'undelivered', 'rejected', 'expired'])
+        .where('route_id', 'is not', null)
+        .where('sent_at', 'is not', null)
+        .where('done_at', 'is not', null)
+        // A receipt timeout is the absence of a receipt, not one.
+        .where((eb) => eb.or([eb('error_code', 'is', null), eb('error_code', '!=', 'receipt_timeout')]))
+        .orderBy('id', 'desc')
+        .limit(limit)
         .execute();
-      const route = routeOf(m);
-      const simulated = route?.simulated === true;
-      const created = {
-        at: new Date(Number(m.created_at)).toISOString(),
-        status: m.send_at !== null ? 'scheduled' : 'queued',
-        detail: 'accepted',
-      };
-      return Object.assign(routedMessageView(m, route), {
-        events: [
-          created,
-          ...events.map((e) => ({
-            at: new Date(Number(e.at)).toISOString(),
-            status: e.status,
-            // A simulator's "delivered" is not a real one: every carrier step says so.
-            detail:
-              simulated && CARRIER_STATUSES.has(e.status)
-                ? e.detail
-                  ? `${e.detail}; ${SIMULATED_NOTE}`
-                  : SIMULATED_NOTE
-                : e.detail,
-          })),
-        ],
-      });
+      return rows.reverse().map((r) => ({
+        routeId: r.route_id!,
+        country: r.country,
+        delivered: r.status === 'delivered',
+        latencyMs: Number(r.done_at) - Number(r.sent_at),
+      }));
     },
 
     /** Messages a route has sent that still wait for a delivery report (the simulator answers these). */

@@ -15,6 +15,7 @@ import {
   commitEffects,
   newEffects,
   type OutcomeDeps,
+  type ReceiptSample,
   refundPolicies,
 } from './outcome-context';
 import type { ClientEvent } from './ports';
@@ -114,7 +115,12 @@ export function createReceiptApply(deps: OutcomeDeps) {
     // Effects of each change, kept until its UPDATE says the change was made.
     const pending = new Map<
       string,
-      { event: (typeof effects.events)[number]; published: ClientEvent; refund: SettleEntry | null }
+      {
+        event: (typeof effects.events)[number];
+        published: ClientEvent;
+        refund: SettleEntry | null;
+        sample: ReceiptSample | null;
+      }
     >();
 
     for (const report of reports) {
@@ -169,6 +175,15 @@ export function createReceiptApply(deps: OutcomeDeps) {
           refundable && Number(m.charged) === 1 && Number(m.price) > 0
             ? { accountId: m.account_id, kind: 'refund', amountMicro: Number(m.price) }
             : null,
+        sample:
+          m.route_id !== null && m.sent_at !== null
+            ? {
+                routeId: m.route_id,
+                country: m.country,
+                delivered: next === 'delivered',
+                latencyMs: Number(report.received_at) - Number(m.sent_at),
+              }
+            : null,
       });
     }
     // One UPDATE per chunk instead of one per report: receipts arrive by the thousand. Only messages not
@@ -211,6 +226,7 @@ export function createReceiptApply(deps: OutcomeDeps) {
         .execute();
       for (const { id } of changed) {
         const effect = pending.get(id)!;
+        if (effect.sample) deps.onReceipt?.(effect.sample);
         effects.events.push(effect.event);
         effects.published.push(effect.published);
         if (effect.refund) {

@@ -120,7 +120,7 @@ function totalsOf(groups: Iterable<ReportFigures>): ReportFigures {
  * (created_at + offset) / day; a day that is longer or shorter (a daylight-saving change) is named as a
  * literal. Literals, not parameters, so that PostgreSQL matches the GROUP BY expression to the selected one.
  */
-function localDayExpression(range: DayRange): Expression<number> {
+export function localDayExpression(range: DayRange): Expression<number> {
   const pieces: Array<{ until: number; offset: number | null; day: number }> = [];
   range.days.forEach(({ day, start }, i) => {
     const next = range.days[i + 1]?.start ?? range.end;

@@ -12,7 +12,16 @@ import { statusEventData } from './send';
 
 /** What became of one attempt to hand a message to a route. */
 export type SendOutcome =
-  | { kind: 'sent'; routeId: string; carrierRef: string; partRefs?: string[] }
+  | {
+      kind: 'sent';
+      routeId: string;
+      carrierRef: string;
+      partRefs?: string[];
+      /** The route's carrier cost of the whole message, micro-credits; null when the route has none for it. */
+      cost?: number | null;
+      /** How the route was chosen: JSON `{ rule, strategy, reason }` (operators see it, clients do not). */
+      routing?: string | null;
+    }
   | { kind: 'retry'; routeId: string | null; error: string; retryAt: number }
   | {
       kind: 'failed';
@@ -22,6 +31,7 @@ export type SendOutcome =
       detail: string;
       /** The carrier's own code behind `code`, when a carrier gave one. */
       carrierCode?: string | null;
+      routing?: string | null;
     }
   | { kind: 'expired' };
 
@@ -79,6 +89,8 @@ export function createSendOutcomes(deps: OutcomeDeps, receipts: Pick<ReceiptAppl
                 error_code: error.code,
                 error_detail: error.detail.slice(0, 500),
                 carrier_error_code: carrierCode,
+                routing:
+                  outcome.kind === 'failed' ? (outcome.routing ?? m.routing ?? null) : (m.routing ?? null),
                 done_at: now,
                 updated_at: now,
                 attempts: Number(m.attempts) + (outcome.kind === 'failed' ? 1 : 0),
@@ -117,6 +129,15 @@ export function createSendOutcomes(deps: OutcomeDeps, receipts: Pick<ReceiptAppl
             ),
             carrier_ref: caseById(
               chunk.map((c) => [c.m.id, c.outcome.carrierRef]),
+              'text',
+            ),
+            // Cost and routing decision ride on the same statement: no extra write per message.
+            cost: caseById(
+              chunk.map((c) => [c.m.id, c.outcome.cost ?? null]),
+              'bigint',
+            ),
+            routing: caseById(
+              chunk.map((c) => [c.m.id, c.outcome.routing ?? null]),
               'text',
             ),
             sent_at: now,

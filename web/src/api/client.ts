@@ -60,6 +60,52 @@ export async function api<T>(method: string, path: string, body?: unknown, idemp
 }
 
 /**
+ * Sends and reads text (CSV) instead of JSON: `body` goes as `contentType`, the answer is asked for as
+ * `accept` and returned as text; an error answer throws the problem like `api` does.
+ */
+export async function apiText(
+  method: string,
+  path: string,
+  options: { body?: string; contentType?: string; accept?: string } = {},
+): Promise<string> {
+  const headers: Record<string, string> = { accept: options.accept ?? 'text/csv' };
+  if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'text/csv';
+  if (method !== 'GET') {
+    const token = path.startsWith('/v1/admin') ? csrf.admin : csrf.client;
+    if (token) headers['x-csrf-token'] = token;
+  }
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: options.body ?? null,
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    let problem: Problem = { detail: text };
+    try {
+      problem = JSON.parse(text) as Problem;
+    } catch {
+      // Not a problem document: keep the text as the detail.
+    }
+    throw new ApiError(response.status, problem);
+  }
+  return text;
+}
+
+/** Offers text to the browser as a file to save. */
+export function saveText(text: string, filename: string, type = 'text/csv'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
  * Calls an endpoint that answers a file (an export) and saves it in the browser: the answer needs the
  * CSRF header of a POST, so a plain link cannot fetch it.
  */

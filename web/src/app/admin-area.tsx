@@ -7,9 +7,11 @@ import {
   AdminAccountPage,
   AdminAccountsPage,
   AdminCompliancePage,
+  AdminMarginsPage,
   AdminNumbersPage,
   AdminPricesPage,
   AdminReportsPage,
+  AdminRouteCostsPage,
   AdminRoutesPage,
   AdminRulesPage,
   AdminSecurityPage,
@@ -34,11 +36,14 @@ export function AdminArea({ path }: { path: string }) {
   if (staff.data.twoFactorEnrolmentRequired && path !== '/admin/security')
     return <Redirect to="/admin/security" />;
   const adminAccountId = path.match(/^\/admin\/accounts\/([^/]+)$/)?.[1];
+  const costsRouteId = path.match(/^\/admin\/routes\/([^/]+)\/costs$/)?.[1];
   let page: ReactNode;
   if (path === '/admin/security') page = <AdminSecurityPage />;
   else if (path === '/admin') page = <AdminRoutesPage />;
   else if (path === '/admin/accounts') page = <AdminAccountsPage />;
   else if (path === '/admin/reports') page = <AdminReportsPage />;
+  else if (path === '/admin/margins') page = <AdminMarginsPage />;
+  else if (costsRouteId) page = <AdminRouteCostsPage id={decodeURIComponent(costsRouteId)} />;
   else if (adminAccountId) page = <AdminAccountPage id={decodeURIComponent(adminAccountId)} />;
   else if (path === '/admin/staff') page = <AdminStaffPage />;
   else if (path === '/admin/prices') page = <AdminPricesPage />;

@@ -53,3 +53,5 @@ export const AdminRulesPage = page(admin, 'AdminRulesPage');
 export const AdminNumbersPage = page(admin, 'AdminNumbersPage');
 export const AdminSecurityPage = page(admin, 'AdminSecurityPage');
 export const AdminCompliancePage = page(admin, 'AdminCompliancePage');
+export const AdminMarginsPage = page(admin, 'AdminMarginsPage');
+export const AdminRouteCostsPage = page(admin, 'AdminRouteCostsPage');

@@ -16,6 +16,7 @@ import {
   IconLock,
   IconMessages,
   IconNumber,
+  IconReportMoney,
   IconRoute,
   IconSend,
   IconSettings,
@@ -96,6 +97,7 @@ export const ADMIN_NAV: NavSection[] = [
     items: [
       { to: '/admin/accounts', label: 'Accounts', icon: IconBuildingBank },
       { to: '/admin/reports', label: 'Reports', icon: IconChartBar },
+      { to: '/admin/margins', label: 'Margins', icon: IconReportMoney },
     ],
   },
   {

@@ -7,6 +7,7 @@ import { PageLayout } from '../components/page';
 import { FormError, TextField } from '../forms';
 import { usePageTitle } from '../router';
 import { toast } from '../toast';
+import { type Strategy, StrategyFields, strategyText } from './rule-strategy';
 
 interface RuleMatch {
   accountId?: string;
@@ -22,6 +23,11 @@ interface Rule {
   match: RuleMatch;
   routeIds: string[];
   allowSimulator: boolean;
+  strategy: Strategy;
+  minDeliveryRate: number;
+  maxLatencyMs: number;
+  window: number;
+  probeShare: number;
 }
 
 interface RouteChoice {
@@ -170,6 +176,7 @@ export function AdminRulesPage() {
   const routeName = (id: string) => routeChoices.find((r) => r.id === id)?.name ?? id;
   const [chosen, setChosen] = useState<string[]>([]);
   const [allowSimulator, setAllowSimulator] = useState(false);
+  const [strategy, setStrategy] = useState<Strategy>('priority');
   const refresh = () => client.invalidateQueries({ queryKey: adminKeys.rules() });
   const create = useMutation({
     mutationFn: (body: unknown) => api<Rule>('POST', '/v1/admin/routing-rules', body, true),
@@ -199,18 +206,33 @@ export function AdminRulesPage() {
     if (sender) match.sender = sender;
     if (accountId) match.accountId = accountId;
     const priority = String(data.get('priority') ?? '').trim();
+    // Thresholds left empty keep the server's defaults.
+    const optional = (name: string, scale = 1) => {
+      const v = String(data.get(name) ?? '').trim();
+      return v === '' ? undefined : Number(v.replace(',', '.')) * scale;
+    };
     create.mutate(
       {
         priority: priority === '' ? undefined : Number(priority),
         match,
         routeIds: chosen,
         allowSimulator,
+        strategy,
+        ...(strategy === 'priority'
+          ? {}
+          : {
+              minDeliveryRate: optional('minDeliveryRate', 0.01),
+              maxLatencyMs: optional('maxLatencySeconds', 1000),
+              window: optional('window'),
+              probeShare: optional('probeShare', 0.01),
+            }),
       },
       {
         onSuccess: () => {
           form.reset();
           setChosen([]);
           setAllowSimulator(false);
+          setStrategy('priority');
         },
       },
     );
@@ -253,6 +275,9 @@ export function AdminRulesPage() {
                   <span className="badge">simulator allowed</span>
                 </>
               ) : null}
+            </p>
+            <p className="muted" data-testid="rule-strategy">
+              Picks {strategyText(r)}
             </p>
           </li>
         ))}
@@ -315,6 +340,7 @@ export function AdminRulesPage() {
             onAllowSimulator={setAllowSimulator}
             error={fields.routeIds ?? fields.allowSimulator}
           />
+          <StrategyFields strategy={strategy} onChange={setStrategy} fields={fields} />
           <FormError message={general} />
           <button type="submit" className="primary" disabled={create.isPending}>
             Add rule

@@ -5,7 +5,7 @@ import { adminKeys, type Route, useAdminRoutes } from '../api/admin';
 import { ConfirmButton } from '../components/confirm-button';
 import { PageLayout } from '../components/page';
 import { FormError, TextField } from '../forms';
-import { usePageTitle } from '../router';
+import { Link, usePageTitle } from '../router';
 import { toast } from '../toast';
 import { RouteConfigFields, type RouteType } from './admin-route-form';
 
@@ -264,6 +264,9 @@ function RouteItem({ route, types }: { route: Route; types: RouteType[] }) {
         >
           Test<span className="sr-only"> {route.name}</span>
         </button>
+        <Link className="button" to={`/admin/routes/${encodeURIComponent(route.id)}/costs`}>
+          Costs and quality<span className="sr-only"> of {route.name}</span>
+        </Link>
         <button type="button" disabled={toggle.isPending} onClick={() => toggle.mutate(!route.enabled)}>
           {route.enabled ? 'Disable' : 'Enable'}
           <span className="sr-only"> {route.name}</span>
