@@ -1,4 +1,5 @@
 import { createRouteTypes, type RouteTypeDefinition } from '../modules/dispatch';
+import { httpRouteType } from './http/route-type';
 import { simulatorRouteType } from './simulator/route-type';
 import { smppRouteType } from './smpp/route-type';
 
@@ -7,7 +8,7 @@ import { smppRouteType } from './smpp/route-type';
  * in its own folder. Adding a route type = that folder (its config schema, secret keys and `create`)
  * plus one line here; the API, the back office's form, masking and validation follow from the entry.
  */
-export const ROUTE_TYPES: readonly RouteTypeDefinition[] = [smppRouteType, simulatorRouteType];
+export const ROUTE_TYPES: readonly RouteTypeDefinition[] = [smppRouteType, simulatorRouteType, httpRouteType];
 
 const routeTypes = createRouteTypes(ROUTE_TYPES);
 

@@ -22,6 +22,7 @@ export {
   type Dispatcher,
   retryDelayMs,
 } from './dispatcher';
+export { type CallbackAnswer, createRouteCallbacks, type RouteCallbacks } from './route-callbacks';
 export { createReceiptSweeps, type ReceiptSweeps } from './receipt-sweeps';
 export { createReportInbox, type ReportInbox } from './report-inbox';
 export {

@@ -1,0 +1,205 @@
+import { performance } from 'node:perf_hooks';
+import { concatUdh, splitSegments } from '../../modules/codec';
+import type { RouteAdapterDeps } from '../../modules/dispatch';
+import { type OutboundSms, RouteError, type RouteHealth, type SmsRoute } from '../../modules/route-port';
+import { createCarrierHttp } from '../http-carrier/transport';
+import { MinuteCounter } from '../minute-counter';
+import { createAnswerReader } from './answer';
+import { CONFIG_PLACEHOLDERS, type HttpRouteConfig } from './config';
+import { compileTemplate, MESSAGE_PLACEHOLDERS, type Template } from './template';
+
+/** A pause the carrier asked for (429 Retry-After) longer than this sends the message back to the queue. */
+const MAX_PAUSE_WAIT_MS = 5_000;
+/** A 429 without Retry-After pauses the route this long. */
+const DEFAULT_THROTTLE_PAUSE_MS = 1_000;
+/** After a failed connection (or refused credentials) the route reports no bind for this long, then tries again. */
+const CONNECT_COOLDOWN_MS = 5_000;
+const AUTH_COOLDOWN_MS = 30_000;
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new RouteError('unreachable', 'request withdrawn'));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new RouteError('unreachable', 'request withdrawn'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The route's templates, compiled once. */
+function compile(config: HttpRouteConfig) {
+  const known = (name: string) =>
+    (MESSAGE_PLACEHOLDERS as readonly string[]).includes(name) ||
+    (name.startsWith('config.') &&
+      ((CONFIG_PLACEHOLDERS as readonly string[]).includes(name.slice(7)) ||
+        Object.hasOwn(config.settings, name.slice(7))));
+  const t = (source: string) => compileTemplate(source, known);
+  return {
+    url: t(config.url),
+    body: config.body === undefined ? null : t(config.body),
+    dlrQuery: config.dlrQuery === undefined ? null : t(config.dlrQuery),
+    headers: Object.entries(config.headers).map(([k, v]): [string, Template] => [k, t(v)]),
+  };
+}
+
+/**
+ * The generic HTTP route: each message is one request (or one per part with `split: "udh"`) built from
+ * the route's templates, sent through the route's pooled client; the answer is read by the success rule
+ * and the error mapping. A 429 pauses every message of the route for its Retry-After; connection
+ * failures and refused credentials take the route out of failover order for a cooldown.
+ */
+export function createHttpRoute(config: HttpRouteConfig, deps: RouteAdapterDeps): SmsRoute {
+  const templates = compile(config);
+  const answers = createAnswerReader(config);
+  const http = createCarrierHttp({ maxSockets: config.maxConnections, timeoutMs: config.timeoutMs });
+  const statusUrl = `${deps.callbackUrl('status')}?token=${encodeURIComponent(config.callbackToken)}`;
+  const fixed: Record<string, string> = {
+    'config.username': config.username ?? '',
+    'config.password': config.password ?? '',
+    'config.apiKey': config.apiKey ?? '',
+    'config.basicAuth': Buffer.from(`${config.username ?? ''}:${config.password ?? ''}`).toString('base64'),
+  };
+  for (const [k, v] of Object.entries(config.settings)) fixed[`config.${k}`] = v;
+
+  const sent = new MinuteCounter();
+  const errors = new MinuteCounter();
+  const requests = new MinuteCounter();
+  const errorsByCode = new Map<string, MinuteCounter>();
+  let inFlight = 0;
+  let lastError: string | null = null;
+  let pausedUntil = 0;
+  let nextSlot = 0;
+  let downUntil = 0;
+
+  function fail(error: RouteError): RouteError {
+    const now = deps.clock.now();
+    errors.add(now);
+    let counter = errorsByCode.get(error.code);
+    if (!counter) errorsByCode.set(error.code, (counter = new MinuteCounter()));
+    counter.add(now);
+    lastError = `${error.code}: ${error.message}`.slice(0, 300);
+    if (error.code === 'unreachable' || error.code === 'timeout')
+      downUntil = performance.now() + CONNECT_COOLDOWN_MS;
+    else if (error.code === 'auth_failed') downUntil = performance.now() + AUTH_COOLDOWN_MS;
+    else if (error.code === 'throttled')
+      pausedUntil = Math.max(pausedUntil, performance.now() + (error.retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS));
+    return error;
+  }
+
+  /** Waits out the carrier's pause and the route's pace; too long a pause is the dispatcher's to schedule. */
+  async function turn(signal: AbortSignal | undefined): Promise<void> {
+    for (;;) {
+      const pause = pausedUntil - performance.now();
+      if (pause <= 0) break;
+      if (pause > MAX_PAUSE_WAIT_MS)
+        throw new RouteError('throttled', 'the carrier asked to pause this route', null, Math.ceil(pause));
+      await sleep(pause, signal);
+    }
+    if (config.throughput > 0) {
+      const now = performance.now();
+      const at = Math.max(now, nextSlot);
+      nextSlot = at + 1000 / config.throughput;
+      if (at > now) await sleep(at - now, signal);
+    }
+  }
+
+  async function submit(values: Record<string, string>, message: OutboundSms): Promise<string> {
+    await turn(message.signal);
+    const headers: Record<string, string> = {};
+    for (const [name, t] of templates.headers) headers[name] = t.render(values);
+    const body = templates.body?.render(values);
+    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = config.contentType;
+    inFlight++;
+    requests.add(deps.clock.now());
+    try {
+      const response = await http.request({
+        method: config.method,
+        url: templates.url.render(values),
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        ...(message.signal ? { signal: message.signal } : {}),
+      });
+      downUntil = 0;
+      return answers.read(response, message.messageId, Date.now());
+    } finally {
+      inFlight--;
+    }
+  }
+
+  return {
+    id: deps.id,
+    async send(message) {
+      const base: Record<string, string> = {
+        ...fixed,
+        to: message.to,
+        toDigits: message.to.replace(/^\+/, ''),
+        from: message.from,
+        text: message.text,
+        udh: '',
+        messageId: message.messageId,
+        segments: String(message.segments),
+        encoding: message.encoding,
+        coding: message.encoding === 'UCS-2' ? '2' : '0',
+        part: '1',
+        parts: '1',
+        validityMinutes:
+          message.validUntil === null
+            ? ''
+            : String(Math.max(1, Math.ceil((message.validUntil - deps.clock.now()) / 60_000))),
+      };
+      base.dlrUrl = templates.dlrQuery ? `${statusUrl}&${templates.dlrQuery.render(base)}` : statusUrl;
+      try {
+        if (config.split !== 'udh' || message.segments <= 1) {
+          const ref = await submit(base, message);
+          sent.add(deps.clock.now());
+          return { carrierRef: ref, partRefs: [ref] };
+        }
+        const parts = splitSegments(message.text, message.encoding);
+        const reference = Math.floor(Math.random() * 256);
+        const refs: string[] = [];
+        for (const [i, text] of parts.entries()) {
+          const udh = concatUdh(reference, parts.length, i + 1)
+            .toString('hex')
+            .toUpperCase();
+          const values = { ...base, text, udh, part: String(i + 1), parts: String(parts.length) };
+          refs.push(await submit(values, message));
+        }
+        sent.add(deps.clock.now());
+        return { carrierRef: refs[0]!, partRefs: refs };
+      } catch (error) {
+        throw fail(
+          error instanceof RouteError ? error : new RouteError('carrier_error', String((error as Error).message)),
+        );
+      }
+    },
+    async start() {},
+    async stop() {
+      http.close();
+    },
+    health(): RouteHealth & Record<string, unknown> {
+      const now = deps.clock.now();
+      const byCode: Record<string, number> = {};
+      for (const [code, counter] of errorsByCode) {
+        const n = counter.total(now);
+        if (n > 0) byCode[code] = n;
+      }
+      return {
+        // "Bound" while the last request reached the carrier; after a cooldown the next message tries again.
+        connectedBinds: performance.now() < downUntil ? 0 : 1,
+        inFlight,
+        sentLastMinute: sent.total(now),
+        errorsLastMinute: errors.total(now),
+        lastError,
+        requestsPerSecond: Math.round((requests.total(now) / 60) * 10) / 10,
+        errorsByCode: byCode,
+        pausedForMs: Math.max(0, Math.ceil(pausedUntil - performance.now())),
+      };
+    },
+  };
+}
