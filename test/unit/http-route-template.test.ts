@@ -65,9 +65,9 @@ describe('the generic HTTP route config', () => {
     const b = httpRouteConfigSchema.parse(base);
     expect(a.callbackToken).toMatch(/^[\w-]{32}$/);
     expect(a.callbackToken).not.toBe(b.callbackToken);
-    expect(httpRouteConfigSchema.parse({ ...base, callbackToken: 'a-given-token-0123456' }).callbackToken).toBe(
-      'a-given-token-0123456',
-    );
+    expect(
+      httpRouteConfigSchema.parse({ ...base, callbackToken: 'a-given-token-0123456' }).callbackToken,
+    ).toBe('a-given-token-0123456');
   });
 
   it('refuses bad paths, fields, regexes and failure codes', () => {

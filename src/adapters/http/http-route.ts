@@ -76,30 +76,41 @@ export function createHttpRoute(config: HttpRouteConfig, deps: RouteAdapterDeps)
   let nextSlot = 0;
   let downUntil = 0;
 
+  /** The refusals of turn(): the carrier said nothing new, so nothing is counted. */
+  const waits = new WeakSet<RouteError>();
+
   function fail(error: RouteError): RouteError {
+    if (waits.has(error)) return error;
     const now = deps.clock.now();
     errors.add(now);
-    let counter = errorsByCode.get(error.code);
-    if (!counter) errorsByCode.set(error.code, (counter = new MinuteCounter()));
+    const counter = errorsByCode.get(error.code) ?? new MinuteCounter();
+    errorsByCode.set(error.code, counter);
     counter.add(now);
     lastError = `${error.code}: ${error.message}`.slice(0, 300);
-    if (error.code === 'unreachable' || error.code === 'timeout')
-      downUntil = performance.now() + CONNECT_COOLDOWN_MS;
-    else if (error.code === 'auth_failed') downUntil = performance.now() + AUTH_COOLDOWN_MS;
+    if (error.code === 'unreachable' || error.code === 'timeout') downUntil = now + CONNECT_COOLDOWN_MS;
+    else if (error.code === 'auth_failed') downUntil = now + AUTH_COOLDOWN_MS;
     else if (error.code === 'throttled')
-      pausedUntil = Math.max(pausedUntil, performance.now() + (error.retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS));
+      pausedUntil = Math.max(pausedUntil, now + (error.retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS));
     return error;
   }
 
-  /** Waits out the carrier's pause and the route's pace; too long a pause is the dispatcher's to schedule. */
+  /**
+   * Waits out the carrier's pause (once: every message waiting then goes) and the route's pace; a pause
+   * too long to wait in line is the dispatcher's to schedule, with the time left as its Retry-After.
+   */
   async function turn(signal: AbortSignal | undefined): Promise<void> {
-    for (;;) {
-      const pause = pausedUntil - performance.now();
-      if (pause <= 0) break;
-      if (pause > MAX_PAUSE_WAIT_MS)
-        throw new RouteError('throttled', 'the carrier asked to pause this route', null, Math.ceil(pause));
-      await sleep(pause, signal);
+    const pause = pausedUntil - deps.clock.now();
+    if (pause > MAX_PAUSE_WAIT_MS) {
+      const error = new RouteError(
+        'throttled',
+        'the carrier asked to pause this route',
+        null,
+        Math.ceil(pause),
+      );
+      waits.add(error);
+      throw error;
     }
+    if (pause > 0) await sleep(pause, signal);
     if (config.throughput > 0) {
       const now = performance.now();
       const at = Math.max(now, nextSlot);
@@ -174,7 +185,9 @@ export function createHttpRoute(config: HttpRouteConfig, deps: RouteAdapterDeps)
         return { carrierRef: refs[0]!, partRefs: refs };
       } catch (error) {
         throw fail(
-          error instanceof RouteError ? error : new RouteError('carrier_error', String((error as Error).message)),
+          error instanceof RouteError
+            ? error
+            : new RouteError('carrier_error', String((error as Error).message)),
         );
       }
     },
@@ -191,14 +204,14 @@ export function createHttpRoute(config: HttpRouteConfig, deps: RouteAdapterDeps)
       }
       return {
         // "Bound" while the last request reached the carrier; after a cooldown the next message tries again.
-        connectedBinds: performance.now() < downUntil ? 0 : 1,
+        connectedBinds: now < downUntil ? 0 : 1,
         inFlight,
         sentLastMinute: sent.total(now),
         errorsLastMinute: errors.total(now),
         lastError,
         requestsPerSecond: Math.round((requests.total(now) / 60) * 10) / 10,
         errorsByCode: byCode,
-        pausedForMs: Math.max(0, Math.ceil(pausedUntil - performance.now())),
+        pausedForMs: Math.max(0, pausedUntil - now),
       };
     },
   };

@@ -22,9 +22,9 @@ export {
   type Dispatcher,
   retryDelayMs,
 } from './dispatcher';
-export { type CallbackAnswer, createRouteCallbacks, type RouteCallbacks } from './route-callbacks';
 export { createReceiptSweeps, type ReceiptSweeps } from './receipt-sweeps';
 export { createReportInbox, type ReportInbox } from './report-inbox';
+export { type CallbackAnswer, createRouteCallbacks, type RouteCallbacks } from './route-callbacks';
 export {
   type BuiltinRoute,
   createRouteRegistry,

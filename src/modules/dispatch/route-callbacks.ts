@@ -67,7 +67,10 @@ export function createRouteCallbacks(deps: {
     const cached = parsed.get(routeId);
     if (cached && cached.version === version) return cached;
     const definition = routeTypes.definition(row.type);
-    const entry = { version, definition, config: definition.configSchema.parse(JSON.parse(row.config)) as Record<string, unknown>,
+    const entry = {
+      version,
+      definition,
+      config: definition.configSchema.parse(JSON.parse(row.config)) as Record<string, unknown>,
     };
     parsed.set(routeId, entry);
     return entry;

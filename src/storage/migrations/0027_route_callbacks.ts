@@ -25,5 +25,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on('route_callbacks')
     .columns(['status', 'lease_until'])
     .execute();
-  await db.schema.createIndex('route_callbacks_received').on('route_callbacks').column('received_at').execute();
+  await db.schema
+    .createIndex('route_callbacks_received')
+    .on('route_callbacks')
+    .column('received_at')
+    .execute();
 }
