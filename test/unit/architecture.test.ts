@@ -93,6 +93,7 @@ const OWNERS: Record<string, string> = {
   routes: 'dispatch',
   routing_rules: 'dispatch',
   route_tests: 'dispatch',
+  route_callbacks: 'dispatch',
   webhook_endpoints: 'webhooks',
   webhook_deliveries: 'webhooks',
   webhook_attempts: 'webhooks',
