@@ -87,3 +87,21 @@ describe('the generic HTTP route config', () => {
     ]);
   });
 });
+
+describe("the README's generic HTTP route examples", () => {
+  it('are valid route configs', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('### HTTP carrier routes'),
+      readme.indexOf('### The back office pages'),
+    );
+    const examples = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!));
+    expect(examples.map((e) => e.name)).toEqual(['Kannel', 'SMS Gate']);
+    for (const e of examples) {
+      expect(e.type).toBe('http');
+      const parsed = httpRouteConfigSchema.safeParse(e.config);
+      expect(parsed.error?.issues ?? []).toEqual([]);
+    }
+  });
+});
