@@ -119,8 +119,48 @@ export function createHttpRoute(config: HttpRouteConfig, deps: RouteAdapterDeps)
     }
   }
 
+  /**
+   * At most maxConnections requests at once: the rest wait here, not in the socket pool, so that a
+   * request's deadline covers only the carrier's time (a request timed out while queued for a socket, or
+   * just after getting one, would be sent twice).
+   */
+  let free = config.maxConnections;
+  const queue: Array<() => void> = [];
+  async function slot(signal: AbortSignal | undefined): Promise<() => void> {
+    if (signal?.aborted) throw new RouteError('unreachable', 'request withdrawn');
+    if (free > 0) free--;
+    else
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const at = queue.indexOf(wake);
+          if (at >= 0) queue.splice(at, 1);
+          reject(new RouteError('unreachable', 'request withdrawn'));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        queue.push(wake);
+      });
+    return () => {
+      const next = queue.shift();
+      if (next) next();
+      else free++;
+    };
+  }
+
   async function submit(values: Record<string, string>, message: OutboundSms): Promise<string> {
     await turn(message.signal);
+    const release = await slot(message.signal);
+    try {
+      return await request(values, message);
+    } finally {
+      release();
+    }
+  }
+
+  async function request(values: Record<string, string>, message: OutboundSms): Promise<string> {
     const headers: Record<string, string> = {};
     for (const [name, t] of templates.headers) headers[name] = t.render(values);
     const body = templates.body?.render(values);
