@@ -235,6 +235,20 @@ describe.each(DIALECTS)('generic HTTP routes sending on %s', (dialect) => {
     expect(await view(other, later!)).toMatchObject({ status: 'sent', route: slow.id });
   });
 
+  it("keeps to the route's throughput (per process)", async () => {
+    const paced = await kannel();
+    const route = await addRoute('paced', kannelConfig(paced.url, { throughput: 5 }));
+    const client = await signup(ts.app);
+    await routeFor(client, [route.id]);
+    await send(client, ['+37120000024', '+37120000025', '+37120000026', '+37120000027'], 'paced');
+    await work();
+    expect(paced.received).toHaveLength(4);
+    const at = paced.received.map((r) => r.at).sort((a, b) => a - b);
+    // 5 a second: the fourth goes no sooner than 3 × 200 ms after the first.
+    expect(at[3]! - at[0]!).toBeGreaterThanOrEqual(550);
+    expect(at[3]! - at[0]!).toBeLessThan(3000);
+  });
+
   it('refuses a config with an unknown placeholder or filter when saved, naming the field', async () => {
     const r = await admin('POST', '/v1/admin/routes', {
       name: 'typo',
