@@ -182,11 +182,23 @@ export function createRouteCallbacks(deps: {
         .execute();
       const applied: string[] = [];
       const failed: Array<{ id: string; error: string }> = [];
+      // One look-up per route of the batch, not per callback.
+      const routes = new Map<string, ReturnType<typeof routeOf>>();
+      for (const row of rows) if (!routes.has(row.route_id)) routes.set(row.route_id, routeOf(row.route_id));
       await Promise.all(
         rows.map(async (row) => {
           let handOn: Array<() => void | Promise<void>>;
+          let route: Awaited<ReturnType<typeof routeOf>>;
           try {
-            const route = await routeOf(row.route_id);
+            route = await routes.get(row.route_id)!;
+          } catch (error) {
+            // The database, not the callback: it stays pending and is tried again after its lease.
+            deps.logger.warn({ err: error, callback: row.id }, 'could not read the route of a callback');
+            if (Number(row.attempts) >= MAX_APPLY_ATTEMPTS)
+              failed.push({ id: row.id, error: `gave up: ${String((error as Error)?.message ?? error)}` });
+            return;
+          }
+          try {
             if (!route) throw new Error('the route was removed');
             const url = new URL(row.url, 'http://callback.invalid');
             const callback: RouteCallback = {
