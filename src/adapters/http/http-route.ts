@@ -211,7 +211,13 @@ export function createHttpRoute(config: HttpRouteConfig, deps: RouteAdapterDeps)
           sent.add(deps.clock.now());
           return { carrierRef: ref, partRefs: [ref] };
         }
-        const parts = splitSegments(message.text, message.encoding);
+        let parts: string[];
+        try {
+          parts = splitSegments(message.text, message.encoding);
+        } catch (error) {
+          // A text its encoding cannot hold: sending it again would not help.
+          throw new RouteError('invalid_message', String((error as Error).message));
+        }
         const reference = Math.floor(Math.random() * 256);
         const refs: string[] = [];
         for (const [i, text] of parts.entries()) {
