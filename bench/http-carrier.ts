@@ -6,7 +6,7 @@
  * delivered.
  *
  *   npx tsx bench/http-carrier.ts                                   # 30,000 messages
- *   npx tsx bench/http-carrier.ts --messages 10000 --receipt-delay 200 --connections 32
+ *   npx tsx bench/http-carrier.ts --messages 10000 --receipt-delay 200 --connections 32 --dlr-connections 128
  *
  * Figures: submittedPerSec (messages the aggregator received / seconds from the first API request to the
  * last submit), dlrsAppliedPerSec (messages delivered / seconds from the first DLR sent to the last message
@@ -37,6 +37,8 @@ const PER_REQUEST = 1000;
 const API_CONNECTIONS = 4;
 const CARRIER_CONNECTIONS = numberArg('connections', 32);
 const RECEIPT_DELAY_MS = numberArg('receipt-delay', 200);
+/** Connections the aggregator calls back on at once (carriers send many callbacks side by side). */
+const DLR_CONNECTIONS = numberArg('dlr-connections', 128);
 const TIMEOUT_SEC = numberArg('timeout', 120);
 const STAFF_EMAIL = 'ops@bench.example.com';
 const STAFF_PASSWORD = 'a-long-bench-secret-2';
@@ -58,7 +60,14 @@ async function json(response: Response, expected: number, what: string): Promise
 const server = await startServer({ STAFF_REQUIRE_2FA: 'false', ROUTE_CALLBACKS_PER_SECOND: '0' });
 const aggregator = fork(
   join(ROOT, 'bench/_http-aggregator-process.ts'),
-  ['--callback-base', server.baseUrl, '--receipt-delay', String(RECEIPT_DELAY_MS)],
+  [
+    '--callback-base',
+    server.baseUrl,
+    '--receipt-delay',
+    String(RECEIPT_DELAY_MS),
+    '--dlr-connections',
+    String(DLR_CONNECTIONS),
+  ],
   { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], cwd: ROOT },
 );
 type Stats = { requests: number; dlrsSent: number; dlrsRefused: number; dlrsFailed: number; cpuMs: number };
@@ -170,6 +179,11 @@ try {
     }),
   );
   const db = new Database(server.dbFile, { readonly: true, fileMustExist: true });
+  // Where the DLRs are: stored callbacks not applied yet, and receipts waiting for their message.
+  const backlog = db.prepare<[], { pending: number; waiting: number }>(
+    `SELECT (SELECT count(*) FROM route_callbacks WHERE status = 'pending') AS pending,
+            (SELECT count(*) FROM delivery_reports WHERE applied_at IS NULL) AS waiting`,
+  );
   const delivered = db.prepare<[string], { n: number }>(
     "SELECT count(*) AS n FROM messages WHERE account_id = ? AND status = 'delivered'",
   );
@@ -203,8 +217,9 @@ try {
     const elapsed = (now - started) / 1000;
     if (elapsed - lastLog >= 5) {
       lastLog = elapsed;
+      const b = backlog.get()!;
       log(
-        `${round(elapsed, 1)} s: ${last.requests} submitted, ${last.dlrsSent} DLRs sent, ${done} delivered`,
+        `${round(elapsed, 1)} s: ${last.requests} submitted, ${last.dlrsSent} DLRs answered, ${b.pending} callbacks pending, ${b.waiting} receipts waiting, ${done} delivered`,
       );
     }
     if (done >= MESSAGES || elapsed > TIMEOUT_SEC) break;
@@ -225,6 +240,7 @@ try {
     delivered: done,
     allDelivered: done >= MESSAGES,
     carrierConnections: CARRIER_CONNECTIONS,
+    dlrConnections: DLR_CONNECTIONS,
     receiptDelayMs: RECEIPT_DELAY_MS,
     submittedPerSec: Math.round(submitted / submitSeconds),
     dlrsAppliedPerSec: Math.round(done / dlrSeconds),
