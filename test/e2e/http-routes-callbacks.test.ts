@@ -230,6 +230,11 @@ describe.each(DIALECTS)('generic HTTP route callbacks on %s', (dialect) => {
     expect((await hook('GET', `/hooks/routes/${sim.json().id}/status?token=x`)).statusCode).toBe(404);
     const route = await addRoute('kinds', kannelConfig('http://127.0.0.1:9'));
     expect((await hook('GET', `/hooks/routes/${route.id}/other?token=${route.token}`)).statusCode).toBe(404);
+    const head = await ts.app.inject({
+      method: 'HEAD',
+      url: `/hooks/routes/${route.id}/status?token=${route.token}`,
+    });
+    expect(head.statusCode).toBe(404);
     const big = await hook(
       'POST',
       `/hooks/routes/${route.id}/status?token=${route.token}`,

@@ -34,6 +34,8 @@ export function routeHookRoutes(services: AppServices): FastifyPluginAsyncZod {
       method: ['GET', 'POST'],
       url: '/hooks/routes/:routeId/:kind',
       bodyLimit: CALLBACK_BODY_LIMIT,
+      // A HEAD (a carrier's reachability probe) must not be stored as a callback.
+      exposeHeadRoute: false,
       schema: {
         tags: ['Carriers'],
         summary:
