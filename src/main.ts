@@ -47,6 +47,7 @@ import {
   createDispatcher,
   createReceiptSweeps,
   createReportInbox,
+  createRouteCallbacks,
   createRouteRegistry,
   createRoutesAdmin,
   createRouteTests,
@@ -237,6 +238,16 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     onDeliveryReport: (report) => routeTests.claim(report) ?? reports.receive(report),
     onInbound: (sms) => inbound.receive(sms),
   };
+  // Carriers' HTTP callbacks: stored when they arrive, applied through routeEvents by a background kind.
+  const routeCallbacks = createRouteCallbacks({
+    db,
+    clock,
+    ids,
+    routeTypes,
+    events: routeEvents,
+    logger,
+    settings: { perSecond: config.ROUTE_CALLBACKS_PER_SECOND },
+  });
   const registry = createRouteRegistry({
     db,
     factory: routeFactory,
@@ -386,7 +397,16 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     router,
     registry,
     routeTypes,
-    routesAdmin: createRoutesAdmin({ db, clock, ids, audit, registry, routeTypes }),
+    routesAdmin: createRoutesAdmin({
+      db,
+      clock,
+      ids,
+      audit,
+      registry,
+      routeTypes,
+      signatureFailures: (id) => routeCallbacks.signatureFailures(id),
+    }),
+    routeCallbacks,
     routeTests,
     reports,
     inbound,
@@ -424,6 +444,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     imports: contacts.imports,
     fanout: campaigns.fanout,
     receipts: createReceiptSweeps({ db, outcomes }),
+    routeCallbacks,
     incidents: processor.incidents,
     campaignFiles,
     retention,

@@ -1,4 +1,5 @@
 import { createRouteTypes, type RouteTypeDefinition } from '../modules/dispatch';
+import { httpRouteType } from './http/route-type';
 import { infobipRouteType } from './infobip/route-type';
 import { plivoRouteType } from './plivo/route-type';
 import { simulatorRouteType } from './simulator/route-type';
@@ -15,6 +16,7 @@ import { vonageRouteType } from './vonage/route-type';
 export const ROUTE_TYPES: readonly RouteTypeDefinition[] = [
   smppRouteType,
   simulatorRouteType,
+  httpRouteType,
   twilioRouteType,
   infobipRouteType,
   vonageRouteType,

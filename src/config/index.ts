@@ -199,6 +199,10 @@ export const CONFIG_SCHEMA = {
     schema: int(1024).default(128 * 1024 * 1024),
     doc: 'Largest total an XLSX file may declare, and the parts an import reads may really inflate to, once unzipped (zip-bomb defence).',
   },
+  ROUTE_CALLBACKS_PER_SECOND: {
+    schema: int(0).default(5000),
+    doc: 'Carrier callbacks (delivery reports, inbound) accepted a second per route and process, with a burst of twice that; more answer 429 with Retry-After (0 = no limit).',
+  },
   RETENTION_SWEEP_MINUTES: {
     schema: int(1).default(5),
     doc: 'Minutes between two retention sweeps (deleted contacts and messages, logs, old audit events).',

@@ -33,7 +33,7 @@ import type {
   SubjectRequests,
 } from '../modules/compliance';
 import type { Contacts } from '../modules/contacts';
-import type { CostsAdmin, RoutesAdmin, RouteTests, RouteTypes } from '../modules/dispatch';
+import type { CostsAdmin, RouteCallbacks, RoutesAdmin, RouteTests, RouteTypes } from '../modules/dispatch';
 import type { Inbound } from '../modules/inbound';
 import type {
   createMessageReader,
@@ -69,6 +69,7 @@ import { messageReportRoutes } from './routes/message-reports';
 import { messageRoutes } from './routes/messages';
 import { priceAndSettingsRoutes } from './routes/prices';
 import { privacyRoutes } from './routes/privacy';
+import { routeHookRoutes } from './routes/route-hooks';
 import { routingRoutes } from './routes/routing';
 import { webhookRoutes } from './routes/webhooks';
 import { securityHeaders } from './security-headers';
@@ -93,6 +94,8 @@ export interface AppServices {
   priceBook: PriceBook;
   priceAdmin: PriceAdmin;
   routesAdmin: RoutesAdmin;
+  /** Carriers' callbacks on `/hooks/routes/:routeId/:kind`. */
+  routeCallbacks: RouteCallbacks;
   routeTests: RouteTests;
   routeTypes: RouteTypes;
   accountSettings: AccountSettings;
@@ -299,6 +302,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(priceAndSettingsRoutes(services));
   await app.register(routingRoutes(services));
   await app.register(costRoutes(services));
+  await app.register(routeHookRoutes(services));
   await app.register(adminRoutes(services));
   await app.register(adminAccountRoutes(services));
   await app.register(webhookRoutes(services));

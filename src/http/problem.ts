@@ -23,6 +23,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   weak_password: 422,
   policy_not_accepted: 422,
   invalid_token: 400,
+  invalid_signature: 401,
   account_suspended: 403,
   last_owner: 409,
   insufficient_credits: 402,

@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   weak_password: 'The password is too short or too common.',
   policy_not_accepted: 'Sign-up needs `acceptPolicy: true`.',
   invalid_token: 'The e-mail verification or password reset token is unknown, used or expired.',
+  invalid_signature:
+    "A carrier's callback failed the route's check (signature, token or Basic auth); counted in the route's health.",
   account_suspended: 'The account is suspended or closed and cannot do this.',
   last_owner: 'The last owner of an account cannot be removed or demoted.',
   insufficient_credits: 'The balance does not cover the reserved price of the request.',

@@ -10,6 +10,7 @@ export type IdPrefix =
   | 'key'
   | 'msg'
   | 'rtt'
+  | 'rcb'
   | 'ctc'
   | 'grp'
   | 'imp'

@@ -302,6 +302,28 @@ export interface RoutesTable {
   costs_updated_at?: number | null;
 }
 
+/** A carrier's callback on `/hooks/routes/:routeId/:kind`, stored before it is answered (dispatch). */
+export interface RouteCallbacksTable {
+  id: string;
+  route_id: string;
+  /** `status` (delivery reports) or `inbound`. */
+  kind: string;
+  received_at: number;
+  method: string;
+  /** The URL as the carrier called it, its token masked. */
+  url: string;
+  /** JSON: the few headers a parser reads (content type, authorization is never kept). */
+  headers: string;
+  body: string;
+  /** `pending`, `applied`, or `failed` (the parser refused it; `error` says why). */
+  status: string;
+  attempts: number;
+  /** A worker applying it holds it until then (ms). */
+  lease_until: number;
+  error: string | null;
+  applied_at: number | null;
+}
+
 export interface RoutingRulesTable {
   id: string;
   priority: number;
@@ -369,6 +391,7 @@ export interface Database
   routes: RoutesTable;
   routing_rules: RoutingRulesTable;
   route_costs: RouteCostsTable;
+  route_callbacks: RouteCallbacksTable;
   route_tests: RouteTestsTable;
   message_refs: MessageRefsTable;
   messages: MessagesTable;

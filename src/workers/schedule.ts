@@ -58,6 +58,8 @@ export interface ScheduleDeps {
   imports: { runDue(): Promise<number> };
   fanout: { runDue(): Promise<number> };
   receipts: { rematchWaiting(): Promise<number>; expireUnreported(): Promise<number> };
+  /** Carriers' stored HTTP callbacks (delivery reports, inbound). */
+  routeCallbacks: { applyDue(limit?: number): Promise<number> };
   incidents: { warnApproachingDeadlines(): Promise<number> };
   campaignFiles: { sweep(): Promise<{ attachments: number; links: number }> };
   retention: { sweepOnce(): Promise<unknown> };
@@ -149,6 +151,13 @@ export function backgroundSchedule(deps: ScheduleDeps): BackgroundKind[] {
     },
     { name: 'imports', run: () => deps.imports.runDue(), idleMs: 500, once: 'drain' },
     { name: 'campaigns', run: () => deps.fanout.runDue(), idleMs: 500, once: 'drain' },
+    {
+      // Stored carrier callbacks: back to back while some wait, so DLRs keep pace with the submits.
+      name: 'route-callbacks',
+      run: () => deps.routeCallbacks.applyDue(1000),
+      idleMs: 100,
+      once: 'drain',
+    },
     {
       // Back to back while receipts are due: each one looked at moves to its next try (or out).
       name: 'receipt-rematch',

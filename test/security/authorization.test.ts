@@ -83,6 +83,8 @@ type StaffKind =
 const PARAM_KINDS: Record<string, ResourceKind | { staff: StaffKind } | 'subProcessor' | 'opaque'> = {
   '/a/:code': 'opaque',
   '/l/:code': 'opaque',
+  '/hooks/routes/:routeId': 'opaque',
+  '/hooks/routes/:routeId/:kind': 'opaque',
   '/v1/api-keys/:id': 'apiKey',
   '/v1/attachments/:id': 'attachment',
   '/v1/campaigns/:id': 'campaign',

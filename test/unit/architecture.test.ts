@@ -94,6 +94,7 @@ const OWNERS: Record<string, string> = {
   routing_rules: 'dispatch',
   route_tests: 'dispatch',
   route_costs: 'dispatch',
+  route_callbacks: 'dispatch',
   webhook_endpoints: 'webhooks',
   webhook_deliveries: 'webhooks',
   webhook_attempts: 'webhooks',

@@ -193,7 +193,8 @@ export function retryAfterMs(header: string | string[] | undefined, now: number)
 /**
  * The failure an HTTP status means when the carrier's body says nothing more specific: 401/403 the
  * route's credentials, 429 (and 503) slow down, other 5xx a temporary error at the carrier, 408 a
- * timeout, other 4xx a request the carrier refused for good. Null for 2xx.
+ * timeout, other 4xx a request the carrier refused for good. Null for 2xx. A 503 counts as "slow down"
+ * only with a Retry-After; without one it is a temporary error like other 5xx.
  */
 export function statusFailure(response: CarrierResponse, now: number): RouteError | null {
   const { status } = response;
@@ -202,8 +203,10 @@ export function statusFailure(response: CarrierResponse, now: number): RouteErro
   const excerpt = response.body.slice(0, 200).replace(/\s+/g, ' ').trim();
   const detail = `HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`;
   if (status === 401 || status === 403) return new RouteError('auth_failed', detail, code);
-  if (status === 429 || status === 503)
-    return new RouteError('throttled', detail, code, retryAfterMs(response.headers['retry-after'], now));
+  const retryAfter = retryAfterMs(response.headers['retry-after'], now);
+  // A 503 that says when to come back is the carrier pacing us; a bare one is an outage (fail over).
+  if (status === 429 || (status === 503 && retryAfter !== null))
+    return new RouteError('throttled', detail, code, retryAfter);
   if (status === 408) return new RouteError('timeout', detail, code);
   if (status >= 500) return new RouteError('carrier_error', detail, code);
   return new RouteError('rejected_by_carrier', detail, code);

@@ -62,7 +62,7 @@ export function routingRoutes(services: AppServices): FastifyPluginAsyncZod {
         schema: {
           ...TAG,
           summary:
-            'Add a route: SMPP (config: host, port, systemId, password, binds, window, throughput …) or simulator',
+            'Add a route: SMPP (config: host, port, systemId, password, binds, window, throughput …), generic HTTP or simulator; credentials the type generates (a callback token) are answered once, as generatedSecrets',
           body: z.strictObject({
             name: z.string().trim().min(1).max(100),
             type: routeType,
@@ -70,7 +70,7 @@ export function routingRoutes(services: AppServices): FastifyPluginAsyncZod {
             config: z.record(z.string(), z.unknown()).default({}),
           }),
         },
-        config: { ...config, idempotent: true },
+        config: { ...config, idempotent: true, secretFields: ['generatedSecrets'] },
       },
       async (request, reply) =>
         reply

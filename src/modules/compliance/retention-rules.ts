@@ -190,6 +190,20 @@ export function builtinRetentionRules(deps: {
     ),
     byAge(
       db,
+      'activity.route_callbacks',
+      "Carriers' callbacks as received (delivery reports and inbound SMS, with numbers and texts).",
+      async (tx, cutoff, _now, limit) => {
+        const rows = await tx
+          .selectFrom('route_callbacks')
+          .select('id')
+          .where('received_at', '<', cutoff)
+          .limit(limit)
+          .execute();
+        return deleteIds(tx, 'route_callbacks', rows);
+      },
+    ),
+    byAge(
+      db,
       'activity.webhook_deliveries',
       'Finished webhook deliveries (their payloads copy numbers and texts) and their attempts.',
       async (tx, cutoff, _now, limit) => {
@@ -346,7 +360,8 @@ type IdTable =
   | 'auth_tokens'
   | 'webhook_deliveries'
   | 'delivery_reports'
-  | 'route_tests';
+  | 'route_tests'
+  | 'route_callbacks';
 
 async function deleteIds(tx: DbOrTx, table: IdTable, rows: Array<{ id: string }>): Promise<number> {
   if (rows.length === 0) return 0;

@@ -182,7 +182,8 @@ export function createDispatcher(deps: {
       kind: 'retry',
       routeId: lastRoute,
       error: lastError?.message ?? 'no route',
-      retryAt: now + retryDelayMs(attempts),
+      // A carrier that said when to come back (Retry-After) is not asked sooner.
+      retryAt: now + Math.max(retryDelayMs(attempts), lastError?.retryAfterMs ?? 0),
     };
   }
 

@@ -35,6 +35,7 @@ export {
 export { createQualityTracker, MAX_QUALITY_WINDOW, type QualityStats, type QualityTracker } from './quality';
 export { createReceiptSweeps, type ReceiptSweeps } from './receipt-sweeps';
 export { createReportInbox, type ReportInbox } from './report-inbox';
+export { type CallbackAnswer, createRouteCallbacks, type RouteCallbacks } from './route-callbacks';
 export {
   type BuiltinRoute,
   createRouteRegistry,

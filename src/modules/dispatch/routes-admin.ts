@@ -50,6 +50,8 @@ export function createRoutesAdmin(deps: {
   audit: AuditLog;
   registry: RouteRegistry;
   routeTypes: RouteTypes;
+  /** Callbacks of a route refused in the last minute (wrong signature or token). */
+  signatureFailures?: (routeId: string) => number;
 }) {
   const { db, clock, ids, audit, registry, routeTypes } = deps;
   const routeView = (row: RoutesTable) => viewOf(row, routeTypes);
@@ -133,7 +135,16 @@ export function createRoutesAdmin(deps: {
         });
       });
       await registry.sync();
-      return routeView(row);
+      // Credentials the type generated (a callback token): answered this once, masked ever after.
+      const stored = JSON.parse(row.config) as Record<string, unknown>;
+      const generated = Object.fromEntries(
+        Object.entries(stored).filter(
+          ([k, v]) => routeTypes.isSecret(row.type, k) && v && !input.config[k] && typeof v === 'string',
+        ),
+      );
+      return Object.keys(generated).length > 0
+        ? { ...routeView(row), generatedSecrets: generated }
+        : routeView(row);
     },
     async updateRoute(
       actor: AuditActor,
@@ -204,7 +215,7 @@ export function createRoutesAdmin(deps: {
     health(id: string) {
       const route = registry.get(id);
       if (!route) throw new AppError('not_found', 'No such running route (unknown or disabled).');
-      return route.health();
+      return { ...route.health(), callbackSignatureFailures: deps.signatureFailures?.(id) ?? 0 };
     },
 
     async listRules() {

@@ -24,6 +24,7 @@ import * as m0022 from './0022_campaign_variants';
 import * as m0023 from './0023_route_tests';
 import * as m0025 from './0025_failure_codes';
 import * as m0026 from './0026_message_campaign_index';
+import * as m0027 from './0027_route_callbacks';
 import * as m0028 from './0028_costs_routing';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
@@ -53,6 +54,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0023_route_tests': m0023,
   '0025_failure_codes': m0025,
   '0026_message_campaign_index': m0026,
+  '0027_route_callbacks': m0027,
   '0028_costs_routing': m0028,
 };
 
