@@ -1,6 +1,15 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, type Balance, formatCredits, formatTime, type Page, problemFields, query } from '../api';
+import {
+  api,
+  type Balance,
+  formatCredits,
+  formatTime,
+  ledgerKind,
+  type Page,
+  problemFields,
+  query,
+} from '../api';
 import { type AdminAccount, adminKeys } from '../api/admin';
 import { complianceKeys } from '../api/compliance';
 import type { RefundPolicy } from '../api/generated';
@@ -59,13 +68,15 @@ function Ledger({ accountId }: { accountId: string }) {
   return (
     <>
       <div className="table-wrap">
-        <table>
+        <table className="data">
           <caption>Ledger (newest first)</caption>
           <thead>
             <tr>
               <th scope="col">When</th>
               <th scope="col">Kind</th>
-              <th scope="col">Amount</th>
+              <th scope="col" className="num">
+                Amount
+              </th>
               <th scope="col">Note</th>
             </tr>
           </thead>
@@ -73,8 +84,8 @@ function Ledger({ accountId }: { accountId: string }) {
             {rows.map((e) => (
               <tr key={e.id}>
                 <td>{formatTime(e.createdAt)}</td>
-                <td>{e.kind}</td>
-                <td>{formatCredits(e.amount)}</td>
+                <td>{ledgerKind(e.kind)}</td>
+                <td className="num">{formatCredits(e.amount)}</td>
                 <td>{e.note ?? ''}</td>
               </tr>
             ))}
@@ -213,7 +224,7 @@ export function AdminAccountPage({ id }: { id: string }) {
       <section className="card" aria-labelledby="acct-users-h">
         <h2 id="acct-users-h">Users</h2>
         <div className="table-wrap">
-          <table data-testid="account-users">
+          <table className="data" data-testid="account-users">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -239,7 +250,7 @@ export function AdminAccountPage({ id }: { id: string }) {
       <section className="card" aria-labelledby="acct-volume-h">
         <h2 id="acct-volume-h">Messages, last 30 days</h2>
         <p data-testid="account-volume">
-          <strong>{d.volume.total}</strong> messages
+          <strong>{d.volume.total}</strong> {d.volume.total === 1 ? 'message' : 'messages'}
         </p>
         {volume.length > 0 ? (
           <dl className="health">

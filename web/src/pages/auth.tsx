@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useMemo, useState } from 'react';
+import { type FormEvent, type ReactNode, useMemo, useState } from 'react';
 import { api, problemFields, setCsrf } from '../api';
 import { PageLayout } from '../components/page';
 import { browserLanguages, CountrySelect, guessCountry, useCountries } from '../countries';
@@ -288,6 +288,19 @@ export function ForgotPasswordPage() {
   );
 }
 
+/**
+ * What a page opened without the token of its e-mailed link says: the link was cut (a mail client
+ * wrapping a long line, a partial copy), so the button alone, greyed out, would explain nothing.
+ */
+function IncompleteLink({ next }: { next: ReactNode }) {
+  return (
+    <p className="form-error" role="alert" data-testid="incomplete-link">
+      This page needs the whole link from the e-mail, and the one you opened is incomplete. Open the link from
+      the e-mail again, or copy all of it into the address bar. {next}
+    </p>
+  );
+}
+
 export function ResetPasswordPage() {
   usePageTitle('Set a new password');
   const { search } = useLocation();
@@ -317,6 +330,15 @@ export function ResetPasswordPage() {
             required
             error={fields.password ?? fields.token}
           />
+          {token ? null : (
+            <IncompleteLink
+              next={
+                <>
+                  Or <Link to="/forgot-password">ask for a new link</Link>.
+                </>
+              }
+            />
+          )}
           <FormError message={general} />
           <button type="submit" className="primary" disabled={confirm.isPending || !token}>
             Set password
@@ -347,6 +369,15 @@ export function VerifyEmailPage() {
         ) : (
           <>
             <p>Confirm that this e-mail address is yours.</p>
+            {token ? null : (
+              <IncompleteLink
+                next={
+                  <>
+                    Or <Link to="/login">log in</Link> and send the link again from the banner at the top.
+                  </>
+                }
+              />
+            )}
             <FormError message={problemFields(verify.error).general} />
             <button
               type="button"
@@ -382,6 +413,16 @@ export function UnlockPage() {
               Too many wrong passwords or codes were tried for your sign-in, so it was paused. If that was
               you, lift the pause now. If it was not, consider changing your password after you log in.
             </p>
+            {token ? null : (
+              <IncompleteLink
+                next={
+                  <>
+                    Or wait: the pause lifts by itself after 15 minutes without wrong tries.{' '}
+                    <Link to="/login">Log in</Link>
+                  </>
+                }
+              />
+            )}
             <FormError message={problemFields(unlock.error).general} />
             <button
               type="button"

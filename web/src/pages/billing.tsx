@@ -1,5 +1,5 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { api, formatCredits, formatTime, query } from '../api';
+import { api, formatCredits, formatTime, ledgerKind, query } from '../api';
 import { accountKeys } from '../api/account';
 import { LoadMore } from '../components/load-more';
 import { PageLayout } from '../components/page';
@@ -85,7 +85,7 @@ export function BillingPage() {
                 {ledger.map((e) => (
                   <tr key={e.id}>
                     <td>{formatTime(e.createdAt)}</td>
-                    <td>{e.kind}</td>
+                    <td>{ledgerKind(e.kind)}</td>
                     <td className="num">
                       {formatCredits(e.amount)}
                       {e.reserved ? (
