@@ -167,6 +167,9 @@ describe('screenshots of every page', () => {
         expect(await page.getByRole('table', { name: 'Audit log' }).textContent()).not.toContain(
           'campaign.created',
         );
+        // Every column of a row is in sight, on a phone too (one card per row there).
+        const box = await row.getByRole('cell', { name: 'Campaign created' }).boundingBox();
+        expect((box?.x ?? 1e9) + (box?.width ?? 0)).toBeLessThanOrEqual(page.viewportSize()?.width ?? 0);
       },
     },
     { name: 'notices', path: '/notices', heading: 'Notices' },

@@ -50,7 +50,7 @@ export function AuditTable({
       {pages.data && rows.length === 0 ? <p className="muted">Nothing recorded yet.</p> : null}
       {rows.length > 0 ? (
         <div className="table-wrap">
-          <table className="data" aria-label={label}>
+          <table className="data stack" aria-label={label}>
             <thead>
               <tr>
                 <th scope="col">At</th>
@@ -63,14 +63,16 @@ export function AuditTable({
             <tbody>
               {rows.map((e) => (
                 <tr key={e.id}>
-                  <td>{formatTime(e.at)}</td>
-                  <td>
+                  <td data-label="At">{formatTime(e.at)}</td>
+                  <td data-label="Actor">
                     {e.actorName ? <strong>{e.actorName} </strong> : null}
                     {e.actorType}
                     {e.actorId ? <code className="id"> {e.actorId}</code> : null}
                   </td>
-                  <td title={e.action}>{actionWords(e.action)}</td>
-                  <td>
+                  <td data-label="Action" title={e.action}>
+                    {actionWords(e.action)}
+                  </td>
+                  <td data-label="Target">
                     {e.targetName ? <strong>{e.targetName} </strong> : null}
                     {linkTargets && !e.targetName && targetPage(e.targetType, e.targetId) ? (
                       <Link to={targetPage(e.targetType, e.targetId) ?? ''}>Open the {e.targetType}</Link>
@@ -79,7 +81,7 @@ export function AuditTable({
                     )}
                     {e.targetId ? <code className="id"> {e.targetId}</code> : null}
                   </td>
-                  <td>{e.ip ?? ''}</td>
+                  <td data-label="IP">{e.ip ?? ''}</td>
                 </tr>
               ))}
             </tbody>
