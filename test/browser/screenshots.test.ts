@@ -236,6 +236,17 @@ describe('screenshots of every page', () => {
     const text = (await page.locator('#main').textContent()) ?? '';
     expect(text, `${v.name}: an ISO stamp`).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
     expect(text, `${v.name}: an API path`).not.toMatch(/\/v1\//);
+    // Each checkbox sits beside its label (to its left, on the label's first line), however long the label.
+    const misplaced = await page.evaluate(() =>
+      [...document.querySelectorAll('.field.checkbox')].flatMap((f) => {
+        const box = f.querySelector('input[type="checkbox"]')?.getBoundingClientRect();
+        const label = f.querySelector('label')?.getBoundingClientRect();
+        if (!box || !label || box.width === 0) return [];
+        const beside = label.left >= box.right && label.top < box.bottom;
+        return beside ? [] : [f.textContent?.trim().slice(0, 40)];
+      }),
+    );
+    expect(misplaced, `${v.name} (${size}): a checkbox apart from its label`).toEqual([]);
     await v.check?.(page);
     expect(await scrollWidth(page), `${v.name} (${size}): wider than the screen`).toBeLessThanOrEqual(
       size === 'phone' ? 390 : 1280,
