@@ -68,7 +68,7 @@ function Ledger({ accountId }: { accountId: string }) {
   return (
     <>
       <div className="table-wrap">
-        <table className="data">
+        <table className="data stack">
           <caption>Ledger (newest first)</caption>
           <thead>
             <tr>
@@ -83,10 +83,12 @@ function Ledger({ accountId }: { accountId: string }) {
           <tbody>
             {rows.map((e) => (
               <tr key={e.id}>
-                <td>{formatTime(e.createdAt)}</td>
-                <td>{ledgerKind(e.kind)}</td>
-                <td className="num">{formatCredits(e.amount)}</td>
-                <td>{e.note ?? ''}</td>
+                <td data-label="When">{formatTime(e.createdAt)}</td>
+                <td data-label="Kind">{ledgerKind(e.kind)}</td>
+                <td data-label="Amount" className="num">
+                  {formatCredits(e.amount)}
+                </td>
+                <td data-label="Note">{e.note ?? ''}</td>
               </tr>
             ))}
           </tbody>
@@ -224,7 +226,7 @@ export function AdminAccountPage({ id }: { id: string }) {
       <section className="card" aria-labelledby="acct-users-h">
         <h2 id="acct-users-h">Users</h2>
         <div className="table-wrap">
-          <table className="data" data-testid="account-users">
+          <table className="data stack" data-testid="account-users">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -236,10 +238,10 @@ export function AdminAccountPage({ id }: { id: string }) {
             <tbody>
               {d.users.map((u) => (
                 <tr key={u.id}>
-                  <td>{u.name}</td>
-                  <td>{u.email}</td>
-                  <td>{u.role}</td>
-                  <td>{u.twoFactorEnabled ? 'on' : 'off'}</td>
+                  <td data-label="Name">{u.name}</td>
+                  <td data-label="E-mail">{u.email}</td>
+                  <td data-label="Role">{u.role}</td>
+                  <td data-label="2FA">{u.twoFactorEnabled ? 'on' : 'off'}</td>
                 </tr>
               ))}
             </tbody>
