@@ -29,6 +29,13 @@ interface Visit {
   name: string;
   path: string;
   heading: string | RegExp;
+  /** Checks of what the page says, once it has settled. */
+  check?: (page: Page) => Promise<void>;
+}
+
+/** A page opened without the token of its e-mailed link says so instead of a greyed-out button alone. */
+async function saysLinkIncomplete(page: Page) {
+  expect(await page.getByTestId('incomplete-link').textContent()).toMatch(/the one you opened is incomplete/);
 }
 
 describe('screenshots of every page', () => {
@@ -85,16 +92,33 @@ describe('screenshots of every page', () => {
     { name: 'admin-login', path: '/admin/login', heading: 'Operator log in' },
     { name: 'privacy', path: '/privacy', heading: 'Privacy policy and terms' },
     { name: 'forgot-password', path: '/forgot-password', heading: 'Reset your password' },
-    { name: 'reset-password', path: '/reset-password', heading: 'Set a new password' },
-    { name: 'verify-email', path: '/verify-email', heading: 'Confirm your e-mail' },
-    { name: 'unlock', path: '/unlock', heading: 'Unlock sign-in' },
+    {
+      name: 'reset-password',
+      path: '/reset-password',
+      heading: 'Set a new password',
+      check: saysLinkIncomplete,
+    },
+    {
+      name: 'verify-email',
+      path: '/verify-email',
+      heading: 'Confirm your e-mail',
+      check: saysLinkIncomplete,
+    },
+    { name: 'unlock', path: '/unlock', heading: 'Unlock sign-in', check: saysLinkIncomplete },
   ];
   const clientPages = (): Visit[] => [
     { name: 'dashboard', path: '/', heading: 'Dashboard' },
     { name: 'send', path: '/send', heading: 'Send an SMS' },
     { name: 'messages', path: '/messages', heading: 'Messages' },
     { name: 'message', path: `/messages/${ids.message}`, heading: 'Message' },
-    { name: 'scheduled', path: '/messages/scheduled', heading: 'Scheduled sends' },
+    {
+      name: 'scheduled',
+      path: '/messages/scheduled',
+      heading: 'Scheduled sends',
+      // The empty list tells how something gets scheduled.
+      check: async (page) =>
+        expect(await page.getByTestId('scheduled-empty').textContent()).toMatch(/Send at.+Send page/),
+    },
     { name: 'reports', path: '/reports', heading: 'Reports' },
     { name: 'inbox', path: '/inbox', heading: 'Inbox' },
     { name: 'contacts', path: '/contacts', heading: 'Contacts' },
@@ -102,7 +126,13 @@ describe('screenshots of every page', () => {
     { name: 'contact-edit', path: `/contacts/${ids.contact}`, heading: 'Edit contact' },
     { name: 'import', path: '/contacts/import', heading: 'Import contacts' },
     { name: 'groups', path: '/groups', heading: 'Groups' },
-    { name: 'suppressions', path: '/suppressions', heading: 'Suppression list' },
+    {
+      name: 'suppressions',
+      path: '/suppressions',
+      heading: 'Suppression list',
+      check: async (page) =>
+        expect(await page.getByTestId('suppressions-empty').textContent()).toMatch(/replies STOP/),
+    },
     { name: 'campaigns', path: '/campaigns', heading: 'Campaigns' },
     { name: 'campaign-new', path: '/campaigns/new', heading: 'New campaign' },
     { name: 'campaign', path: `/campaigns/${ids.campaign}`, heading: 'Campaign' },
@@ -110,24 +140,70 @@ describe('screenshots of every page', () => {
     { name: 'templates', path: '/templates', heading: 'Templates' },
     { name: 'developers', path: '/developers', heading: 'Developers' },
     { name: 'team', path: '/team', heading: 'Team' },
-    { name: 'billing', path: '/billing', heading: 'Billing' },
+    {
+      name: 'billing',
+      path: '/billing',
+      heading: 'Billing',
+      // Ledger kinds in words, not the server's codes.
+      check: async (page) => {
+        const kinds = page.getByRole('table', { name: 'Ledger' }).locator('tbody td:nth-child(2)');
+        expect(await kinds.allTextContents()).toEqual(['Charged', 'Held for sending', 'Free credits']);
+      },
+    },
     { name: 'prices', path: '/billing/prices', heading: 'Prices' },
     { name: 'account', path: '/account', heading: 'Account' },
     { name: 'account-close', path: '/account/close', heading: 'Close the account' },
     { name: 'privacy-tools', path: '/privacy-tools', heading: 'Privacy tools' },
-    { name: 'audit', path: '/audit', heading: 'Audit log' },
+    {
+      name: 'audit',
+      path: '/audit',
+      heading: 'Audit log',
+      // Actions in words; what the log names only by id links to its page.
+      check: async (page) => {
+        const row = page.getByRole('row').filter({ hasText: 'Campaign created' });
+        expect(await row.getByRole('link', { name: 'Open the campaign' }).getAttribute('href')).toBe(
+          `/campaigns/${ids.campaign}`,
+        );
+        expect(await page.getByRole('table', { name: 'Audit log' }).textContent()).not.toContain(
+          'campaign.created',
+        );
+        // Every column of a row is in sight, on a phone too (one card per row there).
+        const box = await row.getByRole('cell', { name: 'Campaign created' }).boundingBox();
+        expect((box?.x ?? 1e9) + (box?.width ?? 0)).toBeLessThanOrEqual(page.viewportSize()?.width ?? 0);
+      },
+    },
     { name: 'notices', path: '/notices', heading: 'Notices' },
     { name: 'not-found', path: '/no-such-page', heading: 'Page not found' },
   ];
   const adminPages = (): Visit[] => [
     { name: 'admin-routes', path: '/admin', heading: 'Routes' },
     { name: 'admin-accounts', path: '/admin/accounts', heading: 'Accounts' },
-    { name: 'admin-account', path: `/admin/accounts/${ids.account}`, heading: 'Acme Bakery' },
+    {
+      name: 'admin-account',
+      path: `/admin/accounts/${ids.account}`,
+      heading: 'Acme Bakery',
+      check: async (page) => {
+        expect(await page.getByTestId('account-volume').textContent()).toMatch(/^1 message$/);
+        const ledger = page.getByRole('table', { name: /Ledger/ });
+        expect(await ledger.locator('td', { hasText: /^Free credits$/ }).count()).toBe(1);
+        // Its caption is a line above the rows, not a column of single letters beside them.
+        expect((await ledger.locator('caption').boundingBox())?.height).toBeLessThanOrEqual(60);
+      },
+    },
     { name: 'admin-reports', path: '/admin/reports', heading: 'Reports' },
     { name: 'admin-rules', path: '/admin/routing-rules', heading: 'Routing rules' },
     { name: 'admin-prices', path: '/admin/prices', heading: 'Prices' },
     { name: 'admin-numbers', path: '/admin/numbers', heading: 'Inbound numbers' },
-    { name: 'admin-staff', path: '/admin/staff', heading: 'Staff' },
+    {
+      name: 'admin-staff',
+      path: '/admin/staff',
+      heading: 'Staff',
+      // A member named by the e-mail (made by the CLI) shows it once.
+      check: async (page) =>
+        expect(
+          await page.getByTestId('staff-users').locator('.muted', { hasText: OPERATOR.email }).count(),
+        ).toBe(0),
+    },
     { name: 'admin-security', path: '/admin/security', heading: 'Security' },
     { name: 'admin-compliance', path: '/admin/compliance', heading: 'Compliance' },
     { name: 'admin-incidents', path: '/admin/compliance/incidents', heading: 'Compliance' },
@@ -167,6 +243,34 @@ describe('screenshots of every page', () => {
     await page.waitForLoadState('networkidle');
     await page.getByText('Loading…').first().waitFor({ state: 'hidden', timeout: 10_000 });
     expect(errors, `${v.name} (${size})`).toEqual([]);
+    // Times are shown as local times, and no API path is shown to people.
+    const text = (await page.locator('#main').textContent()) ?? '';
+    expect(text, `${v.name}: an ISO stamp`).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
+    expect(text, `${v.name}: an API path`).not.toMatch(/\/v1\//);
+    // Each checkbox sits beside its label (to its left, on the label's first line), however long the label.
+    const misplaced = await page.locator('.field.checkbox').evaluateAll((fields) =>
+      fields.flatMap((f) => {
+        const box = f.querySelector('input[type="checkbox"]')?.getBoundingClientRect();
+        const label = f.querySelector('label')?.getBoundingClientRect();
+        if (!box || !label || box.width === 0) return [];
+        const beside = label.left >= box.right && label.top < box.bottom;
+        return beside ? [] : [f.textContent?.trim().slice(0, 40)];
+      }),
+    );
+    expect(misplaced, `${v.name} (${size}): a checkbox apart from its label`).toEqual([]);
+    // The tables that are one card per row on a phone keep every cell in sight.
+    const width = page.viewportSize()?.width ?? 0;
+    const cut = await page
+      .locator('table.data.stack td')
+      .evaluateAll(
+        (cells, w) =>
+          cells
+            .filter((td) => td.getBoundingClientRect().right > w + 1)
+            .map((td) => td.textContent?.slice(0, 30)),
+        width,
+      );
+    expect(cut, `${v.name} (${size}): cells out of sight`).toEqual([]);
+    await v.check?.(page);
     expect(await scrollWidth(page), `${v.name} (${size}): wider than the screen`).toBeLessThanOrEqual(
       size === 'phone' ? 390 : 1280,
     );
@@ -193,6 +297,13 @@ describe('screenshots of every page', () => {
       const nav = page.getByRole('navigation', { name: 'Main' });
       expect(await nav.isVisible()).toBe(size.name === 'desktop');
       expect(await page.getByRole('button', { name: 'Menu' }).isVisible()).toBe(size.name === 'phone');
+      if (size.name === 'desktop') {
+        // The sidebar is taller than a laptop's window: it scrolls, so its last item can be reached.
+        const last = nav.getByRole('link', { name: 'Notices' });
+        await last.scrollIntoViewIfNeeded();
+        const box = await last.boundingBox();
+        expect((box?.y ?? 1e9) + (box?.height ?? 0)).toBeLessThanOrEqual(size.height);
+      }
       for (const v of clientPages()) await visit(page, errors, size.name, v);
       await context.close();
     });
@@ -204,6 +315,8 @@ describe('screenshots of every page', () => {
       await page.getByLabel('Password').fill(OPERATOR.password);
       await page.getByRole('button', { name: 'Log in' }).click();
       await page.waitForURL(/\/admin$/);
+      await page.getByRole('heading', { level: 1, name: 'Routes' }).waitFor();
+      expect((await page.getByRole('banner').boundingBox())?.height).toBeLessThanOrEqual(64);
       for (const v of adminPages()) await visit(page, errors, size.name, v);
       await context.close();
     });

@@ -282,7 +282,7 @@ export function createRegister(
       securityMeasures: [
         'Passwords hashed (Argon2), optional TOTP 2FA, session CSRF tokens',
         'Role-based access per account; API keys scoped and revocable',
-        'Hash-chained, append-only audit log per account (GET /v1/audit-log/verify)',
+        'Hash-chained, append-only audit log per account, which the account can check itself (Privacy tools, Verify the chain)',
       ],
     };
   }

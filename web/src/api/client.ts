@@ -331,6 +331,20 @@ export function formatCredits(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0$/, '');
 }
 
+/** The credit ledger's entry kinds, as a client or an operator reads them. */
+const LEDGER_KINDS: Record<string, string> = {
+  grant: 'Free credits',
+  topup: 'Top-up',
+  adjustment: 'Adjustment',
+  reserve: 'Held for sending',
+  release: 'Hold released',
+  charge: 'Charged',
+  refund: 'Refund',
+};
+export function ledgerKind(kind: string): string {
+  return LEDGER_KINDS[kind] ?? kind;
+}
+
 export function formatTime(iso: string | undefined): string {
   if (!iso) return '';
   return new Date(iso).toLocaleString();

@@ -1,6 +1,15 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, type Balance, formatCredits, formatTime, type Page, problemFields, query } from '../api';
+import {
+  api,
+  type Balance,
+  formatCredits,
+  formatTime,
+  ledgerKind,
+  type Page,
+  problemFields,
+  query,
+} from '../api';
 import { type AdminAccount, adminKeys } from '../api/admin';
 import { complianceKeys } from '../api/compliance';
 import type { RefundPolicy } from '../api/generated';
@@ -59,23 +68,27 @@ function Ledger({ accountId }: { accountId: string }) {
   return (
     <>
       <div className="table-wrap">
-        <table>
+        <table className="data stack">
           <caption>Ledger (newest first)</caption>
           <thead>
             <tr>
               <th scope="col">When</th>
               <th scope="col">Kind</th>
-              <th scope="col">Amount</th>
+              <th scope="col" className="num">
+                Amount
+              </th>
               <th scope="col">Note</th>
             </tr>
           </thead>
           <tbody>
             {rows.map((e) => (
               <tr key={e.id}>
-                <td>{formatTime(e.createdAt)}</td>
-                <td>{e.kind}</td>
-                <td>{formatCredits(e.amount)}</td>
-                <td>{e.note ?? ''}</td>
+                <td data-label="When">{formatTime(e.createdAt)}</td>
+                <td data-label="Kind">{ledgerKind(e.kind)}</td>
+                <td data-label="Amount" className="num">
+                  {formatCredits(e.amount)}
+                </td>
+                <td data-label="Note">{e.note ?? ''}</td>
               </tr>
             ))}
           </tbody>
@@ -213,7 +226,7 @@ export function AdminAccountPage({ id }: { id: string }) {
       <section className="card" aria-labelledby="acct-users-h">
         <h2 id="acct-users-h">Users</h2>
         <div className="table-wrap">
-          <table data-testid="account-users">
+          <table className="data stack" data-testid="account-users">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -225,10 +238,10 @@ export function AdminAccountPage({ id }: { id: string }) {
             <tbody>
               {d.users.map((u) => (
                 <tr key={u.id}>
-                  <td>{u.name}</td>
-                  <td>{u.email}</td>
-                  <td>{u.role}</td>
-                  <td>{u.twoFactorEnabled ? 'on' : 'off'}</td>
+                  <td data-label="Name">{u.name}</td>
+                  <td data-label="E-mail">{u.email}</td>
+                  <td data-label="Role">{u.role}</td>
+                  <td data-label="2FA">{u.twoFactorEnabled ? 'on' : 'off'}</td>
                 </tr>
               ))}
             </tbody>
@@ -239,7 +252,7 @@ export function AdminAccountPage({ id }: { id: string }) {
       <section className="card" aria-labelledby="acct-volume-h">
         <h2 id="acct-volume-h">Messages, last 30 days</h2>
         <p data-testid="account-volume">
-          <strong>{d.volume.total}</strong> messages
+          <strong>{d.volume.total}</strong> {d.volume.total === 1 ? 'message' : 'messages'}
         </p>
         {volume.length > 0 ? (
           <dl className="health">

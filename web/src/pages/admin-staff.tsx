@@ -103,7 +103,9 @@ function StaffUsers() {
         {staff.data?.data.map((s) => (
           <li key={s.id} className="row">
             <span>
-              <strong>{s.name || s.email}</strong> <span className="muted">{s.email}</span>
+              <strong>{s.name || s.email}</strong>
+              {/* A member made by the CLI is named by the e-mail: it is not repeated. */}
+              {s.name && s.name !== s.email ? <span className="muted"> {s.email}</span> : null}
               <br />
               <span className="badge">{s.role}</span> 2FA {s.twoFactorEnabled ? 'on' : 'off'}
               {s.disabled ? (

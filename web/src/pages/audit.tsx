@@ -3,17 +3,37 @@ import { type AuditEntry, api, formatTime, type Page, query } from '../api';
 import { complianceKeys } from '../api/compliance';
 import { LoadMore } from '../components/load-more';
 import { PageLayout } from '../components/page';
-import { usePageTitle } from '../router';
+import { Link, usePageTitle } from '../router';
 
-/** One audit table for the client's own log and the operator's log of an account. */
+/** An action as people read it: `user.email_verified` → "User email verified". */
+export function actionWords(action: string): string {
+  const words = action.replace(/[._]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The client portal's page of what an entry acted on, for the kinds the log names only by id. */
+function targetPage(type: string | null, id: string | null): string | null {
+  if (!id) return null;
+  if (type === 'contact') return `/contacts/${encodeURIComponent(id)}`;
+  if (type === 'campaign') return `/campaigns/${encodeURIComponent(id)}`;
+  if (type === 'message') return `/messages/${encodeURIComponent(id)}`;
+  return null;
+}
+
+/**
+ * One audit table for the client's own log and the operator's log of an account. With `linkTargets`
+ * (the client's own log), a contact, campaign or message the log names only by id links to its page.
+ */
 export function AuditTable({
   path,
   label,
   params = {},
+  linkTargets = false,
 }: {
   path: string;
   label: string;
   params?: Record<string, string>;
+  linkTargets?: boolean;
 }) {
   const pages = useInfiniteQuery({
     queryKey: complianceKeys.auditLog(path, params),
@@ -30,7 +50,7 @@ export function AuditTable({
       {pages.data && rows.length === 0 ? <p className="muted">Nothing recorded yet.</p> : null}
       {rows.length > 0 ? (
         <div className="table-wrap">
-          <table className="data" aria-label={label}>
+          <table className="data stack" aria-label={label}>
             <thead>
               <tr>
                 <th scope="col">At</th>
@@ -43,19 +63,25 @@ export function AuditTable({
             <tbody>
               {rows.map((e) => (
                 <tr key={e.id}>
-                  <td>{formatTime(e.at)}</td>
-                  <td>
+                  <td data-label="At">{formatTime(e.at)}</td>
+                  <td data-label="Actor">
                     {e.actorName ? <strong>{e.actorName} </strong> : null}
                     {e.actorType}
                     {e.actorId ? <code className="id"> {e.actorId}</code> : null}
                   </td>
-                  <td>{e.action}</td>
-                  <td>
+                  <td data-label="Action" title={e.action}>
+                    {actionWords(e.action)}
+                  </td>
+                  <td data-label="Target">
                     {e.targetName ? <strong>{e.targetName} </strong> : null}
-                    {e.targetType ?? ''}
+                    {linkTargets && !e.targetName && targetPage(e.targetType, e.targetId) ? (
+                      <Link to={targetPage(e.targetType, e.targetId) ?? ''}>Open the {e.targetType}</Link>
+                    ) : (
+                      (e.targetType ?? '')
+                    )}
                     {e.targetId ? <code className="id"> {e.targetId}</code> : null}
                   </td>
-                  <td>{e.ip ?? ''}</td>
+                  <td data-label="IP">{e.ip ?? ''}</td>
                 </tr>
               ))}
             </tbody>
@@ -72,7 +98,7 @@ export function AuditPage() {
   return (
     <PageLayout title="Audit log">
       <p className="muted">Who changed what in your account, newest first.</p>
-      <AuditTable path="/v1/audit-log" label="Audit log" />
+      <AuditTable path="/v1/audit-log" label="Audit log" linkTargets />
     </PageLayout>
   );
 }

@@ -5,7 +5,7 @@ import { PageLayout } from '../components/page';
 import { browserLanguages, CountrySelect, guessCountry, useCountries } from '../countries';
 import { FormError, TextField } from '../forms';
 import { PolicyText } from '../policy-gate';
-import { Link, navigate, useLocation, usePageTitle } from '../router';
+import { Link, navigate, usePageTitle } from '../router';
 import { SIGNUP_EMAIL_KEY } from '../session';
 
 interface SessionAnswer {
@@ -288,112 +288,5 @@ export function ForgotPasswordPage() {
   );
 }
 
-export function ResetPasswordPage() {
-  usePageTitle('Set a new password');
-  const { search } = useLocation();
-  const token = search.get('token') ?? '';
-  const confirm = useMutation({
-    mutationFn: (password: string) =>
-      api<void>('POST', '/v1/auth/password-reset/confirm', { token, password }),
-  });
-  const { fields, general } = problemFields(confirm.error);
-  return (
-    <PageLayout title="Set a new password" className="narrow">
-      {confirm.isSuccess ? (
-        <p className="card" role="status">
-          Your password is changed. <Link to="/login">Log in</Link>
-        </p>
-      ) : (
-        <form
-          className="card"
-          noValidate
-          onSubmit={(e) => confirm.mutate(String(formValues(e).password ?? ''))}
-        >
-          <TextField
-            label="New password"
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            error={fields.password ?? fields.token}
-          />
-          <FormError message={general} />
-          <button type="submit" className="primary" disabled={confirm.isPending || !token}>
-            Set password
-          </button>
-        </form>
-      )}
-    </PageLayout>
-  );
-}
-
-export function VerifyEmailPage() {
-  usePageTitle('Confirm your e-mail');
-  const { search } = useLocation();
-  const token = search.get('token') ?? '';
-  const client = useQueryClient();
-  const verify = useMutation({
-    mutationFn: () => api<void>('POST', '/v1/auth/verify-email', { token }),
-    // The balance changes (free credits unlock): whatever was loaded before is stale.
-    onSuccess: () => client.invalidateQueries(),
-  });
-  return (
-    <PageLayout title="Confirm your e-mail" className="narrow">
-      <div className="card">
-        {verify.isSuccess ? (
-          <p role="status">
-            Your e-mail address is confirmed. <Link to="/">Go to the dashboard</Link>
-          </p>
-        ) : (
-          <>
-            <p>Confirm that this e-mail address is yours.</p>
-            <FormError message={problemFields(verify.error).general} />
-            <button
-              type="button"
-              className="primary"
-              disabled={verify.isPending || !token}
-              onClick={() => verify.mutate()}
-            >
-              Confirm my e-mail
-            </button>
-          </>
-        )}
-      </div>
-    </PageLayout>
-  );
-}
-
-export function UnlockPage() {
-  usePageTitle('Unlock sign-in');
-  const { search } = useLocation();
-  const token = search.get('token') ?? '';
-  const unlock = useMutation({ mutationFn: () => api<void>('POST', '/v1/auth/unlock', { token }) });
-  return (
-    <PageLayout title="Unlock sign-in" className="narrow">
-      <div className="card">
-        {unlock.isSuccess ? (
-          <p role="status">
-            Signing in works again. <Link to="/login">Log in</Link> ·{' '}
-            <Link to="/admin/login">Operator log in</Link>
-          </p>
-        ) : (
-          <>
-            <p>
-              Too many wrong passwords or codes were tried for your sign-in, so it was paused. If that was
-              you, lift the pause now. If it was not, consider changing your password after you log in.
-            </p>
-            <FormError message={problemFields(unlock.error).general} />
-            <button
-              type="button"
-              className="primary"
-              disabled={unlock.isPending || !token}
-              onClick={() => unlock.mutate()}
-            >
-              Unlock sign-in
-            </button>
-          </>
-        )}
-      </div>
-    </PageLayout>
-  );
-}
+// The pages an e-mailed link opens live beside these; the app imports every public page from here.
+export { ResetPasswordPage, UnlockPage, VerifyEmailPage } from './email-links';

@@ -1,5 +1,5 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { api, formatCredits, formatTime, query } from '../api';
+import { api, formatCredits, formatTime, ledgerKind, query } from '../api';
 import { accountKeys } from '../api/account';
 import { LoadMore } from '../components/load-more';
 import { PageLayout } from '../components/page';
@@ -70,7 +70,7 @@ export function BillingPage() {
         {first && ledger.length === 0 ? <p className="muted">No entries yet.</p> : null}
         {ledger.length > 0 ? (
           <div className="table-wrap">
-            <table className="data" aria-label="Ledger">
+            <table className="data stack" aria-label="Ledger">
               <thead>
                 <tr>
                   <th scope="col">When</th>
@@ -84,15 +84,15 @@ export function BillingPage() {
               <tbody>
                 {ledger.map((e) => (
                   <tr key={e.id}>
-                    <td>{formatTime(e.createdAt)}</td>
-                    <td>{e.kind}</td>
-                    <td className="num">
+                    <td data-label="When">{formatTime(e.createdAt)}</td>
+                    <td data-label="Kind">{ledgerKind(e.kind)}</td>
+                    <td data-label="Amount" className="num">
                       {formatCredits(e.amount)}
                       {e.reserved ? (
                         <span className="muted"> ({formatCredits(e.reserved)} reserved)</span>
                       ) : null}
                     </td>
-                    <td>{e.note ?? e.reference ?? ''}</td>
+                    <td data-label="Note">{e.note ?? e.reference ?? ''}</td>
                   </tr>
                 ))}
               </tbody>

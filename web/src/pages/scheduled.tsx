@@ -108,7 +108,12 @@ export function ScheduledPage() {
       </p>
       {list.isPending ? <p>Loading…</p> : null}
       {list.error ? <FormError message={(list.error as Error).message} /> : null}
-      {list.data && messages.length === 0 ? <p className="muted">Nothing is scheduled.</p> : null}
+      {list.data && messages.length === 0 ? (
+        <p className="muted" data-testid="scheduled-empty">
+          Nothing is scheduled. To send later, choose a time under “Send at” on the{' '}
+          <Link to="/send">Send page</Link>: the message waits here until then, and you can cancel it.
+        </p>
+      ) : null}
       {messages.length > 0 ? (
         <div className="table-wrap">
           <table className="data scheduled" aria-label="Scheduled sends">

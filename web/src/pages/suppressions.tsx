@@ -72,7 +72,12 @@ export function SuppressionsPage() {
       </section>
       <FormError message={problemFields(remove.error).general} />
       {list.isPending ? <p>Loading…</p> : null}
-      {list.data && rows.length === 0 ? <p className="muted">The list is empty.</p> : null}
+      {list.data && rows.length === 0 ? (
+        <p className="muted" data-testid="suppressions-empty">
+          The list is empty. A number that replies STOP is added here by itself; add one above when someone
+          asks you in another way.
+        </p>
+      ) : null}
       <ul className="list" data-testid="suppressions">
         {rows.map((s) => (
           <li key={s.phone} className="row">
