@@ -191,6 +191,8 @@ describe('screenshots of every page', () => {
       },
     },
     { name: 'admin-reports', path: '/admin/reports', heading: 'Reports' },
+    { name: 'admin-margins', path: '/admin/margins', heading: 'Margins' },
+    { name: 'admin-route-costs', path: '/admin/routes/simulator/costs', heading: /^Costs: / },
     { name: 'admin-rules', path: '/admin/routing-rules', heading: 'Routing rules' },
     { name: 'admin-prices', path: '/admin/prices', heading: 'Prices' },
     { name: 'admin-numbers', path: '/admin/numbers', heading: 'Inbound numbers' },
