@@ -65,6 +65,7 @@ import {
   createPreview,
   createSender,
 } from './modules/messaging';
+import { createTwilioCallbacks } from './modules/twilio-compat';
 import { createWebhooks } from './modules/webhooks';
 import { createDbQueue } from './queue/db-queue';
 import type { RedisQueue } from './queue/redis-queue';
@@ -267,6 +268,15 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     owner: outbox.owner,
   });
   eventSinks.push({ publish: async (tx, events) => void (await webhooks.enqueue(tx, events)) });
+  const twilioCallbacks = createTwilioCallbacks({
+    db,
+    clock,
+    ids,
+    net: webhookNet,
+    logger,
+    settings: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
+  });
+  eventSinks.push(twilioCallbacks.sink);
   // Carrier binds open only now: a bind can bring receipts and replies at once (a carrier redelivering
   // what it could not hand over before a restart), and their webhooks must have somewhere to go.
   await registry.start();
@@ -356,6 +366,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     accountAdmin: createAccountAdmin(accountsDeps),
     settings,
     webhooks,
+    twilioCallbacks,
     priceBook,
     priceAdmin: createPriceAdmin({ db, audit, priceBook, assertAccountExists }),
     accountSettings: createAccountSettings({ db, audit, sharedSender }),
@@ -406,6 +417,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     redisQueue,
     simulators: () => [simulator, ...routeFactory.simulators()],
     webhooks,
+    twilioCallbacks,
     imports: contacts.imports,
     fanout: campaigns.fanout,
     receipts: createReceiptSweeps({ db, outcomes }),

@@ -24,6 +24,7 @@ import * as m0022 from './0022_campaign_variants';
 import * as m0023 from './0023_route_tests';
 import * as m0025 from './0025_failure_codes';
 import * as m0026 from './0026_message_campaign_index';
+import * as m0029 from './0029_twilio_callbacks';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0023_route_tests': m0023,
   '0025_failure_codes': m0025,
   '0026_message_campaign_index': m0026,
+  '0029_twilio_callbacks': m0029,
 };
 
 export const migrationProvider: MigrationProvider = {

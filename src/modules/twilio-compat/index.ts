@@ -1,0 +1,17 @@
+/**
+ * The Twilio-compatible Messages API's own parts: SIDs for our ids, Twilio's shapes, statuses and error
+ * codes, and per-message status callbacks. The HTTP routes (src/http/routes/twilio-messages.ts) send,
+ * read and cancel through the messaging module like every other front door.
+ */
+export { createTwilioCallbacks, type TwilioCallbacks } from './callbacks';
+export {
+  API_VERSION,
+  messagesUri,
+  OUR_STATUS,
+  rfc2822,
+  TWILIO_STATUS,
+  twilioErrorOf,
+  twilioMessage,
+} from './shapes';
+export { accountIdOfSid, accountSid, keySid, messageIdOfSid, messageSid } from './sids';
+export { twilioSignature } from './signature';

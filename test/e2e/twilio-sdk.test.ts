@@ -1,0 +1,184 @@
+/**
+ * The official `twilio` Node SDK (pinned dev dependency) against our server: only the base URL and the
+ * credentials differ from code written for Twilio. It sends, fetches, lists with auto-paging, cancels a
+ * scheduled message, reads Twilio-shaped errors, and validates our status callbacks with validateRequest.
+ */
+import { parse } from 'node:querystring';
+import twilio from 'twilio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../helpers/storage';
+import { createApiKey, signup, startTestSystem, type TestSystem } from '../helpers/system';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
+
+const LV = '+37121234567';
+
+/** Twilio's request client with `https://api.twilio.com` swapped for our server: the only change. */
+function clientFor(baseUrl: string, accountSid: string, authToken: string, seen: string[]) {
+  class ToOurServer extends twilio.RequestClient {
+    // biome-ignore lint/suspicious/noExplicitAny: the SDK's own signature, RequestOptions<TData = any>
+    override request<TData>(opts: any) {
+      const uri = (opts.uri as string).replace('https://api.twilio.com', baseUrl);
+      seen.push(`${String(opts.method).toUpperCase()} ${uri.slice(baseUrl.length)}`);
+      return super.request<TData>({ ...opts, uri });
+    }
+  }
+  return twilio(accountSid, authToken, { httpClient: new ToOurServer() });
+}
+
+describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialect) => {
+  let ts: TestSystem;
+  let receiver: WebhookReceiver;
+  let baseUrl: string;
+  beforeAll(async () => {
+    ts = await startTestSystem(dialect, {
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      SIMULATOR_DELIVERY_DELAY_MS: '1000',
+    });
+    baseUrl = await ts.app.listen({ port: 0, host: '127.0.0.1' });
+    receiver = await startWebhookReceiver();
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await ts?.close();
+  });
+
+  async function account() {
+    const session = await signup(ts.app);
+    const key = await createApiKey(ts.app, session);
+    const me = await ts.app.inject({ method: 'GET', url: '/v1/me', headers: key.headers });
+    const sid: string = me.json().account.twilioAccountSid;
+    return { session, key, sid };
+  }
+
+  it('sends, is called back with signed statuses, and fetches the message', async () => {
+    const { key, sid } = await account();
+    expect(sid).toMatch(/^AC[0-9a-f]{32}$/);
+    const seen: string[] = [];
+    const client = clientFor(baseUrl, sid, key.key, seen);
+    const callbackUrl = `${receiver.url}/twilio/status?shop=1`;
+    receiver.clear();
+
+    const sent = await client.messages.create({
+      to: LV,
+      from: 'Acme',
+      body: 'Your code is 1234',
+      statusCallback: callbackUrl,
+    });
+    expect(sent.sid).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(sent).toMatchObject({
+      accountSid: sid,
+      status: 'queued',
+      to: LV,
+      from: 'Acme',
+      body: 'Your code is 1234',
+      numSegments: '1',
+      direction: 'outbound-api',
+      apiVersion: '2010-04-01',
+      errorCode: null,
+    });
+    expect(sent.dateCreated).toBeInstanceOf(Date);
+    expect(sent.dateCreated.getTime()).toBe(ts.clock.now() - (ts.clock.now() % 1000));
+    expect(seen).toEqual([`POST /2010-04-01/Accounts/${sid}/Messages.json`]);
+
+    // The simulated carrier takes it, then reports it delivered a second later.
+    await ts.system.workOnce();
+    ts.clock.advance(1500);
+    await ts.system.workOnce();
+    await receiver.waitFor(2);
+    const callbacks = receiver.received.map((r) => ({
+      headers: r.headers,
+      params: parse(r.body) as Record<string, string>,
+    }));
+    expect(callbacks.map((c) => c.params.MessageStatus)).toEqual(['sent', 'delivered']);
+    for (const c of callbacks) {
+      expect(c.headers['content-type']).toBe('application/x-www-form-urlencoded');
+      expect(c.params).toMatchObject({
+        MessageSid: sent.sid,
+        SmsSid: sent.sid,
+        AccountSid: sid,
+        To: LV,
+        From: 'Acme',
+        ApiVersion: '2010-04-01',
+      });
+      const signature = c.headers['x-twilio-signature'] as string;
+      expect(twilio.validateRequest(key.key, signature, callbackUrl, c.params)).toBe(true);
+      // Signed with the credential's secret, over this URL and these parameters only.
+      expect(twilio.validateRequest(`${key.key}x`, signature, callbackUrl, c.params)).toBe(false);
+      expect(
+        twilio.validateRequest(key.key, signature, callbackUrl, { ...c.params, To: '+37120000000' }),
+      ).toBe(false);
+    }
+
+    const fetched = await client.messages(sent.sid).fetch();
+    expect(fetched).toMatchObject({
+      sid: sent.sid,
+      status: 'delivered',
+      priceUnit: 'credits',
+      price: '-0.05000',
+    });
+    expect(fetched.dateSent).toBeInstanceOf(Date);
+    expect(fetched.uri).toBe(`/2010-04-01/Accounts/${sid}/Messages/${sent.sid}.json`);
+  });
+
+  it('lists with auto-paging (list and each) across pages of next_page_uri', async () => {
+    const { key, sid } = await account();
+    const seen: string[] = [];
+    const client = clientFor(baseUrl, sid, key.key, seen);
+    const sids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      sids.push((await client.messages.create({ to: `+3712123456${i}`, from: 'Acme', body: `n${i}` })).sid);
+      ts.clock.advance(10);
+    }
+    seen.length = 0;
+    const listed = await client.messages.list({ pageSize: 2 });
+    expect(listed.map((m) => m.sid)).toEqual([...sids].reverse());
+    expect(seen).toHaveLength(3);
+    expect(seen[1]).toContain('PageToken=PA');
+
+    const limited = await client.messages.list({ pageSize: 2, limit: 3 });
+    expect(limited.map((m) => m.body)).toEqual(['n4', 'n3', 'n2']);
+
+    const each: string[] = [];
+    await new Promise<void>((resolve, reject) =>
+      client.messages.each(
+        { pageSize: 2, to: '+37121234563', done: (error?: Error) => (error ? reject(error) : resolve()) },
+        (m) => {
+          each.push(m.sid);
+        },
+      ),
+    );
+    expect(each).toEqual([sids[3]]);
+  });
+
+  it('cancels a scheduled message, and reads errors as RestException', async () => {
+    const { key, sid } = await account();
+    const client = clientFor(baseUrl, sid, key.key, []);
+    const sendAt = new Date(ts.clock.now() + 3 * 24 * 3600_000);
+    const scheduled = await client.messages.create({
+      to: LV,
+      from: 'Acme',
+      body: 'Friday',
+      sendAt,
+      scheduleType: 'fixed',
+    });
+    expect(scheduled.status).toBe('scheduled');
+    const cancelled = await client.messages(scheduled.sid).update({ status: 'canceled' });
+    expect(cancelled.status).toBe('canceled');
+    expect((await client.messages(scheduled.sid).fetch()).status).toBe('canceled');
+
+    await expect(client.messages(scheduled.sid).update({ status: 'canceled' })).rejects.toMatchObject({
+      status: 400,
+      code: 30409,
+    });
+    await expect(client.messages.create({ to: '12', from: 'Acme', body: 'x' })).rejects.toMatchObject({
+      status: 400,
+      code: 21211,
+    });
+    await expect(client.messages(`SM${'0'.repeat(32)}`).fetch()).rejects.toMatchObject({
+      status: 404,
+      code: 20404,
+    });
+    const wrongToken = clientFor(baseUrl, sid, `${key.key}x`, []);
+    await expect(wrongToken.messages.list({ limit: 1 })).rejects.toMatchObject({ status: 401, code: 20003 });
+  });
+});
