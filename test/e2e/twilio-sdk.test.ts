@@ -6,6 +6,7 @@
 import { parse } from 'node:querystring';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageIdOfSid } from '../../src/modules/twilio-compat';
 import { DIALECTS } from '../helpers/storage';
 import { createApiKey, signup, startTestSystem, type TestSystem } from '../helpers/system';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
@@ -33,6 +34,7 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
     ts = await startTestSystem(dialect, {
       WEBHOOK_ALLOW_PRIVATE: 'true',
       SIMULATOR_DELIVERY_DELAY_MS: '1000',
+      SIMULATOR_UNDELIVERED_PATTERN: '9999$',
     });
     baseUrl = await ts.app.listen({ port: 0, host: '127.0.0.1' });
     receiver = await startWebhookReceiver();
@@ -118,6 +120,51 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
     });
     expect(fetched.dateSent).toBeInstanceOf(Date);
     expect(fetched.uri).toBe(`/2010-04-01/Accounts/${sid}/Messages/${sent.sid}.json`);
+  });
+
+  it('calls back an undelivered message with its Twilio error code, retries a failed callback, then forgets the token', async () => {
+    const { key, sid } = await account();
+    const client = clientFor(baseUrl, sid, key.key, []);
+    const callbackUrl = `${receiver.url}/twilio/failing`;
+    receiver.clear();
+    receiver.respondNext({ status: 500 });
+    const sent = await client.messages.create({
+      to: '+37120009999',
+      from: 'Acme',
+      body: 'x',
+      statusCallback: callbackUrl,
+    });
+    await ts.system.workOnce();
+    ts.clock.advance(1500);
+    await ts.system.workOnce();
+    await receiver.waitFor(2);
+    // The first callback (sent) was answered 500: it comes again on the retry ladder, same body and signature.
+    ts.clock.advance(5_000);
+    await ts.system.workOnce();
+    await receiver.waitFor(3);
+    const received = receiver.received.map((r) => ({
+      signature: r.headers['x-twilio-signature'] as string,
+      params: parse(r.body) as Record<string, string>,
+    }));
+    expect(received.map((r) => r.params.MessageStatus).sort()).toEqual(['sent', 'sent', 'undelivered']);
+    const undelivered = received.find((r) => r.params.MessageStatus === 'undelivered')!;
+    expect(undelivered.params).toMatchObject({
+      MessageSid: sent.sid,
+      ErrorCode: '30003',
+      SmsStatus: 'undelivered',
+    });
+    for (const r of received)
+      expect(twilio.validateRequest(key.key, r.signature, callbackUrl, r.params)).toBe(true);
+    expect((await client.messages(sent.sid).fetch()).errorCode).toBe(30003);
+    const db = ts.system.services.db;
+    const messageId = messageIdOfSid(sent.sid)!;
+    expect(await db.selectFrom('messages').select('id').where('id', '=', messageId).execute()).toHaveLength(
+      1,
+    );
+    expect(
+      await db.selectFrom('twilio_callbacks').selectAll().where('message_id', '=', messageId).execute(),
+    ).toEqual([]);
+    expect(await db.selectFrom('twilio_callback_deliveries').selectAll().execute()).toEqual([]);
   });
 
   it('lists with auto-paging (list and each) across pages of next_page_uri', async () => {
