@@ -105,6 +105,24 @@ describe.each(DIALECTS)('the Twilio-compatible API on %s', (dialect) => {
     expect((await create(a, { To: LV, Body: 'x' }, basic(keySid(other.id), a.key.key))).statusCode).toBe(401);
     const viaBearer = await create(a, { To: LV, Body: 'bearer' }, a.key.headers);
     expect(viaBearer.statusCode, viaBearer.body).toBe(201);
+
+    // The key's scopes apply: a read-only key lists but cannot send or cancel.
+    const reader = await createApiKey(ts.app, a.session, ['messages:read']);
+    expect((await get(a, '/Messages.json', basic(a.sid, reader.key))).statusCode).toBe(200);
+    const refusedSend = await create(a, { To: LV, Body: 'x' }, basic(a.sid, reader.key));
+    expect(refusedSend.statusCode).toBe(403);
+    expect(refusedSend.json()).toEqual(twilioError(20003, 403));
+
+    // Another tenant's message is not found through one's own AccountSid either.
+    const theirs = (await create(b, { To: LV, Body: 'theirs' })).json().sid as string;
+    expect((await get(a, `/Messages/${theirs}.json`)).json()).toEqual(twilioError(20404, 404));
+    const deleteTheirs = await ts.app.inject({
+      method: 'DELETE',
+      url: `/2010-04-01/Accounts/${a.sid}/Messages/${theirs}.json`,
+      headers: a.basic,
+    });
+    expect(deleteTheirs.json()).toEqual(twilioError(20404, 404));
+    expect((await get(b, `/Messages/${theirs}.json`)).json()).toMatchObject({ sid: theirs, body: 'theirs' });
   });
 
   it('refuses a JSON body, missing or invalid To and Body, and a Body over 1,600 characters; ignores unknown parameters', async () => {

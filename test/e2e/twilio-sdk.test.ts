@@ -182,6 +182,11 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
     expect(seen).toHaveLength(3);
     expect(seen[1]).toContain('PageToken=PA');
 
+    // The README's way: the SDK's own client with its API domain's base URL changed; paging follows it too.
+    const plain = twilio(sid, key.key);
+    plain.api.baseUrl = baseUrl;
+    expect((await plain.messages.list({ pageSize: 2 })).map((m) => m.sid)).toEqual([...sids].reverse());
+
     const limited = await client.messages.list({ pageSize: 2, limit: 3 });
     expect(limited.map((m) => m.body)).toEqual(['n4', 'n3', 'n2']);
 
