@@ -48,7 +48,10 @@ describe.each(DIALECTS)('the Twilio-compatible API on %s', (dialect) => {
       url: `/2010-04-01/Accounts/${sid}/Messages.json`,
       headers: { ...headers, ...FORM },
       payload: new URLSearchParams(
-        Object.entries(form).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]])),
+        Object.entries(form).flatMap(
+          ([k, v]): Array<[string, string]> =>
+            Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v]],
+        ),
       ).toString(),
     });
   const get = (c: Client, path: string, headers = c.basic) =>
