@@ -278,4 +278,22 @@ describe.each(DIALECTS)('the Twilio-compatible API on %s', (dialect) => {
       currency: 'credits',
     });
   });
+
+  it('is described in the OpenAPI document, with form bodies', async () => {
+    const openapi = (await ts.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const messages = openapi.paths['/2010-04-01/Accounts/{AccountSid}/Messages.json'];
+    expect(Object.keys(messages).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(messages.post.requestBody.content)).toEqual(['application/x-www-form-urlencoded']);
+    expect(
+      Object.keys(messages.post.requestBody.content['application/x-www-form-urlencoded'].schema.properties),
+    ).toEqual(
+      expect.arrayContaining(['To', 'From', 'Body', 'StatusCallback', 'SendAt', 'ScheduleType', 'MediaUrl']),
+    );
+    expect(messages.get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['To', 'From', 'DateSent<', 'PageSize', 'PageToken', 'AccountSid']),
+    );
+    const one = openapi.paths['/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json'];
+    expect(Object.keys(one).sort()).toEqual(['delete', 'get', 'post']);
+    expect(openapi.paths['/2010-04-01/Accounts/{AccountSid}/Balance.json'].get).toBeDefined();
+  });
 });
