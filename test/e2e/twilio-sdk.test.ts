@@ -212,11 +212,22 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
       body: 'Friday',
       sendAt,
       scheduleType: 'fixed',
+      statusCallback: `${receiver.url}/twilio/cancel`,
     });
     expect(scheduled.status).toBe('scheduled');
+    receiver.clear();
     const cancelled = await client.messages(scheduled.sid).update({ status: 'canceled' });
     expect(cancelled.status).toBe('canceled');
     expect((await client.messages(scheduled.sid).fetch()).status).toBe('canceled');
+    await ts.system.workOnce();
+    await receiver.waitFor(1);
+    const callback = parse(receiver.received[0]!.body) as Record<string, string>;
+    expect(callback).toMatchObject({ MessageSid: scheduled.sid, MessageStatus: 'canceled' });
+    const signature = receiver.received[0]!.headers['x-twilio-signature'] as string;
+    expect(twilio.validateRequest(key.key, signature, `${receiver.url}/twilio/cancel`, callback)).toBe(true);
+    // Final: the stored callback (and its token) is gone.
+    const callbacks = ts.system.services.db.selectFrom('twilio_callbacks').selectAll();
+    expect(await callbacks.where('message_id', '=', messageIdOfSid(scheduled.sid)!).execute()).toEqual([]);
 
     await expect(client.messages(scheduled.sid).update({ status: 'canceled' })).rejects.toMatchObject({
       status: 400,
@@ -232,5 +243,33 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
     });
     const wrongToken = clientFor(baseUrl, sid, `${key.key}x`, []);
     await expect(wrongToken.messages.list({ limit: 1 })).rejects.toMatchObject({ status: 401, code: 20003 });
+  });
+
+  // Last: it moves the shared clock far ahead.
+  it('forgets a callback (and its token) whose message never reached a final status', async () => {
+    const { key, sid } = await account();
+    const client = clientFor(baseUrl, sid, key.key, []);
+    const sendAt = new Date(ts.clock.now() + 30 * 24 * 3600_000);
+    const scheduled = await client.messages.create({
+      to: LV,
+      body: 'later',
+      sendAt,
+      scheduleType: 'fixed',
+      statusCallback: `${receiver.url}/twilio/stale`,
+    });
+    const db = ts.system.services.db;
+    const stored = () =>
+      db
+        .selectFrom('twilio_callbacks')
+        .select('message_id')
+        .where('message_id', '=', messageIdOfSid(scheduled.sid)!)
+        .execute();
+    expect(await stored()).toHaveLength(1);
+    ts.clock.advance(39 * 24 * 3600_000);
+    await ts.system.services.twilioCallbacks.deliverDue(50);
+    expect(await stored()).toHaveLength(1);
+    ts.clock.advance(2 * 24 * 3600_000);
+    await ts.system.services.twilioCallbacks.deliverDue(50);
+    expect(await stored()).toEqual([]);
   });
 });

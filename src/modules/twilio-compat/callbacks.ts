@@ -36,11 +36,17 @@ interface StatusChange {
 }
 
 const BATCH = 50;
+/**
+ * A callback whose message never reached a final status (deleted, purged, or stuck) is forgotten after
+ * this long, with its auth token: the longest schedule (35 days) and a margin.
+ */
+export const CALLBACK_MAX_AGE_MS = 40 * 24 * 3600_000;
 
 export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
   const { db, clock, ids, settings } = deps;
   const timeoutMs = settings.timeoutMs ?? 10_000;
   const sender = deps.net.createSender({ allowPrivate: settings.allowPrivate, timeoutMs });
+  let lastSweep = Number.NEGATIVE_INFINITY;
 
   function deliveryRow(
     callback: { account_id: string; url: string; auth_token: string; from_number: string },
@@ -201,6 +207,13 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
      */
     async deliverDue(limit = BATCH): Promise<number> {
       const now = clock.now();
+      if (now - lastSweep >= 60_000) {
+        lastSweep = now;
+        await db
+          .deleteFrom('twilio_callbacks')
+          .where('created_at', '<', now - CALLBACK_MAX_AGE_MS)
+          .execute();
+      }
       const due = await db
         .selectFrom('twilio_callback_deliveries')
         .selectAll()
