@@ -205,6 +205,14 @@ describe.each(DIALECTS)('the Twilio-compatible API on %s', (dialect) => {
     expect(optedOut.json()).toEqual(twilioError(21610, 400));
     // As POST /v1/messages does, the refused message is kept in the log as rejected, and not charged.
     expect((await ourMessages(c)).map((m) => m.status)).toEqual(['rejected']);
+    expect((await get(c, '/Messages.json')).json().messages).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        smsgate_status: 'rejected',
+        error_code: 21610,
+        price: null,
+      }),
+    ]);
   });
 
   it('maps delivery failures to Twilio codes, deletes only finished messages, and filters by DateSent', async () => {

@@ -7,7 +7,6 @@ export { createTwilioCallbacks, type TwilioCallbacks } from './callbacks';
 export {
   API_VERSION,
   messagesUri,
-  OUR_STATUS,
   rfc2822,
   TWILIO_STATUS,
   twilioErrorOf,

@@ -23,19 +23,6 @@ export const TWILIO_STATUS: Record<MessageView['status'], string> = {
   cancelled: 'canceled',
 };
 
-/** Twilio's status → ours, for filters and updates (`canceled` is Twilio's spelling). */
-export const OUR_STATUS: Record<string, MessageView['status'][]> = {
-  scheduled: ['scheduled'],
-  queued: ['queued'],
-  accepted: ['queued'],
-  sending: ['sending'],
-  sent: ['sent'],
-  delivered: ['delivered'],
-  undelivered: ['undelivered', 'expired'],
-  failed: ['failed', 'rejected'],
-  canceled: ['cancelled'],
-};
-
 /** Our failure codes (docs/failure-codes.md) → Twilio's delivery error codes and their titles. */
 export const TWILIO_ERROR: Record<string, { code: number; message: string }> = {
   undelivered: { code: 30003, message: 'Unreachable destination handset' },
@@ -64,13 +51,16 @@ export function messagesUri(accountId: string): string {
   return `/${API_VERSION}/Accounts/${accountSid(accountId)}/Messages`;
 }
 
+const CHARGED = new Set<MessageView['status']>(['sending', 'sent', 'delivered', 'undelivered', 'expired']);
+
 /** The Message resource, plus `smsgate_status` (our own status, which is finer than Twilio's). */
 export function twilioMessage(accountId: string, m: MessageView, numMedia = 0) {
   const sid = messageSid(m.id);
   const base = `${messagesUri(accountId)}/${sid}`;
   const error = m.error ? twilioErrorOf(m.error.code) : null;
-  // Twilio shows the price once the message is charged, as a negative amount.
-  const charged = m.status !== 'scheduled' && m.status !== 'queued' && m.status !== 'cancelled';
+  // Twilio shows the price once the message is charged, as a negative amount; a message refused or
+  // cancelled before it left is not charged (its credits were released).
+  const charged = CHARGED.has(m.status);
   return {
     account_sid: accountSid(accountId),
     api_version: API_VERSION,
