@@ -275,6 +275,13 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     net: webhookNet,
     logger,
     settings: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
+    // A TwiML reply is sent as the API key that set the number's SMS URL: revoked, it sends nothing.
+    async reply(authToken, sms) {
+      const actor = await services.apiKeys.actorFromKey(authToken, null);
+      if (!actor || actor.kind === 'staff') return;
+      const path = { to: '/To', text: '/Message', from: '/From', sendAt: '/', validUntil: '/' };
+      await send(actor, [{ ...sms, path }], { allOrNothing: true, idempotency: null });
+    },
   });
   eventSinks.push(twilioCallbacks.sink);
   // Carrier binds open only now: a bind can bring receipts and replies at once (a carrier redelivering

@@ -15,7 +15,9 @@ export interface TwilioCallbacksTable {
 export interface TwilioCallbackDeliveriesTable {
   id: string;
   account_id: string;
+  /** The message (`msg_…`) of a status callback, or the inbound message (`inb_…`) posted to an SMS URL. */
   message_id: string;
+  kind: 'status' | 'incoming';
   url: string;
   body: string;
   signature: string;
@@ -26,7 +28,19 @@ export interface TwilioCallbackDeliveriesTable {
   created_at: number;
 }
 
+/** A number's SMS URL: where its inbound messages are POSTed, Twilio's way. */
+export interface TwilioSmsUrlsTable {
+  number_id: string;
+  account_id: string;
+  number: string;
+  url: string;
+  /** The credential's secret that set the URL: posts are signed with it, and replies sent with it. */
+  auth_token: string;
+  updated_at: number;
+}
+
 export interface TwilioTables {
+  twilio_sms_urls: TwilioSmsUrlsTable;
   twilio_callbacks: TwilioCallbacksTable;
   twilio_callback_deliveries: TwilioCallbackDeliveriesTable;
 }

@@ -7,7 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySid } from '../../src/modules/twilio-compat';
 import { DIALECTS } from '../helpers/storage';
-import { createApiKey, type Session, signup, startTestSystem, type TestSystem } from '../helpers/system';
+import {
+  createApiKey,
+  type Session,
+  signup,
+  staffSession,
+  startTestSystem,
+  type TestSystem,
+} from '../helpers/system';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
 const LV = '+37121234567';
@@ -303,5 +310,50 @@ describe.each(DIALECTS)('the Twilio-compatible API on %s', (dialect) => {
     const one = openapi.paths['/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json'];
     expect(Object.keys(one).sort()).toEqual(['delete', 'get', 'post']);
     expect(openapi.paths['/2010-04-01/Accounts/{AccountSid}/Balance.json'].get).toBeDefined();
+  });
+
+  it('refuses a private SmsUrl and numbers that are not the account’s', async () => {
+    const a = await client();
+    const b = await client();
+    const operator = await staffSession(ts, 'operator');
+    const assigned = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/admin/numbers',
+      headers: operator.headers,
+      payload: { number: '+37129990077', accountId: b.session.accountId },
+    });
+    expect(assigned.statusCode, assigned.body).toBe(201);
+    const theirs = (await get(b, '/IncomingPhoneNumbers.json')).json().incoming_phone_numbers[0]
+      .sid as string;
+    const setUrl = (c: Client, sid: string, form: Record<string, string>) =>
+      ts.app.inject({
+        method: 'POST',
+        url: `/2010-04-01/Accounts/${c.sid}/IncomingPhoneNumbers/${sid}.json`,
+        headers: { ...c.basic, ...FORM },
+        payload: new URLSearchParams(form).toString(),
+      });
+    expect((await get(a, '/IncomingPhoneNumbers.json')).json().incoming_phone_numbers).toEqual([]);
+    expect((await setUrl(a, theirs, { SmsUrl: 'https://example.com/sms' })).json()).toEqual(
+      twilioError(20404, 404),
+    );
+    expect((await setUrl(b, theirs, { SmsUrl: `${receiver.url}/sms` })).json()).toEqual(
+      twilioError(21609, 400),
+    );
+    expect((await setUrl(b, theirs, { SmsUrl: 'https://example.com/sms', SmsMethod: 'GET' })).json()).toEqual(
+      twilioError(20001, 400),
+    );
+    expect((await get(b, `/IncomingPhoneNumbers/${theirs}.json`)).json()).toMatchObject({
+      sid: theirs,
+      sms_url: '',
+    });
+    // A read-only key cannot set where inbound messages go.
+    const reader = await createApiKey(ts.app, b.session, ['messages:read']);
+    const readOnly = await ts.app.inject({
+      method: 'POST',
+      url: `/2010-04-01/Accounts/${b.sid}/IncomingPhoneNumbers/${theirs}.json`,
+      headers: { ...basic(b.sid, reader.key), ...FORM },
+      payload: 'SmsUrl=https%3A%2F%2Fexample.com%2Fsms',
+    });
+    expect(readOnly.json()).toEqual(twilioError(20003, 403));
   });
 });

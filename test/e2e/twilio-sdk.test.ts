@@ -8,7 +8,7 @@ import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageIdOfSid } from '../../src/modules/twilio-compat';
 import { DIALECTS } from '../helpers/storage';
-import { createApiKey, signup, startTestSystem, type TestSystem } from '../helpers/system';
+import { createApiKey, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
 const LV = '+37121234567';
@@ -243,6 +243,112 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
     });
     const wrongToken = clientFor(baseUrl, sid, `${key.key}x`, []);
     await expect(wrongToken.messages.list({ limit: 1 })).rejects.toMatchObject({ status: 401, code: 20003 });
+  });
+
+  it('posts inbound messages to a number’s SmsUrl, signed, and sends the TwiML <Message> replies', async () => {
+    const { session, key, sid } = await account();
+    const client = clientFor(baseUrl, sid, key.key, []);
+    const operator = await staffSession(ts, 'operator');
+    const number = '+37129990001';
+    const assigned = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/admin/numbers',
+      headers: operator.headers,
+      payload: { number, accountId: session.accountId },
+    });
+    expect(assigned.statusCode, assigned.body).toBe(201);
+
+    const numbers = await client.incomingPhoneNumbers.list();
+    expect(numbers.map((n) => [n.phoneNumber, n.smsUrl])).toEqual([[number, '']]);
+    expect(numbers[0]!.sid).toMatch(/^PN[0-9a-f]{32}$/);
+    const smsUrl = `${receiver.url}/twilio/sms`;
+    const updated = await client.incomingPhoneNumbers(numbers[0]!.sid).update({ smsUrl });
+    expect(updated.smsUrl).toBe(smsUrl);
+    expect((await client.incomingPhoneNumbers(numbers[0]!.sid).fetch()).smsUrl).toBe(smsUrl);
+
+    receiver.clear();
+    receiver.respondNext({
+      contentType: 'text/xml',
+      body: '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Thanks &amp; see you</Message><Message><Body>Second</Body></Message></Response>',
+    });
+    await ts.system.services.inbound.receive({
+      routeId: 'simulator',
+      from: '+37120001111',
+      to: number,
+      text: 'Is it open?',
+      at: ts.clock.now(),
+    });
+    await ts.system.workOnce();
+    await receiver.waitFor(1);
+    const posted = parse(receiver.received[0]!.body) as Record<string, string>;
+    expect(posted).toMatchObject({
+      AccountSid: sid,
+      From: '+37120001111',
+      To: number,
+      Body: 'Is it open?',
+      SmsStatus: 'received',
+      ApiVersion: '2010-04-01',
+      NumMedia: '0',
+    });
+    expect(posted.MessageSid).toMatch(/^SM[0-9a-f]{32}$/);
+    const signature = receiver.received[0]!.headers['x-twilio-signature'] as string;
+    expect(twilio.validateRequest(key.key, signature, smsUrl, posted)).toBe(true);
+
+    // The two replies went out from that number to the sender, through the ordinary send path.
+    const replies = await client.messages.list({ to: '+37120001111' });
+    expect(replies.map((m) => [m.from, m.body]).sort()).toEqual([
+      [number, 'Second'],
+      [number, 'Thanks & see you'],
+    ]);
+
+    // Cleared, the next message is not posted.
+    await client.incomingPhoneNumbers(numbers[0]!.sid).update({ smsUrl: '' });
+    receiver.clear();
+    await ts.system.services.inbound.receive({
+      routeId: 'simulator',
+      from: '+37120001111',
+      to: number,
+      text: 'again',
+      at: ts.clock.now(),
+    });
+    await ts.system.workOnce();
+    expect(receiver.received).toEqual([]);
+  });
+
+  it('signs callbacks of a message sent with a Bearer key with that key; a session cannot ask for callbacks', async () => {
+    const { session, key, sid } = await account();
+    const callbackUrl = `${receiver.url}/twilio/bearer`;
+    const form = new URLSearchParams({ To: LV, Body: 'via bearer', StatusCallback: callbackUrl }).toString();
+    const url = `/2010-04-01/Accounts/${sid}/Messages.json`;
+    const formType = { 'content-type': 'application/x-www-form-urlencoded' };
+    const bySession = await ts.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...session.headers, ...formType },
+      payload: form,
+    });
+    expect(bySession.statusCode).toBe(400);
+    expect(bySession.json().code).toBe(20001);
+    receiver.clear();
+    const sent = await ts.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...key.headers, ...formType },
+      payload: form,
+    });
+    expect(sent.statusCode, sent.body).toBe(201);
+    await ts.system.workOnce();
+    await receiver.waitFor(1);
+    const params = parse(receiver.received[0]!.body) as Record<string, string>;
+    expect(params).toMatchObject({ MessageSid: sent.json().sid, MessageStatus: 'sent' });
+    expect(
+      twilio.validateRequest(
+        key.key,
+        receiver.received[0]!.headers['x-twilio-signature'] as string,
+        callbackUrl,
+        params,
+      ),
+    ).toBe(true);
   });
 
   // Last: it moves the shared clock far ahead.

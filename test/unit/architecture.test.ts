@@ -99,6 +99,7 @@ const OWNERS: Record<string, string> = {
   webhook_attempts: 'webhooks',
   twilio_callbacks: 'twilio-compat',
   twilio_callback_deliveries: 'twilio-compat',
+  twilio_sms_urls: 'twilio-compat',
   idempotency_keys: 'http (src/http/idempotency.ts)',
   jobs: 'queue (src/queue/)',
 };

@@ -5,10 +5,12 @@ import {
   accountIdOfSid,
   accountSid,
   keySid,
+  MAX_TWIML_MESSAGES,
   messageIdOfSid,
   messageSid,
   rfc2822,
   twilioSignature,
+  twimlMessages,
 } from '../../src/modules/twilio-compat';
 import { FakeClock } from '../helpers/fake-clock';
 
@@ -75,5 +77,32 @@ describe('Twilio shapes', () => {
       expect(twilio.validateRequest('sg_live_token', ours, url, params)).toBe(true);
       expect(twilio.validateRequest('other', ours, url, params)).toBe(false);
     }
+  });
+});
+
+describe('TwiML answers of an SMS URL', () => {
+  it('gives the texts of <Message> elements, with or without <Body>, entities decoded', () => {
+    expect(
+      twimlMessages(
+        '<?xml version="1.0"?><Response><Message to="+1">Hi &amp; bye &#233;&#x1F600;</Message><Message><Body> B </Body><Media>https://x/y.png</Media></Message></Response>',
+      ),
+    ).toEqual(['Hi & bye é😀', 'B']);
+  });
+
+  it('gives nothing for what is not TwiML, an empty answer or empty messages', () => {
+    expect(twimlMessages(null)).toEqual([]);
+    expect(twimlMessages('ok')).toEqual([]);
+    expect(twimlMessages('<Message>not in a Response</Message>')).toEqual([]);
+    expect(twimlMessages('<Response></Response>')).toEqual([]);
+    expect(twimlMessages('<Response><Message>  </Message><Message>unclosed')).toEqual([]);
+  });
+
+  it('takes at most MAX_TWIML_MESSAGES, and stays fast on hostile input', () => {
+    const many = `<Response>${'<Message>x</Message>'.repeat(50)}</Response>`;
+    expect(twimlMessages(many)).toHaveLength(MAX_TWIML_MESSAGES);
+    const hostile = `<Response>${'<Message '.repeat(100)}${'<Body>'.repeat(50)}`;
+    const started = performance.now();
+    expect(twimlMessages(hostile.slice(0, 1024))).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(50);
   });
 });

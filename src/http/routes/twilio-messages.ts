@@ -25,6 +25,7 @@ import {
 import type { AppServices } from '../app';
 import { clientActor } from '../context';
 import { TwilioError, twilioErrorHandler } from './twilio-errors';
+import { registerTwilioNumberRoutes } from './twilio-numbers';
 
 const TAG = { tags: ['Twilio-compatible'] };
 const FORM = 'application/x-www-form-urlencoded';
@@ -162,6 +163,18 @@ export function twilioRoutes(
       throw new TwilioError(404, 20404, `The requested resource ${request.url.split('?')[0]} was not found`);
     return id;
   }
+  /** The secret the request authenticated with: Twilio signs callbacks with the auth token. */
+  function authTokenOf(request: FastifyRequest): string {
+    const basic = basicCredentials(request.headers.authorization);
+    if (basic) return basic.password;
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+    if (bearer) return bearer[1]!;
+    throw new TwilioError(
+      400,
+      20001,
+      'Callbacks are signed with the API key: authenticate with one, not a session.',
+    );
+  }
   function formOf(request: FastifyRequest): Form {
     const type = request.headers['content-type'] ?? '';
     if (request.body !== undefined && request.body !== null && !type.toLowerCase().startsWith(FORM))
@@ -173,14 +186,21 @@ export function twilioRoutes(
     return (request.body as Form | undefined) ?? {};
   }
 
-  const auth = (permission: 'messages:send' | 'messages:read') => ({
+  const auth = <P extends 'messages:send' | 'messages:read' | 'webhooks:manage'>(permission: P) => ({
     auth: 'client' as const,
     permission,
-    basicAuth: true,
+    basicAuth: true as const,
   });
 
   return async (app) => {
     app.setErrorHandler(twilioErrorHandler);
+    registerTwilioNumberRoutes(app, services, {
+      ownerOf,
+      formOf,
+      auth,
+      authToken: authTokenOf,
+      checkUrl: (raw) => twilioCallbacks.checkUrl(raw),
+    });
     app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
       try {
         done(null, parseForm(body as string));
@@ -255,7 +275,7 @@ export function twilioRoutes(
         if (message.status === 'rejected' && message.error?.code === 'recipient_opted_out')
           throw new TwilioError(400, 21610, 'Attempt to send to unsubscribed recipient');
         if (callback) {
-          const authToken = basicCredentials(request.headers.authorization)!.password;
+          const authToken = authTokenOf(request);
           await twilioCallbacks.register(
             {
               messageId: message.id,

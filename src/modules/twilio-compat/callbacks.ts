@@ -14,6 +14,7 @@ import type { TwilioCallbackDeliveriesTable } from '../../storage/schema-twilio'
 import type { ClientEvent, ClientEventSink } from '../messaging';
 import { FINAL_STATUSES, type MessageView } from '../messaging';
 import { parseWebhookUrl, RETRY_LADDER_MS, type WebhookNet } from '../webhooks';
+import { incomingRows, replyContext, twimlMessages } from './incoming';
 import { API_VERSION, TWILIO_STATUS, twilioErrorOf } from './shapes';
 import { accountSid, messageSid } from './sids';
 import { twilioSignature } from './signature';
@@ -25,6 +26,11 @@ export interface TwilioCallbackDeps {
   net: WebhookNet;
   logger: Logger;
   settings: { allowPrivate: boolean; timeoutMs?: number };
+  /**
+   * Sends a TwiML reply to an inbound message, as the credential that set the number's SMS URL (which
+   * may since have been revoked: then nothing is sent). Given by the composition root.
+   */
+  reply?: (authToken: string, sms: { from: string; to: string; text: string }) => Promise<void>;
 }
 
 /** What a status callback says about one status change. */
@@ -69,6 +75,7 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
       id: ids('whd'),
       account_id: callback.account_id,
       message_id: change.messageId,
+      kind: 'status',
       url: callback.url,
       body: new URLSearchParams(params).toString(),
       signature: twilioSignature(callback.auth_token, callback.url, params),
@@ -128,6 +135,21 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
     };
   }
 
+  /** Sends the `<Message>` replies of an SMS URL's TwiML answer; a refused reply is logged, not retried. */
+  async function answer(row: TwilioCallbackDeliveriesTable, excerpt: string | null): Promise<void> {
+    const texts = twimlMessages(excerpt);
+    if (texts.length === 0 || !deps.reply) return;
+    const context = await replyContext(db, row);
+    if (!context) return;
+    for (const text of texts) {
+      try {
+        await deps.reply(context.authToken, { from: context.number, to: context.sender, text });
+      } catch (error) {
+        deps.logger.warn({ err: error, inboundId: row.message_id }, 'twiml reply refused');
+      }
+    }
+  }
+
   async function post(row: TwilioCallbackDeliveriesTable, now: number): Promise<void> {
     const outcome = await sender.post(
       new URL(row.url),
@@ -136,6 +158,7 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
     );
     if (outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300) {
       await db.deleteFrom('twilio_callback_deliveries').where('id', '=', row.id).execute();
+      if (row.kind === 'incoming') await answer(row, outcome.responseExcerpt);
       return;
     }
     const attempts = Number(row.attempts) + 1;
@@ -193,11 +216,56 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
       if (change) await db.transaction().execute((tx) => queue(tx, [change]));
     },
 
+    /** Sets (or, with null, clears) the SMS URL of one of the account's numbers. */
+    async setSmsUrl(input: {
+      numberId: string;
+      accountId: string;
+      number: string;
+      url: string | null;
+      authToken: string;
+    }) {
+      await db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('twilio_sms_urls').where('number', '=', input.number).execute();
+        if (input.url === null) return;
+        await tx
+          .insertInto('twilio_sms_urls')
+          .values({
+            number_id: input.numberId,
+            account_id: input.accountId,
+            number: input.number,
+            url: input.url,
+            auth_token: input.authToken,
+            updated_at: clock.now(),
+          })
+          .execute();
+      });
+    },
+
+    /** The SMS URLs of the account's numbers, by number id. */
+    async smsUrls(accountId: string): Promise<Map<string, string>> {
+      const rows = await db
+        .selectFrom('twilio_sms_urls')
+        .select(['number_id', 'url'])
+        .where('account_id', '=', accountId)
+        .execute();
+      return new Map(rows.map((r) => [r.number_id, r.url]));
+    },
+
     /** The event sink: called inside the transaction of every status change. */
     sink: {
       async publish(tx, events) {
         const changes = events.map(changeOf).filter((c): c is StatusChange => c !== null);
         await queue(tx, changes);
+        const now = clock.now();
+        const incoming = await incomingRows(tx, events, (base) =>
+          Object.assign(
+            { id: ids('whd'), kind: 'incoming' as const, attempts: 0, next_attempt_at: now },
+            { last_status_code: null, last_error: null, created_at: now },
+            base,
+          ),
+        );
+        for (const part of chunks(incoming, 200))
+          await tx.insertInto('twilio_callback_deliveries').values(part).execute();
       },
     } satisfies ClientEventSink,
 

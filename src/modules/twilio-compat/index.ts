@@ -4,6 +4,7 @@
  * read and cancel through the messaging module like every other front door.
  */
 export { createTwilioCallbacks, type TwilioCallbacks } from './callbacks';
+export { MAX_TWIML_MESSAGES, twimlMessages } from './incoming';
 export {
   API_VERSION,
   messagesUri,
@@ -12,5 +13,13 @@ export {
   twilioErrorOf,
   twilioMessage,
 } from './shapes';
-export { accountIdOfSid, accountSid, keySid, messageIdOfSid, messageSid } from './sids';
+export {
+  accountIdOfSid,
+  accountSid,
+  keySid,
+  messageIdOfSid,
+  messageSid,
+  numberIdOfSid,
+  numberSid,
+} from './sids';
 export { twilioSignature } from './signature';

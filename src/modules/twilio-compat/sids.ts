@@ -48,3 +48,7 @@ export const messageSid = (messageId: string) => sidOf('SM', 'msg', messageId);
 export const messageIdOfSid = (sid: string) => idOf('SM', 'msg', sid);
 /** `SK…` for an API key id (`key_…`): Twilio's API key SIDs. */
 export const keySid = (keyId: string) => sidOf('SK', 'key', keyId);
+/** `PN…` for a virtual number id (`num_…`): Twilio's IncomingPhoneNumber SIDs. */
+export const numberSid = (numberId: string) => sidOf('PN', 'num', numberId);
+/** The number id of a `PN…` SID, or null when it is not one. */
+export const numberIdOfSid = (sid: string) => idOf('PN', 'num', sid);

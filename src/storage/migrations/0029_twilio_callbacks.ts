@@ -22,6 +22,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('message_id', 'text', (c) => c.notNull())
     .addColumn('url', 'text', (c) => c.notNull())
+    .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('body', 'text', (c) => c.notNull())
     .addColumn('signature', 'text', (c) => c.notNull())
     .addColumn('attempts', 'integer', (c) => c.notNull())
@@ -29,6 +30,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_status_code', 'integer')
     .addColumn('last_error', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute();
+  // A number's "SMS URL" (Twilio's IncomingPhoneNumber `SmsUrl`): its inbound messages are POSTed there in
+  // Twilio's incoming shape, signed with the auth token that set it (kept because every post is signed).
+  await db.schema
+    .createTable('twilio_sms_urls')
+    .addColumn('number_id', 'text', (c) => c.primaryKey())
+    .addColumn('account_id', 'text', (c) => c.notNull())
+    .addColumn('number', 'text', (c) => c.notNull().unique())
+    .addColumn('url', 'text', (c) => c.notNull())
+    .addColumn('auth_token', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema
     .createIndex('twilio_callback_deliveries_due')
