@@ -1,7 +1,8 @@
 /**
  * The Twilio-compatible Messages API's own parts: SIDs for our ids, Twilio's shapes, statuses and error
- * codes, and per-message status callbacks. The HTTP routes (src/http/routes/twilio-messages.ts) send,
- * read and cancel through the messaging module like every other front door.
+ * codes, per-message status callbacks, and inbound messages posted to a number's SMS URL with TwiML
+ * replies. The HTTP routes (src/http/routes/twilio-*.ts) send, read and cancel through the messaging
+ * module like every other front door.
  */
 export { createTwilioCallbacks, type TwilioCallbacks } from './callbacks';
 export { MAX_TWIML_MESSAGES, twimlMessages } from './incoming';
