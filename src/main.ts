@@ -68,6 +68,7 @@ import {
   createPreview,
   createSender,
 } from './modules/messaging';
+import { createTwilioCallbacks } from './modules/twilio-compat';
 import { createWebhooks } from './modules/webhooks';
 import { createDbQueue } from './queue/db-queue';
 import type { RedisQueue } from './queue/redis-queue';
@@ -288,6 +289,22 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     owner: outbox.owner,
   });
   eventSinks.push({ publish: async (tx, events) => void (await webhooks.enqueue(tx, events)) });
+  const twilioCallbacks = createTwilioCallbacks({
+    db,
+    clock,
+    ids,
+    net: webhookNet,
+    logger,
+    settings: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
+    // A TwiML reply is sent as the API key that set the number's SMS URL: revoked, it sends nothing.
+    async reply(authToken, sms) {
+      const actor = await services.apiKeys.actorFromKey(authToken, null);
+      if (!actor || actor.kind === 'staff') return;
+      const path = { to: '/To', text: '/Message', from: '/From', sendAt: '/', validUntil: '/' };
+      await send(actor, [{ ...sms, path }], { allOrNothing: true, idempotency: null });
+    },
+  });
+  eventSinks.push(twilioCallbacks.sink);
   // Carrier binds open only now: a bind can bring receipts and replies at once (a carrier redelivering
   // what it could not hand over before a restart), and their webhooks must have somewhere to go.
   await registry.start();
@@ -380,6 +397,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     accountAdmin: createAccountAdmin(accountsDeps),
     settings,
     webhooks,
+    twilioCallbacks,
     priceBook,
     priceAdmin: createPriceAdmin({ db, audit, priceBook, assertAccountExists }),
     accountSettings: createAccountSettings({ db, audit, sharedSender }),
@@ -441,6 +459,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     redisQueue,
     simulators: () => [simulator, ...routeFactory.simulators()],
     webhooks,
+    twilioCallbacks,
     imports: contacts.imports,
     fanout: campaigns.fanout,
     receipts: createReceiptSweeps({ db, outcomes }),

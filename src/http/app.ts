@@ -44,6 +44,7 @@ import type {
   MessageDeletion,
   MessageReports,
 } from '../modules/messaging';
+import type { TwilioCallbacks } from '../modules/twilio-compat';
 import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
 import { onDisk } from '../storage/durability';
@@ -71,6 +72,7 @@ import { priceAndSettingsRoutes } from './routes/prices';
 import { privacyRoutes } from './routes/privacy';
 import { routeHookRoutes } from './routes/route-hooks';
 import { routingRoutes } from './routes/routing';
+import { twilioBasicAuth, twilioRoutes } from './routes/twilio-messages';
 import { webhookRoutes } from './routes/webhooks';
 import { securityHeaders } from './security-headers';
 import { registerSignupLimit } from './signup-limit';
@@ -125,6 +127,8 @@ export interface AppServices {
   campaigns: Campaigns;
   /** `POST /v1/dev/simulator/inbound`: replies from the simulator's phones. */
   simulatorReplies: SimulatorReplies;
+  /** Status callbacks of messages sent through the Twilio-compatible API. */
+  twilioCallbacks: TwilioCallbacks;
   /** The checks behind `GET /readyz` (database, storage, queue). */
   readiness?: ReadinessProbe;
 }
@@ -218,7 +222,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   });
 
   await app.register(fastifyCookie);
-  const credentials = createCredentials(services);
+  const credentials = createCredentials({ ...services, basic: twilioBasicAuth(services.apiKeys) });
   if (options.rateLimitPerMinute > 0) {
     await app.register(fastifyRateLimit, {
       max: options.rateLimitPerMinute,
@@ -315,6 +319,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(complianceRoutes(services));
   await app.register(linkRoutes(services));
   await app.register(campaignRoutes(services));
+  await app.register(twilioRoutes(services));
 
   return app;
 }

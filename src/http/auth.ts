@@ -17,7 +17,13 @@ export interface Credentials {
   actorOf(request: FastifyRequest): Promise<Actor | null>;
 }
 
-export function createCredentials(deps: { identity: Identity; apiKeys: ApiKeys; staff: Staff }): Credentials {
+export function createCredentials(deps: {
+  identity: Identity;
+  apiKeys: ApiKeys;
+  staff: Staff;
+  /** Resolves an HTTP Basic `Authorization` header, on routes that take one (`config.basicAuth`). */
+  basic?: (authorization: string, ip: string | null) => Promise<Actor | null>;
+}): Credentials {
   const resolved = new WeakMap<FastifyRequest, Promise<Actor | null>>();
 
   async function resolve(request: FastifyRequest): Promise<Actor | null> {
@@ -27,7 +33,9 @@ export function createCredentials(deps: { identity: Identity; apiKeys: ApiKeys; 
     const authorization = request.headers.authorization;
     if (authorization) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-      return match ? deps.apiKeys.actorFromKey(match[1]!, ip) : null;
+      if (match) return deps.apiKeys.actorFromKey(match[1]!, ip);
+      const basic = request.routeOptions.config?.basicAuth && /^Basic\s/i.test(authorization);
+      return basic && deps.basic ? deps.basic(authorization, ip) : null;
     }
     const token = request.cookies?.[auth === 'staff' ? STAFF_SESSION_COOKIE : SESSION_COOKIE];
     if (!token) return null;

@@ -26,6 +26,8 @@ declare module 'fastify' {
      * replay answers without them (`secretOmitted: true`): a secret is never kept for replays.
      */
     secretFields?: readonly string[];
+    /** The route also takes HTTP Basic credentials (the Twilio-compatible API: `AccountSid:<API key>`). */
+    basicAuth?: boolean;
   }
   interface FastifyRequest {
     actor: Actor | null;

@@ -6,6 +6,7 @@ import type { InboundTables } from './schema-inbound';
 import type { LinksTables } from './schema-links';
 import type { PrivacyTables } from './schema-privacy';
 import type { ProcessorTables } from './schema-processor';
+import type { TwilioTables } from './schema-twilio';
 import type { WebhooksTables } from './schema-webhooks';
 
 /**
@@ -387,7 +388,8 @@ export interface Database
     ImportsTables,
     ProcessorTables,
     LinksTables,
-    PrivacyTables {
+    PrivacyTables,
+    TwilioTables {
   routes: RoutesTable;
   routing_rules: RoutingRulesTable;
   route_costs: RouteCostsTable;

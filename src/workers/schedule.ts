@@ -55,6 +55,8 @@ export interface ScheduleDeps {
   /** Every simulated route running now (the built-in one and simulated route types). */
   simulators(): ReadonlyArray<{ pump(): Promise<number> }>;
   webhooks: { deliverDue(limit: number): Promise<number> };
+  /** Status callbacks of the Twilio-compatible API. */
+  twilioCallbacks?: { deliverDue(limit: number): Promise<number> };
   imports: { runDue(): Promise<number> };
   fanout: { runDue(): Promise<number> };
   receipts: { rematchWaiting(): Promise<number>; expireUnreported(): Promise<number> };
@@ -147,6 +149,12 @@ export function backgroundSchedule(deps: ScheduleDeps): BackgroundKind[] {
       idleMs: 100,
       copies: 2,
       copyIdleMs: 250,
+      once: 'drain',
+    },
+    {
+      name: 'twilio-callbacks',
+      run: () => deps.twilioCallbacks?.deliverDue(50) ?? Promise.resolve(0),
+      idleMs: 250,
       once: 'drain',
     },
     { name: 'imports', run: () => deps.imports.runDue(), idleMs: 500, once: 'drain' },

@@ -40,6 +40,7 @@ const LAYERS: Record<string, number> = {
   inbound: 5,
   webhooks: 5,
   compliance: 6,
+  'twilio-compat': 6,
 };
 
 /** Which module writes each table (tables only written outside `src/modules/` name that place). */
@@ -98,6 +99,9 @@ const OWNERS: Record<string, string> = {
   webhook_endpoints: 'webhooks',
   webhook_deliveries: 'webhooks',
   webhook_attempts: 'webhooks',
+  twilio_callbacks: 'twilio-compat',
+  twilio_callback_deliveries: 'twilio-compat',
+  twilio_sms_urls: 'twilio-compat',
   idempotency_keys: 'http (src/http/idempotency.ts)',
   jobs: 'queue (src/queue/)',
 };

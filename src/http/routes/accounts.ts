@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { API_KEY_SCOPES, ROLES } from '../../modules/accounts';
 import { COUNTRIES } from '../../modules/phone';
+import { accountSid } from '../../modules/twilio-compat';
 import type { AppServices } from '../app';
 import { withNames } from '../audit-names';
 import { SESSION_COOKIE } from '../auth';
@@ -224,7 +225,11 @@ export function accountRoutes(services: AppServices): FastifyPluginAsyncZod {
         schema: { ...TAG, summary: 'The current user, account, role, balance and CSRF token' },
         config: { auth: 'client' },
       },
-      async (request) => identity.me(clientActor(request)),
+      async (request) => {
+        const me = await identity.me(clientActor(request));
+        // The Twilio-compatible API's AccountSid, so a program can find it (additive).
+        return { ...me, account: { ...me.account, twilioAccountSid: accountSid(me.account.id) } };
+      },
     );
 
     app.get(

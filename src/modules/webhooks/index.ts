@@ -5,7 +5,7 @@ import { createEnqueue } from './enqueue';
 import { createResultRecorder } from './results';
 import { type WebhooksDeps, webhooksContext } from './shared';
 
-export { hostOf, isForbiddenAddress, MAX_URL_LENGTH } from './addresses';
+export { hostOf, isForbiddenAddress, MAX_URL_LENGTH, parseWebhookUrl } from './addresses';
 export type { AttemptView, DeliveryView, ManualAttemptResult } from './attempts';
 export {
   type EndpointView,

@@ -249,7 +249,14 @@ export interface Me {
     emailVerified: boolean;
     twoFactorEnabled?: boolean;
   };
-  account: { id: string; name: string; status: string; closedAt?: string | null };
+  account: {
+    id: string;
+    name: string;
+    status: string;
+    closedAt?: string | null;
+    /** The AccountSid of the Twilio-compatible API (`AC` + 32 hex). */
+    twilioAccountSid?: string;
+  };
   role: string;
   permissions: string[];
   balance: Balance;

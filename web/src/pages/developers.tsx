@@ -7,6 +7,7 @@ import { PageLayout } from '../components/page';
 import { CopyButton } from '../copy';
 import { FormError, StatusBadge, TextField } from '../forms';
 import { usePageTitle } from '../router';
+import { useMe } from '../session';
 import { toast } from '../toast';
 
 interface ApiKey {
@@ -101,6 +102,7 @@ function ApiKeys() {
           <CopyButton text={created.key} label="the API key" />
         </div>
       ) : null}
+      <TwilioSid />
       <form onSubmit={onSubmit} noValidate className="inline-form">
         <TextField label="Key name" name="name" required error={fields.name} placeholder="backend" />
         <button type="submit" disabled={create.isPending}>
@@ -137,6 +139,20 @@ const TRIGGERS: Record<Attempt['trigger'], string> = {
   test: 'test event',
   redeliver: 'redelivery',
 };
+
+/** The Twilio-compatible API's AccountSid: with an API key as the auth token, Twilio code sends here. */
+function TwilioSid() {
+  const sid = useMe().data?.account.twilioAccountSid;
+  if (!sid) return null;
+  return (
+    <p data-testid="twilio-account-sid">
+      Twilio-compatible API: Account SID <code>{sid}</code> <CopyButton text={sid} label="the Account SID" />{' '}
+      <span className="muted">
+        (use an API key as the Auth Token; see “Coming from Twilio” in the README)
+      </span>
+    </p>
+  );
+}
 
 /** What one attempt came to: the HTTP status or the error, how long it took, and what the endpoint said. */
 function AttemptResult({ attempt }: { attempt: Attempt }) {

@@ -1,0 +1,381 @@
+/**
+ * The official `twilio` Node SDK (pinned dev dependency) against our server: only the base URL and the
+ * credentials differ from code written for Twilio. It sends, fetches, lists with auto-paging, cancels a
+ * scheduled message, reads Twilio-shaped errors, and validates our status callbacks with validateRequest.
+ */
+import { parse } from 'node:querystring';
+import twilio from 'twilio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageIdOfSid } from '../../src/modules/twilio-compat';
+import { DIALECTS } from '../helpers/storage';
+import { createApiKey, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
+
+const LV = '+37121234567';
+
+/** Twilio's request client with `https://api.twilio.com` swapped for our server: the only change. */
+function clientFor(baseUrl: string, accountSid: string, authToken: string, seen: string[]) {
+  class ToOurServer extends twilio.RequestClient {
+    // biome-ignore lint/suspicious/noExplicitAny: the SDK's own signature, RequestOptions<TData = any>
+    override request<TData>(opts: any) {
+      const uri = (opts.uri as string).replace('https://api.twilio.com', baseUrl);
+      seen.push(`${String(opts.method).toUpperCase()} ${uri.slice(baseUrl.length)}`);
+      return super.request<TData>({ ...opts, uri });
+    }
+  }
+  return twilio(accountSid, authToken, { httpClient: new ToOurServer() });
+}
+
+describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialect) => {
+  let ts: TestSystem;
+  let receiver: WebhookReceiver;
+  let baseUrl: string;
+  beforeAll(async () => {
+    ts = await startTestSystem(dialect, {
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      SIMULATOR_DELIVERY_DELAY_MS: '1000',
+      SIMULATOR_UNDELIVERED_PATTERN: '9999$',
+    });
+    baseUrl = await ts.app.listen({ port: 0, host: '127.0.0.1' });
+    receiver = await startWebhookReceiver();
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await ts?.close();
+  });
+
+  async function account() {
+    const session = await signup(ts.app);
+    const key = await createApiKey(ts.app, session);
+    const me = await ts.app.inject({ method: 'GET', url: '/v1/me', headers: key.headers });
+    const sid: string = me.json().account.twilioAccountSid;
+    return { session, key, sid };
+  }
+
+  it('sends, is called back with signed statuses, and fetches the message', async () => {
+    const { key, sid } = await account();
+    expect(sid).toMatch(/^AC[0-9a-f]{32}$/);
+    const seen: string[] = [];
+    const client = clientFor(baseUrl, sid, key.key, seen);
+    const callbackUrl = `${receiver.url}/twilio/status?shop=1`;
+    receiver.clear();
+
+    const sent = await client.messages.create({
+      to: LV,
+      from: 'Acme',
+      body: 'Your code is 1234',
+      statusCallback: callbackUrl,
+    });
+    expect(sent.sid).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(sent).toMatchObject({
+      accountSid: sid,
+      status: 'queued',
+      to: LV,
+      from: 'Acme',
+      body: 'Your code is 1234',
+      numSegments: '1',
+      direction: 'outbound-api',
+      apiVersion: '2010-04-01',
+      errorCode: null,
+    });
+    expect(sent.dateCreated).toBeInstanceOf(Date);
+    expect(sent.dateCreated.getTime()).toBe(ts.clock.now() - (ts.clock.now() % 1000));
+    expect(seen).toEqual([`POST /2010-04-01/Accounts/${sid}/Messages.json`]);
+
+    // The simulated carrier takes it, then reports it delivered a second later.
+    await ts.system.workOnce();
+    ts.clock.advance(1500);
+    await ts.system.workOnce();
+    await receiver.waitFor(2);
+    const callbacks = receiver.received.map((r) => ({
+      headers: r.headers,
+      params: parse(r.body) as Record<string, string>,
+    }));
+    expect(callbacks.map((c) => c.params.MessageStatus)).toEqual(['sent', 'delivered']);
+    for (const c of callbacks) {
+      expect(c.headers['content-type']).toBe('application/x-www-form-urlencoded');
+      expect(c.params).toMatchObject({
+        MessageSid: sent.sid,
+        SmsSid: sent.sid,
+        AccountSid: sid,
+        To: LV,
+        From: 'Acme',
+        ApiVersion: '2010-04-01',
+      });
+      const signature = c.headers['x-twilio-signature'] as string;
+      expect(twilio.validateRequest(key.key, signature, callbackUrl, c.params)).toBe(true);
+      // Signed with the credential's secret, over this URL and these parameters only.
+      expect(twilio.validateRequest(`${key.key}x`, signature, callbackUrl, c.params)).toBe(false);
+      expect(
+        twilio.validateRequest(key.key, signature, callbackUrl, { ...c.params, To: '+37120000000' }),
+      ).toBe(false);
+    }
+
+    const fetched = await client.messages(sent.sid).fetch();
+    expect(fetched).toMatchObject({
+      sid: sent.sid,
+      status: 'delivered',
+      priceUnit: 'credits',
+      price: '-0.05000',
+    });
+    expect(fetched.dateSent).toBeInstanceOf(Date);
+    expect(fetched.uri).toBe(`/2010-04-01/Accounts/${sid}/Messages/${sent.sid}.json`);
+  });
+
+  it('calls back an undelivered message with its Twilio error code, retries a failed callback, then forgets the token', async () => {
+    const { key, sid } = await account();
+    const client = clientFor(baseUrl, sid, key.key, []);
+    const callbackUrl = `${receiver.url}/twilio/failing`;
+    receiver.clear();
+    receiver.respondNext({ status: 500 });
+    const sent = await client.messages.create({
+      to: '+37120009999',
+      from: 'Acme',
+      body: 'x',
+      statusCallback: callbackUrl,
+    });
+    await ts.system.workOnce();
+    ts.clock.advance(1500);
+    await ts.system.workOnce();
+    await receiver.waitFor(2);
+    // The first callback (sent) was answered 500: it comes again on the retry ladder, same body and signature.
+    ts.clock.advance(5_000);
+    await ts.system.workOnce();
+    await receiver.waitFor(3);
+    const received = receiver.received.map((r) => ({
+      signature: r.headers['x-twilio-signature'] as string,
+      params: parse(r.body) as Record<string, string>,
+    }));
+    expect(received.map((r) => r.params.MessageStatus).sort()).toEqual(['sent', 'sent', 'undelivered']);
+    const undelivered = received.find((r) => r.params.MessageStatus === 'undelivered')!;
+    expect(undelivered.params).toMatchObject({
+      MessageSid: sent.sid,
+      ErrorCode: '30003',
+      SmsStatus: 'undelivered',
+    });
+    for (const r of received)
+      expect(twilio.validateRequest(key.key, r.signature, callbackUrl, r.params)).toBe(true);
+    expect((await client.messages(sent.sid).fetch()).errorCode).toBe(30003);
+    const db = ts.system.services.db;
+    const messageId = messageIdOfSid(sent.sid)!;
+    expect(await db.selectFrom('messages').select('id').where('id', '=', messageId).execute()).toHaveLength(
+      1,
+    );
+    expect(
+      await db.selectFrom('twilio_callbacks').selectAll().where('message_id', '=', messageId).execute(),
+    ).toEqual([]);
+    expect(await db.selectFrom('twilio_callback_deliveries').selectAll().execute()).toEqual([]);
+  });
+
+  it('lists with auto-paging (list and each) across pages of next_page_uri', async () => {
+    const { key, sid } = await account();
+    const seen: string[] = [];
+    const client = clientFor(baseUrl, sid, key.key, seen);
+    const sids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      sids.push((await client.messages.create({ to: `+3712123456${i}`, from: 'Acme', body: `n${i}` })).sid);
+      ts.clock.advance(10);
+    }
+    seen.length = 0;
+    const listed = await client.messages.list({ pageSize: 2 });
+    expect(listed.map((m) => m.sid)).toEqual([...sids].reverse());
+    expect(seen).toHaveLength(3);
+    expect(seen[1]).toContain('PageToken=PA');
+
+    // The README's way: the SDK's own client with its API domain's base URL changed; paging follows it too.
+    const plain = twilio(sid, key.key);
+    plain.api.baseUrl = baseUrl;
+    expect((await plain.messages.list({ pageSize: 2 })).map((m) => m.sid)).toEqual([...sids].reverse());
+
+    const limited = await client.messages.list({ pageSize: 2, limit: 3 });
+    expect(limited.map((m) => m.body)).toEqual(['n4', 'n3', 'n2']);
+
+    const each: string[] = [];
+    await new Promise<void>((resolve, reject) =>
+      client.messages.each(
+        { pageSize: 2, to: '+37121234563', done: (error?: Error) => (error ? reject(error) : resolve()) },
+        (m) => {
+          each.push(m.sid);
+        },
+      ),
+    );
+    expect(each).toEqual([sids[3]]);
+  });
+
+  it('cancels a scheduled message, and reads errors as RestException', async () => {
+    const { key, sid } = await account();
+    const client = clientFor(baseUrl, sid, key.key, []);
+    const sendAt = new Date(ts.clock.now() + 3 * 24 * 3600_000);
+    const scheduled = await client.messages.create({
+      to: LV,
+      from: 'Acme',
+      body: 'Friday',
+      sendAt,
+      scheduleType: 'fixed',
+      statusCallback: `${receiver.url}/twilio/cancel`,
+    });
+    expect(scheduled.status).toBe('scheduled');
+    receiver.clear();
+    const cancelled = await client.messages(scheduled.sid).update({ status: 'canceled' });
+    expect(cancelled.status).toBe('canceled');
+    expect((await client.messages(scheduled.sid).fetch()).status).toBe('canceled');
+    await ts.system.workOnce();
+    await receiver.waitFor(1);
+    const callback = parse(receiver.received[0]!.body) as Record<string, string>;
+    expect(callback).toMatchObject({ MessageSid: scheduled.sid, MessageStatus: 'canceled' });
+    const signature = receiver.received[0]!.headers['x-twilio-signature'] as string;
+    expect(twilio.validateRequest(key.key, signature, `${receiver.url}/twilio/cancel`, callback)).toBe(true);
+    // Final: the stored callback (and its token) is gone.
+    const callbacks = ts.system.services.db.selectFrom('twilio_callbacks').selectAll();
+    expect(await callbacks.where('message_id', '=', messageIdOfSid(scheduled.sid)!).execute()).toEqual([]);
+
+    await expect(client.messages(scheduled.sid).update({ status: 'canceled' })).rejects.toMatchObject({
+      status: 400,
+      code: 30409,
+    });
+    await expect(client.messages.create({ to: '12', from: 'Acme', body: 'x' })).rejects.toMatchObject({
+      status: 400,
+      code: 21211,
+    });
+    await expect(client.messages(`SM${'0'.repeat(32)}`).fetch()).rejects.toMatchObject({
+      status: 404,
+      code: 20404,
+    });
+    const wrongToken = clientFor(baseUrl, sid, `${key.key}x`, []);
+    await expect(wrongToken.messages.list({ limit: 1 })).rejects.toMatchObject({ status: 401, code: 20003 });
+  });
+
+  it('posts inbound messages to a number’s SmsUrl, signed, and sends the TwiML <Message> replies', async () => {
+    const { session, key, sid } = await account();
+    const client = clientFor(baseUrl, sid, key.key, []);
+    const operator = await staffSession(ts, 'operator');
+    const number = '+37129990001';
+    const assigned = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/admin/numbers',
+      headers: operator.headers,
+      payload: { number, accountId: session.accountId },
+    });
+    expect(assigned.statusCode, assigned.body).toBe(201);
+
+    const numbers = await client.incomingPhoneNumbers.list();
+    expect(numbers.map((n) => [n.phoneNumber, n.smsUrl])).toEqual([[number, '']]);
+    expect(numbers[0]!.sid).toMatch(/^PN[0-9a-f]{32}$/);
+    const smsUrl = `${receiver.url}/twilio/sms`;
+    const updated = await client.incomingPhoneNumbers(numbers[0]!.sid).update({ smsUrl });
+    expect(updated.smsUrl).toBe(smsUrl);
+    expect((await client.incomingPhoneNumbers(numbers[0]!.sid).fetch()).smsUrl).toBe(smsUrl);
+
+    receiver.clear();
+    receiver.respondNext({
+      contentType: 'text/xml',
+      body: '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Thanks &amp; see you</Message><Message><Body>Second</Body></Message></Response>',
+    });
+    await ts.system.services.inbound.receive({
+      routeId: 'simulator',
+      from: '+37120001111',
+      to: number,
+      text: 'Is it open?',
+      at: ts.clock.now(),
+    });
+    await ts.system.workOnce();
+    await receiver.waitFor(1);
+    const posted = parse(receiver.received[0]!.body) as Record<string, string>;
+    expect(posted).toMatchObject({
+      AccountSid: sid,
+      From: '+37120001111',
+      To: number,
+      Body: 'Is it open?',
+      SmsStatus: 'received',
+      ApiVersion: '2010-04-01',
+      NumMedia: '0',
+    });
+    expect(posted.MessageSid).toMatch(/^SM[0-9a-f]{32}$/);
+    const signature = receiver.received[0]!.headers['x-twilio-signature'] as string;
+    expect(twilio.validateRequest(key.key, signature, smsUrl, posted)).toBe(true);
+
+    // The two replies went out from that number to the sender, through the ordinary send path.
+    const replies = await client.messages.list({ to: '+37120001111' });
+    expect(replies.map((m) => [m.from, m.body]).sort()).toEqual([
+      [number, 'Second'],
+      [number, 'Thanks & see you'],
+    ]);
+
+    // Cleared, the next message is not posted.
+    await client.incomingPhoneNumbers(numbers[0]!.sid).update({ smsUrl: '' });
+    receiver.clear();
+    await ts.system.services.inbound.receive({
+      routeId: 'simulator',
+      from: '+37120001111',
+      to: number,
+      text: 'again',
+      at: ts.clock.now(),
+    });
+    await ts.system.workOnce();
+    expect(receiver.received).toEqual([]);
+  });
+
+  it('signs callbacks of a message sent with a Bearer key with that key; a session cannot ask for callbacks', async () => {
+    const { session, key, sid } = await account();
+    const callbackUrl = `${receiver.url}/twilio/bearer`;
+    const form = new URLSearchParams({ To: LV, Body: 'via bearer', StatusCallback: callbackUrl }).toString();
+    const url = `/2010-04-01/Accounts/${sid}/Messages.json`;
+    const formType = { 'content-type': 'application/x-www-form-urlencoded' };
+    const bySession = await ts.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...session.headers, ...formType },
+      payload: form,
+    });
+    expect(bySession.statusCode).toBe(400);
+    expect(bySession.json().code).toBe(20001);
+    receiver.clear();
+    const sent = await ts.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...key.headers, ...formType },
+      payload: form,
+    });
+    expect(sent.statusCode, sent.body).toBe(201);
+    await ts.system.workOnce();
+    await receiver.waitFor(1);
+    const params = parse(receiver.received[0]!.body) as Record<string, string>;
+    expect(params).toMatchObject({ MessageSid: sent.json().sid, MessageStatus: 'sent' });
+    expect(
+      twilio.validateRequest(
+        key.key,
+        receiver.received[0]!.headers['x-twilio-signature'] as string,
+        callbackUrl,
+        params,
+      ),
+    ).toBe(true);
+  });
+
+  // Last: it moves the shared clock far ahead.
+  it('forgets a callback (and its token) whose message never reached a final status', async () => {
+    const { key, sid } = await account();
+    const client = clientFor(baseUrl, sid, key.key, []);
+    const sendAt = new Date(ts.clock.now() + 30 * 24 * 3600_000);
+    const scheduled = await client.messages.create({
+      to: LV,
+      body: 'later',
+      sendAt,
+      scheduleType: 'fixed',
+      statusCallback: `${receiver.url}/twilio/stale`,
+    });
+    const db = ts.system.services.db;
+    const stored = () =>
+      db
+        .selectFrom('twilio_callbacks')
+        .select('message_id')
+        .where('message_id', '=', messageIdOfSid(scheduled.sid)!)
+        .execute();
+    expect(await stored()).toHaveLength(1);
+    ts.clock.advance(39 * 24 * 3600_000);
+    await ts.system.services.twilioCallbacks.deliverDue(50);
+    expect(await stored()).toHaveLength(1);
+    ts.clock.advance(2 * 24 * 3600_000);
+    await ts.system.services.twilioCallbacks.deliverDue(50);
+    expect(await stored()).toEqual([]);
+  });
+});
