@@ -327,4 +327,47 @@ describe.each(DIALECTS)('vendor callbacks end to end on %s', (dialect) => {
     },
     30_000,
   );
+  it('infobip: a full batch of 100 long inbound messages (over 64 kB) in one callback is taken whole', async () => {
+    const fake = await startFakeInfobip();
+    const cleanup: string[] = [];
+    try {
+      const created = await admin('POST', '/v1/admin/routes', {
+        name: 'infobip batch',
+        type: 'infobip',
+        config: { apiKey: fake.apiKey, baseUrl: fake.url, callbackToken: TOKEN },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const routeId: string = created.json().id;
+      cleanup.unshift(`/v1/admin/routes/${routeId}`);
+      const client = await signup(ts.app);
+      const number = await admin('POST', '/v1/admin/numbers', {
+        number: '+37129001000',
+        accountId: client.accountId,
+      });
+      expect(number.statusCode, number.body).toBe(201);
+      cleanup.unshift(`/v1/admin/numbers/${number.json().id}`);
+      // Infobip forwards up to 100 messages a request; three-part messages make it about 100 kB.
+      const messages = Array.from({ length: 100 }, (_, i) => ({
+        from: `3712000${String(i).padStart(4, '0')}`,
+        to: '37129001000',
+        text: `${i} ${'long reply '.repeat(40)}`,
+      }));
+      const answer = await fake.inbound(
+        `${publicUrl}/hooks/routes/${routeId}/inbound?token=${TOKEN}`,
+        messages,
+      );
+      expect(answer.status, answer.body).toBe(200);
+      const inbox = async () =>
+        (await ts.app.inject({ method: 'GET', url: '/v1/inbound?limit=100', headers: client.headers })).json()
+          .data as Array<{ from: string; text: string }>;
+      await until('the batch in the inbox', async () => (await inbox()).length >= 100);
+      const got = await inbox();
+      expect(got).toHaveLength(100);
+      expect(new Set(got.map((m) => m.from)).size).toBe(100);
+      expect(got.map((m) => m.text)).toContain(`7 ${'long reply '.repeat(40)}`);
+    } finally {
+      for (const url of cleanup) await admin('DELETE', url);
+      await fake.close();
+    }
+  });
 });
