@@ -222,7 +222,7 @@ describe.each(DIALECTS)('generic HTTP route callbacks on %s', (dialect) => {
     expect(row!.error).toContain('not JSON');
   });
 
-  it('answers 404 for an unknown route, a type without callbacks or an unknown kind; 413 past 64 KB', async () => {
+  it('answers 404 for an unknown route, a type without callbacks or an unknown kind; 413 past 256 KB', async () => {
     const unknown = await hook('GET', '/hooks/routes/rte_nope/status?token=x');
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().code).toBe('not_found');
@@ -238,7 +238,7 @@ describe.each(DIALECTS)('generic HTTP route callbacks on %s', (dialect) => {
     const big = await hook(
       'POST',
       `/hooks/routes/${route.id}/status?token=${route.token}`,
-      'x'.repeat(70_000),
+      'x'.repeat(270_000),
     );
     expect(big.statusCode).toBe(413);
     expect(await callbacksOf(route.id)).toEqual([]);

@@ -11,7 +11,7 @@ import { type Session, signup, staffSession, startTestSystem, type TestSystem } 
  * Each vendor route type through the whole system: the operator adds a route of that type against the
  * vendor's fake server, a rule sends Latvian numbers to it, a client's messages reach the fake as the vendor
  * documents them (with the route's status callback URL) and a refused number fails the message with the
- * vendor's code. (The callback leg end to end waits for the public callback endpoint.)
+ * vendor's code. (The callback leg end to end: vendor-callbacks.test.ts.)
  */
 
 interface VendorCase {

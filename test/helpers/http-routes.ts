@@ -57,7 +57,7 @@ export function smsGateConfig(base: string, extra: Record<string, unknown> = {})
 
 /** Calls on one test system, as its operator and one client. */
 export function httpRouteCalls(ts: () => TestSystem, op: () => Session) {
-  const admin = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) =>
+  const admin = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
     ts().app.inject({ method, url, headers: op().headers, ...(payload ? { payload } : {}) });
   return {
     admin,

@@ -71,7 +71,11 @@ export function telnyxAnswer(
     const code = String(first.code).slice(0, 16);
     const pointer = isObject(first.source) ? String(first.source.pointer ?? '') : '';
     const detail = `Telnyx ${code}: ${String(first.title ?? '')}${first.detail ? ` (${String(first.detail).slice(0, 160)})` : ''}`;
-    throw new RouteError(codeOf(code, pointer) ?? failure.code, detail, code, failure.retryAfterMs);
+    const mapped = codeOf(code, pointer);
+    // "Unexpected error" says no more than the HTTP status: a 503 that asks us to wait stays throttled.
+    const kind =
+      mapped === 'carrier_error' && failure.code === 'throttled' ? 'throttled' : (mapped ?? failure.code);
+    throw new RouteError(kind, detail, code, failure.retryAfterMs);
   }
   if (!isObject(json))
     throw new RouteError(

@@ -3,8 +3,12 @@ import { z } from 'zod';
 import { AppError } from '../../kernel/errors';
 import type { AppServices } from '../app';
 
-/** Largest callback body a carrier may send (delivery reports and inbound SMS are small). */
-export const CALLBACK_BODY_LIMIT = 64 * 1024;
+/**
+ * Largest callback body a carrier may send: as much as the vendor parsers read (`MAX_CALLBACK_BYTES`),
+ * since Infobip batches up to 100 reports or inbound messages in one request (100 three-part messages
+ * are about 100 kB); a 413 would make it retry the whole batch and then drop it.
+ */
+export const CALLBACK_BODY_LIMIT = 256 * 1024;
 
 const params = z.object({ routeId: z.string().min(1).max(64), kind: z.string().max(32) });
 
