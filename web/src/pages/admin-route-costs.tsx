@@ -148,7 +148,7 @@ export function AdminRouteCostsPage({ id }: { id: string }) {
           {entries.length === 0 ? <p className="muted">No country or prefix costs yet.</p> : null}
           {entries.length > 0 ? (
             <div className="table-wrap">
-              <table className="data" aria-label="Costs">
+              <table className="data stack" aria-label="Costs">
                 <thead>
                   <tr>
                     <th scope="col">Country or prefix</th>
@@ -164,7 +164,9 @@ export function AdminRouteCostsPage({ id }: { id: string }) {
                   {entries.map((e) => (
                     <tr key={e.key}>
                       <th scope="row">{e.key}</th>
-                      <td className="num">{e.cost}</td>
+                      <td className="num" data-label="Credits per segment">
+                        {e.cost}
+                      </td>
                       <td>
                         <ConfirmButton
                           className="danger"
@@ -243,7 +245,7 @@ export function AdminRouteCostsPage({ id }: { id: string }) {
               <p className="muted">No receipts yet.</p>
             ) : (
               <div className="table-wrap">
-                <table className="data" aria-label="Live quality">
+                <table className="data stack" aria-label="Live quality">
                   <thead>
                     <tr>
                       <th scope="col">Country</th>
@@ -263,10 +265,16 @@ export function AdminRouteCostsPage({ id }: { id: string }) {
                     {quality.data.countries.map((c) => (
                       <tr key={c.country ?? 'none'}>
                         <th scope="row">{c.country ?? 'Unknown'}</th>
-                        <td className="num">{c.samples}</td>
-                        <td className="num">{pct(c.deliveryRate)}</td>
-                        <td className="num">{secs(c.latencyMs)}</td>
-                        <td>{c.demoted ? `yes: ${c.reason}` : 'no'}</td>
+                        <td className="num" data-label="Receipts">
+                          {c.samples}
+                        </td>
+                        <td className="num" data-label="Delivery rate">
+                          {pct(c.deliveryRate)}
+                        </td>
+                        <td className="num" data-label="Latency">
+                          {secs(c.latencyMs)}
+                        </td>
+                        <td data-label="Demoted">{c.demoted ? `yes: ${c.reason}` : 'no'}</td>
                       </tr>
                     ))}
                   </tbody>
