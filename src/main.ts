@@ -7,6 +7,7 @@ import { createImportFileReader } from './adapters/imports';
 import { createFileMailer } from './adapters/mail/file-mailer';
 import { createRouteFactory } from './adapters/route-factory';
 import { ROUTE_TYPES } from './adapters/route-types';
+import { loadSecretsKey } from './adapters/secrets/key-file';
 import { createSimulatorReplies } from './adapters/simulator/simulator-replies';
 import { createSimulatorRoute } from './adapters/simulator/simulator-route';
 import { webhookNet } from './adapters/webhooks';
@@ -18,6 +19,7 @@ import type { FileStore } from './kernel/file-store';
 import { createIdGenerator } from './kernel/ids';
 import { createLogger, type Logger } from './kernel/logger';
 import type { Mailer } from './kernel/mailer';
+import { createSecretBox } from './kernel/secret-box';
 import { settlesWithin } from './kernel/timing';
 import {
   type AccountsDeps,
@@ -296,6 +298,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     net: webhookNet,
     logger,
     settings: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
+    secrets: createSecretBox(loadSecretsKey(config)),
     // A TwiML reply is sent as the API key that set the number's SMS URL: revoked, it sends nothing.
     async reply(authToken, sms) {
       const actor = await services.apiKeys.actorFromKey(authToken, null);

@@ -211,6 +211,10 @@ export const CONFIG_SCHEMA = {
     schema: bool.default(false),
     doc: 'Allow the operator to set retention periods longer than the promised maximums.',
   },
+  SECRETS_KEY: {
+    schema: z.string().optional(),
+    doc: 'Key (32 bytes: 64 hex digits or base64) sealing the credentials stored to sign for clients (Twilio-compatible callbacks); unset: `DATA_DIR/secrets.key`, made on first use. Every machine of one deployment needs the same.',
+  },
   WEBHOOK_ALLOW_PRIVATE: {
     schema: bool.default(false),
     doc: 'Allow webhook URLs on private/loopback addresses (tests, local receivers).',

@@ -81,6 +81,15 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
     expect(sent.dateCreated).toBeInstanceOf(Date);
     expect(sent.dateCreated.getTime()).toBe(ts.clock.now() - (ts.clock.now() % 1000));
     expect(seen).toEqual([`POST /2010-04-01/Accounts/${sid}/Messages.json`]);
+    // The key it signs with is kept sealed: a copy of the database does not hand it out.
+    const stored = await ts.system.services.db
+      .selectFrom('twilio_callbacks')
+      .select('auth_token')
+      .where('message_id', '=', messageIdOfSid(sent.sid)!)
+      .executeTakeFirstOrThrow();
+    expect(stored.auth_token).toMatch(/^sb1:/);
+    expect(stored.auth_token).not.toContain(key.key);
+    expect(stored.auth_token).not.toContain(key.key.slice(-16));
 
     // The simulated carrier takes it, then reports it delivered a second later.
     await ts.system.workOnce();

@@ -8,6 +8,7 @@
 import type { Clock } from '../../kernel/clock';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Logger } from '../../kernel/logger';
+import type { SecretBox } from '../../kernel/secret-box';
 import { chunks } from '../../storage/chunk';
 import type { Db, DbOrTx } from '../../storage/database';
 import type { TwilioCallbackDeliveriesTable } from '../../storage/schema-twilio';
@@ -26,6 +27,11 @@ export interface TwilioCallbackDeps {
   net: WebhookNet;
   logger: Logger;
   settings: { allowPrivate: boolean; timeoutMs?: number };
+  /**
+   * Seals the API keys kept to sign with (Twilio signs with the auth token, which here is an API key):
+   * stored sealed, opened only to sign or to send a TwiML reply.
+   */
+  secrets: SecretBox;
   /**
    * Sends a TwiML reply to an inbound message, as the credential that set the number's SMS URL (which
    * may since have been revoked: then nothing is sent). Given by the composition root.
@@ -54,6 +60,21 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
   const sender = deps.net.createSender({ allowPrivate: settings.allowPrivate, timeoutMs });
   let lastSweep = Number.NEGATIVE_INFINITY;
 
+  /**
+   * Whether a stored key opens under this process's secrets key. One sealed under another key (a database
+   * restored without its `secrets.key`, a changed SECRETS_KEY) cannot sign: its callbacks are dropped with
+   * a warning, and the status change that raised them goes on.
+   */
+  function signable(sealed: string): boolean {
+    try {
+      deps.secrets.open(sealed);
+      return true;
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'a Twilio-compatible callback key does not open; callback not sent');
+      return false;
+    }
+  }
+
   function deliveryRow(
     callback: { account_id: string; url: string; auth_token: string; from_number: string },
     change: StatusChange,
@@ -78,7 +99,7 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
       kind: 'status',
       url: callback.url,
       body: new URLSearchParams(params).toString(),
-      signature: twilioSignature(callback.auth_token, callback.url, params),
+      signature: twilioSignature(deps.secrets.open(callback.auth_token), callback.url, params),
       attempts: 0,
       next_attempt_at: now,
       last_status_code: null,
@@ -103,8 +124,9 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
       for (const change of changes) {
         const callback = byId.get(change.messageId);
         if (!callback) continue;
-        rows.push(deliveryRow(callback, change, now));
         if (FINAL_STATUSES.has(change.status)) done.push(change.messageId);
+        const row = signable(callback.auth_token) ? deliveryRow(callback, change, now) : null;
+        if (row) rows.push(row);
       }
     }
     for (const part of chunks(rows, 200))
@@ -139,7 +161,7 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
   async function answer(row: TwilioCallbackDeliveriesTable, excerpt: string | null): Promise<void> {
     const texts = twimlMessages(excerpt);
     if (texts.length === 0 || !deps.reply) return;
-    const context = await replyContext(db, row);
+    const context = await replyContext(db, row, deps.secrets);
     if (!context) return;
     for (const text of texts) {
       try {
@@ -202,7 +224,7 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
           message_id: input.messageId,
           account_id: input.accountId,
           url: input.url,
-          auth_token: input.authToken,
+          auth_token: deps.secrets.seal(input.authToken),
           from_number: input.from,
           created_at: clock.now(),
         })
@@ -234,7 +256,7 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
             account_id: input.accountId,
             number: input.number,
             url: input.url,
-            auth_token: input.authToken,
+            auth_token: deps.secrets.seal(input.authToken),
             updated_at: clock.now(),
           })
           .execute();
@@ -257,7 +279,7 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
         const changes = events.map(changeOf).filter((c): c is StatusChange => c !== null);
         await queue(tx, changes);
         const now = clock.now();
-        const incoming = await incomingRows(tx, events, (base) =>
+        const incoming = await incomingRows(tx, events, deps.secrets, (base) =>
           Object.assign(
             { id: ids('whd'), kind: 'incoming' as const, attempts: 0, next_attempt_at: now },
             { last_status_code: null, last_error: null, created_at: now },

@@ -4,6 +4,8 @@
  * elements sent back to the sender from that number. Rows go through the status callbacks' delivery table
  * (kind `incoming`), so they share its sender, claim and retry ladder.
  */
+
+import type { SecretBox } from '../../kernel/secret-box';
 import type { DbOrTx } from '../../storage/database';
 import type { TwilioCallbackDeliveriesTable } from '../../storage/schema-twilio';
 import type { ClientEvent } from '../messaging';
@@ -33,6 +35,7 @@ function inboundSid(id: string): string {
 export async function incomingRows(
   tx: DbOrTx,
   events: readonly ClientEvent[],
+  secrets: SecretBox,
   make: (
     base: Pick<TwilioCallbackDeliveriesTable, 'account_id' | 'message_id' | 'url' | 'body' | 'signature'>,
   ) => TwilioCallbackDeliveriesTable,
@@ -54,6 +57,13 @@ export async function incomingRows(
     const target = byNumber.get(data.to);
     // A number that changed hands keeps no URL of its former account.
     if (!target || target.account_id !== accountId) continue;
+    // A key sealed under another secrets key (a database restored without its key) cannot sign: skipped.
+    let authToken: string;
+    try {
+      authToken = secrets.open(target.auth_token);
+    } catch {
+      continue;
+    }
     const sid = inboundSid(data.id);
     const params: Record<string, string> = {
       AccountSid: accountSid(accountId),
@@ -74,7 +84,7 @@ export async function incomingRows(
         message_id: data.id,
         url: target.url,
         body: new URLSearchParams(params).toString(),
-        signature: twilioSignature(target.auth_token, target.url, params),
+        signature: twilioSignature(authToken, target.url, params),
       }),
     );
   }
@@ -110,7 +120,7 @@ export function twimlMessages(answer: string | null): string[] {
 }
 
 /** The data a reply needs: the number's credential, and who is answered from which number. */
-export async function replyContext(db: DbOrTx, row: TwilioCallbackDeliveriesTable) {
+export async function replyContext(db: DbOrTx, row: TwilioCallbackDeliveriesTable, secrets: SecretBox) {
   const params = new URLSearchParams(row.body);
   const to = params.get('To');
   const from = params.get('From');
@@ -121,5 +131,9 @@ export async function replyContext(db: DbOrTx, row: TwilioCallbackDeliveriesTabl
     .where('number', '=', to)
     .executeTakeFirst();
   if (!target || target.account_id !== row.account_id) return null;
-  return { authToken: target.auth_token, number: to, sender: from };
+  try {
+    return { authToken: secrets.open(target.auth_token), number: to, sender: from };
+  } catch {
+    return null;
+  }
 }
