@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    fileParallelism: false,
+    // Each file runs its own server on its own data directory and port, and its own Chromium: two files
+    // at a time keep both cores busy while the other waits on a page or a delivery.
+    maxWorkers: 2,
+    minWorkers: 1,
   },
 });
