@@ -31,6 +31,7 @@ import {
   createStaff,
   createTeam,
   PLATFORM_SENDER,
+  sealClearTotpSecrets,
 } from './modules/accounts';
 import { createAuditLog } from './modules/audit';
 import { createLedger, createPriceAdmin, createPriceBook, creditsToMicro } from './modules/billing';
@@ -56,6 +57,7 @@ import {
   createRouteTypes,
   type RouteEvents,
   type RouteTypeDefinition,
+  sealClearRouteCredentials,
 } from './modules/dispatch';
 import { createInbound, ownersOf } from './modules/inbound';
 import {
@@ -77,6 +79,7 @@ import type { RedisQueue } from './queue/redis-queue';
 import { openStorage, type Storage } from './storage/database';
 import { createGroupCommit } from './storage/group-commit';
 import { probeDatabase } from './storage/health';
+import { claimSecretsKey } from './storage/secrets-key-check';
 import type { Loop } from './workers/loops';
 import { backgroundSchedule, runScheduleOnce, startSchedule } from './workers/schedule';
 
@@ -106,6 +109,10 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     overrides.storage ?? openStorage(config.DATABASE_URL, { sqliteSynchronous: config.SQLITE_SYNCHRONOUS });
   await storage.migrate();
   const db = storage.db;
+  // Credentials the platform must read back (route passwords, 2FA secrets, signing keys) are sealed under
+  // one key per deployment; a process holding another refuses to start (see storage/secrets-key-check.ts).
+  const secrets = createSecretBox(loadSecretsKey(config));
+  await claimSecretsKey(db, secrets.fingerprint(), clock.now());
   // The operator's alert when the disk fills: an error line now, then at most once a minute.
   storage.health.listen({
     full: (error) =>
@@ -138,7 +145,17 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     publicUrl: config.PUBLIC_URL,
     importMaxBytes: config.IMPORT_MAX_BYTES,
   };
-  const accountsDeps: AccountsDeps = { db, clock, ids, audit, ledger, mailer, settings, log: logger };
+  const accountsDeps: AccountsDeps = {
+    db,
+    clock,
+    ids,
+    audit,
+    ledger,
+    mailer,
+    settings,
+    secrets,
+    log: logger,
+  };
   const processor = createProcessorDuties({
     db,
     clock,
@@ -165,7 +182,10 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     },
   };
   const priceBook = createPriceBook({ clock });
-  const routeTypes = createRouteTypes(overrides.routeTypes ?? ROUTE_TYPES);
+  const routeTypes = createRouteTypes(overrides.routeTypes ?? ROUTE_TYPES, secrets);
+  // Credentials written before they were sealed are sealed now, once.
+  await sealClearRouteCredentials(db, routeTypes);
+  await sealClearTotpSecrets(db, secrets);
   const workerId = config.WORKER_ID ?? `${hostname()}:${overrides.role ?? 'system'}`;
   const outbox = createDbQueue({ db, clock, ids, capabilities: storage.capabilities, workerId });
   // With Redis, jobs still enter the database in the business transaction and are relayed to BullMQ.
@@ -298,7 +318,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     net: webhookNet,
     logger,
     settings: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
-    secrets: createSecretBox(loadSecretsKey(config)),
+    secrets,
     // A TwiML reply is sent as the API key that set the number's SMS URL: revoked, it sends nothing.
     async reply(authToken, sms) {
       const actor = await services.apiKeys.actorFromKey(authToken, null);

@@ -14,6 +14,7 @@ import { createLogger } from '../kernel/logger';
 import { createSystem } from '../main';
 import { countStaff, STAFF_ROLES, type StaffRole } from '../modules/accounts';
 import { openStorage } from '../storage/database';
+import { SecretsKeyMismatch } from '../storage/secrets-key-check';
 import { verifyAuditChains } from './audit-chains';
 import { backupCommand, migrationsPending, restoreCommand } from './backup';
 
@@ -274,6 +275,7 @@ function causes(error: unknown): Array<{ code?: unknown; message?: unknown }> {
  * when it is not one of those; the trace then goes to stderr as before.
  */
 function startupProblem(error: unknown, config: Readonly<Config> | null): string | null {
+  if (error instanceof SecretsKeyMismatch) return error.message;
   if (!config) return null;
   const chain = causes(error);
   const codes = chain.map((e) => (typeof e.code === 'string' ? e.code : ''));

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 /**
  * Secrets the platform must be able to read back (a credential it signs with for a client), sealed before
@@ -9,6 +9,8 @@ export interface SecretBox {
   seal(plain: string): string;
   /** Throws SecretBoxError when the text was not sealed under this key or was changed. */
   open(sealed: string): string;
+  /** Names the key without giving it away: the same key always gives the same fingerprint. */
+  fingerprint(): string;
 }
 
 export class SecretBoxError extends Error {
@@ -47,5 +49,18 @@ export function createSecretBox(key: Uint8Array): SecretBox {
         throw new SecretBoxError('sealed under another key, or changed');
       }
     },
+    fingerprint() {
+      return createHmac('sha256', k).update('smsgate secrets key fingerprint').digest('hex').slice(0, 32);
+    },
   };
+}
+
+/** Whether a stored text is a sealed secret (older rows may hold one in clear, sealed at the next start). */
+export function isSealed(text: string): boolean {
+  return text.startsWith(PREFIX);
+}
+
+/** A stored secret in clear: opened when sealed, as it is when it predates sealing. */
+export function openStored(box: SecretBox, stored: string): string {
+  return isSealed(stored) ? box.open(stored) : stored;
 }

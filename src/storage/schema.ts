@@ -289,6 +289,13 @@ export interface SimulatorReportsTable {
   due_at: number;
 }
 
+/** One fact about the deployment as a whole (0035_platform_settings). */
+export interface PlatformSettingsTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
 export interface RoutesTable {
   id: string;
   name: string;
@@ -391,6 +398,7 @@ export interface Database
     PrivacyTables,
     TwilioTables {
   routes: RoutesTable;
+  platform_settings: PlatformSettingsTable;
   routing_rules: RoutingRulesTable;
   route_costs: RouteCostsTable;
   route_callbacks: RouteCallbacksTable;

@@ -2,7 +2,14 @@ import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_TYPES } from '../../src/adapters/route-types';
-import { PASSWORD, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
+import { createSecretBox } from '../../src/kernel/secret-box';
+import {
+  PASSWORD,
+  staffSession,
+  startTestSystem,
+  TEST_SECRETS_KEY,
+  type TestSystem,
+} from '../helpers/system';
 import { acmeRouteType } from '../helpers/throwaway-route-type';
 import { launchBrowser, screenshot } from './helpers';
 
@@ -73,7 +80,13 @@ describe('route form of a throw-away route type', () => {
       .where('name', '=', 'acme-eu')
       .executeTakeFirstOrThrow();
     expect(row.type).toBe('acme');
-    expect(JSON.parse(row.config)).toEqual({
+    const stored = JSON.parse(row.config);
+    // The key is stored sealed under the deployment's secrets key.
+    expect(stored.apiKey).toMatch(/^sb1:/);
+    expect({
+      ...stored,
+      apiKey: createSecretBox(Buffer.from(TEST_SECRETS_KEY, 'hex')).open(stored.apiKey),
+    }).toEqual({
       baseUrl: 'https://api.acme.test',
       apiKey: 'acme-secret-key',
       region: 'us',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmscSimulator, startSmscSimulator } from '../../dev/smsc-simulator';
+import { createSecretBox } from '../../src/kernel/secret-box';
 import { DIALECTS } from '../helpers/storage';
 import {
   createApiKey,
@@ -7,6 +8,7 @@ import {
   signup,
   staffSession,
   startTestSystem,
+  TEST_SECRETS_KEY,
   type TestSystem,
 } from '../helpers/system';
 
@@ -61,16 +63,18 @@ describe.each(DIALECTS)('operator console APIs on %s', (dialect) => {
     expect(r.statusCode, r.body).toBe(201);
     return r.json() as { id: string; config: Record<string, unknown> };
   }
-  const storedConfig = async (id: string) =>
-    JSON.parse(
-      (
-        await ts.system.services.db
-          .selectFrom('routes')
-          .select('config')
-          .where('id', '=', id)
-          .executeTakeFirstOrThrow()
-      ).config,
-    ) as Record<string, unknown>;
+  // The password as stored is sealed under the deployment's key: opened here as the adapter opens it.
+  const box = createSecretBox(Buffer.from(TEST_SECRETS_KEY, 'hex'));
+  const storedConfig = async (id: string) => {
+    const row = await ts.system.services.db
+      .selectFrom('routes')
+      .select('config')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const config = JSON.parse(row.config) as Record<string, unknown>;
+    expect(config.password).toMatch(/^sb1:/);
+    return { ...config, password: box.open(String(config.password)) };
+  };
 
   it('describes each route type: its config as JSON Schema, secret fields marked, labels', async () => {
     const r = await admin('GET', '/v1/admin/route-types');

@@ -43,6 +43,12 @@ export interface TestSystem {
   close(): Promise<void>;
 }
 
+/**
+ * The secrets key of the test systems: every system and process a test starts on one database must seal
+ * with the same key (each has a DATA_DIR of its own, where a key file would differ).
+ */
+export const TEST_SECRETS_KEY = 'a1'.repeat(32);
+
 /** The whole program on a throw-away database with a fake clock, a mailbox and a silent logger. */
 export async function startTestSystem(
   dialect: DialectName,
@@ -56,6 +62,7 @@ export async function startTestSystem(
   const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-data-'));
   const config = loadConfig({
     DATA_DIR: dataDir,
+    SECRETS_KEY: TEST_SECRETS_KEY,
     LOG_LEVEL: 'silent',
     RATE_LIMIT_MAX: '0',
     // Tests sign up many accounts from 127.0.0.1; the per-IP limit has its own test.
@@ -258,7 +265,13 @@ export async function startProcessOn(
     : openStorage(test.url, test.pgSchema ? { pgSchema: test.pgSchema, pgPoolSize: 5 } : {});
   const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-process-'));
   const system = await createSystem(
-    loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', ...options.env }),
+    loadConfig({
+      DATA_DIR: dataDir,
+      SECRETS_KEY: TEST_SECRETS_KEY,
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_MAX: '0',
+      ...options.env,
+    }),
     {
       storage,
       mailer: options.mail,

@@ -1,4 +1,5 @@
 import { AppError } from '../../kernel/errors';
+import type { SecretBox } from '../../kernel/secret-box';
 import type { DbOrTx } from '../../storage/database';
 import type { Background } from './background';
 import type { LockOwner, LoginAttempt, LoginGuard } from './login-guard';
@@ -30,6 +31,7 @@ export interface SignInSubject<R extends SecretsRow> {
  */
 export async function checkSecrets<R extends SecretsRow>(
   db: DbOrTx,
+  secrets: SecretBox,
   now: number,
   attempt: LoginAttempt,
   subject: SignInSubject<R>,
@@ -49,7 +51,7 @@ export async function checkSecrets<R extends SecretsRow>(
         throw new AppError('two_factor_required');
       }
       const who = { table: subject.table, id: row.id, secret: row.totp_secret };
-      if (!(await acceptTotp(db, who, input.totpCode, now))) {
+      if (!(await acceptTotp(db, secrets, who, input.totpCode, now))) {
         await fail();
         throw new AppError('invalid_two_factor_code');
       }

@@ -2,6 +2,7 @@ import type { Clock } from '../../kernel/clock';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Logger } from '../../kernel/logger';
 import type { Mailer } from '../../kernel/mailer';
+import type { SecretBox } from '../../kernel/secret-box';
 import type { Db } from '../../storage/database';
 import type { AuditLog } from '../audit';
 import type { Ledger } from '../billing';
@@ -31,6 +32,8 @@ export interface AccountsDeps {
   ledger: Ledger;
   mailer: Mailer;
   settings: AccountsSettings;
+  /** Seals the 2FA secrets at rest: a copy of the database does not hand out anyone's second factor. */
+  secrets: SecretBox;
   /** Where failures of work done after the answer (mails) are reported. */
   log?: Logger;
 }

@@ -19,4 +19,5 @@ export type { RequestMeta } from './sessions';
 export { countStaff, createStaff, type Staff } from './staff';
 export { setAccountStatus } from './status';
 export { createTeam, type Team } from './team';
+export { sealClearTotpSecrets } from './two-factor';
 export type { AccountView, StaffView, UserView } from './views';

@@ -11,7 +11,7 @@ export function createLogin(
   ctx: IdentityContext,
   policy: Pick<PolicyConsent, 'currentPolicy' | 'policyStatus'>,
 ) {
-  const { db, clock, audit, ledger, sessions, guard, background, loadUser } = ctx;
+  const { db, clock, audit, ledger, sessions, guard, background, loadUser, secrets } = ctx;
 
   const failed = failedSignIn(guard, background);
 
@@ -27,6 +27,7 @@ export function createLogin(
       const found = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
       const user = await checkSecrets(
         db,
+        secrets,
         clock.now(),
         attempt,
         { table: 'users', row: found, usable: true },

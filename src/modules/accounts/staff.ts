@@ -11,7 +11,7 @@ import { createLoginGuard } from './login-guard';
 import { STAFF_ROLE_PERMISSIONS, type StaffRole } from './permissions';
 import { assertStrongPassword, hashPassword } from './secrets';
 import { createSessions, type RequestMeta } from './sessions';
-import { acceptTotp, newTotpSecret, totpUri } from './two-factor';
+import { acceptTotp, newTotpSecret, sealTotpSecret, totpUri } from './two-factor';
 import { staffView } from './views';
 
 /**
@@ -126,6 +126,7 @@ export function createStaff(deps: AccountsDeps) {
       const owner = found && found.disabled_at === null ? found : undefined;
       const staff = await checkSecrets(
         db,
+        deps.secrets,
         clock.now(),
         attempt,
         { table: 'staff_users', row: found, usable: owner !== undefined },
@@ -195,7 +196,7 @@ export function createStaff(deps: AccountsDeps) {
       const secret = newTotpSecret();
       await db
         .updateTable('staff_users')
-        .set({ totp_secret: secret, totp_last_step: null })
+        .set({ totp_secret: sealTotpSecret(deps.secrets, secret), totp_last_step: null })
         .where('id', '=', staff.id)
         .execute();
       return { secret, otpauthUrl: totpUri(secret, staff.email) };
@@ -207,7 +208,8 @@ export function createStaff(deps: AccountsDeps) {
       if (!staff.totp_secret) throw new AppError('conflict', 'Start 2FA enrolment first.');
       if (staff.totp_enabled_at !== null) throw new AppError('conflict', '2FA is already enabled.');
       const who = { table: 'staff_users' as const, id: staff.id, secret: staff.totp_secret };
-      if (!(await acceptTotp(db, who, code, clock.now()))) throw new AppError('invalid_two_factor_code');
+      if (!(await acceptTotp(db, deps.secrets, who, code, clock.now())))
+        throw new AppError('invalid_two_factor_code');
       await db.transaction().execute(async (tx) => {
         await tx
           .updateTable('staff_users')
@@ -229,7 +231,8 @@ export function createStaff(deps: AccountsDeps) {
       if (staff.totp_enabled_at === null || !staff.totp_secret)
         throw new AppError('conflict', '2FA is not enabled.');
       const who = { table: 'staff_users' as const, id: staff.id, secret: staff.totp_secret };
-      if (!(await acceptTotp(db, who, code, clock.now()))) throw new AppError('invalid_two_factor_code');
+      if (!(await acceptTotp(db, deps.secrets, who, code, clock.now())))
+        throw new AppError('invalid_two_factor_code');
       await db.transaction().execute(async (tx) => {
         await tx
           .updateTable('staff_users')

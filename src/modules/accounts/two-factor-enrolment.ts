@@ -2,17 +2,21 @@
 import { AppError } from '../../kernel/errors';
 import type { ClientActor } from './actor';
 import type { IdentityContext } from './identity-shared';
-import { acceptTotp, newTotpSecret, totpUri } from './two-factor';
+import { acceptTotp, newTotpSecret, sealTotpSecret, totpUri } from './two-factor';
 
 export function createTwoFactorEnrolment(ctx: IdentityContext) {
-  const { db, clock, audit, loadUser } = ctx;
+  const { db, clock, audit, loadUser, secrets } = ctx;
   return {
     async startTwoFactor(actor: ClientActor) {
       if (actor.kind !== 'user') throw new AppError('forbidden', 'Only a signed-in user can enrol in 2FA.');
       const user = await loadUser(actor.id);
       if (user.totp_enabled_at !== null) throw new AppError('conflict', '2FA is already enabled.');
       const secret = newTotpSecret();
-      await db.updateTable('users').set({ totp_secret: secret }).where('id', '=', user.id).execute();
+      await db
+        .updateTable('users')
+        .set({ totp_secret: sealTotpSecret(secrets, secret) })
+        .where('id', '=', user.id)
+        .execute();
       return { secret, otpauthUrl: totpUri(secret, user.email) };
     },
 
@@ -21,7 +25,8 @@ export function createTwoFactorEnrolment(ctx: IdentityContext) {
       const user = await loadUser(actor.id);
       if (!user.totp_secret) throw new AppError('conflict', 'Start 2FA enrolment first.');
       const who = { table: 'users' as const, id: user.id, secret: user.totp_secret };
-      if (!(await acceptTotp(db, who, code, clock.now()))) throw new AppError('invalid_two_factor_code');
+      if (!(await acceptTotp(db, secrets, who, code, clock.now())))
+        throw new AppError('invalid_two_factor_code');
       await db.transaction().execute(async (tx) => {
         await tx
           .updateTable('users')
@@ -43,7 +48,8 @@ export function createTwoFactorEnrolment(ctx: IdentityContext) {
       if (user.totp_enabled_at === null || !user.totp_secret)
         throw new AppError('conflict', '2FA is not enabled.');
       const who = { table: 'users' as const, id: user.id, secret: user.totp_secret };
-      if (!(await acceptTotp(db, who, code, clock.now()))) throw new AppError('invalid_two_factor_code');
+      if (!(await acceptTotp(db, secrets, who, code, clock.now())))
+        throw new AppError('invalid_two_factor_code');
       await db.transaction().execute(async (tx) => {
         await tx
           .updateTable('users')

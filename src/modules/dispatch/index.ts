@@ -36,6 +36,7 @@ export { createQualityTracker, MAX_QUALITY_WINDOW, type QualityStats, type Quali
 export { createReceiptSweeps, type ReceiptSweeps } from './receipt-sweeps';
 export { createReportInbox, type ReportInbox } from './report-inbox';
 export { type CallbackAnswer, createRouteCallbacks, type RouteCallbacks } from './route-callbacks';
+export { sealClearRouteCredentials } from './route-credentials';
 export {
   type BuiltinRoute,
   createRouteRegistry,

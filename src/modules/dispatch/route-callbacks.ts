@@ -70,7 +70,7 @@ export function createRouteCallbacks(deps: {
     const entry = {
       version,
       definition,
-      config: definition.configSchema.parse(JSON.parse(row.config)) as Record<string, unknown>,
+      config: definition.configSchema.parse(routeTypes.read(row.type, row.config)) as Record<string, unknown>,
     };
     parsed.set(routeId, entry);
     return entry;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { Logger } from '../../kernel/logger';
+import { isSealed, type SecretBox } from '../../kernel/secret-box';
 import type { DeliveryReport, InboundSms, SmsRoute } from '../route-port';
 
 /** What the composition root gives an adapter it builds for one route row. */
@@ -100,14 +101,33 @@ export interface RouteTypeView {
   configSchema: Record<string, unknown>;
 }
 
-/** The list of route types, looked up by type. */
-export function createRouteTypes(definitions: readonly RouteTypeDefinition[]) {
+/**
+ * The list of route types, looked up by type. With `secrets`, a route's credentials are sealed in the
+ * stored config (`store`) and opened when it is read (`read`, `create`); without, it only validates.
+ */
+export function createRouteTypes(definitions: readonly RouteTypeDefinition[], secrets?: SecretBox) {
   const byType = new Map(definitions.map((d) => [d.type, d]));
   if (byType.size !== definitions.length) throw new Error('two route types share a name');
   function definition(type: string): RouteTypeDefinition {
     const d = byType.get(type);
     if (!d) throw new AppError('validation_failed', `Unknown route type ${type}.`);
     return d;
+  }
+  function box(): SecretBox {
+    if (!secrets) throw new Error('route credentials cannot be sealed or opened without the secrets key');
+    return secrets;
+  }
+  /**
+   * A stored config with its credentials in clear (rows from before sealing hold them so already).
+   * Throws SecretBoxError when one was sealed under another key or changed.
+   */
+  function read(type: string, stored: string): Record<string, unknown> {
+    const config = JSON.parse(stored) as Record<string, unknown>;
+    for (const key of byType.get(type)?.secretKeys ?? []) {
+      const value = config[key];
+      if (typeof value === 'string' && isSealed(value)) config[key] = box().open(value);
+    }
+    return config;
   }
   return {
     types: definitions.map((d) => d.type),
@@ -138,10 +158,31 @@ export function createRouteTypes(definitions: readonly RouteTypeDefinition[]) {
     isSimulated(type: string): boolean {
       return byType.get(type)?.simulated === true;
     },
-    /** The live adapter of a route row: its stored config parsed by its type's schema. */
+    /** The stored form of a validated config: JSON, each credential sealed. */
+    store(type: string, config: Record<string, unknown>): string {
+      const keys = new Set(definition(type).secretKeys);
+      return JSON.stringify(
+        Object.fromEntries(
+          Object.entries(config).map(([k, v]) => [
+            k,
+            keys.has(k) && typeof v === 'string' && v !== '' && !isSealed(v) ? box().seal(v) : v,
+          ]),
+        ),
+      );
+    },
+    read,
+    /** Whether a stored config still holds a credential in clear (written before sealing). */
+    hasClearSecret(type: string, stored: string): boolean {
+      const config = JSON.parse(stored) as Record<string, unknown>;
+      return (byType.get(type)?.secretKeys ?? []).some((k) => {
+        const v = config[k];
+        return typeof v === 'string' && v !== '' && !isSealed(v);
+      });
+    },
+    /** The live adapter of a route row: its stored config opened and parsed by its type's schema. */
     create(row: { id: string; type: string; config: string }, deps: RouteAdapterDeps): SmsRoute {
       const d = definition(row.type);
-      return d.create(d.configSchema.parse(JSON.parse(row.config)) as Record<string, unknown>, deps);
+      return d.create(d.configSchema.parse(read(row.type, row.config)) as Record<string, unknown>, deps);
     },
     /** Every type with its config schema as JSON Schema (input side: fields with defaults are optional). */
     views(): RouteTypeView[] {

@@ -120,7 +120,7 @@ export function createRoutesAdmin(deps: {
         name: input.name,
         type: input.type,
         enabled: input.enabled ? 1 : 0,
-        config: JSON.stringify(routeTypes.validate(input.type, input.config)),
+        config: routeTypes.store(input.type, routeTypes.validate(input.type, input.config)),
         created_at: now,
         updated_at: now,
       };
@@ -136,7 +136,7 @@ export function createRoutesAdmin(deps: {
       });
       await registry.sync();
       // Credentials the type generated (a callback token): answered this once, masked ever after.
-      const stored = JSON.parse(row.config) as Record<string, unknown>;
+      const stored = routeTypes.read(row.type, row.config);
       const generated = Object.fromEntries(
         Object.entries(stored).filter(
           ([k, v]) => routeTypes.isSecret(row.type, k) && v && !input.config[k] && typeof v === 'string',
@@ -156,7 +156,7 @@ export function createRoutesAdmin(deps: {
       },
     ) {
       const row = await findRoute(id);
-      const current = JSON.parse(row.config) as Record<string, unknown>;
+      const current = routeTypes.read(row.type, row.config);
       let config = current;
       if (patch.config) {
         const merged: Record<string, unknown> = { ...current };
@@ -174,7 +174,7 @@ export function createRoutesAdmin(deps: {
         ...row,
         name: patch.name ?? row.name,
         enabled: patch.enabled === undefined ? Number(row.enabled) : patch.enabled ? 1 : 0,
-        config: JSON.stringify(config),
+        config: routeTypes.store(row.type, config),
         updated_at: Math.max(clock.now(), Number(row.updated_at) + 1),
       };
       await db.transaction().execute(async (tx) => {
