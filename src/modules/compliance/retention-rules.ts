@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../../storage/database';
 import { removeInboundOfClosedAccounts } from '../inbound';
 import type { MessageDeletion } from '../messaging';
@@ -140,33 +141,10 @@ export function builtinRetentionRules(deps: {
         return deleteIds(tx, 'sessions', rows);
       },
     ),
-    byAge(
-      db,
-      'activity.login_failures',
-      'Failed sign-in attempts (e-mail, IP).',
-      async (tx, cutoff, _now, limit) => {
-        const rows = await tx
-          .selectFrom('login_failures')
-          .select('id')
-          .where('at', '<', cutoff)
-          .limit(limit)
-          .execute();
-        return deleteIds(tx, 'login_failures', rows);
-      },
-    ),
-    byAge(
-      db,
-      'activity.auth_tokens',
-      'E-mail verification and password reset tokens.',
-      async (tx, cutoff, _now, limit) => {
-        const rows = await tx
-          .selectFrom('auth_tokens')
-          .select('id')
-          .where('created_at', '<', cutoff)
-          .limit(limit)
-          .execute();
-        return deleteIds(tx, 'auth_tokens', rows);
-      },
+    ...AGED_ROWS.map((r) =>
+      byAge(db, r.name, r.description, (tx, cutoff, _now, limit) =>
+        purgeOlderThan(tx, r.table, r.age, cutoff, limit),
+      ),
     ),
     byAge(
       db,
@@ -186,20 +164,6 @@ export function builtinRetentionRules(deps: {
             .where('key', '=', r.key)
             .execute();
         return rows.length;
-      },
-    ),
-    byAge(
-      db,
-      'activity.route_callbacks',
-      "Carriers' callbacks as received (delivery reports and inbound SMS, with numbers and texts).",
-      async (tx, cutoff, _now, limit) => {
-        const rows = await tx
-          .selectFrom('route_callbacks')
-          .select('id')
-          .where('received_at', '<', cutoff)
-          .limit(limit)
-          .execute();
-        return deleteIds(tx, 'route_callbacks', rows);
       },
     ),
     byAge(
@@ -224,34 +188,6 @@ export function builtinRetentionRules(deps: {
           )
           .execute();
         return deleteIds(tx, 'webhook_deliveries', rows);
-      },
-    ),
-    byAge(
-      db,
-      'activity.delivery_reports',
-      'Raw delivery reports as carriers sent them (the message keeps its status).',
-      async (tx, cutoff, _now, limit) => {
-        const rows = await tx
-          .selectFrom('delivery_reports')
-          .select('id')
-          .where('received_at', '<', cutoff)
-          .limit(limit)
-          .execute();
-        return deleteIds(tx, 'delivery_reports', rows);
-      },
-    ),
-    byAge(
-      db,
-      'activity.route_tests',
-      "Operators' test sends through a route: the number and text typed, the carrier's answer and receipt.",
-      async (tx, cutoff, _now, limit) => {
-        const rows = await tx
-          .selectFrom('route_tests')
-          .select('id')
-          .where('created_at', '<', cutoff)
-          .limit(limit)
-          .execute();
-        return deleteIds(tx, 'route_tests', rows);
       },
     ),
     {
@@ -354,14 +290,61 @@ export function builtinRetentionRules(deps: {
   ];
 }
 
-type IdTable =
-  | 'sessions'
-  | 'login_failures'
-  | 'auth_tokens'
-  | 'webhook_deliveries'
-  | 'delivery_reports'
-  | 'route_tests'
-  | 'route_callbacks';
+/** Logs whose rows go, each once older than the activity-log promise by one time column. */
+const AGED_ROWS = [
+  {
+    name: 'activity.login_failures',
+    description: 'Failed sign-in attempts (e-mail, IP).',
+    table: 'login_failures',
+    age: 'at',
+  },
+  {
+    name: 'activity.auth_tokens',
+    description: 'E-mail verification and password reset tokens.',
+    table: 'auth_tokens',
+    age: 'created_at',
+  },
+  {
+    name: 'activity.route_callbacks',
+    description:
+      "Carriers' callbacks as received (delivery reports and inbound SMS, with numbers and texts).",
+    table: 'route_callbacks',
+    age: 'received_at',
+  },
+  {
+    name: 'activity.delivery_reports',
+    description: 'Raw delivery reports as carriers sent them (the message keeps its status).',
+    table: 'delivery_reports',
+    age: 'received_at',
+  },
+  {
+    name: 'activity.route_tests',
+    description:
+      "Operators' test sends through a route: the number and text typed, the carrier's answer and receipt.",
+    table: 'route_tests',
+    age: 'created_at',
+  },
+] as const;
+
+type AgedTable = (typeof AGED_ROWS)[number]['table'];
+type IdTable = AgedTable | 'sessions' | 'webhook_deliveries';
+
+/** Deletes up to `limit` rows of `table` whose `age` column is before `cutoff`. */
+async function purgeOlderThan(
+  tx: DbOrTx,
+  table: AgedTable,
+  age: (typeof AGED_ROWS)[number]['age'],
+  cutoff: number,
+  limit: number,
+): Promise<number> {
+  const rows = await tx
+    .selectFrom(table)
+    .select('id')
+    .where(sql.ref(age), '<', cutoff)
+    .limit(limit)
+    .execute();
+  return deleteIds(tx, table, rows);
+}
 
 async function deleteIds(tx: DbOrTx, table: IdTable, rows: Array<{ id: string }>): Promise<number> {
   if (rows.length === 0) return 0;
