@@ -5,6 +5,8 @@ import { createLocalFileStore } from './adapters/files/local-file-store';
 import { avatarImages } from './adapters/images/avatar-images';
 import { createImportFileReader } from './adapters/imports';
 import { createFileMailer } from './adapters/mail/file-mailer';
+import { instrumentPlatform } from './adapters/metrics/platform';
+import { createPrometheusMetrics } from './adapters/metrics/prometheus';
 import { createRouteFactory } from './adapters/route-factory';
 import { ROUTE_TYPES } from './adapters/route-types';
 import { loadSecretsKey } from './adapters/secrets/key-file';
@@ -175,6 +177,12 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
 
   // Client events (webhooks) are published by whichever sinks are registered.
   const eventSinks: ClientEventSink[] = [];
+  // Metrics are kept only when something may scrape them (METRICS_TOKEN).
+  const metrics = config.METRICS_TOKEN ? createPrometheusMetrics() : null;
+  const platformMetrics = metrics
+    ? instrumentPlatform(metrics, { db, clock, routes: () => registry.router.all() })
+    : null;
+  if (platformMetrics) eventSinks.push(platformMetrics.sink);
   const clientEvents: ClientEventSink = {
     async publish(tx, events) {
       if (events.length === 0) return;
@@ -209,10 +217,13 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     ledger,
     queue,
     events: clientEvents,
-    // Each applied receipt feeds routing's live quality (the registry is made below).
-    onReceipt: (r) => registry.quality.record(r.routeId, r.country, r.delivered, r.latencyMs),
+    // Each applied receipt feeds routing's live quality (the registry is made below) and the metrics.
+    onReceipt: (r) => {
+      registry.quality.record(r.routeId, r.country, r.delivered, r.latencyMs);
+      platformMetrics?.receipt(r);
+    },
   });
-  const send = createSender({
+  const sendOnly = createSender({
     db,
     clock,
     ids,
@@ -225,6 +236,10 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     blockedNumbers: (tx, accountId, phones) => subjectRequests.blockedNumbers(tx, accountId, phones),
     sharedSender,
   });
+  // Every front door (API, web app, Twilio-compatible API) sends through this one; metrics count what it took.
+  const send: typeof sendOnly = platformMetrics
+    ? async (...args) => platformMetrics.accepted(await sendOnly(...args))
+    : sendOnly;
   // What a simulated route owes receipts for: clients' sent messages, then the operator's test sends.
   async function awaitingReports(routeId: string, sentBefore: number, limit: number) {
     const due = await messages.awaitingReports(routeId, sentBefore, limit);
@@ -473,6 +488,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     }),
     eventSinks,
     readiness: undefined as ReadinessProbe | undefined,
+    metrics:
+      metrics && config.METRICS_TOKEN ? { token: config.METRICS_TOKEN, render: metrics.render } : undefined,
   };
   // Background work: one map for the loops of startWorkers() and the passes of workOnce().
   const schedule = backgroundSchedule({
@@ -496,10 +513,20 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
 
   // GET /readyz: the database answers, has room for writes, and Redis answers (when there is one).
   const redisProbe = config.REDIS_URL ? await createRedisProbe(config.REDIS_URL, logger) : null;
+  // Also: this code's migrations are all applied (a newer version has not left it behind), and some real
+  // route has a carrier connection (the built-in simulator counts only while no real route is enabled).
   services.readiness = async () => {
     const [database, queue] = await Promise.all([probeDatabase(db), redisProbe?.ping()]);
     const checks: Record<string, CheckState> = { database, storage: storage.health.full ? 'full' : 'ok' };
     if (queue) checks.queue = queue;
+    if (database === 'ok')
+      checks.migrations =
+        (await storage.pendingMigrations().catch(() => ['?'])).length === 0 ? 'ok' : 'pending';
+    const running = registry.router.all();
+    const real = running.filter((r) => registry.describe(r.id)?.simulated === false);
+    checks.routes = (real.length > 0 ? real : running).some((r) => r.health().connectedBinds > 0)
+      ? 'ok'
+      : 'unbound';
     return checks;
   };
 

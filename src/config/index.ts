@@ -213,7 +213,11 @@ export const CONFIG_SCHEMA = {
   },
   SECRETS_KEY: {
     schema: z.string().optional(),
-    doc: 'Key (32 bytes: 64 hex digits or base64) sealing the credentials stored to sign for clients (Twilio-compatible callbacks); unset: `DATA_DIR/secrets.key`, made on first use. Every machine of one deployment needs the same.',
+    doc: 'Key (32 bytes: 64 hex digits or base64) sealing the stored credentials (route credentials, 2FA secrets, Twilio-compatible signing keys); unset: `DATA_DIR/secrets.key`, made on first use. Every machine of one deployment needs the same.',
+  },
+  METRICS_TOKEN: {
+    schema: z.string().min(16).optional(),
+    doc: 'Turns on `GET /metrics` (Prometheus text format), answered only to `Authorization: Bearer <token>`; unset: no metrics are kept and the path answers 404.',
   },
   WEBHOOK_ALLOW_PRIVATE: {
     schema: bool.default(false),

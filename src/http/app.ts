@@ -62,7 +62,7 @@ import { contactAvatarRoutes } from './routes/contact-avatars';
 import { contactRoutes } from './routes/contacts';
 import { costRoutes } from './routes/costs';
 import { devSimulatorRoutes } from './routes/dev-simulator';
-import { healthRoutes, type ReadinessProbe } from './routes/health';
+import { healthRoutes, type MetricsEndpoint, type ReadinessProbe } from './routes/health';
 import { importRoutes } from './routes/imports';
 import { inboundRoutes } from './routes/inbound';
 import { linkRoutes } from './routes/links';
@@ -129,8 +129,10 @@ export interface AppServices {
   simulatorReplies: SimulatorReplies;
   /** Status callbacks of messages sent through the Twilio-compatible API. */
   twilioCallbacks: TwilioCallbacks;
-  /** The checks behind `GET /readyz` (database, storage, queue). */
+  /** The checks behind `GET /readyz` (database, storage, queue, migrations, routes). */
   readiness?: ReadinessProbe;
+  /** `GET /metrics`, when `METRICS_TOKEN` is set. */
+  metrics?: MetricsEndpoint;
 }
 
 export interface HttpOptions {

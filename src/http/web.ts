@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 /** Paths that belong to the API and its docs: never answered with the web app. */
-const API_PATH = /^\/(v1(\/|$)|docs(\/|$)|openapi\.json$|healthz$|readyz$|[la]\/)/;
+const API_PATH = /^\/(v1(\/|$)|docs(\/|$)|openapi\.json$|healthz$|readyz$|metrics$|[la]\/)/;
 
 export type WebHandler = (request: FastifyRequest, reply: FastifyReply) => boolean;
 

@@ -21,7 +21,10 @@ describe.each(DIALECTS)('health and readiness on %s', (dialect) => {
     const ready = await ts.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
     expect(ready.headers['cache-control']).toBe('no-store');
-    expect(ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', storage: 'ok' } });
+    expect(ready.json()).toEqual({
+      status: 'ok',
+      checks: { database: 'ok', storage: 'ok', migrations: 'ok', routes: 'ok' },
+    });
   });
 
   it.skipIf(!REDIS_URL)('with Redis, /readyz checks it too', async () => {
@@ -29,7 +32,7 @@ describe.each(DIALECTS)('health and readiness on %s', (dialect) => {
     const ready = await ts.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.json(), ready.body).toEqual({
       status: 'ok',
-      checks: { database: 'ok', storage: 'ok', queue: 'ok' },
+      checks: { database: 'ok', storage: 'ok', queue: 'ok', migrations: 'ok', routes: 'ok' },
     });
   });
 
@@ -41,7 +44,7 @@ describe.each(DIALECTS)('health and readiness on %s', (dialect) => {
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toEqual({
       status: 'unavailable',
-      checks: { database: 'ok', storage: 'ok', queue: 'unavailable' },
+      checks: { database: 'ok', storage: 'ok', queue: 'unavailable', migrations: 'ok', routes: 'ok' },
     });
   });
 });

@@ -1,12 +1,23 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AppError } from '../../kernel/errors';
+import { safeEqualString } from '../safe-equal';
 
-/** One dependency's state: `ok`, or a word saying what is wrong (`unavailable`, `full`). */
-export type CheckState = 'ok' | 'unavailable' | 'full';
+/**
+ * One dependency's state: `ok`, or a word saying what is wrong (`unavailable`, `full`, migrations
+ * `pending`, no route `unbound`).
+ */
+export type CheckState = 'ok' | 'unavailable' | 'full' | 'pending' | 'unbound';
 
 /** Runs every readiness check; each check names itself (`database`, `storage`, `queue`). */
 export type ReadinessProbe = () => Promise<Record<string, CheckState>>;
 
 const PUBLIC = { auth: 'public' } as const;
+
+/** The metrics a scraper reads, and the bearer token it must show. */
+export interface MetricsEndpoint {
+  token: string;
+  render(): Promise<{ contentType: string; body: string }>;
+}
 
 /**
  * `GET /healthz`: the process is alive and serving (a liveness probe: restart it when this fails).
@@ -14,7 +25,10 @@ const PUBLIC = { auth: 'public' } as const;
  * readiness probe: send it no traffic meanwhile; it recovers by itself). Neither needs credentials,
  * and neither says more than a word per check.
  */
-export function healthRoutes(services: { readiness?: ReadinessProbe }): FastifyPluginAsyncZod {
+export function healthRoutes(services: {
+  readiness?: ReadinessProbe;
+  metrics?: MetricsEndpoint;
+}): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/healthz', { schema: { hide: true }, config: PUBLIC }, async () => ({ status: 'ok' }));
     app.get('/readyz', { schema: { hide: true }, config: PUBLIC }, async (_request, reply) => {
@@ -23,6 +37,17 @@ export function healthRoutes(services: { readiness?: ReadinessProbe }): FastifyP
       // no-store: a cached "ok" would hide an outage from the probe that asks.
       reply.header('cache-control', 'no-store');
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });
+    });
+    // Prometheus's scrape: only with the token (the figures name routes and countries); off without one.
+    app.get('/metrics', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
+      const metrics = services.metrics;
+      if (!metrics) throw new AppError('not_found', 'Metrics are off: set METRICS_TOKEN to turn them on.');
+      const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+      if (!safeEqualString(given, metrics.token))
+        throw new AppError('unauthorized', 'Send the metrics token as a bearer token.');
+      const { contentType, body } = await metrics.render();
+      reply.header('cache-control', 'no-store');
+      return reply.type(contentType).send(body);
     });
   };
 }
