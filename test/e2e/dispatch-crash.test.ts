@@ -1,30 +1,21 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SmscSimulator, startSmscSimulator } from '../../dev/smsc-simulator';
-import { type ServerProcess, startServerProcess, verifyMailedEmail } from '../helpers/server-process';
+import {
+  addSmppCarrier,
+  clientApiKey,
+  createOperator,
+  postJson,
+  waitFor,
+} from '../helpers/carrier-deployment';
+import { type ServerProcess, startServerProcess } from '../helpers/server-process';
 
 const BINDS = 2;
 const WINDOW = 10;
 const TOTAL = 2000;
-
-const post = (url: string, headers: Record<string, string>, body: unknown) =>
-  fetch(url, {
-    method: 'POST',
-    headers: Object.assign({ 'content-type': 'application/json' }, headers),
-    body: JSON.stringify(body),
-  });
-
-async function waitFor(what: string, done: () => boolean, timeoutMs: number, stepMs = 50) {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
 
 /** Copies of each number the carrier received beyond the first. */
 function duplicatesAt(smsc: SmscSimulator): number {
@@ -55,81 +46,21 @@ describe('kill -9 in the middle of dispatching to an SMPP carrier', () => {
       redeliverReceipts: true,
     });
     const env = { DATA_DIR: dataDir, FREE_CREDITS: '100000', SIMULATOR_DELIVERY_DELAY_MS: '50' };
-    const admin = spawnSync(
-      process.execPath,
-      [
-        'bin/smsgate.mjs',
-        'admin',
-        'create',
-        '--email',
-        'ops@example.com',
-        '--password',
-        'correct-horse-battery-7',
-        '--role',
-        'operator',
-        '--create',
-      ],
-      { env: Object.assign({}, process.env, env, { LOG_LEVEL: 'warn' }), encoding: 'utf8' },
-    );
-    expect(admin.status, admin.stderr).toBe(0);
-
+    createOperator(env);
     server = await startServerProcess(env);
-    const login = await post(
-      `${server.url}/v1/admin/auth/login`,
-      {},
-      {
-        email: 'ops@example.com',
-        password: 'correct-horse-battery-7',
-      },
-    );
-    expect(login.status).toBe(200);
-    const op = {
-      cookie: login.headers.get('set-cookie')!.split(';')[0]!,
-      'x-csrf-token': String(((await login.json()) as { csrfToken: string }).csrfToken),
-    };
-    const route = await post(`${server.url}/v1/admin/routes`, op, {
-      name: 'carrier',
-      type: 'smpp',
-      config: {
-        host: '127.0.0.1',
-        port: smsc.port,
-        systemId: 'crashco',
-        password: 'secret1',
-        binds: BINDS,
-        window: WINDOW,
-      },
+    await addSmppCarrier(server, {
+      port: smsc.port,
+      systemId: 'crashco',
+      password: 'secret1',
+      binds: BINDS,
+      window: WINDOW,
     });
-    expect(route.status, await route.clone().text()).toBe(201);
-    const routeId = ((await route.json()) as { id: string }).id;
-    const rule = await post(`${server.url}/v1/admin/routing-rules`, op, {
-      priority: 10,
-      match: { countries: ['LV'] },
-      routeIds: [routeId],
-    });
-    expect(rule.status).toBe(201);
-
-    const signup = await post(
-      `${server.url}/v1/signup`,
-      {},
-      {
-        company: 'Crash',
-        name: 'C',
-        email: 'client@example.com',
-        password: 'a-long-secret-1',
-        acceptPolicy: true,
-      },
-    );
-    // Free credits are spent once the e-mail is confirmed.
-    await verifyMailedEmail(server, 'client@example.com');
-    const cookie = signup.headers.get('set-cookie')!.split(';')[0]!;
-    const csrf = String(((await signup.json()) as { csrfToken: string }).csrfToken);
-    const key = await post(`${server.url}/v1/api-keys`, { cookie, 'x-csrf-token': csrf }, { name: 'k' });
-    const auth = { authorization: `Bearer ${((await key.json()) as { key: string }).key}` };
+    const auth = await clientApiKey(server, 'client@example.com');
 
     const accepted: string[] = [];
     for (let r = 0; r < TOTAL / 250; r++) {
       const to = Array.from({ length: 250 }, (_, i) => `+3712${String(1_000_000 + r * 250 + i)}`);
-      const response = await post(`${server.url}/v1/messages`, auth, { to, text: 'crash' });
+      const response = await postJson(`${server.url}/v1/messages`, auth, { to, text: 'crash' });
       expect(response.status).toBe(202);
       accepted.push(...((await response.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id));
     }
