@@ -1,61 +1,34 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type SmscSimulator, startSmscSimulator } from '../../dev/smsc-simulator';
 import {
-  addSmppCarrier,
-  clientApiKey,
-  createOperator,
+  type CarrierDeployment,
+  duplicatesAt,
   postJson,
+  startCarrierDeployment,
   waitFor,
 } from '../helpers/carrier-deployment';
-import { type ServerProcess, startServerProcess } from '../helpers/server-process';
 
 const BINDS = 2;
 const WINDOW = 10;
 const TOTAL = 2000;
 
-/** Copies of each number the carrier received beyond the first. */
-function duplicatesAt(smsc: SmscSimulator): number {
-  const seen = new Map<string, number>();
-  for (const s of smsc.submits) seen.set(s.destinationAddr, (seen.get(s.destinationAddr) ?? 0) + 1);
-  let extra = 0;
-  for (const n of seen.values()) extra += n - 1;
-  return extra;
-}
-
 describe('kill -9 in the middle of dispatching to an SMPP carrier', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-dispatch-crash-'));
-  let smsc: SmscSimulator | null = null;
-  let server: ServerProcess | null = null;
+  let d: CarrierDeployment | null = null;
   afterAll(async () => {
-    await server?.stop();
-    await smsc?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await d?.close();
   });
 
   it('re-sends at most what was in flight, takes its own jobs back at once, and ends with every message delivered and charged once', async () => {
     // A slowish carrier: 50 ms per submit_sm_resp, so a whole window is always in flight on each bind.
-    smsc = await startSmscSimulator({
-      systemId: 'crashco',
-      password: 'secret1',
-      responseDelayMs: 50,
-      receiptDelayMs: 20,
-      redeliverReceipts: true,
-    });
-    const env = { DATA_DIR: dataDir, FREE_CREDITS: '100000', SIMULATOR_DELIVERY_DELAY_MS: '50' };
-    createOperator(env);
-    server = await startServerProcess(env);
-    await addSmppCarrier(server, {
-      port: smsc.port,
-      systemId: 'crashco',
-      password: 'secret1',
+    d = await startCarrierDeployment({
+      name: 'crashco',
       binds: BINDS,
       window: WINDOW,
+      carrier: { responseDelayMs: 50, receiptDelayMs: 20, redeliverReceipts: true },
     });
-    const auth = await clientApiKey(server, 'client@example.com');
+    const { smsc, auth, dataDir } = d;
+    let server = d.server;
 
     const accepted: string[] = [];
     for (let r = 0; r < TOTAL / 250; r++) {
@@ -65,14 +38,14 @@ describe('kill -9 in the middle of dispatching to an SMPP carrier', () => {
       accepted.push(...((await response.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id));
     }
 
-    await waitFor('carrier receiving', () => smsc!.submitCount() >= 600, 60_000, 5);
+    await waitFor('carrier receiving', () => smsc.submitCount() >= 600, 60_000, 5);
     await server.kill9();
     const killedAt = Date.now();
     const beforeKill = smsc.submitCount();
 
-    server = await startServerProcess(env);
+    server = await d.restart();
     const restarted = Date.now();
-    await waitFor('dispatch resuming', () => smsc!.submitCount() > beforeKill, 90_000, 20);
+    await waitFor('dispatch resuming', () => smsc.submitCount() > beforeKill, 90_000, 20);
     const resumedAfterMs = Date.now() - restarted;
     const resumedAfterKillMs = Date.now() - killedAt;
 
@@ -97,7 +70,7 @@ describe('kill -9 in the middle of dispatching to an SMPP carrier', () => {
           }>
         ).map((m) => ({
           m,
-          submits: smsc!.submits
+          submits: smsc.submits
             .filter((x) => `+${x.destinationAddr}` === m.to_number)
             .map((x) => ({ id: x.messageId, st: x.status, session: x.session })),
           reports: db
@@ -109,15 +82,15 @@ describe('kill -9 in the middle of dispatching to an SMPP carrier', () => {
             {
               stuck,
               reports: count('SELECT count(*) AS n FROM delivery_reports'),
-              deliveries: smsc!.deliveries.length,
-              acked: smsc!.deliveries.filter((d) => d.ackAt !== null).length,
+              deliveries: smsc.deliveries.length,
+              acked: smsc.deliveries.filter((d) => d.ackAt !== null).length,
             },
             null,
             1,
           ),
         );
         throw new Error(
-          `${error.message}: ${JSON.stringify({ statuses, jobs, unapplied, submits: smsc!.submitCount() })}\n${server!.output()}`,
+          `${error.message}: ${JSON.stringify({ statuses, jobs, unapplied, submits: smsc.submitCount() })}\n${server.output()}`,
         );
       });
       const duplicates = duplicatesAt(smsc);

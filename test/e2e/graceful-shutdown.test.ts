@@ -1,17 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type SmscSimulator, startSmscSimulator } from '../../dev/smsc-simulator';
 import {
-  addSmppCarrier,
-  clientApiKey,
-  createOperator,
+  type CarrierDeployment,
+  duplicatesAt,
   postJson,
+  startCarrierDeployment,
   waitFor,
 } from '../helpers/carrier-deployment';
-import { type ServerProcess, startServerProcess } from '../helpers/server-process';
 
 const BINDS = 2;
 const WINDOW = 10;
@@ -23,34 +19,21 @@ const CLIENTS = 16;
  * flight, unbinds and exits 0. After a restart every message it answered 202 is delivered, none twice.
  */
 describe('SIGTERM under load with an SMPP carrier', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-graceful-'));
-  let smsc: SmscSimulator | null = null;
-  let server: ServerProcess | null = null;
+  let d: CarrierDeployment | null = null;
   afterAll(async () => {
-    await server?.stop();
-    await smsc?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await d?.close();
   });
 
   it('drains, unbinds, exits 0, and loses or repeats nothing it accepted', async () => {
-    smsc = await startSmscSimulator({
-      systemId: 'drainco',
-      password: 'secret1',
-      responseDelayMs: 40,
-      receiptDelayMs: 20,
-    });
-    const env = { DATA_DIR: dataDir, FREE_CREDITS: '100000', SIMULATOR_DELIVERY_DELAY_MS: '50' };
-    createOperator(env);
-    server = await startServerProcess(env);
-    await addSmppCarrier(server, {
-      port: smsc.port,
-      systemId: 'drainco',
-      password: 'secret1',
+    d = await startCarrierDeployment({
+      name: 'drainco',
       binds: BINDS,
       window: WINDOW,
+      carrier: { responseDelayMs: 40, receiptDelayMs: 20 },
     });
-    const auth = await clientApiKey(server, 'client@example.com');
-    await waitFor('binds up', () => smsc!.boundSessions() >= BINDS, 20_000);
+    const { smsc, auth, dataDir } = d;
+    const server = d.server;
+    await waitFor('binds up', () => smsc.boundSessions() >= BINDS, 20_000);
 
     const accepted: string[] = [];
     let refused = 0;
@@ -72,10 +55,10 @@ describe('SIGTERM under load with an SMPP carrier', () => {
       }
     };
     const clients = Array.from({ length: CLIENTS }, client);
-    await waitFor('carrier receiving', () => smsc!.submitCount() >= 150, 60_000, 5);
+    await waitFor('carrier receiving', () => smsc.submitCount() >= 150, 60_000, 5);
 
     const exited = new Promise<number | null>((resolve) =>
-      server!.child.once('exit', (code) => resolve(code)),
+      server.child.once('exit', (code) => resolve(code)),
     );
     const signalledAt = Date.now();
     server.child.kill('SIGTERM');
@@ -89,7 +72,7 @@ describe('SIGTERM under load with an SMPP carrier', () => {
     expect(unbinds.length, 'each bind closed with unbind').toBeGreaterThanOrEqual(BINDS);
     const submittedBeforeStop = smsc.submitCount();
 
-    server = await startServerProcess(env);
+    await d.restart();
     const db = new Database(join(dataDir, 'smsgate.db'), { readonly: true });
     try {
       const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
@@ -104,11 +87,7 @@ describe('SIGTERM under load with an SMPP carrier', () => {
       expect(count("SELECT count(*) AS n FROM messages WHERE status IN ('queued', 'sending', 'sent')")).toBe(
         0,
       );
-      const perNumber = new Map<string, number>();
-      for (const s of smsc.submits)
-        perNumber.set(s.destinationAddr, (perNumber.get(s.destinationAddr) ?? 0) + 1);
-      const twice = [...perNumber.values()].filter((n) => n > 1).length;
-      expect(twice, 'numbers the carrier received twice').toBe(0);
+      expect(duplicatesAt(smsc), 'copies the carrier received twice').toBe(0);
       expect(smsc.submitCount()).toBe(accepted.length);
       console.log(
         `graceful stop: ${accepted.length} accepted (${refused} refused while stopping), ${submittedBeforeStop} at the carrier before the stop, exited in ${stoppedMs} ms`,

@@ -1,5 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { type ServerProcess, verifyMailedEmail } from './server-process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type SmscBehaviour, type SmscSimulator, startSmscSimulator } from '../../dev/smsc-simulator';
+import { type ServerProcess, startServerProcess, verifyMailedEmail } from './server-process';
 
 /** A real server process given a carrier through its API, as an operator would: the pieces tests share. */
 
@@ -82,4 +86,67 @@ export async function waitFor(what: string, done: () => boolean, timeoutMs: numb
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/** A server process on its own SQLite data directory, with an SMPP carrier (the simulator) routed to. */
+export interface CarrierDeployment {
+  dataDir: string;
+  env: Record<string, string>;
+  smsc: SmscSimulator;
+  /** The running server: replaced by `restart()`. */
+  server: ServerProcess;
+  /** Headers of a client's API key (e-mail confirmed, free credits usable). */
+  auth: Record<string, string>;
+  restart(): Promise<ServerProcess>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the carrier simulator, creates the operator with the CLI, starts the server, adds the carrier with
+ * `binds` × `window` and a rule for LV numbers, and signs a client up.
+ */
+export async function startCarrierDeployment(options: {
+  name: string;
+  binds: number;
+  window: number;
+  carrier: Partial<SmscBehaviour>;
+}): Promise<CarrierDeployment> {
+  const dataDir = mkdtempSync(join(tmpdir(), `smsgate-${options.name}-`));
+  const credentials = { systemId: options.name.slice(0, 15), password: 'secret1' };
+  const smsc = await startSmscSimulator({ ...credentials, ...options.carrier });
+  const env = { DATA_DIR: dataDir, FREE_CREDITS: '100000', SIMULATOR_DELIVERY_DELAY_MS: '50' };
+  createOperator(env);
+  const server = await startServerProcess(env);
+  await addSmppCarrier(server, {
+    port: smsc.port,
+    ...credentials,
+    binds: options.binds,
+    window: options.window,
+  });
+  const deployment: CarrierDeployment = {
+    dataDir,
+    env,
+    smsc,
+    server,
+    auth: await clientApiKey(server, 'client@example.com'),
+    async restart() {
+      deployment.server = await startServerProcess(env);
+      return deployment.server;
+    },
+    async close() {
+      await deployment.server.stop();
+      await smsc.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return deployment;
+}
+
+/** Copies of each number the carrier received beyond the first. */
+export function duplicatesAt(smsc: SmscSimulator): number {
+  const seen = new Map<string, number>();
+  for (const s of smsc.submits) seen.set(s.destinationAddr, (seen.get(s.destinationAddr) ?? 0) + 1);
+  let extra = 0;
+  for (const n of seen.values()) extra += n - 1;
+  return extra;
 }
