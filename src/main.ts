@@ -7,6 +7,7 @@ import { createImportFileReader } from './adapters/imports';
 import { createFileMailer } from './adapters/mail/file-mailer';
 import { instrumentPlatform } from './adapters/metrics/platform';
 import { createPrometheusMetrics } from './adapters/metrics/prometheus';
+import { redisSharedThroughput } from './adapters/redis-throughput';
 import { createRouteFactory } from './adapters/route-factory';
 import { ROUTE_TYPES } from './adapters/route-types';
 import { loadSecretsKey } from './adapters/secrets/key-file';
@@ -265,11 +266,19 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     start: createStartReplyRecorder({ audit }),
   });
   const inbound = createInbound({ db, clock, ids, audit, events: clientEvents, onStored: stopReplies });
+  // With Redis, routes' throughput limits hold for the whole deployment, not per process.
+  const throughputRedis = config.REDIS_URL
+    ? new (await import('ioredis')).Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 })
+    : null;
+  throughputRedis?.on('error', (error) => logger.debug({ err: error }, 'redis (route throughput)'));
   const routeFactory = createRouteFactory(routeTypes, {
     clock,
     logger,
     awaitingReports,
     publicUrl: config.PUBLIC_URL,
+    ...(throughputRedis
+      ? { sharedThroughput: redisSharedThroughput(throughputRedis, config.REDIS_PREFIX, logger) }
+      : {}),
   });
   const routeEvents: RouteEvents = {
     // The operator's test sends have no message: their receipts are recorded with the test.
@@ -565,6 +574,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       // Mails promised after an answer (password reset, unlock links) go out before the database closes.
       await Promise.all([services.identity.settled(), services.staff.settled()]);
       await registry.stop();
+      throughputRedis?.disconnect();
       await (redisClosed ?? redisQueue?.close());
       redisProbe?.close();
       await storage.close();

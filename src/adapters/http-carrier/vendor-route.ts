@@ -7,6 +7,7 @@ import {
   type SmsRoute,
   type SubmitResult,
 } from '../../modules/dispatch';
+import type { SharedThroughput } from '../../modules/route-port';
 import { MinuteCounter } from '../minute-counter';
 import { type CarrierHttp, type CarrierRequest, type CarrierResponse, createCarrierHttp } from './transport';
 
@@ -20,6 +21,8 @@ export interface VendorRouteSpec {
   clock: Clock;
   logger: Logger;
   connection: { maxConnections: number; timeoutMs: number; throughput: number };
+  /** The throughput shared with the deployment's other processes (RouteAdapterDeps.sharedThroughput). */
+  shared?: SharedThroughput | null;
   /** The request for one message (the signal is added here). */
   build(message: OutboundSms): Omit<CarrierRequest, 'signal'>;
   /** The vendor's answer as a submit result; throws a RouteError for a refusal. */
@@ -59,6 +62,7 @@ export function createVendorRoute(spec: VendorRouteSpec): SmsRoute & { close(): 
       const settle = pace ? await pace.wait(message.signal) : null;
       inFlight++;
       try {
+        if (spec.shared) await spec.shared.acquire(message.signal);
         let response: CarrierResponse;
         try {
           response = await http.request({ ...spec.build(message), signal: message.signal });

@@ -66,6 +66,7 @@ export function createHttpRoute(config: HttpRouteConfig, deps: RouteAdapterDeps)
   };
   for (const [k, v] of Object.entries(config.settings)) fixed[`config.${k}`] = v;
 
+  const shared = config.throughput > 0 ? (deps.sharedThroughput?.(config.throughput) ?? null) : null;
   const sent = new MinuteCounter();
   const errors = new MinuteCounter();
   const requests = new MinuteCounter();
@@ -116,6 +117,7 @@ export function createHttpRoute(config: HttpRouteConfig, deps: RouteAdapterDeps)
       const at = Math.max(now, nextSlot);
       nextSlot = at + 1000 / config.throughput;
       if (at > now) await sleep(at - now, signal);
+      await shared?.acquire(signal);
     }
   }
 

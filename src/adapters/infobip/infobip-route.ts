@@ -153,6 +153,7 @@ export function createInfobipRoute(
     clock: deps.clock,
     logger: deps.logger,
     connection: config,
+    shared: deps.sharedThroughput?.(config.throughput) ?? null,
     build: (message) => infobipRequest(config, message, statusUrl, deps.clock.now()),
     interpret: (response, message) => {
       const { smsCount, ...result } = infobipAnswer(response, message, deps.clock.now());

@@ -83,6 +83,7 @@ export function createPlivoRoute(config: PlivoConfig, deps: RouteAdapterDeps): S
     clock: deps.clock,
     logger: deps.logger,
     connection: config,
+    shared: deps.sharedThroughput?.(config.throughput) ?? null,
     build: (message) => plivoRequest(config, message, statusUrl),
     interpret: (response) => plivoAnswer(response, deps.clock.now()),
   });

@@ -9,5 +9,10 @@ export const smppRouteType: RouteTypeDefinition<ResolvedSmppRouteConfig> = {
   description: 'An SMPP v3.4 account at a carrier or aggregator (SMSC): binds, window and throughput.',
   configSchema: smppRouteConfigSchema.strict(),
   secretKeys: ['password'],
-  create: (config, deps) => createSmppRoute(deps.id, config, { clock: deps.clock, logger: deps.logger }),
+  create: (config, deps) =>
+    createSmppRoute(deps.id, config, {
+      clock: deps.clock,
+      logger: deps.logger,
+      sharedThroughput: deps.sharedThroughput?.(config.throughput ?? 0) ?? null,
+    }),
 };

@@ -9,6 +9,7 @@ import {
   RouteError,
   type RouteEvents,
   type RouteHealth,
+  type SharedThroughput,
   type SmsRoute,
   type SubmitResult,
 } from '../../modules/route-port';
@@ -42,6 +43,8 @@ export interface SmppRouteOptions {
   /** Source of the timestamps in reports, inbound messages, validity periods and health (default: wall clock). */
   clock?: Clock;
   logger?: SmppLogger;
+  /** The route's throughput shared with the other processes of a deployment (Redis); null: this process's alone. */
+  sharedThroughput?: SharedThroughput | null;
 }
 
 /**
@@ -112,6 +115,7 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
   private sessions: Session[] = [];
   private readonly queue = new Deque<SubmitJob>();
   private readonly limiter: SlidingWindowLimiter | null;
+  private readonly shared: SharedThroughput | null;
   private events: RouteEvents | null = null;
   private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
@@ -138,6 +142,7 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? noopLogger;
     this.limiter = config.throughput > 0 ? new SlidingWindowLimiter(config.throughput, 1000) : null;
+    this.shared = config.throughput > 0 ? (options.sharedThroughput ?? null) : null;
   }
 
   get id(): string {
@@ -339,6 +344,14 @@ class SmppRoute implements SmsRoute, SessionHost<SubmitJob> {
           if (wait !== Number.POSITIVE_INFINITY) this.wakeIn(wait);
           return;
         }
+      }
+      // The deployment-wide share: once this process's is spent, pump again when it holds more.
+      if (this.shared && !this.shared.tryTake()) {
+        this.shared.refill().then(
+          () => this.pump(),
+          () => this.wakeIn(100),
+        );
+        return;
       }
       const sent = session.submit(job, job.pdu, now);
       if (!sent) {

@@ -100,6 +100,7 @@ export function createTelnyxRoute(
     clock: deps.clock,
     logger: deps.logger,
     connection: config,
+    shared: deps.sharedThroughput?.(config.throughput) ?? null,
     build: (message) => telnyxRequest(config, message, webhookUrl),
     interpret: (response, message) => {
       const { parts, ...result } = telnyxAnswer(response, deps.clock.now());

@@ -113,6 +113,7 @@ export function createTwilioRoute(
     clock: deps.clock,
     logger: deps.logger,
     connection: config,
+    shared: deps.sharedThroughput?.(config.throughput) ?? null,
     build: (message) => twilioRequest(config, message, statusCallback, deps.clock.now()),
     interpret: (response, message) =>
       twilioAnswer(response, message, deps.clock.now(), (theirs) =>

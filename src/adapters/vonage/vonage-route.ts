@@ -122,6 +122,7 @@ export function createVonageRoute(
     clock: deps.clock,
     logger: deps.logger,
     connection: config,
+    shared: deps.sharedThroughput?.(config.throughput) ?? null,
     build: (message) => vonageRequest(config, message, statusUrl, deps.clock.now()),
     interpret: (response, message) => {
       const { parts, ...result } = vonageAnswer(response, deps.clock.now());

@@ -3,7 +3,7 @@ import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { Logger } from '../../kernel/logger';
 import { isSealed, type SecretBox } from '../../kernel/secret-box';
-import type { DeliveryReport, InboundSms, SmsRoute } from '../route-port';
+import type { DeliveryReport, InboundSms, SharedThroughput, SmsRoute } from '../route-port';
 
 /** What the composition root gives an adapter it builds for one route row. */
 export interface RouteAdapterDeps {
@@ -26,6 +26,11 @@ export interface RouteAdapterDeps {
    * given to it with each message (status callback) or set in the carrier's console (inbound).
    */
   callbackUrl(kind: RouteCallbackKind): string;
+  /**
+   * The route's throughput limit shared with the deployment's other processes (with Redis), for an adapter
+   * that limits it: null or absent when each process keeps its own.
+   */
+  sharedThroughput?(perSecond: number): SharedThroughput | null;
 }
 
 /** Which callback of a route a carrier called: delivery reports or inbound messages. */

@@ -10,3 +10,10 @@ export type {
   SubmitResult,
 } from './route-port';
 export { FAILURE_CODES, isFailureCode, RouteError, receiptFailureCode } from './route-port';
+export {
+  SHARED_SEND_WITHIN_MS,
+  type SharedThroughput,
+  type SharedThroughputFactory,
+  sharedThroughput,
+  type ThroughputCounter,
+} from './shared-throughput';
