@@ -54,6 +54,7 @@ import {
   createReceiptSweeps,
   createReportInbox,
   createRouteCallbacks,
+  createRouteHealthBoard,
   createRouteRegistry,
   createRoutesAdmin,
   createRouteTests,
@@ -92,7 +93,10 @@ export interface SystemOverrides {
   mailer?: Mailer;
   files?: FileStore;
   storage?: Storage;
-  /** What this process runs (`serve`, `worker`): with the host name, the default WORKER_ID. */
+  /**
+   * What this process runs (`serve`, `worker`, or `api`: a server without workers, which opens no carrier
+   * connection); with the host name, the default WORKER_ID.
+   */
   role?: string;
   /** Dispatch lease and heartbeat (tests shorten them). */
   dispatch?: { leaseMs?: number; heartbeatMs?: number };
@@ -196,6 +200,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   await sealClearRouteCredentials(db, routeTypes);
   await sealClearTotpSecrets(db, secrets);
   const workerId = config.WORKER_ID ?? `${hostname()}:${overrides.role ?? 'system'}`;
+  // An API-only process leaves the carrier connections to the workers.
+  const opensRoutes = overrides.role !== 'api';
   const outbox = createDbQueue({ db, clock, ids, capabilities: storage.capabilities, workerId });
   // With Redis, jobs still enter the database in the business transaction and are relayed to BullMQ.
   const redisQueue: RedisQueue | null = config.REDIS_URL
@@ -303,6 +309,14 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     defaultRouteId: simulator.id,
     events: routeEvents,
     logger,
+    openRoutes: opensRoutes,
+  });
+  // Where every process reads the routes' live figures: written by those holding binds.
+  const routeHealth = createRouteHealthBoard({
+    db,
+    clock,
+    workerId,
+    routes: () => registry.router.all().filter((r) => registry.describe(r.id) && r.id !== simulator.id),
   });
   const routeTests = createRouteTests({
     db,
@@ -470,6 +484,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       registry,
       routeTypes,
       signatureFailures: (id) => routeCallbacks.signatureFailures(id),
+      healthBoard: routeHealth,
     }),
     routeCallbacks,
     routeTests,
@@ -513,6 +528,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     fanout: campaigns.fanout,
     receipts: createReceiptSweeps({ db, outcomes }),
     routeCallbacks,
+    routeHealth,
     incidents: processor.incidents,
     campaignFiles,
     retention,
@@ -531,11 +547,14 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     if (database === 'ok')
       checks.migrations =
         (await storage.pendingMigrations().catch(() => ['?'])).length === 0 ? 'ok' : 'pending';
-    const running = registry.router.all();
-    const real = running.filter((r) => registry.describe(r.id)?.simulated === false);
-    checks.routes = (real.length > 0 ? real : running).some((r) => r.health().connectedBinds > 0)
-      ? 'ok'
-      : 'unbound';
+    // An API-only process holds no binds: the workers' readiness says whether routes are bound.
+    if (opensRoutes) {
+      const running = registry.router.all();
+      const real = running.filter((r) => registry.describe(r.id)?.simulated === false);
+      checks.routes = (real.length > 0 ? real : running).some((r) => r.health().connectedBinds > 0)
+        ? 'ok'
+        : 'unbound';
+    }
     return checks;
   };
 

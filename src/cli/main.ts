@@ -94,7 +94,11 @@ function prepare(config: Readonly<Config>, mayCreate: boolean, command: string, 
 async function serve() {
   const config = configure();
   prepare(config, true, 'serve');
-  const system = await createSystem(config, { role: 'serve', logger: loggerFor(config) });
+  // Without workers this process only answers: the worker processes hold the carrier binds.
+  const system = await createSystem(config, {
+    role: config.WORKERS ? 'serve' : 'api',
+    logger: loggerFor(config),
+  });
   const log = system.logger;
   const app = await system.http();
   await app.listen({ port: config.PORT, host: config.HOST });

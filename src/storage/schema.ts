@@ -289,6 +289,18 @@ export interface SimulatorReportsTable {
   due_at: number;
 }
 
+/** A worker process's live view of one route it holds binds for (0037_route_health). */
+export interface RouteHealthTable {
+  route_id: string;
+  worker_id: string;
+  connected_binds: number;
+  in_flight: number;
+  sent_last_minute: number;
+  errors_last_minute: number;
+  last_error: string | null;
+  updated_at: number;
+}
+
 /** One fact about the deployment as a whole (0035_platform_settings). */
 export interface PlatformSettingsTable {
   key: string;
@@ -399,6 +411,7 @@ export interface Database
     TwilioTables {
   routes: RoutesTable;
   platform_settings: PlatformSettingsTable;
+  route_health: RouteHealthTable;
   routing_rules: RoutingRulesTable;
   route_costs: RouteCostsTable;
   route_callbacks: RouteCallbacksTable;

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config';
 import type { Logger } from '../kernel/logger';
+import { ROUTE_HEALTH_EVERY_MS } from '../modules/dispatch';
 import { type Loop, startLoop } from './loops';
 
 /** What a run may ask of the runner: when the workers started (`performance.now()`). */
@@ -62,6 +63,8 @@ export interface ScheduleDeps {
   receipts: { rematchWaiting(): Promise<number>; expireUnreported(): Promise<number> };
   /** Carriers' stored HTTP callbacks (delivery reports, inbound). */
   routeCallbacks: { applyDue(limit?: number): Promise<number> };
+  /** Writes the live figures of the routes this process holds binds for, for every process to read. */
+  routeHealth: { publish(): Promise<number> };
   incidents: { warnApproachingDeadlines(): Promise<number> };
   campaignFiles: { sweep(): Promise<{ attachments: number; links: number }> };
   retention: { sweepOnce(): Promise<unknown> };
@@ -103,6 +106,14 @@ export function backgroundSchedule(deps: ScheduleDeps): BackgroundKind[] {
         return swept.attachments + swept.links;
       },
       idleMs: 60_000,
+      periodic: true,
+      once: 'first',
+    },
+    {
+      // The operator's health view is answered by API processes that hold no binds: from these rows.
+      name: 'route-health',
+      run: () => deps.routeHealth.publish(),
+      idleMs: ROUTE_HEALTH_EVERY_MS,
       periodic: true,
       once: 'first',
     },

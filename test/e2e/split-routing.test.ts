@@ -24,8 +24,13 @@ describe.each(DIALECTS)('a carrier added in another process, on %s', (dialect) =
   });
   const mail = new MailBox();
 
-  async function start(test: TestStorage, own: boolean): Promise<System> {
-    const process = await startProcessOn(test, { own, mail, env: { FREE_CREDITS: '1000' } });
+  async function start(test: TestStorage, own: boolean, role?: string): Promise<System> {
+    const process = await startProcessOn(test, {
+      own,
+      mail,
+      env: { FREE_CREDITS: '1000' },
+      ...(role ? { role } : {}),
+    });
     cleanup.push(() => process.close());
     return process.system;
   }
@@ -84,5 +89,45 @@ describe.each(DIALECTS)('a carrier added in another process, on %s', (dialect) =
     }
     expect(rows.map((r) => r.route_id)).toEqual(Array(5).fill(route.json().id));
     expect(smsc.submitCount()).toBe(5);
+  }, 40_000);
+
+  it('leaves the carrier binds to the worker: an API process opens none, and shows the worker’s binds', async () => {
+    const test = await openTestStorage(dialect);
+    cleanup.push(() => test.dispose());
+    const smsc = await startSmscSimulator({ systemId: 'carrier', password: 'secret1' });
+    cleanup.push(() => smsc.stop());
+    const worker = await start(test, false);
+    worker.startWorkers();
+    const api = await start(test, true, 'api');
+    const app = await api.http();
+    registerMailBox(app, mail);
+    const op = (await staffSession({ system: api, app }, 'operator')).headers;
+    const route = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/routes',
+      headers: op,
+      payload: {
+        name: 'carrier',
+        type: 'smpp',
+        config: { host: '127.0.0.1', port: smsc.port, systemId: 'carrier', password: 'secret1', binds: 2 },
+      },
+    });
+    expect(route.statusCode, route.body).toBe(201);
+    const id = route.json().id as string;
+    await worker.services.registry.sync();
+    // The worker's next health write (every 5 s) reaches the API process through the database.
+    const deadline = Date.now() + 15_000;
+    let health = await app.inject({ method: 'GET', url: `/v1/admin/routes/${id}/health`, headers: op });
+    while (health.statusCode !== 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      health = await app.inject({ method: 'GET', url: `/v1/admin/routes/${id}/health`, headers: op });
+    }
+    expect(health.statusCode, health.body).toBe(200);
+    expect(health.json()).toMatchObject({ connectedBinds: 2 });
+    expect(smsc.boundSessions(), 'binds at the carrier: the worker’s two, none of the API’s').toBe(2);
+    expect(smsc.binds.filter((b) => b.ok)).toHaveLength(2);
+    // The API process still checks the database and so on, not binds it does not hold.
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.json().checks.routes).toBeUndefined();
   }, 40_000);
 });

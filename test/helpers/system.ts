@@ -258,6 +258,8 @@ export async function startProcessOn(
     mail: MailBox;
     env?: Record<string, string>;
     dispatch?: { leaseMs?: number; heartbeatMs?: number };
+    /** `api`: a server without workers, which opens no carrier connection. */
+    role?: string;
   },
 ): Promise<{ system: System; close(): Promise<void> }> {
   const storage = options.own
@@ -277,6 +279,7 @@ export async function startProcessOn(
       mailer: options.mail,
       logger: createLogger({ level: 'silent' }),
       ...(options.dispatch ? { dispatch: options.dispatch } : {}),
+      ...(options.role ? { role: options.role } : {}),
     },
   );
   return {

@@ -96,6 +96,7 @@ const OWNERS: Record<string, string> = {
   route_tests: 'dispatch',
   route_costs: 'dispatch',
   route_callbacks: 'dispatch',
+  route_health: 'dispatch',
   webhook_endpoints: 'webhooks',
   webhook_deliveries: 'webhooks',
   webhook_attempts: 'webhooks',

@@ -37,6 +37,7 @@ export { createReceiptSweeps, type ReceiptSweeps } from './receipt-sweeps';
 export { createReportInbox, type ReportInbox } from './report-inbox';
 export { type CallbackAnswer, createRouteCallbacks, type RouteCallbacks } from './route-callbacks';
 export { sealClearRouteCredentials } from './route-credentials';
+export { createRouteHealthBoard, ROUTE_HEALTH_EVERY_MS, type RouteHealthBoard } from './route-health-board';
 export {
   type BuiltinRoute,
   createRouteRegistry,

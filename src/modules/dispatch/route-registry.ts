@@ -57,6 +57,11 @@ export function createRouteRegistry(deps: {
   logger: Logger;
   /** The source of chance for probing demoted routes (tests inject their own). */
   random?: () => number;
+  /**
+   * False in a process that only answers the API: it reads routes and rules but opens no carrier
+   * connection (the workers hold the binds; an operator's test send still borrows an adapter).
+   */
+  openRoutes?: boolean;
 }) {
   const random = deps.random ?? Math.random;
   const quality = createQualityTracker();
@@ -106,7 +111,7 @@ export function createRouteRegistry(deps: {
       }
     }
     for (const [id, row] of wanted) {
-      if (running.has(id)) continue;
+      if (running.has(id) || deps.openRoutes === false) continue;
       try {
         const route = deps.factory(row);
         running.set(id, { route, version: Number(row.updated_at) });

@@ -4,6 +4,7 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
 import type { RoutesTable, RoutingRulesTable } from '../../storage/schema';
 import type { AuditActor, AuditLog } from '../audit';
+import type { RouteHealthBoard } from './route-health-board';
 import type { RouteRegistry } from './route-registry';
 import { type RouteTypes, SECRET_MASK } from './route-types';
 import { BUILTIN_SIMULATOR_ID, type RuleMatch } from './rules';
@@ -52,6 +53,8 @@ export function createRoutesAdmin(deps: {
   routeTypes: RouteTypes;
   /** Callbacks of a route refused in the last minute (wrong signature or token). */
   signatureFailures?: (routeId: string) => number;
+  /** The routes' health as the processes holding their binds last wrote it. */
+  healthBoard?: RouteHealthBoard;
 }) {
   const { db, clock, ids, audit, registry, routeTypes } = deps;
   const routeView = (row: RoutesTable) => viewOf(row, routeTypes);
@@ -212,10 +215,11 @@ export function createRoutesAdmin(deps: {
       });
       await registry.sync();
     },
-    health(id: string) {
-      const route = registry.get(id);
-      if (!route) throw new AppError('not_found', 'No such running route (unknown or disabled).');
-      return { ...route.health(), callbackSignatureFailures: deps.signatureFailures?.(id) ?? 0 };
+    /** Live in this process when it holds the route's binds, else as the worker processes last wrote it. */
+    async health(id: string) {
+      const local = registry.get(id)?.health() ?? (await deps.healthBoard?.read(id)) ?? null;
+      if (!local) throw new AppError('not_found', 'No such running route (unknown or disabled).');
+      return { ...local, callbackSignatureFailures: deps.signatureFailures?.(id) ?? 0 };
     },
 
     async listRules() {
