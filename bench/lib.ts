@@ -5,7 +5,7 @@
  *
  * Everything except that JSON line goes to stderr, so `npx tsx bench/x.ts | tail -1` is the result.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -81,8 +81,10 @@ export function peakRssMb(pid: number): number | null {
 
 export interface RunningServer {
   pid: number;
-  /** The `smsgate worker` process of the split deployment (`workerProcess`), else null. */
+  /** The (first) `smsgate worker` process of the split deployment (`workerProcess`), else null. */
   workerPid: number | null;
+  /** Every `smsgate worker` process (`workers`). */
+  workerPids: number[];
   port: number;
   baseUrl: string;
   dataDir: string;
@@ -100,7 +102,7 @@ export interface RunningServer {
  */
 export async function startServer(
   env: Record<string, string> = {},
-  options: { workerProcess?: boolean } = {},
+  options: { workerProcess?: boolean; workers?: number } = {},
 ): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-bench-'));
   const port = await freePort();
@@ -169,34 +171,31 @@ export async function startServer(
     await sleep(100);
   }
   const pid = child.pid!;
-  // The split deployment: this process answers HTTP (WORKERS=false), a second one runs the workers.
-  const worker = options.workerProcess
-    ? spawn(process.execPath, [...nodeArgs, join(SERVER_ROOT, 'bin/smsgate.mjs'), 'worker'], {
-        cwd: SERVER_ROOT,
-        env: childEnv,
-        stdio: show ? ['ignore', 'inherit', 'inherit'] : 'ignore',
-      })
-    : null;
-  const workerExit = worker
-    ? new Promise<void>((done) => worker.once('exit', () => done()))
-    : Promise.resolve();
+  // The split deployment: this process answers HTTP (WORKERS=false), others run the workers.
+  const workers = Array.from({ length: options.workers ?? (options.workerProcess ? 1 : 0) }, (_, i) =>
+    spawn(process.execPath, [...nodeArgs, join(SERVER_ROOT, 'bin/smsgate.mjs'), 'worker'], {
+      cwd: SERVER_ROOT,
+      env: { ...childEnv, WORKER_ID: `bench-worker-${i + 1}` },
+      stdio: show ? ['ignore', 'inherit', 'inherit'] : 'ignore',
+    }),
+  );
+  const workerExits = workers.map((w) => new Promise<void>((done) => w.once('exit', () => done())));
+  const worker = workers[0] ?? null;
   return {
     pid,
     workerPid: worker?.pid ?? null,
+    workerPids: workers.map((w) => w.pid!),
     port,
     baseUrl,
     dataDir,
     dbFile: join(dataDir, 'smsgate.db'),
     peakRssMb: () => {
-      const api = peakRssMb(pid);
-      const other = worker?.pid ? peakRssMb(worker.pid) : null;
-      return api === null ? other : other === null ? api : Math.max(api, other);
+      const each = [pid, ...workers.map((w) => w.pid!)].map(peakRssMb).filter((v): v is number => v !== null);
+      return each.length === 0 ? null : Math.max(...each);
     },
     async stop() {
-      if (worker && worker.exitCode === null) {
-        worker.kill('SIGTERM');
-        await workerExit;
-      }
+      for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM');
+      await Promise.all(workerExits);
       if (exited === null) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -414,4 +413,13 @@ export async function machine(): Promise<{ node: string; cpus: number; memoryGb:
     cpus: os.availableParallelism(),
     memoryGb: round(os.totalmem() / 2 ** 30, 1),
   };
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** utime + stime of a process in seconds (fields 14 and 15 of /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
