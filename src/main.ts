@@ -10,6 +10,7 @@ import { ROUTE_TYPES } from './adapters/route-types';
 import { loadSecretsKey } from './adapters/secrets/key-file';
 import { createSimulatorReplies } from './adapters/simulator/simulator-replies';
 import { createSimulatorRoute } from './adapters/simulator/simulator-route';
+import { createSmppServer, type SmppServer } from './adapters/smpp-server';
 import { webhookNet } from './adapters/webhooks';
 import type { Config } from './config';
 import { buildApp } from './http/app';
@@ -70,6 +71,7 @@ import {
   createPreview,
   createSender,
 } from './modules/messaging';
+import { createSmppCredentials, createSmppDeliveries } from './modules/smpp-accounts';
 import { createTwilioCallbacks } from './modules/twilio-compat';
 import { createWebhooks } from './modules/webhooks';
 import { createDbQueue } from './queue/db-queue';
@@ -308,6 +310,20 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     },
   });
   eventSinks.push(twilioCallbacks.sink);
+  const smppCredentials = createSmppCredentials({
+    db,
+    clock,
+    ids,
+    audit,
+    settings: {
+      defaultMaxBinds: config.SMPP_MAX_BINDS,
+      lockAfterFailures: SMPP_LOCK_AFTER_FAILURES,
+      lockMs: config.SMPP_LOCK_MINUTES * 60_000,
+    },
+  });
+  // Receipts and replies owed to SMPP clients are queued in the transaction of the change, like webhooks.
+  const smppDeliveries = createSmppDeliveries({ db, clock, ids });
+  eventSinks.push(smppDeliveries.sink);
   // Carrier binds open only now: a bind can bring receipts and replies at once (a carrier redelivering
   // what it could not hand over before a restart), and their webhooks must have somewhere to go.
   await registry.start();
@@ -401,6 +417,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     settings,
     webhooks,
     twilioCallbacks,
+    smppCredentials,
+    smppDeliveries,
     priceBook,
     priceAdmin: createPriceAdmin({ db, audit, priceBook, assertAccountExists }),
     accountSettings: createAccountSettings({ db, audit, sharedSender }),
@@ -484,6 +502,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   };
 
   let app: FastifyInstance | null = null;
+  let smppServer: SmppServer | null = null;
   return {
     config,
     clock,
@@ -500,6 +519,56 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       });
       return app;
     },
+    /**
+     * Starts the SMPP server on `port` (default SMPP_PORT; 0 picks a free port) and answers the port it
+     * listens on. Its submits go through the same accept path as `POST /v1/messages`.
+     */
+    async startSmpp(port = config.SMPP_PORT ?? 0): Promise<{ server: SmppServer; port: number }> {
+      smppServer ??= createSmppServer({
+        log: logger.child({ component: 'smpp-server' }),
+        now: () => clock.now(),
+        settings: {
+          window: config.SMPP_WINDOW,
+          submitsPerSecond: config.SMPP_SUBMITS_PER_SECOND,
+          responseTimeoutMs: config.SMPP_RESPONSE_TIMEOUT_SECONDS * 1000,
+          concatWaitMs: config.SMPP_CONCAT_WAIT_SECONDS * 1000,
+        },
+        door: {
+          authenticate: (systemId, password, ip) => smppCredentials.authenticate(systemId, password, ip),
+          recordBind: (binder, mode, ip) => smppCredentials.recordBind(binder, mode, ip),
+          newMessageId: () => ids('msg'),
+          async submit(binder, m) {
+            const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
+            const item = {
+              to: m.to,
+              text: m.text,
+              from: m.from,
+              sendAt: iso(m.sendAt),
+              validUntil: iso(m.validUntil),
+              path: SMPP_PATHS,
+            };
+            const result = await send(binder.actor, [item], {
+              allOrNothing: true,
+              idempotency: null,
+              ...(m.messageId ? { messageId: m.messageId } : {}),
+              within: (tx, r) =>
+                smppDeliveries.recordSubmits(tx, r, {
+                  credentialId: binder.credentialId,
+                  accountId: binder.accountId,
+                  registeredDelivery: m.registeredDelivery,
+                  sourceAddr: m.sourceAddr,
+                }),
+            });
+            return result.data[0]!.id;
+          },
+          claim: (accountIds, limit, leaseMs) => smppDeliveries.claim(accountIds, limit, leaseMs),
+          acknowledge: (id) => smppDeliveries.acknowledge(id),
+          onCredentialRemoved: (listener) => smppCredentials.onRemoved(listener),
+        },
+      });
+      const listening = await smppServer.listen(port, config.SMPP_HOST ?? config.HOST);
+      return { server: smppServer, port: listening };
+    },
     /** One pass of every background kind (see workers/schedule.ts); tests call it with a fake clock instead of running loops. */
     workOnce: () => runScheduleOnce(schedule, config),
     /** Starts the loops of every background kind (see workers/schedule.ts). */
@@ -508,6 +577,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     },
     async stop() {
       if (app) await app.close();
+      await smppServer?.close();
       const loopsStopped = Promise.all(loops.splice(0).map((l) => l.stop()));
       // A run waiting on Redis while it is gone (its commands wait for a reconnect) ends only once the
       // connections are cut: give the runs a few seconds, then cut them (the jobs table holds the truth).
@@ -526,6 +596,17 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
 }
 
 export type System = Awaited<ReturnType<typeof createSystem>>;
+
+/** Wrong SMPP passwords in a row that lock a credential (for SMPP_LOCK_MINUTES). */
+const SMPP_LOCK_AFTER_FAILURES = 10;
+/** Where a submit_sm's fields sit, for the accept path's error paths. */
+const SMPP_PATHS = {
+  to: 'destination_addr',
+  text: 'short_message',
+  from: 'source_addr',
+  sendAt: 'schedule_delivery_time',
+  validUntil: 'validity_period',
+};
 
 /** How long `stop()` lets the background runs finish before it cuts the Redis connections they may wait on. */
 const LOOPS_STOP_WAIT_MS = 5_000;

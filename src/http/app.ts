@@ -44,6 +44,7 @@ import type {
   MessageDeletion,
   MessageReports,
 } from '../modules/messaging';
+import type { SmppCredentials, SmppDeliveries } from '../modules/smpp-accounts';
 import type { TwilioCallbacks } from '../modules/twilio-compat';
 import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
@@ -72,6 +73,7 @@ import { priceAndSettingsRoutes } from './routes/prices';
 import { privacyRoutes } from './routes/privacy';
 import { routeHookRoutes } from './routes/route-hooks';
 import { routingRoutes } from './routes/routing';
+import { smppRoutes } from './routes/smpp';
 import { twilioBasicAuth, twilioRoutes } from './routes/twilio-messages';
 import { webhookRoutes } from './routes/webhooks';
 import { securityHeaders } from './security-headers';
@@ -129,6 +131,8 @@ export interface AppServices {
   simulatorReplies: SimulatorReplies;
   /** Status callbacks of messages sent through the Twilio-compatible API. */
   twilioCallbacks: TwilioCallbacks;
+  smppCredentials: SmppCredentials;
+  smppDeliveries: SmppDeliveries;
   /** The checks behind `GET /readyz` (database, storage, queue). */
   readiness?: ReadinessProbe;
 }
@@ -320,6 +324,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(linkRoutes(services));
   await app.register(campaignRoutes(services));
   await app.register(twilioRoutes(services));
+  await app.register(smppRoutes(services));
 
   return app;
 }

@@ -1,0 +1,8 @@
+export {
+  createSmppServer,
+  DEFAULT_SMPP_SERVER_SETTINGS,
+  type SmppFrontDoor,
+  type SmppServer,
+  type SmppServerSettings,
+  type SmppSubmit,
+} from './server';

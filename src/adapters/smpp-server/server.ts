@@ -1,0 +1,251 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from '../../kernel/logger';
+import type { BindRefusal, SmppBinder, SmppDelivery } from '../../modules/smpp-accounts';
+import { Status } from '../smpp/wire';
+import { type BindMode, type BindRequest, ServerStatus } from './pdus';
+import { ClientSession } from './session';
+
+/** A message from a submit_sm (or a reassembled concatenated one), for the accept path. */
+export interface SmppSubmit {
+  to: string;
+  from: string | undefined;
+  text: string;
+  sendAt: number | null;
+  validUntil: number | null;
+  registeredDelivery: number;
+  sourceAddr: string;
+  /** The id already given to the client with an earlier part. */
+  messageId: string | undefined;
+}
+
+/** What the server needs from the platform (wired by the composition root). */
+export interface SmppFrontDoor {
+  authenticate(
+    systemId: string,
+    password: string,
+    ip: string,
+  ): Promise<{ ok: true; binder: SmppBinder } | { ok: false; reason: BindRefusal }>;
+  recordBind(binder: SmppBinder, mode: BindMode, ip: string): Promise<void>;
+  /** Accepts one message through the same path as `POST /v1/messages`; resolves once it is stored. */
+  submit(binder: SmppBinder, message: SmppSubmit): Promise<string | { code: string | null }>;
+  newMessageId(): string;
+  claim(accountIds: string[], limit: number, leaseMs: number): Promise<SmppDelivery[]>;
+  acknowledge(id: string): Promise<void>;
+  /** Called with a credential's id when it is deleted. */
+  onCredentialRemoved(listener: (credentialId: string) => void): void;
+}
+
+export interface SmppServerSettings {
+  /** submit_sm PDUs one bind may have in processing; more answer ESME_RTHROTTLED. */
+  window: number;
+  /** submit_sm PDUs per second per account (burst: one second's worth); more answer ESME_RTHROTTLED. */
+  submitsPerSecond: number;
+  /** How long a deliver_sm waits for its response before it is offered again. */
+  responseTimeoutMs: number;
+  /** How long the parts of a concatenated message wait for the rest. */
+  concatWaitMs: number;
+  /** Concatenated messages one bind may have incomplete at once; more answer ESME_RMSGQFUL. */
+  maxPendingConcat: number;
+  /** A connection that has not bound by then is closed. */
+  bindTimeoutMs: number;
+  /** A bound session silent for this long (no PDU, not even enquire_link) is closed. */
+  idleTimeoutMs: number;
+  /** How often due deliver_sm PDUs are looked for. */
+  pollMs: number;
+}
+
+export const DEFAULT_SMPP_SERVER_SETTINGS: SmppServerSettings = {
+  window: 100,
+  submitsPerSecond: 1000,
+  responseTimeoutMs: 30_000,
+  concatWaitMs: 60_000,
+  maxPendingConcat: 100,
+  bindTimeoutMs: 30_000,
+  idleTimeoutMs: 300_000,
+  pollMs: 250,
+};
+
+/** What a session asks of the server. */
+export interface SessionHost {
+  settings: SmppServerSettings;
+  log: Logger;
+  now(): number;
+  bind(session: ClientSession, request: BindRequest, mode: BindMode): Promise<SmppBinder | number>;
+  submit(binder: SmppBinder, message: SmppSubmit): Promise<string | { code: string | null }>;
+  newMessageId(): string;
+  takeToken(accountId: string): boolean;
+  acknowledged(delivery: SmppDelivery): void;
+  closed(session: ClientSession): void;
+}
+
+const REFUSAL_STATUS: Record<BindRefusal, number> = {
+  unknown_system_id: ServerStatus.ESME_RINVSYSID,
+  wrong_password: ServerStatus.ESME_RINVPASWD,
+  locked: ServerStatus.ESME_RBINDFAIL,
+  address_refused: ServerStatus.ESME_RBINDFAIL,
+};
+
+/**
+ * The SMPP v3.4 server clients bind to: sessions, binds per credential, the per-account throughput limit,
+ * and the pump that hands queued receipts and MO messages to receiver binds.
+ */
+export function createSmppServer(options: {
+  door: SmppFrontDoor;
+  log: Logger;
+  settings?: Partial<SmppServerSettings>;
+  now?: () => number;
+}) {
+  const settings = { ...DEFAULT_SMPP_SERVER_SETTINGS, ...options.settings };
+  const { door, log } = options;
+  const now = options.now ?? Date.now;
+  const sessions = new Set<ClientSession>();
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  /** Deliveries handed to a session and not yet answered, so a poll does not hand them out twice. */
+  const outstanding = new Set<string>();
+  let server: Server | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let pumping = false;
+
+  const host: SessionHost = {
+    settings,
+    log,
+    now,
+    async bind(session, request, mode) {
+      let result: Awaited<ReturnType<SmppFrontDoor['authenticate']>>;
+      try {
+        result = await door.authenticate(request.systemId, request.password, session.ip);
+      } catch (error) {
+        log.error({ err: error }, 'smpp bind check failed');
+        return Status.ESME_RSYSERR;
+      }
+      if (!result.ok) {
+        log.info({ systemId: request.systemId, ip: session.ip, reason: result.reason }, 'smpp bind refused');
+        return REFUSAL_STATUS[result.reason];
+      }
+      const binder = result.binder;
+      const held = [...sessions].filter((s) => s.binder?.credentialId === binder.credentialId).length;
+      if (held >= binder.maxBinds) return ServerStatus.ESME_RBINDFAIL;
+      await door
+        .recordBind(binder, mode, session.ip)
+        .catch((error) => log.warn({ err: error }, 'smpp bind audit'));
+      if (mode !== 'transmitter') setImmediate(() => void pump());
+      return binder;
+    },
+    submit: async (binder, message) => {
+      try {
+        return await door.submit(binder, message);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (typeof code !== 'string') log.error({ err: error }, 'smpp submit failed');
+        return { code: typeof code === 'string' ? code : null };
+      }
+    },
+    newMessageId: () => door.newMessageId(),
+    takeToken(accountId) {
+      const t = now();
+      const rate = settings.submitsPerSecond;
+      const bucket = buckets.get(accountId) ?? { tokens: rate, at: t };
+      bucket.tokens = Math.min(rate, bucket.tokens + ((t - bucket.at) * rate) / 1000);
+      bucket.at = t;
+      buckets.set(accountId, bucket);
+      if (bucket.tokens < 1) return false;
+      bucket.tokens -= 1;
+      return true;
+    },
+    acknowledged(delivery) {
+      outstanding.delete(delivery.id);
+      door
+        .acknowledge(delivery.id)
+        .catch((error) => log.warn({ err: error }, 'smpp deliver_sm acknowledgement not stored'));
+    },
+    closed(session) {
+      sessions.delete(session);
+    },
+  };
+
+  /** Hands due deliveries to the receiver binds of their accounts, up to each bind's window. */
+  async function pump(): Promise<void> {
+    if (pumping) return;
+    pumping = true;
+    try {
+      const byAccount = new Map<string, ClientSession[]>();
+      for (const s of sessions)
+        if (s.binder && s.receives) {
+          const list = byAccount.get(s.binder.accountId) ?? [];
+          list.push(s);
+          byAccount.set(s.binder.accountId, list);
+        }
+      if (byAccount.size === 0) return;
+      const room = [...byAccount.values()]
+        .flat()
+        .reduce((n, s) => n + Math.max(0, settings.window - s.unanswered), 0);
+      if (room === 0) return;
+      const due = await door.claim([...byAccount.keys()], room, settings.responseTimeoutMs);
+      const turn = new Map<string, number>();
+      for (const d of due) {
+        if (outstanding.has(d.id)) continue;
+        const list = (byAccount.get(d.accountId) ?? []).filter((s) => s.binder && s.receives);
+        if (list.length === 0) continue;
+        const i = turn.get(d.accountId) ?? 0;
+        turn.set(d.accountId, i + 1);
+        outstanding.add(d.id);
+        setTimeout(() => outstanding.delete(d.id), settings.responseTimeoutMs).unref();
+        list[i % list.length]!.deliver(d);
+      }
+    } catch (error) {
+      log.warn({ err: error }, 'smpp deliveries not handed out');
+    } finally {
+      pumping = false;
+    }
+  }
+
+  function sweep(): void {
+    const t = now();
+    for (const s of sessions) {
+      s.expireParts(t);
+      if (s.binder === null && s.idleFor(t) >= settings.bindTimeoutMs) s.close();
+      else if (s.idleFor(t) >= settings.idleTimeoutMs) s.unbind();
+    }
+  }
+
+  door.onCredentialRemoved((credentialId) => {
+    for (const s of sessions) if (s.binder?.credentialId === credentialId) s.unbind();
+  });
+
+  return {
+    settings,
+    async listen(port: number, hostName: string): Promise<number> {
+      server = createServer((socket: Socket) => {
+        sessions.add(new ClientSession(socket, host));
+      });
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(port, hostName, () => resolve());
+      });
+      let ticks = 0;
+      timer = setInterval(() => {
+        void pump();
+        if (++ticks % Math.max(1, Math.round(1000 / settings.pollMs)) === 0) sweep();
+      }, settings.pollMs);
+      timer.unref();
+      const address = server.address();
+      return typeof address === 'object' && address ? address.port : port;
+    },
+    /** Binds held now, by account (for the Developers page and tests). */
+    binds(accountId?: string): Array<{ systemId: string; mode: BindMode; ip: string }> {
+      return [...sessions]
+        .filter((s) => s.binder && s.mode && (!accountId || s.binder.accountId === accountId))
+        .map((s) => ({ systemId: s.binder!.systemId, mode: s.mode!, ip: s.ip }));
+    },
+    /** Looks for due deliveries now (after a change that queued some). */
+    nudge: () => void pump(),
+    async close(): Promise<void> {
+      if (timer) clearInterval(timer);
+      for (const s of sessions) s.close();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      server = null;
+    },
+  };
+}
+
+export type SmppServer = ReturnType<typeof createSmppServer>;

@@ -1,0 +1,284 @@
+import { Buffer } from 'node:buffer';
+import type { Socket } from 'node:net';
+import type { SmppBinder, SmppDelivery } from '../../modules/smpp-accounts';
+import {
+  CommandId,
+  decodeShortMessagePdu,
+  encodeHeaderOnly,
+  encodeStringResponse,
+  FrameReader,
+  FramingError,
+  isResponse,
+  MAX_PDU_LENGTH,
+  readHeader,
+  Status,
+} from '../smpp/wire';
+import {
+  BIND_MODES,
+  type BindMode,
+  decodeBind,
+  encodeBindResponse,
+  encodeDelivery,
+  readSubmission,
+  ServerCommandId,
+  ServerStatus,
+  statusOfError,
+  textOf,
+} from './pdus';
+import type { SessionHost } from './server';
+
+/** Malformed PDUs a session may send before it is closed. */
+const MAX_MALFORMED = 5;
+const SYSTEM_ID = 'smsgate';
+
+interface PendingParts {
+  messageId: string;
+  total: number;
+  parts: Map<number, Buffer>;
+  firstAt: number;
+}
+
+/**
+ * One client connection: framing (a bounded read buffer; a command_length below 16 or above the maximum
+ * closes the session), the bind, and the PDUs of a bound session. Submits go to the host's accept path and
+ * are answered only once it has stored them; deliver_sm PDUs handed over by the host wait for their
+ * response, and one not answered in time is simply offered again later by the host (its lease expires).
+ */
+export class ClientSession {
+  mode: BindMode | null = null;
+  binder: SmppBinder | null = null;
+  private readonly reader = new FrameReader(MAX_PDU_LENGTH);
+  private malformed = 0;
+  private inFlight = 0;
+  private sequence = 0;
+  private closed = false;
+  private readonly awaiting = new Map<number, { delivery: SmppDelivery; timer: NodeJS.Timeout }>();
+  private readonly concat = new Map<string, PendingParts>();
+  private lastActivity: number;
+  readonly ip: string;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly host: SessionHost,
+  ) {
+    this.ip = socket.remoteAddress ?? '';
+    this.lastActivity = host.now();
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  get receives(): boolean {
+    return this.mode === 'receiver' || this.mode === 'transceiver';
+  }
+
+  /** deliver_sm PDUs sent and not yet answered. */
+  get unanswered(): number {
+    return this.awaiting.size;
+  }
+
+  private write(pdu: Buffer): void {
+    if (!this.closed) this.socket.write(pdu);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const { timer } of this.awaiting.values()) clearTimeout(timer);
+    this.awaiting.clear();
+    this.socket.destroy();
+    this.host.closed(this);
+  }
+
+  /** Sends unbind and closes once answered (or after a second). */
+  unbind(): void {
+    if (this.closed) return;
+    this.write(encodeHeaderOnly(CommandId.unbind, this.nextSequence()));
+    setTimeout(() => this.close(), 1000).unref();
+  }
+
+  private nextSequence(): number {
+    this.sequence = this.sequence >= 0x7fffffff ? 1 : this.sequence + 1;
+    return this.sequence;
+  }
+
+  /** Hands a deliver_sm to the client; the host is told when (and whether) it was answered with ESME_ROK. */
+  deliver(delivery: SmppDelivery): void {
+    const sequence = this.nextSequence();
+    let pdu: Buffer;
+    try {
+      pdu = encodeDelivery(delivery, sequence);
+    } catch (error) {
+      this.host.log.warn({ err: error, delivery: delivery.id }, 'smpp deliver_sm cannot be encoded');
+      return;
+    }
+    const timer = setTimeout(() => this.awaiting.delete(sequence), this.host.settings.responseTimeoutMs);
+    timer.unref();
+    this.awaiting.set(sequence, { delivery, timer });
+    this.write(pdu);
+  }
+
+  idleFor(now: number): number {
+    return now - this.lastActivity;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastActivity = this.host.now();
+    try {
+      this.reader.push(chunk, (frame) => this.onFrame(Buffer.from(frame)));
+    } catch (error) {
+      if (error instanceof FramingError) {
+        this.host.log.info(
+          { ip: this.ip, length: error.commandLength },
+          'smpp session closed: bad command_length',
+        );
+        this.write(encodeHeaderOnly(CommandId.generic_nack, 0, Status.ESME_RINVCMDLEN));
+        this.socket.end();
+        this.close();
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    const header = readHeader(frame);
+    const { commandId, sequence } = header;
+    if (isResponse(commandId)) {
+      if (commandId === CommandId.deliver_sm_resp) this.onDeliverResponse(sequence, header.status);
+      else if (commandId === CommandId.unbind_resp) this.close();
+      return;
+    }
+    switch (commandId) {
+      case CommandId.bind_transmitter:
+      case CommandId.bind_receiver:
+      case CommandId.bind_transceiver:
+        void this.onBind(frame, commandId, sequence);
+        return;
+      case CommandId.enquire_link:
+        this.write(encodeHeaderOnly(CommandId.enquire_link_resp, sequence));
+        return;
+      case CommandId.unbind:
+        this.write(encodeHeaderOnly(CommandId.unbind_resp, sequence));
+        this.socket.end();
+        this.close();
+        return;
+      case CommandId.submit_sm:
+        void this.onSubmit(frame, sequence);
+        return;
+      default:
+        // Unknown or not implemented here (query_sm, cancel_sm, replace_sm, submit_multi, data_sm).
+        this.write(encodeHeaderOnly(CommandId.generic_nack, sequence, Status.ESME_RINVCMDID));
+    }
+  }
+
+  private malformedPdu(sequence: number, commandId: number): void {
+    this.write(encodeHeaderOnly(commandId | 0x80000000, sequence, Status.ESME_RINVCMDLEN));
+    if (++this.malformed >= MAX_MALFORMED) {
+      this.host.log.info({ ip: this.ip }, 'smpp session closed: repeated malformed PDUs');
+      this.close();
+    }
+  }
+
+  private async onBind(frame: Buffer, commandId: number, sequence: number): Promise<void> {
+    const respond = (status: number) =>
+      this.write(encodeBindResponse(commandId | 0x80000000, sequence, status, SYSTEM_ID));
+    if (this.mode !== null) return respond(ServerStatus.ESME_RALYBND);
+    let bind: ReturnType<typeof decodeBind>;
+    try {
+      bind = decodeBind(frame);
+    } catch {
+      return this.malformedPdu(sequence, commandId);
+    }
+    const mode = BIND_MODES[commandId as keyof typeof BIND_MODES];
+    // Binding: a second bind on the same connection waits for this one's answer and then gets ALYBND.
+    this.mode = mode;
+    const result = await this.host.bind(this, bind, mode);
+    if (typeof result === 'number') {
+      this.mode = null;
+      respond(result);
+      return;
+    }
+    this.binder = result;
+    respond(Status.ESME_ROK);
+  }
+
+  private onDeliverResponse(sequence: number, status: number): void {
+    const entry = this.awaiting.get(sequence);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.awaiting.delete(sequence);
+    if (status === Status.ESME_ROK) this.host.acknowledged(entry.delivery);
+  }
+
+  private async onSubmit(frame: Buffer, sequence: number): Promise<void> {
+    const respond = (status: number, messageId = '') =>
+      this.write(encodeStringResponse(CommandId.submit_sm_resp, sequence, messageId, status));
+    if (this.binder === null || this.mode === null) return respond(Status.ESME_RINVBNDSTS);
+    if (this.mode === 'receiver') return respond(Status.ESME_RINVBNDSTS);
+    let pdu: ReturnType<typeof decodeShortMessagePdu>;
+    try {
+      pdu = decodeShortMessagePdu(frame);
+    } catch {
+      return this.malformedPdu(sequence, CommandId.submit_sm);
+    }
+    if (this.inFlight >= this.host.settings.window) return respond(Status.ESME_RTHROTTLED);
+    const submission = readSubmission(pdu, this.host.now());
+    if ('status' in submission) return respond(submission.status);
+    if (!this.host.takeToken(this.binder.accountId)) return respond(Status.ESME_RTHROTTLED);
+
+    let text: string;
+    let messageId: string | undefined;
+    if (submission.concat) {
+      const { ref, total, seq } = submission.concat;
+      const key = `${submission.from ?? ''}\0${submission.to}\0${ref}\0${total}`;
+      let entry = this.concat.get(key);
+      if (!entry) {
+        if (this.concat.size >= this.host.settings.maxPendingConcat) return respond(Status.ESME_RMSGQFUL);
+        entry = { messageId: this.host.newMessageId(), total, parts: new Map(), firstAt: this.host.now() };
+        this.concat.set(key, entry);
+      }
+      entry.parts.set(seq, submission.body);
+      // An earlier part is answered at once with the message's id: the message is accepted (and charged)
+      // when the part completing it is answered, after it is stored.
+      if (entry.parts.size < entry.total) return respond(Status.ESME_ROK, entry.messageId);
+      this.concat.delete(key);
+      const body = Buffer.concat(
+        [...entry.parts.keys()].sort((a, b) => a - b).map((s) => entry.parts.get(s)!),
+      );
+      text = textOf(body, submission.dataCoding);
+      messageId = entry.messageId;
+    } else text = textOf(submission.body, submission.dataCoding);
+
+    this.inFlight++;
+    try {
+      const result = await this.host.submit(this.binder, {
+        to: submission.to,
+        from: submission.from,
+        text,
+        sendAt: submission.sendAt,
+        validUntil: submission.validUntil,
+        registeredDelivery: submission.registeredDelivery,
+        sourceAddr: pdu.sourceAddr,
+        messageId,
+      });
+      if (typeof result === 'string') respond(Status.ESME_ROK, result);
+      else respond(statusOfError(result.code));
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** Drops concatenated messages whose parts did not all arrive in time (nothing was accepted). */
+  expireParts(now: number): number {
+    let dropped = 0;
+    for (const [key, entry] of this.concat) {
+      if (now - entry.firstAt >= this.host.settings.concatWaitMs) {
+        this.concat.delete(key);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+}

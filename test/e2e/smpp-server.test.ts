@@ -1,0 +1,367 @@
+/**
+ * The SMPP server over real TCP, with the `smpp` npm package as the client (an independent codec): binds,
+ * long GSM-7 and UCS-2 texts in UDH parts, message ids, receipts as deliver_sm with the standard text, an MO
+ * reply, wrong passwords and the lock, garbage PDUs, an invalid number.
+ */
+import { connect as tcpConnect } from 'node:net';
+import smpp from 'smpp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../helpers/storage';
+import { type Session, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
+
+const LV = '+37121234567';
+const LONG_GSM = `${'The quick brown fox jumps over the lazy dog. '.repeat(7)}End [ok] {1€}`;
+const LONG_UCS2 = 'Привет! Это длинное сообщение на русском языке, чтобы проверить UCS-2 в частях. 🙂 Конец.';
+
+type Pdu = smpp.PDU;
+// biome-ignore lint/suspicious/noExplicitAny: the package is untyped beyond our small declaration
+const smppClient = smpp as any;
+
+interface Client {
+  session: smpp.Session;
+  delivered: Pdu[];
+  request(command: string, fields: Record<string, unknown>): Promise<Pdu>;
+  close(): void;
+}
+
+async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Splits octet-free text into parts of `size` characters with an 8- or 16-bit concatenation UDH. */
+function udhParts(text: string, size: number, ref: number, sixteen: boolean) {
+  const chars = [...text];
+  const parts: string[] = [];
+  for (let i = 0; i < chars.length; i += size) parts.push(chars.slice(i, i + size).join(''));
+  return parts.map((message, i) => ({
+    udh: sixteen
+      ? Buffer.from([6, 8, 4, ref >> 8, ref & 0xff, parts.length, i + 1])
+      : Buffer.from([5, 0, 3, ref, parts.length, i + 1]),
+    message,
+  }));
+}
+
+describe.each(DIALECTS)('the SMPP server on %s', (dialect) => {
+  let ts: TestSystem;
+  let port: number;
+  const clients: Client[] = [];
+  beforeAll(async () => {
+    ts = await startTestSystem(dialect, { SIMULATOR_DELIVERY_DELAY_MS: '1000' });
+    port = (await ts.system.startSmpp(0)).port;
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await ts?.close();
+  });
+
+  async function client(): Promise<Client> {
+    const session: smpp.Session = smppClient.connect({ url: `smpp://127.0.0.1:${port}` });
+    await new Promise<void>((resolve, reject) => {
+      session.once('connect', () => resolve());
+      session.once('error', reject);
+    });
+    session.on('error', () => {});
+    const delivered: Pdu[] = [];
+    session.on('deliver_sm' as 'pdu', (pdu: Pdu) => {
+      delivered.push(pdu);
+      session.send(pdu.response());
+    });
+    const c: Client = {
+      session,
+      delivered,
+      request: (command, fields) =>
+        new Promise<Pdu>((resolve) => {
+          // biome-ignore lint/suspicious/noExplicitAny: dynamic command name
+          (session as any)[command](fields, (pdu: Pdu) => resolve(pdu));
+        }),
+      close: () => session.destroy(),
+    };
+    clients.push(c);
+    return c;
+  }
+
+  async function credential(s: Session, body: object = {}) {
+    const r = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/smpp/credentials',
+      headers: s.headers,
+      payload: body,
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    return r.json() as { id: string; systemId: string; password: string };
+  }
+
+  async function deliverAll() {
+    await ts.system.workOnce();
+    ts.clock.advance(1001);
+    await ts.system.workOnce();
+  }
+
+  it('creates, lists and deletes credentials; the password is shown once', async () => {
+    const s = await signup(ts.app);
+    const made = await credential(s, { systemId: 'acme01', allowedIps: ['127.0.0.1'] });
+    expect(made).toMatchObject({
+      id: expect.stringMatching(/^smc_/),
+      systemId: 'acme01',
+      allowedIps: ['127.0.0.1'],
+    });
+    expect(made.password).toMatch(/^[A-Za-z0-9]{8}$/);
+    const listed = await ts.app.inject({ method: 'GET', url: '/v1/smpp/credentials', headers: s.headers });
+    expect(listed.json().data).toEqual([expect.not.objectContaining({ password: expect.anything() })]);
+    expect(listed.json().data[0].systemId).toBe('acme01');
+    const taken = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/smpp/credentials',
+      headers: s.headers,
+      payload: { systemId: 'acme01' },
+    });
+    expect(taken.statusCode).toBe(409);
+    const bad = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/smpp/credentials',
+      headers: s.headers,
+      payload: { systemId: 'a b', allowedIps: ['nope'] },
+    });
+    expect(bad.statusCode).toBe(400);
+    const audit = await ts.system.storage.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('account_id', '=', s.accountId)
+      .execute();
+    expect(audit.map((a) => a.action)).toContain('smpp_credential.created');
+    const gone = await ts.app.inject({
+      method: 'DELETE',
+      url: `/v1/smpp/credentials/${made.id}`,
+      headers: s.headers,
+    });
+    expect(gone.statusCode).toBe(204);
+    const c = await client();
+    const refused = await c.request('bind_transceiver', { system_id: 'acme01', password: made.password });
+    expect(refused.command_status).toBe(0x0f); // ESME_RINVSYSID
+  });
+
+  it('accepts long GSM-7 and UCS-2 texts in UDH parts, then sends their receipts and a reply as deliver_sm', async () => {
+    const s = await signup(ts.app);
+    const cred = await credential(s);
+    const c = await client();
+    const bound = await c.request('bind_transceiver', { system_id: cred.systemId, password: cred.password });
+    expect(bound.command_status).toBe(0);
+    expect(bound.system_id).toBe('smsgate');
+    const again = await c.request('bind_transceiver', { system_id: cred.systemId, password: cred.password });
+    expect(again.command_status).toBe(0x05); // ESME_RALYBND
+
+    const gsmIds: string[] = [];
+    for (const part of udhParts(LONG_GSM, 153, 7, false)) {
+      const r = await c.request('submit_sm', {
+        destination_addr: LV.slice(1),
+        dest_addr_ton: 1,
+        dest_addr_npi: 1,
+        source_addr: 'ACME',
+        source_addr_ton: 5,
+        registered_delivery: 1,
+        data_coding: 0,
+        short_message: part,
+      });
+      expect(r.command_status).toBe(0);
+      gsmIds.push(r.message_id as string);
+    }
+    const ucsIds: string[] = [];
+    for (const part of udhParts(LONG_UCS2, 67, 0x1234, true)) {
+      const r = await c.request('submit_sm', {
+        destination_addr: LV,
+        source_addr: 'ACME',
+        source_addr_ton: 5,
+        registered_delivery: 1,
+        data_coding: 8,
+        short_message: part,
+      });
+      expect(r.command_status).toBe(0);
+      ucsIds.push(r.message_id as string);
+    }
+    expect(gsmIds).toHaveLength(3);
+    expect(new Set(gsmIds).size).toBe(1);
+    expect(new Set(ucsIds).size).toBe(1);
+    expect(gsmIds[0]).toMatch(/^msg_/);
+
+    const rows = await ts.system.storage.db
+      .selectFrom('messages')
+      .select(['id', 'text', 'to_number', 'sender', 'segments', 'encoding'])
+      .where('account_id', '=', s.accountId)
+      .orderBy('id')
+      .execute();
+    expect(rows.map((r) => [r.id, r.text, r.to_number, r.sender])).toEqual([
+      [gsmIds[0], LONG_GSM, LV, 'ACME'],
+      [ucsIds[0], LONG_UCS2, LV, 'ACME'],
+    ]);
+
+    await deliverAll();
+    await waitFor(() => c.delivered.length >= 2, 'two receipts');
+    const receipts = c.delivered.slice(0, 2);
+    for (const r of receipts) {
+      expect(r.esm_class).toBe(4);
+      expect(r.source_addr).toBe(LV.slice(1));
+      expect(r.destination_addr).toBe('ACME');
+      const text = (r.short_message as { message: string }).message;
+      expect(text).toMatch(
+        /^id:msg_\w+ sub:001 dlvrd:001 submit date:\d{10} done date:\d{10} stat:DELIVRD err:000 text:.{1,20}$/,
+      );
+      expect(text.slice(3, text.indexOf(' '))).toBe(r.receipted_message_id);
+      expect(r.message_state).toBe(2);
+    }
+    expect(receipts.map((r) => r.receipted_message_id).sort()).toEqual([gsmIds[0], ucsIds[0]].sort());
+    await waitFor(
+      async () => (await ts.system.services.smppDeliveries.pending(s.accountId)) === 0,
+      'acknowledged',
+    );
+
+    // A reply to the account's number arrives as deliver_sm.
+    const operator = await staffSession(ts);
+    const number = '+37126000001';
+    const assigned = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/admin/numbers',
+      headers: operator.headers,
+      payload: { number, accountId: s.accountId },
+    });
+    expect(assigned.statusCode, assigned.body).toBe(201);
+    await ts.system.services.inbound.receive({
+      routeId: 'simulator',
+      from: LV,
+      to: number,
+      text: 'Paldies! Ā ok',
+      at: ts.clock.now(),
+    });
+    await waitFor(() => c.delivered.length >= 3, 'the reply');
+    const mo = c.delivered[2]!;
+    expect(mo.esm_class).toBe(0);
+    expect(mo.source_addr).toBe(LV.slice(1));
+    expect(mo.destination_addr).toBe(number.slice(1));
+    expect((mo.short_message as { message: string }).message).toBe('Paldies! Ā ok');
+
+    const unbound = await c.request('unbind', {});
+    expect(unbound.command_status).toBe(0);
+  });
+
+  it('queues receipts while no receiver is bound and sends them after the bind', async () => {
+    const s = await signup(ts.app);
+    const cred = await credential(s);
+    const tx = await client();
+    expect(
+      (await tx.request('bind_transmitter', { system_id: cred.systemId, password: cred.password }))
+        .command_status,
+    ).toBe(0);
+    const r = await tx.request('submit_sm', {
+      destination_addr: LV,
+      short_message: 'Hello',
+      registered_delivery: 1,
+      data_coding: 0,
+    });
+    expect(r.command_status).toBe(0);
+    await deliverAll();
+    expect(await ts.system.services.smppDeliveries.pending(s.accountId)).toBe(1);
+    const rx = await client();
+    expect(
+      (await rx.request('bind_receiver', { system_id: cred.systemId, password: cred.password }))
+        .command_status,
+    ).toBe(0);
+    await waitFor(() => rx.delivered.length === 1, 'the queued receipt');
+    expect(rx.delivered[0]!.receipted_message_id).toBe(r.message_id);
+    // A receiver cannot submit.
+    expect((await rx.request('submit_sm', { destination_addr: LV, short_message: 'x' })).command_status).toBe(
+      0x04,
+    );
+  });
+
+  it('maps refusals to SMPP statuses: invalid number, no credit', async () => {
+    const s = await signup(ts.app);
+    const cred = await credential(s);
+    const c = await client();
+    await c.request('bind_transceiver', { system_id: cred.systemId, password: cred.password });
+    const invalid = await c.request('submit_sm', {
+      destination_addr: '12',
+      short_message: 'x',
+      data_coding: 0,
+    });
+    expect(invalid.command_status).toBe(0x0b); // ESME_RINVDSTADR
+    await ts.system.storage.db
+      .updateTable('accounts')
+      .set({ status: 'suspended' })
+      .where('id', '=', s.accountId)
+      .execute();
+    const suspended = await c.request('submit_sm', {
+      destination_addr: LV,
+      short_message: 'x',
+      data_coding: 0,
+    });
+    expect(suspended.command_status).toBe(0x45); // ESME_RSUBMITFAIL
+  });
+
+  it('refuses wrong passwords, locks the credential after ten, and audits it', async () => {
+    const s = await signup(ts.app);
+    const cred = await credential(s);
+    const c = await client();
+    for (let i = 0; i < 10; i++) {
+      const r = await c.request('bind_transmitter', { system_id: cred.systemId, password: 'wrong' });
+      expect(r.command_status).toBe(0x0e); // ESME_RINVPASWD
+    }
+    const locked = await c.request('bind_transmitter', { system_id: cred.systemId, password: cred.password });
+    expect(locked.command_status).toBe(0x0d); // ESME_RBINDFAIL
+    const audit = await ts.system.storage.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('account_id', '=', s.accountId)
+      .execute();
+    expect(audit.filter((a) => a.action === 'smpp_credential.locked')).toHaveLength(1);
+    ts.clock.advance(15 * 60_000 + 1);
+    expect(
+      (await c.request('bind_transmitter', { system_id: cred.systemId, password: cred.password }))
+        .command_status,
+    ).toBe(0);
+  });
+
+  it('answers garbage: generic_nack for unknown commands, closes on impossible lengths, stays up', async () => {
+    const raw = (bytes: Buffer) =>
+      new Promise<{ data: Buffer; closed: boolean }>((resolve) => {
+        const socket = tcpConnect(port, '127.0.0.1');
+        let data = Buffer.alloc(0);
+        socket.on('data', (d) => {
+          data = Buffer.concat([data, d]);
+        });
+        socket.on('connect', () => socket.write(bytes));
+        socket.on('close', () => resolve({ data, closed: true }));
+        setTimeout(() => {
+          socket.destroy();
+          resolve({ data, closed: false });
+        }, 1500);
+      });
+    const header = (length: number, id: number, seq: number) => {
+      const b = Buffer.alloc(16);
+      b.writeUInt32BE(length, 0);
+      b.writeUInt32BE(id, 4);
+      b.writeUInt32BE(0, 8);
+      b.writeUInt32BE(seq, 12);
+      return b;
+    };
+    const unknown = await raw(header(16, 0x0000abcd, 7));
+    expect(unknown.data.readUInt32BE(4)).toBe(0x80000000);
+    expect(unknown.data.readUInt32BE(8)).toBe(0x03); // ESME_RINVCMDID
+    expect(unknown.data.readUInt32BE(12)).toBe(7);
+    for (const length of [0, 8, 0xffffffff]) {
+      const r = await raw(header(length, 0x00000015, 1));
+      expect(r.closed, `command_length ${length}`).toBe(true);
+    }
+    // The server still binds a client afterwards.
+    const s = await signup(ts.app);
+    const cred = await credential(s);
+    const c = await client();
+    expect(
+      (await c.request('bind_transceiver', { system_id: cred.systemId, password: cred.password }))
+        .command_status,
+    ).toBe(0);
+    expect((await c.request('enquire_link', {})).command_status).toBe(0);
+  });
+});
