@@ -13,12 +13,12 @@
  * delivered), endToEndPerSec, cpuMsPerMsg (the server's utime + stime over the run, per message), peak
  * RSS. Targets (issue 18): ≥ 3,000 msg/s submitted, DLRs at the same rate.
  */
-import { execFileSync, fork, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { fork, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import {
+  cpuSeconds,
   log,
   lvNumber,
   machine,
@@ -42,15 +42,6 @@ const DLR_CONNECTIONS = numberArg('dlr-connections', 128);
 const TIMEOUT_SEC = numberArg('timeout', 120);
 const STAFF_EMAIL = 'ops@bench.example.com';
 const STAFF_PASSWORD = 'a-long-bench-secret-2';
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** utime + stime of a process in seconds (fields 14 and 15 of /proc/<pid>/stat). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
 async function json(response: Response, expected: number, what: string): Promise<Record<string, unknown>> {
   const text = await response.text();
   if (response.status !== expected) throw new Error(`${what}: ${response.status} ${text.slice(0, 500)}`);

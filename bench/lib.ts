@@ -5,7 +5,7 @@
  *
  * Everything except that JSON line goes to stderr, so `npx tsx bench/x.ts | tail -1` is the result.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -213,7 +213,7 @@ let emails = 0;
 /** Signs up a new account (cookie session), creates an API key with it, and returns the key. */
 export async function signupWithApiKey(
   server: Pick<RunningServer, 'baseUrl' | 'dataDir'>,
-): Promise<{ key: string; accountId: string }> {
+): Promise<{ key: string; accountId: string; cookie: string; csrfToken: string }> {
   const { baseUrl } = server;
   emails++;
   const email = `bench${emails}-${process.pid}@example.com`;
@@ -249,7 +249,12 @@ export async function signupWithApiKey(
     body: JSON.stringify({ token }),
   });
   if (verified.status !== 204) throw new Error(`verify e-mail: ${verified.status} ${await verified.text()}`);
-  return { key: ((await key.json()) as { key: string }).key, accountId: body.account.id };
+  return {
+    key: ((await key.json()) as { key: string }).key,
+    accountId: body.account.id,
+    cookie,
+    csrfToken: body.csrfToken,
+  };
 }
 
 /** The verification token of the e-mail the server wrote to `email` in DATA_DIR/mail (waits up to 10 s). */
@@ -414,4 +419,13 @@ export async function machine(): Promise<{ node: string; cpus: number; memoryGb:
     cpus: os.availableParallelism(),
     memoryGb: round(os.totalmem() / 2 ** 30, 1),
   };
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** utime + stime of a process in seconds (fields 14 and 15 of /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
