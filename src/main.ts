@@ -563,6 +563,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
           },
           claim: (accountIds, limit, leaseMs) => smppDeliveries.claim(accountIds, limit, leaseMs),
           acknowledge: (id) => smppDeliveries.acknowledge(id),
+          release: (deliveryIds) => smppDeliveries.release(deliveryIds),
           onCredentialRemoved: (listener) => smppCredentials.onRemoved(listener),
         },
       });

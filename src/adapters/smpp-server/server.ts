@@ -31,6 +31,8 @@ export interface SmppFrontDoor {
   newMessageId(): string;
   claim(accountIds: string[], limit: number, leaseMs: number): Promise<SmppDelivery[]>;
   acknowledge(id: string): Promise<void>;
+  /** Deliveries a closed bind never answered: offered again at once. */
+  release(ids: string[]): Promise<void>;
   /** Called with a credential's id when it is deleted. */
   onCredentialRemoved(listener: (credentialId: string) => void): void;
 }
@@ -75,7 +77,7 @@ export interface SessionHost {
   newMessageId(): string;
   takeToken(accountId: string): boolean;
   acknowledged(delivery: SmppDelivery): void;
-  closed(session: ClientSession): void;
+  closed(session: ClientSession, unanswered: SmppDelivery[]): void;
 }
 
 const REFUSAL_STATUS: Record<BindRefusal, number> = {
@@ -158,8 +160,14 @@ export function createSmppServer(options: {
         .acknowledge(delivery.id)
         .catch((error) => log.warn({ err: error }, 'smpp deliver_sm acknowledgement not stored'));
     },
-    closed(session) {
+    closed(session, unanswered) {
       sessions.delete(session);
+      for (const d of unanswered) outstanding.delete(d.id);
+      if (unanswered.length > 0)
+        door
+          .release(unanswered.map((d) => d.id))
+          .then(() => pump())
+          .catch((error) => log.warn({ err: error }, 'smpp deliveries not released'));
     },
   };
 
@@ -205,6 +213,8 @@ export function createSmppServer(options: {
       s.expireParts(t);
       if (s.binder === null && s.idleFor(t) >= settings.bindTimeoutMs) s.close();
       else if (s.idleFor(t) >= settings.idleTimeoutMs) s.unbind();
+      // Half the idle time without a word: ask (enquire_link); the client's answer counts as activity.
+      else if (s.binder !== null && s.idleFor(t) >= settings.idleTimeoutMs / 2) s.probe();
     }
   }
 

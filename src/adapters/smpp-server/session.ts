@@ -55,6 +55,7 @@ export class ClientSession {
   private readonly awaiting = new Map<number, { delivery: SmppDelivery; timer: NodeJS.Timeout }>();
   private readonly concat = new Map<string, PendingParts>();
   private lastActivity: number;
+  private probedAt = Number.NEGATIVE_INFINITY;
   readonly ip: string;
 
   constructor(
@@ -85,10 +86,13 @@ export class ClientSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const { timer } of this.awaiting.values()) clearTimeout(timer);
+    const unanswered = [...this.awaiting.values()].map(({ delivery, timer }) => {
+      clearTimeout(timer);
+      return delivery;
+    });
     this.awaiting.clear();
     this.socket.destroy();
-    this.host.closed(this);
+    this.host.closed(this, unanswered);
   }
 
   /** Sends unbind and closes once answered (or after a second). */
@@ -96,6 +100,14 @@ export class ClientSession {
     if (this.closed) return;
     this.write(encodeHeaderOnly(CommandId.unbind, this.nextSequence()));
     setTimeout(() => this.close(), 1000).unref();
+  }
+
+  /** Sends enquire_link (at most one a minute) to a quiet bind. */
+  probe(): void {
+    const now = this.host.now();
+    if (now - this.probedAt < 60_000) return;
+    this.probedAt = now;
+    this.write(encodeHeaderOnly(CommandId.enquire_link, this.nextSequence()));
   }
 
   private nextSequence(): number {

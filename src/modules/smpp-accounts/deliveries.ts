@@ -230,26 +230,44 @@ export function createSmppDeliveries(deps: SmppDeliveryDeps) {
         .execute();
       if (rows.length === 0) return [];
       // Only the rows this process moved are its own: another SMPP process may have leased some meanwhile.
-      const claimed: SmppDelivery[] = [];
+      // One update per attempt count (each has its own back-off), not one per row.
+      const byAttempts = new Map<number, string[]>();
       for (const r of rows) {
         const attempts = Number(r.attempts) + 1;
+        byAttempts.set(attempts, [...(byAttempts.get(attempts) ?? []), r.id]);
+      }
+      const moved = new Set<string>();
+      for (const [attempts, rowIds] of byAttempts) {
         const lease = Math.max(leaseMs, RETRY_MS[Math.min(attempts - 1, RETRY_MS.length - 1)]!);
-        const moved = await db
+        const updated = await db
           .updateTable('smpp_deliveries')
           .set({ attempts, next_attempt_at: now + lease })
-          .where('id', '=', r.id)
-          .where('next_attempt_at', '=', r.next_attempt_at)
-          .executeTakeFirst();
-        if (Number(moved.numUpdatedRows) === 0) continue;
-        claimed.push({
-          ...(JSON.parse(r.body) as object),
+          .where('id', 'in', rowIds)
+          .where('next_attempt_at', '<=', now)
+          .returning('id')
+          .execute();
+        for (const u of updated) moved.add(u.id);
+      }
+      const claimed: SmppDelivery[] = rows
+        .filter((r) => moved.has(r.id))
+        .map((r) => ({
+          ...(JSON.parse(r.body) as Pick<SmppDelivery, 'sourceAddr' | 'destAddr' | 'text' | 'receipt'>),
           id: r.id,
           accountId: r.account_id,
           kind: r.kind,
-          attempts,
-        } as SmppDelivery);
-      }
+          attempts: Number(r.attempts) + 1,
+        }));
       return claimed;
+    },
+
+    /** Deliveries handed to a bind that closed before answering: due again now, for the next bind. */
+    async release(deliveryIds: string[]): Promise<void> {
+      if (deliveryIds.length === 0) return;
+      await db
+        .updateTable('smpp_deliveries')
+        .set({ next_attempt_at: clock.now() })
+        .where('id', 'in', deliveryIds)
+        .execute();
     },
 
     /** The client answered ESME_ROK: the delivery is done. */
