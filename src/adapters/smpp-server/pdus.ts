@@ -18,17 +18,6 @@ import {
   tlvOctet,
 } from '../smpp/wire';
 
-export const ServerCommandId = {
-  ...CommandId,
-  query_sm: 0x00000003,
-  replace_sm: 0x00000007,
-  cancel_sm: 0x00000008,
-  outbind: 0x0000000b,
-  submit_multi: 0x00000021,
-  alert_notification: 0x00000102,
-  data_sm: 0x00000103,
-} as const;
-
 /** command_status values the server answers with (SMPP 3.4 §5.1.3). */
 export const ServerStatus = {
   ...Status,
@@ -52,22 +41,20 @@ export interface BindRequest {
   interfaceVersion: number;
 }
 
-function cstring(frame: Buffer, offset: number, max: number, field: string): [string, number] {
-  const nul = frame.indexOf(0, offset);
-  if (nul < 0 || nul - offset > max) throw new MalformedPduError(`${field}: missing NUL terminator`);
-  return [frame.toString('latin1', offset, nul), nul + 1];
-}
-
 /** The fields of a bind_* body that matter here (address_range is not used for routing MO). */
 export function decodeBind(frame: Buffer): BindRequest {
   let offset = 16;
-  let systemId: string;
-  let password: string;
-  let systemType: string;
-  [systemId, offset] = cstring(frame, offset, 15, 'system_id');
+  const cstring = (max: number, field: string): string => {
+    const nul = frame.indexOf(0, offset);
+    if (nul < 0 || nul - offset > max) throw new MalformedPduError(`${field}: missing NUL terminator`);
+    const value = frame.toString('latin1', offset, nul);
+    offset = nul + 1;
+    return value;
+  };
+  const systemId = cstring(15, 'system_id');
   // SMPP 3.4 says 8 characters; some clients send longer passwords and are refused by the check, not here.
-  [password, offset] = cstring(frame, offset, 64, 'password');
-  [systemType, offset] = cstring(frame, offset, 12, 'system_type');
+  const password = cstring(64, 'password');
+  const systemType = cstring(12, 'system_type');
   if (offset >= frame.length) throw new MalformedPduError('interface_version: PDU ends early');
   return { systemId, password, systemType, interfaceVersion: frame[offset]! };
 }
@@ -132,17 +119,8 @@ export function parseSmppTime(value: string, now: number): number | null {
   if (value === '') return null;
   const m = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d)(\d{2})([+\-R])$/.exec(value);
   if (!m) throw new RangeError('not an SMPP time');
-  const [yy, mo, dd, hh, mi, ss, t, nn, p] = m.slice(1).map((x, i) => (i < 8 ? Number(x) : x)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    string,
-  ];
+  const [yy = 0, mo = 0, dd = 0, hh = 0, mi = 0, ss = 0, t = 0, nn = 0] = m.slice(1, 9).map(Number);
+  const p = m[9];
   if (p === 'R') {
     // Relative: years and months as 365 and 30 days (the spec leaves them to the SMSC).
     const seconds = (((yy * 365 + mo * 30 + dd) * 24 + hh) * 60 + mi) * 60 + ss;

@@ -20,7 +20,6 @@ import {
   encodeBindResponse,
   encodeDelivery,
   readSubmission,
-  ServerCommandId,
   ServerStatus,
   statusOfError,
   textOf,
