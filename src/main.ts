@@ -10,7 +10,7 @@ import { ROUTE_TYPES } from './adapters/route-types';
 import { loadSecretsKey } from './adapters/secrets/key-file';
 import { createSimulatorReplies } from './adapters/simulator/simulator-replies';
 import { createSimulatorRoute } from './adapters/simulator/simulator-route';
-import { createSmppServer, type SmppServer } from './adapters/smpp-server';
+import { createSmppDoor, createSmppServer, type SmppServer } from './adapters/smpp-server';
 import { webhookNet } from './adapters/webhooks';
 import type { Config } from './config';
 import { buildApp } from './http/app';
@@ -533,39 +533,14 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
           responseTimeoutMs: config.SMPP_RESPONSE_TIMEOUT_SECONDS * 1000,
           concatWaitMs: config.SMPP_CONCAT_WAIT_SECONDS * 1000,
         },
-        door: {
-          authenticate: (systemId, password, ip) => smppCredentials.authenticate(systemId, password, ip),
-          recordBind: (binder, mode, ip) => smppCredentials.recordBind(binder, mode, ip),
+        door: createSmppDoor({
+          credentials: smppCredentials,
+          deliveries: smppDeliveries,
+          send,
+          message: (accountId, id) => messages.get(accountId, id),
+          cancel: (actor, id) => services.cancelMessage(actor, id),
           newMessageId: () => ids('msg'),
-          async submit(binder, m) {
-            const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
-            const item = {
-              to: m.to,
-              text: m.text,
-              from: m.from,
-              sendAt: iso(m.sendAt),
-              validUntil: iso(m.validUntil),
-              path: SMPP_PATHS,
-            };
-            const result = await send(binder.actor, [item], {
-              allOrNothing: true,
-              idempotency: null,
-              ...(m.messageId ? { messageId: m.messageId } : {}),
-              within: (tx, r) =>
-                smppDeliveries.recordSubmits(tx, r, {
-                  credentialId: binder.credentialId,
-                  accountId: binder.accountId,
-                  registeredDelivery: m.registeredDelivery,
-                  sourceAddr: m.sourceAddr,
-                }),
-            });
-            return result.data[0]!.id;
-          },
-          claim: (accountIds, limit, leaseMs) => smppDeliveries.claim(accountIds, limit, leaseMs),
-          acknowledge: (id) => smppDeliveries.acknowledge(id),
-          release: (deliveryIds) => smppDeliveries.release(deliveryIds),
-          onCredentialRemoved: (listener) => smppCredentials.onRemoved(listener),
-        },
+        }),
       });
       const listening = await smppServer.listen(port, config.SMPP_HOST ?? config.HOST);
       return { server: smppServer, port: listening };
@@ -600,14 +575,6 @@ export type System = Awaited<ReturnType<typeof createSystem>>;
 
 /** Wrong SMPP passwords in a row that lock a credential (for SMPP_LOCK_MINUTES). */
 const SMPP_LOCK_AFTER_FAILURES = 10;
-/** Where a submit_sm's fields sit, for the accept path's error paths. */
-const SMPP_PATHS = {
-  to: 'destination_addr',
-  text: 'short_message',
-  from: 'source_addr',
-  sendAt: 'schedule_delivery_time',
-  validUntil: 'validity_period',
-};
 
 /** How long `stop()` lets the background runs finish before it cuts the Redis connections they may wait on. */
 const LOOPS_STOP_WAIT_MS = 5_000;

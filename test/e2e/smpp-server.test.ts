@@ -428,6 +428,62 @@ describe.each(DIALECTS)('the SMPP server on %s', (dialect) => {
     expect(again.delivered[0]!.receipted_message_id).toBe(second.message_id);
   });
 
+  it('schedules with a relative time, answers query_sm and cancel_sm, and takes data_sm', async () => {
+    const s = await signup(ts.app);
+    const cred = await credential(s);
+    const c = await client();
+    await c.request('bind_transceiver', { system_id: cred.systemId, password: cred.password });
+    const later = await c.request('submit_sm', {
+      destination_addr: LV,
+      short_message: 'Tomorrow',
+      data_coding: 0,
+      schedule_delivery_time: '000001000000000R',
+    });
+    expect(later.command_status).toBe(0);
+    const id = later.message_id as string;
+    const row = await ts.system.storage.db
+      .selectFrom('messages')
+      .select(['status', 'send_at'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('scheduled');
+    expect(Number(row.send_at)).toBe(ts.clock.now() + 24 * 3600_000);
+
+    const queried = await c.request('query_sm', { message_id: id });
+    expect([queried.command_status, queried.message_id, queried.message_state, queried.final_date]).toEqual([
+      0,
+      id,
+      1,
+      '',
+    ]);
+    expect((await c.request('cancel_sm', { message_id: id })).command_status).toBe(0);
+    const cancelled = await c.request('query_sm', { message_id: id });
+    expect(cancelled.message_state).toBe(4);
+    expect(cancelled.final_date).toBeInstanceOf(Date);
+    expect((await c.request('cancel_sm', { message_id: id })).command_status).toBe(0x11); // ESME_RCANCELFAIL
+    expect((await c.request('query_sm', { message_id: 'msg_nope' })).command_status).toBe(0x0c); // ESME_RINVMSGID
+    const bad = await c.request('submit_sm', {
+      destination_addr: LV,
+      short_message: 'x',
+      schedule_delivery_time: 'tomorrow',
+    });
+    expect(bad.command_status).toBe(0x61); // ESME_RINVSCHED
+
+    const data = await c.request('data_sm', {
+      destination_addr: LV,
+      data_coding: 8,
+      message_payload: { message: 'data_sm: Привет' },
+    });
+    expect(data.command).toBe('data_sm_resp');
+    expect(data.command_status).toBe(0);
+    const stored = await ts.system.storage.db
+      .selectFrom('messages')
+      .select('text')
+      .where('id', '=', data.message_id as string)
+      .executeTakeFirstOrThrow();
+    expect(stored.text).toBe('data_sm: Привет');
+  });
+
   it('refuses wrong passwords, locks the credential after ten, and audits it', async () => {
     const s = await signup(ts.app);
     const cred = await credential(s);

@@ -1,7 +1,9 @@
+export { createSmppDoor } from './door';
 export {
   createSmppServer,
   DEFAULT_SMPP_SERVER_SETTINGS,
   type SmppFrontDoor,
+  type SmppQueryAnswer,
   type SmppServer,
   type SmppServerSettings,
   type SmppSubmit,

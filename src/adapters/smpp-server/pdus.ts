@@ -19,9 +19,21 @@ import {
 } from '../smpp/wire';
 
 /** command_status values the server answers with (SMPP 3.4 §5.1.3). */
+export const ServerCommandId = {
+  query_sm: 0x00000003,
+  query_sm_resp: 0x80000003,
+  cancel_sm: 0x00000008,
+  cancel_sm_resp: 0x80000008,
+  data_sm: 0x00000103,
+  data_sm_resp: 0x80000103,
+} as const;
+
 export const ServerStatus = {
   ...Status,
   ESME_RALYBND: 0x05,
+  ESME_RINVMSGID: 0x0c,
+  ESME_RCANCELFAIL: 0x11,
+  ESME_RQUERYFAIL: 0x67,
   ESME_RSUBMITFAIL: 0x45,
   ESME_RINVSCHED: 0x61,
   ESME_RINVEXPIRY: 0x62,
@@ -41,22 +53,119 @@ export interface BindRequest {
   interfaceVersion: number;
 }
 
+/** Reads a PDU body field by field; a field that runs past the PDU throws MalformedPduError. */
+class BodyReader {
+  private offset = 16;
+  constructor(private readonly frame: Buffer) {}
+
+  get remaining(): number {
+    return this.frame.length - this.offset;
+  }
+
+  cstring(max: number, field: string): string {
+    const nul = this.frame.indexOf(0, this.offset);
+    if (nul < 0 || nul - this.offset > max) throw new MalformedPduError(`${field}: missing NUL terminator`);
+    const value = this.frame.toString('latin1', this.offset, nul);
+    this.offset = nul + 1;
+    return value;
+  }
+
+  u8(field: string): number {
+    if (this.offset >= this.frame.length) throw new MalformedPduError(`${field}: PDU ends early`);
+    return this.frame[this.offset++]!;
+  }
+
+  tlvs(): Map<number, Buffer> {
+    const out = new Map<number, Buffer>();
+    while (this.remaining > 0) {
+      if (this.remaining < 4) throw new MalformedPduError('tlv: PDU ends early');
+      const tag = this.frame.readUInt16BE(this.offset);
+      const length = this.frame.readUInt16BE(this.offset + 2);
+      this.offset += 4;
+      if (length > this.remaining) throw new MalformedPduError(`tlv 0x${tag.toString(16)}: PDU ends early`);
+      out.set(tag, Buffer.from(this.frame.subarray(this.offset, this.offset + length)));
+      this.offset += length;
+    }
+    return out;
+  }
+}
+
 /** The fields of a bind_* body that matter here (address_range is not used for routing MO). */
 export function decodeBind(frame: Buffer): BindRequest {
-  let offset = 16;
-  const cstring = (max: number, field: string): string => {
-    const nul = frame.indexOf(0, offset);
-    if (nul < 0 || nul - offset > max) throw new MalformedPduError(`${field}: missing NUL terminator`);
-    const value = frame.toString('latin1', offset, nul);
-    offset = nul + 1;
-    return value;
-  };
-  const systemId = cstring(15, 'system_id');
+  const r = new BodyReader(frame);
+  const systemId = r.cstring(15, 'system_id');
   // SMPP 3.4 says 8 characters; some clients send longer passwords and are refused by the check, not here.
-  const password = cstring(64, 'password');
-  const systemType = cstring(12, 'system_type');
-  if (offset >= frame.length) throw new MalformedPduError('interface_version: PDU ends early');
-  return { systemId, password, systemType, interfaceVersion: frame[offset]! };
+  const password = r.cstring(64, 'password');
+  const systemType = r.cstring(12, 'system_type');
+  return { systemId, password, systemType, interfaceVersion: r.u8('interface_version') };
+}
+
+/** The message_id of a query_sm (§4.8.1) or cancel_sm (§4.9.1; after its service_type). */
+export function decodeMessageRef(frame: Buffer, cancel: boolean): string {
+  const r = new BodyReader(frame);
+  if (cancel) r.cstring(5, 'service_type');
+  return r.cstring(64, 'message_id');
+}
+
+/**
+ * A data_sm (§4.7.1) in the shape of a submit_sm: its text comes in message_payload (or, where a client
+ * splits it, in parts with SAR TLVs), so short_message stays empty and the rest reads the same.
+ */
+export function decodeDataSm(frame: Buffer): ShortMessagePdu {
+  const r = new BodyReader(frame);
+  const serviceType = r.cstring(5, 'service_type');
+  const sourceTon = r.u8('source_addr_ton');
+  const sourceNpi = r.u8('source_addr_npi');
+  const sourceAddr = r.cstring(64, 'source_addr');
+  const destTon = r.u8('dest_addr_ton');
+  const destNpi = r.u8('dest_addr_npi');
+  const destinationAddr = r.cstring(64, 'destination_addr');
+  const esmClass = r.u8('esm_class');
+  const registeredDelivery = r.u8('registered_delivery');
+  const dataCoding = r.u8('data_coding');
+  return {
+    serviceType,
+    sourceTon,
+    sourceNpi,
+    sourceAddr,
+    destTon,
+    destNpi,
+    destinationAddr,
+    esmClass,
+    protocolId: 0,
+    priorityFlag: 0,
+    scheduleDeliveryTime: '',
+    validityPeriod: '',
+    registeredDelivery,
+    replaceIfPresent: 0,
+    dataCoding,
+    smDefaultMsgId: 0,
+    shortMessage: Buffer.alloc(0),
+    tlvs: r.tlvs(),
+  };
+}
+
+/** query_sm_resp (§4.8.2): message_id, final_date, message_state, error_code. */
+export function encodeQueryResponse(
+  sequence: number,
+  answer: { messageId: string; finalDate: string; state: number; errorCode: number },
+): Buffer {
+  const body = Buffer.concat([
+    Buffer.from(`${answer.messageId}\0${answer.finalDate}\0`, 'latin1'),
+    Buffer.from([answer.state, answer.errorCode & 0xff]),
+  ]);
+  return withHeader(ServerCommandId.query_sm_resp, 0, sequence, body);
+}
+
+/** A PDU of a header and `body`. */
+function withHeader(commandId: number, status: number, sequence: number, body: Buffer): Buffer {
+  const out = Buffer.alloc(16 + body.length);
+  out.writeUInt32BE(out.length, 0);
+  out.writeUInt32BE(commandId >>> 0, 4);
+  out.writeUInt32BE(status >>> 0, 8);
+  out.writeUInt32BE(sequence >>> 0, 12);
+  body.copy(out, 16);
+  return out;
 }
 
 /** bind_*_resp with our system_id and the sc_interface_version TLV (3.4) of §4.1.2. */
@@ -70,13 +179,7 @@ export function encodeBindResponse(
     status === 0
       ? Buffer.concat([Buffer.from(`${systemId}\0`, 'latin1'), Buffer.from([0x02, 0x10, 0x00, 0x01, 0x34])])
       : Buffer.alloc(0);
-  const out = Buffer.alloc(16 + body.length);
-  out.writeUInt32BE(out.length, 0);
-  out.writeUInt32BE(commandId >>> 0, 4);
-  out.writeUInt32BE(status >>> 0, 8);
-  out.writeUInt32BE(sequence >>> 0, 12);
-  body.copy(out, 16);
-  return out;
+  return withHeader(commandId, status, sequence, body);
 }
 
 /** A submit_sm read for the accept path: addresses as the platform writes them, and the text octets. */

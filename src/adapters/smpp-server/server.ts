@@ -18,6 +18,13 @@ export interface SmppSubmit {
   messageId: string | undefined;
 }
 
+/** What query_sm reports of a message: its status, when it became final, the carrier's error code. */
+export interface SmppQueryAnswer {
+  status: string;
+  doneAt: number | null;
+  carrierCode: string | null;
+}
+
 /** What the server needs from the platform (wired by the composition root). */
 export interface SmppFrontDoor {
   authenticate(
@@ -29,6 +36,9 @@ export interface SmppFrontDoor {
   /** Accepts one message through the same path as `POST /v1/messages`; resolves once it is stored. */
   submit(binder: SmppBinder, message: SmppSubmit): Promise<string | { code: string | null }>;
   newMessageId(): string;
+  /** A message of the binder's account, as query_sm answers it; null when there is none. */
+  query(binder: SmppBinder, messageId: string): Promise<SmppQueryAnswer | null>;
+  cancel(binder: SmppBinder, messageId: string): Promise<'cancelled' | 'not_found' | 'not_cancellable'>;
   claim(accountIds: string[], limit: number, leaseMs: number): Promise<SmppDelivery[]>;
   acknowledge(id: string): Promise<void>;
   /** Deliveries a closed bind never answered: offered again at once. */
@@ -75,6 +85,11 @@ export interface SessionHost {
   bind(session: ClientSession, request: BindRequest, mode: BindMode): Promise<SmppBinder | number>;
   submit(binder: SmppBinder, message: SmppSubmit): Promise<string | { code: string | null }>;
   newMessageId(): string;
+  query(binder: SmppBinder, messageId: string): Promise<SmppQueryAnswer | null | 'error'>;
+  cancel(
+    binder: SmppBinder,
+    messageId: string,
+  ): Promise<'cancelled' | 'not_found' | 'not_cancellable' | 'error'>;
   takeToken(accountId: string): boolean;
   acknowledged(delivery: SmppDelivery): void;
   closed(session: ClientSession, unanswered: SmppDelivery[]): void;
@@ -143,6 +158,16 @@ export function createSmppServer(options: {
       }
     },
     newMessageId: () => door.newMessageId(),
+    query: (binder, messageId) =>
+      door.query(binder, messageId).catch((error) => {
+        log.error({ err: error }, 'smpp query_sm failed');
+        return 'error' as const;
+      }),
+    cancel: (binder, messageId) =>
+      door.cancel(binder, messageId).catch((error) => {
+        log.error({ err: error }, 'smpp cancel_sm failed');
+        return 'error' as const;
+      }),
     takeToken(accountId) {
       const t = now();
       const rate = settings.submitsPerSecond;

@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
-import type { SmppBinder, SmppDelivery } from '../../modules/smpp-accounts';
+import { messageStateOf, type SmppBinder, type SmppDelivery } from '../../modules/smpp-accounts';
+import { formatAbsoluteTime } from '../smpp/addressing';
 import {
   CommandId,
   decodeShortMessagePdu,
@@ -17,9 +18,13 @@ import {
   BIND_MODES,
   type BindMode,
   decodeBind,
+  decodeDataSm,
+  decodeMessageRef,
   encodeBindResponse,
   encodeDelivery,
+  encodeQueryResponse,
   readSubmission,
+  ServerCommandId,
   ServerStatus,
   statusOfError,
   textOf,
@@ -176,10 +181,19 @@ export class ClientSession {
         this.close();
         return;
       case CommandId.submit_sm:
-        void this.onSubmit(frame, sequence);
+        void this.onSubmit(frame, sequence, CommandId.submit_sm);
+        return;
+      case ServerCommandId.data_sm:
+        void this.onSubmit(frame, sequence, ServerCommandId.data_sm);
+        return;
+      case ServerCommandId.query_sm:
+        void this.onQuery(frame, sequence);
+        return;
+      case ServerCommandId.cancel_sm:
+        void this.onCancel(frame, sequence);
         return;
       default:
-        // Unknown or not implemented here (query_sm, cancel_sm, replace_sm, submit_multi, data_sm).
+        // Unknown or not implemented here (replace_sm, submit_multi, outbind from a client).
         this.write(encodeHeaderOnly(CommandId.generic_nack, sequence, Status.ESME_RINVCMDID));
     }
   }
@@ -223,16 +237,67 @@ export class ClientSession {
     if (status === Status.ESME_ROK) this.host.acknowledged(entry.delivery);
   }
 
-  private async onSubmit(frame: Buffer, sequence: number): Promise<void> {
+  /** A bound transmitter or transceiver may send messages and ask about them. */
+  private get sends(): boolean {
+    return this.binder !== null && (this.mode === 'transmitter' || this.mode === 'transceiver');
+  }
+
+  private async onQuery(frame: Buffer, sequence: number): Promise<void> {
+    const fail = (status: number) =>
+      this.write(encodeHeaderOnly(ServerCommandId.query_sm_resp, sequence, status));
+    if (!this.sends || !this.binder) return fail(Status.ESME_RINVBNDSTS);
+    let messageId: string;
+    try {
+      messageId = decodeMessageRef(frame, false);
+    } catch {
+      return this.malformedPdu(sequence, ServerCommandId.query_sm);
+    }
+    const found = await this.host.query(this.binder, messageId);
+    if (found === 'error') return fail(ServerStatus.ESME_RQUERYFAIL);
+    if (found === null) return fail(ServerStatus.ESME_RINVMSGID);
+    const code = Number(found.carrierCode);
+    this.write(
+      encodeQueryResponse(sequence, {
+        messageId,
+        finalDate: found.doneAt === null ? '' : formatAbsoluteTime(found.doneAt),
+        state: messageStateOf(found.status),
+        errorCode: Number.isInteger(code) && code >= 0 && code <= 255 ? code : 0,
+      }),
+    );
+  }
+
+  private async onCancel(frame: Buffer, sequence: number): Promise<void> {
+    const respond = (status: number) =>
+      this.write(encodeHeaderOnly(ServerCommandId.cancel_sm_resp, sequence, status));
+    if (!this.sends || !this.binder) return respond(Status.ESME_RINVBNDSTS);
+    let messageId: string;
+    try {
+      messageId = decodeMessageRef(frame, true);
+    } catch {
+      return this.malformedPdu(sequence, ServerCommandId.cancel_sm);
+    }
+    // cancel_sm by service_type and addresses alone (an empty message_id) is not supported.
+    if (messageId === '') return respond(ServerStatus.ESME_RINVMSGID);
+    const outcome = await this.host.cancel(this.binder, messageId);
+    respond(
+      outcome === 'cancelled'
+        ? Status.ESME_ROK
+        : outcome === 'not_found'
+          ? ServerStatus.ESME_RINVMSGID
+          : ServerStatus.ESME_RCANCELFAIL,
+    );
+  }
+
+  /** submit_sm, or data_sm read in its shape (answered with data_sm_resp). */
+  private async onSubmit(frame: Buffer, sequence: number, commandId: number): Promise<void> {
     const respond = (status: number, messageId = '') =>
-      this.write(encodeStringResponse(CommandId.submit_sm_resp, sequence, messageId, status));
-    if (this.binder === null || this.mode === null) return respond(Status.ESME_RINVBNDSTS);
-    if (this.mode === 'receiver') return respond(Status.ESME_RINVBNDSTS);
+      this.write(encodeStringResponse(commandId | 0x80000000, sequence, messageId, status));
+    if (!this.sends || !this.binder) return respond(Status.ESME_RINVBNDSTS);
     let pdu: ReturnType<typeof decodeShortMessagePdu>;
     try {
-      pdu = decodeShortMessagePdu(frame);
+      pdu = commandId === CommandId.submit_sm ? decodeShortMessagePdu(frame) : decodeDataSm(frame);
     } catch {
-      return this.malformedPdu(sequence, CommandId.submit_sm);
+      return this.malformedPdu(sequence, commandId);
     }
     if (this.inFlight >= this.host.settings.window) return respond(Status.ESME_RTHROTTLED);
     const submission = readSubmission(pdu, this.host.now());

@@ -40,6 +40,11 @@ const RECEIPT_STATES: Record<string, { stat: string; state: number }> = {
   rejected: { stat: 'REJECTD', state: 8 },
 };
 
+/** SMPP 3.4 message_state of a message's status (§5.2.28): not final yet is ENROUTE (1). */
+export function messageStateOf(status: string): number {
+  return RECEIPT_STATES[status]?.state ?? 1;
+}
+
 /** YYMMDDhhmm in UTC, as the receipt's `submit date:` and `done date:`. */
 export function receiptDate(ms: number): string {
   const d = new Date(ms);

@@ -13,6 +13,7 @@ export {
 } from './credentials';
 export {
   createSmppDeliveries,
+  messageStateOf,
   receiptDate,
   receiptText,
   type SmppDeliveries,
