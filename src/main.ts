@@ -388,6 +388,13 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     sweepImportOriginals: (options) => contacts.imports.sweepOriginals(options),
   }))
     retention.register(rule);
+  retention.register({
+    name: 'smpp.deliveries',
+    description:
+      'Receipts and replies owed to SMPP clients that no receiver bind took: removed (with the receipt bookkeeping of messages that never ended, 40 days later).',
+    promiseDays: SMPP_DELIVERIES_KEPT_DAYS,
+    batch: ({ cutoff, limit }) => smppDeliveries.purge(cutoff, limit),
+  });
   const campaigns = createCampaigns({
     db,
     clock,
@@ -573,6 +580,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
 
 export type System = Awaited<ReturnType<typeof createSystem>>;
 
+/** How long receipts and replies wait for an SMPP client's receiver bind before retention removes them. */
+const SMPP_DELIVERIES_KEPT_DAYS = 30;
 /** Wrong SMPP passwords in a row that lock a credential (for SMPP_LOCK_MINUTES). */
 const SMPP_LOCK_AFTER_FAILURES = 10;
 

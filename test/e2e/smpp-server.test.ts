@@ -281,6 +281,21 @@ describe.each(DIALECTS)('the SMPP server on %s', (dialect) => {
     expect((await rx.request('submit_sm', { destination_addr: LV, short_message: 'x' })).command_status).toBe(
       0x04,
     );
+    rx.close();
+
+    // One that no receiver takes is removed by the retention sweep after 30 days.
+    await tx.request('submit_sm', {
+      destination_addr: LV,
+      short_message: 'Nobody',
+      registered_delivery: 1,
+      data_coding: 0,
+    });
+    await deliverAll();
+    await waitFor(async () => (await ts.system.services.smppDeliveries.pending(s.accountId)) === 1, 'queued');
+    ts.clock.advance(30 * 24 * 3600_000 + 60_000);
+    const swept = await ts.system.services.retention.sweepOnce();
+    expect(swept.counts['smpp.deliveries']).toBeGreaterThanOrEqual(1);
+    expect(await ts.system.services.smppDeliveries.pending(s.accountId)).toBe(0);
   });
 
   it('maps refusals to SMPP statuses: invalid number, no credit', async () => {

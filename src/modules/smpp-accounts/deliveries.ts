@@ -80,6 +80,9 @@ interface ReceivedData {
   text: string;
 }
 
+/** How much longer than undelivered deliver_sm rows a message's receipt bookkeeping is kept. */
+const SUBMIT_EXTRA_MS = 40 * 24 * 3600_000;
+
 /** How long before a deliver_sm that was not answered is offered again, by attempt (then the last). */
 const RETRY_MS = [10_000, 30_000, 60_000, 300_000, 900_000];
 
@@ -278,6 +281,44 @@ export function createSmppDeliveries(deps: SmppDeliveryDeps) {
     /** The client answered ESME_ROK: the delivery is done. */
     async acknowledge(id: string): Promise<void> {
       await db.deleteFrom('smpp_deliveries').where('id', '=', id).execute();
+    },
+
+    /**
+     * Retention: deliveries no client took by `cutoff` (no receiver bound for that long), and receipt
+     * bookkeeping of messages that never ended, kept 40 days longer (the longest schedule and a margin).
+     */
+    async purge(cutoff: number, limit: number): Promise<number> {
+      const old = await db
+        .selectFrom('smpp_deliveries')
+        .select('id')
+        .where('created_at', '<', cutoff)
+        .limit(limit)
+        .execute();
+      if (old.length > 0)
+        await db
+          .deleteFrom('smpp_deliveries')
+          .where(
+            'id',
+            'in',
+            old.map((r) => r.id),
+          )
+          .execute();
+      const stale = await db
+        .selectFrom('smpp_submits')
+        .select('message_id')
+        .where('submitted_at', '<', cutoff - SUBMIT_EXTRA_MS)
+        .limit(limit)
+        .execute();
+      if (stale.length > 0)
+        await db
+          .deleteFrom('smpp_submits')
+          .where(
+            'message_id',
+            'in',
+            stale.map((r) => r.message_id),
+          )
+          .execute();
+      return old.length + stale.length;
     },
 
     /** Deliveries still owed to an account (for its Developers page and tests). */
