@@ -10,7 +10,7 @@ import { ROUTE_TYPES } from './adapters/route-types';
 import { loadSecretsKey } from './adapters/secrets/key-file';
 import { createSimulatorReplies } from './adapters/simulator/simulator-replies';
 import { createSimulatorRoute } from './adapters/simulator/simulator-route';
-import { createSmppDoor, createSmppServer, type SmppServer } from './adapters/smpp-server';
+import { createSmppDoor, createSmppServer, type SmppBindView, type SmppServer } from './adapters/smpp-server';
 import { webhookNet } from './adapters/webhooks';
 import type { Config } from './config';
 import { buildApp } from './http/app';
@@ -478,6 +478,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     }),
     eventSinks,
     readiness: undefined as ReadinessProbe | undefined,
+    /** Live SMPP binds of an account (none until this process starts the SMPP server). */
+    smppBinds: (_accountId: string): SmppBindView[] => [],
   };
   // Background work: one map for the loops of startWorkers() and the passes of workOnce().
   const schedule = backgroundSchedule({
@@ -550,6 +552,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
         }),
       });
       const listening = await smppServer.listen(port, config.SMPP_HOST ?? config.HOST);
+      const server = smppServer;
+      services.smppBinds = (accountId) => server.binds(accountId);
       return { server: smppServer, port: listening };
     },
     /** One pass of every background kind (see workers/schedule.ts); tests call it with a fake clock instead of running loops. */

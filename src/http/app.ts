@@ -10,6 +10,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { SimulatorReplies } from '../adapters/simulator/simulator-replies';
+import type { SmppBindView } from '../adapters/smpp-server';
 import type { Clock } from '../kernel/clock';
 import type { FileStore } from '../kernel/file-store';
 import type { IdGenerator } from '../kernel/ids';
@@ -133,6 +134,8 @@ export interface AppServices {
   twilioCallbacks: TwilioCallbacks;
   smppCredentials: SmppCredentials;
   smppDeliveries: SmppDeliveries;
+  /** Live SMPP binds of an account (empty where this process runs no SMPP server). */
+  smppBinds: (accountId: string) => SmppBindView[];
   /** The checks behind `GET /readyz` (database, storage, queue). */
   readiness?: ReadinessProbe;
 }

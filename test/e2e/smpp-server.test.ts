@@ -160,6 +160,15 @@ describe.each(DIALECTS)('the SMPP server on %s', (dialect) => {
     expect(bound.system_id).toBe('smsgate');
     const again = await c.request('bind_transceiver', { system_id: cred.systemId, password: cred.password });
     expect(again.command_status).toBe(0x05); // ESME_RALYBND
+    const listed = await ts.app.inject({ method: 'GET', url: '/v1/smpp/credentials', headers: s.headers });
+    expect(listed.json().data[0].binds).toEqual([
+      {
+        mode: 'transceiver',
+        ip: expect.stringContaining('127.0.0.1'),
+        boundAt: expect.any(String),
+        submits: 0,
+      },
+    ]);
 
     const gsmIds: string[] = [];
     for (const part of udhParts(LONG_GSM, 153, 7, false)) {

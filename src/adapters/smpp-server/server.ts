@@ -77,6 +77,16 @@ export const DEFAULT_SMPP_SERVER_SETTINGS: SmppServerSettings = {
   pollMs: 250,
 };
 
+/** One live bind, as the account's Developers page shows it. */
+export interface SmppBindView {
+  credentialId: string;
+  mode: BindMode;
+  ip: string;
+  boundAt: string;
+  /** submit_sm PDUs answered ESME_ROK on this bind. */
+  submits: number;
+}
+
 /** What a session asks of the server. */
 export interface SessionHost {
   settings: SmppServerSettings;
@@ -266,11 +276,17 @@ export function createSmppServer(options: {
       const address = server.address();
       return typeof address === 'object' && address ? address.port : port;
     },
-    /** Binds held now, by account (for the Developers page and tests). */
-    binds(accountId?: string): Array<{ systemId: string; mode: BindMode; ip: string }> {
+    /** Binds held now by an account's credentials (for its Developers page). */
+    binds(accountId: string): SmppBindView[] {
       return [...sessions]
-        .filter((s) => s.binder && s.mode && (!accountId || s.binder.accountId === accountId))
-        .map((s) => ({ systemId: s.binder!.systemId, mode: s.mode!, ip: s.ip }));
+        .filter((s) => s.binder?.accountId === accountId && s.mode)
+        .map((s) => ({
+          credentialId: s.binder!.credentialId,
+          mode: s.mode!,
+          ip: s.ip,
+          boundAt: new Date(s.boundAt).toISOString(),
+          submits: s.submits,
+        }));
     },
     /** Looks for due deliveries now (after a change that queued some). */
     nudge: () => void pump(),

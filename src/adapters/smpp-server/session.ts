@@ -51,6 +51,8 @@ interface PendingParts {
 export class ClientSession {
   mode: BindMode | null = null;
   binder: SmppBinder | null = null;
+  boundAt = 0;
+  submits = 0;
   private readonly reader = new FrameReader(MAX_PDU_LENGTH);
   private malformed = 0;
   private inFlight = 0;
@@ -226,6 +228,7 @@ export class ClientSession {
       return;
     }
     this.binder = result;
+    this.boundAt = this.host.now();
     respond(Status.ESME_ROK);
   }
 
@@ -339,8 +342,10 @@ export class ClientSession {
         sourceAddr: pdu.sourceAddr,
         messageId,
       });
-      if (typeof result === 'string') respond(Status.ESME_ROK, result);
-      else respond(statusOfError(result.code));
+      if (typeof result === 'string') {
+        this.submits++;
+        respond(Status.ESME_ROK, result);
+      } else respond(statusOfError(result.code));
     } finally {
       this.inFlight--;
     }

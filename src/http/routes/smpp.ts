@@ -43,8 +43,12 @@ export function smppRoutes(services: AppServices): FastifyPluginAsyncZod {
       },
       async (request) => {
         const actor = clientActor(request);
+        const binds = services.smppBinds(actor.accountId);
         return {
-          data: await smppCredentials.list(actor),
+          data: (await smppCredentials.list(actor)).map((c) => ({
+            ...c,
+            binds: binds.filter((b) => b.credentialId === c.id).map(({ credentialId: _, ...b }) => b),
+          })),
           pendingDeliveries: await smppDeliveries.pending(actor.accountId),
           nextCursor: null,
         };
