@@ -1,15 +1,20 @@
 /**
  * The SMPP server's accept rate: 4 binds × window 50 submit_sm (one-part GSM-7 texts, registered_delivery
  * 1) against `smsgate serve` with SMPP_PORT on SQLite, workers off so that only accepting is measured.
- * Figures: submit_sm/s answered ESME_ROK, p50/p99 submit_sm_resp latency, server CPU per submit.
+ * Figures: submit_sm/s answered ESME_ROK, p50/p99 submit_sm_resp latency, server CPU per submit, and the
+ * same figures for POST /v1/messages in the same server just after (as many requests in flight), as a ratio.
  * Target (issue 20): ≥ 5,000/s, p99 ≤ 50 ms.
  *
  *   npx tsx bench/smpp-server.ts                          # 3 rounds of 2 s warm-up + 8 s
- *   npx tsx bench/smpp-server.ts --rounds 1 --duration 3 --warmup 1 --binds 4 --window 50
+ *   npx tsx bench/smpp-server.ts --rounds 1 --duration 3 --warmup 1 --binds 4 --window 50 --idle 1000
+ *
+ * Then `--idle` transceiver binds (target 1,000) are opened and left idle; the server's RSS is reported
+ * with them held (target ≤ 300 MB).
  *
  * The client is the platform's own SMPP codec (src/adapters/smpp/wire.ts) on raw sockets: cheap enough
  * that the server, not the client, is what is measured.
  */
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
@@ -23,6 +28,7 @@ import {
 import {
   cpuSeconds,
   freePort,
+  load,
   log,
   lvNumber,
   machine,
@@ -40,6 +46,7 @@ const DURATION_SEC = numberArg('duration', 8);
 const WARMUP_SEC = numberArg('warmup', 2);
 const BINDS = numberArg('binds', 4);
 const WINDOW = numberArg('window', 50);
+const IDLE_BINDS = numberArg('idle', 1000);
 
 function submitPdu(sequence: number, n: number): Buffer {
   const pdu: ShortMessagePdu = {
@@ -146,6 +153,50 @@ async function bind(port: number, systemId: string, password: string): Promise<B
   };
 }
 
+async function credentialOn(server: Awaited<ReturnType<typeof startServer>>) {
+  const { cookie, csrfToken, key } = await signupWithApiKey(server);
+  const made = await fetch(`${server.baseUrl}/v1/smpp/credentials`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+    body: '{}',
+  });
+  if (made.status !== 201) throw new Error(`credentials: ${made.status} ${await made.text()}`);
+  return { ...((await made.json()) as { systemId: string; password: string }), key };
+}
+
+/** RSS of the server holding `count` idle binds (opened 20 at a time: each bind checks an Argon2 hash). */
+async function idleBinds(count: number) {
+  const smppPort = await freePort();
+  const server = await startServer({ SMPP_PORT: String(smppPort), SMPP_MAX_BINDS: String(count) });
+  try {
+    const cred = await credentialOn(server);
+    const before = server.peakRssMb();
+    const start = performance.now();
+    const held: Bind[] = [];
+    for (let i = 0; i < count; i += 20)
+      held.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(20, count - i) }, () => bind(smppPort, cred.systemId, cred.password)),
+        )),
+      );
+    const bindSeconds = (performance.now() - start) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const rss =
+      Number(readFileSync(`/proc/${server.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
+    for (const b of held) b.socket.destroy();
+    const figures = {
+      binds: held.length,
+      rssMb: Math.round(rss),
+      rssBeforeMb: before,
+      bindSeconds: round(bindSeconds, 1),
+    };
+    log(`smpp-server idle binds ${JSON.stringify(figures)}`);
+    return figures;
+  } finally {
+    await server.stop();
+  }
+}
+
 async function round_(index: number) {
   const smppPort = await freePort();
   const server = await startServer({
@@ -156,14 +207,7 @@ async function round_(index: number) {
     SMPP_MAX_BINDS: String(BINDS),
   });
   try {
-    const { cookie, csrfToken } = await signupWithApiKey(server);
-    const made = await fetch(`${server.baseUrl}/v1/smpp/credentials`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-      body: '{}',
-    });
-    if (made.status !== 201) throw new Error(`credentials: ${made.status} ${await made.text()}`);
-    const cred = (await made.json()) as { systemId: string; password: string };
+    const cred = await credentialOn(server);
     const binds = await Promise.all(
       Array.from({ length: BINDS }, () => bind(smppPort, cred.systemId, cred.password)),
     );
@@ -177,8 +221,28 @@ async function round_(index: number) {
     const seconds = (performance.now() - start) / 1000;
     const cpu = cpuSeconds(server.pid) - cpuBefore;
     for (const b of binds) b.socket.destroy();
+    // The same accept path over HTTP, in the same server right after: POST /v1/messages with as many
+    // requests in flight as the binds' windows hold.
+    const native = {
+      url: `${server.baseUrl}/v1/messages`,
+      connections: BINDS * WINDOW,
+      okStatus: 202,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${cred.key}` },
+      nextBody: () =>
+        JSON.stringify({
+          to: lvNumber(counter++ % 10_000_000),
+          text: `Your code is ${100_000 + (counter % 900_000)}`,
+        }),
+    };
+    await load({ ...native, durationSec: WARMUP_SEC });
+    const httpCpuBefore = cpuSeconds(server.pid);
+    const http = await load({ ...native, durationSec: DURATION_SEC });
+    const httpCpu = cpuSeconds(server.pid) - httpCpuBefore;
     const figures = {
       submitsPerSec: Math.round(accepted / seconds),
+      httpPerSec: Math.round(http.okPerSec),
+      httpP99Ms: http.p99Ms,
+      httpCpuMsPerMessage: round((httpCpu * 1000) / Math.max(1, http.ok), 3),
       p50Ms: round(percentile(latencies, 50), 2),
       p99Ms: round(percentile(latencies, 99), 2),
       serverCpuMsPerSubmit: round((cpu * 1000) / Math.max(1, accepted), 3),
@@ -196,6 +260,7 @@ async function round_(index: number) {
 
 const rounds = [];
 for (let i = 0; i < ROUNDS; i++) rounds.push(await round_(i));
+const idle = IDLE_BINDS > 0 ? await idleBinds(IDLE_BINDS) : null;
 printResult({
   bench: 'smpp-server',
   binds: BINDS,
@@ -205,7 +270,10 @@ printResult({
   p50Ms: median(rounds.map((r) => r.p50Ms)),
   p99Ms: median(rounds.map((r) => r.p99Ms)),
   serverCpuMsPerSubmit: median(rounds.map((r) => r.serverCpuMsPerSubmit)),
+  smppOverHttp: round(median(rounds.map((r) => r.submitsPerSec / r.httpPerSec)), 2),
+  httpCpuMsPerMessage: median(rounds.map((r) => r.httpCpuMsPerMessage)),
   perRound: rounds,
-  target: { submitsPerSec: 5000, p99Ms: 50 },
+  idle,
+  target: { submitsPerSec: 5000, p99Ms: 50, idleBinds: 1000, idleRssMb: 300 },
   machine: await machine(),
 });

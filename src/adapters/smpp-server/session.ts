@@ -309,6 +309,7 @@ export class ClientSession {
 
     let text: string;
     let messageId: string | undefined;
+    let retry: (() => void) | null = null;
     if (submission.concat) {
       const { ref, total, seq } = submission.concat;
       const key = `${submission.from ?? ''}\0${submission.to}\0${ref}\0${total}`;
@@ -323,6 +324,8 @@ export class ClientSession {
       // when the part completing it is answered, after it is stored.
       if (entry.parts.size < entry.total) return respond(Status.ESME_ROK, entry.messageId);
       this.concat.delete(key);
+      // Refused for now (the database briefly away): the parts wait again for the completing one's retry.
+      retry = () => this.concat.set(key, entry);
       const body = Buffer.concat(
         [...entry.parts.keys()].sort((a, b) => a - b).map((s) => entry.parts.get(s)!),
       );
@@ -345,7 +348,11 @@ export class ClientSession {
       if (typeof result === 'string') {
         this.submits++;
         respond(Status.ESME_ROK, result);
-      } else respond(statusOfError(result.code));
+      } else {
+        const status = statusOfError(result.code);
+        if (status === ServerStatus.ESME_RMSGQFUL) retry?.();
+        respond(status);
+      }
     } finally {
       this.inFlight--;
     }
