@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -529,10 +530,16 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       return app;
     },
     /**
-     * Starts the SMPP server on `port` (default SMPP_PORT; 0 picks a free port) and answers the port it
-     * listens on. Its submits go through the same accept path as `POST /v1/messages`.
+     * Starts the SMPP server: plain on `port`, over TLS on `tlsPort` (default SMPP_PORT and SMPP_TLS_PORT;
+     * 0 picks a free port; left out, that listener is not started). Answers the ports it listens on. Its
+     * submits go through the same accept path as `POST /v1/messages`.
      */
-    async startSmpp(port = config.SMPP_PORT ?? 0): Promise<{ server: SmppServer; port: number }> {
+    async startSmpp(
+      ports: { port?: number | undefined; tlsPort?: number | undefined } = {
+        port: config.SMPP_PORT,
+        tlsPort: config.SMPP_TLS_PORT,
+      },
+    ): Promise<{ server: SmppServer; port: number | null; tlsPort: number | null }> {
       smppServer ??= createSmppServer({
         log: logger.child({ component: 'smpp-server' }),
         now: () => clock.now(),
@@ -551,10 +558,18 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
           newMessageId: () => ids('msg'),
         }),
       });
-      const listening = await smppServer.listen(port, config.SMPP_HOST ?? config.HOST);
       const server = smppServer;
+      const host = config.SMPP_HOST ?? config.HOST;
+      const port = ports.port === undefined ? null : await server.listen(ports.port, host);
+      const tlsPort =
+        ports.tlsPort === undefined
+          ? null
+          : await server.listen(ports.tlsPort, host, {
+              cert: readFileSync(config.SMPP_TLS_CERT ?? ''),
+              key: readFileSync(config.SMPP_TLS_KEY ?? ''),
+            });
       services.smppBinds = (accountId) => server.binds(accountId);
-      return { server: smppServer, port: listening };
+      return { server, port, tlsPort };
     },
     /** One pass of every background kind (see workers/schedule.ts); tests call it with a fake clock instead of running loops. */
     workOnce: () => runScheduleOnce(schedule, config),

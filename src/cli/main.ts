@@ -97,7 +97,8 @@ async function serve() {
   const log = system.logger;
   const app = await system.http();
   await app.listen({ port: config.PORT, host: config.HOST });
-  const smpp = config.SMPP_PORT === undefined ? null : await system.startSmpp(config.SMPP_PORT);
+  const smpp =
+    config.SMPP_PORT === undefined && config.SMPP_TLS_PORT === undefined ? null : await system.startSmpp();
   if (config.WORKERS) system.startWorkers();
   const local = ['0.0.0.0', '127.0.0.1', '::', '::1'].includes(config.HOST);
   const where = `http://${local ? 'localhost' : config.HOST}:${config.PORT}`;

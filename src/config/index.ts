@@ -211,6 +211,18 @@ export const CONFIG_SCHEMA = {
     schema: z.string().min(1).optional(),
     doc: 'Interface the SMPP server listens on (default: `HOST`).',
   },
+  SMPP_TLS_PORT: {
+    schema: int(0).max(65535).optional(),
+    doc: 'Port of the SMPP server over TLS (e.g. `3550`); needs `SMPP_TLS_CERT` and `SMPP_TLS_KEY`; unset: no TLS listener.',
+  },
+  SMPP_TLS_CERT: {
+    schema: z.string().min(1).optional(),
+    doc: "PEM file of the SMPP TLS listener's certificate (with its chain), read at start.",
+  },
+  SMPP_TLS_KEY: {
+    schema: z.string().min(1).optional(),
+    doc: "PEM file of the SMPP TLS listener's private key, read at start.",
+  },
   SMPP_MAX_BINDS: {
     schema: int(1).default(4),
     doc: 'Binds one SMPP credential may hold at once, unless set on the credential; more are refused with `ESME_RBINDFAIL`.',
@@ -326,6 +338,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (result.success && parsed.ATTACHMENT_RETENTION_DAYS > 60 && !parsed.ATTACHMENT_RETENTION_ALLOW_LONGER) {
     problems.push(
       'ATTACHMENT_RETENTION_DAYS: at most 60 (set ATTACHMENT_RETENTION_ALLOW_LONGER=true to allow more)',
+    );
+  }
+  if (
+    result.success &&
+    parsed.SMPP_TLS_PORT !== undefined &&
+    !(parsed.SMPP_TLS_CERT && parsed.SMPP_TLS_KEY)
+  ) {
+    problems.push(
+      'SMPP_TLS_PORT: needs SMPP_TLS_CERT and SMPP_TLS_KEY (PEM files of the certificate and its key)',
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -16,7 +16,7 @@ describe.runIf(HAS_NET_SMPP).each(DIALECTS)('Net::SMPP against the SMPP server o
   let port: number;
   beforeAll(async () => {
     ts = await startTestSystem(dialect, { SIMULATOR_DELIVERY_DELAY_MS: '1000' });
-    port = (await ts.system.startSmpp(0)).port;
+    port = (await ts.system.startSmpp({ port: 0 })).port!;
   });
   afterAll(async () => {
     await ts?.close();

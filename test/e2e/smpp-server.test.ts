@@ -56,7 +56,7 @@ describe.each(DIALECTS)('the SMPP server on %s', (dialect) => {
       SMPP_SUBMITS_PER_SECOND: '30',
       SMPP_RESPONSE_TIMEOUT_SECONDS: '1',
     });
-    port = (await ts.system.startSmpp(0)).port;
+    port = (await ts.system.startSmpp({ port: 0 })).port!;
   });
   afterAll(async () => {
     for (const c of clients) c.close();
@@ -438,11 +438,11 @@ describe.each(DIALECTS)('the SMPP server on %s', (dialect) => {
       registered_delivery: 1,
       data_coding: 0,
     });
-    const started = await ts.system.startSmpp(0);
+    const started = await ts.system.startSmpp({ port: 0 });
     await started.server.close();
     await deliverAll();
     expect(await ts.system.services.smppDeliveries.pending(s.accountId)).toBe(1);
-    port = (await ts.system.startSmpp(0)).port;
+    port = (await ts.system.startSmpp({ port: 0 })).port!;
     const again = await client();
     expect(
       (await again.request('bind_receiver', { system_id: cred.systemId, password: cred.password }))

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from '../../kernel/logger';
 import type { BindRefusal, SmppBinder, SmppDelivery } from '../../modules/smpp-accounts';
 import { Status } from '../smpp/wire';
@@ -129,7 +130,7 @@ export function createSmppServer(options: {
   const buckets = new Map<string, { tokens: number; at: number }>();
   /** Deliveries handed to a session and not yet answered, so a poll does not hand them out twice. */
   const outstanding = new Set<string>();
-  let server: Server | null = null;
+  const servers: Server[] = [];
   let timer: NodeJS.Timeout | null = null;
   let pumping = false;
 
@@ -259,20 +260,34 @@ export function createSmppServer(options: {
 
   return {
     settings,
-    async listen(port: number, hostName: string): Promise<number> {
-      server = createServer((socket: Socket) => {
+    /**
+     * Listens on `port` (0: a free one), over TLS when given a certificate and key (PEM); answers the port.
+     * Listening twice (plain and TLS) serves both with the same sessions, limits and deliveries.
+     */
+    async listen(
+      port: number,
+      hostName: string,
+      tls?: { cert: string | Buffer; key: string | Buffer },
+    ): Promise<number> {
+      const accept = (socket: Socket) => {
         sessions.add(new ClientSession(socket, host));
-      });
+      };
+      const server = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, accept) : createServer(accept);
+      // A TLS handshake that fails (a plain client on the TLS port) must not reach the process.
+      server.on('tlsClientError', (error) => log.debug({ err: error }, 'smpp TLS handshake failed'));
       await new Promise<void>((resolve, reject) => {
-        server!.once('error', reject);
-        server!.listen(port, hostName, () => resolve());
+        server.once('error', reject);
+        server.listen(port, hostName, () => resolve());
       });
-      let ticks = 0;
-      timer = setInterval(() => {
-        void pump();
-        if (++ticks % Math.max(1, Math.round(1000 / settings.pollMs)) === 0) sweep();
-      }, settings.pollMs);
-      timer.unref();
+      servers.push(server);
+      if (!timer) {
+        let ticks = 0;
+        timer = setInterval(() => {
+          void pump();
+          if (++ticks % Math.max(1, Math.round(1000 / settings.pollMs)) === 0) sweep();
+        }, settings.pollMs);
+        timer.unref();
+      }
       const address = server.address();
       return typeof address === 'object' && address ? address.port : port;
     },
@@ -292,9 +307,11 @@ export function createSmppServer(options: {
     nudge: () => void pump(),
     async close(): Promise<void> {
       if (timer) clearInterval(timer);
+      timer = null;
       for (const s of sessions) s.close();
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-      server = null;
+      await Promise.all(
+        servers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      );
     },
   };
 }
