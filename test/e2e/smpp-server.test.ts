@@ -572,4 +572,21 @@ describe.each(DIALECTS)('the SMPP server on %s', (dialect) => {
     ).toBe(0);
     expect((await c.request('enquire_link', {})).command_status).toBe(0);
   });
+  it('refuses binds from an address past 30 refused binds a minute, without checking them', async () => {
+    const c = await client();
+    const statuses: number[] = [];
+    for (let i = 0; i < 32; i++) {
+      statuses.push(
+        (await c.request('bind_transmitter', { system_id: `nobody${i}`, password: 'x' })).command_status,
+      );
+    }
+    // Earlier tests of this file were refused from this address too: the limit is reached within 32.
+    expect(statuses[0]).toBe(0x0f);
+    expect(statuses.at(-1)).toBe(0x0d); // ESME_RBINDFAIL
+    ts.clock.advance(60_000);
+    expect((await c.request('bind_transmitter', { system_id: 'nobody', password: 'x' })).command_status).toBe(
+      0x0f,
+    );
+    // Each refused bind checks an Argon2 hash: slow on a busy machine.
+  }, 90_000);
 });

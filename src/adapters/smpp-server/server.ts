@@ -65,6 +65,11 @@ export interface SmppServerSettings {
   idleTimeoutMs: number;
   /** How often due deliver_sm PDUs are looked for. */
   pollMs: number;
+  /**
+   * Refused binds one address may have in a minute; past it, its binds are refused without a password
+   * check (each costs an Argon2 hash), so a flood of guesses cannot take the CPU.
+   */
+  bindFailuresPerMinute: number;
 }
 
 export const DEFAULT_SMPP_SERVER_SETTINGS: SmppServerSettings = {
@@ -76,6 +81,7 @@ export const DEFAULT_SMPP_SERVER_SETTINGS: SmppServerSettings = {
   bindTimeoutMs: 30_000,
   idleTimeoutMs: 300_000,
   pollMs: 250,
+  bindFailuresPerMinute: 30,
 };
 
 /** One live bind, as the account's Developers page shows it. */
@@ -128,6 +134,17 @@ export function createSmppServer(options: {
   const now = options.now ?? Date.now;
   const sessions = new Set<ClientSession>();
   const buckets = new Map<string, { tokens: number; at: number }>();
+  /** Refused binds by address in the current minute. */
+  const bindFailures = new Map<string, { count: number; since: number }>();
+  const failuresOf = (ip: string) => {
+    const t = now();
+    let entry = bindFailures.get(ip);
+    if (!entry || t - entry.since >= 60_000) {
+      entry = { count: 0, since: t };
+      bindFailures.set(ip, entry);
+    }
+    return entry;
+  };
   /** Deliveries handed to a session and not yet answered, so a poll does not hand them out twice. */
   const outstanding = new Set<string>();
   const servers: Server[] = [];
@@ -139,6 +156,11 @@ export function createSmppServer(options: {
     log,
     now,
     async bind(session, request, mode) {
+      const failures = failuresOf(session.ip);
+      if (failures.count >= settings.bindFailuresPerMinute) {
+        log.warn({ ip: session.ip }, 'smpp bind refused: too many refused binds from this address');
+        return ServerStatus.ESME_RBINDFAIL;
+      }
       let result: Awaited<ReturnType<SmppFrontDoor['authenticate']>>;
       try {
         result = await door.authenticate(request.systemId, request.password, session.ip);
@@ -147,6 +169,7 @@ export function createSmppServer(options: {
         return Status.ESME_RSYSERR;
       }
       if (!result.ok) {
+        failures.count++;
         log.info({ systemId: request.systemId, ip: session.ip, reason: result.reason }, 'smpp bind refused');
         return REFUSAL_STATUS[result.reason];
       }
@@ -197,6 +220,7 @@ export function createSmppServer(options: {
         .catch((error) => log.warn({ err: error }, 'smpp deliver_sm acknowledgement not stored'));
     },
     closed(session, unanswered) {
+      if (bindFailures.size > 10_000) bindFailures.clear();
       sessions.delete(session);
       for (const d of unanswered) outstanding.delete(d.id);
       if (unanswered.length > 0)
