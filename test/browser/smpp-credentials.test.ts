@@ -5,13 +5,11 @@
  */
 
 import type { Browser } from 'playwright-core';
-import smpp from 'smpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/server-process';
+import { connectSmpp } from '../helpers/smpp-client';
 import { launchBrowser, signUp, startTestServer, type TestServer, uniqueEmail } from './helpers';
 
-// biome-ignore lint/suspicious/noExplicitAny: the package is untyped beyond our small declaration
-const smppClient = smpp as any;
 const TEXT =
   'Ваш заказ 42 отправлен. Спасибо, что выбрали нас! Ответьте на это сообщение, если есть вопросы 🙂';
 
@@ -38,18 +36,8 @@ describe('SMPP credentials from the Developers page', () => {
     const password = (await page.getByTestId('new-smpp-password').textContent())!.trim();
     expect(password).toMatch(/^[A-Za-z0-9]{8}$/);
 
-    const session: smpp.Session = smppClient.connect({ url: `smpp://127.0.0.1:${smppPort}` });
-    session.on('error', () => {});
-    const delivered: smpp.PDU[] = [];
-    session.on('deliver_sm' as 'pdu', (pdu: smpp.PDU) => {
-      delivered.push(pdu);
-      session.send(pdu.response());
-    });
-    const request = (command: string, fields: Record<string, unknown>) =>
-      new Promise<smpp.PDU>((resolve) => {
-        // biome-ignore lint/suspicious/noExplicitAny: dynamic command name
-        (session as any)[command](fields, resolve);
-      });
+    const c = await connectSmpp(`smpp://127.0.0.1:${smppPort}`);
+    const { delivered, request } = c;
     try {
       expect((await request('bind_transceiver', { system_id: 'webshop', password })).command_status).toBe(0);
       const parts = TEXT.match(/[\s\S]{1,60}/gu)!;
@@ -97,7 +85,7 @@ describe('SMPP credentials from the Developers page', () => {
       }, ids[0]);
       expect(text).toBe(TEXT);
     } finally {
-      session.destroy();
+      c.close();
       await page.close();
     }
   });

@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSmppCredential } from '../helpers/smpp-client';
 import { DIALECTS } from '../helpers/storage';
 import { signup, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -24,13 +25,7 @@ describe.runIf(HAS_NET_SMPP).each(DIALECTS)('Net::SMPP against the SMPP server o
 
   it('binds, submits, reads the receipt and unbinds', async () => {
     const s = await signup(ts.app);
-    const made = await ts.app.inject({
-      method: 'POST',
-      url: '/v1/smpp/credentials',
-      headers: s.headers,
-      payload: {},
-    });
-    const cred = made.json() as { systemId: string; password: string };
+    const cred = await createSmppCredential(ts.app, s.headers);
     const child = spawn('perl', [
       SCRIPT,
       '127.0.0.1',

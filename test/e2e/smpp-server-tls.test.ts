@@ -8,12 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import smpp from 'smpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectSmpp, createSmppCredential } from '../helpers/smpp-client';
 import { signup, startTestSystem, type TestSystem } from '../helpers/system';
-
-// biome-ignore lint/suspicious/noExplicitAny: the package is untyped beyond our small declaration
-const smppClient = smpp as any;
 
 describe('the SMPP server over TLS', () => {
   let ts: TestSystem;
@@ -71,23 +68,9 @@ describe('the SMPP server over TLS', () => {
     expect(plain.length === 0 || plain.readUInt32BE(4) !== 0x80000009).toBe(true);
 
     const s = await signup(ts.app);
-    const made = await ts.app.inject({
-      method: 'POST',
-      url: '/v1/smpp/credentials',
-      headers: s.headers,
-      payload: {},
-    });
-    const cred = made.json() as { systemId: string; password: string };
-    const session: smpp.Session = smppClient.connect({
-      url: `ssmpp://127.0.0.1:${tlsPort}`,
-      rejectUnauthorized: false,
-    });
-    session.on('error', () => {});
-    const request = (command: string, fields: Record<string, unknown>) =>
-      new Promise<smpp.PDU>((resolve) => {
-        // biome-ignore lint/suspicious/noExplicitAny: dynamic command name
-        (session as any)[command](fields, resolve);
-      });
+    const cred = await createSmppCredential(ts.app, s.headers);
+    const c = await connectSmpp(`ssmpp://127.0.0.1:${tlsPort}`, { rejectUnauthorized: false });
+    const request = c.request;
     try {
       expect(
         (await request('bind_transceiver', { system_id: cred.systemId, password: cred.password }))
@@ -101,7 +84,7 @@ describe('the SMPP server over TLS', () => {
       expect(r.command_status).toBe(0);
       expect(r.message_id).toMatch(/^msg_/);
     } finally {
-      session.destroy();
+      c.close();
     }
   });
 

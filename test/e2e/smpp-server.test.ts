@@ -4,25 +4,14 @@
  * reply, wrong passwords and the lock, garbage PDUs, an invalid number.
  */
 import { connect as tcpConnect } from 'node:net';
-import smpp from 'smpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectSmpp, createSmppCredential, type SmppTestClient } from '../helpers/smpp-client';
 import { DIALECTS } from '../helpers/storage';
 import { type Session, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
 
 const LV = '+37121234567';
 const LONG_GSM = `${'The quick brown fox jumps over the lazy dog. '.repeat(7)}End [ok] {1€}`;
 const LONG_UCS2 = 'Привет! Это длинное сообщение на русском языке, чтобы проверить UCS-2 в частях. 🙂 Конец.';
-
-type Pdu = smpp.PDU;
-// biome-ignore lint/suspicious/noExplicitAny: the package is untyped beyond our small declaration
-const smppClient = smpp as any;
-
-interface Client {
-  session: smpp.Session;
-  delivered: Pdu[];
-  request(command: string, fields: Record<string, unknown>): Promise<Pdu>;
-  close(): void;
-}
 
 async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
@@ -48,7 +37,7 @@ function udhParts(text: string, size: number, ref: number, sixteen: boolean) {
 describe.each(DIALECTS)('the SMPP server on %s', (dialect) => {
   let ts: TestSystem;
   let port: number;
-  const clients: Client[] = [];
+  const clients: SmppTestClient[] = [];
   beforeAll(async () => {
     ts = await startTestSystem(dialect, {
       SIMULATOR_DELIVERY_DELAY_MS: '1000',
@@ -63,43 +52,14 @@ describe.each(DIALECTS)('the SMPP server on %s', (dialect) => {
     await ts?.close();
   });
 
-  async function client(options: { ignoreFirst?: number } = {}): Promise<Client> {
-    let ignore = options.ignoreFirst ?? 0;
-    const session: smpp.Session = smppClient.connect({ url: `smpp://127.0.0.1:${port}` });
-    await new Promise<void>((resolve, reject) => {
-      session.once('connect', () => resolve());
-      session.once('error', reject);
-    });
-    session.on('error', () => {});
-    const delivered: Pdu[] = [];
-    session.on('deliver_sm' as 'pdu', (pdu: Pdu) => {
-      delivered.push(pdu);
-      if (ignore > 0) ignore--;
-      else session.send(pdu.response());
-    });
-    const c: Client = {
-      session,
-      delivered,
-      request: (command, fields) =>
-        new Promise<Pdu>((resolve) => {
-          // biome-ignore lint/suspicious/noExplicitAny: dynamic command name
-          (session as any)[command](fields, (pdu: Pdu) => resolve(pdu));
-        }),
-      close: () => session.destroy(),
-    };
+  async function client(options: { ignoreFirst?: number } = {}): Promise<SmppTestClient> {
+    const c = await connectSmpp(`smpp://127.0.0.1:${port}`, options);
     clients.push(c);
     return c;
   }
 
   async function credential(s: Session, body: object = {}) {
-    const r = await ts.app.inject({
-      method: 'POST',
-      url: '/v1/smpp/credentials',
-      headers: s.headers,
-      payload: body,
-    });
-    expect(r.statusCode, r.body).toBe(201);
-    return r.json() as { id: string; systemId: string; password: string };
+    return createSmppCredential(ts.app, s.headers, body);
   }
 
   async function deliverAll() {

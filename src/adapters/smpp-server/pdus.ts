@@ -9,9 +9,10 @@ import type { SmppDelivery } from '../../modules/smpp-accounts';
 import { sourceAddress, Ton } from '../smpp/addressing';
 import { decodeMoText, moPayload } from '../smpp/mo';
 import {
+  bodyCursor,
   CommandId,
   encodeShortMessagePdu,
-  MalformedPduError,
+  readTlvs,
   type ShortMessagePdu,
   Status,
   Tlv,
@@ -53,58 +54,21 @@ export interface BindRequest {
   interfaceVersion: number;
 }
 
-/** Reads a PDU body field by field; a field that runs past the PDU throws MalformedPduError. */
-class BodyReader {
-  private offset = 16;
-  constructor(private readonly frame: Buffer) {}
-
-  get remaining(): number {
-    return this.frame.length - this.offset;
-  }
-
-  cstring(max: number, field: string): string {
-    const nul = this.frame.indexOf(0, this.offset);
-    if (nul < 0 || nul - this.offset > max) throw new MalformedPduError(`${field}: missing NUL terminator`);
-    const value = this.frame.toString('latin1', this.offset, nul);
-    this.offset = nul + 1;
-    return value;
-  }
-
-  u8(field: string): number {
-    if (this.offset >= this.frame.length) throw new MalformedPduError(`${field}: PDU ends early`);
-    return this.frame[this.offset++]!;
-  }
-
-  tlvs(): Map<number, Buffer> {
-    const out = new Map<number, Buffer>();
-    while (this.remaining > 0) {
-      if (this.remaining < 4) throw new MalformedPduError('tlv: PDU ends early');
-      const tag = this.frame.readUInt16BE(this.offset);
-      const length = this.frame.readUInt16BE(this.offset + 2);
-      this.offset += 4;
-      if (length > this.remaining) throw new MalformedPduError(`tlv 0x${tag.toString(16)}: PDU ends early`);
-      out.set(tag, Buffer.from(this.frame.subarray(this.offset, this.offset + length)));
-      this.offset += length;
-    }
-    return out;
-  }
-}
-
 /** The fields of a bind_* body that matter here (address_range is not used for routing MO). */
 export function decodeBind(frame: Buffer): BindRequest {
-  const r = new BodyReader(frame);
-  const systemId = r.cstring(15, 'system_id');
+  const r = bodyCursor(frame);
+  const systemId = r.cstring('system_id', 15);
   // SMPP 3.4 says 8 characters; some clients send longer passwords and are refused by the check, not here.
-  const password = r.cstring(64, 'password');
-  const systemType = r.cstring(12, 'system_type');
+  const password = r.cstring('password', 64);
+  const systemType = r.cstring('system_type', 12);
   return { systemId, password, systemType, interfaceVersion: r.u8('interface_version') };
 }
 
 /** The message_id of a query_sm (§4.8.1) or cancel_sm (§4.9.1; after its service_type). */
 export function decodeMessageRef(frame: Buffer, cancel: boolean): string {
-  const r = new BodyReader(frame);
-  if (cancel) r.cstring(5, 'service_type');
-  return r.cstring(64, 'message_id');
+  const r = bodyCursor(frame);
+  if (cancel) r.cstring('service_type', 5);
+  return r.cstring('message_id', 64);
 }
 
 /**
@@ -112,14 +76,14 @@ export function decodeMessageRef(frame: Buffer, cancel: boolean): string {
  * splits it, in parts with SAR TLVs), so short_message stays empty and the rest reads the same.
  */
 export function decodeDataSm(frame: Buffer): ShortMessagePdu {
-  const r = new BodyReader(frame);
-  const serviceType = r.cstring(5, 'service_type');
+  const r = bodyCursor(frame);
+  const serviceType = r.cstring('service_type', 5);
   const sourceTon = r.u8('source_addr_ton');
   const sourceNpi = r.u8('source_addr_npi');
-  const sourceAddr = r.cstring(64, 'source_addr');
+  const sourceAddr = r.cstring('source_addr', 64);
   const destTon = r.u8('dest_addr_ton');
   const destNpi = r.u8('dest_addr_npi');
-  const destinationAddr = r.cstring(64, 'destination_addr');
+  const destinationAddr = r.cstring('destination_addr', 64);
   const esmClass = r.u8('esm_class');
   const registeredDelivery = r.u8('registered_delivery');
   const dataCoding = r.u8('data_coding');
@@ -141,7 +105,7 @@ export function decodeDataSm(frame: Buffer): ShortMessagePdu {
     dataCoding,
     smDefaultMsgId: 0,
     shortMessage: Buffer.alloc(0),
-    tlvs: r.tlvs(),
+    tlvs: readTlvs(r),
   };
 }
 

@@ -302,7 +302,8 @@ export function readHeader(frame: Buffer): PduHeader {
   };
 }
 
-class Cursor {
+/** Reads a PDU body field by field; a field that runs past the PDU throws {@link MalformedPduError}. */
+export class Cursor {
   constructor(
     private readonly buffer: Buffer,
     public offset: number,
@@ -342,6 +343,22 @@ class Cursor {
   }
 }
 
+/** A cursor on the body of `frame` (after its 16-octet header, up to its command_length). */
+export function bodyCursor(frame: Buffer): Cursor {
+  return new Cursor(frame, HEADER_LENGTH, Math.min(frame.length, frame.readUInt32BE(0)));
+}
+
+/** The optional parameters (TLVs) from the cursor to the end of the PDU, values copied out of the frame. */
+export function readTlvs(c: Cursor): Map<number, Buffer> {
+  const tlvs = new Map<number, Buffer>();
+  while (c.remaining > 0) {
+    const tag = c.u16('tlv tag');
+    const length = c.u16('tlv length');
+    tlvs.set(tag, Buffer.from(c.bytes(`tlv 0x${tag.toString(16)}`, length)));
+  }
+  return tlvs;
+}
+
 /** The body shared by submit_sm and deliver_sm, with the message octets exactly as sent. */
 export interface ShortMessagePdu {
   serviceType: string;
@@ -372,8 +389,7 @@ export interface ShortMessagePdu {
  * @throws MalformedPduError when a field runs past the end of the PDU.
  */
 export function decodeShortMessagePdu(frame: Buffer): ShortMessagePdu {
-  const end = Math.min(frame.length, frame.readUInt32BE(0));
-  const c = new Cursor(frame, HEADER_LENGTH, end);
+  const c = bodyCursor(frame);
   const serviceType = c.cstring('service_type', 5);
   const sourceTon = c.u8('source_addr_ton');
   const sourceNpi = c.u8('source_addr_npi');
@@ -392,12 +408,7 @@ export function decodeShortMessagePdu(frame: Buffer): ShortMessagePdu {
   const smDefaultMsgId = c.u8('sm_default_msg_id');
   const smLength = c.u8('sm_length');
   const shortMessage = Buffer.from(c.bytes('short_message', smLength));
-  const tlvs = new Map<number, Buffer>();
-  while (c.remaining > 0) {
-    const tag = c.u16('tlv tag');
-    const length = c.u16('tlv length');
-    tlvs.set(tag, Buffer.from(c.bytes(`tlv 0x${tag.toString(16)}`, length)));
-  }
+  const tlvs = readTlvs(c);
   return {
     serviceType,
     sourceTon,
