@@ -12,6 +12,7 @@ import {
   bodyCursor,
   CommandId,
   encodeShortMessagePdu,
+  readAddressing,
   readTlvs,
   type ShortMessagePdu,
   Status,
@@ -76,26 +77,12 @@ export function decodeMessageRef(frame: Buffer, cancel: boolean): string {
  * splits it, in parts with SAR TLVs), so short_message stays empty and the rest reads the same.
  */
 export function decodeDataSm(frame: Buffer): ShortMessagePdu {
-  const r = bodyCursor(frame);
-  const serviceType = r.cstring('service_type', 5);
-  const sourceTon = r.u8('source_addr_ton');
-  const sourceNpi = r.u8('source_addr_npi');
-  const sourceAddr = r.cstring('source_addr', 64);
-  const destTon = r.u8('dest_addr_ton');
-  const destNpi = r.u8('dest_addr_npi');
-  const destinationAddr = r.cstring('destination_addr', 64);
-  const esmClass = r.u8('esm_class');
-  const registeredDelivery = r.u8('registered_delivery');
-  const dataCoding = r.u8('data_coding');
+  const c = bodyCursor(frame);
+  const head = readAddressing(c);
+  const registeredDelivery = c.u8('registered_delivery');
+  const dataCoding = c.u8('data_coding');
   return {
-    serviceType,
-    sourceTon,
-    sourceNpi,
-    sourceAddr,
-    destTon,
-    destNpi,
-    destinationAddr,
-    esmClass,
+    ...head,
     protocolId: 0,
     priorityFlag: 0,
     scheduleDeliveryTime: '',
@@ -105,7 +92,7 @@ export function decodeDataSm(frame: Buffer): ShortMessagePdu {
     dataCoding,
     smDefaultMsgId: 0,
     shortMessage: Buffer.alloc(0),
-    tlvs: readTlvs(r),
+    tlvs: readTlvs(c),
   };
 }
 

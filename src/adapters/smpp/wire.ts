@@ -390,14 +390,7 @@ export interface ShortMessagePdu {
  */
 export function decodeShortMessagePdu(frame: Buffer): ShortMessagePdu {
   const c = bodyCursor(frame);
-  const serviceType = c.cstring('service_type', 5);
-  const sourceTon = c.u8('source_addr_ton');
-  const sourceNpi = c.u8('source_addr_npi');
-  const sourceAddr = c.cstring('source_addr', 64);
-  const destTon = c.u8('dest_addr_ton');
-  const destNpi = c.u8('dest_addr_npi');
-  const destinationAddr = c.cstring('destination_addr', 64);
-  const esmClass = c.u8('esm_class');
+  const head = readAddressing(c);
   const protocolId = c.u8('protocol_id');
   const priorityFlag = c.u8('priority_flag');
   const scheduleDeliveryTime = c.cstring('schedule_delivery_time', 16);
@@ -410,14 +403,7 @@ export function decodeShortMessagePdu(frame: Buffer): ShortMessagePdu {
   const shortMessage = Buffer.from(c.bytes('short_message', smLength));
   const tlvs = readTlvs(c);
   return {
-    serviceType,
-    sourceTon,
-    sourceNpi,
-    sourceAddr,
-    destTon,
-    destNpi,
-    destinationAddr,
-    esmClass,
+    ...head,
     protocolId,
     priorityFlag,
     scheduleDeliveryTime,
@@ -428,6 +414,32 @@ export function decodeShortMessagePdu(frame: Buffer): ShortMessagePdu {
     smDefaultMsgId,
     shortMessage,
     tlvs,
+  };
+}
+
+/** The fields submit_sm, deliver_sm and data_sm begin with: service_type, both addresses, esm_class. */
+export function readAddressing(
+  c: Cursor,
+): Pick<
+  ShortMessagePdu,
+  | 'serviceType'
+  | 'sourceTon'
+  | 'sourceNpi'
+  | 'sourceAddr'
+  | 'destTon'
+  | 'destNpi'
+  | 'destinationAddr'
+  | 'esmClass'
+> {
+  return {
+    serviceType: c.cstring('service_type', 5),
+    sourceTon: c.u8('source_addr_ton'),
+    sourceNpi: c.u8('source_addr_npi'),
+    sourceAddr: c.cstring('source_addr', 64),
+    destTon: c.u8('dest_addr_ton'),
+    destNpi: c.u8('dest_addr_npi'),
+    destinationAddr: c.cstring('destination_addr', 64),
+    esmClass: c.u8('esm_class'),
   };
 }
 
