@@ -480,7 +480,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     eventSinks,
     readiness: undefined as ReadinessProbe | undefined,
     /** Live SMPP binds of an account (none until this process starts the SMPP server). */
-    smppBinds: (_accountId: string): SmppBindView[] => [],
+    smppBinds: (_accountId: string | null): SmppBindView[] => [],
   };
   // Background work: one map for the loops of startWorkers() and the passes of workOnce().
   const schedule = backgroundSchedule({

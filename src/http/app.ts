@@ -134,8 +134,8 @@ export interface AppServices {
   twilioCallbacks: TwilioCallbacks;
   smppCredentials: SmppCredentials;
   smppDeliveries: SmppDeliveries;
-  /** Live SMPP binds of an account (empty where this process runs no SMPP server). */
-  smppBinds: (accountId: string) => SmppBindView[];
+  /** Live SMPP binds of an account, or of all (null); empty where this process runs no SMPP server. */
+  smppBinds: (accountId: string | null) => SmppBindView[];
   /** The checks behind `GET /readyz` (database, storage, queue). */
   readiness?: ReadinessProbe;
 }

@@ -129,6 +129,15 @@ describe.each(DIALECTS)('the SMPP server on %s', (dialect) => {
         submits: 0,
       },
     ]);
+    const operator = await staffSession(ts);
+    const all = await ts.app.inject({
+      method: 'GET',
+      url: `/v1/admin/smpp/binds?accountId=${s.accountId}`,
+      headers: operator.headers,
+    });
+    expect(all.json().data).toEqual([
+      expect.objectContaining({ accountId: s.accountId, systemId: cred.systemId, mode: 'transceiver' }),
+    ]);
 
     const gsmIds: string[] = [];
     for (const part of udhParts(LONG_GSM, 153, 7, false)) {
@@ -195,12 +204,12 @@ describe.each(DIALECTS)('the SMPP server on %s', (dialect) => {
     );
 
     // A reply to the account's number arrives as deliver_sm.
-    const operator = await staffSession(ts);
+    const staff = await staffSession(ts);
     const number = '+37126000001';
     const assigned = await ts.app.inject({
       method: 'POST',
       url: '/v1/admin/numbers',
-      headers: operator.headers,
+      headers: staff.headers,
       payload: { number, accountId: s.accountId },
     });
     expect(assigned.statusCode, assigned.body).toBe(201);

@@ -86,7 +86,9 @@ export const DEFAULT_SMPP_SERVER_SETTINGS: SmppServerSettings = {
 
 /** One live bind, as the account's Developers page shows it. */
 export interface SmppBindView {
+  accountId: string;
   credentialId: string;
+  systemId: string;
   mode: BindMode;
   ip: string;
   boundAt: string;
@@ -315,12 +317,14 @@ export function createSmppServer(options: {
       const address = server.address();
       return typeof address === 'object' && address ? address.port : port;
     },
-    /** Binds held now by an account's credentials (for its Developers page). */
-    binds(accountId: string): SmppBindView[] {
+    /** Binds held now by an account's credentials (its Developers page), or every account's (null). */
+    binds(accountId: string | null): SmppBindView[] {
       return [...sessions]
-        .filter((s) => s.binder?.accountId === accountId && s.mode)
+        .filter((s) => s.binder && s.mode && (accountId === null || s.binder.accountId === accountId))
         .map((s) => ({
+          accountId: s.binder!.accountId,
           credentialId: s.binder!.credentialId,
+          systemId: s.binder!.systemId,
           mode: s.mode!,
           ip: s.ip,
           boundAt: new Date(s.boundAt).toISOString(),

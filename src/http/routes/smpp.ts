@@ -47,7 +47,9 @@ export function smppRoutes(services: AppServices): FastifyPluginAsyncZod {
         return {
           data: (await smppCredentials.list(actor)).map((c) => ({
             ...c,
-            binds: binds.filter((b) => b.credentialId === c.id).map(({ credentialId: _, ...b }) => b),
+            binds: binds
+              .filter((b) => b.credentialId === c.id)
+              .map(({ mode, ip, boundAt, submits }) => ({ mode, ip, boundAt, submits })),
           })),
           pendingDeliveries: await smppDeliveries.pending(actor.accountId),
           nextCursor: null,
@@ -64,6 +66,19 @@ export function smppRoutes(services: AppServices): FastifyPluginAsyncZod {
         await smppCredentials.remove(clientActor(request), request.params.id);
         return reply.status(204).send();
       },
+    );
+
+    app.get(
+      '/v1/admin/smpp/binds',
+      {
+        schema: {
+          tags: ['Back office'],
+          summary: "SMPP binds connected to this process's SMPP server, every account's (or one account's)",
+          querystring: z.strictObject({ accountId: z.string().min(1).max(64).optional() }),
+        },
+        config: { auth: 'staff', permission: 'accounts:read' },
+      },
+      async (request) => ({ data: services.smppBinds(request.query.accountId ?? null) }),
     );
   };
 }
