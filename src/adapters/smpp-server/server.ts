@@ -305,6 +305,8 @@ export function createSmppServer(options: {
         server.once('error', reject);
         server.listen(port, hostName, () => resolve());
       });
+      // After the start (too many open files, say), an error is reported and the listener goes on.
+      server.on('error', (error) => log.error({ err: error }, 'smpp listener error'));
       servers.push(server);
       if (!timer) {
         let ticks = 0;

@@ -34,6 +34,8 @@ import type { SessionHost } from './server';
 /** Malformed PDUs a session may send before it is closed. */
 const MAX_MALFORMED = 5;
 const SYSTEM_ID = 'smsgate';
+/** Answers waiting in a session's send buffer before it stops reading that client. */
+const MAX_UNSENT_BYTES = 1 << 20;
 
 interface PendingParts {
   messageId: string;
@@ -86,7 +88,14 @@ export class ClientSession {
   }
 
   private write(pdu: Buffer): void {
-    if (!this.closed) this.socket.write(pdu);
+    if (this.closed) return;
+    this.socket.write(pdu);
+    // A client that sends without reading its answers: stop reading it until it has taken them, so that
+    // the answers waiting to be sent stay bounded.
+    if (this.socket.writableLength > MAX_UNSENT_BYTES && !this.socket.isPaused()) {
+      this.socket.pause();
+      this.socket.once('drain', () => this.socket.resume());
+    }
   }
 
   close(): void {
@@ -156,8 +165,14 @@ export class ClientSession {
         this.close();
         return;
       }
-      throw error;
+      this.fail(error);
     }
+  }
+
+  /** An error no PDU handler expected: logged, and this session (only) is closed. */
+  private fail(error: unknown): void {
+    this.host.log.error({ err: error, ip: this.ip }, 'smpp session failed');
+    this.close();
   }
 
   private onFrame(frame: Buffer): void {
@@ -172,7 +187,7 @@ export class ClientSession {
       case CommandId.bind_transmitter:
       case CommandId.bind_receiver:
       case CommandId.bind_transceiver:
-        void this.onBind(frame, commandId, sequence);
+        this.onBind(frame, commandId, sequence).catch((error) => this.fail(error));
         return;
       case CommandId.enquire_link:
         this.write(encodeHeaderOnly(CommandId.enquire_link_resp, sequence));
@@ -183,16 +198,16 @@ export class ClientSession {
         this.close();
         return;
       case CommandId.submit_sm:
-        void this.onSubmit(frame, sequence, CommandId.submit_sm);
+        this.onSubmit(frame, sequence, CommandId.submit_sm).catch((error) => this.fail(error));
         return;
       case ServerCommandId.data_sm:
-        void this.onSubmit(frame, sequence, ServerCommandId.data_sm);
+        this.onSubmit(frame, sequence, ServerCommandId.data_sm).catch((error) => this.fail(error));
         return;
       case ServerCommandId.query_sm:
-        void this.onQuery(frame, sequence);
+        this.onQuery(frame, sequence).catch((error) => this.fail(error));
         return;
       case ServerCommandId.cancel_sm:
-        void this.onCancel(frame, sequence);
+        this.onCancel(frame, sequence).catch((error) => this.fail(error));
         return;
       default:
         // Unknown or not implemented here (replace_sm, submit_multi, outbind from a client).
