@@ -276,7 +276,7 @@ describe.each(DIALECTS)('the SMPP server on %s', (dialect) => {
     expect(await ts.system.services.smppDeliveries.pending(s.accountId)).toBe(0);
   });
 
-  it('maps refusals to SMPP statuses: invalid number, no credit', async () => {
+  it('maps refusals to SMPP statuses: invalid number, opted out (a REJECTD receipt), suspended account', async () => {
     const s = await signup(ts.app);
     const cred = await credential(s);
     const c = await client();
@@ -287,6 +287,26 @@ describe.each(DIALECTS)('the SMPP server on %s', (dialect) => {
       data_coding: 0,
     });
     expect(invalid.command_status).toBe(0x0b); // ESME_RINVDSTADR
+    // An opted-out recipient is accepted and rejected at once, as in the API: its receipt says REJECTD.
+    const optedOut = '+37121239999';
+    const suppressed = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/suppressions',
+      headers: s.headers,
+      payload: { phone: optedOut },
+    });
+    expect(suppressed.statusCode, suppressed.body).toBe(201);
+    const rejected = await c.request('submit_sm', {
+      destination_addr: optedOut,
+      short_message: 'x',
+      data_coding: 0,
+      registered_delivery: 1,
+    });
+    expect(rejected.command_status).toBe(0);
+    await waitFor(() => c.delivered.length === 1, 'the REJECTD receipt');
+    expect(c.delivered[0]!.receipted_message_id).toBe(rejected.message_id);
+    expect((c.delivered[0]!.short_message as { message: string }).message).toMatch(/ stat:REJECTD /);
+    expect(c.delivered[0]!.message_state).toBe(8);
     await ts.system.storage.db
       .updateTable('accounts')
       .set({ status: 'suspended' })
