@@ -5,6 +5,7 @@ import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { Db } from '../../storage/database';
 import type { SmppCredentialsTable } from '../../storage/schema-smpp';
+import { isUniqueViolation } from '../../storage/unique-violation';
 import { type ClientActor, decoyPasswordHash, hashPassword, verifyPassword } from '../accounts';
 import { type AuditLog, auditActorOf } from '../audit';
 
@@ -136,16 +137,24 @@ export function createSmppCredentials(deps: SmppCredentialDeps) {
         .where('system_id', '=', systemId)
         .executeTakeFirst();
       if (taken) throw new AppError('conflict', 'This system_id is taken: choose another.');
-      await db.transaction().execute(async (tx) => {
-        await tx.insertInto('smpp_credentials').values(row).execute();
-        await audit.record(tx, {
-          accountId: actor.accountId,
-          actor: auditActorOf(actor),
-          action: 'smpp_credential.created',
-          target: { type: 'smpp_credential', id: row.id },
-          data: { systemId, allowedIps: ips ?? null, maxBinds: row.max_binds },
+      await db
+        .transaction()
+        .execute(async (tx) => {
+          await tx.insertInto('smpp_credentials').values(row).execute();
+          await audit.record(tx, {
+            accountId: actor.accountId,
+            actor: auditActorOf(actor),
+            action: 'smpp_credential.created',
+            target: { type: 'smpp_credential', id: row.id },
+            data: { systemId, allowedIps: ips ?? null, maxBinds: row.max_binds },
+          });
+        })
+        .catch((error: unknown) => {
+          // Two requests for one system_id at once: the second loses at the unique index.
+          if (isUniqueViolation(error))
+            throw new AppError('conflict', 'This system_id is taken: choose another.');
+          throw error;
         });
-      });
       return { ...view(row), password };
     },
 
