@@ -212,7 +212,7 @@ let emails = 0;
 /** Signs up a new account (cookie session), creates an API key with it, and returns the key. */
 export async function signupWithApiKey(
   server: Pick<RunningServer, 'baseUrl' | 'dataDir'>,
-): Promise<{ key: string; accountId: string }> {
+): Promise<{ key: string; accountId: string; cookie: string; csrfToken: string }> {
   const { baseUrl } = server;
   emails++;
   const email = `bench${emails}-${process.pid}@example.com`;
@@ -248,7 +248,12 @@ export async function signupWithApiKey(
     body: JSON.stringify({ token }),
   });
   if (verified.status !== 204) throw new Error(`verify e-mail: ${verified.status} ${await verified.text()}`);
-  return { key: ((await key.json()) as { key: string }).key, accountId: body.account.id };
+  return {
+    key: ((await key.json()) as { key: string }).key,
+    accountId: body.account.id,
+    cookie,
+    csrfToken: body.csrfToken,
+  };
 }
 
 /** The verification token of the e-mail the server wrote to `email` in DATA_DIR/mail (waits up to 10 s). */

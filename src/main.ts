@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -13,6 +14,7 @@ import { ROUTE_TYPES } from './adapters/route-types';
 import { loadSecretsKey } from './adapters/secrets/key-file';
 import { createSimulatorReplies } from './adapters/simulator/simulator-replies';
 import { createSimulatorRoute } from './adapters/simulator/simulator-route';
+import { createSmppDoor, createSmppServer, type SmppBindView, type SmppServer } from './adapters/smpp-server';
 import { webhookNet } from './adapters/webhooks';
 import type { Config } from './config';
 import { buildApp } from './http/app';
@@ -76,6 +78,7 @@ import {
   createPreview,
   createSender,
 } from './modules/messaging';
+import { createSmppCredentials, createSmppDeliveries } from './modules/smpp-accounts';
 import { createTwilioCallbacks } from './modules/twilio-compat';
 import { createWebhooks } from './modules/webhooks';
 import { createDbQueue } from './queue/db-queue';
@@ -366,6 +369,20 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     },
   });
   eventSinks.push(twilioCallbacks.sink);
+  const smppCredentials = createSmppCredentials({
+    db,
+    clock,
+    ids,
+    audit,
+    settings: {
+      defaultMaxBinds: config.SMPP_MAX_BINDS,
+      lockAfterFailures: SMPP_LOCK_AFTER_FAILURES,
+      lockMs: config.SMPP_LOCK_MINUTES * 60_000,
+    },
+  });
+  // Receipts and replies owed to SMPP clients are queued in the transaction of the change, like webhooks.
+  const smppDeliveries = createSmppDeliveries({ db, clock, ids });
+  eventSinks.push(smppDeliveries.sink);
   // Carrier binds open only now: a bind can bring receipts and replies at once (a carrier redelivering
   // what it could not hand over before a restart), and their webhooks must have somewhere to go.
   await registry.start();
@@ -430,6 +447,13 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     sweepImportOriginals: (options) => contacts.imports.sweepOriginals(options),
   }))
     retention.register(rule);
+  retention.register({
+    name: 'smpp.deliveries',
+    description:
+      'Receipts and replies owed to SMPP clients that no receiver bind took: removed (with the receipt bookkeeping of messages that never ended, 40 days later).',
+    promiseDays: SMPP_DELIVERIES_KEPT_DAYS,
+    batch: ({ cutoff, limit }) => smppDeliveries.purge(cutoff, limit),
+  });
   const campaigns = createCampaigns({
     db,
     clock,
@@ -459,6 +483,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     settings,
     webhooks,
     twilioCallbacks,
+    smppCredentials,
+    smppDeliveries,
     priceBook,
     priceAdmin: createPriceAdmin({ db, audit, priceBook, assertAccountExists }),
     accountSettings: createAccountSettings({ db, audit, sharedSender }),
@@ -514,6 +540,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     readiness: undefined as ReadinessProbe | undefined,
     metrics:
       metrics && config.METRICS_TOKEN ? { token: config.METRICS_TOKEN, render: metrics.render } : undefined,
+    /** Live SMPP binds of an account (none until this process starts the SMPP server). */
+    smppBinds: (_accountId: string | null): SmppBindView[] => [],
   };
   // Background work: one map for the loops of startWorkers() and the passes of workOnce().
   const schedule = backgroundSchedule({
@@ -559,6 +587,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   };
 
   let app: FastifyInstance | null = null;
+  let smppServer: SmppServer | null = null;
   return {
     config,
     clock,
@@ -575,6 +604,48 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       });
       return app;
     },
+    /**
+     * Starts the SMPP server: plain on `port`, over TLS on `tlsPort` (default SMPP_PORT and SMPP_TLS_PORT;
+     * 0 picks a free port; left out, that listener is not started). Answers the ports it listens on. Its
+     * submits go through the same accept path as `POST /v1/messages`.
+     */
+    async startSmpp(
+      ports: { port?: number | undefined; tlsPort?: number | undefined } = {
+        port: config.SMPP_PORT,
+        tlsPort: config.SMPP_TLS_PORT,
+      },
+    ): Promise<{ server: SmppServer; port: number | null; tlsPort: number | null }> {
+      smppServer ??= createSmppServer({
+        log: logger.child({ component: 'smpp-server' }),
+        now: () => clock.now(),
+        settings: {
+          window: config.SMPP_WINDOW,
+          submitsPerSecond: config.SMPP_SUBMITS_PER_SECOND,
+          responseTimeoutMs: config.SMPP_RESPONSE_TIMEOUT_SECONDS * 1000,
+          concatWaitMs: config.SMPP_CONCAT_WAIT_SECONDS * 1000,
+        },
+        door: createSmppDoor({
+          credentials: smppCredentials,
+          deliveries: smppDeliveries,
+          send,
+          message: (accountId, id) => messages.get(accountId, id),
+          cancel: (actor, id) => services.cancelMessage(actor, id),
+          newMessageId: () => ids('msg'),
+        }),
+      });
+      const server = smppServer;
+      const host = config.SMPP_HOST ?? config.HOST;
+      const port = ports.port === undefined ? null : await server.listen(ports.port, host);
+      const tlsPort =
+        ports.tlsPort === undefined
+          ? null
+          : await server.listen(ports.tlsPort, host, {
+              cert: readFileSync(config.SMPP_TLS_CERT ?? ''),
+              key: readFileSync(config.SMPP_TLS_KEY ?? ''),
+            });
+      services.smppBinds = (accountId) => server.binds(accountId);
+      return { server, port, tlsPort };
+    },
     /** One pass of every background kind (see workers/schedule.ts); tests call it with a fake clock instead of running loops. */
     workOnce: () => runScheduleOnce(schedule, config),
     /** Starts the loops of every background kind (see workers/schedule.ts). */
@@ -583,6 +654,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     },
     async stop() {
       if (app) await app.close();
+      await smppServer?.close();
       const loopsStopped = Promise.all(loops.splice(0).map((l) => l.stop()));
       // A run waiting on Redis while it is gone (its commands wait for a reconnect) ends only once the
       // connections are cut: give the runs a few seconds, then cut them (the jobs table holds the truth).
@@ -602,6 +674,11 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
 }
 
 export type System = Awaited<ReturnType<typeof createSystem>>;
+
+/** How long receipts and replies wait for an SMPP client's receiver bind before retention removes them. */
+const SMPP_DELIVERIES_KEPT_DAYS = 30;
+/** Wrong SMPP passwords in a row that lock a credential (for SMPP_LOCK_MINUTES). */
+const SMPP_LOCK_AFTER_FAILURES = 10;
 
 /** How long `stop()` lets the background runs finish before it cuts the Redis connections they may wait on. */
 const LOOPS_STOP_WAIT_MS = 5_000;

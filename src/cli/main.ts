@@ -102,6 +102,8 @@ async function serve() {
   const log = system.logger;
   const app = await system.http();
   await app.listen({ port: config.PORT, host: config.HOST });
+  const smpp =
+    config.SMPP_PORT === undefined && config.SMPP_TLS_PORT === undefined ? null : await system.startSmpp();
   if (config.WORKERS) system.startWorkers();
   const local = ['0.0.0.0', '127.0.0.1', '::', '::1'].includes(config.HOST);
   const where = `http://${local ? 'localhost' : config.HOST}:${config.PORT}`;
@@ -111,6 +113,11 @@ async function serve() {
       '',
       `smsgate is running at ${where}  (database: ${describeDatabase(config)}, data: ${config.DATA_DIR}${envFile ? `, settings: ${envFile}` : ''})`,
       `  API docs:      ${where}/docs`,
+      ...(smpp
+        ? [
+            `  SMPP server:   ${config.SMPP_HOST ?? config.HOST}:${smpp.port} (credentials: POST ${where}/v1/smpp/credentials)`,
+          ]
+        : []),
       `  Sign up:       curl -i -X POST ${where}/v1/signup -H 'content-type: application/json' \\`,
       `                   -d '{"company":"Acme","name":"Ada","email":"ada@example.com","password":"a-long-secret-1","acceptPolicy":true}'`,
       `  Confirm:       open the link e-mailed at sign-up (free credits are spent only after that); e-mails ${config.SMTP_URL ? 'go through SMTP_URL' : `are written to ${config.DATA_DIR}/mail/`}`,

@@ -203,6 +203,50 @@ export const CONFIG_SCHEMA = {
     schema: int(0).default(5000),
     doc: 'Carrier callbacks (delivery reports, inbound) accepted a second per route and process, with a burst of twice that; more answer 429 with Retry-After (0 = no limit).',
   },
+  SMPP_PORT: {
+    schema: int(0).max(65535).optional(),
+    doc: 'Port of the SMPP server clients bind to (e.g. `2775`); unset: no SMPP server.',
+  },
+  SMPP_HOST: {
+    schema: z.string().min(1).optional(),
+    doc: 'Interface the SMPP server listens on (default: `HOST`).',
+  },
+  SMPP_TLS_PORT: {
+    schema: int(0).max(65535).optional(),
+    doc: 'Port of the SMPP server over TLS (e.g. `3550`); needs `SMPP_TLS_CERT` and `SMPP_TLS_KEY`; unset: no TLS listener.',
+  },
+  SMPP_TLS_CERT: {
+    schema: z.string().min(1).optional(),
+    doc: "PEM file of the SMPP TLS listener's certificate (with its chain), read at start.",
+  },
+  SMPP_TLS_KEY: {
+    schema: z.string().min(1).optional(),
+    doc: "PEM file of the SMPP TLS listener's private key, read at start.",
+  },
+  SMPP_MAX_BINDS: {
+    schema: int(1).default(4),
+    doc: 'Binds one SMPP credential may hold at once, unless set on the credential; more are refused with `ESME_RBINDFAIL`.',
+  },
+  SMPP_SUBMITS_PER_SECOND: {
+    schema: int(1).default(1000),
+    doc: 'submit_sm PDUs accepted a second per account and SMPP process; more answer `ESME_RTHROTTLED`.',
+  },
+  SMPP_WINDOW: {
+    schema: int(1).default(100),
+    doc: 'submit_sm PDUs one bind may have in processing at once (more answer `ESME_RTHROTTLED`); also the unanswered deliver_sm PDUs sent to a bind.',
+  },
+  SMPP_RESPONSE_TIMEOUT_SECONDS: {
+    schema: int(1).default(30),
+    doc: 'Seconds a deliver_sm (receipt, reply) waits for its response before it is sent again.',
+  },
+  SMPP_CONCAT_WAIT_SECONDS: {
+    schema: int(1).default(60),
+    doc: 'Seconds the parts of a concatenated submit wait for the rest; an incomplete message is then dropped (nothing charged).',
+  },
+  SMPP_LOCK_MINUTES: {
+    schema: int(1).default(15),
+    doc: 'Minutes an SMPP credential stays locked after 10 wrong passwords in a row.',
+  },
   RETENTION_SWEEP_MINUTES: {
     schema: int(1).default(5),
     doc: 'Minutes between two retention sweeps (deleted contacts and messages, logs, old audit events).',
@@ -298,6 +342,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (result.success && parsed.ATTACHMENT_RETENTION_DAYS > 60 && !parsed.ATTACHMENT_RETENTION_ALLOW_LONGER) {
     problems.push(
       'ATTACHMENT_RETENTION_DAYS: at most 60 (set ATTACHMENT_RETENTION_ALLOW_LONGER=true to allow more)',
+    );
+  }
+  if (
+    result.success &&
+    parsed.SMPP_TLS_PORT !== undefined &&
+    !(parsed.SMPP_TLS_CERT && parsed.SMPP_TLS_KEY)
+  ) {
+    problems.push(
+      'SMPP_TLS_PORT: needs SMPP_TLS_CERT and SMPP_TLS_KEY (PEM files of the certificate and its key)',
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);

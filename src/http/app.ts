@@ -10,6 +10,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { SimulatorReplies } from '../adapters/simulator/simulator-replies';
+import type { SmppBindView } from '../adapters/smpp-server';
 import type { Clock } from '../kernel/clock';
 import type { FileStore } from '../kernel/file-store';
 import type { IdGenerator } from '../kernel/ids';
@@ -44,6 +45,7 @@ import type {
   MessageDeletion,
   MessageReports,
 } from '../modules/messaging';
+import type { SmppCredentials, SmppDeliveries } from '../modules/smpp-accounts';
 import type { TwilioCallbacks } from '../modules/twilio-compat';
 import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
@@ -72,6 +74,7 @@ import { priceAndSettingsRoutes } from './routes/prices';
 import { privacyRoutes } from './routes/privacy';
 import { routeHookRoutes } from './routes/route-hooks';
 import { routingRoutes } from './routes/routing';
+import { smppRoutes } from './routes/smpp';
 import { twilioBasicAuth, twilioRoutes } from './routes/twilio-messages';
 import { webhookRoutes } from './routes/webhooks';
 import { securityHeaders } from './security-headers';
@@ -129,6 +132,10 @@ export interface AppServices {
   simulatorReplies: SimulatorReplies;
   /** Status callbacks of messages sent through the Twilio-compatible API. */
   twilioCallbacks: TwilioCallbacks;
+  smppCredentials: SmppCredentials;
+  smppDeliveries: SmppDeliveries;
+  /** Live SMPP binds of an account, or of all (null); empty where this process runs no SMPP server. */
+  smppBinds: (accountId: string | null) => SmppBindView[];
   /** The checks behind `GET /readyz` (database, storage, queue, migrations, routes). */
   readiness?: ReadinessProbe;
   /** `GET /metrics`, when `METRICS_TOKEN` is set. */
@@ -322,6 +329,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(linkRoutes(services));
   await app.register(campaignRoutes(services));
   await app.register(twilioRoutes(services));
+  await app.register(smppRoutes(services));
 
   return app;
 }

@@ -39,7 +39,9 @@ export type IdPrefix =
   | 'ntc'
   | 'pol'
   | 'swp'
-  | 'clk';
+  | 'clk'
+  | 'smc'
+  | 'smd';
 
 export type IdGenerator = (prefix: IdPrefix) => string;
 

@@ -6,6 +6,7 @@ import type { InboundTables } from './schema-inbound';
 import type { LinksTables } from './schema-links';
 import type { PrivacyTables } from './schema-privacy';
 import type { ProcessorTables } from './schema-processor';
+import type { SmppTables } from './schema-smpp';
 import type { TwilioTables } from './schema-twilio';
 import type { WebhooksTables } from './schema-webhooks';
 
@@ -408,7 +409,8 @@ export interface Database
     ProcessorTables,
     LinksTables,
     PrivacyTables,
-    TwilioTables {
+    TwilioTables,
+    SmppTables {
   routes: RoutesTable;
   platform_settings: PlatformSettingsTable;
   route_health: RouteHealthTable;

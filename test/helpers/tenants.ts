@@ -56,6 +56,7 @@ export type ResourceKind =
   | 'account'
   | 'user'
   | 'apiKey'
+  | 'smppCredential'
   | 'contact'
   | 'group'
   | 'template'
@@ -176,6 +177,7 @@ export async function seedTenant(
     contentType: 'text/csv',
     data: `phone,first_name\n+3712${String(2_000_000 + n * 7919).padStart(7, '0')},Imp\nnot-a-phone,Bad\n`,
   });
+  const smppCredential = await call('POST', '/v1/smpp/credentials', {}, 201);
   const webhook = await call(
     'POST',
     '/v1/webhooks',
@@ -226,6 +228,7 @@ export async function seedTenant(
       account: owner.accountId,
       user: member.userId,
       apiKey: ownerKey.id,
+      smppCredential: smppCredential.id,
       contact: contact.id,
       group: group.id,
       template: template.id,

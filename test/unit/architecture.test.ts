@@ -41,6 +41,7 @@ const LAYERS: Record<string, number> = {
   webhooks: 5,
   compliance: 6,
   'twilio-compat': 6,
+  'smpp-accounts': 6,
 };
 
 /** Which module writes each table (tables only written outside `src/modules/` name that place). */
@@ -103,6 +104,9 @@ const OWNERS: Record<string, string> = {
   twilio_callbacks: 'twilio-compat',
   twilio_callback_deliveries: 'twilio-compat',
   twilio_sms_urls: 'twilio-compat',
+  smpp_credentials: 'smpp-accounts',
+  smpp_submits: 'smpp-accounts',
+  smpp_deliveries: 'smpp-accounts',
   idempotency_keys: 'http (src/http/idempotency.ts)',
   jobs: 'queue (src/queue/)',
 };
@@ -124,6 +128,11 @@ const EXCEPTIONS: { vendor: VendorException[]; writes: WriteException[] } = {
       file: 'src/modules/webhooks/addresses.ts',
       specifier: 'node:net',
       reason: 'isIP/isIPv4/isIPv6 only: pure parsers of address text for the SSRF rules (no IO)',
+    },
+    {
+      file: 'src/modules/smpp-accounts/credentials.ts',
+      specifier: 'node:net',
+      reason: "isIP only: checks the addresses of an SMPP credential's allow-list (no IO)",
     },
   ],
   writes: [

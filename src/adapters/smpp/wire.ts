@@ -302,7 +302,8 @@ export function readHeader(frame: Buffer): PduHeader {
   };
 }
 
-class Cursor {
+/** Reads a PDU body field by field; a field that runs past the PDU throws {@link MalformedPduError}. */
+export class Cursor {
   constructor(
     private readonly buffer: Buffer,
     public offset: number,
@@ -342,6 +343,22 @@ class Cursor {
   }
 }
 
+/** A cursor on the body of `frame` (after its 16-octet header, up to its command_length). */
+export function bodyCursor(frame: Buffer): Cursor {
+  return new Cursor(frame, HEADER_LENGTH, Math.min(frame.length, frame.readUInt32BE(0)));
+}
+
+/** The optional parameters (TLVs) from the cursor to the end of the PDU, values copied out of the frame. */
+export function readTlvs(c: Cursor): Map<number, Buffer> {
+  const tlvs = new Map<number, Buffer>();
+  while (c.remaining > 0) {
+    const tag = c.u16('tlv tag');
+    const length = c.u16('tlv length');
+    tlvs.set(tag, Buffer.from(c.bytes(`tlv 0x${tag.toString(16)}`, length)));
+  }
+  return tlvs;
+}
+
 /** The body shared by submit_sm and deliver_sm, with the message octets exactly as sent. */
 export interface ShortMessagePdu {
   serviceType: string;
@@ -372,16 +389,8 @@ export interface ShortMessagePdu {
  * @throws MalformedPduError when a field runs past the end of the PDU.
  */
 export function decodeShortMessagePdu(frame: Buffer): ShortMessagePdu {
-  const end = Math.min(frame.length, frame.readUInt32BE(0));
-  const c = new Cursor(frame, HEADER_LENGTH, end);
-  const serviceType = c.cstring('service_type', 5);
-  const sourceTon = c.u8('source_addr_ton');
-  const sourceNpi = c.u8('source_addr_npi');
-  const sourceAddr = c.cstring('source_addr', 64);
-  const destTon = c.u8('dest_addr_ton');
-  const destNpi = c.u8('dest_addr_npi');
-  const destinationAddr = c.cstring('destination_addr', 64);
-  const esmClass = c.u8('esm_class');
+  const c = bodyCursor(frame);
+  const head = readAddressing(c);
   const protocolId = c.u8('protocol_id');
   const priorityFlag = c.u8('priority_flag');
   const scheduleDeliveryTime = c.cstring('schedule_delivery_time', 16);
@@ -392,21 +401,9 @@ export function decodeShortMessagePdu(frame: Buffer): ShortMessagePdu {
   const smDefaultMsgId = c.u8('sm_default_msg_id');
   const smLength = c.u8('sm_length');
   const shortMessage = Buffer.from(c.bytes('short_message', smLength));
-  const tlvs = new Map<number, Buffer>();
-  while (c.remaining > 0) {
-    const tag = c.u16('tlv tag');
-    const length = c.u16('tlv length');
-    tlvs.set(tag, Buffer.from(c.bytes(`tlv 0x${tag.toString(16)}`, length)));
-  }
+  const tlvs = readTlvs(c);
   return {
-    serviceType,
-    sourceTon,
-    sourceNpi,
-    sourceAddr,
-    destTon,
-    destNpi,
-    destinationAddr,
-    esmClass,
+    ...head,
     protocolId,
     priorityFlag,
     scheduleDeliveryTime,
@@ -417,6 +414,32 @@ export function decodeShortMessagePdu(frame: Buffer): ShortMessagePdu {
     smDefaultMsgId,
     shortMessage,
     tlvs,
+  };
+}
+
+/** The fields submit_sm, deliver_sm and data_sm begin with: service_type, both addresses, esm_class. */
+export function readAddressing(
+  c: Cursor,
+): Pick<
+  ShortMessagePdu,
+  | 'serviceType'
+  | 'sourceTon'
+  | 'sourceNpi'
+  | 'sourceAddr'
+  | 'destTon'
+  | 'destNpi'
+  | 'destinationAddr'
+  | 'esmClass'
+> {
+  return {
+    serviceType: c.cstring('service_type', 5),
+    sourceTon: c.u8('source_addr_ton'),
+    sourceNpi: c.u8('source_addr_npi'),
+    sourceAddr: c.cstring('source_addr', 64),
+    destTon: c.u8('dest_addr_ton'),
+    destNpi: c.u8('dest_addr_npi'),
+    destinationAddr: c.cstring('destination_addr', 64),
+    esmClass: c.u8('esm_class'),
   };
 }
 

@@ -15,6 +15,7 @@ export {
 export { type NamedRef, namesOf } from './names';
 export { createAccountAdmin } from './operator';
 export * from './permissions';
+export { decoyPasswordHash, hashPassword, verifyPassword } from './secrets';
 export type { RequestMeta } from './sessions';
 export { countStaff, createStaff, type Staff } from './staff';
 export { setAccountStatus } from './status';

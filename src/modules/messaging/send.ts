@@ -68,7 +68,17 @@ export function createSender(deps: SendDeps) {
   return async function send(
     actor: ClientActor,
     items: SendItem[],
-    options: { allOrNothing?: boolean; idempotency?: Idempotency | null },
+    options: {
+      allOrNothing?: boolean;
+      idempotency?: Idempotency | null;
+      /**
+       * Runs in the accepting transaction right after the messages are written, before their events are
+       * published: a front door records what it owes the client about them (the SMPP server's receipts).
+       */
+      within?: (tx: Tx, result: SendResult) => Promise<void>;
+      /** The id of a single message, chosen by the caller (an SMPP client is told it before the last part). */
+      messageId?: string;
+    },
   ): Promise<SendResult> {
     const [account] = (await accountForSend(db, { id: actor.accountId })).rows;
     if (!account) throw new AppError('not_found', 'No such account.');
@@ -129,7 +139,7 @@ export function createSender(deps: SendDeps) {
       const scope = suppressed.get(d.to);
       const optedOut = scope === 'all' || (scope === 'marketing' && d.type === 'marketing');
       return newMessageRow({
-        id: ids('msg'),
+        id: drafts.length === 1 && options.messageId ? options.messageId : ids('msg'),
         account_id: actor.accountId,
         to_number: d.to,
         sender: d.sender,
@@ -204,6 +214,7 @@ export function createSender(deps: SendDeps) {
             .values(rows.slice(i, i + INSERT_CHUNK))
             .execute();
         }
+      if (options.within) await options.within(tx, result);
       const jobs = [];
       const byRunAt = new Map<number, string[]>();
       for (const r of accepted) {

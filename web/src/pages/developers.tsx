@@ -9,6 +9,7 @@ import { FormError, StatusBadge, TextField } from '../forms';
 import { usePageTitle } from '../router';
 import { useMe } from '../session';
 import { toast } from '../toast';
+import { SmppCredentials } from './developers-smpp';
 
 interface ApiKey {
   id: string;
@@ -370,6 +371,7 @@ export function DevelopersPage() {
         <a href="/docs">API reference</a>.
       </p>
       <ApiKeys />
+      <SmppCredentials />
       <Webhooks />
     </PageLayout>
   );
