@@ -38,6 +38,14 @@ const OUTAGE_MIN_MS = 5_000;
 /** Rows per UPDATE of final results: each row adds a dozen parameters. */
 const FINALS_PER_UPDATE = 500;
 
+/**
+ * A first attempt on the ladder that succeeded is kept on its delivery row, not in an attempt row of its
+ * own (migration 0032): the row's `last_*` already say when and what it answered.
+ */
+function keptOnRow(r: AttemptResult): boolean {
+  return r.trigger === null && r.attempt === 1 && succeeded(r.outcome);
+}
+
 /** What a delivery keeps as its last error: the transport's, or the status of a non-2xx answer. */
 function lastError(outcome: PostOutcome): string | null {
   return outcome.error ?? (succeeded(outcome) ? null : `HTTP ${outcome.statusCode}`);
@@ -105,6 +113,12 @@ export function createResultRecorder(ctx: WebhooksContext) {
           last_error: column('text', (f) => lastError(f.r.outcome)),
           status: column('text', (f) => f.status) as never,
           completed_at: column('bigint', (f) => f.r.finishedAt),
+          first_duration_ms: column('bigint', (f) => (keptOnRow(f.r) ? f.r.outcome.durationMs : null)),
+          first_response_body: column('text', (f) => (keptOnRow(f.r) ? f.r.outcome.responseExcerpt : null)),
+          first_response_bytes: column('bigint', (f) => (keptOnRow(f.r) ? f.r.outcome.responseBytes : null)),
+          first_response_binary: column('bigint', (f) =>
+            keptOnRow(f.r) && f.r.outcome.responseBinary ? 1 : 0,
+          ),
         })
         .where(
           'id',
@@ -122,6 +136,49 @@ export function createResultRecorder(ctx: WebhooksContext) {
       for (const row of rows) written.add(row.id);
     }
     return written;
+  }
+
+  /** Writes the first attempt a delivery row holds (if it holds one) as an attempt row, under the lease. */
+  async function moveFirstAttempt(tx: DbOrTx, delivery: ClaimedDelivery) {
+    await tx
+      .insertInto('webhook_attempts')
+      .columns([
+        'id',
+        'delivery_id',
+        'attempt',
+        'at',
+        'status_code',
+        'error',
+        'duration_ms',
+        'response_body',
+        'trigger',
+        'response_bytes',
+        'response_binary',
+      ])
+      .expression((eb) =>
+        whereHeld(
+          eb
+            .selectFrom('webhook_deliveries')
+            .select((s) => [
+              s.val(ids('wha')).as('id'),
+              'id as delivery_id',
+              s.lit(1).as('attempt'),
+              s.fn.coalesce('last_attempt_at', s.lit(0)).as('at'),
+              'last_status_code as status_code',
+              'last_error as error',
+              'first_duration_ms as duration_ms',
+              'first_response_body as response_body',
+              s.lit(null).as('trigger'),
+              'first_response_bytes as response_bytes',
+              s.fn.coalesce('first_response_binary', s.lit(0)).as('response_binary'),
+            ])
+            .where('id', '=', delivery.id)
+            .where('first_duration_ms', 'is not', null),
+          DELIVERIES,
+          { until: delivery.lease_until, owner },
+        ),
+      )
+      .execute();
   }
 
   /** Writes attempt results; each delivery is only updated while this worker still holds its lease. */
@@ -174,7 +231,13 @@ export function createResultRecorder(ctx: WebhooksContext) {
                 ? r.finishedAt + RETRY_LADDER_MS[attempt - manualAttempts]!
                 : undefined,
             manual_attempts: manual ? manualAttempts : undefined,
+            first_duration_ms: manual ? null : undefined,
+            first_response_body: manual ? null : undefined,
+            first_response_bytes: manual ? null : undefined,
+            first_response_binary: manual ? 0 : undefined,
           };
+          // A client's attempt after a first one kept on the row: that one moves to an attempt row first.
+          if (manual) await moveFirstAttempt(tx, r.delivery);
           const updated = await whereHeld(
             tx.updateTable('webhook_deliveries').set(update).where('id', '=', r.delivery.id),
             DELIVERIES,
@@ -194,6 +257,7 @@ export function createResultRecorder(ctx: WebhooksContext) {
           if (r.delivery.last_error?.startsWith(TIMEOUT_ERROR_PREFIX)) h.duplicates++;
         } else if (outcome.statusCode !== 410) h.failed = Math.min(h.failed ?? r.finishedAt, r.finishedAt);
         if (outcome.timedOut) h.timeouts++;
+        if (batched.has(r) && keptOnRow(r)) continue;
         attempts.push({
           id: ids('wha'),
           delivery_id: r.delivery.id,
