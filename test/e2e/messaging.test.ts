@@ -261,7 +261,7 @@ describe.each(DIALECTS)('messaging on %s', (dialect) => {
     expect(after.reserved).toBe(0);
   });
 
-  it('single sends committed together share one dispatch job; a refused send adds nothing to it', async () => {
+  it('single sends committed together share one dispatch job and one audit head write; a refused send adds nothing', async () => {
     const s = await signup(ts.app);
     const key = await createApiKey(ts.app, s);
     const jobsBefore = await db().selectFrom('jobs').select('id').execute();
@@ -290,6 +290,16 @@ describe.each(DIALECTS)('messaging on %s', (dialect) => {
       .where('account_id', '=', s.accountId)
       .execute();
     expect(named.filter((id) => ours.some((m) => m.id === id)).length).toBe(ours.length);
+    // Their audit events chain intact: the chain's head was written once, at the group's end.
+    const audit = await ts.system.services.audit.verify(db(), s.accountId);
+    expect(audit.brokenAt).toBeNull();
+    const accepts = await db()
+      .selectFrom('audit_events')
+      .select('id')
+      .where('account_id', '=', s.accountId)
+      .where('action', '=', 'messages.accepted')
+      .execute();
+    expect(accepts).toHaveLength(21);
     await deliverAll();
     const statuses = await db().selectFrom('messages').select('status').where('id', 'in', accepted).execute();
     expect(statuses.map((m) => m.status)).toEqual(accepted.map(() => 'delivered'));

@@ -253,18 +253,22 @@ export function createSender(deps: SendDeps) {
           })),
         );
       }
-      await deps.audit.record(tx, {
-        accountId: actor.accountId,
-        actor: auditActorOf(actor),
-        action: 'messages.accepted',
-        target: { type: 'message', id: batchRef },
-        data: {
-          accepted: accepted.length,
-          rejected: rejected.length,
-          invalid: recipientErrors.length,
-          credits: total / 1_000_000,
+      await deps.audit.record(
+        tx,
+        {
+          accountId: actor.accountId,
+          actor: auditActorOf(actor),
+          action: 'messages.accepted',
+          target: { type: 'message', id: batchRef },
+          data: {
+            accepted: accepted.length,
+            rejected: rejected.length,
+            invalid: recipientErrors.length,
+            credits: total / 1_000_000,
+          },
         },
-      });
+        group,
+      );
       return result;
     });
   };
