@@ -18,9 +18,6 @@ const MAX_ATTEMPTS = 6;
 const CONCURRENCY = 256;
 /** Most outcomes written by one transaction while submits go on (more wait for the next one). */
 const FLUSH_MAX = 500;
-/** Fewer outcomes than this wait up to GATHER_MS for others before their transaction starts. */
-const GATHER_MIN = 32;
-const GATHER_MS = 2;
 /** How many busy answers one message may get in one run before it is retried later like any error. */
 const MAX_BUSY_RESUBMITS = 40;
 /** Recording the run's last outcomes while the database is away: after 250 ms, doubling, about 30 s in all. */
@@ -39,25 +36,7 @@ function createOutcomeWriter(write: (batch: Result[]) => Promise<void>) {
   let pending: Result[] = [];
   let writing: Promise<void> | null = null;
   let failed = false;
-  let gathering: NodeJS.Timeout | null = null;
   const kick = () => {
-    if (writing || failed || pending.length === 0) return;
-    // Answers that come one by one (an HTTP carrier's, on many connections) would each get a commit of
-    // their own: a few are gathered first, a moment no longer than the carrier's own answer takes.
-    if (pending.length < GATHER_MIN) {
-      gathering ??= setTimeout(() => {
-        gathering = null;
-        start();
-      }, GATHER_MS);
-      return;
-    }
-    start();
-  };
-  const start = () => {
-    if (gathering) {
-      clearTimeout(gathering);
-      gathering = null;
-    }
     if (writing || failed || pending.length === 0) return;
     const batch = pending.length > FLUSH_MAX ? pending.splice(0, FLUSH_MAX) : pending;
     if (batch === pending) pending = [];
@@ -79,10 +58,6 @@ function createOutcomeWriter(write: (batch: Result[]) => Promise<void>) {
     },
     /** Waits for the write under way; answers what is left to write. */
     async drain(): Promise<Result[]> {
-      if (gathering) {
-        clearTimeout(gathering);
-        gathering = null;
-      }
       while (writing) await writing;
       const rest = pending;
       pending = [];
