@@ -1,11 +1,37 @@
 import type { Storage, Tx } from './database';
 
-type Work<T> = (tx: Tx) => Promise<T>;
+/**
+ * Rows that every unit of a group adds to and that are written once for the whole group, at the end of
+ * its transaction (e.g. one dispatch job for all the messages of a group instead of one per request).
+ */
+export interface GroupSink<T> {
+  flush(tx: Tx, items: T[]): Promise<void>;
+}
+
+/** What a unit of work sees of its group besides the transaction. */
+export interface CommitGroup {
+  /** Adds items to `sink`; they are written if this unit is not refused, with those of the group's other units. */
+  collect<T>(sink: GroupSink<T>, items: readonly T[]): void;
+}
+
+type Work<T> = (tx: Tx, group: CommitGroup) => Promise<T>;
 
 interface Pending {
   work: Work<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
+}
+
+type Collected = Map<GroupSink<unknown>, unknown[]>;
+
+function collector(into: Collected): CommitGroup {
+  return {
+    collect(sink, items) {
+      const list = into.get(sink as GroupSink<unknown>);
+      if (list) for (const item of items) list.push(item);
+      else into.set(sink as GroupSink<unknown>, [...items]);
+    },
+  };
 }
 
 /**
@@ -31,14 +57,23 @@ export function createGroupCommit(
       let onDisk: Promise<void>;
       try {
         ({ onDisk } = await storage.stagedTransaction(async (tx) => {
+          const collected: Collected = new Map();
           for (const item of batch) {
+            // A refused unit's collected items are dropped with it.
+            const own: Collected = new Map();
             try {
-              outcomes.push({ ok: true, value: await item.work(tx) });
+              outcomes.push({ ok: true, value: await item.work(tx, collector(own)) });
             } catch (error) {
-              if (isDomainRefusal(error)) outcomes.push({ ok: false, error });
-              else throw error;
+              if (isDomainRefusal(error)) {
+                outcomes.push({ ok: false, error });
+                continue;
+              }
+              throw error;
             }
+            const group = collector(collected);
+            for (const [sink, items] of own) group.collect(sink, items);
           }
+          for (const [sink, items] of collected) await sink.flush(tx, items);
         }));
       } catch (error) {
         for (const item of batch) item.reject(error);

@@ -63,6 +63,14 @@ export interface WebhookDeliveriesTable {
    * ladder: the ladder's step is `attempts - manual_attempts`. Added by 0019_webhook_manual_attempts.
    */
   manual_attempts?: number;
+  /**
+   * A first attempt that succeeded is kept on the row instead of an attempt row (0032): its duration and
+   * answer here, its time, status and error in `last_*`. Not null: the row holds attempt 1.
+   */
+  first_duration_ms?: number | null;
+  first_response_body?: string | null;
+  first_response_bytes?: number | null;
+  first_response_binary?: number;
 }
 
 /** One HTTP attempt of a delivery. */

@@ -261,6 +261,50 @@ describe.each(DIALECTS)('messaging on %s', (dialect) => {
     expect(after.reserved).toBe(0);
   });
 
+  it('single sends committed together share one dispatch job and one audit head write; a refused send adds nothing', async () => {
+    const s = await signup(ts.app);
+    const key = await createApiKey(ts.app, s);
+    const jobsBefore = await db().selectFrom('jobs').select('id').execute();
+    // 30 sends at once, every third refused by its Idempotency-Key (the same key, another body).
+    await post(key, { to: LV, text: 'first' }, { 'Idempotency-Key': 'grouped' });
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        i % 3 === 0
+          ? post(key, { to: LV, text: `other ${i}` }, { 'Idempotency-Key': 'grouped' })
+          : post(key, { to: `+3712${String(10000000 + i).slice(1)}`, text: `grouped ${i}` }),
+      ),
+    );
+    expect(responses.filter((r) => r.statusCode === 202)).toHaveLength(20);
+    const accepted = responses.filter((r) => r.statusCode === 202).map((r) => r.json().data[0].id as string);
+    const before = new Set(jobsBefore.map((j) => j.id));
+    const jobs = (await db().selectFrom('jobs').select(['id', 'payload']).execute()).filter(
+      (j) => !before.has(j.id),
+    );
+    const named = jobs.flatMap((j) => JSON.parse(j.payload).messageIds as string[]);
+    // One job per commit group: fewer rows than messages, naming every accepted message once.
+    expect(jobs.length).toBeLessThan(accepted.length);
+    expect(named.filter((id) => accepted.includes(id)).sort()).toEqual([...accepted].sort());
+    const ours = await db()
+      .selectFrom('messages')
+      .select('id')
+      .where('account_id', '=', s.accountId)
+      .execute();
+    expect(named.filter((id) => ours.some((m) => m.id === id)).length).toBe(ours.length);
+    // Their audit events chain intact: the chain's head was written once, at the group's end.
+    const audit = await ts.system.services.audit.verify(db(), s.accountId);
+    expect(audit.brokenAt).toBeNull();
+    const accepts = await db()
+      .selectFrom('audit_events')
+      .select('id')
+      .where('account_id', '=', s.accountId)
+      .where('action', '=', 'messages.accepted')
+      .execute();
+    expect(accepts).toHaveLength(21);
+    await deliverAll();
+    const statuses = await db().selectFrom('messages').select('status').where('id', 'in', accepted).execute();
+    expect(statuses.map((m) => m.status)).toEqual(accepted.map(() => 'delivered'));
+  });
+
   it('schedules: a message waits for sendAt; an expired validity ends as expired with credits back', async () => {
     const s = await signup(ts.app);
     const sendAt = new Date(ts.clock.now() + 3600_000).toISOString();

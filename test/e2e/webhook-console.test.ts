@@ -189,6 +189,39 @@ describe.each(DIALECTS)('webhook test events and redelivery on %s', (dialect) =>
     expect(latest!.attempts).toMatchObject([{ responseBody: null, responseBinary: true, responseBytes: 2 }]);
   });
 
+  it('a first attempt that succeeded lists like any other, and keeps its place when redelivered', async () => {
+    const s = await signup(ts.app);
+    const endpoint = await createEndpoint(s);
+    receiver.respondNext({ status: 200, body: Buffer.from('thanks'), contentType: 'text/plain' });
+    await emit(s.accountId, 4);
+    expect(await webhooks().deliverDue()).toBe(1);
+    const [first] = await listDeliveries(s, endpoint.id);
+    const kept = {
+      attempt: 1,
+      statusCode: 200,
+      error: null,
+      responseBody: 'thanks',
+      responseBytes: 6,
+      responseBinary: false,
+      trigger: 'schedule',
+    };
+    expect(first).toMatchObject({ status: 'delivered', attemptCount: 1, attempts: [kept] });
+    const firstAttempt = first!.attempts[0] as { durationMs: number };
+    expect(firstAttempt.durationMs).toBeGreaterThanOrEqual(0);
+    receiver.respondNext({ status: 202, body: Buffer.from('again'), contentType: 'text/plain' });
+    const again = await post(s, `/v1/webhook-deliveries/${first!.id}/redeliver`);
+    expect(again.json()).toMatchObject({
+      ok: true,
+      attempt: { attempt: 2, statusCode: 202, responseBody: 'again', trigger: 'redeliver' },
+      delivery: { status: 'delivered', attemptCount: 2 },
+    });
+    const [after] = await listDeliveries(s, endpoint.id);
+    expect(after!.attempts).toEqual([
+      firstAttempt,
+      expect.objectContaining({ attempt: 2, statusCode: 202, responseBody: 'again', trigger: 'redeliver' }),
+    ]);
+  });
+
   it('redelivers now as a new attempt with the same webhook-id; a pending delivery keeps its ladder', async () => {
     const s = await signup(ts.app);
     const endpoint = await createEndpoint(s);

@@ -135,6 +135,60 @@ describe.each(DIALECTS)('webhook faults on %s', (dialect) => {
     },
   );
 
+  it('results written together: a delivery whose lease went to another worker meanwhile is left to it, the others are recorded', async () => {
+    const s = await signup(ts.app);
+    const endpoint = await createEndpoint(s, '/batched');
+    receiver.respondWith({ status: 200, delayMs: 300 });
+    try {
+      await emit(['msg_b1', 'msg_b2', 'msg_b3'].map((id) => statusEvent(s.accountId, id, 'delivered')));
+      const delivering = webhooks.deliverDue(10);
+      await receiver.waitFor(3, 10_000);
+      // While the answers are on their way, another worker takes one delivery over (its lease ran out).
+      const taken = await db()
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('account_id', '=', s.accountId)
+        .orderBy('id')
+        .executeTakeFirstOrThrow();
+      await db()
+        .updateTable('webhook_deliveries')
+        .set({ lease_owner: 'another-worker/boot', lease_until: ts.clock.now() + 600_000 })
+        .where('id', '=', taken.id)
+        .execute();
+      await delivering;
+    } finally {
+      receiver.respondWith({ status: 200 });
+    }
+    const rows = await db()
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'status', 'attempts', 'lease_owner', 'completed_at', 'last_status_code'])
+      .where('account_id', '=', s.accountId)
+      .orderBy('id')
+      .execute();
+    expect(rows[0]).toMatchObject({ status: 'pending', attempts: 0, lease_owner: 'another-worker/boot' });
+    for (const row of rows.slice(1)) {
+      expect(row).toMatchObject({
+        status: 'delivered',
+        attempts: 1,
+        lease_owner: null,
+        last_status_code: 200,
+      });
+      expect(Number(row.completed_at)).toBeGreaterThan(0);
+    }
+    // The recorded ones succeeded at once: their attempt is kept on the row; the taken one has none.
+    const listed = await ts.app.inject({
+      method: 'GET',
+      url: `/v1/webhooks/${endpoint.id}/deliveries`,
+      headers: s.headers,
+    });
+    const views = new Map(
+      (listed.json().data as Array<{ id: string; attempts: unknown[] }>).map((d) => [d.id, d.attempts]),
+    );
+    expect(views.get(rows[0]!.id)).toEqual([]);
+    for (const row of rows.slice(1))
+      expect(views.get(row.id)).toMatchObject([{ attempt: 1, statusCode: 200, trigger: 'schedule' }]);
+  });
+
   it('a later status of a message waits until the earlier one is acknowledged', async () => {
     const s = await signup(ts.app);
     await createEndpoint(s, '/ordered');

@@ -4,7 +4,8 @@ import type { IdGenerator } from '../../kernel/ids';
 import type { Logger } from '../../kernel/logger';
 import { createBatchWriter } from '../../storage/batch-writer';
 import type { Db } from '../../storage/database';
-import type { RouteCallbacksTable } from '../../storage/schema';
+import { prepared, slot } from '../../storage/prepared';
+import type { RouteCallbacksTable, RoutesTable } from '../../storage/schema';
 import type { RouteEvents } from '../route-port';
 import type { RouteCallback, RouteCallbackKind, RouteTypeDefinition, RouteTypes } from './route-types';
 
@@ -23,6 +24,11 @@ export interface CallbackAnswer {
 }
 
 const DEFAULT_ANSWER: CallbackAnswer = { status: 200, contentType: 'text/plain', body: '' };
+
+/** Every callback reads its route's row: compiled once (on SQLite it runs on the read-only connection). */
+const routeRow = prepared<{ id: string }, Pick<RoutesTable, 'type' | 'config' | 'updated_at'>>((db) =>
+  db.selectFrom('routes').select(['type', 'config', 'updated_at']).where('id', '=', slot<string>('id')),
+);
 
 /**
  * Carriers' callbacks on `/hooks/routes/:routeId/:kind`: checked with the route type's `verifyCallback`,
@@ -55,13 +61,12 @@ export function createRouteCallbacks(deps: {
     { maxBatch: 500 },
   );
 
-  /** The route's type and parsed config (parsed once per version of its row); null when there is none. */
+  /**
+   * The route's type and parsed config (parsed once per version of its row); null when there is none.
+   * Read for every callback (an operator's change applies at once), so compiled once.
+   */
   async function routeOf(routeId: string) {
-    const row = await db
-      .selectFrom('routes')
-      .select(['type', 'config', 'updated_at'])
-      .where('id', '=', routeId)
-      .executeTakeFirst();
+    const [row] = (await routeRow(db, { id: routeId })).rows;
     if (!row || !routeTypes.types.includes(row.type)) return null;
     const version = Number(row.updated_at);
     const cached = parsed.get(routeId);

@@ -3,7 +3,7 @@ import { AppError, ERROR_CODES } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
 import type { JobQueue } from '../../queue/job-queue';
 import type { Db, Tx } from '../../storage/database';
-import type { GroupCommit } from '../../storage/group-commit';
+import type { GroupCommit, GroupSink } from '../../storage/group-commit';
 import { prepared, slot } from '../../storage/prepared';
 import type { AccountsTable, MessagesTable } from '../../storage/schema';
 import type { ClientActor } from '../accounts';
@@ -64,6 +64,28 @@ const accountForSend = prepared<{ id: string }, Pick<AccountsTable, 'id' | 'stat
 
 export function createSender(deps: SendDeps) {
   const { db, clock, ids } = deps;
+  /**
+   * The dispatch jobs of a whole commit group, written at its end: a hundred single sends committed
+   * together become one job row (inserted, claimed and deleted once) instead of a hundred.
+   */
+  const dispatchJobs: GroupSink<{ messageId: string; runAt: number }> = {
+    async flush(tx, items) {
+      const byRunAt = new Map<number, string[]>();
+      for (const { messageId, runAt } of items) {
+        const list = byRunAt.get(runAt);
+        if (list) list.push(messageId);
+        else byRunAt.set(runAt, [messageId]);
+      }
+      const jobs = [];
+      for (const [runAt, messageIds] of byRunAt) {
+        for (let i = 0; i < messageIds.length; i += DISPATCH_BATCH) {
+          const payload: DispatchPayload = { messageIds: messageIds.slice(i, i + DISPATCH_BATCH) };
+          jobs.push({ kind: DISPATCH_JOB, payload, runAt });
+        }
+      }
+      if (jobs.length > 0) await deps.queue.enqueue(tx, jobs);
+    },
+  };
 
   return async function send(
     actor: ClientActor,
@@ -168,7 +190,7 @@ export function createSender(deps: SendDeps) {
     };
     const batchRef = rows[0]!.id;
 
-    return deps.groupCommit.run(async (tx: Tx) => {
+    return deps.groupCommit.run(async (tx: Tx, group) => {
       // Checks come before the first write of this unit: a refusal must leave nothing behind.
       if (options.idempotency) {
         const inserted = await tx
@@ -215,21 +237,10 @@ export function createSender(deps: SendDeps) {
             .execute();
         }
       if (options.within) await options.within(tx, result);
-      const jobs = [];
-      const byRunAt = new Map<number, string[]>();
-      for (const r of accepted) {
-        const runAt = r.send_at ?? now;
-        const list = byRunAt.get(runAt) ?? [];
-        list.push(r.id);
-        byRunAt.set(runAt, list);
-      }
-      for (const [runAt, messageIds] of byRunAt) {
-        for (let i = 0; i < messageIds.length; i += DISPATCH_BATCH) {
-          const payload: DispatchPayload = { messageIds: messageIds.slice(i, i + DISPATCH_BATCH) };
-          jobs.push({ kind: DISPATCH_JOB, payload, runAt });
-        }
-      }
-      await deps.queue.enqueue(tx, jobs);
+      group.collect(
+        dispatchJobs,
+        accepted.map((r) => ({ messageId: r.id, runAt: r.send_at ?? now })),
+      );
       const rejected = rows.filter((r) => r.status === 'rejected');
       if (rejected.length > 0) {
         await tx
@@ -253,18 +264,22 @@ export function createSender(deps: SendDeps) {
           })),
         );
       }
-      await deps.audit.record(tx, {
-        accountId: actor.accountId,
-        actor: auditActorOf(actor),
-        action: 'messages.accepted',
-        target: { type: 'message', id: batchRef },
-        data: {
-          accepted: accepted.length,
-          rejected: rejected.length,
-          invalid: recipientErrors.length,
-          credits: total / 1_000_000,
+      await deps.audit.record(
+        tx,
+        {
+          accountId: actor.accountId,
+          actor: auditActorOf(actor),
+          action: 'messages.accepted',
+          target: { type: 'message', id: batchRef },
+          data: {
+            accepted: accepted.length,
+            rejected: rejected.length,
+            invalid: recipientErrors.length,
+            credits: total / 1_000_000,
+          },
         },
-      });
+        group,
+      );
       return result;
     });
   };

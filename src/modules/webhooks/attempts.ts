@@ -59,6 +59,26 @@ function attemptView(a: WebhookAttemptsTable): AttemptView {
   };
 }
 
+/** The first attempt, when the delivery row holds it instead of an attempt row (it succeeded at once). */
+function keptAttempt(r: WebhookDeliveriesTable): AttemptView[] {
+  if (r.first_duration_ms === null || r.first_duration_ms === undefined) return [];
+  return [
+    attemptView({
+      id: '',
+      delivery_id: r.id,
+      attempt: 1,
+      at: Number(r.last_attempt_at ?? 0),
+      status_code: r.last_status_code,
+      error: r.last_error,
+      duration_ms: r.first_duration_ms,
+      response_body: r.first_response_body ?? null,
+      trigger: null,
+      response_bytes: r.first_response_bytes ?? null,
+      response_binary: r.first_response_binary ?? 0,
+    }),
+  ];
+}
+
 export interface DeliveryView {
   id: string;
   endpointId: string;
@@ -120,7 +140,7 @@ export function createAttempts(
       createdAt: iso(r.created_at),
       completedAt: isoOrNull(r.completed_at),
       payload: JSON.parse(r.body) as unknown,
-      attempts: attempts.get(r.id) ?? [],
+      attempts: [...keptAttempt(r), ...(attempts.get(r.id) ?? [])],
     }));
   }
 

@@ -6,11 +6,11 @@
  */
 import { sql } from 'kysely';
 import { pause } from '../../kernel/timing';
+import { caseById } from '../../storage/case-update';
 import { chunks } from '../../storage/chunk';
 import type { DbOrTx } from '../../storage/database';
 import { storageFault } from '../../storage/faults';
 import { whereHeld } from '../../storage/lease';
-import { prepared, slot } from '../../storage/prepared';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable } from '../../storage/schema-webhooks';
 import { RETRY_LADDER_MS } from './events';
 import { type PostOutcome, TIMEOUT_ERROR_PREFIX } from './ports';
@@ -34,6 +34,22 @@ const RECORD_RETRY_LAST_MS = 32_000;
  * ladder must not be cut short. A delivery reaches the ladder's long steps only after failing this long.
  */
 const OUTAGE_MIN_MS = 5_000;
+
+/** Rows per UPDATE of final results: each row adds a dozen parameters. */
+const FINALS_PER_UPDATE = 500;
+
+/**
+ * A first attempt on the ladder that succeeded is kept on its delivery row, not in an attempt row of its
+ * own (migration 0032): the row's `last_*` already say when and what it answered.
+ */
+function keptOnRow(r: AttemptResult): boolean {
+  return r.trigger === null && r.attempt === 1 && succeeded(r.outcome);
+}
+
+/** What a delivery keeps as its last error: the transport's, or the status of a non-2xx answer. */
+function lastError(outcome: PostOutcome): string | null {
+  return outcome.error ?? (succeeded(outcome) ? null : `HTTP ${outcome.statusCode}`);
+}
 
 /** What started an attempt: the retry ladder (null), or the client ("Send test event", "Redeliver"). */
 export type AttemptTrigger = 'test' | 'redeliver' | null;
@@ -74,38 +90,96 @@ export function createResultRecorder(ctx: WebhooksContext) {
   const { db, ids, audit, logger, owner } = ctx;
 
   /**
-   * The result of an automatic attempt that ends its delivery (most of them: a first attempt that
-   * succeeded), written by a statement compiled once; other results are written as built below.
+   * The results of automatic attempts that end their deliveries (most of them: first attempts that
+   * succeeded), one UPDATE per batch instead of one per delivery; answers the ids written. Each row is
+   * written only under the lease this worker claimed it with.
    */
-  const recordFinal = prepared<{
-    id: string;
-    leaseUntil: number;
-    owner: string;
-    attempts: number;
-    at: number;
-    statusCode: number | null;
-    error: string | null;
-    status: string;
-    completedAt: number;
-  }>((executor) =>
-    whereHeld(
-      executor
+  async function recordFinals(tx: DbOrTx, finals: Array<{ r: AttemptResult; status: string }>) {
+    const written = new Set<string>();
+    for (const part of chunks(finals, FINALS_PER_UPDATE)) {
+      const column = <T>(type: 'text' | 'bigint', value: (f: (typeof part)[number]) => T) =>
+        caseById(
+          part.map((f) => [f.r.delivery.id, value(f)]),
+          type,
+        );
+      const rows = await tx
         .updateTable('webhook_deliveries')
         .set({
-          attempts: slot<number>('attempts'),
+          attempts: column('bigint', (f) => f.r.attempt),
           lease_until: 0,
           lease_owner: null,
-          last_attempt_at: slot<number>('at'),
-          last_status_code: slot<number | null>('statusCode'),
-          last_error: slot<string | null>('error'),
-          status: slot<WebhookDeliveriesTable['status']>('status'),
-          completed_at: slot<number>('completedAt'),
+          last_attempt_at: column('bigint', (f) => f.r.at),
+          last_status_code: column('bigint', (f) => f.r.outcome.statusCode),
+          last_error: column('text', (f) => lastError(f.r.outcome)),
+          status: column('text', (f) => f.status) as never,
+          completed_at: column('bigint', (f) => f.r.finishedAt),
+          first_duration_ms: column('bigint', (f) => (keptOnRow(f.r) ? f.r.outcome.durationMs : null)),
+          first_response_body: column('text', (f) => (keptOnRow(f.r) ? f.r.outcome.responseExcerpt : null)),
+          first_response_bytes: column('bigint', (f) => (keptOnRow(f.r) ? f.r.outcome.responseBytes : null)),
+          first_response_binary: column('bigint', (f) =>
+            keptOnRow(f.r) && f.r.outcome.responseBinary ? 1 : 0,
+          ),
         })
-        .where('id', '=', slot<string>('id')),
-      DELIVERIES,
-      { until: slot<number>('leaseUntil'), owner: slot<string>('owner') },
-    ),
-  );
+        .where(
+          'id',
+          'in',
+          part.map((f) => f.r.delivery.id),
+        )
+        .where('lease_owner', '=', owner)
+        .where(
+          'lease_until',
+          '=',
+          column('bigint', (f) => Number(f.r.delivery.lease_until)),
+        )
+        .returning('id')
+        .execute();
+      for (const row of rows) written.add(row.id);
+    }
+    return written;
+  }
+
+  /** Writes the first attempt a delivery row holds (if it holds one) as an attempt row, under the lease. */
+  async function moveFirstAttempt(tx: DbOrTx, delivery: ClaimedDelivery) {
+    await tx
+      .insertInto('webhook_attempts')
+      .columns([
+        'id',
+        'delivery_id',
+        'attempt',
+        'at',
+        'status_code',
+        'error',
+        'duration_ms',
+        'response_body',
+        'trigger',
+        'response_bytes',
+        'response_binary',
+      ])
+      .expression((eb) =>
+        whereHeld(
+          eb
+            .selectFrom('webhook_deliveries')
+            .select((s) => [
+              s.val(ids('wha')).as('id'),
+              'id as delivery_id',
+              s.lit(1).as('attempt'),
+              s.fn.coalesce('last_attempt_at', s.lit(0)).as('at'),
+              'last_status_code as status_code',
+              'last_error as error',
+              'first_duration_ms as duration_ms',
+              'first_response_body as response_body',
+              s.lit(null).as('trigger'),
+              'first_response_bytes as response_bytes',
+              s.fn.coalesce('first_response_binary', s.lit(0)).as('response_binary'),
+            ])
+            .where('id', '=', delivery.id)
+            .where('first_duration_ms', 'is not', null),
+          DELIVERIES,
+          { until: delivery.lease_until, owner },
+        ),
+      )
+      .execute();
+  }
 
   /** Writes attempt results; each delivery is only updated while this worker still holds its lease. */
   async function recordResults(results: AttemptResult[]) {
@@ -117,57 +191,61 @@ export function createResultRecorder(ctx: WebhooksContext) {
         string,
         { ok: number | null; failed: number | null; timeouts: number; duplicates: number }
       >();
+      // A later boot of this worker may have taken a delivery back and claimed it again within the same
+      // ms: only this owner's lease of that moment is written.
+      const finals: Array<{ r: AttemptResult; status: string }> = [];
+      const batched = new Set<AttemptResult>();
+      const seen = new Set<string>();
+      for (const r of results) {
+        const status = statusAfter(r);
+        // A delivery named twice in one batch (never on the ladder) keeps the row-by-row order of writes.
+        if (r.trigger === null && status !== 'pending' && !seen.has(r.delivery.id)) {
+          finals.push({ r, status });
+          batched.add(r);
+        }
+        seen.add(r.delivery.id);
+      }
+      const written = finals.length > 0 ? await recordFinals(tx, finals) : new Set<string>();
       for (const r of results) {
         const { outcome, attempt } = r;
         const status = statusAfter(r);
         if (outcome.statusCode === 410)
           gone.set(r.delivery.endpoint_id, { accountId: r.delivery.account_id, at: r.finishedAt });
         const manual = r.trigger !== null;
-        const manualAttempts = Number(r.delivery.manual_attempts ?? 0) + (manual ? 1 : 0);
-        // A client's attempt keeps a pending delivery's next step; a final one keeps its completion time.
-        const finishes = status !== 'pending' && (!manual || r.statusBefore === 'pending');
-        // One literal (undefined columns are left as they are): see "Object literals" in the README.
-        const update: Partial<WebhookDeliveriesTable> = {
-          attempts: attempt,
-          lease_until: 0,
-          lease_owner: null,
-          last_attempt_at: r.at,
-          last_status_code: outcome.statusCode,
-          last_error: outcome.error ?? (succeeded(outcome) ? null : `HTTP ${outcome.statusCode}`),
-          status,
-          completed_at: finishes ? r.finishedAt : undefined,
-          next_attempt_at:
-            status === 'pending' && !manual
-              ? r.finishedAt + RETRY_LADDER_MS[attempt - manualAttempts]!
-              : undefined,
-          manual_attempts: manual ? manualAttempts : undefined,
-        };
-        // A later boot of this worker may have taken it back and claimed it again within the same ms:
-        // only this owner's lease of that moment is written.
-        const updated =
-          !manual && status !== 'pending'
-            ? (
-                await recordFinal(tx, {
-                  id: r.delivery.id,
-                  leaseUntil: Number(r.delivery.lease_until),
-                  owner,
-                  attempts: attempt,
-                  at: r.at,
-                  statusCode: update.last_status_code ?? null,
-                  error: update.last_error ?? null,
-                  status,
-                  completedAt: r.finishedAt,
-                })
-              ).numAffectedRows
-            : (
-                await whereHeld(
-                  tx.updateTable('webhook_deliveries').set(update).where('id', '=', r.delivery.id),
-                  DELIVERIES,
-                  { until: r.delivery.lease_until, owner },
-                ).executeTakeFirst()
-              ).numUpdatedRows;
-        // No row: the delivery was cancelled or deleted meanwhile, or the lease was lost.
-        if (Number(updated ?? 0) === 0) continue;
+        if (!batched.has(r)) {
+          const manualAttempts = Number(r.delivery.manual_attempts ?? 0) + (manual ? 1 : 0);
+          // A client's attempt keeps a pending delivery's next step; a final one keeps its completion time.
+          const finishes = status !== 'pending' && (!manual || r.statusBefore === 'pending');
+          // One literal (undefined columns are left as they are): see "Object literals" in the README.
+          const update: Partial<WebhookDeliveriesTable> = {
+            attempts: attempt,
+            lease_until: 0,
+            lease_owner: null,
+            last_attempt_at: r.at,
+            last_status_code: outcome.statusCode,
+            last_error: lastError(outcome),
+            status,
+            completed_at: finishes ? r.finishedAt : undefined,
+            next_attempt_at:
+              status === 'pending' && !manual
+                ? r.finishedAt + RETRY_LADDER_MS[attempt - manualAttempts]!
+                : undefined,
+            manual_attempts: manual ? manualAttempts : undefined,
+            first_duration_ms: manual ? null : undefined,
+            first_response_body: manual ? null : undefined,
+            first_response_bytes: manual ? null : undefined,
+            first_response_binary: manual ? 0 : undefined,
+          };
+          // A client's attempt after a first one kept on the row: that one moves to an attempt row first.
+          if (manual) await moveFirstAttempt(tx, r.delivery);
+          const updated = await whereHeld(
+            tx.updateTable('webhook_deliveries').set(update).where('id', '=', r.delivery.id),
+            DELIVERIES,
+            { until: r.delivery.lease_until, owner },
+          ).executeTakeFirst();
+          // No row: the delivery was cancelled or deleted meanwhile, or the lease was lost.
+          if (Number(updated.numUpdatedRows ?? 0) === 0) continue;
+        } else if (!written.has(r.delivery.id)) continue;
         let h = health.get(r.delivery.endpoint_id);
         if (!h) {
           h = { ok: null, failed: null, timeouts: 0, duplicates: 0 };
@@ -179,6 +257,7 @@ export function createResultRecorder(ctx: WebhooksContext) {
           if (r.delivery.last_error?.startsWith(TIMEOUT_ERROR_PREFIX)) h.duplicates++;
         } else if (outcome.statusCode !== 410) h.failed = Math.min(h.failed ?? r.finishedAt, r.finishedAt);
         if (outcome.timedOut) h.timeouts++;
+        if (batched.has(r) && keptOnRow(r)) continue;
         attempts.push({
           id: ids('wha'),
           delivery_id: r.delivery.id,

@@ -28,6 +28,7 @@ import * as m0027 from './0027_route_callbacks';
 import * as m0028 from './0028_costs_routing';
 import * as m0029 from './0029_twilio_callbacks';
 import * as m0030 from './0030_smpp_server';
+import * as m0032 from './0032_webhook_first_attempt';
 import * as m0035 from './0035_platform_settings';
 import * as m0037 from './0037_route_health';
 
@@ -62,6 +63,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0028_costs_routing': m0028,
   '0029_twilio_callbacks': m0029,
   '0030_smpp_server': m0030,
+  '0032_webhook_first_attempt': m0032,
   '0035_platform_settings': m0035,
   '0037_route_health': m0037,
 };
