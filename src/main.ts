@@ -41,9 +41,15 @@ import {
   createProcessorDuties,
   createRequestInbox,
   createRetention,
+  createSmsRequests,
   createSubjectRequests,
 } from './modules/compliance';
-import { createContacts, createStartReplyRecorder, createStopReplyRecorder } from './modules/contacts';
+import {
+  createContacts,
+  createKeywordMembership,
+  createStartReplyRecorder,
+  createStopReplyRecorder,
+} from './modules/contacts';
 import {
   createCostsAdmin,
   createDispatcher,
@@ -58,6 +64,7 @@ import {
   type RouteTypeDefinition,
 } from './modules/dispatch';
 import { createInbound, ownersOf } from './modules/inbound';
+import { createKeywords } from './modules/keywords';
 import {
   type ClientEventSink,
   createCampaignMessages,
@@ -229,7 +236,33 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     record: createStopReplyRecorder({ clock, audit }),
     start: createStartReplyRecorder({ audit }),
   });
-  const inbound = createInbound({ db, clock, ids, audit, events: clientEvents, onStored: stopReplies });
+  // Keywords (HELP, DATA/DELETE, the account's rules) are answered by a job queued with the messages.
+  const keywords = createKeywords({
+    db,
+    clock,
+    ids,
+    audit,
+    queue,
+    send,
+    effects: {
+      mailer,
+      membership: createKeywordMembership({ clock, ids }),
+      smsRequests: createSmsRequests({ clock, ids, audit }),
+      events: clientEvents,
+    },
+    logger,
+  });
+  const inbound = createInbound({
+    db,
+    clock,
+    ids,
+    audit,
+    events: clientEvents,
+    onStored: async (tx, rows) => {
+      await stopReplies(tx, rows);
+      await keywords.responder.enqueue(tx, rows);
+    },
+  });
   const routeFactory = createRouteFactory(routeTypes, {
     clock,
     logger,
@@ -431,6 +464,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     routeTests,
     reports,
     inbound,
+    keywordRules: keywords.rules,
+    keywordSettings: keywords.settings,
     contacts,
     messageDeletion,
     retention,
@@ -465,6 +500,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     twilioCallbacks,
     imports: contacts.imports,
     fanout: campaigns.fanout,
+    keywords: keywords.responder,
     receipts: createReceiptSweeps({ db, outcomes }),
     routeCallbacks,
     incidents: processor.incidents,
