@@ -65,6 +65,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   storage_full: 503,
   message_not_cancellable: 409,
   simulator_not_in_use: 409,
+  keyword_invalid: 422,
   keyword_loop: 422,
 };
 

@@ -324,7 +324,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 function invalid(problems: Problem[]): AppError {
-  return new AppError('validation_failed', problems.map((p) => `${p.path} ${p.message}`).join('; '), {
+  return new AppError('keyword_invalid', problems.map((p) => `${p.path} ${p.message}`).join('; '), {
     errors: problems,
   });
 }

@@ -97,7 +97,7 @@ export function createKeywordSettings(deps: { db: Db; clock: Clock; audit: Audit
           problems.push({ path: `/body/privacyWords/${kind}`, message: 'must keep at least one word' });
       }
       if (problems.length > 0)
-        throw new AppError('validation_failed', problems.map((p) => `${p.path} ${p.message}`).join('; '), {
+        throw new AppError('keyword_invalid', problems.map((p) => `${p.path} ${p.message}`).join('; '), {
           errors: problems,
         });
       return db.transaction().execute(async (tx) => {
