@@ -42,8 +42,12 @@ describe.each(DIALECTS)('keywords on %s', (dialect) => {
     text,
     at: ts.clock.now(),
   });
-  const call = (s: Session, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: object) =>
-    ts.app.inject({ method, url, headers: s.headers, ...(payload ? { payload } : {}) });
+  const call = (
+    s: Session,
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    url: string,
+    payload?: object,
+  ) => ts.app.inject({ method, url, headers: s.headers, ...(payload ? { payload } : {}) });
 
   /** A client with a number of its own, quiet hours off (the clock is day time anyway) and a help text. */
   async function client(helpText: string | null = 'Acme shop: call +37167000000. Reply STOP to opt out.') {
@@ -51,7 +55,8 @@ describe.each(DIALECTS)('keywords on %s', (dialect) => {
     const number = fresh('20');
     const assigned = await call(operator, 'POST', '/v1/admin/numbers', { number, accountId: s.accountId });
     expect(assigned.statusCode).toBe(201);
-    if (helpText !== null) expect((await call(s, 'PATCH', '/v1/account/settings', { helpText })).statusCode).toBe(200);
+    if (helpText !== null)
+      expect((await call(s, 'PATCH', '/v1/account/settings', { helpText })).statusCode).toBe(200);
     return { s, number };
   }
 
@@ -64,7 +69,14 @@ describe.each(DIALECTS)('keywords on %s', (dialect) => {
   async function sentTo(s: Session, phone: string) {
     const r = await call(s, 'GET', `/v1/messages?to=${encodeURIComponent(phone)}`);
     expect(r.statusCode).toBe(200);
-    return r.json().data as Array<{ text: string; from: string; status: string; price: number; to: string; sendAt?: string }>;
+    return r.json().data as Array<{
+      text: string;
+      from: string;
+      status: string;
+      price: number;
+      to: string;
+      sendAt?: string;
+    }>;
   }
 
   it('answers HELP in several languages with the help text, charged and sent like any message', async () => {
@@ -199,7 +211,9 @@ describe.each(DIALECTS)('keywords on %s', (dialect) => {
     const { s, number } = await client();
     const second = fresh('20');
     await call(operator, 'POST', '/v1/admin/numbers', { number: second, accountId: s.accountId });
-    expect((await call(s, 'POST', '/v1/keywords', { keyword: 'HOURS', reply: 'Open 9-18' })).statusCode).toBe(201);
+    expect((await call(s, 'POST', '/v1/keywords', { keyword: 'HOURS', reply: 'Open 9-18' })).statusCode).toBe(
+      201,
+    );
     const specific = await call(s, 'POST', '/v1/keywords', {
       keyword: 'hours',
       numbers: [second],
@@ -288,7 +302,9 @@ describe.each(DIALECTS)('keywords on %s', (dialect) => {
     await text(number, 'delete', person);
     const requests = (await call(s, 'GET', '/v1/privacy/requests')).json().data;
     expect(requests.map((r: { kind: string }) => r.kind)).toEqual(['erasure']);
-    const bad = await call(s, 'PUT', '/v1/keywords/settings', { privacyWords: { access: { en: ['two words'] } } });
+    const bad = await call(s, 'PUT', '/v1/keywords/settings', {
+      privacyWords: { access: { en: ['two words'] } },
+    });
     expect(bad.statusCode).toBe(422);
   });
 
@@ -310,7 +326,10 @@ describe.each(DIALECTS)('keywords on %s', (dialect) => {
       expect((await post({ keyword: reserved, reply: 'x' })).statusCode).toBe(422);
     const unknown = await post({ keyword: 'VIP', addToGroupId: 'grp_nope' });
     expect(unknown.statusCode).toBe(422);
-    expect(unknown.json()).toMatchObject({ code: 'keyword_invalid', errors: [{ path: '/body/addToGroupId' }] });
+    expect(unknown.json()).toMatchObject({
+      code: 'keyword_invalid',
+      errors: [{ path: '/body/addToGroupId' }],
+    });
     const other = await signup(ts.app);
     const theirs = (await call(other, 'POST', '/v1/groups', { name: 'Theirs' })).json().id;
     expect((await post({ keyword: 'VIP', removeFromGroupId: theirs })).statusCode).toBe(422);
@@ -369,7 +388,11 @@ describe.each(DIALECTS)('keywords on %s', (dialect) => {
     ts.clock.set(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 10));
     const { s, number } = await client('Acme: we are here 9-18. Reply STOP to opt out.');
     const phone = fresh('26');
-    const sent = await call(s, 'POST', '/v1/dev/simulator/inbound', { from: phone, to: number, text: 'Help?' });
+    const sent = await call(s, 'POST', '/v1/dev/simulator/inbound', {
+      from: phone,
+      to: number,
+      text: 'Help?',
+    });
     expect(sent.statusCode).toBe(201);
     await ts.system.workOnce();
     const [reply] = await sentTo(s, phone);

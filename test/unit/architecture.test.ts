@@ -41,6 +41,7 @@ const LAYERS: Record<string, number> = {
   webhooks: 5,
   compliance: 6,
   'twilio-compat': 6,
+  keywords: 7,
 };
 
 /** Which module writes each table (tables only written outside `src/modules/` name that place). */
@@ -90,6 +91,8 @@ const OWNERS: Record<string, string> = {
   message_stats_daily: 'messaging',
   delivery_reports: 'messaging',
   inbound_messages: 'inbound',
+  keyword_rules: 'keywords',
+  keyword_settings: 'keywords',
   numbers: 'inbound',
   routes: 'dispatch',
   routing_rules: 'dispatch',
