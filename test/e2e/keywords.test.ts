@@ -400,3 +400,41 @@ describe.each(DIALECTS)('keywords on %s', (dialect) => {
     expect(['sent', 'delivered']).toContain(reply!.status);
   });
 });
+
+// With Redis the keyword job travels through BullMQ like a dispatch job.
+describe.skipIf(!process.env.TEST_REDIS_URL)('keywords over Redis', () => {
+  it('answers HELP when the jobs go through BullMQ', async () => {
+    const ts = await startTestSystem('sqlite', {
+      REDIS_URL: process.env.TEST_REDIS_URL!,
+      REDIS_PREFIX: `kw${Date.now().toString(36)}`,
+    });
+    try {
+      const operator = await staffSession(ts, 'operator');
+      const s = await signup(ts.app);
+      const number = '+37120777001';
+      const headers = { ...operator.headers };
+      const assigned = await ts.app.inject({
+        method: 'POST',
+        url: '/v1/admin/numbers',
+        headers,
+        payload: { number, accountId: s.accountId },
+      });
+      expect(assigned.statusCode).toBe(201);
+      await ts.system.services.inbound.receive({
+        routeId: 'simulator',
+        from: '+37126777001',
+        to: number,
+        text: 'Hilfe',
+        at: ts.clock.now(),
+      });
+      const sent = async () =>
+        (
+          await ts.app.inject({ method: 'GET', url: '/v1/messages?to=%2B37126777001', headers: s.headers })
+        ).json().data as unknown[];
+      for (let i = 0; i < 50 && (await sent()).length === 0; i++) await ts.system.workOnce();
+      expect(await sent()).toHaveLength(1);
+    } finally {
+      await ts.close();
+    }
+  });
+});

@@ -10,6 +10,7 @@ import { campaignSettingsOf } from '../campaigns';
 import { isOwnGroup } from '../contacts';
 import { foldKeyword, keywordOf, MAX_KEYWORD_LENGTH } from '../inbound';
 import { tryNormalizePhone } from '../phone';
+import { invalid, type Problem } from './problems';
 import { privacyWordsOf } from './settings';
 import { builtinWords } from './words';
 
@@ -95,8 +96,6 @@ function triggerOf(text: string | null | undefined): string | null {
   const k = keywordOf(text);
   return k === null ? null : foldKeyword(k);
 }
-
-type Problem = { path: string; message: string };
 
 /** Keyword rules of an account: CRUD with the checks that keep the words unambiguous and replies loop-free. */
 export function createKeywordRules(deps: { db: Db; clock: Clock; ids: IdGenerator; audit: AuditLog }) {
@@ -321,12 +320,6 @@ export type KeywordRules = ReturnType<typeof createKeywordRules>;
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function invalid(problems: Problem[]): AppError {
-  return new AppError('keyword_invalid', problems.map((p) => `${p.path} ${p.message}`).join('; '), {
-    errors: problems,
-  });
 }
 
 function loop(path: string, message: string): AppError {

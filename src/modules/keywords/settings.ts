@@ -5,6 +5,7 @@ import { type ClientActor, parseMessagingSettings } from '../accounts';
 import type { AuditLog } from '../audit';
 import { auditActorOf } from '../audit';
 import { foldKeyword, keywordOf } from '../inbound';
+import { invalid, type Problem } from './problems';
 import {
   DEFAULT_PRIVACY_WORDS,
   HELP_WORDS,
@@ -77,7 +78,7 @@ export function createKeywordSettings(deps: { db: Db; clock: Clock; audit: Audit
       actor: ClientActor,
       input: { privacyWords: Partial<PrivacyWords> },
     ): Promise<KeywordSettingsView> {
-      const problems: Array<{ path: string; message: string }> = [];
+      const problems: Problem[] = [];
       for (const kind of SMS_REQUEST_KINDS) {
         const byLanguage = input.privacyWords[kind];
         if (!byLanguage) continue;
@@ -96,10 +97,7 @@ export function createKeywordSettings(deps: { db: Db; clock: Clock; audit: Audit
         if (count === 0)
           problems.push({ path: `/body/privacyWords/${kind}`, message: 'must keep at least one word' });
       }
-      if (problems.length > 0)
-        throw new AppError('keyword_invalid', problems.map((p) => `${p.path} ${p.message}`).join('; '), {
-          errors: problems,
-        });
+      if (problems.length > 0) throw invalid(problems);
       return db.transaction().execute(async (tx) => {
         const current = await privacyWordsOf(tx, actor.accountId);
         const next: PrivacyWords = {
