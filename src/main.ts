@@ -47,9 +47,15 @@ import {
   createProcessorDuties,
   createRequestInbox,
   createRetention,
+  createSmsRequests,
   createSubjectRequests,
 } from './modules/compliance';
-import { createContacts, createStartReplyRecorder, createStopReplyRecorder } from './modules/contacts';
+import {
+  createContacts,
+  createKeywordMembership,
+  createStartReplyRecorder,
+  createStopReplyRecorder,
+} from './modules/contacts';
 import {
   createCostsAdmin,
   createDispatcher,
@@ -66,6 +72,7 @@ import {
   sealClearRouteCredentials,
 } from './modules/dispatch';
 import { createInbound, ownersOf } from './modules/inbound';
+import { createKeywords } from './modules/keywords';
 import {
   type ClientEventSink,
   createCampaignMessages,
@@ -274,7 +281,33 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     record: createStopReplyRecorder({ clock, audit }),
     start: createStartReplyRecorder({ audit }),
   });
-  const inbound = createInbound({ db, clock, ids, audit, events: clientEvents, onStored: stopReplies });
+  // Keywords (HELP, DATA/DELETE, the account's rules) are answered by a job queued with the messages.
+  const keywords = createKeywords({
+    db,
+    clock,
+    ids,
+    audit,
+    queue,
+    send,
+    effects: {
+      mailer,
+      membership: createKeywordMembership({ clock, ids }),
+      smsRequests: createSmsRequests({ clock, ids, audit }),
+      events: clientEvents,
+    },
+    logger,
+  });
+  const inbound = createInbound({
+    db,
+    clock,
+    ids,
+    audit,
+    events: clientEvents,
+    onStored: async (tx, rows) => {
+      await stopReplies(tx, rows);
+      await keywords.responder.enqueue(tx, rows);
+    },
+  });
   // With Redis, routes' throughput limits hold for the whole deployment, not per process.
   const throughputRedis = config.REDIS_URL
     ? new (await import('ioredis')).Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 })
@@ -516,6 +549,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     routeTests,
     reports,
     inbound,
+    keywordRules: keywords.rules,
+    keywordSettings: keywords.settings,
     contacts,
     messageDeletion,
     retention,
@@ -554,6 +589,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     twilioCallbacks,
     imports: contacts.imports,
     fanout: campaigns.fanout,
+    keywords: keywords.responder,
     receipts: createReceiptSweeps({ db, outcomes }),
     routeCallbacks,
     routeHealth,

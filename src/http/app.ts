@@ -36,6 +36,7 @@ import type {
 import type { Contacts } from '../modules/contacts';
 import type { CostsAdmin, RouteCallbacks, RoutesAdmin, RouteTests, RouteTypes } from '../modules/dispatch';
 import type { Inbound } from '../modules/inbound';
+import type { KeywordRules, KeywordSettings } from '../modules/keywords';
 import type {
   createMessageReader,
   createPreview,
@@ -67,6 +68,7 @@ import { devSimulatorRoutes } from './routes/dev-simulator';
 import { healthRoutes, type MetricsEndpoint, type ReadinessProbe } from './routes/health';
 import { importRoutes } from './routes/imports';
 import { inboundRoutes } from './routes/inbound';
+import { keywordRoutes } from './routes/keywords';
 import { linkRoutes } from './routes/links';
 import { messageReportRoutes } from './routes/message-reports';
 import { messageRoutes } from './routes/messages';
@@ -116,6 +118,8 @@ export interface AppServices {
   /** Revenue, carrier cost and margin per day, route, country or account. */
   marginReports: MarginReports;
   inbound: Inbound;
+  keywordRules: KeywordRules;
+  keywordSettings: KeywordSettings;
   contacts: Contacts;
   /** Message deletion and restore (and the purges the retention sweep runs). */
   messageDeletion: MessageDeletion;
@@ -321,6 +325,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(webhookRoutes(services));
   await app.register(inboundRoutes(services));
   await app.register(devSimulatorRoutes(services));
+  await app.register(keywordRoutes(services));
   await app.register(contactRoutes(services));
   await app.register(importRoutes(services));
   await app.register(contactAvatarRoutes(services));

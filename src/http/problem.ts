@@ -65,6 +65,8 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   storage_full: 503,
   message_not_cancellable: 409,
   simulator_not_in_use: 409,
+  keyword_invalid: 422,
+  keyword_loop: 422,
 };
 
 /** Seconds a client should wait before retrying, for the codes that say "try again later". */

@@ -87,6 +87,10 @@ export const ERROR_CODES = {
     'The message has left for a carrier or is already final: only `scheduled` and `queued` messages can be cancelled.',
   simulator_not_in_use:
     "A simulated reply was asked for, but a real carrier route (not the simulator) carries this account's messages to that number.",
+  keyword_invalid:
+    "The keyword rule or word list cannot be saved: a word is not one word or is built in (STOP, START, HELP, DATA, DELETE and their synonyms), a group or number is not the account's, or the rule has no action; `errors` names each field.",
+  keyword_loop:
+    "The keyword rule could answer itself: its reply (or the help text) starts with a word one of the account's numbers answers to; `errors` names the field.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -41,7 +41,8 @@ export type IdPrefix =
   | 'swp'
   | 'clk'
   | 'smc'
-  | 'smd';
+  | 'smd'
+  | 'kwr';
 
 export type IdGenerator = (prefix: IdPrefix) => string;
 

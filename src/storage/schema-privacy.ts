@@ -67,6 +67,8 @@ export interface PrivacyRequestsTable {
   closed_at: number | null;
   created_by: string | null;
   updated_at: number;
+  /** Where the request came from: 'sms' (a DATA/DELETE text); null when the operator recorded it. */
+  source: string | null;
 }
 
 export interface PrivacyTables {

@@ -3,6 +3,7 @@ import type { CampaignsTables } from './schema-campaigns';
 import type { ContactsTables } from './schema-contacts';
 import type { ImportsTables } from './schema-imports';
 import type { InboundTables } from './schema-inbound';
+import type { KeywordsTables } from './schema-keywords';
 import type { LinksTables } from './schema-links';
 import type { PrivacyTables } from './schema-privacy';
 import type { ProcessorTables } from './schema-processor';
@@ -403,6 +404,7 @@ export interface MessageRefsTable {
 export interface Database
   extends WebhooksTables,
     InboundTables,
+    KeywordsTables,
     ContactsTables,
     CampaignsTables,
     ImportsTables,

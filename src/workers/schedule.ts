@@ -60,6 +60,8 @@ export interface ScheduleDeps {
   twilioCallbacks?: { deliverDue(limit: number): Promise<number> };
   imports: { runDue(): Promise<number> };
   fanout: { runDue(): Promise<number> };
+  /** Inbound messages with a keyword: HELP, DATA/DELETE and the accounts' rules. */
+  keywords: { runOnce(maxJobs?: number): Promise<number> };
   receipts: { rematchWaiting(): Promise<number>; expireUnreported(): Promise<number> };
   /** Carriers' stored HTTP callbacks (delivery reports, inbound). */
   routeCallbacks: { applyDue(limit?: number): Promise<number> };
@@ -170,6 +172,7 @@ export function backgroundSchedule(deps: ScheduleDeps): BackgroundKind[] {
     },
     { name: 'imports', run: () => deps.imports.runDue(), idleMs: 500, once: 'drain' },
     { name: 'campaigns', run: () => deps.fanout.runDue(), idleMs: 500, once: 'drain' },
+    { name: 'keywords', run: () => deps.keywords.runOnce(), idleMs: 250, once: 'drain' },
     {
       // Stored carrier callbacks: back to back while some wait, so DLRs keep pace with the submits.
       name: 'route-callbacks',

@@ -276,6 +276,10 @@ describe('privacy tools, notices, account closure, policy acceptance and the com
     await operator.getByRole('button', { name: 'Record request' }).click();
     const request = operator.getByTestId('admin-privacy-requests').getByRole('listitem').first();
     await request.getByText('erasure request').waitFor();
+    // The counts by source include it (requests texted to clients' numbers are counted apart).
+    await expect
+      .poll(() => operator.getByTestId('privacy-request-counts').textContent())
+      .toMatch(/Recorded by staff: \d+ \(\d+ open/);
     await request.getByLabel(/Forward request .* to account/).fill('acc_nope');
     await request.getByRole('button', { name: 'Forward' }).click();
     await expect

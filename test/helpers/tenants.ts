@@ -68,7 +68,8 @@ export type ResourceKind =
   | 'delivery'
   | 'inbound'
   | 'notice'
-  | 'privacyRequest';
+  | 'privacyRequest'
+  | 'keywordRule';
 
 /** A client account with one of each resource, and its owner's session and key. */
 export interface Tenant {
@@ -205,6 +206,13 @@ export async function seedTenant(
   const inbound = await call('GET', '/v1/inbound', undefined, 200);
   const deliveries = await call('GET', `/v1/webhooks/${webhook.id}/deliveries`, undefined, 200);
 
+  const keywordRule = await call(
+    'POST',
+    '/v1/keywords',
+    { keyword: 'JOIN', addToGroupId: group.id, reply: 'Hi' },
+    201,
+  );
+
   const request = await call(
     'POST',
     '/v1/admin/privacy-requests',
@@ -240,6 +248,7 @@ export async function seedTenant(
       delivery: deliveries.data[0].id,
       inbound: inbound.data[0].id,
       privacyRequest: request.id,
+      keywordRule: keywordRule.id,
     },
   };
 }

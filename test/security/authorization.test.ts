@@ -93,6 +93,7 @@ const PARAM_KINDS: Record<string, ResourceKind | { staff: StaffKind } | 'subProc
   '/v1/groups/:id': 'group',
   '/v1/imports/:id': 'import',
   '/v1/inbound/:id': 'inbound',
+  '/v1/keywords/:id': 'keywordRule',
   '/v1/messages/:id': 'message',
   '/v1/notices/:id': 'notice',
   '/v1/privacy/requests/:id': 'privacyRequest',
@@ -158,6 +159,8 @@ function sampleBody(key: string, own: Record<string, string>, png: Buffer): Body
       return json({ name: 'renamed' });
     case 'PATCH /v1/webhooks/:id':
       return json({ description: 'renamed' });
+    case 'PATCH /v1/keywords/:id':
+      return json({ reply: 'Hello again' });
     case 'POST /v1/privacy/requests/:id/complete':
       return json({ note: 'done' });
     case 'POST /v1/privacy/requests/:id/reject':

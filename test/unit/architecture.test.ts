@@ -42,6 +42,7 @@ const LAYERS: Record<string, number> = {
   compliance: 6,
   'twilio-compat': 6,
   'smpp-accounts': 6,
+  keywords: 7,
 };
 
 /** Which module writes each table (tables only written outside `src/modules/` name that place). */
@@ -91,6 +92,8 @@ const OWNERS: Record<string, string> = {
   message_stats_daily: 'messaging',
   delivery_reports: 'messaging',
   inbound_messages: 'inbound',
+  keyword_rules: 'keywords',
+  keyword_settings: 'keywords',
   numbers: 'inbound',
   routes: 'dispatch',
   routing_rules: 'dispatch',

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MAX_HELP_TEXT } from '../../modules/accounts';
 import { auditActorOf } from '../../modules/audit';
 import {
   countryPrices,
@@ -55,7 +56,8 @@ export function priceAndSettingsRoutes(services: AppServices): FastifyPluginAsyn
       {
         schema: {
           tags: ['Accounts and access'],
-          summary: 'Change messaging settings (default country, sender, max segments, smart encoding)',
+          summary:
+            'Change messaging settings (default country, sender, max segments, smart encoding, help text)',
           body: z.strictObject({
             // Checked against the known countries by the settings: a wrong code is 422 invalid_country.
             defaultCountry: z.string().max(64).nullable().optional(),
@@ -63,6 +65,8 @@ export function priceAndSettingsRoutes(services: AppServices): FastifyPluginAsyn
             defaultSender: z.string().min(1).max(15).nullable().optional(),
             maxSegments: z.number().int().min(1).max(20).optional(),
             smartEncoding: z.boolean().optional(),
+            // The answer to HELP texted to the account's numbers; null removes it.
+            helpText: z.string().trim().min(1).max(MAX_HELP_TEXT).nullable().optional(),
           }),
         },
         config: { auth: 'client', permission: 'team:manage' },

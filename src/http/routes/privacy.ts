@@ -286,6 +286,18 @@ export function privacyRoutes(services: AppServices): FastifyPluginAsyncZod {
         );
       },
     );
+    app.get(
+      '/v1/admin/privacy-requests/counts',
+      {
+        schema: {
+          ...OPERATOR,
+          summary:
+            'Data-subject requests by source (sms, operator): total, open, and open past their due date',
+        },
+        config: STAFF,
+      },
+      async () => ({ data: await privacyRequests.counts() }),
+    );
     app.post(
       '/v1/admin/privacy-requests',
       {

@@ -5,6 +5,7 @@ export type { AccountsDeps, AccountsSettings } from './deps';
 export { assertAccountExists } from './exists';
 export { createIdentity, type Identity } from './identity';
 export {
+  MAX_HELP_TEXT,
   type MessagingSettings,
   messagingSettingsSchema,
   NEW_ACCOUNT_MESSAGING,

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Longest help text: three SMS segments of GSM-7. */
+export const MAX_HELP_TEXT = 459;
+
 /** Per-account messaging settings, stored in the account's `settings` JSON. */
 export const messagingSettingsSchema = z.object({
   /** Country for numbers written in national format. */
@@ -20,6 +23,11 @@ export const messagingSettingsSchema = z.object({
   refundPolicy: z.enum(['none', 'undelivered', 'undelivered_and_expired']).default('none'),
   /** Whether campaigns may turn URLs into tracked short links on the platform's domain. Set by the operator. */
   trackedLinks: z.boolean().default(true),
+  /**
+   * The answer to HELP (and its synonyms) texted to the account's numbers: who is writing and how to stop.
+   * Required where the account sends marketing; null until the client writes one.
+   */
+  helpText: z.string().max(MAX_HELP_TEXT).nullable().default(null),
 });
 
 export type MessagingSettings = z.infer<typeof messagingSettingsSchema>;

@@ -25,6 +25,7 @@ export { COUNTRY_ZONES, isValidTimeZone, nextAllowedInstant, zoneOfCountry } fro
 export {
   type CampaignSettingsInput,
   type CampaignSettingsView,
+  campaignSettingsOf,
   DEFAULT_QUIET_HOURS,
   DEFAULT_STOP_WORDS,
   MAX_FOOTER,
@@ -32,7 +33,7 @@ export {
 } from './settings';
 export { type CampaignsDeps, hasOptOut } from './shared';
 export type { CampaignStats } from './stats';
-export { createStopReplies, type InboundReply } from './stop-replies';
+export { createStopReplies, type InboundReply, START_WORDS, START_WORDS_BY_LANGUAGE } from './stop-replies';
 export { parseTemplate, renderTemplate, validateTemplate } from './template';
 export type { Templates, TemplateView } from './templates';
 

@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../../storage/database';
 import type { StopReply } from '../contacts';
+import { foldKeyword } from '../inbound';
 import { campaignSettingsOf } from './settings';
 
 /** An inbound message as the inbound module stores it (only what opt-out detection needs). */
@@ -10,8 +11,20 @@ export interface InboundReply {
   keyword: string | null;
 }
 
-/** Words that undo a STOP: the person asks to receive messages again. */
-export const START_WORDS: ReadonlySet<string> = new Set(['START', 'UNSTOP', 'SUBSCRIBE', 'RESUME']);
+/** Words that undo a STOP (the person asks to receive messages again), by language. */
+export const START_WORDS_BY_LANGUAGE: Readonly<Record<string, readonly string[]>> = {
+  en: ['START', 'UNSTOP', 'SUBSCRIBE', 'RESUME'],
+  lv: ['SĀKT'],
+  ru: ['СТАРТ'],
+  de: ['ANMELDEN'],
+  fr: ['DÉMARRER'],
+  es: ['ALTA'],
+};
+
+/** Every START word, folded as replies are compared (upper case, no accents). */
+export const START_WORDS: ReadonlySet<string> = new Set(
+  Object.values(START_WORDS_BY_LANGUAGE).flatMap((words) => words.map(foldKeyword)),
+);
 
 /**
  * Finds the replies whose keyword is one of the owning account's STOP words (defaults or its own list)
@@ -34,12 +47,14 @@ export function createStopReplies(deps: {
       const accountId = m.account_id!;
       let set = words.get(accountId);
       if (!set) {
-        set = (await campaignSettingsOf(tx, accountId)).stopWords;
+        // Accents and case do not matter: ARRÊT, Arret and arret all stop.
+        set = new Set([...(await campaignSettingsOf(tx, accountId)).stopWords].map(foldKeyword));
         words.set(accountId, set);
       }
       const reply = { accountId, phone: m.from_number, inboundId: m.id, keyword: m.keyword! };
-      if (set.has(m.keyword!)) replies.push(reply);
-      else if (START_WORDS.has(m.keyword!)) starts.push(reply);
+      const folded = foldKeyword(m.keyword!);
+      if (set.has(folded)) replies.push(reply);
+      else if (START_WORDS.has(folded)) starts.push(reply);
     }
     const stopped = replies.length > 0 ? await deps.record(tx, replies) : 0;
     const started = starts.length > 0 && deps.start ? await deps.start(tx, starts) : 0;

@@ -50,6 +50,12 @@ export {
 } from './retention';
 export { builtinRetentionRules, PROMISES } from './retention-rules';
 export {
+  createSmsRequests,
+  SMS_REQUEST_DEDUPE_MS,
+  type SmsRequestInput,
+  type SmsRequests,
+} from './sms-requests';
+export {
   createSubProcessors,
   type ObjectionView,
   type SubProcessorInput,

@@ -1,7 +1,7 @@
 import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
-import type { Db } from '../../storage/database';
+import type { Db, DbOrTx } from '../../storage/database';
 import type { PrivacyRequestsTable } from '../../storage/schema-privacy';
 import { type Actor, assertAccountExists, type ClientActor } from '../accounts';
 import type { AuditLog } from '../audit';
@@ -23,6 +23,8 @@ export interface PrivacyRequestView {
   kind: PrivacyRequestsTable['kind'];
   subject: { phone: string | null; email: string | null; name: string | null };
   message: string | null;
+  /** `sms` when the person texted DATA or DELETE to the account's number; `operator` when staff recorded it. */
+  source: string;
   status: PrivacyRequestsTable['status'];
   note: string | null;
   receivedAt: string;
@@ -51,6 +53,35 @@ export function oneMonthAfter(ms: number): number {
   );
 }
 
+/** The operator's count of requests by where they came from (`operator` for those recorded by staff). */
+async function privacyRequestCounts(
+  db: DbOrTx,
+  now: number,
+): Promise<Array<{ source: string; total: number; open: number; overdue: number }>> {
+  const rows = await db
+    .selectFrom('privacy_requests')
+    .select((eb) => [
+      'source',
+      'status',
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.sum<number>(eb.case().when('due_at', '<', now).then(1).else(0).end()).as('late'),
+    ])
+    .groupBy(['source', 'status'])
+    .execute();
+  const counts = new Map<string, { source: string; total: number; open: number; overdue: number }>();
+  for (const r of rows) {
+    const source = r.source ?? 'operator';
+    const c = counts.get(source) ?? { source, total: 0, open: 0, overdue: 0 };
+    c.total += Number(r.n);
+    if (r.status === 'received' || r.status === 'forwarded') {
+      c.open += Number(r.n);
+      c.overdue += Number(r.late ?? 0);
+    }
+    counts.set(source, c);
+  }
+  return [...counts.values()].sort((a, b) => a.source.localeCompare(b.source));
+}
+
 /**
  * The operator's inbox of requests that data subjects sent to the platform: recorded with a due date one
  * month after receipt, forwarded to the account that holds the data, completed or rejected there.
@@ -67,6 +98,7 @@ export function createRequestInbox(deps: { db: Db; clock: Clock; ids: IdGenerato
       kind: r.kind,
       subject: { phone: r.subject_phone, email: r.subject_email, name: r.subject_name },
       message: r.message,
+      source: r.source ?? 'operator',
       status: r.status,
       note: r.note,
       receivedAt: iso(r.received_at)!,
@@ -138,6 +170,7 @@ export function createRequestInbox(deps: { db: Db; clock: Clock; ids: IdGenerato
           closed_at: null,
           created_by: actor.id,
           updated_at: now,
+          source: null,
         };
         await tx.insertInto('privacy_requests').values(row).execute();
         await audit.record(tx, {
@@ -197,6 +230,9 @@ export function createRequestInbox(deps: { db: Db; clock: Clock; ids: IdGenerato
         return view({ ...row, ...changes });
       });
     },
+
+    /** How many requests came from where (`sms`, `operator`): all, still open, and open past their due date. */
+    counts: () => privacyRequestCounts(db, clock.now()),
 
     complete: (actor: ClientActor, id: string, note?: string) => close(actor, id, 'completed', note ?? null),
     reject: (actor: ClientActor, id: string, reason: string) => close(actor, id, 'rejected', reason),

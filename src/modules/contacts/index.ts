@@ -89,6 +89,7 @@ export {
   type ToReader,
 } from './imports/reader-program';
 export type { BatchEvent } from './imports/row-batches';
+export { createKeywordMembership, isOwnGroup, type KeywordMembership } from './keyword-membership';
 export {
   createStartReplyRecorder,
   createStopReplyRecorder,

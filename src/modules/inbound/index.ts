@@ -10,9 +10,9 @@ import { createReceiver } from './receive';
 
 export { removeInboundOfClosedAccounts } from './erase';
 export type { AdminInboxFilter, Inbox, InboxFilter } from './inbox';
-export { keywordOf, MAX_KEYWORD_LENGTH } from './keyword';
+export { foldKeyword, keywordOf, MAX_KEYWORD_LENGTH } from './keyword';
 export { type NumberFilter, type Numbers, ownersOf } from './numbers';
-export type { InboundAdminView, InboundView, NumberView } from './views';
+export { type InboundAdminView, type InboundView, inboundView, type NumberView } from './views';
 
 export interface InboundDeps {
   db: Db;

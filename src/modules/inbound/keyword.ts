@@ -14,3 +14,15 @@ export function keywordOf(text: string): string | null {
   if (word === '' || word.length > MAX_KEYWORD_LENGTH) return null;
   return word;
 }
+
+/**
+ * A word as keyword rules compare it: decomposed (NFKD), without combining marks, upper-cased, so that
+ * `arrêt`, `ARRET` and `Arret` are one word, as are `Dzēst` and `DZEST`. Cyrillic keeps its letters
+ * (`стоп` → `СТОП`); `й` loses its breve (`И`) on both sides, so matching is unaffected.
+ */
+export function foldKeyword(word: string): string {
+  return word
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toUpperCase();
+}

@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../storage/database';
 /** A change a client may subscribe to; the webhooks module turns these into signed deliveries. */
 export interface ClientEvent {
   accountId: string;
-  type: 'message.status' | 'message.received';
+  type: 'message.status' | 'message.received' | 'message.keyword';
   data: unknown;
 }
 

@@ -3,7 +3,7 @@ import type { MessageStatus } from '../../storage/schema';
 import { MESSAGE_STATUSES } from '../messaging';
 
 /** The event types a client can subscribe to (a closed list: anything else is a validation error). */
-export const WEBHOOK_EVENT_TYPES = ['message.status', 'message.received'] as const;
+export const WEBHOOK_EVENT_TYPES = ['message.status', 'message.received', 'message.keyword'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** An event to deliver to every subscribed endpoint of its account. */

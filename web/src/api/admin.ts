@@ -35,6 +35,7 @@ export const adminKeys = {
   objections: (id: string) => [...adminKeys.subProcessors(), id, 'objections'] as const,
   incidents: () => ['admin-incidents'] as const,
   privacyRequests: () => ['admin-privacy-requests'] as const,
+  privacyRequestCounts: () => [...adminKeys.privacyRequests(), 'counts'] as const,
   privacyRequestList: (status: string, overdue: boolean) =>
     [...adminKeys.privacyRequests(), status, overdue] as const,
   retention: () => ['admin-retention'] as const,

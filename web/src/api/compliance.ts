@@ -5,6 +5,8 @@ export interface PrivacyRequest {
   kind: string;
   subject: { phone: string | null; email: string | null; name: string | null };
   message: string | null;
+  /** `sms`: texted DATA or DELETE to one of the account's numbers; `operator`: recorded by staff. */
+  source: string;
   status: string;
   note: string | null;
   receivedAt: string;

@@ -17,7 +17,7 @@ export const MESSAGE_STATUSES = [
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 /** The events a webhook endpoint can subscribe to. */
-export const WEBHOOK_EVENT_TYPES = ['message.status', 'message.received'] as const;
+export const WEBHOOK_EVENT_TYPES = ['message.status', 'message.received', 'message.keyword'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The roles of an account's team members. */

@@ -22,6 +22,7 @@ import {
   GroupsPage,
   ImportPage,
   InboxPage,
+  KeywordsPage,
   MessagePage,
   MessagesPage,
   NoticesPage,
@@ -68,6 +69,7 @@ export function ClientArea({ path }: { path: string }) {
   else if (path === '/groups') page = <GroupsPage />;
   else if (path === '/suppressions') page = <SuppressionsPage />;
   else if (path === '/inbox') page = <InboxPage />;
+  else if (path === '/keywords') page = <KeywordsPage />;
   else if (path === '/campaigns') page = <CampaignsPage />;
   else if (path === '/campaigns/new') page = <CampaignEditorPage />;
   else if (editCampaignId)

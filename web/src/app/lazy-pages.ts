@@ -25,6 +25,7 @@ export const MessagePage = page(messaging, 'MessagePage');
 export const ScheduledPage = page(messaging, 'ScheduledPage');
 export const ReportsPage = page(messaging, 'ReportsPage');
 export const InboxPage = page(messaging, 'InboxPage');
+export const KeywordsPage = page(messaging, 'KeywordsPage');
 export const ContactsPage = page(audience, 'ContactsPage');
 export const ContactEditPage = page(audience, 'ContactEditPage');
 export const GroupsPage = page(audience, 'GroupsPage');

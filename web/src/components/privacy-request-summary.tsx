@@ -19,7 +19,8 @@ export function PrivacyRequestSummary({ request }: { request: PrivacyRequest }) 
         </span>
       </div>
       <p className="muted">
-        Received {formatTime(request.receivedAt)} · due <strong>{formatTime(request.dueAt)}</strong>
+        Received {request.source === 'sms' ? 'by SMS ' : ''}
+        {formatTime(request.receivedAt)} · due <strong>{formatTime(request.dueAt)}</strong>
         {request.closedAt ? ` · closed ${formatTime(request.closedAt)}` : ''}
       </p>
       {request.message ? <p className="text-preview">{request.message}</p> : null}

@@ -1,5 +1,5 @@
 // Compliance: privacy requests made to the operator, recorded and forwarded to the account concerned.
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, type Page, problemFields, query } from '../../api';
 import { adminKeys } from '../../api/admin';
@@ -122,6 +122,14 @@ export function RequestsSection() {
     initialPageParam: '',
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
+  const counts = useQuery({
+    queryKey: adminKeys.privacyRequestCounts(),
+    queryFn: () =>
+      api<{ data: Array<{ source: string; total: number; open: number; overdue: number }> }>(
+        'GET',
+        '/v1/admin/privacy-requests/counts',
+      ),
+  });
   const rows = requests.data?.pages.flatMap((p) => p.data) ?? [];
   return (
     <section aria-labelledby="requests-title">
@@ -131,7 +139,20 @@ export function RequestsSection() {
           Record a request
         </button>
       </div>
-      <p>Requests data subjects sent to the operator. Each is due one month after receipt.</p>
+      <p>
+        Requests data subjects sent to the operator, or texted to a client's number (DATA, DELETE: those go
+        straight to the client). Each is due one month after receipt.
+      </p>
+      {counts.data && counts.data.data.length > 0 ? (
+        <p data-testid="privacy-request-counts">
+          {counts.data.data
+            .map(
+              (c) =>
+                `${c.source === 'sms' ? 'By SMS' : 'Recorded by staff'}: ${c.total} (${c.open} open, ${c.overdue} overdue)`,
+            )
+            .join(' · ')}
+        </p>
+      ) : null}
       {adding ? <RecordRequestForm onDone={() => setAdding(false)} /> : null}
       <div className="toolbar">
         <label htmlFor="admin-request-status">Status</label>

@@ -71,8 +71,8 @@ export function RequestInbox() {
     <section className="card" aria-labelledby="requests-title">
       <h2 id="requests-title">Requests from data subjects</h2>
       <p>
-        Requests people sent to the platform operator about data your account holds. Answer each by its due
-        date.
+        Requests about data your account holds: sent to the platform operator, or texted to your numbers
+        (DATA, DELETE; see Keywords). Answer each by its due date.
       </p>
       <div className="toolbar">
         <label htmlFor="request-status">Status</label>
