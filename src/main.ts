@@ -70,6 +70,7 @@ import {
   createPreview,
   createSender,
 } from './modules/messaging';
+import { createTrust } from './modules/trust';
 import { createTwilioCallbacks } from './modules/twilio-compat';
 import { createWebhooks } from './modules/webhooks';
 import { createDbQueue } from './queue/db-queue';
@@ -192,6 +193,14 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     // Each applied receipt feeds routing's live quality (the registry is made below).
     onReceipt: (r) => registry.quality.record(r.routeId, r.country, r.delivered, r.latencyMs),
   });
+  const trust = createTrust({
+    db,
+    clock,
+    ids,
+    audit,
+    sharedSender: sharedSender ?? PLATFORM_SENDER,
+    numberOwners: ownersOf,
+  });
   const send = createSender({
     db,
     clock,
@@ -203,6 +212,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     events: clientEvents,
     groupCommit,
     blockedNumbers: (tx, accountId, phones) => subjectRequests.blockedNumbers(tx, accountId, phones),
+    checkSenders: trust.checkSenders,
     sharedSender,
   });
   // What a simulated route owes receipts for: clients' sent messages, then the operator's test sends.
@@ -402,6 +412,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     webhooks,
     twilioCallbacks,
     priceBook,
+    trust,
     priceAdmin: createPriceAdmin({ db, audit, priceBook, assertAccountExists }),
     accountSettings: createAccountSettings({ db, audit, sharedSender }),
     queue,

@@ -44,6 +44,7 @@ import type {
   MessageDeletion,
   MessageReports,
 } from '../modules/messaging';
+import type { Trust } from '../modules/trust';
 import type { TwilioCallbacks } from '../modules/twilio-compat';
 import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
@@ -72,6 +73,7 @@ import { priceAndSettingsRoutes } from './routes/prices';
 import { privacyRoutes } from './routes/privacy';
 import { routeHookRoutes } from './routes/route-hooks';
 import { routingRoutes } from './routes/routing';
+import { senderIdRoutes } from './routes/sender-ids';
 import { twilioBasicAuth, twilioRoutes } from './routes/twilio-messages';
 import { webhookRoutes } from './routes/webhooks';
 import { securityHeaders } from './security-headers';
@@ -95,6 +97,8 @@ export interface AppServices {
   webhooks: Webhooks;
   priceBook: PriceBook;
   priceAdmin: PriceAdmin;
+  /** Sender ids, sender rules and protected names (the trust guards). */
+  trust: Trust;
   routesAdmin: RoutesAdmin;
   /** Carriers' callbacks on `/hooks/routes/:routeId/:kind`. */
   routeCallbacks: RouteCallbacks;
@@ -309,6 +313,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(routeHookRoutes(services));
   await app.register(adminRoutes(services));
   await app.register(adminAccountRoutes(services));
+  await app.register(senderIdRoutes(services));
   await app.register(webhookRoutes(services));
   await app.register(inboundRoutes(services));
   await app.register(devSimulatorRoutes(services));

@@ -39,7 +39,11 @@ export type IdPrefix =
   | 'ntc'
   | 'pol'
   | 'swp'
-  | 'clk';
+  | 'clk'
+  | 'sid'
+  | 'pnm'
+  | 'crl'
+  | 'cal';
 
 export type IdGenerator = (prefix: IdPrefix) => string;
 

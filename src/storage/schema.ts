@@ -6,6 +6,7 @@ import type { InboundTables } from './schema-inbound';
 import type { LinksTables } from './schema-links';
 import type { PrivacyTables } from './schema-privacy';
 import type { ProcessorTables } from './schema-processor';
+import type { TrustTables } from './schema-trust';
 import type { TwilioTables } from './schema-twilio';
 import type { WebhooksTables } from './schema-webhooks';
 
@@ -389,7 +390,8 @@ export interface Database
     ProcessorTables,
     LinksTables,
     PrivacyTables,
-    TwilioTables {
+    TwilioTables,
+    TrustTables {
   routes: RoutesTable;
   routing_rules: RoutingRulesTable;
   route_costs: RouteCostsTable;

@@ -33,6 +33,15 @@ export interface SendDeps {
   groupCommit: GroupCommit;
   /** The operator's shared sender (`DEFAULT_SENDER`), for accounts without one of their own. */
   sharedSender?: string | null;
+  /**
+   * The trust guard's sender rules (per-country rules, registered sender ids, own numbers, protected names):
+   * throws `sender_not_allowed` before anything is written.
+   */
+  checkSenders?: (
+    db: Db,
+    accountId: string,
+    uses: Array<{ sender: string; country: string | null; path: string }>,
+  ) => Promise<void>;
   /** Numbers the account must not message (privacy restrictions, erased subjects); from compliance. */
   blockedNumbers?: (
     db: Db,
@@ -86,6 +95,12 @@ export function createSender(deps: SendDeps) {
       now,
       sharedSender: deps.sharedSender,
     });
+    if (deps.checkSenders)
+      await deps.checkSenders(
+        db,
+        actor.accountId,
+        drafts.map((d) => ({ sender: d.sender, country: d.country, path: d.senderPath })),
+      );
     const blocked = deps.blockedNumbers
       ? await deps.blockedNumbers(
           db,
