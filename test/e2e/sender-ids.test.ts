@@ -169,4 +169,49 @@ describe.each(DIALECTS)('sender ids and sender rules on %s', (dialect) => {
     // A client cannot reach the operator's tables.
     expect((await call(client, 'GET', '/v1/admin/sender-rules')).statusCode).toBe(401);
   });
+  it('look-alike letters and protected names are refused at registration and at send', async () => {
+    const client = await signup(ts.app);
+    const bank = await signup(ts.app);
+    // Cyrillic а in "Pаypаl", fullwidth Ｂ in "Ｂank": named as look-alikes, not as a bad format.
+    for (const sender of ['Pаypаl', 'Ｂank']) {
+      const registered = await call(client, 'POST', '/v1/sender-ids', { sender, note: 'n' });
+      expect(registered.statusCode).toBe(422);
+      expect(registered.json()).toMatchObject({ code: 'sender_not_allowed', rule: 'look-alike characters' });
+      const sent = await send(client, { to: LV, text: 'hi', from: sender });
+      expect(sent.statusCode).toBe(422);
+      expect(sent.json().code).toBe('sender_not_allowed');
+      expect(sent.json().detail).toMatch(/U\+(0430|FF22)/);
+    }
+
+    const protectedName = await call(staff, 'POST', '/v1/admin/protected-names', {
+      name: 'SwedBank',
+      accountId: bank.accountId,
+      note: 'a bank; its own account may use it',
+    });
+    expect(protectedName.statusCode).toBe(201);
+    for (const sender of ['Swedbank', 'SWED8ANK', 'Swed-Bank', 'SwedbankLV']) {
+      const refused = await send(client, { to: LV, text: 'hi', from: sender });
+      expect(refused.json()).toMatchObject({ code: 'sender_not_allowed', rule: 'protected name "SwedBank"' });
+      expect((await call(client, 'POST', '/v1/sender-ids', { sender, note: 'n' })).json().rule).toBe(
+        'protected name "SwedBank"',
+      );
+    }
+    // The owner sends as its name; unrelated names pass.
+    expect((await send(bank, { to: LV, text: 'hi', from: 'Swedbank' })).statusCode).toBe(202);
+    expect((await send(client, { to: LV, text: 'hi', from: 'Swede' })).statusCode).toBe(202);
+    const list = await call(staff, 'GET', '/v1/admin/protected-names');
+    expect(list.json().data).toEqual([
+      expect.objectContaining({ name: 'SwedBank', accountId: bank.accountId }),
+    ]);
+    expect(
+      (await call(staff, 'DELETE', `/v1/admin/protected-names/${protectedName.json().id}`)).statusCode,
+    ).toBe(204);
+    expect((await send(client, { to: LV, text: 'hi', from: 'Swedbank' })).statusCode).toBe(202);
+    const audit = await ts.system.storage.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('action', 'like', 'protected_name.%')
+      .execute();
+    expect(audit.map((a) => a.action).sort()).toEqual(['protected_name.added', 'protected_name.deleted']);
+  });
 });
