@@ -34,7 +34,7 @@ import {
 } from './modules/accounts';
 import { createAuditLog } from './modules/audit';
 import { createLedger, createPriceAdmin, createPriceBook, creditsToMicro } from './modules/billing';
-import { createCampaignFiles, createCampaigns, createStopReplies } from './modules/campaigns';
+import { createCampaignFiles, createCampaigns, createStopReplies, linkOwners } from './modules/campaigns';
 import {
   builtinRetentionRules,
   createClosure,
@@ -61,6 +61,7 @@ import { createInbound, ownersOf } from './modules/inbound';
 import {
   type ClientEventSink,
   createCampaignMessages,
+  createHeldMessages,
   createMarginReports,
   createMessageCancel,
   createMessageDeletion,
@@ -200,6 +201,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     audit,
     sharedSender: sharedSender ?? PLATFORM_SENDER,
     numberOwners: ownersOf,
+    platformHost: hostOf(config.PUBLIC_URL),
+    linkOwners,
   });
   const send = createSender({
     db,
@@ -213,6 +216,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     groupCommit,
     blockedNumbers: (tx, accountId, phones) => subjectRequests.blockedNumbers(tx, accountId, phones),
     checkSenders: trust.checkSenders,
+    checkContent: trust.checkContent,
     sharedSender,
   });
   // What a simulated route owes receipts for: clients' sent messages, then the operator's test sends.
@@ -413,6 +417,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     twilioCallbacks,
     priceBook,
     trust,
+    heldMessages: createHeldMessages({ db, clock, ids, ledger, queue, events: clientEvents, audit }),
     priceAdmin: createPriceAdmin({ db, audit, priceBook, assertAccountExists }),
     accountSettings: createAccountSettings({ db, audit, sharedSender }),
     queue,
@@ -587,4 +592,13 @@ async function createRedisProbe(url: string, logger: Logger) {
       client.disconnect();
     },
   };
+}
+
+/** The host of a URL, lower case; null when it does not parse. */
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
 }

@@ -39,6 +39,7 @@ import type {
   createMessageReader,
   createPreview,
   createSender,
+  HeldMessages,
   MarginReports,
   MessageCancel,
   MessageDeletion,
@@ -61,6 +62,7 @@ import { campaignRoutes } from './routes/campaigns';
 import { complianceRoutes, registerPolicyGate } from './routes/compliance';
 import { contactAvatarRoutes } from './routes/contact-avatars';
 import { contactRoutes } from './routes/contacts';
+import { contentRuleRoutes } from './routes/content-rules';
 import { costRoutes } from './routes/costs';
 import { devSimulatorRoutes } from './routes/dev-simulator';
 import { healthRoutes, type ReadinessProbe } from './routes/health';
@@ -99,6 +101,8 @@ export interface AppServices {
   priceAdmin: PriceAdmin;
   /** Sender ids, sender rules and protected names (the trust guards). */
   trust: Trust;
+  /** The operator's review of messages a content rule held. */
+  heldMessages: HeldMessages;
   routesAdmin: RoutesAdmin;
   /** Carriers' callbacks on `/hooks/routes/:routeId/:kind`. */
   routeCallbacks: RouteCallbacks;
@@ -314,6 +318,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(adminRoutes(services));
   await app.register(adminAccountRoutes(services));
   await app.register(senderIdRoutes(services));
+  await app.register(contentRuleRoutes(services));
   await app.register(webhookRoutes(services));
   await app.register(inboundRoutes(services));
   await app.register(devSimulatorRoutes(services));

@@ -174,6 +174,7 @@ export interface IdempotencyKeysTable {
 
 export type MessageStatus =
   | 'scheduled'
+  | 'held'
   | 'queued'
   | 'sending'
   | 'sent'
