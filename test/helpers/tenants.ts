@@ -67,7 +67,8 @@ export type ResourceKind =
   | 'delivery'
   | 'inbound'
   | 'notice'
-  | 'privacyRequest';
+  | 'privacyRequest'
+  | 'senderId';
 
 /** A client account with one of each resource, and its owner's session and key. */
 export interface Tenant {
@@ -201,6 +202,12 @@ export async function seedTenant(
     at: ts.clock.now(),
   });
   const inbound = await call('GET', '/v1/inbound', undefined, 200);
+  const senderId = await call(
+    'POST',
+    '/v1/sender-ids',
+    { sender: `Sender${n}`, note: `${company} notices` },
+    201,
+  );
   const deliveries = await call('GET', `/v1/webhooks/${webhook.id}/deliveries`, undefined, 200);
 
   const request = await call(
@@ -237,6 +244,7 @@ export async function seedTenant(
       delivery: deliveries.data[0].id,
       inbound: inbound.data[0].id,
       privacyRequest: request.id,
+      senderId: senderId.id,
     },
   };
 }
