@@ -68,6 +68,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** CPU time (user + system) a live process has used so far, in seconds; null off Linux or once it has exited. */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses: utime and stime, in ticks.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** Peak resident set size (VmHWM) of a live process, in MB; null off Linux or once it has exited. */
 export function peakRssMb(pid: number): number | null {
   try {
@@ -100,8 +112,10 @@ export interface RunningServer {
  */
 export async function startServer(
   env: Record<string, string> = {},
-  options: { workerProcess?: boolean } = {},
+  /** `root`: the checkout to run (SERVER_ROOT unless given), so that one bench can compare two. */
+  options: { workerProcess?: boolean; root?: string } = {},
 ): Promise<RunningServer> {
+  const serverRoot = options.root ? resolve(options.root) : SERVER_ROOT;
   const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-bench-'));
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the server (flags NODE_OPTIONS refuses).
@@ -124,9 +138,9 @@ export async function startServer(
   };
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeArgs, join(SERVER_ROOT, 'bin/smsgate.mjs'), 'serve'],
+    [...nodeArgs, join(serverRoot, 'bin/smsgate.mjs'), 'serve'],
     {
-      cwd: SERVER_ROOT,
+      cwd: serverRoot,
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -171,8 +185,8 @@ export async function startServer(
   const pid = child.pid!;
   // The split deployment: this process answers HTTP (WORKERS=false), a second one runs the workers.
   const worker = options.workerProcess
-    ? spawn(process.execPath, [...nodeArgs, join(SERVER_ROOT, 'bin/smsgate.mjs'), 'worker'], {
-        cwd: SERVER_ROOT,
+    ? spawn(process.execPath, [...nodeArgs, join(serverRoot, 'bin/smsgate.mjs'), 'worker'], {
+        cwd: serverRoot,
         env: childEnv,
         stdio: show ? ['ignore', 'inherit', 'inherit'] : 'ignore',
       })

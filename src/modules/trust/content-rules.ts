@@ -9,6 +9,7 @@ import type {
   ContentRulesTable,
 } from '../../storage/schema-trust';
 import type { AuditLog } from '../audit';
+import { createAuditedWrites } from './audited-writes';
 import type { PolicyCache } from './policy';
 
 type AuditActor = Parameters<AuditLog['record']>[1]['actor'];
@@ -79,6 +80,7 @@ export function createContentRules(deps: {
   policy: PolicyCache;
 }) {
   const { db, clock, ids, audit, policy } = deps;
+  const writes = createAuditedWrites(db, audit);
 
   return {
     async list(): Promise<ContentRuleView[]> {
@@ -99,37 +101,32 @@ export function createContentRules(deps: {
         note: input.note,
         created_at: clock.now(),
       };
-      await db.transaction().execute(async (tx) => {
-        const inserted = await tx
-          .insertInto('content_rules')
-          .values(row)
-          .onConflict((oc) => oc.columns(['kind', 'value']).doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0)
-          throw new AppError('conflict', `There is already a ${row.kind} rule for "${row.value}".`);
-        await audit.record(tx, {
+      await writes.insert(
+        (tx) =>
+          tx
+            .insertInto('content_rules')
+            .values(row)
+            .onConflict((oc) => oc.columns(['kind', 'value']).doNothing())
+            .executeTakeFirst(),
+        `There is already a ${row.kind} rule for "${row.value}".`,
+        {
           accountId: null,
           actor,
           action: 'content_rule.added',
           target: { type: 'content_rule', id: row.id },
           data: { kind: row.kind, value: row.value, action: row.action },
-        });
-      });
+        },
+      );
       policy.invalidate();
       return ruleView(row);
     },
 
     async remove(actor: AuditActor, id: string): Promise<void> {
-      await db.transaction().execute(async (tx) => {
-        const deleted = await tx.deleteFrom('content_rules').where('id', '=', id).executeTakeFirst();
-        if (Number(deleted.numDeletedRows) === 0) throw new AppError('not_found', 'No such content rule.');
-        await audit.record(tx, {
-          accountId: null,
-          actor,
-          action: 'content_rule.deleted',
-          target: { type: 'content_rule', id },
-        });
-      });
+      await writes.remove(
+        (tx) => tx.deleteFrom('content_rules').where('id', '=', id).executeTakeFirst(),
+        'No such content rule.',
+        { accountId: null, actor, action: 'content_rule.deleted', target: { type: 'content_rule', id } },
+      );
       policy.invalidate();
     },
 
@@ -158,40 +155,36 @@ export function createContentRules(deps: {
         note: input.note,
         created_at: clock.now(),
       };
-      await db.transaction().execute(async (tx) => {
-        const inserted = await tx
-          .insertInto('content_allows')
-          .values(row)
-          .onConflict((oc) => oc.columns(['account_id', 'kind', 'value']).doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0)
-          throw new AppError('conflict', `The account is already allowed ${row.kind} "${row.value}".`);
-        await audit.record(tx, {
+      await writes.insert(
+        (tx) =>
+          tx
+            .insertInto('content_allows')
+            .values(row)
+            .onConflict((oc) => oc.columns(['account_id', 'kind', 'value']).doNothing())
+            .executeTakeFirst(),
+        `The account is already allowed ${row.kind} "${row.value}".`,
+        {
           accountId,
           actor,
           action: 'content_allow.added',
           target: { type: 'content_allow', id: row.id },
           data: { kind: row.kind, value: row.value },
-        });
-      });
+        },
+      );
       return allowView(row);
     },
 
     async disallow(actor: AuditActor, accountId: string, id: string): Promise<void> {
-      await db.transaction().execute(async (tx) => {
-        const deleted = await tx
-          .deleteFrom('content_allows')
-          .where('id', '=', id)
-          .where('account_id', '=', accountId)
-          .executeTakeFirst();
-        if (Number(deleted.numDeletedRows) === 0) throw new AppError('not_found', 'No such exception.');
-        await audit.record(tx, {
-          accountId,
-          actor,
-          action: 'content_allow.deleted',
-          target: { type: 'content_allow', id },
-        });
-      });
+      await writes.remove(
+        (tx) =>
+          tx
+            .deleteFrom('content_allows')
+            .where('id', '=', id)
+            .where('account_id', '=', accountId)
+            .executeTakeFirst(),
+        'No such exception.',
+        { accountId, actor, action: 'content_allow.deleted', target: { type: 'content_allow', id } },
+      );
     },
   };
 }

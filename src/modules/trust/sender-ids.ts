@@ -5,6 +5,7 @@ import type { Db } from '../../storage/database';
 import type { SenderIdStatus, SenderIdsTable } from '../../storage/schema-trust';
 import type { AuditLog } from '../audit';
 import { assertSenderId } from '../phone';
+import { createAuditedWrites } from './audited-writes';
 import type { PolicyCache } from './policy';
 import { senderNameRefusal } from './sender-guard';
 
@@ -46,6 +47,7 @@ export function createSenderIds(deps: {
   policy: PolicyCache;
 }) {
   const { db, clock, ids, audit } = deps;
+  const writes = createAuditedWrites(db, audit);
 
   async function byId(id: string, accountId?: string): Promise<SenderIdsTable> {
     let q = db.selectFrom('sender_ids').selectAll().where('id', '=', id);
@@ -93,23 +95,23 @@ export function createSenderIds(deps: {
         reviewed_at: null,
         created_at: clock.now(),
       };
-      return db.transaction().execute(async (tx) => {
-        const inserted = await tx
-          .insertInto('sender_ids')
-          .values(row)
-          .onConflict((oc) => oc.columns(['account_id', 'sender']).doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0)
-          throw new AppError('conflict', `The account has already registered "${input.sender}".`);
-        await audit.record(tx, {
+      await writes.insert(
+        (tx) =>
+          tx
+            .insertInto('sender_ids')
+            .values(row)
+            .onConflict((oc) => oc.columns(['account_id', 'sender']).doNothing())
+            .executeTakeFirst(),
+        `The account has already registered "${input.sender}".`,
+        {
           accountId,
           actor,
           action: 'sender_id.registered',
           target: { type: 'sender_id', id: row.id },
           data: { sender: row.sender },
-        });
-        return senderIdView(row);
-      });
+        },
+      );
+      return senderIdView(row);
     },
 
     /** Newest first; `cursor` is the last id of the previous page. */

@@ -5,6 +5,7 @@ import type { Db } from '../../storage/database';
 import type { AlphanumericRule, NumericRule, SenderRulesTable } from '../../storage/schema-trust';
 import type { AuditLog } from '../audit';
 import { parseCountry, skeleton } from '../phone';
+import { createAuditedWrites } from './audited-writes';
 import type { PolicyCache } from './policy';
 
 type AuditActor = Parameters<AuditLog['record']>[1]['actor'];
@@ -44,6 +45,7 @@ export function createSenderRules(deps: {
   policy: PolicyCache;
 }) {
   const { db, clock, ids, audit, policy } = deps;
+  const writes = createAuditedWrites(db, audit);
 
   function countryKey(country: string): string {
     return country === '*' ? '*' : parseCountry(country, '/params/country');
@@ -88,17 +90,11 @@ export function createSenderRules(deps: {
 
     async remove(actor: AuditActor, country: string): Promise<void> {
       const key = countryKey(country);
-      await db.transaction().execute(async (tx) => {
-        const deleted = await tx.deleteFrom('sender_rules').where('country', '=', key).executeTakeFirst();
-        if (Number(deleted.numDeletedRows) === 0)
-          throw new AppError('not_found', `No sender rule for ${key}.`);
-        await audit.record(tx, {
-          accountId: null,
-          actor,
-          action: 'sender_rule.deleted',
-          target: { type: 'sender_rule', id: key },
-        });
-      });
+      await writes.remove(
+        (tx) => tx.deleteFrom('sender_rules').where('country', '=', key).executeTakeFirst(),
+        `No sender rule for ${key}.`,
+        { accountId: null, actor, action: 'sender_rule.deleted', target: { type: 'sender_rule', id: key } },
+      );
       policy.invalidate();
     },
 
@@ -129,22 +125,22 @@ export function createSenderRules(deps: {
         note: input.note,
         created_at: clock.now(),
       };
-      await db.transaction().execute(async (tx) => {
-        const inserted = await tx
-          .insertInto('protected_names')
-          .values(row)
-          .onConflict((oc) => oc.column('name').doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0)
-          throw new AppError('conflict', `"${input.name}" is already protected.`);
-        await audit.record(tx, {
+      await writes.insert(
+        (tx) =>
+          tx
+            .insertInto('protected_names')
+            .values(row)
+            .onConflict((oc) => oc.column('name').doNothing())
+            .executeTakeFirst(),
+        `"${input.name}" is already protected.`,
+        {
           accountId: null,
           actor,
           action: 'protected_name.added',
           target: { type: 'protected_name', id: row.id },
           data: { name: row.name, accountId: row.account_id },
-        });
-      });
+        },
+      );
       policy.invalidate();
       return {
         id: row.id,
@@ -156,16 +152,11 @@ export function createSenderRules(deps: {
     },
 
     async unprotect(actor: AuditActor, id: string): Promise<void> {
-      await db.transaction().execute(async (tx) => {
-        const deleted = await tx.deleteFrom('protected_names').where('id', '=', id).executeTakeFirst();
-        if (Number(deleted.numDeletedRows) === 0) throw new AppError('not_found', 'No such protected name.');
-        await audit.record(tx, {
-          accountId: null,
-          actor,
-          action: 'protected_name.deleted',
-          target: { type: 'protected_name', id },
-        });
-      });
+      await writes.remove(
+        (tx) => tx.deleteFrom('protected_names').where('id', '=', id).executeTakeFirst(),
+        'No such protected name.',
+        { accountId: null, actor, action: 'protected_name.deleted', target: { type: 'protected_name', id } },
+      );
       policy.invalidate();
     },
   };
