@@ -97,7 +97,8 @@ const results: Record<string, { base: number[]; guards: number[]; baseRps: numbe
   {};
 for (let round_ = 0; round_ < ROUNDS; round_++) {
   for (const name of Object.keys(CASES) as CaseName[]) {
-    const entry = (results[name] ??= { base: [], guards: [], baseRps: [], guardsRps: [] });
+    results[name] ??= { base: [], guards: [], baseRps: [], guardsRps: [] };
+    const entry = results[name];
     const order = round_ % 2 === 0 ? ([BASE, ROOT] as const) : ([ROOT, BASE] as const);
     for (const root of order) {
       const figures = await run(root, name);
