@@ -398,6 +398,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     sharedSender,
     links: { issuer: campaignFiles.issuer, stats: campaignFiles.stats },
     blocked: (tx, accountId, phones) => subjectRequests.blockedAmongMany(tx, accountId, phones),
+    trust,
   });
   const services = {
     db,

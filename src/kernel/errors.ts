@@ -32,6 +32,8 @@ export const ERROR_CODES = {
     'The sender id is not alphanumeric of at most 11 characters or numeric of at most 15 digits.',
   sender_not_allowed:
     "The sender may not be used for this destination: not approved, not the account's own number, a look-alike or a protected name; `detail` names the rule.",
+  content_blocked:
+    "A campaign's text matches an operator's content rule (`rule` names it): it cannot start; single messages are stored `rejected` or `held` instead.",
   invalid_country:
     'The country is not an ISO 3166-1 alpha-2 code the platform knows (e.g. `LV`); `errors` names the field.',
   recipient_opted_out: 'The recipient is on the suppression list.',

@@ -214,4 +214,28 @@ describe.each(DIALECTS)('sender ids and sender rules on %s', (dialect) => {
       .execute();
     expect(audit.map((a) => a.action).sort()).toEqual(['protected_name.added', 'protected_name.deleted']);
   });
+  it('a campaign starts only with a sender every country of its audience takes, and a text no rule blocks', async () => {
+    const client = await signup(ts.app);
+    const contact = await call(client, 'POST', '/v1/contacts', { phone: IN });
+    const group = await call(client, 'POST', '/v1/groups', { name: 'India' });
+    await call(client, 'POST', `/v1/groups/${group.json().id}/contacts`, { contactIds: [contact.json().id] });
+    const campaign = async (body: object) => {
+      const made = await call(client, 'POST', '/v1/campaigns', {
+        name: 'c',
+        type: 'transactional',
+        groupIds: [group.json().id],
+        ...body,
+      });
+      expect(made.statusCode, made.body).toBe(201);
+      return call(client, 'POST', `/v1/campaigns/${made.json().id}/start`, {});
+    };
+    const bySender = await campaign({ text: 'Hello', from: 'AcmeShop' });
+    expect(bySender.statusCode).toBe(422);
+    expect(bySender.json()).toMatchObject({ code: 'sender_not_allowed', rule: 'IN: registration required' });
+    const byText = await campaign({ text: 'Hello bit.ly/x' });
+    expect(byText.statusCode).toBe(422);
+    expect(byText.json()).toMatchObject({ code: 'content_blocked', rule: 'crl_seed_00' });
+    const fine = await campaign({ text: 'Hello' });
+    expect(fine.statusCode, fine.body).toBe(200);
+  });
 });

@@ -20,6 +20,7 @@ import {
   IconRoute,
   IconSend,
   IconSettings,
+  IconShieldCheck,
   IconSitemap,
   IconSpeakerphone,
   IconTemplate,
@@ -96,6 +97,7 @@ export const ADMIN_NAV: NavSection[] = [
     title: 'Customers',
     items: [
       { to: '/admin/accounts', label: 'Accounts', icon: IconBuildingBank },
+      { to: '/admin/review', label: 'Review', icon: IconShieldCheck },
       { to: '/admin/reports', label: 'Reports', icon: IconChartBar },
       { to: '/admin/margins', label: 'Margins', icon: IconReportMoney },
     ],
