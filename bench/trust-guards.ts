@@ -99,8 +99,11 @@ async function run(root: string, name: CaseName) {
 
 const results: Record<string, { base: number[]; guards: number[]; baseRps: number[]; guardsRps: number[] }> =
   {};
+// `--only NAME` (repeatable) runs just those cases.
+const only = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--only' ? [a] : []));
+const names = (Object.keys(CASES) as CaseName[]).filter((n) => only.length === 0 || only.includes(n));
 for (let round_ = 0; round_ < ROUNDS; round_++) {
-  for (const name of Object.keys(CASES) as CaseName[]) {
+  for (const name of names) {
     results[name] ??= { base: [], guards: [], baseRps: [], guardsRps: [] };
     const entry = results[name];
     const order = round_ % 2 === 0 ? ([BASE, ROOT] as const) : ([ROOT, BASE] as const);

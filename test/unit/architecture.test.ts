@@ -33,7 +33,7 @@ const LAYERS: Record<string, number> = {
   'route-port': 0,
   accounts: 1,
   billing: 1,
-  trust: 2,
+  trust: 1,
   contacts: 2,
   messaging: 3,
   dispatch: 4,

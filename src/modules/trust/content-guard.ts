@@ -1,7 +1,7 @@
 import type { Db, DbOrTx } from '../../storage/database';
 import type { ContentRuleKind, ContentRulesTable } from '../../storage/schema-trust';
 import { type ContentMatch, contentDetail, matchContent } from './content-match';
-import type { PolicyCache } from './policy';
+import type { PolicyCache, TrustPolicy } from './policy';
 
 /** What the content rules decided for one text: nothing (absent), reject or hold, with the detail. */
 export interface ContentVerdict {
@@ -38,17 +38,29 @@ export function createContentGuard(deps: ContentGuardDeps) {
     ? new RegExp(`${deps.platformHost.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[la]/([A-Za-z0-9_-]+)`, 'gi')
     : null;
 
+  // The operator's rules plus the platform's own short links, made once per copy of the policy.
+  const withPlatform = new WeakMap<TrustPolicy, readonly ContentRulesTable[]>();
+  function rulesOf(policy: TrustPolicy): readonly ContentRulesTable[] {
+    if (!platformRule) return policy.contentRules;
+    let rules = withPlatform.get(policy);
+    if (!rules) {
+      rules = [...policy.contentRules, platformRule];
+      withPlatform.set(policy, rules);
+    }
+    return rules;
+  }
+
   return async function checkContent(
     db: Db,
     accountId: string,
     texts: readonly string[],
   ): Promise<Map<string, ContentVerdict>> {
     const verdicts = new Map<string, ContentVerdict>();
-    const policy = await deps.policy.get();
-    const rules = platformRule ? [...policy.contentRules, platformRule] : policy.contentRules;
+    const policy = deps.policy.fresh() ?? (await deps.policy.get());
+    const rules = rulesOf(policy);
     if (rules.length === 0) return verdicts;
     let allows: Set<string> | null = null;
-    const distinct = [...new Set(texts)];
+    const distinct = texts.length === 1 ? texts : [...new Set(texts)];
     for (const text of distinct) {
       let match = matchContent(text, rules, () => false);
       if (!match) continue;

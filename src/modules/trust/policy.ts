@@ -34,10 +34,18 @@ export function createPolicyCache(deps: { db: Db; clock: Clock }) {
     };
   }
 
+  /** The copy, while it is fresh (the send path's common case: no promise, no await). */
+  function fresh(): TrustPolicy | null {
+    const now = deps.clock.now();
+    return current && now - current.readAt < POLICY_TTL_MS && now >= current.readAt ? current.policy : null;
+  }
+
   return {
+    fresh,
     async get(): Promise<TrustPolicy> {
+      const cached = fresh();
+      if (cached) return cached;
       const now = deps.clock.now();
-      if (current && now - current.readAt < POLICY_TTL_MS && now >= current.readAt) return current.policy;
       loading ??= load().finally(() => {
         loading = null;
       });

@@ -67,7 +67,7 @@ export function createSenderGuard(deps: SenderGuardDeps) {
       if (!distinct.has(key)) distinct.set(key, use);
     }
     if (distinct.size === 0) return;
-    const policy = await deps.policy.get();
+    const policy = deps.policy.fresh() ?? (await deps.policy.get());
     const errors: Array<FieldError & { rule: string }> = [];
     const registrations = new Map<string, SenderIdStatus | null>();
     let owners: Map<string, string> | null = null;
