@@ -102,8 +102,10 @@ export interface RunningServer {
  */
 export async function startServer(
   env: Record<string, string> = {},
-  options: { workerProcess?: boolean; workers?: number } = {},
+  /** `root`: the checkout to run (SERVER_ROOT unless given), so that one bench can compare two. */
+  options: { workerProcess?: boolean; workers?: number; root?: string } = {},
 ): Promise<RunningServer> {
+  const serverRoot = options.root ? resolve(options.root) : SERVER_ROOT;
   const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-bench-'));
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the server (flags NODE_OPTIONS refuses).
@@ -126,9 +128,9 @@ export async function startServer(
   };
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeArgs, join(SERVER_ROOT, 'bin/smsgate.mjs'), 'serve'],
+    [...nodeArgs, join(serverRoot, 'bin/smsgate.mjs'), 'serve'],
     {
-      cwd: SERVER_ROOT,
+      cwd: serverRoot,
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -173,8 +175,8 @@ export async function startServer(
   const pid = child.pid!;
   // The split deployment: this process answers HTTP (WORKERS=false), others run the workers.
   const workers = Array.from({ length: options.workers ?? (options.workerProcess ? 1 : 0) }, (_, i) =>
-    spawn(process.execPath, [...nodeArgs, join(SERVER_ROOT, 'bin/smsgate.mjs'), 'worker'], {
-      cwd: SERVER_ROOT,
+    spawn(process.execPath, [...nodeArgs, join(serverRoot, 'bin/smsgate.mjs'), 'worker'], {
+      cwd: serverRoot,
       env: { ...childEnv, WORKER_ID: `bench-worker-${i + 1}` },
       stdio: show ? ['ignore', 'inherit', 'inherit'] : 'ignore',
     }),

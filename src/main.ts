@@ -40,7 +40,7 @@ import {
 } from './modules/accounts';
 import { createAuditLog } from './modules/audit';
 import { createLedger, createPriceAdmin, createPriceBook, creditsToMicro } from './modules/billing';
-import { createCampaignFiles, createCampaigns, createStopReplies } from './modules/campaigns';
+import { createCampaignFiles, createCampaigns, createStopReplies, linkOwners } from './modules/campaigns';
 import {
   builtinRetentionRules,
   createClosure,
@@ -76,6 +76,7 @@ import { createKeywords } from './modules/keywords';
 import {
   type ClientEventSink,
   createCampaignMessages,
+  createHeldMessages,
   createMarginReports,
   createMessageCancel,
   createMessageDeletion,
@@ -86,6 +87,7 @@ import {
   createSender,
 } from './modules/messaging';
 import { createSmppCredentials, createSmppDeliveries } from './modules/smpp-accounts';
+import { createTrust } from './modules/trust';
 import { createTwilioCallbacks } from './modules/twilio-compat';
 import { createWebhooks } from './modules/webhooks';
 import { createDbQueue } from './queue/db-queue';
@@ -240,6 +242,16 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       platformMetrics?.receipt(r);
     },
   });
+  const trust = createTrust({
+    db,
+    clock,
+    ids,
+    audit,
+    sharedSender: sharedSender ?? PLATFORM_SENDER,
+    numberOwners: ownersOf,
+    platformHost: hostOf(config.PUBLIC_URL),
+    linkOwners,
+  });
   const sendOnly = createSender({
     db,
     clock,
@@ -251,6 +263,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     events: clientEvents,
     groupCommit,
     blockedNumbers: (tx, accountId, phones) => subjectRequests.blockedNumbers(tx, accountId, phones),
+    checkSenders: trust.checkSenders,
+    checkContent: trust.checkContent,
     sharedSender,
   });
   // Every front door (API, web app, Twilio-compatible API) sends through this one; metrics count what it took.
@@ -499,6 +513,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     sharedSender,
     links: { issuer: campaignFiles.issuer, stats: campaignFiles.stats },
     blocked: (tx, accountId, phones) => subjectRequests.blockedAmongMany(tx, accountId, phones),
+    trust,
   });
   const services = {
     db,
@@ -519,6 +534,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     smppCredentials,
     smppDeliveries,
     priceBook,
+    trust,
+    heldMessages: createHeldMessages({ db, clock, ids, ledger, queue, events: clientEvents, audit }),
     priceAdmin: createPriceAdmin({ db, audit, priceBook, assertAccountExists }),
     accountSettings: createAccountSettings({ db, audit, sharedSender }),
     queue,
@@ -765,4 +782,13 @@ async function createRedisProbe(url: string, logger: Logger) {
       client.disconnect();
     },
   };
+}
+
+/** The host of a URL, lower case; null when it does not parse. */
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
 }

@@ -41,12 +41,14 @@ import type {
   createMessageReader,
   createPreview,
   createSender,
+  HeldMessages,
   MarginReports,
   MessageCancel,
   MessageDeletion,
   MessageReports,
 } from '../modules/messaging';
 import type { SmppCredentials, SmppDeliveries } from '../modules/smpp-accounts';
+import type { Trust } from '../modules/trust';
 import type { TwilioCallbacks } from '../modules/twilio-compat';
 import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
@@ -63,6 +65,7 @@ import { campaignRoutes } from './routes/campaigns';
 import { complianceRoutes, registerPolicyGate } from './routes/compliance';
 import { contactAvatarRoutes } from './routes/contact-avatars';
 import { contactRoutes } from './routes/contacts';
+import { contentRuleRoutes } from './routes/content-rules';
 import { costRoutes } from './routes/costs';
 import { devSimulatorRoutes } from './routes/dev-simulator';
 import { healthRoutes, type MetricsEndpoint, type ReadinessProbe } from './routes/health';
@@ -76,6 +79,7 @@ import { priceAndSettingsRoutes } from './routes/prices';
 import { privacyRoutes } from './routes/privacy';
 import { routeHookRoutes } from './routes/route-hooks';
 import { routingRoutes } from './routes/routing';
+import { senderIdRoutes } from './routes/sender-ids';
 import { smppRoutes } from './routes/smpp';
 import { twilioBasicAuth, twilioRoutes } from './routes/twilio-messages';
 import { webhookRoutes } from './routes/webhooks';
@@ -100,6 +104,10 @@ export interface AppServices {
   webhooks: Webhooks;
   priceBook: PriceBook;
   priceAdmin: PriceAdmin;
+  /** Sender ids, sender rules and protected names (the trust guards). */
+  trust: Trust;
+  /** The operator's review of messages a content rule held. */
+  heldMessages: HeldMessages;
   routesAdmin: RoutesAdmin;
   /** Carriers' callbacks on `/hooks/routes/:routeId/:kind`. */
   routeCallbacks: RouteCallbacks;
@@ -322,6 +330,8 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(routeHookRoutes(services));
   await app.register(adminRoutes(services));
   await app.register(adminAccountRoutes(services));
+  await app.register(senderIdRoutes(services));
+  await app.register(contentRuleRoutes(services));
   await app.register(webhookRoutes(services));
   await app.register(inboundRoutes(services));
   await app.register(devSimulatorRoutes(services));

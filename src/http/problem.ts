@@ -29,6 +29,8 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   insufficient_credits: 402,
   invalid_phone_number: 422,
   invalid_sender_id: 422,
+  sender_not_allowed: 422,
+  content_blocked: 422,
   invalid_country: 422,
   recipient_opted_out: 422,
   message_too_long: 422,

@@ -30,6 +30,10 @@ export const ERROR_CODES = {
   invalid_phone_number: 'A recipient is not a valid, assignable phone number.',
   invalid_sender_id:
     'The sender id is not alphanumeric of at most 11 characters or numeric of at most 15 digits.',
+  sender_not_allowed:
+    "The sender may not be used for this destination: not approved, not the account's own number, a look-alike or a protected name; `detail` names the rule.",
+  content_blocked:
+    "A campaign's text matches an operator's content rule (`rule` names it): it cannot start; single messages are stored `rejected` or `held` instead.",
   invalid_country:
     'The country is not an ISO 3166-1 alpha-2 code the platform knows (e.g. `LV`); `errors` names the field.',
   recipient_opted_out: 'The recipient is on the suppression list.',

@@ -42,7 +42,11 @@ export type IdPrefix =
   | 'clk'
   | 'smc'
   | 'smd'
-  | 'kwr';
+  | 'kwr'
+  | 'sid'
+  | 'pnm'
+  | 'crl'
+  | 'cal';
 
 export type IdGenerator = (prefix: IdPrefix) => string;
 

@@ -8,6 +8,7 @@ import type { LinksTables } from './schema-links';
 import type { PrivacyTables } from './schema-privacy';
 import type { ProcessorTables } from './schema-processor';
 import type { SmppTables } from './schema-smpp';
+import type { TrustTables } from './schema-trust';
 import type { TwilioTables } from './schema-twilio';
 import type { WebhooksTables } from './schema-webhooks';
 
@@ -175,6 +176,7 @@ export interface IdempotencyKeysTable {
 
 export type MessageStatus =
   | 'scheduled'
+  | 'held'
   | 'queued'
   | 'sending'
   | 'sent'
@@ -412,7 +414,8 @@ export interface Database
     LinksTables,
     PrivacyTables,
     TwilioTables,
-    SmppTables {
+    SmppTables,
+    TrustTables {
   routes: RoutesTable;
   platform_settings: PlatformSettingsTable;
   route_health: RouteHealthTable;

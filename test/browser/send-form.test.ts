@@ -77,6 +77,22 @@ describe('send form: invalid recipients, scheduled sends and their cancellation'
     await page.close();
   });
 
+  it('a sender the destination country does not take is refused under the sender field, naming the rule', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signUp(page, t.server.url, uniqueEmail('sender-rule'));
+    await page.goto(`${t.server.url}/send`);
+    await page.getByLabel('Recipients').fill('+919812345678');
+    await page.getByLabel('Message').fill('Your order has shipped');
+    await page.getByLabel(/^Sender/).fill('AcmeShop');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: 'IN: registration required' });
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/not a registered sender id/);
+    expect(page.url()).toMatch(/\/send$/);
+    expect((await state(page)).messages).toEqual([]);
+    await page.close();
+  });
+
   it('a scheduled send is listed with a Cancel button; cancelling asks first, then releases the credits', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await signUp(page, t.server.url, uniqueEmail('scheduled'));

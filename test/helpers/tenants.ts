@@ -69,7 +69,8 @@ export type ResourceKind =
   | 'inbound'
   | 'notice'
   | 'privacyRequest'
-  | 'keywordRule';
+  | 'keywordRule'
+  | 'senderId';
 
 /** A client account with one of each resource, and its owner's session and key. */
 export interface Tenant {
@@ -204,6 +205,12 @@ export async function seedTenant(
     at: ts.clock.now(),
   });
   const inbound = await call('GET', '/v1/inbound', undefined, 200);
+  const senderId = await call(
+    'POST',
+    '/v1/sender-ids',
+    { sender: `Sender${n}`, note: `${company} notices` },
+    201,
+  );
   const deliveries = await call('GET', `/v1/webhooks/${webhook.id}/deliveries`, undefined, 200);
 
   const keywordRule = await call(
@@ -249,6 +256,7 @@ export async function seedTenant(
       inbound: inbound.data[0].id,
       privacyRequest: request.id,
       keywordRule: keywordRule.id,
+      senderId: senderId.id,
     },
   };
 }

@@ -74,7 +74,12 @@ type StaffKind =
   | 'route'
   | 'routingRule'
   | 'staff'
-  | 'subProcessor';
+  | 'subProcessor'
+  | 'senderId'
+  | 'senderRule'
+  | 'protectedName'
+  | 'contentRule'
+  | 'contentAllow';
 
 /**
  * What each path parameter names, by the route's path up to and including the parameter. `shared`:
@@ -113,6 +118,13 @@ const PARAM_KINDS: Record<string, ResourceKind | { staff: StaffKind } | 'subProc
   '/v1/admin/routing-rules/:id': { staff: 'routingRule' },
   '/v1/admin/staff/:id': { staff: 'staff' },
   '/v1/admin/sub-processors/:id': { staff: 'subProcessor' },
+  '/v1/sender-ids/:id': 'senderId',
+  '/v1/admin/sender-ids/:id': { staff: 'senderId' },
+  '/v1/admin/sender-rules/:country': { staff: 'senderRule' },
+  '/v1/admin/protected-names/:id': { staff: 'protectedName' },
+  '/v1/admin/content-rules/:id': { staff: 'contentRule' },
+  '/v1/admin/accounts/:id/content-allows/:allowId': { staff: 'contentAllow' },
+  '/v1/admin/held-messages/:id': { staff: 'message' },
 };
 
 const MISSING = 'zzz_missing0000000000000000';
@@ -290,6 +302,9 @@ describe.each(DIALECTS)('generated authorization suite on %s', (dialect) => {
       privacyRequest: requests.json().data?.[0]?.id,
       staff: staffList.json().data?.[0]?.id,
       subProcessor: shared.subProcessor,
+      senderId: a.ids.senderId,
+      senderRule: 'IN',
+      contentRule: (await call('GET', '/v1/admin/content-rules', superadmin.headers)).json().data[0].id,
     };
     bBefore = await snapshotAccount(ts, dialect, b.owner.accountId);
   });

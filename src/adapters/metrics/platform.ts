@@ -107,10 +107,11 @@ export function instrumentPlatform(
   return {
     /** Counts status changes and inbound messages as they are written. */
     sink,
-    /** Counts the messages a send took (queued or scheduled; those it rejected come as status events). */
+    /** Counts the messages a send took (queued, scheduled or held; those it rejected come as status events). */
     accepted<R extends { data: Array<{ status: string }> }>(result: R): R {
       for (const m of result.data)
-        if (m.status === 'queued' || m.status === 'scheduled') statuses.inc({ status: m.status });
+        if (m.status === 'queued' || m.status === 'scheduled' || m.status === 'held')
+          statuses.inc({ status: m.status });
       return result;
     },
     /** A final receipt matched to its message (delivered or not), with the route's latency. */

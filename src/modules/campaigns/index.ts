@@ -20,7 +20,7 @@ export { FANOUT_BATCH, type Fanout, type FanoutFault } from './fanout';
 export { createLinkIssuer, type LinkIssuer } from './link-issuer';
 export { type ClickStats, createLinkStats, type LinkStats } from './link-stats';
 export { findUrls } from './link-urls';
-export { createLinks, type Links } from './links';
+export { createLinks, type Links, linkOwners } from './links';
 export { COUNTRY_ZONES, isValidTimeZone, nextAllowedInstant, zoneOfCountry } from './quiet-hours';
 export {
   type CampaignSettingsInput,

@@ -74,6 +74,24 @@ export function createLifecycle(
       if (Number(row.track_links) === 1 && !messaging.trackedLinks) throw trackedLinksDisabled();
       if (row.sender !== null) assertSenderId(row.sender, '/body/from');
       else assertSenderId(senderFor(messaging, deps.sharedSender), '/defaultSender');
+      if (deps.trust) {
+        const sender = row.sender ?? senderFor(messaging, deps.sharedSender);
+        const path = row.sender !== null ? '/body/from' : '/defaultSender';
+        await deps.trust.checkSenders(
+          db,
+          actor.accountId,
+          [...measured.byCountry.keys()].map((country) => ({ sender, country, path })),
+        );
+        // A campaign is not held message by message: a text that a rule would reject or hold is refused at
+        // start, naming the rule (the operator can give the account an exception).
+        const verdicts = await deps.trust.checkContent(db, actor.accountId, textsOf(row));
+        const [verdict] = verdicts.values();
+        if (verdict)
+          throw new AppError('content_blocked', verdict.detail, {
+            errors: [{ path: '/body/text', message: verdict.detail }],
+            extra: { rule: verdict.rule, action: verdict.action },
+          });
+      }
       if (measured.recipients === 0)
         throw new AppError('audience_empty', 'No contact of these groups can receive this campaign.');
       if (measured.longest && measured.longest.segments > messaging.maxSegments)

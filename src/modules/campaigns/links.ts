@@ -4,6 +4,7 @@
  * (link-follow), click counts (link-stats), the operator's domain view (link-domains) and expiry
  * (link-expiry).
  */
+import type { DbOrTx } from '../../storage/database';
 import { createLinkDomains } from './link-domains';
 import { createLinkExpiry } from './link-expiry';
 import { createLinkFollowing, type LinksDeps } from './link-follow';
@@ -23,3 +24,18 @@ export function createLinks(deps: LinksDeps) {
 }
 
 export type Links = ReturnType<typeof createLinks>;
+
+/** The accounts that own the given short-link codes (a code no account owns is absent). */
+export async function linkOwners(db: DbOrTx, codes: readonly string[]): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  const unique = [...new Set(codes)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await db
+      .selectFrom('links')
+      .select(['code', 'account_id'])
+      .where('code', 'in', unique.slice(i, i + 500))
+      .execute();
+    for (const r of rows) owners.set(r.code, r.account_id);
+  }
+  return owners;
+}

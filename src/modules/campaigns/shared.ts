@@ -27,6 +27,24 @@ export interface CampaignsDeps {
   blocked?: BlockedNumbers | undefined;
   /** The operator's shared sender (`DEFAULT_SENDER`), for accounts without one of their own. */
   sharedSender?: string | null | undefined;
+  /**
+   * The trust guards, checked when a campaign starts: its sender towards every country of its audience
+   * (throws `sender_not_allowed`), and its texts against the content rules.
+   */
+  trust?:
+    | {
+        checkSenders: (
+          db: Db,
+          accountId: string,
+          uses: Array<{ sender: string; country: string | null; path: string }>,
+        ) => Promise<void>;
+        checkContent: (
+          db: Db,
+          accountId: string,
+          texts: string[],
+        ) => Promise<Map<string, { action: 'reject' | 'hold'; rule: string; detail: string }>>;
+      }
+    | undefined;
   /** Contacts per fan-out transaction (default 2000). */
   batchSize?: number;
 }

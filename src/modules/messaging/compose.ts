@@ -2,7 +2,7 @@ import { AppError, type ErrorCode, type FieldError } from '../../kernel/errors';
 import { type MessagingSettings, senderFor } from '../accounts';
 import { type PriceList, priceFor } from '../billing';
 import { analyzeText, type TextAnalysis } from '../codec';
-import { senderIdProblem, tryNormalizePhone } from '../phone';
+import { lookalikeCharacters, senderIdProblem, tryNormalizePhone } from '../phone';
 
 /** One message as a client asked for it (already shape-validated by the HTTP schema). */
 export interface SendItem {
@@ -22,6 +22,8 @@ export interface Draft {
   to: string;
   country: string | null;
   sender: string;
+  /** Where the sender came from in the request (the item's `from` path), for the sender rules' errors. */
+  senderPath: string;
   text: string;
   type: 'transactional' | 'marketing';
   analysis: TextAnalysis;
@@ -82,8 +84,18 @@ export function compose(
       );
     }
     const sender = item.from ?? senderFor(ctx.settings, ctx.sharedSender);
-    const senderProblem = senderIdProblem(sender);
-    if (senderProblem) fail('invalid_sender_id', item.path.from, senderProblem);
+    // Look-alike letters are a trust refusal, named as such, before the format rule would refuse them too.
+    const lookalikes = lookalikeCharacters(sender);
+    if (lookalikes.length > 0)
+      fail(
+        'sender_not_allowed',
+        item.path.from,
+        `uses letters of another script that pass for Latin ones (${lookalikes.join(', ')}) (rule: look-alike characters)`,
+      );
+    else {
+      const senderProblem = senderIdProblem(sender);
+      if (senderProblem) fail('invalid_sender_id', item.path.from, senderProblem);
+    }
 
     const sendAt = item.sendAt ? Date.parse(item.sendAt) : null;
     const validUntil = item.validUntil ? Date.parse(item.validUntil) : null;
@@ -114,6 +126,7 @@ export function compose(
       to: phone.e164,
       country: phone.country,
       sender,
+      senderPath: item.path.from,
       text: analysis.text,
       type: item.type ?? 'transactional',
       analysis,

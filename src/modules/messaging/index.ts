@@ -14,6 +14,7 @@ export {
   type MessageDeletion,
 } from './deletion';
 export { type MessageFilter, type MessageQuery, numberSearch } from './filter';
+export { createHeldMessages, type HeldMessages, type HeldMessageView } from './held';
 export { DISPATCH_JOB, type DispatchPayload } from './jobs';
 export {
   createMarginReports,

@@ -117,9 +117,11 @@ export function createMessageReader(deps: {
       status: m.send_at !== null ? 'scheduled' : 'queued',
       detail: 'accepted',
     };
+    // A message held at acceptance was never queued: its own first event says what it was.
+    const heldAtOnce = events[0]?.status === 'held';
     return Object.assign(routedMessageView(m, route), {
       events: [
-        created,
+        ...(heldAtOnce ? [] : [created]),
         ...events.map((e) => ({
           at: new Date(Number(e.at)).toISOString(),
           status: e.status,

@@ -33,6 +33,24 @@ export interface SendDeps {
   groupCommit: GroupCommit;
   /** The operator's shared sender (`DEFAULT_SENDER`), for accounts without one of their own. */
   sharedSender?: string | null;
+  /**
+   * The trust guard's sender rules (per-country rules, registered sender ids, own numbers, protected names):
+   * throws `sender_not_allowed` before anything is written.
+   */
+  checkSenders?: (
+    db: Db,
+    accountId: string,
+    uses: Array<{ sender: string; country: string | null; path: string }>,
+  ) => Promise<void>;
+  /**
+   * The trust guard's content rules: per distinct text, `reject` (the message is stored `rejected`,
+   * `content_blocked`) or `hold` (stored `held`, not charged until the operator releases it).
+   */
+  checkContent?: (
+    db: Db,
+    accountId: string,
+    texts: string[],
+  ) => Promise<Map<string, { action: 'reject' | 'hold'; rule: string; detail: string }>>;
   /** Numbers the account must not message (privacy restrictions, erased subjects); from compliance. */
   blockedNumbers?: (
     db: Db,
@@ -118,6 +136,12 @@ export function createSender(deps: SendDeps) {
       now,
       sharedSender: deps.sharedSender,
     });
+    if (deps.checkSenders)
+      await deps.checkSenders(
+        db,
+        actor.accountId,
+        drafts.map((d) => ({ sender: d.sender, country: d.country, path: d.senderPath })),
+      );
     const blocked = deps.blockedNumbers
       ? await deps.blockedNumbers(
           db,
@@ -157,9 +181,29 @@ export function createSender(deps: SendDeps) {
     // An erased subject's number stays suppressed, known only by its hash.
     for (const [phone, scope] of blocked)
       if (scope !== 'restricted' && !suppressed.has(phone)) suppressed.set(phone, scope);
+    const content = deps.checkContent
+      ? await deps.checkContent(
+          db,
+          actor.accountId,
+          drafts.map((d) => d.text),
+        )
+      : null;
     const rows: MessagesTable[] = drafts.map((d) => {
       const scope = suppressed.get(d.to);
       const optedOut = scope === 'all' || (scope === 'marketing' && d.type === 'marketing');
+      const verdict = optedOut ? undefined : content?.get(d.text);
+      // Screened out before sending: opted out or a blocked text (rejected, free), or a text held for review.
+      const screen: { status: 'rejected' | 'held'; code: string; detail: string } | null = optedOut
+        ? {
+            status: 'rejected',
+            code: 'recipient_opted_out',
+            detail: 'The recipient is on the suppression list.',
+          }
+        : verdict
+          ? verdict.action === 'reject'
+            ? { status: 'rejected', code: 'content_blocked', detail: verdict.detail }
+            : { status: 'held', code: 'content_held', detail: verdict.detail }
+          : null;
       return newMessageRow({
         id: drafts.length === 1 && options.messageId ? options.messageId : ids('msg'),
         account_id: actor.accountId,
@@ -167,22 +211,24 @@ export function createSender(deps: SendDeps) {
         sender: d.sender,
         text: d.text,
         type: d.type,
-        status: optedOut ? 'rejected' : d.sendAt ? 'scheduled' : 'queued',
+        status: screen?.status ?? (d.sendAt ? 'scheduled' : 'queued'),
         encoding: d.analysis.encoding,
         segments: d.analysis.segments,
-        price: optedOut ? 0 : d.price,
+        // A held message keeps the price it will be charged when released.
+        price: screen?.status === 'rejected' ? 0 : d.price,
         country: d.country,
         reference: d.reference,
         send_at: d.sendAt,
         valid_until: d.validUntil,
-        error_code: optedOut ? 'recipient_opted_out' : null,
-        error_detail: optedOut ? 'The recipient is on the suppression list.' : null,
+        error_code: screen?.code ?? null,
+        error_detail: screen?.detail ?? null,
         created_by: actor.id,
         created_at: now,
-        done_at: optedOut ? now : null,
+        done_at: screen?.status === 'rejected' ? now : null,
       });
     });
-    const accepted = rows.filter((r) => r.status !== 'rejected');
+    // Held messages are stored but neither charged nor dispatched until the operator releases them.
+    const accepted = rows.filter((r) => r.status !== 'rejected' && r.status !== 'held');
     const total = accepted.reduce((sum, r) => sum + Number(r.price), 0);
     const result: SendResult = {
       data: rows.map(messageView),
@@ -242,25 +288,35 @@ export function createSender(deps: SendDeps) {
         accepted.map((r) => ({ messageId: r.id, runAt: r.send_at ?? now })),
       );
       const rejected = rows.filter((r) => r.status === 'rejected');
-      if (rejected.length > 0) {
+      const held = rows.filter((r) => r.status === 'held');
+      const screened = rejected.concat(held);
+      if (screened.length > 0) {
         await tx
           .insertInto('message_events')
           .values(
-            rejected.map((r) => ({
+            screened.map((r) => ({
               id: ids('evt'),
               message_id: r.id,
-              status: 'rejected',
-              detail: 'recipient_opted_out',
+              status: r.status,
+              detail:
+                r.error_code === 'recipient_opted_out' ? r.error_code : `${r.error_code}: ${r.error_detail}`,
               at: now,
             })),
           )
           .execute();
         await deps.events.publish(
           tx,
-          rejected.map((r) => ({
+          screened.map((r) => ({
             accountId: r.account_id,
             type: 'message.status' as const,
-            data: statusEventData(r, 'rejected', now),
+            data: statusEventData(
+              r,
+              r.status,
+              now,
+              r.error_code === 'recipient_opted_out'
+                ? undefined
+                : { code: r.error_code!, detail: r.error_detail },
+            ),
           })),
         );
       }
@@ -274,6 +330,7 @@ export function createSender(deps: SendDeps) {
           data: {
             accepted: accepted.length,
             rejected: rejected.length,
+            held: held.length,
             invalid: recipientErrors.length,
             credits: total / 1_000_000,
           },

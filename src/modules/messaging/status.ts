@@ -2,6 +2,7 @@ import type { MessageStatus } from '../../storage/schema';
 
 /** Every message status, in lifecycle order (the API's filter and docs list these). */
 export const MESSAGE_STATUSES = [
+  'held',
   'scheduled',
   'queued',
   'sending',
@@ -23,7 +24,12 @@ export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set([
   'cancelled',
 ]);
 
+/**
+ * `held` (a content rule asked for review; nothing reserved) leaves only by the operator's release (to
+ * `queued` or `scheduled`) or refusal (`rejected`).
+ */
 const RANK: Record<MessageStatus, number> = {
+  held: 0,
   scheduled: 0,
   queued: 1,
   sending: 2,

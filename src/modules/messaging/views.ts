@@ -27,6 +27,8 @@ export interface MessageView {
   doneAt?: string;
   /** `code`: a normalised failure code (docs/failure-codes.md); `carrierCode`: the carrier's own, when it gave one. */
   error?: { code: string; detail: string | null; carrierCode?: string };
+  /** Why a `held` message waits for the operator's review (`content_held` and the rule it matched). */
+  hold?: { code: string; detail: string | null };
   reference?: string;
   campaignId?: string;
 }
@@ -66,7 +68,8 @@ export function routedMessageView(m: MessagesTable, route: MessageRouteInfo | un
   if (m.sent_at !== null) view.sentAt = iso(m.sent_at)!;
   if (m.status === 'delivered' && m.done_at !== null) view.deliveredAt = iso(m.done_at)!;
   if (m.done_at !== null) view.doneAt = iso(m.done_at)!;
-  if (m.error_code)
+  if (m.status === 'held') view.hold = { code: m.error_code ?? 'content_held', detail: m.error_detail };
+  else if (m.error_code)
     view.error = m.carrier_error_code
       ? { code: m.error_code, detail: m.error_detail, carrierCode: m.carrier_error_code }
       : { code: m.error_code, detail: m.error_detail };

@@ -9,6 +9,8 @@ export const API_VERSION = '2010-04-01';
 
 /** Our status → Twilio's `status`. Twilio's `accepted` (messaging services) and `read` are never used. */
 export const TWILIO_STATUS: Record<MessageView['status'], string> = {
+  // Waiting for the operator's review, not yet sent: Twilio's nearest is `accepted` (received, not queued).
+  held: 'accepted',
   scheduled: 'scheduled',
   queued: 'queued',
   sending: 'sending',

@@ -30,6 +30,7 @@ import * as m0029 from './0029_twilio_callbacks';
 import * as m0030 from './0030_smpp_server';
 import * as m0032 from './0032_webhook_first_attempt';
 import * as m0033 from './0033_keywords';
+import * as m0034 from './0034_trust';
 import * as m0035 from './0035_platform_settings';
 import * as m0037 from './0037_route_health';
 
@@ -66,6 +67,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0030_smpp_server': m0030,
   '0032_webhook_first_attempt': m0032,
   '0033_keywords': m0033,
+  '0034_trust': m0034,
   '0035_platform_settings': m0035,
   '0037_route_health': m0037,
 };

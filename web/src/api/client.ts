@@ -292,6 +292,8 @@ export interface Message {
   sentAt?: string;
   deliveredAt?: string;
   error?: { code: string; detail: string; carrierCode?: string };
+  /** Why a `held` message waits for the operator's review. */
+  hold?: { code: string; detail: string };
   events?: MessageEvent[];
 }
 

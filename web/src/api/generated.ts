@@ -3,6 +3,7 @@
 
 /** Every message status, in lifecycle order (a webhook's status filter takes any of them). */
 export const MESSAGE_STATUSES = [
+  'held',
   'scheduled',
   'queued',
   'sending',

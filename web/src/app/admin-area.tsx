@@ -11,6 +11,7 @@ import {
   AdminNumbersPage,
   AdminPricesPage,
   AdminReportsPage,
+  AdminReviewPage,
   AdminRouteCostsPage,
   AdminRoutesPage,
   AdminRulesPage,
@@ -49,6 +50,7 @@ export function AdminArea({ path }: { path: string }) {
   else if (path === '/admin/prices') page = <AdminPricesPage />;
   else if (path === '/admin/routing-rules') page = <AdminRulesPage />;
   else if (path === '/admin/numbers') page = <AdminNumbersPage />;
+  else if (path === '/admin/review') page = <AdminReviewPage />;
   else if (path === '/admin/compliance' || path.startsWith('/admin/compliance/'))
     page = <AdminCompliancePage path={path} />;
   else page = <NotFound />;

@@ -52,6 +52,7 @@ export const AdminStaffPage = page(admin, 'AdminStaffPage');
 export const AdminPricesPage = page(admin, 'AdminPricesPage');
 export const AdminRulesPage = page(admin, 'AdminRulesPage');
 export const AdminNumbersPage = page(admin, 'AdminNumbersPage');
+export const AdminReviewPage = page(admin, 'AdminReviewPage');
 export const AdminSecurityPage = page(admin, 'AdminSecurityPage');
 export const AdminCompliancePage = page(admin, 'AdminCompliancePage');
 export const AdminMarginsPage = page(admin, 'AdminMarginsPage');

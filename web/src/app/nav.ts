@@ -21,6 +21,7 @@ import {
   IconRoute,
   IconSend,
   IconSettings,
+  IconShieldCheck,
   IconSitemap,
   IconSpeakerphone,
   IconTemplate,
@@ -98,6 +99,7 @@ export const ADMIN_NAV: NavSection[] = [
     title: 'Customers',
     items: [
       { to: '/admin/accounts', label: 'Accounts', icon: IconBuildingBank },
+      { to: '/admin/review', label: 'Review', icon: IconShieldCheck },
       { to: '/admin/reports', label: 'Reports', icon: IconChartBar },
       { to: '/admin/margins', label: 'Margins', icon: IconReportMoney },
     ],

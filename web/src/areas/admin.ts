@@ -6,6 +6,7 @@ export { AdminCompliancePage } from '../pages/admin-compliance';
 export { AdminMarginsPage } from '../pages/admin-margins';
 export { AdminNumbersPage } from '../pages/admin-numbers';
 export { AdminPricesPage } from '../pages/admin-prices';
+export { AdminReviewPage } from '../pages/admin-review';
 export { AdminRouteCostsPage } from '../pages/admin-route-costs';
 export { AdminRulesPage } from '../pages/admin-rules';
 export { AdminSecurityPage } from '../pages/admin-security';

@@ -342,6 +342,12 @@ export function MessagePage({ id }: { id: string }) {
               <dd>{formatCredits(m.price)} credits</dd>
               <dt>Route</dt>
               <dd>{m.routeName ?? m.route ?? '—'}</dd>
+              {m.hold ? (
+                <>
+                  <dt>Held for review</dt>
+                  <dd>{m.hold.detail} It is not charged unless the operator releases it.</dd>
+                </>
+              ) : null}
               {m.error ? (
                 <>
                   <dt>Error</dt>

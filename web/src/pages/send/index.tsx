@@ -80,10 +80,15 @@ export function SendPage() {
       await client.invalidateQueries();
       const first = answer.data[0];
       const n = answer.data.length;
+      // Screened messages are accepted too, but the client must see at once that they did not go.
+      const held = answer.data.filter((m) => m.status === 'held').length;
+      const refused = answer.data.filter((m) => m.status === 'rejected').length;
+      const screened =
+        (held > 0 ? ` ${held} held for review.` : '') + (refused > 0 ? ` ${refused} refused.` : '');
       toast(
-        first?.status === 'scheduled'
+        (first?.status === 'scheduled'
           ? `Scheduled ${n === 1 ? 'one message' : `${n} messages`}.`
-          : `Sent ${n === 1 ? 'one message' : `${n} messages`}.`,
+          : `Sent ${n === 1 ? 'one message' : `${n} messages`}.`) + screened,
       );
       // A scheduled send is days away: show it among the scheduled sends, not on a page waiting for it.
       if (first?.status === 'scheduled') navigate('/messages/scheduled');
