@@ -70,7 +70,7 @@ import {
   createPreview,
   createSender,
 } from './modules/messaging';
-import { createTwilioCallbacks } from './modules/twilio-compat';
+import { createTwilioCallbacks, createTwilioServices } from './modules/twilio-compat';
 import { createWebhooks } from './modules/webhooks';
 import { createDbQueue } from './queue/db-queue';
 import type { RedisQueue } from './queue/redis-queue';
@@ -401,6 +401,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     settings,
     webhooks,
     twilioCallbacks,
+    twilioServices: createTwilioServices({ db, clock, ids }),
     priceBook,
     priceAdmin: createPriceAdmin({ db, audit, priceBook, assertAccountExists }),
     accountSettings: createAccountSettings({ db, audit, sharedSender }),

@@ -44,7 +44,7 @@ import type {
   MessageDeletion,
   MessageReports,
 } from '../modules/messaging';
-import type { TwilioCallbacks } from '../modules/twilio-compat';
+import type { TwilioCallbacks, TwilioServices } from '../modules/twilio-compat';
 import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
 import { onDisk } from '../storage/durability';
@@ -129,6 +129,8 @@ export interface AppServices {
   simulatorReplies: SimulatorReplies;
   /** Status callbacks of messages sent through the Twilio-compatible API. */
   twilioCallbacks: TwilioCallbacks;
+  /** Messaging Services (sender pools) of the Twilio-compatible API. */
+  twilioServices: TwilioServices;
   /** The checks behind `GET /readyz` (database, storage, queue). */
   readiness?: ReadinessProbe;
 }

@@ -39,7 +39,9 @@ export type IdPrefix =
   | 'ntc'
   | 'pol'
   | 'swp'
-  | 'clk';
+  | 'clk'
+  | 'mgs'
+  | 'als';
 
 export type IdGenerator = (prefix: IdPrefix) => string;
 

@@ -339,7 +339,7 @@ describe.each(DIALECTS)('the Twilio-compatible API on %s', (dialect) => {
     expect((await setUrl(b, theirs, { SmsUrl: `${receiver.url}/sms` })).json()).toEqual(
       twilioError(21609, 400),
     );
-    expect((await setUrl(b, theirs, { SmsUrl: 'https://example.com/sms', SmsMethod: 'GET' })).json()).toEqual(
+    expect((await setUrl(b, theirs, { SmsUrl: 'https://example.com/sms', SmsMethod: 'PUT' })).json()).toEqual(
       twilioError(20001, 400),
     );
     expect((await get(b, `/IncomingPhoneNumbers/${theirs}.json`)).json()).toMatchObject({

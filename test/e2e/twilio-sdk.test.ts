@@ -13,12 +13,12 @@ import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-r
 
 const LV = '+37121234567';
 
-/** Twilio's request client with `https://api.twilio.com` swapped for our server: the only change. */
+/** Twilio's request client with its domains (`https://api.twilio.com`, `https://messaging.twilio.com`) swapped for our server: the only change. */
 function clientFor(baseUrl: string, accountSid: string, authToken: string, seen: string[]) {
   class ToOurServer extends twilio.RequestClient {
     // biome-ignore lint/suspicious/noExplicitAny: the SDK's own signature, RequestOptions<TData = any>
     override request<TData>(opts: any) {
-      const uri = (opts.uri as string).replace('https://api.twilio.com', baseUrl);
+      const uri = (opts.uri as string).replace(/^https:\/\/(api|messaging)\.twilio\.com/, baseUrl);
       seen.push(`${String(opts.method).toUpperCase()} ${uri.slice(baseUrl.length)}`);
       return super.request<TData>({ ...opts, uri });
     }
@@ -358,6 +358,224 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
         params,
       ),
     ).toBe(true);
+  });
+
+  it('redacts a sent message’s body with update({ body: "" }), keeping its figures; refuses one not sent yet', async () => {
+    const { key, sid } = await account();
+    const client = clientFor(baseUrl, sid, key.key, []);
+    const sent = await client.messages.create({ to: LV, from: 'Acme', body: 'Your code is 9876' });
+    // Still queued: its text is needed to send it.
+    await expect(client.messages(sent.sid).update({ body: '' })).rejects.toMatchObject({
+      status: 409,
+      code: 20009,
+    });
+    await expect(client.messages(sent.sid).update({ body: 'other' })).rejects.toMatchObject({
+      status: 400,
+      code: 30400,
+    });
+    await ts.system.workOnce();
+    const redacted = await client.messages(sent.sid).update({ body: '' });
+    expect(redacted).toMatchObject({ sid: sent.sid, body: '', status: 'sent', to: LV, numSegments: '1' });
+    ts.clock.advance(1500);
+    await ts.system.workOnce();
+    const fetched = await client.messages(sent.sid).fetch();
+    expect(fetched).toMatchObject({ body: '', status: 'delivered', price: '-0.05000', to: LV });
+    // A second redaction is a no-op; it is audited once.
+    expect((await client.messages(sent.sid).update({ body: '' })).body).toBe('');
+    const db = ts.system.services.db;
+    const id = messageIdOfSid(sent.sid)!;
+    const row = await db
+      .selectFrom('messages')
+      .select(['text', 'segments', 'price', 'to_number'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ text: '', to_number: LV });
+    expect(Number(row.segments)).toBe(1);
+    expect(Number(row.price)).toBeGreaterThan(0);
+    const audited = await db
+      .selectFrom('audit_events')
+      .select(['action', 'target_id'])
+      .where('action', '=', 'message.redacted')
+      .where('target_id', '=', id)
+      .execute();
+    expect(audited).toHaveLength(1);
+  });
+
+  it('sends incoming messages as a GET with the parameters in the query string when SmsMethod=GET', async () => {
+    const { session, key, sid } = await account();
+    const client = clientFor(baseUrl, sid, key.key, []);
+    const operator = await staffSession(ts, 'operator');
+    const number = '+37129990002';
+    const assigned = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/admin/numbers',
+      headers: operator.headers,
+      payload: { number, accountId: session.accountId },
+    });
+    expect(assigned.statusCode, assigned.body).toBe(201);
+    const [pn] = await client.incomingPhoneNumbers.list();
+    const smsUrl = `${receiver.url}/twilio/sms-get?shop=2`;
+    const updated = await client.incomingPhoneNumbers(pn!.sid).update({ smsUrl, smsMethod: 'GET' });
+    expect(updated).toMatchObject({ smsUrl, smsMethod: 'GET' });
+    expect((await client.incomingPhoneNumbers(pn!.sid).fetch()).smsMethod).toBe('GET');
+
+    receiver.clear();
+    receiver.respondNext({ contentType: 'text/xml', body: '<Response><Message>Got it</Message></Response>' });
+    await ts.system.services.inbound.receive({
+      routeId: 'simulator',
+      from: '+37120002222',
+      to: number,
+      text: 'Open on Sunday?',
+      at: ts.clock.now(),
+    });
+    await ts.system.workOnce();
+    await receiver.waitFor(1);
+    const got = receiver.received[0]!;
+    expect(got.method).toBe('GET');
+    expect(got.body).toBe('');
+    const fullUrl = `${receiver.url}${got.path}`;
+    const query = Object.fromEntries(new URL(fullUrl).searchParams);
+    expect(query).toMatchObject({
+      shop: '2',
+      AccountSid: sid,
+      From: '+37120002222',
+      To: number,
+      Body: 'Open on Sunday?',
+      SmsStatus: 'received',
+    });
+    // Twilio signs a GET over the full URL with its query, and no body parameters.
+    const signature = got.headers['x-twilio-signature'] as string;
+    expect(twilio.validateRequest(key.key, signature, fullUrl, {})).toBe(true);
+    expect(twilio.validateRequest(key.key, signature, smsUrl, query)).toBe(false);
+    const replies = await client.messages.list({ to: '+37120002222' });
+    expect(replies.map((m) => [m.from, m.body])).toEqual([[number, 'Got it']]);
+
+    // Setting only the URL keeps the method; setting only the method keeps the URL.
+    const back = await client.incomingPhoneNumbers(pn!.sid).update({ smsMethod: 'POST' });
+    expect(back).toMatchObject({ smsUrl, smsMethod: 'POST' });
+  });
+
+  it('creates a Messaging Service with a sender pool, and sends through it with a sticky sender and its callback', async () => {
+    const { session, key, sid } = await account();
+    const client = clientFor(baseUrl, sid, key.key, []);
+    const operator = await staffSession(ts, 'operator');
+    const numbers = ['+37129990101', '+37129990102', '+37129990103'];
+    for (const number of numbers) {
+      const assigned = await ts.app.inject({
+        method: 'POST',
+        url: '/v1/admin/numbers',
+        headers: operator.headers,
+        payload: { number, accountId: session.accountId },
+      });
+      expect(assigned.statusCode, assigned.body).toBe(201);
+    }
+    const callbackUrl = `${receiver.url}/twilio/service-status`;
+    const service = await client.messaging.v1.services.create({
+      friendlyName: 'Reminders',
+      statusCallback: callbackUrl,
+    });
+    expect(service.sid).toMatch(/^MG[0-9a-f]{32}$/);
+    expect(service).toMatchObject({
+      accountSid: sid,
+      friendlyName: 'Reminders',
+      statusCallback: callbackUrl,
+    });
+    expect(service.dateCreated).toBeInstanceOf(Date);
+
+    // An empty pool cannot send.
+    await expect(
+      client.messages.create({ to: LV, body: 'x', messagingServiceSid: service.sid }),
+    ).rejects.toMatchObject({ status: 400, code: 21704 });
+
+    const pns = await client.incomingPhoneNumbers.list();
+    for (const pn of pns)
+      await client.messaging.v1.services(service.sid).phoneNumbers.create({ phoneNumberSid: pn.sid });
+    const pool = await client.messaging.v1.services(service.sid).phoneNumbers.list();
+    expect(pool.map((p) => p.phoneNumber).sort()).toEqual(numbers);
+    expect(pool[0]!.serviceSid).toBe(service.sid);
+    expect((await client.messaging.v1.services.list()).map((s) => s.sid)).toEqual([service.sid]);
+    expect((await client.messaging.v1.services(service.sid).fetch()).friendlyName).toBe('Reminders');
+
+    // The same To keeps the same From; recipients spread over the pool.
+    receiver.clear();
+    const recipients = ['+37121000001', '+37121000002', '+37121000003', '+37121000004', '+37121000005'];
+    const first = new Map<string, string>();
+    for (const to of recipients) {
+      const m = await client.messages.create({
+        to,
+        body: 'Appointment at 10',
+        messagingServiceSid: service.sid,
+      });
+      expect(m.messagingServiceSid).toBe(service.sid);
+      expect(numbers).toContain(m.from);
+      first.set(to, m.from);
+    }
+    for (const to of recipients) {
+      const again = await client.messages.create({ to, body: 'Reminder', messagingServiceSid: service.sid });
+      expect(again.from).toBe(first.get(to));
+      expect((await client.messages(again.sid).fetch()).messagingServiceSid).toBe(service.sid);
+    }
+    expect(new Set(first.values()).size).toBeGreaterThan(1);
+    // An explicit From wins over the pool.
+    const explicit = await client.messages.create({
+      to: recipients[0]!,
+      from: 'Acme',
+      body: 'x',
+      messagingServiceSid: service.sid,
+    });
+    expect(explicit.from).toBe('Acme');
+
+    // The service's status callback applies to messages without their own, signed as any other.
+    await ts.system.workOnce();
+    await receiver.waitFor(11);
+    const statuses = receiver.received.map((r) => parse(r.body) as Record<string, string>);
+    expect(statuses.every((p) => p.MessageStatus === 'sent')).toBe(true);
+    for (const r of receiver.received)
+      expect(
+        twilio.validateRequest(
+          key.key,
+          r.headers['x-twilio-signature'] as string,
+          callbackUrl,
+          parse(r.body) as Record<string, string>,
+        ),
+      ).toBe(true);
+
+    // Unknown, foreign and malformed services are refused with Twilio's codes.
+    const other = await account();
+    const theirs = await clientFor(baseUrl, other.sid, other.key.key, []).messaging.v1.services.create({
+      friendlyName: 'Theirs',
+    });
+    await expect(
+      client.messages.create({ to: LV, body: 'x', messagingServiceSid: theirs.sid }),
+    ).rejects.toMatchObject({ status: 400, code: 21701 });
+    await expect(client.messaging.v1.services(theirs.sid).fetch()).rejects.toMatchObject({
+      status: 404,
+      code: 20404,
+    });
+    await expect(
+      client.messages.create({ to: LV, body: 'x', messagingServiceSid: 'MGnope' }),
+    ).rejects.toMatchObject({ status: 400, code: 21705 });
+    // A number is in one service at a time.
+    const second = await client.messaging.v1.services.create({ friendlyName: 'Second' });
+    await expect(
+      client.messaging.v1.services(second.sid).phoneNumbers.create({ phoneNumberSid: pns[0]!.sid }),
+    ).rejects.toMatchObject({ status: 400, code: 21712 });
+    const alpha = await client.messaging.v1.services(second.sid).alphaSenders.create({ alphaSender: 'Acme' });
+    expect(alpha.sid).toMatch(/^AI[0-9a-f]{32}$/);
+    expect(alpha.alphaSender).toBe('Acme');
+    expect((await client.messages.create({ to: LV, body: 'x', messagingServiceSid: second.sid })).from).toBe(
+      'Acme',
+    );
+
+    // Removing a sender moves its recipients to another one of the pool.
+    const stickyTo = recipients[0]!;
+    const removedPn = pool.find((p) => p.phoneNumber === first.get(stickyTo))!;
+    await client.messaging.v1.services(service.sid).phoneNumbers(removedPn.sid).remove();
+    const moved = await client.messages.create({ to: stickyTo, body: 'x', messagingServiceSid: service.sid });
+    expect(moved.from).not.toBe(first.get(stickyTo));
+    expect(numbers).toContain(moved.from);
+    expect(await client.messaging.v1.services(second.sid).remove()).toBe(true);
+    expect((await client.messaging.v1.services.list()).map((s) => s.sid)).toEqual([service.sid]);
   });
 
   // Last: it moves the shared clock far ahead.

@@ -72,7 +72,9 @@ export const createForm = z.looseObject({
   From: field.describe(
     'The sender: a number or an alphanumeric sender ID; the account’s default when absent',
   ),
-  MessagingServiceSid: field.describe('Accepted in place of From: the account’s default sender is used'),
+  MessagingServiceSid: field.describe(
+    'A Messaging Service (MG…): without From, the sender comes from its pool (sticky per recipient); its status callback applies when StatusCallback is absent',
+  ),
   Body: field.describe(`The text, at most ${MAX_BODY} characters`),
   StatusCallback: field.describe(
     'URL that gets Twilio-shaped status callbacks, signed with X-Twilio-Signature',
@@ -86,7 +88,7 @@ export const createForm = z.looseObject({
 });
 export const updateForm = z.looseObject({
   Status: field.describe('`canceled` cancels a scheduled message'),
-  Body: field.describe('An empty Body (redaction) is not supported'),
+  Body: field.describe('Only the empty string: erases the text of a message that has been sent (redaction)'),
 });
 export const listQuery = z.looseObject({
   To: z.string().max(32).optional(),

@@ -13,7 +13,7 @@ import { auditActorOf } from '../audit';
 import type { Ledger, PriceBook } from '../billing';
 import { compose, type RecipientError, type SendItem } from './compose';
 import { DISPATCH_JOB, type DispatchPayload } from './jobs';
-import type { ClientEventSink } from './ports';
+import type { ClientEvent, ClientEventSink } from './ports';
 import { insertOneMessage, newMessageRow } from './rows';
 import { type MessageView, messageView } from './views';
 
@@ -141,6 +141,7 @@ export function createSender(deps: SendDeps) {
         price: optedOut ? 0 : d.price,
         country: d.country,
         reference: d.reference,
+        status_callback: d.statusCallback ? 1 : 0,
         send_at: d.sendAt,
         valid_until: d.validUntil,
         error_code: optedOut ? 'recipient_opted_out' : null,
@@ -235,11 +236,7 @@ export function createSender(deps: SendDeps) {
           .execute();
         await deps.events.publish(
           tx,
-          rejected.map((r) => ({
-            accountId: r.account_id,
-            type: 'message.status' as const,
-            data: statusEventData(r, 'rejected', now),
-          })),
+          rejected.map((r) => statusEvent(r, 'rejected', now)),
         );
       }
       await deps.audit.record(tx, {
@@ -295,6 +292,25 @@ async function suppressedNumbers(
 }
 
 /** The `data` of a `message.status` webhook event. */
+/** The `message.status` event of a message, flagged when its sender asked for per-message callbacks. */
+export function statusEvent(
+  m: Pick<
+    MessagesTable,
+    'id' | 'account_id' | 'to_number' | 'reference' | 'segments' | 'price' | 'status_callback'
+  >,
+  status: string,
+  at: number,
+  error?: { code: string; detail: string | null; carrierCode?: string },
+): ClientEvent {
+  const event: ClientEvent = {
+    accountId: m.account_id,
+    type: 'message.status',
+    data: statusEventData(m, status, at, error),
+  };
+  if (Number(m.status_callback) === 1) event.statusCallback = true;
+  return event;
+}
+
 export function statusEventData(
   m: Pick<MessagesTable, 'id' | 'to_number' | 'reference' | 'segments' | 'price'>,
   status: string,

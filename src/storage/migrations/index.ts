@@ -27,6 +27,7 @@ import * as m0026 from './0026_message_campaign_index';
 import * as m0027 from './0027_route_callbacks';
 import * as m0028 from './0028_costs_routing';
 import * as m0029 from './0029_twilio_callbacks';
+import * as m0031 from './0031_twilio_services';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0027_route_callbacks': m0027,
   '0028_costs_routing': m0028,
   '0029_twilio_callbacks': m0029,
+  '0031_twilio_services': m0031,
 };
 
 export const migrationProvider: MigrationProvider = {
