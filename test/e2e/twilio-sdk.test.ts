@@ -3,9 +3,12 @@
  * credentials differ from code written for Twilio. It sends, fetches, lists with auto-paging, cancels a
  * scheduled message, reads Twilio-shaped errors, and validates our status callbacks with validateRequest.
  */
+import { randomBytes } from 'node:crypto';
 import { parse } from 'node:querystring';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/kernel/logger';
+import { createSecretBox } from '../../src/kernel/secret-box';
 import { messageIdOfSid } from '../../src/modules/twilio-compat';
 import { DIALECTS } from '../helpers/storage';
 import { createApiKey, signup, staffSession, startTestSystem, type TestSystem } from '../helpers/system';
@@ -30,12 +33,18 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
   let ts: TestSystem;
   let receiver: WebhookReceiver;
   let baseUrl: string;
+  /** What the server logs at warn and above (a skipped callback says so there). */
+  const warnings: string[] = [];
   beforeAll(async () => {
-    ts = await startTestSystem(dialect, {
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      SIMULATOR_DELIVERY_DELAY_MS: '1000',
-      SIMULATOR_UNDELIVERED_PATTERN: '9999$',
-    });
+    ts = await startTestSystem(
+      dialect,
+      {
+        WEBHOOK_ALLOW_PRIVATE: 'true',
+        SIMULATOR_DELIVERY_DELAY_MS: '1000',
+        SIMULATOR_UNDELIVERED_PATTERN: '9999$',
+      },
+      { logger: createLogger({ level: 'warn', destination: { write: (line) => void warnings.push(line) } }) },
+    );
     baseUrl = await ts.app.listen({ port: 0, host: '127.0.0.1' });
     receiver = await startWebhookReceiver();
   });
@@ -380,6 +389,9 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
     await ts.system.workOnce();
     const fetched = await client.messages(sent.sid).fetch();
     expect(fetched).toMatchObject({ body: '', status: 'delivered', price: '-0.05000', to: LV });
+    // MediaUrl is never MMS here: no message has media of its own, and the SDK's media list is empty.
+    expect(fetched.numMedia).toBe('0');
+    expect(await client.messages(sent.sid).media.list()).toEqual([]);
     // A second redaction is a no-op; it is audited once.
     expect((await client.messages(sent.sid).update({ body: '' })).body).toBe('');
     const db = ts.system.services.db;
@@ -576,6 +588,108 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
     expect(numbers).toContain(moved.from);
     expect(await client.messaging.v1.services(second.sid).remove()).toBe(true);
     expect((await client.messaging.v1.services.list()).map((s) => s.sid)).toEqual([service.sid]);
+  });
+
+  it('skips the callback whose stored key does not open: the status change still happens, and it is logged', async () => {
+    const { key, sid } = await account();
+    const client = clientFor(baseUrl, sid, key.key, []);
+    const callbackUrl = `${receiver.url}/twilio/unopenable`;
+    const sent = await client.messages.create({
+      to: LV,
+      from: 'Acme',
+      body: 'x',
+      statusCallback: callbackUrl,
+    });
+    const db = ts.system.services.db;
+    const id = messageIdOfSid(sent.sid)!;
+    // As after restoring the database without its secrets key: the key was sealed under another one.
+    const foreign = createSecretBox(randomBytes(32)).seal(key.key);
+    await db
+      .updateTable('twilio_callbacks')
+      .set({ auth_token: foreign })
+      .where('message_id', '=', id)
+      .execute();
+    receiver.clear();
+    warnings.length = 0;
+    await ts.system.workOnce();
+    ts.clock.advance(1500);
+    await ts.system.workOnce();
+    await ts.system.workOnce();
+    expect((await client.messages(sent.sid).fetch()).status).toBe('delivered');
+    expect(receiver.received.filter((r) => r.path.startsWith('/twilio/unopenable'))).toEqual([]);
+    expect(
+      await db.selectFrom('twilio_callback_deliveries').select('id').where('message_id', '=', id).execute(),
+    ).toEqual([]);
+    const skipped = warnings
+      .map((w) => JSON.parse(w) as { msg: string })
+      .filter((w) => w.msg.includes('does not open'));
+    expect(skipped.map((w) => w.msg)).toEqual([
+      'a Twilio-compatible signing key does not open; status callback skipped',
+      'a Twilio-compatible signing key does not open; status callback skipped',
+    ]);
+    // Final: the stored callback (with its unopenable key) is forgotten all the same.
+    expect(
+      await db.selectFrom('twilio_callbacks').select('message_id').where('message_id', '=', id).execute(),
+    ).toEqual([]);
+  });
+
+  it('looks up callbacks only for messages sent with one: a message sent otherwise is never called back', async () => {
+    const { session, key, sid } = await account();
+    const client = clientFor(baseUrl, sid, key.key, []);
+    const db = ts.system.services.db;
+    const plain = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/messages',
+      headers: key.headers,
+      payload: { to: LV, text: 'through the REST API' },
+    });
+    expect(plain.statusCode, plain.body).toBe(202);
+    const plainId = plain.json().data[0].id as string;
+    const withCallback = await client.messages.create({
+      to: LV,
+      from: 'Acme',
+      body: 'with a callback',
+      statusCallback: `${receiver.url}/twilio/flagged`,
+    });
+    const flags = await db
+      .selectFrom('messages')
+      .select(['id', 'status_callback'])
+      .where('id', 'in', [plainId, messageIdOfSid(withCallback.sid)!])
+      .execute();
+    expect(Object.fromEntries(flags.map((f) => [f.id, Number(f.status_callback)]))).toEqual({
+      [plainId]: 0,
+      [messageIdOfSid(withCallback.sid)!]: 1,
+    });
+    // A callback row for the unflagged message (with a key that opens) is never even read: its status
+    // changes raise nothing.
+    const { auth_token } = await db
+      .selectFrom('twilio_callbacks')
+      .select('auth_token')
+      .where('message_id', '=', messageIdOfSid(withCallback.sid)!)
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('twilio_callbacks')
+      .values({
+        message_id: plainId,
+        account_id: session.accountId,
+        url: `${receiver.url}/twilio/never`,
+        auth_token,
+        from_number: 'Acme',
+        created_at: ts.clock.now(),
+      })
+      .execute();
+    receiver.clear();
+    await ts.system.workOnce();
+    await receiver.waitFor(1);
+    expect(receiver.received.map((r) => r.path)).toEqual(['/twilio/flagged']);
+    expect(
+      await db
+        .selectFrom('twilio_callback_deliveries')
+        .select('id')
+        .where('message_id', '=', plainId)
+        .execute(),
+    ).toEqual([]);
+    await db.deleteFrom('twilio_callbacks').where('message_id', '=', plainId).execute();
   });
 
   // Last: it moves the shared clock far ahead.

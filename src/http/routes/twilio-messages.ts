@@ -191,7 +191,8 @@ export function twilioRoutes(
           throw new TwilioError(400, 35114, 'SendAt is not an ISO 8601 time.');
         const now = services.clock.now();
         const from = one(form.From)?.trim() || (service ? await poolSender(service, to) : undefined);
-        // Media are not sent as MMS: their URLs follow the text as links.
+        // Media are not sent as MMS: their URLs follow the text as links, so the message has no media of its
+        // own (`num_media` "0", an empty Media list) and the links are part of `body`.
         const text = [body, ...media].filter((part) => part !== '').join('\n');
         const item: SendItem = {
           to,
@@ -228,9 +229,7 @@ export function twilioRoutes(
             () => messages.get(actor.accountId, message.id),
           );
         }
-        return reply
-          .status(201)
-          .send(twilioMessage(actor.accountId, message, { numMedia: media.length, serviceId: service?.id }));
+        return reply.status(201).send(twilioMessage(actor.accountId, message, { serviceId: service?.id }));
       },
     );
 
@@ -353,6 +352,35 @@ export function twilioRoutes(
         }
         if (status !== 'canceled') throw new TwilioError(400, 30400, "Status can only be set to 'canceled'.");
         return messageOf(actor.accountId, await services.cancelMessage(actor, id));
+      },
+    );
+
+    app.get(
+      `/${API_VERSION}/Accounts/:AccountSid/Messages/:Sid/Media.json`,
+      {
+        schema: {
+          ...TAG,
+          summary: 'A message’s media: always none (MediaUrl becomes links in the text, not MMS)',
+          params: messageParams,
+        },
+        config: auth('messages:read'),
+      },
+      async (request) => {
+        const actor = ownerOf(request);
+        const id = messageIdOf(request);
+        await messages.get(actor.accountId, id);
+        const uri = `${messagesUri(actor.accountId)}/${messageSid(id)}/Media.json?PageSize=50&Page=0`;
+        return {
+          media_list: [],
+          page: 0,
+          page_size: 50,
+          start: 0,
+          end: 0,
+          uri,
+          first_page_uri: uri,
+          next_page_uri: null,
+          previous_page_uri: null,
+        };
       },
     );
 

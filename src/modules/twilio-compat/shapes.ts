@@ -57,9 +57,8 @@ const CHARGED = new Set<MessageView['status']>(['sending', 'sent', 'delivered', 
 export function twilioMessage(
   accountId: string,
   m: MessageView,
-  extra: { numMedia?: number; serviceId?: string | undefined } = {},
+  extra: { serviceId?: string | undefined } = {},
 ) {
-  const numMedia = extra.numMedia ?? 0;
   const sid = messageSid(m.id);
   const base = `${messagesUri(accountId)}/${sid}`;
   const error = m.error ? twilioErrorOf(m.error.code) : null;
@@ -78,7 +77,8 @@ export function twilioMessage(
     error_message: error?.message ?? null,
     from: m.from,
     messaging_service_sid: extra.serviceId ? serviceSid(extra.serviceId) : null,
-    num_media: String(numMedia),
+    // MediaUrl is sent as links in the text (no MMS): a message has no media of its own.
+    num_media: '0',
     num_segments: String(m.segments),
     price: charged && m.price > 0 ? (-m.price).toFixed(5) : null,
     price_unit: 'credits',
