@@ -507,6 +507,11 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
     expect(pool[0]!.serviceSid).toBe(service.sid);
     expect((await client.messaging.v1.services.list()).map((s) => s.sid)).toEqual([service.sid]);
     expect((await client.messaging.v1.services(service.sid).fetch()).friendlyName).toBe('Reminders');
+    // The README's way: the SDK's own client with both domains' base URLs changed.
+    const plain = twilio(sid, key.key);
+    plain.api.baseUrl = baseUrl;
+    plain.messaging.baseUrl = baseUrl;
+    expect((await plain.messaging.v1.services.list()).map((s) => s.sid)).toEqual([service.sid]);
 
     // The same To keeps the same From; recipients spread over the pool.
     receiver.clear();

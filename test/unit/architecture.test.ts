@@ -102,6 +102,10 @@ const OWNERS: Record<string, string> = {
   twilio_callbacks: 'twilio-compat',
   twilio_callback_deliveries: 'twilio-compat',
   twilio_sms_urls: 'twilio-compat',
+  twilio_services: 'twilio-compat',
+  twilio_service_senders: 'twilio-compat',
+  twilio_sticky_senders: 'twilio-compat',
+  twilio_message_services: 'twilio-compat',
   idempotency_keys: 'http (src/http/idempotency.ts)',
   jobs: 'queue (src/queue/)',
 };
