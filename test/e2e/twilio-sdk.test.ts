@@ -61,6 +61,20 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
     return { session, key, sid };
   }
 
+  /** The operator assigns these virtual numbers to the account (they become its IncomingPhoneNumbers). */
+  async function assignNumbers(accountId: string, numbers: string[]) {
+    const operator = await staffSession(ts, 'operator');
+    for (const number of numbers) {
+      const assigned = await ts.app.inject({
+        method: 'POST',
+        url: '/v1/admin/numbers',
+        headers: operator.headers,
+        payload: { number, accountId },
+      });
+      expect(assigned.statusCode, assigned.body).toBe(201);
+    }
+  }
+
   it('sends, is called back with signed statuses, and fetches the message', async () => {
     const { key, sid } = await account();
     expect(sid).toMatch(/^AC[0-9a-f]{32}$/);
@@ -266,15 +280,8 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
   it('posts inbound messages to a number’s SmsUrl, signed, and sends the TwiML <Message> replies', async () => {
     const { session, key, sid } = await account();
     const client = clientFor(baseUrl, sid, key.key, []);
-    const operator = await staffSession(ts, 'operator');
     const number = '+37129990001';
-    const assigned = await ts.app.inject({
-      method: 'POST',
-      url: '/v1/admin/numbers',
-      headers: operator.headers,
-      payload: { number, accountId: session.accountId },
-    });
-    expect(assigned.statusCode, assigned.body).toBe(201);
+    await assignNumbers(session.accountId, [number]);
 
     const numbers = await client.incomingPhoneNumbers.list();
     expect(numbers.map((n) => [n.phoneNumber, n.smsUrl])).toEqual([[number, '']]);
@@ -416,15 +423,8 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
   it('sends incoming messages as a GET with the parameters in the query string when SmsMethod=GET', async () => {
     const { session, key, sid } = await account();
     const client = clientFor(baseUrl, sid, key.key, []);
-    const operator = await staffSession(ts, 'operator');
     const number = '+37129990002';
-    const assigned = await ts.app.inject({
-      method: 'POST',
-      url: '/v1/admin/numbers',
-      headers: operator.headers,
-      payload: { number, accountId: session.accountId },
-    });
-    expect(assigned.statusCode, assigned.body).toBe(201);
+    await assignNumbers(session.accountId, [number]);
     const [pn] = await client.incomingPhoneNumbers.list();
     const smsUrl = `${receiver.url}/twilio/sms-get?shop=2`;
     const updated = await client.incomingPhoneNumbers(pn!.sid).update({ smsUrl, smsMethod: 'GET' });
@@ -470,17 +470,8 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
   it('creates a Messaging Service with a sender pool, and sends through it with a sticky sender and its callback', async () => {
     const { session, key, sid } = await account();
     const client = clientFor(baseUrl, sid, key.key, []);
-    const operator = await staffSession(ts, 'operator');
     const numbers = ['+37129990101', '+37129990102', '+37129990103'];
-    for (const number of numbers) {
-      const assigned = await ts.app.inject({
-        method: 'POST',
-        url: '/v1/admin/numbers',
-        headers: operator.headers,
-        payload: { number, accountId: session.accountId },
-      });
-      expect(assigned.statusCode, assigned.body).toBe(201);
-    }
+    await assignNumbers(session.accountId, numbers);
     const callbackUrl = `${receiver.url}/twilio/service-status`;
     const service = await client.messaging.v1.services.create({
       friendlyName: 'Reminders',

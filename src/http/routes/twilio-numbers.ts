@@ -17,8 +17,8 @@ import {
   type TwilioCallbacks,
 } from '../../modules/twilio-compat';
 import { TwilioError } from './twilio-errors';
+import type { TwilioRouteHelpers } from './twilio-params';
 
-type Form = Record<string, string | string[]>;
 type App = Parameters<FastifyPluginAsyncZod>[0];
 /** An account has at most this many numbers listed in one page (the operator assigns them one by one). */
 const MAX_NUMBERS = 500;
@@ -26,16 +26,9 @@ const MAX_NUMBERS = 500;
 export function registerTwilioNumberRoutes(
   app: App,
   services: { inbound: Inbound; twilioCallbacks: TwilioCallbacks },
-  helpers: {
+  helpers: TwilioRouteHelpers & {
     ownerOf(request: FastifyRequest<{ Params: { AccountSid: string } }>): ClientActor;
-    formOf(request: FastifyRequest): Form;
-    checkUrl(raw: string): Promise<string>;
     authToken(request: FastifyRequest): string;
-    auth(permission: 'messages:read' | 'webhooks:manage'): {
-      auth: 'client';
-      permission: 'messages:read' | 'webhooks:manage';
-      basicAuth: true;
-    };
   },
 ) {
   const TAG = { tags: ['Twilio-compatible'] };

@@ -25,7 +25,7 @@ import {
   type TwilioServices,
 } from '../../modules/twilio-compat';
 import { TwilioError } from './twilio-errors';
-import { type Form, one } from './twilio-params';
+import { type Form, one, type TwilioRouteHelpers } from './twilio-params';
 
 type App = Parameters<FastifyPluginAsyncZod>[0];
 const TAG = { tags: ['Twilio-compatible'] };
@@ -47,16 +47,7 @@ const iso = (ms: number) => new Date(Number(ms)).toISOString().replace(/\.\d{3}Z
 export function registerTwilioServiceRoutes(
   app: App,
   services: { twilioServices: TwilioServices; inbound: Inbound },
-  helpers: {
-    formOf(request: FastifyRequest): Form;
-    checkUrl(raw: string): Promise<string>;
-    actorOf(request: FastifyRequest): ClientActor;
-    auth(permission: 'messages:read' | 'webhooks:manage'): {
-      auth: 'client';
-      permission: 'messages:read' | 'webhooks:manage';
-      basicAuth: true;
-    };
-  },
+  helpers: TwilioRouteHelpers & { actorOf(request: FastifyRequest): ClientActor },
 ) {
   const { twilioServices } = services;
 
