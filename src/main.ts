@@ -308,6 +308,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     },
   });
   eventSinks.push(twilioCallbacks.sink);
+  const twilioServices = createTwilioServices({ db, clock, ids });
   // Carrier binds open only now: a bind can bring receipts and replies at once (a carrier redelivering
   // what it could not hand over before a restart), and their webhooks must have somewhere to go.
   await registry.start();
@@ -401,7 +402,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     settings,
     webhooks,
     twilioCallbacks,
-    twilioServices: createTwilioServices({ db, clock, ids }),
+    twilioServices,
     priceBook,
     priceAdmin: createPriceAdmin({ db, audit, priceBook, assertAccountExists }),
     accountSettings: createAccountSettings({ db, audit, sharedSender }),
@@ -464,6 +465,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     simulators: () => [simulator, ...routeFactory.simulators()],
     webhooks,
     twilioCallbacks,
+    twilioServices,
     imports: contacts.imports,
     fanout: campaigns.fanout,
     receipts: createReceiptSweeps({ db, outcomes }),

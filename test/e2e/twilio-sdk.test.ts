@@ -689,7 +689,7 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
   });
 
   // Last: it moves the shared clock far ahead.
-  it('forgets a callback (and its token) whose message never reached a final status', async () => {
+  it('forgets a callback (and its token) whose message never reached a final status, and unused sticky senders', async () => {
     const { key, sid } = await account();
     const client = clientFor(baseUrl, sid, key.key, []);
     const sendAt = new Date(ts.clock.now() + 30 * 24 * 3600_000);
@@ -714,5 +714,11 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
     ts.clock.advance(2 * 24 * 3600_000);
     await ts.system.services.twilioCallbacks.deliverDue(50);
     expect(await stored()).toEqual([]);
+
+    // The Messaging Service test's recipients got nothing more for over 30 days: their sticky senders go.
+    const sticky = () => db.selectFrom('twilio_sticky_senders').select('to_hash').execute();
+    expect((await sticky()).length).toBeGreaterThan(0);
+    await ts.system.workOnce();
+    expect(await sticky()).toEqual([]);
   });
 });

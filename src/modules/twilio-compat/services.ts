@@ -12,8 +12,12 @@ import type { TwilioServiceSendersTable, TwilioServicesTable } from '../../stora
 
 /** Services one account may have: a pool is configuration, not data; a page of them is the whole list. */
 export const MAX_SERVICES = 100;
-/** Senders in one service's pool. */
+/** Senders in one service's pool (Twilio's own default limit). */
 export const MAX_POOL = 400;
+/** A recipient's sticky sender is forgotten after this long without a message through the service. */
+export const STICKY_TTL_MS = 30 * 24 * 3600_000;
+/** A sticky pair still in use has its time moved on at most this often (not a write on every send). */
+const STICKY_REFRESH_MS = 24 * 3600_000;
 
 export type TwilioService = TwilioServicesTable;
 export type TwilioServiceSender = TwilioServiceSendersTable;
@@ -24,6 +28,7 @@ const recipientHash = (serviceId: string, to: string) =>
 
 export function createTwilioServices(deps: { db: Db; clock: Clock; ids: IdGenerator }) {
   const { db, clock, ids } = deps;
+  let lastSweep = Number.NEGATIVE_INFINITY;
 
   async function get(accountId: string, id: string): Promise<TwilioService | null> {
     const row = await db
@@ -192,22 +197,37 @@ export function createTwilioServices(deps: { db: Db; clock: Clock; ids: IdGenera
         .execute();
       if (pool.length === 0) return null;
       const toHash = recipientHash(serviceId, to);
+      const now = clock.now();
       const sticky = await db
         .selectFrom('twilio_sticky_senders')
-        .select('sender')
+        .select(['sender', 'updated_at'])
         .where('service_id', '=', serviceId)
         .where('to_hash', '=', toHash)
         .executeTakeFirst();
-      if (sticky && pool.some((p) => p.sender === sticky.sender)) return sticky.sender;
-      const sender = pool[Number.parseInt(toHash.slice(0, 8), 16) % pool.length]!.sender;
+      const kept = sticky && pool.some((p) => p.sender === sticky.sender) ? sticky.sender : null;
+      if (kept !== null && now - Number(sticky!.updated_at) < STICKY_REFRESH_MS) return kept;
+      const sender = kept ?? pool[Number.parseInt(toHash.slice(0, 8), 16) % pool.length]!.sender;
       await db
         .insertInto('twilio_sticky_senders')
-        .values({ service_id: serviceId, to_hash: toHash, sender, updated_at: clock.now() })
-        .onConflict((oc) =>
-          oc.columns(['service_id', 'to_hash']).doUpdateSet({ sender, updated_at: clock.now() }),
-        )
+        .values({ service_id: serviceId, to_hash: toHash, sender, updated_at: now })
+        .onConflict((oc) => oc.columns(['service_id', 'to_hash']).doUpdateSet({ sender, updated_at: now }))
         .execute();
       return sender;
+    },
+
+    /**
+     * Forgets sticky senders unused for STICKY_TTL_MS (at most once a minute, whatever the caller's pace):
+     * a recipient who gets nothing more through a service leaves no trace of it there.
+     */
+    async sweep(): Promise<number> {
+      const now = clock.now();
+      if (now - lastSweep < 60_000) return 0;
+      lastSweep = now;
+      const gone = await db
+        .deleteFrom('twilio_sticky_senders')
+        .where('updated_at', '<', now - STICKY_TTL_MS)
+        .executeTakeFirst();
+      return Number(gone.numDeletedRows);
     },
 
     /** Remembers the service a message went through (its `messaging_service_sid`). */

@@ -52,6 +52,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('twilio_sticky_senders_pk', ['service_id', 'to_hash'])
     .execute();
+  // Unused pairs are forgotten after a while (the sweep deletes by age).
+  await db.schema
+    .createIndex('twilio_sticky_senders_age')
+    .on('twilio_sticky_senders')
+    .columns(['updated_at'])
+    .execute();
   // Which service a message was sent through (its `messaging_service_sid`).
   await db.schema
     .createTable('twilio_message_services')
