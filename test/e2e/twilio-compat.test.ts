@@ -2,7 +2,9 @@
  * The Twilio-compatible API's answers to bad and unusual input, in Twilio's error shape, and what each
  * request left behind (messages, credits, callbacks): wrong AccountSid, wrong credentials, a JSON body,
  * unknown parameters, invalid or missing To and Body, a long Body, a private StatusCallback, opted-out
- * recipients, deletion rules, DateSent filters, and undelivered messages with their Twilio error code.
+ * recipients, deletion rules, DateSent filters, undelivered messages with their Twilio error code, the
+ * redaction update's refusals, MediaUrl as links (no media of the message's own) and a Messaging Service's
+ * refused callback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySid } from '../../src/modules/twilio-compat';
@@ -366,6 +368,11 @@ describe.each(DIALECTS)('the Twilio-compatible API on %s', (dialect) => {
     const one = openapi.paths['/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json'];
     expect(Object.keys(one).sort()).toEqual(['delete', 'get', 'post']);
     expect(openapi.paths['/2010-04-01/Accounts/{AccountSid}/Balance.json'].get).toBeDefined();
+    expect(openapi.paths['/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}/Media.json'].get).toBeDefined();
+    expect(Object.keys(openapi.paths['/v1/Services']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(openapi.paths['/v1/Services/{Sid}']).sort()).toEqual(['delete', 'get', 'post']);
+    expect(openapi.paths['/v1/Services/{Sid}/PhoneNumbers'].post).toBeDefined();
+    expect(openapi.paths['/v1/Services/{Sid}/AlphaSenders/{SenderSid}'].delete).toBeDefined();
   });
 
   it('refuses a private SmsUrl and numbers that are not the account’s', async () => {
