@@ -354,6 +354,9 @@ describe.each(DIALECTS)('the official Twilio SDK against smsgate on %s', (dialec
     });
     expect(bySession.statusCode).toBe(400);
     expect(bySession.json().code).toBe(20001);
+    // Refused before anything was sent.
+    const log = await ts.app.inject({ method: 'GET', url: '/v1/messages', headers: key.headers });
+    expect(log.json().data).toEqual([]);
     receiver.clear();
     const sent = await ts.app.inject({
       method: 'POST',

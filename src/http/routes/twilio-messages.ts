@@ -71,12 +71,17 @@ export function twilioRoutes(
       throw new TwilioError(404, 20404, `The requested resource ${request.url.split('?')[0]} was not found`);
     return id;
   }
-  /** The secret the request authenticated with: Twilio signs callbacks with the auth token. */
-  function authTokenOf(request: FastifyRequest): string {
+  /** The API key the request authenticated with, or null for a session. */
+  function apiKeyOf(request: FastifyRequest): string | null {
     const basic = basicCredentials(request.headers.authorization);
     if (basic) return basic.password;
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-    if (bearer) return bearer[1]!;
+    return bearer ? bearer[1]! : null;
+  }
+  /** The secret the request authenticated with: Twilio signs callbacks with the auth token. */
+  function authTokenOf(request: FastifyRequest): string {
+    const key = apiKeyOf(request);
+    if (key !== null) return key;
     throw new TwilioError(
       400,
       20001,
@@ -178,10 +183,15 @@ export function twilioRoutes(
         }
         const service = await serviceOf(actor.accountId, one(form.MessagingServiceSid)?.trim());
         const callbackUrl = one(form.StatusCallback);
+        // Known before anything is sent: a callback the request asks for needs a key to sign with (20001
+        // for a session); a service's callback is simply not made for a session's messages.
+        const authToken = callbackUrl ? authTokenOf(request) : apiKeyOf(request);
         // A service's callback was checked when it was set; the sender checks the address again at connect.
         const callback = callbackUrl
           ? await twilioCallbacks.checkUrl(callbackUrl)
-          : (service?.status_callback ?? null);
+          : authToken !== null
+            ? (service?.status_callback ?? null)
+            : null;
         const validity = intParam('ValidityPeriod', one(form.ValidityPeriod), VALIDITY.min, VALIDITY.max);
         const sendAtRaw = one(form.SendAt);
         if (sendAtRaw !== undefined && one(form.ScheduleType) !== 'fixed')
@@ -216,8 +226,7 @@ export function twilioRoutes(
         if (service) await twilioServices.recordMessage(message.id, service.id);
         if (message.status === 'rejected' && message.error?.code === 'recipient_opted_out')
           throw new TwilioError(400, 21610, 'Attempt to send to unsubscribed recipient');
-        if (callback) {
-          const authToken = authTokenOf(request);
+        if (callback && authToken !== null) {
           await twilioCallbacks.register(
             {
               messageId: message.id,
