@@ -371,6 +371,9 @@ describe.each(DIALECTS)('the Twilio-compatible API on %s', (dialect) => {
     expect(openapi.paths['/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}/Media.json'].get).toBeDefined();
     expect(Object.keys(openapi.paths['/v1/Services']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(openapi.paths['/v1/Services/{Sid}']).sort()).toEqual(['delete', 'get', 'post']);
+    expect(Object.keys(openapi.paths['/v1/Services'].post.requestBody.content)).toEqual([
+      'application/x-www-form-urlencoded',
+    ]);
     expect(openapi.paths['/v1/Services/{Sid}/PhoneNumbers'].post).toBeDefined();
     expect(openapi.paths['/v1/Services/{Sid}/AlphaSenders/{SenderSid}'].delete).toBeDefined();
   });

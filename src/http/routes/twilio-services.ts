@@ -25,7 +25,7 @@ import {
   type TwilioServices,
 } from '../../modules/twilio-compat';
 import { TwilioError } from './twilio-errors';
-import { type Form, one, type TwilioRouteHelpers } from './twilio-params';
+import { FORM, type Form, one, type TwilioRouteHelpers } from './twilio-params';
 
 type App = Parameters<FastifyPluginAsyncZod>[0];
 const TAG = { tags: ['Twilio-compatible'] };
@@ -142,7 +142,12 @@ export function registerTwilioServiceRoutes(
   app.post(
     BASE,
     {
-      schema: { ...TAG, summary: 'Create a Messaging Service (a sender pool)', body: serviceForm.optional() },
+      schema: {
+        ...TAG,
+        summary: 'Create a Messaging Service (a sender pool)',
+        body: serviceForm.optional(),
+        consumes: [FORM],
+      },
       config: helpers.auth('webhooks:manage'),
     },
     async (request, reply) => {
@@ -185,6 +190,7 @@ export function registerTwilioServiceRoutes(
         summary: 'Update a Messaging Service',
         params: serviceParams,
         body: serviceForm.optional(),
+        consumes: [FORM],
       },
       config: helpers.auth('webhooks:manage'),
     },
@@ -246,6 +252,7 @@ export function registerTwilioServiceRoutes(
               : 'Add an alphanumeric sender ID (AlphaSender) to the pool',
           params: serviceParams,
           body: z.looseObject({ [bodyField]: field }).optional(),
+          consumes: [FORM],
         },
         config: helpers.auth('webhooks:manage'),
       },
