@@ -69,6 +69,20 @@ export async function freePort(): Promise<number> {
 }
 
 /** Peak resident set size (VmHWM) of a live process, in MB; null off Linux or once it has exited. */
+/** CPU time (user + system) a process has used so far, ms; null when /proc cannot tell. */
+export function cpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    // Linux reports in clock ticks, 100 a second on every platform Node supports here.
+    return Number.isFinite(ticks) ? ticks * 10 : null;
+  } catch {
+    return null;
+  }
+}
+
 export function peakRssMb(pid: number): number | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');

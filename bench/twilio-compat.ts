@@ -7,9 +7,11 @@
  *   npx tsx bench/twilio-compat.ts                        # 3 rounds of 2 s warm-up + 8 s each
  *   npx tsx bench/twilio-compat.ts --rounds 1 --duration 3 --warmup 1
  *
- * Each round starts a fresh server on a fresh database; the result is the median ratio of the rounds.
+ * Each round starts a fresh server on a fresh database; the result is the median ratio of the rounds, and
+ * the median server CPU per accepted message of each path (read from /proc around each measured phase).
  */
 import {
+  cpuMs,
   load,
   log,
   lvNumber,
@@ -62,9 +64,16 @@ async function round_(index: number) {
     };
     const measure = async (name: string, options: typeof native) => {
       await load({ ...options, durationSec: WARMUP_SEC });
+      const cpuBefore = cpuMs(server.pid);
       const r = await load({ ...options, durationSec: DURATION_SEC });
+      const cpuAfter = cpuMs(server.pid);
       const figures = {
         requestsPerSec: Math.round(r.okPerSec),
+        // The server's CPU per accepted message: comparable across rounds even when the machine is busy.
+        serverCpuUsPerMessage:
+          cpuBefore !== null && cpuAfter !== null && r.ok > 0
+            ? Math.round(((cpuAfter - cpuBefore) * 1000) / r.ok)
+            : null,
         p50Ms: r.p50Ms,
         p99Ms: r.p99Ms,
         errors: r.errors + r.timeouts + Object.values(r.otherStatuses).reduce((a, b) => a + b, 0),
@@ -99,6 +108,8 @@ printResult({
   nativeRequestsPerSec: median(rounds.map((r) => r.native.requestsPerSec)),
   compatibleRequestsPerSec: median(rounds.map((r) => r.compatible.requestsPerSec)),
   compatibleToNative: median(rounds.map((r) => r.ratio)),
+  nativeServerCpuUsPerMessage: median(rounds.map((r) => r.native.serverCpuUsPerMessage ?? 0)),
+  compatibleServerCpuUsPerMessage: median(rounds.map((r) => r.compatible.serverCpuUsPerMessage ?? 0)),
   errors: rounds.reduce((sum, r) => sum + r.native.errors + r.compatible.errors, 0),
   targets: { compatibleToNative: 0.85 },
   rounds,

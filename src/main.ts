@@ -88,7 +88,7 @@ import {
 } from './modules/messaging';
 import { createSmppCredentials, createSmppDeliveries } from './modules/smpp-accounts';
 import { createTrust } from './modules/trust';
-import { createTwilioCallbacks } from './modules/twilio-compat';
+import { createTwilioCallbacks, createTwilioServices } from './modules/twilio-compat';
 import { createWebhooks } from './modules/webhooks';
 import { createDbQueue } from './queue/db-queue';
 import type { RedisQueue } from './queue/redis-queue';
@@ -430,6 +430,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   // Receipts and replies owed to SMPP clients are queued in the transaction of the change, like webhooks.
   const smppDeliveries = createSmppDeliveries({ db, clock, ids });
   eventSinks.push(smppDeliveries.sink);
+  const twilioServices = createTwilioServices({ db, clock, ids });
   // Carrier binds open only now: a bind can bring receipts and replies at once (a carrier redelivering
   // what it could not hand over before a restart), and their webhooks must have somewhere to go.
   await registry.start();
@@ -533,6 +534,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     twilioCallbacks,
     smppCredentials,
     smppDeliveries,
+    twilioServices,
     priceBook,
     trust,
     heldMessages: createHeldMessages({ db, clock, ids, ledger, queue, events: clientEvents, audit }),
@@ -604,6 +606,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     simulators: () => [simulator, ...routeFactory.simulators()],
     webhooks,
     twilioCallbacks,
+    twilioServices,
     imports: contacts.imports,
     fanout: campaigns.fanout,
     keywords: keywords.responder,

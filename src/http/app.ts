@@ -49,7 +49,7 @@ import type {
 } from '../modules/messaging';
 import type { SmppCredentials, SmppDeliveries } from '../modules/smpp-accounts';
 import type { Trust } from '../modules/trust';
-import type { TwilioCallbacks } from '../modules/twilio-compat';
+import type { TwilioCallbacks, TwilioServices } from '../modules/twilio-compat';
 import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
 import { onDisk } from '../storage/durability';
@@ -148,6 +148,8 @@ export interface AppServices {
   smppDeliveries: SmppDeliveries;
   /** Live SMPP binds of an account, or of all (null); empty where this process runs no SMPP server. */
   smppBinds: (accountId: string | null) => SmppBindView[];
+  /** Messaging Services (sender pools) of the Twilio-compatible API. */
+  twilioServices: TwilioServices;
   /** The checks behind `GET /readyz` (database, storage, queue, migrations, routes). */
   readiness?: ReadinessProbe;
   /** `GET /metrics`, when `METRICS_TOKEN` is set. */

@@ -46,7 +46,9 @@ export type IdPrefix =
   | 'sid'
   | 'pnm'
   | 'crl'
-  | 'cal';
+  | 'cal'
+  | 'mgs'
+  | 'als';
 
 export type IdGenerator = (prefix: IdPrefix) => string;
 

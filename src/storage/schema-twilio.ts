@@ -1,4 +1,4 @@
-/** Row types of the Twilio-compatible API's tables (see migrations/0029_twilio_callbacks.ts). */
+/** Row types of the Twilio-compatible API's tables (migrations 0029_twilio_callbacks, 0031_twilio_services). */
 
 /** The `StatusCallback` of a message sent through the compatible API, kept until the message is final. */
 export interface TwilioCallbacksTable {
@@ -18,7 +18,10 @@ export interface TwilioCallbackDeliveriesTable {
   /** The message (`msg_…`) of a status callback, or the inbound message (`inb_…`) posted to an SMS URL. */
   message_id: string;
   kind: 'status' | 'incoming';
+  /** The full URL; with `GET` (an SMS URL's SmsMethod) it carries the parameters and `body` is empty. */
   url: string;
+  /** `POST` or `GET` (0031; absent in rows written before it, read as POST). */
+  method?: 'POST' | 'GET';
   body: string;
   signature: string;
   attempts: number;
@@ -36,11 +39,50 @@ export interface TwilioSmsUrlsTable {
   url: string;
   /** The credential's secret that set the URL: posts are signed with it, and replies sent with it. */
   auth_token: string;
+  /** Twilio's SmsMethod: `POST`, or `GET` with the parameters in the query string (0031). */
+  method?: 'POST' | 'GET';
   updated_at: number;
+}
+
+/** A Messaging Service (`MG…`): a named sender pool with an optional status callback (0031). */
+export interface TwilioServicesTable {
+  id: string;
+  account_id: string;
+  friendly_name: string;
+  status_callback: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One sender of a service's pool: a number of the account (`phone`, `ref` its id) or an alphanumeric ID. */
+export interface TwilioServiceSendersTable {
+  service_id: string;
+  sender: string;
+  kind: 'phone' | 'alpha';
+  ref: string;
+  created_at: number;
+}
+
+/** The sender a service last used for a recipient (known by a hash of the number only). */
+export interface TwilioStickySendersTable {
+  service_id: string;
+  to_hash: string;
+  sender: string;
+  updated_at: number;
+}
+
+/** The service a message was sent through. */
+export interface TwilioMessageServicesTable {
+  message_id: string;
+  service_id: string;
 }
 
 export interface TwilioTables {
   twilio_sms_urls: TwilioSmsUrlsTable;
   twilio_callbacks: TwilioCallbacksTable;
   twilio_callback_deliveries: TwilioCallbackDeliveriesTable;
+  twilio_services: TwilioServicesTable;
+  twilio_service_senders: TwilioServiceSendersTable;
+  twilio_sticky_senders: TwilioStickySendersTable;
+  twilio_message_services: TwilioMessageServicesTable;
 }

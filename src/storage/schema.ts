@@ -229,6 +229,8 @@ export interface MessagesTable {
   cost?: number | null;
   /** How its route was chosen: JSON `{ rule, strategy, reason }` (0028_costs_routing). */
   routing?: string | null;
+  /** 1 when the sender asked for per-message status callbacks (0031_twilio_services); 0 otherwise. */
+  status_callback?: number;
 }
 
 export interface MessageEventsTable {

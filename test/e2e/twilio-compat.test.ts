@@ -2,7 +2,9 @@
  * The Twilio-compatible API's answers to bad and unusual input, in Twilio's error shape, and what each
  * request left behind (messages, credits, callbacks): wrong AccountSid, wrong credentials, a JSON body,
  * unknown parameters, invalid or missing To and Body, a long Body, a private StatusCallback, opted-out
- * recipients, deletion rules, DateSent filters, and undelivered messages with their Twilio error code.
+ * recipients, deletion rules, DateSent filters, undelivered messages with their Twilio error code, the
+ * redaction update's refusals, MediaUrl as links (no media of the message's own) and a Messaging Service's
+ * refused callback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySid } from '../../src/modules/twilio-compat';
@@ -177,10 +179,17 @@ describe.each(DIALECTS)('the Twilio-compatible API on %s', (dialect) => {
       MediaUrl: ['https://example.com/a.jpg', 'https://example.com/b.jpg'],
     });
     expect(unknown.statusCode, unknown.body).toBe(201);
+    // No MMS: the media URLs are links at the end of the text; the message has no media of its own.
     expect(unknown.json()).toMatchObject({
-      num_media: '2',
+      num_media: '0',
       body: 'hello\nhttps://example.com/a.jpg\nhttps://example.com/b.jpg',
     });
+    const media = await get(c, `/Messages/${unknown.json().sid}/Media.json`);
+    expect(media.statusCode, media.body).toBe(200);
+    expect(media.json()).toMatchObject({ media_list: [], page: 0, next_page_uri: null });
+    expect(unknown.json().subresource_uris.media).toBe(
+      `/2010-04-01/Accounts/${c.sid}/Messages/${unknown.json().sid}/Media.json`,
+    );
     const stored = await ourMessages(c);
     expect(stored).toHaveLength(2);
     expect(stored[0]!.validUntil).toBe(new Date(ts.clock.now() + 600_000).toISOString());
@@ -278,6 +287,55 @@ describe.each(DIALECTS)('the Twilio-compatible API on %s', (dialect) => {
     );
   });
 
+  it('redacts only with an empty Body, not with Status, and not another tenant’s message; checks a service’s StatusCallback', async () => {
+    const c = await client();
+    const other = await client();
+    const sid = (await create(c, { To: LV, Body: 'secret 1234' })).json().sid as string;
+    await ts.system.workOnce();
+    const update = (who: Client, form: Record<string, string>) =>
+      ts.app.inject({
+        method: 'POST',
+        url: `/2010-04-01/Accounts/${who.sid}/Messages/${sid}.json`,
+        headers: { ...who.basic, ...FORM },
+        payload: new URLSearchParams(form).toString(),
+      });
+    expect((await update(c, { Body: '', Status: 'canceled' })).json()).toEqual(twilioError(30400, 400));
+    expect((await update(c, { Body: 'replaced' })).json()).toEqual(twilioError(30400, 400));
+    expect((await update(c, {})).json()).toEqual(twilioError(30400, 400));
+    const foreign = await ts.app.inject({
+      method: 'POST',
+      url: `/2010-04-01/Accounts/${other.sid}/Messages/${sid}.json`,
+      headers: { ...other.basic, ...FORM },
+      payload: 'Body=',
+    });
+    expect(foreign.json()).toEqual(twilioError(20404, 404));
+    expect((await ourMessages(c))[0]!.text).toBe('secret 1234');
+    const redacted = await update(c, { Body: '' });
+    expect(redacted.statusCode, redacted.body).toBe(200);
+    expect(redacted.json()).toMatchObject({ sid, body: '', status: 'sent', num_segments: '1' });
+    expect((await ourMessages(c))[0]).toMatchObject({ text: '', status: 'sent', to: LV });
+
+    // A service's StatusCallback is refused like a message's (private address, WEBHOOK_ALLOW_PRIVATE off).
+    const refused = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/Services',
+      headers: { ...c.basic, ...FORM },
+      payload: new URLSearchParams({ FriendlyName: 'x', StatusCallback: `${receiver.url}/cb` }).toString(),
+    });
+    expect(refused.json()).toEqual(twilioError(21609, 400));
+    const nameless = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/Services',
+      headers: { ...c.basic, ...FORM },
+      payload: 'FriendlyName=',
+    });
+    expect(nameless.json()).toEqual(twilioError(20001, 400));
+    const listed = await ts.app.inject({ method: 'GET', url: '/v1/Services', headers: c.basic });
+    expect(listed.json()).toMatchObject({ services: [], meta: { key: 'services', next_page_url: null } });
+    const noAuth = await ts.app.inject({ method: 'GET', url: '/v1/Services' });
+    expect(noAuth.json()).toEqual(twilioError(20003, 401));
+  });
+
   it('answers the Account and Balance resources', async () => {
     const c = await client();
     const account = (await get(c, '.json')).json();
@@ -310,6 +368,14 @@ describe.each(DIALECTS)('the Twilio-compatible API on %s', (dialect) => {
     const one = openapi.paths['/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json'];
     expect(Object.keys(one).sort()).toEqual(['delete', 'get', 'post']);
     expect(openapi.paths['/2010-04-01/Accounts/{AccountSid}/Balance.json'].get).toBeDefined();
+    expect(openapi.paths['/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}/Media.json'].get).toBeDefined();
+    expect(Object.keys(openapi.paths['/v1/Services']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(openapi.paths['/v1/Services/{Sid}']).sort()).toEqual(['delete', 'get', 'post']);
+    expect(Object.keys(openapi.paths['/v1/Services'].post.requestBody.content)).toEqual([
+      'application/x-www-form-urlencoded',
+    ]);
+    expect(openapi.paths['/v1/Services/{Sid}/PhoneNumbers'].post).toBeDefined();
+    expect(openapi.paths['/v1/Services/{Sid}/AlphaSenders/{SenderSid}'].delete).toBeDefined();
   });
 
   it('refuses a private SmsUrl and numbers that are not the account’s', async () => {
@@ -339,7 +405,7 @@ describe.each(DIALECTS)('the Twilio-compatible API on %s', (dialect) => {
     expect((await setUrl(b, theirs, { SmsUrl: `${receiver.url}/sms` })).json()).toEqual(
       twilioError(21609, 400),
     );
-    expect((await setUrl(b, theirs, { SmsUrl: 'https://example.com/sms', SmsMethod: 'GET' })).json()).toEqual(
+    expect((await setUrl(b, theirs, { SmsUrl: 'https://example.com/sms', SmsMethod: 'PUT' })).json()).toEqual(
       twilioError(20001, 400),
     );
     expect((await get(b, `/IncomingPhoneNumbers/${theirs}.json`)).json()).toMatchObject({

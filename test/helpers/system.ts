@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { type Config, loadConfig } from '../../src/config';
-import { createLogger } from '../../src/kernel/logger';
+import { createLogger, type Logger } from '../../src/kernel/logger';
 import type { Mail, Mailer } from '../../src/kernel/mailer';
 import { createSystem, type System } from '../../src/main';
 import type { RouteTypeDefinition } from '../../src/modules/dispatch';
@@ -57,6 +57,8 @@ export async function startTestSystem(
     storage?: TestStorageOptions;
     /** The route-type registry to run with (a test adds a throw-away type); the program's by default. */
     routeTypes?: readonly RouteTypeDefinition[];
+    /** A logger to read what the program logs (silent by default). */
+    logger?: Logger;
   } = {},
 ): Promise<TestSystem> {
   const dataDir = mkdtempSync(join(tmpdir(), 'smsgate-data-'));
@@ -76,7 +78,7 @@ export async function startTestSystem(
     clock,
     mailer: mail,
     storage: test.storage,
-    logger: createLogger({ level: 'silent' }),
+    logger: options.logger ?? createLogger({ level: 'silent' }),
     ...(options.routeTypes ? { routeTypes: options.routeTypes } : {}),
   });
   const app = await system.http();

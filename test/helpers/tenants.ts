@@ -15,6 +15,14 @@ import {
 /** Request headers of a credential: a session cookie with its CSRF token, or a Bearer key. */
 export type Headers = Record<string, string>;
 
+/**
+ * The Twilio-compatible surface (the Messages API under `/2010-04-01/`, Messaging Services under
+ * `/v1/Services`) answers in Twilio's error shape, not problem+json, by contract: its auth, scopes and bad
+ * input are covered by test/e2e/twilio-compat.test.ts and twilio-sdk.test.ts, not the generated suites.
+ */
+export const isTwilioCompatibleRoute = (url: string) =>
+  url.startsWith('/2010-04-01/') || url === '/v1/Services' || url.startsWith('/v1/Services/');
+
 /** Throws unless the answer has `status` (0: any 2xx). */
 function expectStatus(response: LightMyRequestResponse, status: number, what: string) {
   const ok =

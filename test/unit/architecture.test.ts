@@ -116,6 +116,10 @@ const OWNERS: Record<string, string> = {
   protected_names: 'trust',
   content_rules: 'trust',
   content_allows: 'trust',
+  twilio_services: 'twilio-compat',
+  twilio_service_senders: 'twilio-compat',
+  twilio_sticky_senders: 'twilio-compat',
+  twilio_message_services: 'twilio-compat',
   idempotency_keys: 'http (src/http/idempotency.ts)',
   jobs: 'queue (src/queue/)',
 };

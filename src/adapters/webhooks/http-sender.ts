@@ -64,7 +64,7 @@ export function createSender(options: { allowPrivate: boolean; timeoutMs: number
     'https:': new https.Agent({ keepAlive: true, maxSockets: 64, timeout: 60_000 }),
   };
 
-  function once(url: URL, headers: Record<string, string>, body: string) {
+  function once(url: URL, headers: Record<string, string>, body: string, method: 'POST' | 'GET') {
     return new Promise<{
       statusCode: number;
       excerpt: string | null;
@@ -101,8 +101,11 @@ export function createSender(options: { allowPrivate: boolean; timeoutMs: number
           hostname: hostOf(url),
           port: url.port || undefined,
           path: `${url.pathname}${url.search}`,
-          method: 'POST',
-          headers: Object.assign({}, headers, { 'content-length': String(Buffer.byteLength(body)) }),
+          method,
+          headers:
+            method === 'GET'
+              ? headers
+              : Object.assign({}, headers, { 'content-length': String(Buffer.byteLength(body)) }),
           agent: agents[secure ? 'https:' : 'http:'],
           ...(options.allowPrivate ? {} : { lookup: guardedLookup }),
         },
@@ -125,12 +128,17 @@ export function createSender(options: { allowPrivate: boolean; timeoutMs: number
       );
       const timer = setTimeout(() => request.destroy(new TimeoutError(options.timeoutMs)), options.timeoutMs);
       request.on('error', (error) => finish(error));
-      request.end(body);
+      request.end(method === 'GET' ? undefined : body);
     });
   }
 
   return {
-    async post(url: URL, headers: Record<string, string>, body: string): Promise<PostOutcome> {
+    async post(
+      url: URL,
+      headers: Record<string, string>,
+      body: string,
+      method: 'POST' | 'GET' = 'POST',
+    ): Promise<PostOutcome> {
       const started = performance.now();
       const took = () => Math.round(performance.now() - started);
       const host = hostOf(url);
@@ -147,7 +155,7 @@ export function createSender(options: { allowPrivate: boolean; timeoutMs: number
       }
       for (let attempt = 0; ; attempt++) {
         try {
-          const answer = await once(url, headers, body);
+          const answer = await once(url, headers, body, method);
           return {
             statusCode: answer.statusCode,
             error: null,

@@ -9,6 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ClientActor } from '../../modules/accounts';
 import type { MessageView, SendItem } from '../../modules/messaging';
+import { tryNormalizePhone } from '../../modules/phone';
 import {
   API_VERSION,
   accountIdOfSid,
@@ -17,7 +18,10 @@ import {
   messageSid,
   messagesUri,
   rfc2822,
+  serviceIdOfSid,
   type TwilioCallbacks,
+  type TwilioService,
+  type TwilioServices,
   twilioMessage,
 } from '../../modules/twilio-compat';
 import type { AppServices } from '../app';
@@ -43,15 +47,16 @@ import {
   updateForm,
   VALIDITY,
 } from './twilio-params';
+import { registerTwilioServiceRoutes } from './twilio-services';
 
 export { twilioBasicAuth } from './twilio-params';
 
 const TAG = { tags: ['Twilio-compatible'] };
 
 export function twilioRoutes(
-  services: AppServices & { twilioCallbacks: TwilioCallbacks },
+  services: AppServices & { twilioCallbacks: TwilioCallbacks; twilioServices: TwilioServices },
 ): FastifyPluginAsyncZod {
-  const { send, messages, twilioCallbacks } = services;
+  const { send, messages, twilioCallbacks, twilioServices } = services;
 
   /** The request's client, once the path's AccountSid is checked to be its account. */
   function ownerOf(request: FastifyRequest<{ Params: { AccountSid: string } }>): ClientActor {
@@ -66,17 +71,43 @@ export function twilioRoutes(
       throw new TwilioError(404, 20404, `The requested resource ${request.url.split('?')[0]} was not found`);
     return id;
   }
-  /** The secret the request authenticated with: Twilio signs callbacks with the auth token. */
-  function authTokenOf(request: FastifyRequest): string {
+  /** The API key the request authenticated with, or null for a session. */
+  function apiKeyOf(request: FastifyRequest): string | null {
     const basic = basicCredentials(request.headers.authorization);
     if (basic) return basic.password;
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-    if (bearer) return bearer[1]!;
+    return bearer ? bearer[1]! : null;
+  }
+  /** The secret the request authenticated with: Twilio signs callbacks with the auth token. */
+  function authTokenOf(request: FastifyRequest): string {
+    const key = apiKeyOf(request);
+    if (key !== null) return key;
     throw new TwilioError(
       400,
       20001,
       'Callbacks are signed with the API key: authenticate with one, not a session.',
     );
+  }
+  /** The Message resource of one message, with the service it went through. */
+  async function messageOf(accountId: string, m: MessageView) {
+    const serviceId = (await twilioServices.servicesOf([m.id])).get(m.id);
+    return twilioMessage(accountId, m, { serviceId });
+  }
+  /** The account's service named by `MessagingServiceSid`: 21705 when not an MG SID, 21701 when unknown. */
+  async function serviceOf(accountId: string, sid: string | undefined): Promise<TwilioService | null> {
+    if (!sid) return null;
+    const id = serviceIdOfSid(sid);
+    if (!id) throw new TwilioError(400, 21705, `The Messaging Service ${sid.slice(0, 40)} is invalid.`);
+    const service = await twilioServices.get(accountId, id);
+    if (!service) throw new TwilioError(400, 21701, `The Messaging Service ${sid} does not exist.`);
+    return service;
+  }
+  /** A sender from the service's pool, sticky per recipient (21704 when the pool is empty). */
+  async function poolSender(service: TwilioService, to: string): Promise<string> {
+    const phone = tryNormalizePhone(to);
+    const sender = await twilioServices.pick(service.id, phone.ok ? phone.e164 : to);
+    if (!sender) throw new TwilioError(400, 21704, 'The Messaging Service has no senders in its pool.');
+    return sender;
   }
   function formOf(request: FastifyRequest): Form {
     const type = request.headers['content-type'] ?? '';
@@ -102,6 +133,12 @@ export function twilioRoutes(
       formOf,
       auth,
       authToken: authTokenOf,
+      checkUrl: (raw) => twilioCallbacks.checkUrl(raw),
+    });
+    registerTwilioServiceRoutes(app, services, {
+      formOf,
+      auth,
+      actorOf: clientActor,
       checkUrl: (raw) => twilioCallbacks.checkUrl(raw),
     });
     app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
@@ -144,8 +181,17 @@ export function twilioRoutes(
           if (!/^https?:\/\/\S{1,2040}$/.test(url))
             throw new TwilioError(400, 21620, `Invalid media URL: ${url.slice(0, 100)}`);
         }
+        const service = await serviceOf(actor.accountId, one(form.MessagingServiceSid)?.trim());
         const callbackUrl = one(form.StatusCallback);
-        const callback = callbackUrl ? await twilioCallbacks.checkUrl(callbackUrl) : null;
+        // Known before anything is sent: a callback the request asks for needs a key to sign with (20001
+        // for a session); a service's callback is simply not made for a session's messages.
+        const authToken = callbackUrl ? authTokenOf(request) : apiKeyOf(request);
+        // A service's callback was checked when it was set; the sender checks the address again at connect.
+        const callback = callbackUrl
+          ? await twilioCallbacks.checkUrl(callbackUrl)
+          : authToken !== null
+            ? (service?.status_callback ?? null)
+            : null;
         const validity = intParam('ValidityPeriod', one(form.ValidityPeriod), VALIDITY.min, VALIDITY.max);
         const sendAtRaw = one(form.SendAt);
         if (sendAtRaw !== undefined && one(form.ScheduleType) !== 'fixed')
@@ -154,13 +200,15 @@ export function twilioRoutes(
         if (sendAt && Number.isNaN(sendAt.getTime()))
           throw new TwilioError(400, 35114, 'SendAt is not an ISO 8601 time.');
         const now = services.clock.now();
-        const from = one(form.From)?.trim();
-        // Media are not sent as MMS: their URLs follow the text as links.
+        const from = one(form.From)?.trim() || (service ? await poolSender(service, to) : undefined);
+        // Media are not sent as MMS: their URLs follow the text as links, so the message has no media of its
+        // own (`num_media` "0", an empty Media list) and the links are part of `body`.
         const text = [body, ...media].filter((part) => part !== '').join('\n');
         const item: SendItem = {
           to,
           text,
           ...(from ? { from } : {}),
+          ...(callback ? { statusCallback: true } : {}),
           ...(sendAt ? { sendAt: sendAt.toISOString() } : {}),
           ...(validity
             ? { validUntil: new Date((sendAt?.getTime() ?? now) + validity * 1000).toISOString() }
@@ -175,10 +223,10 @@ export function twilioRoutes(
         };
         const result = await send(actor, [item], { allOrNothing: true, idempotency: null });
         const message = result.data[0]!;
+        if (service) await twilioServices.recordMessage(message.id, service.id);
         if (message.status === 'rejected' && message.error?.code === 'recipient_opted_out')
           throw new TwilioError(400, 21610, 'Attempt to send to unsubscribed recipient');
-        if (callback) {
-          const authToken = authTokenOf(request);
+        if (callback && authToken !== null) {
           await twilioCallbacks.register(
             {
               messageId: message.id,
@@ -190,7 +238,7 @@ export function twilioRoutes(
             () => messages.get(actor.accountId, message.id),
           );
         }
-        return reply.status(201).send(twilioMessage(actor.accountId, message, media.length));
+        return reply.status(201).send(twilioMessage(actor.accountId, message, { serviceId: service?.id }));
       },
     );
 
@@ -246,8 +294,9 @@ export function twilioRoutes(
           return `${base}?${params.toString()}`;
         };
         const last = rows[rows.length - 1];
+        const servicesOf = await twilioServices.servicesOf(rows.map((m) => m.id));
         return {
-          messages: rows.map((m) => twilioMessage(actor.accountId, m)),
+          messages: rows.map((m) => twilioMessage(actor.accountId, m, { serviceId: servicesOf.get(m.id) })),
           start: pageNumber * pageSize,
           end: pageNumber * pageSize + Math.max(rows.length - 1, 0),
           page: pageNumber,
@@ -279,7 +328,7 @@ export function twilioRoutes(
       },
       async (request) => {
         const actor = ownerOf(request);
-        return twilioMessage(actor.accountId, await messages.get(actor.accountId, messageIdOf(request)));
+        return messageOf(actor.accountId, await messages.get(actor.accountId, messageIdOf(request)));
       },
     );
 
@@ -288,7 +337,7 @@ export function twilioRoutes(
       {
         schema: {
           ...TAG,
-          summary: 'Cancel a scheduled message (Status=canceled)',
+          summary: 'Cancel a scheduled message (Status=canceled) or redact a sent one’s text (Body="")',
           params: messageParams,
           body: updateForm.optional(),
           consumes: [FORM],
@@ -299,15 +348,48 @@ export function twilioRoutes(
         const actor = ownerOf(request);
         const id = messageIdOf(request);
         const form = formOf(request);
-        if (one(form.Body) !== undefined)
-          throw new TwilioError(
-            400,
-            20001,
-            'Redacting a message body is not supported; DELETE the message instead.',
-          );
-        if (one(form.Status) !== 'canceled')
-          throw new TwilioError(400, 20001, "Status can only be set to 'canceled'.");
-        return twilioMessage(actor.accountId, await services.cancelMessage(actor, id));
+        const body = one(form.Body);
+        const status = one(form.Status);
+        // Twilio's 30400 covers all three: neither parameter, both at once, a Body that is not empty.
+        if (body !== undefined && status !== undefined)
+          throw new TwilioError(400, 30400, 'Cancel or redact, not both in one request.');
+        if (body !== undefined) {
+          if (body !== '')
+            throw new TwilioError(400, 30400, 'Body can only be set to an empty string (redaction).');
+          await services.messageDeletion.redact(actor, id);
+          return messageOf(actor.accountId, await messages.get(actor.accountId, id));
+        }
+        if (status !== 'canceled') throw new TwilioError(400, 30400, "Status can only be set to 'canceled'.");
+        return messageOf(actor.accountId, await services.cancelMessage(actor, id));
+      },
+    );
+
+    app.get(
+      `/${API_VERSION}/Accounts/:AccountSid/Messages/:Sid/Media.json`,
+      {
+        schema: {
+          ...TAG,
+          summary: 'A message’s media: always none (MediaUrl becomes links in the text, not MMS)',
+          params: messageParams,
+        },
+        config: auth('messages:read'),
+      },
+      async (request) => {
+        const actor = ownerOf(request);
+        const id = messageIdOf(request);
+        await messages.get(actor.accountId, id);
+        const uri = `${messagesUri(actor.accountId)}/${messageSid(id)}/Media.json?PageSize=50&Page=0`;
+        return {
+          media_list: [],
+          page: 0,
+          page_size: 50,
+          start: 0,
+          end: 0,
+          uri,
+          first_page_uri: uri,
+          next_page_uri: null,
+          previous_page_uri: null,
+        };
       },
     );
 

@@ -17,8 +17,8 @@ import {
   type TwilioCallbacks,
 } from '../../modules/twilio-compat';
 import { TwilioError } from './twilio-errors';
+import type { TwilioRouteHelpers } from './twilio-params';
 
-type Form = Record<string, string | string[]>;
 type App = Parameters<FastifyPluginAsyncZod>[0];
 /** An account has at most this many numbers listed in one page (the operator assigns them one by one). */
 const MAX_NUMBERS = 500;
@@ -26,16 +26,9 @@ const MAX_NUMBERS = 500;
 export function registerTwilioNumberRoutes(
   app: App,
   services: { inbound: Inbound; twilioCallbacks: TwilioCallbacks },
-  helpers: {
+  helpers: TwilioRouteHelpers & {
     ownerOf(request: FastifyRequest<{ Params: { AccountSid: string } }>): ClientActor;
-    formOf(request: FastifyRequest): Form;
-    checkUrl(raw: string): Promise<string>;
     authToken(request: FastifyRequest): string;
-    auth(permission: 'messages:read' | 'webhooks:manage'): {
-      auth: 'client';
-      permission: 'messages:read' | 'webhooks:manage';
-      basicAuth: true;
-    };
   },
 ) {
   const TAG = { tags: ['Twilio-compatible'] };
@@ -54,8 +47,8 @@ export function registerTwilioNumberRoutes(
       account_sid: accountSid(accountId),
       phone_number: n.number,
       friendly_name: n.number,
-      sms_url: urls.get(n.id) ?? '',
-      sms_method: 'POST',
+      sms_url: urls.get(n.id)?.url ?? '',
+      sms_method: urls.get(n.id)?.method ?? 'POST',
       capabilities: { sms: true, mms: false, voice: false, fax: false },
       api_version: API_VERSION,
       date_created: rfc2822(n.createdAt),
@@ -129,20 +122,24 @@ export function registerTwilioNumberRoutes(
       const number = await oneOf(actor, request.params.Sid);
       const form = helpers.formOf(request);
       const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-      const method = first(form.SmsMethod);
-      if (method !== undefined && method.toUpperCase() !== 'POST')
-        throw new TwilioError(400, 20001, 'Only SmsMethod=POST is supported.');
-      const raw = first(form.SmsUrl);
-      if (raw === undefined) return number;
+      const rawMethod = first(form.SmsMethod)?.toUpperCase();
+      if (rawMethod !== undefined && rawMethod !== 'POST' && rawMethod !== 'GET')
+        throw new TwilioError(400, 20001, 'SmsMethod must be GET or POST.');
+      const rawUrl = first(form.SmsUrl);
+      if (rawUrl === undefined && rawMethod === undefined) return number;
+      // As Twilio's properties: each one given changes, the other keeps its value.
+      const method = (rawMethod ?? number.sms_method) as 'POST' | 'GET';
+      const raw = rawUrl ?? number.sms_url;
       const url = raw === '' ? null : await helpers.checkUrl(raw);
       await services.twilioCallbacks.setSmsUrl({
         numberId: numberIdOfSid(number.sid)!,
         accountId: actor.accountId,
         number: number.phone_number,
         url,
+        method,
         authToken: helpers.authToken(request),
       });
-      return { ...number, sms_url: url ?? '' };
+      return { ...number, sms_url: url ?? '', sms_method: url === null ? 'POST' : method };
     },
   );
 }

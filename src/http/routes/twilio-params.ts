@@ -2,6 +2,7 @@
  * The parameters of the Twilio-compatible API: bounded form parsing, HTTP Basic credentials, the form and
  * query schemas (for validation and OpenAPI), and Twilio's date and number parameters.
  */
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Actor, ApiKeys } from '../../modules/accounts';
 import { accountSid, keySid } from '../../modules/twilio-compat';
@@ -19,6 +20,18 @@ export const MAX_PAGE_SIZE = 1000;
 export const VALIDITY = { min: 1, max: 36_000 };
 
 export type Form = Record<string, string | string[]>;
+
+/** What the compatible plugin hands the route files it registers (numbers, services). */
+export interface TwilioRouteHelpers {
+  formOf(request: FastifyRequest): Form;
+  /** Refuses (21609) a callback URL our webhooks would refuse; the URL as it will be used. */
+  checkUrl(raw: string): Promise<string>;
+  auth(permission: 'messages:read' | 'webhooks:manage'): {
+    auth: 'client';
+    permission: 'messages:read' | 'webhooks:manage';
+    basicAuth: true;
+  };
+}
 
 /** Parses a form body with bounded work: the body limit caps its size, MAX_FIELDS its field count. */
 export function parseForm(body: string): Form {
@@ -72,7 +85,9 @@ export const createForm = z.looseObject({
   From: field.describe(
     'The sender: a number or an alphanumeric sender ID; the account’s default when absent',
   ),
-  MessagingServiceSid: field.describe('Accepted in place of From: the account’s default sender is used'),
+  MessagingServiceSid: field.describe(
+    'A Messaging Service (MG…): without From, the sender comes from its pool (sticky per recipient); its status callback applies when StatusCallback is absent',
+  ),
   Body: field.describe(`The text, at most ${MAX_BODY} characters`),
   StatusCallback: field.describe(
     'URL that gets Twilio-shaped status callbacks, signed with X-Twilio-Signature',
@@ -86,7 +101,7 @@ export const createForm = z.looseObject({
 });
 export const updateForm = z.looseObject({
   Status: field.describe('`canceled` cancels a scheduled message'),
-  Body: field.describe('An empty Body (redaction) is not supported'),
+  Body: field.describe('Only the empty string: erases the text of a message that has been sent (redaction)'),
 });
 export const listQuery = z.looseObject({
   To: z.string().max(32).optional(),

@@ -7,7 +7,7 @@ import type { AuditLog } from '../audit';
 import { auditActorOf } from '../audit';
 import type { Ledger } from '../billing';
 import type { ClientEventSink } from './ports';
-import { statusEventData } from './send';
+import { statusEvent } from './send';
 import { CANCELLABLE_STATUSES } from './status';
 import { type MessageView, messageView } from './views';
 
@@ -75,9 +75,7 @@ export function createMessageCancel(deps: MessageCancelDeps) {
         [{ accountId: row.account_id, kind: 'release', amountMicro: Number(row.price) }],
         'message cancelled',
       );
-      await deps.events.publish(tx, [
-        { accountId: row.account_id, type: 'message.status', data: statusEventData(row, 'cancelled', now) },
-      ]);
+      await deps.events.publish(tx, [statusEvent(row, 'cancelled', now)]);
       await deps.audit.record(tx, {
         accountId: actor.accountId,
         actor: auditActorOf(actor),

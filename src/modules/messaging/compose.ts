@@ -13,6 +13,8 @@ export interface SendItem {
   sendAt?: string | undefined;
   validUntil?: string | undefined;
   reference?: string | undefined;
+  /** The sender wants a callback for each status change of this message (see ClientEvent.statusCallback). */
+  statusCallback?: boolean | undefined;
   /** Where this item sits in the request body, for error paths (e.g. `/body/to/3`). */
   path: { to: string; text: string; from: string; sendAt: string; validUntil: string };
 }
@@ -32,6 +34,7 @@ export interface Draft {
   sendAt: number | null;
   validUntil: number | null;
   reference: string | null;
+  statusCallback: boolean;
 }
 
 export interface RecipientError {
@@ -135,6 +138,7 @@ export function compose(
       sendAt: sendAt !== null && sendAt > ctx.now ? sendAt : null,
       validUntil,
       reference: item.reference ?? null,
+      statusCallback: item.statusCallback === true,
     });
   }
   if (firstCode) {

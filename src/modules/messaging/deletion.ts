@@ -18,6 +18,8 @@ export const MESSAGE_RESTORE_WINDOW_MS = 60 * 24 * 3600_000;
 /** Most ids one bulk delete or restore may carry. */
 export const MAX_MESSAGE_IDS = 1000;
 const PENDING: MessagesTable['status'][] = ['scheduled', 'queued', 'sending'];
+/** A message's text can be redacted once it has left for the carrier: nothing reads it after `sent`. */
+const REDACTABLE: MessagesTable['status'][] = ['sent', ...FINAL_STATUSES];
 
 const dayOf = (ms: number) => new Date(Number(ms)).toISOString().slice(0, 10);
 
@@ -151,6 +153,47 @@ export function createMessageDeletion(deps: MessageDeletionDeps) {
           `The message is ${row.status}; only finished messages can be deleted.`,
         );
       await this.remove(actor, [id]);
+    },
+
+    /**
+     * Erases one message's text (Twilio's redaction, `Body=""`), keeping the row, its number and its
+     * figures (segments, price, status, times). 404 when it is not a visible message of the account, 409
+     * while it has not left yet (its text is still needed to send it). Audited; a second call is a no-op.
+     */
+    async redact(actor: ClientActor, id: string): Promise<void> {
+      await db.transaction().execute(async (tx) => {
+        const now = clock.now();
+        const visible = tx
+          .selectFrom('messages')
+          .select(['id', 'status', 'text'])
+          .where('account_id', '=', actor.accountId)
+          .where('deleted_at', 'is', null)
+          .where('id', '=', id);
+        const row = await visible.executeTakeFirst();
+        if (!row) throw new AppError('not_found', 'No such message.');
+        const updated = await tx
+          .updateTable('messages')
+          .set({ text: '', updated_at: now })
+          .where('id', '=', id)
+          .where('account_id', '=', actor.accountId)
+          .where('status', 'in', REDACTABLE)
+          .where('text', '!=', '')
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) === 0) {
+          if (row.text === '') return;
+          throw new AppError(
+            'conflict',
+            `The message is ${row.status}; its text can be redacted once it has been sent.`,
+          );
+        }
+        await audit.record(tx, {
+          accountId: actor.accountId,
+          actor: auditActorOf(actor),
+          action: 'message.redacted',
+          target: { type: 'message', id },
+          data: { status: row.status },
+        });
+      });
     },
 
     /** Brings deleted messages back within 60 days. All or nothing: an id that cannot be restored answers 404. */

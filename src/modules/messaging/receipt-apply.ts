@@ -20,7 +20,7 @@ import {
 } from './outcome-context';
 import type { ClientEvent } from './ports';
 import { MATCH_RETRY_MS } from './receipt-rematch';
-import { statusEventData } from './send';
+import { statusEvent } from './send';
 import { canTransition, FINAL_STATUSES } from './status';
 
 /** A stored receipt as matching reads it. */
@@ -166,11 +166,7 @@ export function createReceiptApply(deps: OutcomeDeps) {
           detail: report.error_code ? `carrier error ${report.error_code}` : null,
           at: report.received_at,
         },
-        published: {
-          accountId: m.account_id,
-          type: 'message.status',
-          data: statusEventData(m, next, report.received_at, error ?? undefined),
-        },
+        published: statusEvent(m, next, report.received_at, error ?? undefined),
         refund:
           refundable && Number(m.charged) === 1 && Number(m.price) > 0
             ? { accountId: m.account_id, kind: 'refund', amountMicro: Number(m.price) }

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { DbOrTx } from '../../storage/database';
 import type { MessagesTable } from '../../storage/schema';
 import { CHUNK, commitEffects, newEffects, type OutcomeDeps, refundPolicies } from './outcome-context';
-import { statusEventData } from './send';
+import { statusEvent } from './send';
 
 /** How long a `sent` message waits for its receipt unless its route says otherwise. */
 export const DEFAULT_RECEIPT_TIMEOUT_MS = 48 * 3600_000;
@@ -102,11 +102,7 @@ export function createReceiptTimeout(deps: OutcomeDeps) {
             detail: error.detail,
             at: now,
           });
-          effects.published.push({
-            accountId: m.account_id,
-            type: 'message.status',
-            data: statusEventData(m, 'expired', now, error),
-          });
+          effects.published.push(statusEvent(m, 'expired', now, error));
           // The same rule as for an `expired` receipt from the carrier.
           if (
             policies.get(m.account_id) === 'undelivered_and_expired' &&

@@ -22,7 +22,13 @@ export type NewMessage = Pick<
   Partial<
     Pick<
       MessagesTable,
-      'reference' | 'campaign_id' | 'valid_until' | 'error_code' | 'error_detail' | 'done_at'
+      | 'reference'
+      | 'campaign_id'
+      | 'valid_until'
+      | 'error_code'
+      | 'error_detail'
+      | 'done_at'
+      | 'status_callback'
     >
   >;
 
@@ -59,6 +65,7 @@ export function newMessageRow(m: NewMessage): MessagesTable {
     updated_at: m.created_at,
     sent_at: null,
     done_at: m.done_at ?? null,
+    status_callback: m.status_callback ?? 0,
   };
 }
 

@@ -8,7 +8,7 @@ import type { MessageStatus, MessagesTable } from '../../storage/schema';
 import { DISPATCH_JOB } from './jobs';
 import { CASE_CHUNK, commitEffects, newEffects, type OutcomeDeps } from './outcome-context';
 import type { ReceiptApply } from './receipt-apply';
-import { statusEventData } from './send';
+import { statusEvent } from './send';
 
 /** What became of one attempt to hand a message to a route. */
 export type SendOutcome =
@@ -107,11 +107,7 @@ export function createSendOutcomes(deps: OutcomeDeps, receipts: Pick<ReceiptAppl
               detail: error.detail.slice(0, 500),
               at: now,
             });
-            effects.published.push({
-              accountId: m.account_id,
-              type: 'message.status',
-              data: statusEventData(m, status, now, error),
-            });
+            effects.published.push(statusEvent(m, status, now, error));
             effects.settle.push({ accountId: m.account_id, kind: 'release', amountMicro: price });
             break;
           }
@@ -166,11 +162,7 @@ export function createSendOutcomes(deps: OutcomeDeps, receipts: Pick<ReceiptAppl
             detail: `route ${outcome.routeId}`,
             at: now,
           });
-          effects.published.push({
-            accountId: m.account_id,
-            type: 'message.status',
-            data: statusEventData(m, 'sent', now),
-          });
+          effects.published.push(statusEvent(m, 'sent', now));
           effects.settle.push({ accountId: m.account_id, kind: 'charge', amountMicro: Number(m.price) });
           sentRefs.push({ routeId: outcome.routeId, carrierRef: outcome.carrierRef });
           if (outcome.partRefs && outcome.partRefs.length > 1) {

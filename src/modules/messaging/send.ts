@@ -13,7 +13,7 @@ import { auditActorOf } from '../audit';
 import type { Ledger, PriceBook } from '../billing';
 import { compose, type RecipientError, type SendItem } from './compose';
 import { DISPATCH_JOB, type DispatchPayload } from './jobs';
-import type { ClientEventSink } from './ports';
+import type { ClientEvent, ClientEventSink } from './ports';
 import { insertOneMessage, newMessageRow } from './rows';
 import { type MessageView, messageView } from './views';
 
@@ -218,6 +218,7 @@ export function createSender(deps: SendDeps) {
         price: screen?.status === 'rejected' ? 0 : d.price,
         country: d.country,
         reference: d.reference,
+        status_callback: d.statusCallback ? 1 : 0,
         send_at: d.sendAt,
         valid_until: d.validUntil,
         error_code: screen?.code ?? null,
@@ -306,10 +307,8 @@ export function createSender(deps: SendDeps) {
           .execute();
         await deps.events.publish(
           tx,
-          screened.map((r) => ({
-            accountId: r.account_id,
-            type: 'message.status' as const,
-            data: statusEventData(
+          screened.map((r) =>
+            statusEvent(
               r,
               r.status,
               now,
@@ -317,7 +316,7 @@ export function createSender(deps: SendDeps) {
                 ? undefined
                 : { code: r.error_code!, detail: r.error_detail },
             ),
-          })),
+          ),
         );
       }
       await deps.audit.record(
@@ -378,6 +377,25 @@ async function suppressedNumbers(
 }
 
 /** The `data` of a `message.status` webhook event. */
+/** The `message.status` event of a message, flagged when its sender asked for per-message callbacks. */
+export function statusEvent(
+  m: Pick<
+    MessagesTable,
+    'id' | 'account_id' | 'to_number' | 'reference' | 'segments' | 'price' | 'status_callback'
+  >,
+  status: string,
+  at: number,
+  error?: { code: string; detail: string | null; carrierCode?: string },
+): ClientEvent {
+  const event: ClientEvent = {
+    accountId: m.account_id,
+    type: 'message.status',
+    data: statusEventData(m, status, at, error),
+  };
+  if (Number(m.status_callback) === 1) event.statusCallback = true;
+  return event;
+}
+
 export function statusEventData(
   m: Pick<MessagesTable, 'id' | 'to_number' | 'reference' | 'segments' | 'price'>,
   status: string,

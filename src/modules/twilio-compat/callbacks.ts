@@ -16,6 +16,7 @@ import type { ClientEvent, ClientEventSink } from '../messaging';
 import { FINAL_STATUSES, type MessageView } from '../messaging';
 import { parseWebhookUrl, RETRY_LADDER_MS, type WebhookNet } from '../webhooks';
 import { incomingRows, replyContext, twimlMessages } from './incoming';
+import { openOrNull } from './open-secret';
 import { API_VERSION, TWILIO_STATUS, twilioErrorOf } from './shapes';
 import { accountSid, messageSid } from './sids';
 import { twilioSignature } from './signature';
@@ -60,23 +61,9 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
   const sender = deps.net.createSender({ allowPrivate: settings.allowPrivate, timeoutMs });
   let lastSweep = Number.NEGATIVE_INFINITY;
 
-  /**
-   * Whether a stored key opens under this process's secrets key. One sealed under another key (a database
-   * restored without its `secrets.key`, a changed SECRETS_KEY) cannot sign: its callbacks are dropped with
-   * a warning, and the status change that raised them goes on.
-   */
-  function signable(sealed: string): boolean {
-    try {
-      deps.secrets.open(sealed);
-      return true;
-    } catch (error) {
-      deps.logger.warn({ err: error }, 'a Twilio-compatible callback key does not open; callback not sent');
-      return false;
-    }
-  }
-
   function deliveryRow(
-    callback: { account_id: string; url: string; auth_token: string; from_number: string },
+    callback: { account_id: string; url: string; from_number: string },
+    authToken: string,
     change: StatusChange,
     now: number,
   ): TwilioCallbackDeliveriesTable {
@@ -98,8 +85,9 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
       message_id: change.messageId,
       kind: 'status',
       url: callback.url,
+      method: 'POST',
       body: new URLSearchParams(params).toString(),
-      signature: twilioSignature(deps.secrets.open(callback.auth_token), callback.url, params),
+      signature: twilioSignature(authToken, callback.url, params),
       attempts: 0,
       next_attempt_at: now,
       last_status_code: null,
@@ -125,8 +113,9 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
         const callback = byId.get(change.messageId);
         if (!callback) continue;
         if (FINAL_STATUSES.has(change.status)) done.push(change.messageId);
-        const row = signable(callback.auth_token) ? deliveryRow(callback, change, now) : null;
-        if (row) rows.push(row);
+        // A key that does not open cannot sign: this callback is skipped, the status change goes on.
+        const authToken = openOrNull(deps.secrets, callback.auth_token, deps.logger, 'status callback');
+        if (authToken !== null) rows.push(deliveryRow(callback, authToken, change, now));
       }
     }
     for (const part of chunks(rows, 200))
@@ -138,7 +127,8 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
   }
 
   function changeOf(event: ClientEvent): StatusChange | null {
-    if (event.type !== 'message.status') return null;
+    // Only messages sent with a StatusCallback are flagged: every other status change costs no lookup.
+    if (event.type !== 'message.status' || event.statusCallback !== true) return null;
     const data = event.data as {
       messageId?: unknown;
       status?: unknown;
@@ -161,7 +151,7 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
   async function answer(row: TwilioCallbackDeliveriesTable, excerpt: string | null): Promise<void> {
     const texts = twimlMessages(excerpt);
     if (texts.length === 0 || !deps.reply) return;
-    const context = await replyContext(db, row, deps.secrets);
+    const context = await replyContext(db, row, deps);
     if (!context) return;
     for (const text of texts) {
       try {
@@ -173,11 +163,14 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
   }
 
   async function post(row: TwilioCallbackDeliveriesTable, now: number): Promise<void> {
-    const outcome = await sender.post(
-      new URL(row.url),
-      { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': row.signature },
-      row.body,
-    );
+    const outcome =
+      row.method === 'GET'
+        ? await sender.post(new URL(row.url), { 'x-twilio-signature': row.signature }, '', 'GET')
+        : await sender.post(
+            new URL(row.url),
+            { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': row.signature },
+            row.body,
+          );
     if (outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300) {
       await db.deleteFrom('twilio_callback_deliveries').where('id', '=', row.id).execute();
       if (row.kind === 'incoming') await answer(row, outcome.responseExcerpt);
@@ -234,16 +227,18 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
         accountId: input.accountId,
         type: 'message.status',
         data: { messageId: m.id, status: m.status, to: m.to, error: m.error },
+        statusCallback: true,
       });
       if (change) await db.transaction().execute((tx) => queue(tx, [change]));
     },
 
-    /** Sets (or, with null, clears) the SMS URL of one of the account's numbers. */
+    /** Sets (or, with null, clears) the SMS URL of one of the account's numbers, and its method. */
     async setSmsUrl(input: {
       numberId: string;
       accountId: string;
       number: string;
       url: string | null;
+      method: 'POST' | 'GET';
       authToken: string;
     }) {
       await db.transaction().execute(async (tx) => {
@@ -256,6 +251,7 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
             account_id: input.accountId,
             number: input.number,
             url: input.url,
+            method: input.method,
             auth_token: deps.secrets.seal(input.authToken),
             updated_at: clock.now(),
           })
@@ -263,14 +259,14 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
       });
     },
 
-    /** The SMS URLs of the account's numbers, by number id. */
-    async smsUrls(accountId: string): Promise<Map<string, string>> {
+    /** The SMS URLs of the account's numbers, with their methods, by number id. */
+    async smsUrls(accountId: string): Promise<Map<string, { url: string; method: 'POST' | 'GET' }>> {
       const rows = await db
         .selectFrom('twilio_sms_urls')
-        .select(['number_id', 'url'])
+        .select(['number_id', 'url', 'method'])
         .where('account_id', '=', accountId)
         .execute();
-      return new Map(rows.map((r) => [r.number_id, r.url]));
+      return new Map(rows.map((r) => [r.number_id, { url: r.url, method: r.method ?? 'POST' }]));
     },
 
     /** The event sink: called inside the transaction of every status change. */
@@ -279,7 +275,7 @@ export function createTwilioCallbacks(deps: TwilioCallbackDeps) {
         const changes = events.map(changeOf).filter((c): c is StatusChange => c !== null);
         await queue(tx, changes);
         const now = clock.now();
-        const incoming = await incomingRows(tx, events, deps.secrets, (base) =>
+        const incoming = await incomingRows(tx, events, deps, (base) =>
           Object.assign(
             { id: ids('whd'), kind: 'incoming' as const, attempts: 0, next_attempt_at: now },
             { last_status_code: null, last_error: null, created_at: now },

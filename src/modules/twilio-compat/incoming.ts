@@ -1,14 +1,16 @@
 /**
  * Inbound messages to a number with an "SMS URL" (Twilio's IncomingPhoneNumber `SmsUrl`): POSTed there
- * in Twilio's incoming-message shape, signed with `X-Twilio-Signature`, and a TwiML answer's `<Message>`
+ * (or, with `SmsMethod=GET`, requested with the parameters in the query string) in Twilio's incoming shape, signed with `X-Twilio-Signature`, and a TwiML answer's `<Message>`
  * elements sent back to the sender from that number. Rows go through the status callbacks' delivery table
  * (kind `incoming`), so they share its sender, claim and retry ladder.
  */
 
+import type { Logger } from '../../kernel/logger';
 import type { SecretBox } from '../../kernel/secret-box';
 import type { DbOrTx } from '../../storage/database';
 import type { TwilioCallbackDeliveriesTable } from '../../storage/schema-twilio';
 import type { ClientEvent } from '../messaging';
+import { openOrNull } from './open-secret';
 import { API_VERSION } from './shapes';
 import { accountSid } from './sids';
 import { twilioSignature } from './signature';
@@ -35,9 +37,12 @@ function inboundSid(id: string): string {
 export async function incomingRows(
   tx: DbOrTx,
   events: readonly ClientEvent[],
-  secrets: SecretBox,
+  keys: { secrets: SecretBox; logger: Pick<Logger, 'warn'> },
   make: (
-    base: Pick<TwilioCallbackDeliveriesTable, 'account_id' | 'message_id' | 'url' | 'body' | 'signature'>,
+    base: Pick<
+      TwilioCallbackDeliveriesTable,
+      'account_id' | 'message_id' | 'url' | 'method' | 'body' | 'signature'
+    >,
   ) => TwilioCallbackDeliveriesTable,
 ): Promise<TwilioCallbackDeliveriesTable[]> {
   const received = events
@@ -57,13 +62,8 @@ export async function incomingRows(
     const target = byNumber.get(data.to);
     // A number that changed hands keeps no URL of its former account.
     if (!target || target.account_id !== accountId) continue;
-    // A key sealed under another secrets key (a database restored without its key) cannot sign: skipped.
-    let authToken: string;
-    try {
-      authToken = secrets.open(target.auth_token);
-    } catch {
-      continue;
-    }
+    const authToken = openOrNull(keys.secrets, target.auth_token, keys.logger, 'SMS URL post');
+    if (authToken === null) continue;
     const sid = inboundSid(data.id);
     const params: Record<string, string> = {
       AccountSid: accountSid(accountId),
@@ -78,12 +78,21 @@ export async function incomingRows(
       SmsStatus: 'received',
       To: data.to,
     };
+    const form = new URLSearchParams(params).toString();
+    if (target.method === 'GET') {
+      // Twilio's GET: the parameters join the URL's query, and the signature covers that URL alone.
+      const url = `${target.url}${target.url.includes('?') ? '&' : '?'}${form}`;
+      const base = { account_id: accountId, message_id: data.id, url, method: 'GET' as const, body: '' };
+      rows.push(make({ ...base, signature: twilioSignature(authToken, url, {}) }));
+      continue;
+    }
     rows.push(
       make({
         account_id: accountId,
         message_id: data.id,
         url: target.url,
-        body: new URLSearchParams(params).toString(),
+        method: 'POST',
+        body: form,
         signature: twilioSignature(authToken, target.url, params),
       }),
     );
@@ -120,8 +129,12 @@ export function twimlMessages(answer: string | null): string[] {
 }
 
 /** The data a reply needs: the number's credential, and who is answered from which number. */
-export async function replyContext(db: DbOrTx, row: TwilioCallbackDeliveriesTable, secrets: SecretBox) {
-  const params = new URLSearchParams(row.body);
+export async function replyContext(
+  db: DbOrTx,
+  row: TwilioCallbackDeliveriesTable,
+  keys: { secrets: SecretBox; logger: Pick<Logger, 'warn'> },
+) {
+  const params = row.method === 'GET' ? new URL(row.url).searchParams : new URLSearchParams(row.body);
   const to = params.get('To');
   const from = params.get('From');
   if (!to || !from) return null;
@@ -131,9 +144,6 @@ export async function replyContext(db: DbOrTx, row: TwilioCallbackDeliveriesTabl
     .where('number', '=', to)
     .executeTakeFirst();
   if (!target || target.account_id !== row.account_id) return null;
-  try {
-    return { authToken: secrets.open(target.auth_token), number: to, sender: from };
-  } catch {
-    return null;
-  }
+  const authToken = openOrNull(keys.secrets, target.auth_token, keys.logger, 'TwiML reply');
+  return authToken === null ? null : { authToken, number: to, sender: from };
 }

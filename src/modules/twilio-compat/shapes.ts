@@ -3,7 +3,7 @@
  * Message resource as the Messages API (2010-04-01) answers it. docs/twilio-compatibility.md has the tables.
  */
 import type { MessageView } from '../messaging';
-import { accountSid, messageSid } from './sids';
+import { accountSid, messageSid, serviceSid } from './sids';
 
 export const API_VERSION = '2010-04-01';
 
@@ -56,7 +56,11 @@ export function messagesUri(accountId: string): string {
 const CHARGED = new Set<MessageView['status']>(['sending', 'sent', 'delivered', 'undelivered', 'expired']);
 
 /** The Message resource, plus `smsgate_status` (our own status, which is finer than Twilio's). */
-export function twilioMessage(accountId: string, m: MessageView, numMedia = 0) {
+export function twilioMessage(
+  accountId: string,
+  m: MessageView,
+  extra: { serviceId?: string | undefined } = {},
+) {
   const sid = messageSid(m.id);
   const base = `${messagesUri(accountId)}/${sid}`;
   const error = m.error ? twilioErrorOf(m.error.code) : null;
@@ -74,8 +78,9 @@ export function twilioMessage(accountId: string, m: MessageView, numMedia = 0) {
     error_code: error?.code ?? null,
     error_message: error?.message ?? null,
     from: m.from,
-    messaging_service_sid: null,
-    num_media: String(numMedia),
+    messaging_service_sid: extra.serviceId ? serviceSid(extra.serviceId) : null,
+    // MediaUrl is sent as links in the text (no MMS): a message has no media of its own.
+    num_media: '0',
     num_segments: String(m.segments),
     price: charged && m.price > 0 ? (-m.price).toFixed(5) : null,
     price_unit: 'credits',

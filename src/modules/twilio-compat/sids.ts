@@ -52,3 +52,11 @@ export const keySid = (keyId: string) => sidOf('SK', 'key', keyId);
 export const numberSid = (numberId: string) => sidOf('PN', 'num', numberId);
 /** The number id of a `PN…` SID, or null when it is not one. */
 export const numberIdOfSid = (sid: string) => idOf('PN', 'num', sid);
+/** `MG…` for a messaging service id (`mgs_…`). */
+export const serviceSid = (serviceId: string) => sidOf('MG', 'mgs', serviceId);
+/** The messaging service id of an `MG…` SID, or null when it is not one. */
+export const serviceIdOfSid = (sid: string) => idOf('MG', 'mgs', sid);
+/** `AI…` for an alphanumeric sender in a messaging service's pool (`als_…`). */
+export const alphaSenderSid = (id: string) => sidOf('AI', 'als', id);
+/** The pool entry id of an `AI…` SID, or null when it is not one. */
+export const alphaSenderIdOfSid = (sid: string) => idOf('AI', 'als', sid);

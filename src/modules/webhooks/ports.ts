@@ -20,9 +20,14 @@ export interface PostOutcome {
 /** How the error of a timed-out attempt begins (as stored in `last_error`). */
 export const TIMEOUT_ERROR_PREFIX = 'timed out after';
 
-/** POSTs webhook bodies to receivers. */
+/** POSTs webhook bodies to receivers (or, for Twilio's `SmsMethod=GET`, GETs the URL, body unused). */
 export interface WebhookSender {
-  post(url: URL, headers: Record<string, string>, body: string): Promise<PostOutcome>;
+  post(
+    url: URL,
+    headers: Record<string, string>,
+    body: string,
+    method?: 'POST' | 'GET',
+  ): Promise<PostOutcome>;
   /** Closes idle kept-alive connections. */
   close(): void;
 }

@@ -28,6 +28,7 @@ import * as m0027 from './0027_route_callbacks';
 import * as m0028 from './0028_costs_routing';
 import * as m0029 from './0029_twilio_callbacks';
 import * as m0030 from './0030_smpp_server';
+import * as m0031 from './0031_twilio_services';
 import * as m0032 from './0032_webhook_first_attempt';
 import * as m0033 from './0033_keywords';
 import * as m0034 from './0034_trust';
@@ -65,6 +66,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0028_costs_routing': m0028,
   '0029_twilio_callbacks': m0029,
   '0030_smpp_server': m0030,
+  '0031_twilio_services': m0031,
   '0032_webhook_first_attempt': m0032,
   '0033_keywords': m0033,
   '0034_trust': m0034,
