@@ -39,7 +39,8 @@ export type IdPrefix =
   | 'ntc'
   | 'pol'
   | 'swp'
-  | 'clk';
+  | 'clk'
+  | 'pay';
 
 export type IdGenerator = (prefix: IdPrefix) => string;
 

@@ -28,6 +28,7 @@ import * as m0027 from './0027_route_callbacks';
 import * as m0028 from './0028_costs_routing';
 import * as m0029 from './0029_twilio_callbacks';
 import * as m0035 from './0035_platform_settings';
+import * as m0036 from './0036_payments';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -60,6 +61,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0028_costs_routing': m0028,
   '0029_twilio_callbacks': m0029,
   '0035_platform_settings': m0035,
+  '0036_payments': m0036,
 };
 
 export const migrationProvider: MigrationProvider = {
