@@ -75,6 +75,7 @@ import {
   createPreview,
   createSender,
 } from './modules/messaging';
+import { createPayments } from './modules/payments';
 import { createTwilioCallbacks } from './modules/twilio-compat';
 import { createWebhooks } from './modules/webhooks';
 import { createDbQueue } from './queue/db-queue';
@@ -136,6 +137,20 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   const files = overrides.files ?? createLocalFileStore(join(config.DATA_DIR, 'files'));
   const audit = createAuditLog({ clock, ids });
   const ledger = createLedger({ clock, ids });
+  const payments = createPayments({
+    db,
+    clock,
+    ids,
+    ledger,
+    audit,
+    terms: () => ({
+      currencies: config.TOP_UP_CURRENCIES,
+      minimumMinor: config.TOP_UP_MINIMUM_MINOR,
+      creditPriceMinor: config.CREDIT_PRICES,
+      packages: config.TOP_UP_PACKAGES,
+    }),
+    providers: {},
+  });
   const settings = {
     freeCreditsMicro: creditsToMicro(config.FREE_CREDITS),
     policyVersion: config.POLICY_VERSION,
@@ -436,6 +451,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     files,
     audit,
     ledger,
+    payments,
     identity: createIdentity(accountsDeps, processor.policies),
     processor,
     team: createTeam(accountsDeps),

@@ -44,6 +44,7 @@ import type {
   MessageDeletion,
   MessageReports,
 } from '../modules/messaging';
+import type { Payments } from '../modules/payments';
 import type { TwilioCallbacks } from '../modules/twilio-compat';
 import type { Webhooks } from '../modules/webhooks';
 import type { Db } from '../storage/database';
@@ -68,6 +69,7 @@ import { inboundRoutes } from './routes/inbound';
 import { linkRoutes } from './routes/links';
 import { messageReportRoutes } from './routes/message-reports';
 import { messageRoutes } from './routes/messages';
+import { paymentRoutes } from './routes/payments';
 import { priceAndSettingsRoutes } from './routes/prices';
 import { privacyRoutes } from './routes/privacy';
 import { routeHookRoutes } from './routes/route-hooks';
@@ -90,6 +92,8 @@ export interface AppServices {
   staff: Staff;
   accountAdmin: ReturnType<typeof createAccountAdmin>;
   ledger: Ledger;
+  /** Buying credits through payment providers. */
+  payments: Payments;
   audit: AuditLog;
   settings: { publicUrl: string; importMaxBytes?: number };
   webhooks: Webhooks;
@@ -303,6 +307,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
 
   await app.register(accountRoutes(services));
   await app.register(billingRoutes(services));
+  await app.register(paymentRoutes(services));
   await app.register(messageRoutes(services));
   await app.register(messageReportRoutes(services));
   await app.register(priceAndSettingsRoutes(services));

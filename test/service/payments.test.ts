@@ -47,7 +47,7 @@ describe.each(DIALECTS)('top-ups on %s', (dialect) => {
 
   it('a package opens a pending payment; paid credits once; the replay credits nothing', async () => {
     const actor = await newAccount('acc_pkg');
-    const { payment, checkoutUrl } = await payments.startTopUp(actor, {
+    const { payment, checkoutUrl } = await payments.startTopUp(actor.accountId, actor, {
       provider: 'paysera',
       packageId: 'business',
     });
@@ -77,7 +77,10 @@ describe.each(DIALECTS)('top-ups on %s', (dialect) => {
 
   it('a refund debits the credits even below zero, and sending then stops', async () => {
     const actor = await newAccount('acc_refund');
-    const { payment } = await payments.startTopUp(actor, { provider: 'paysera', amountMinor: 1_000 });
+    const { payment } = await payments.startTopUp(actor.accountId, actor, {
+      provider: 'paysera',
+      amountMinor: 1_000,
+    });
     expect(payment.credits).toBe(200);
     await payments.markPaid({
       provider: 'paysera',
@@ -118,21 +121,25 @@ describe.each(DIALECTS)('top-ups on %s', (dialect) => {
 
   it('bad input is refused with stable codes and opens no payment', async () => {
     const actor = await newAccount('acc_bad');
-    await expect(payments.startTopUp(actor, { provider: 'paysera', amountMinor: 499 })).rejects.toMatchObject(
-      {
-        code: 'amount_below_minimum',
-      },
-    );
     await expect(
-      payments.startTopUp(actor, { provider: 'paysera', amountMinor: 1_000, currency: 'USD' }),
+      payments.startTopUp(actor.accountId, actor, { provider: 'paysera', amountMinor: 499 }),
+    ).rejects.toMatchObject({
+      code: 'amount_below_minimum',
+    });
+    await expect(
+      payments.startTopUp(actor.accountId, actor, {
+        provider: 'paysera',
+        amountMinor: 1_000,
+        currency: 'USD',
+      }),
     ).rejects.toMatchObject({ code: 'currency_not_enabled' });
     await expect(
-      payments.startTopUp(actor, { provider: 'paysera', amountMinor: 10.5 }),
+      payments.startTopUp(actor.accountId, actor, { provider: 'paysera', amountMinor: 10.5 }),
     ).rejects.toMatchObject({
       code: 'validation_failed',
     });
     await expect(
-      payments.startTopUp(actor, { provider: 'stripe', amountMinor: 1_000 }),
+      payments.startTopUp(actor.accountId, actor, { provider: 'stripe', amountMinor: 1_000 }),
     ).rejects.toMatchObject({
       code: 'validation_failed',
     });
@@ -141,7 +148,10 @@ describe.each(DIALECTS)('top-ups on %s', (dialect) => {
 
   it('a notice for an unknown order or with a tampered amount credits nothing and is audited', async () => {
     const actor = await newAccount('acc_tamper');
-    const { payment } = await payments.startTopUp(actor, { provider: 'paysera', amountMinor: 2_000 });
+    const { payment } = await payments.startTopUp(actor.accountId, actor, {
+      provider: 'paysera',
+      amountMinor: 2_000,
+    });
     const notice = { provider: 'paysera' as const, providerTransactionId: 'req-3', currency: 'EUR' };
     await expect(
       payments.markPaid({ ...notice, providerOrderId: payment.id, amountMinor: 200_000 }),

@@ -98,7 +98,8 @@ export function createPayments(deps: {
   return {
     /** Opens a pending payment and asks the provider where the payer should go. */
     async startTopUp(
-      actor: AuditActor & { accountId: string },
+      accountId: string,
+      actor: AuditActor,
       input: TopUpChoice & { provider: PaymentProviderName },
     ): Promise<{ payment: PaymentView; checkoutUrl: string }> {
       const starter = deps.providers[input.provider];
@@ -111,7 +112,7 @@ export function createPayments(deps: {
       const now = clock.now();
       const row: PaymentsTable = {
         id,
-        account_id: actor.accountId,
+        account_id: accountId,
         provider: input.provider,
         provider_order_id: id,
         provider_transaction_id: null,
@@ -128,7 +129,7 @@ export function createPayments(deps: {
       await db.transaction().execute(async (tx) => {
         await tx.insertInto('payments').values(row).execute();
         await audit.record(tx, {
-          accountId: actor.accountId,
+          accountId: accountId,
           actor,
           action: 'payment.started',
           target: { type: 'payment', id },
@@ -137,7 +138,7 @@ export function createPayments(deps: {
       });
       const started = await starter.startCheckout({
         id,
-        accountId: actor.accountId,
+        accountId: accountId,
         amountMinor: priced.amountMinor,
         currency: priced.currency,
         credits: microToCredits(priced.creditsMicro),
