@@ -7,6 +7,7 @@ import { createImportFileReader } from './adapters/imports';
 import { createFileMailer } from './adapters/mail/file-mailer';
 import { instrumentPlatform } from './adapters/metrics/platform';
 import { createPrometheusMetrics } from './adapters/metrics/prometheus';
+import { payseraCheckout, payseraFromConfig } from './adapters/payments/paysera-checkout';
 import { redisSharedThroughput } from './adapters/redis-throughput';
 import { createRouteFactory } from './adapters/route-factory';
 import { ROUTE_TYPES } from './adapters/route-types';
@@ -137,6 +138,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   const files = overrides.files ?? createLocalFileStore(join(config.DATA_DIR, 'files'));
   const audit = createAuditLog({ clock, ids });
   const ledger = createLedger({ clock, ids });
+  const paysera = payseraFromConfig(config);
   const payments = createPayments({
     db,
     clock,
@@ -149,7 +151,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
       creditPriceMinor: config.CREDIT_PRICES,
       packages: config.TOP_UP_PACKAGES,
     }),
-    providers: {},
+    providers: paysera ? { paysera: payseraCheckout(paysera, config.PUBLIC_URL) } : {},
   });
   const settings = {
     freeCreditsMicro: creditsToMicro(config.FREE_CREDITS),
@@ -452,6 +454,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     audit,
     ledger,
     payments,
+    paysera,
     identity: createIdentity(accountsDeps, processor.policies),
     processor,
     team: createTeam(accountsDeps),

@@ -159,6 +159,29 @@ export const CONFIG_SCHEMA = {
       ),
     doc: 'Credit packages offered for purchase, as `id:credits` pairs; their price follows from `CREDIT_PRICES`.',
   },
+  PAYSERA_PROJECT_ID: {
+    schema: z
+      .string()
+      .regex(/^\d{1,11}$/, 'the numeric project id')
+      .optional(),
+    doc: 'Paysera Checkout project id; with `PAYSERA_PASSWORD` it enables buying credits through Paysera.',
+  },
+  PAYSERA_PASSWORD: {
+    schema: z.string().min(1).optional(),
+    doc: "The Paysera project's password: signs checkout requests and checks callbacks' `ss1`.",
+  },
+  PAYSERA_PAY_URL: {
+    schema: z.string().url().default('https://www.paysera.com/pay/'),
+    doc: "Paysera's payment page (a fake one in tests and the walk-through).",
+  },
+  PAYSERA_PUBLIC_KEY_FILE: {
+    schema: z.string().min(1).optional(),
+    doc: "Paysera's public key (PEM file): when set, callbacks' `ss2` RSA signature is checked too.",
+  },
+  PAYSERA_TEST_MODE: {
+    schema: bool.default(false),
+    doc: 'Sends checkouts with `test=1` and accepts test callbacks (which credit the account): never in production.',
+  },
   POLICY_VERSION: {
     schema: z.string().min(1).default('2026-11-01'),
     doc: 'Current privacy policy version recorded at sign-up.',

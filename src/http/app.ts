@@ -9,6 +9,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { PayseraSettings } from '../adapters/payments/paysera';
 import type { SimulatorReplies } from '../adapters/simulator/simulator-replies';
 import type { Clock } from '../kernel/clock';
 import type { FileStore } from '../kernel/file-store';
@@ -69,6 +70,7 @@ import { inboundRoutes } from './routes/inbound';
 import { linkRoutes } from './routes/links';
 import { messageReportRoutes } from './routes/message-reports';
 import { messageRoutes } from './routes/messages';
+import { paymentHookRoutes } from './routes/payment-hooks';
 import { paymentRoutes } from './routes/payments';
 import { priceAndSettingsRoutes } from './routes/prices';
 import { privacyRoutes } from './routes/privacy';
@@ -94,6 +96,8 @@ export interface AppServices {
   ledger: Ledger;
   /** Buying credits through payment providers. */
   payments: Payments;
+  /** Paysera Checkout, when configured: its callback checks and whether test payments count. */
+  paysera?: { settings: PayseraSettings; testMode: boolean } | undefined;
   audit: AuditLog;
   settings: { publicUrl: string; importMaxBytes?: number };
   webhooks: Webhooks;
@@ -308,6 +312,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(accountRoutes(services));
   await app.register(billingRoutes(services));
   await app.register(paymentRoutes(services));
+  await app.register(paymentHookRoutes(services));
   await app.register(messageRoutes(services));
   await app.register(messageReportRoutes(services));
   await app.register(priceAndSettingsRoutes(services));

@@ -96,6 +96,12 @@ export function createPayments(deps: {
   }
 
   return {
+    /** Refuses a notice the provider sent but this platform does not accept (a test payment, say). */
+    async refuseNotice(notice: PaidNotice, reason: string): Promise<never> {
+      const order = await orderOf(db, notice.provider, notice.providerOrderId);
+      return refuse(notice, order?.account_id ?? null, reason);
+    },
+
     /** Opens a pending payment and asks the provider where the payer should go. */
     async startTopUp(
       accountId: string,
