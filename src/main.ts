@@ -8,6 +8,7 @@ import { createImportFileReader } from './adapters/imports';
 import { createFileMailer } from './adapters/mail/file-mailer';
 import { instrumentPlatform } from './adapters/metrics/platform';
 import { createPrometheusMetrics } from './adapters/metrics/prometheus';
+import { payseraCheckout, payseraFromConfig } from './adapters/payments/paysera-checkout';
 import { redisSharedThroughput } from './adapters/redis-throughput';
 import { createRouteFactory } from './adapters/route-factory';
 import { ROUTE_TYPES } from './adapters/route-types';
@@ -86,6 +87,7 @@ import {
   createPreview,
   createSender,
 } from './modules/messaging';
+import { createPayments } from './modules/payments';
 import { createSmppCredentials, createSmppDeliveries } from './modules/smpp-accounts';
 import { createTrust } from './modules/trust';
 import { createTwilioCallbacks, createTwilioServices } from './modules/twilio-compat';
@@ -152,6 +154,21 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
   const files = overrides.files ?? createLocalFileStore(join(config.DATA_DIR, 'files'));
   const audit = createAuditLog({ clock, ids });
   const ledger = createLedger({ clock, ids });
+  const paysera = payseraFromConfig(config);
+  const payments = createPayments({
+    db,
+    clock,
+    ids,
+    ledger,
+    audit,
+    terms: () => ({
+      currencies: config.TOP_UP_CURRENCIES,
+      minimumMinor: config.TOP_UP_MINIMUM_MINOR,
+      creditPriceMinor: config.CREDIT_PRICES,
+      packages: config.TOP_UP_PACKAGES,
+    }),
+    providers: paysera ? { paysera: payseraCheckout(paysera, config.PUBLIC_URL) } : {},
+  });
   const settings = {
     freeCreditsMicro: creditsToMicro(config.FREE_CREDITS),
     policyVersion: config.POLICY_VERSION,
@@ -523,6 +540,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     files,
     audit,
     ledger,
+    payments,
+    paysera,
     identity: createIdentity(accountsDeps, processor.policies),
     processor,
     team: createTeam(accountsDeps),

@@ -118,6 +118,70 @@ export const CONFIG_SCHEMA = {
   },
   SESSION_TTL_HOURS: { schema: int(1).default(168), doc: 'Idle session lifetime.' },
   FREE_CREDITS: { schema: z.coerce.number().min(0).default(10), doc: 'Credits granted at sign-up.' },
+  TOP_UP_CURRENCIES: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z]{3}(,[A-Za-z]{3})*$/, 'ISO 4217 codes separated by commas, e.g. EUR,USD')
+      .default('EUR')
+      .transform((v) => v.toUpperCase().split(',')),
+    doc: 'Currencies clients may buy credits in (ISO 4217, comma-separated); the first is the default.',
+  },
+  CREDIT_PRICES: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z]{3}:\d+(\.\d+)?(,[A-Za-z]{3}:\d+(\.\d+)?)*$/, 'CODE:price pairs, e.g. EUR:0.05')
+      .default('EUR:0.05')
+      .transform((v) =>
+        Object.fromEntries(
+          v.split(',').map((pair) => {
+            const [code, price] = pair.split(':');
+            // Two-decimal currencies: one major unit is 100 minor units.
+            return [code!.toUpperCase(), Number(price) * 100];
+          }),
+        ),
+      ),
+    doc: 'The price of one credit per currency, in major units (`EUR:0.05,USD:0.06`).',
+  },
+  TOP_UP_MINIMUM_MINOR: {
+    schema: int(1).default(500),
+    doc: 'The smallest top-up, in minor units of the chosen currency (500 = 5.00 EUR).',
+  },
+  TOP_UP_PACKAGES: {
+    schema: z
+      .string()
+      .regex(/^[a-z0-9-]+:\d+(,[a-z0-9-]+:\d+)*$/, 'id:credits pairs, e.g. starter:200,business:1000')
+      .default('starter:200,business:1000,volume:10000')
+      .transform((v) =>
+        v.split(',').map((pair) => {
+          const [id, credits] = pair.split(':');
+          return { id: id!, credits: Number(credits) };
+        }),
+      ),
+    doc: 'Credit packages offered for purchase, as `id:credits` pairs; their price follows from `CREDIT_PRICES`.',
+  },
+  PAYSERA_PROJECT_ID: {
+    schema: z
+      .string()
+      .regex(/^\d{1,11}$/, 'the numeric project id')
+      .optional(),
+    doc: 'Paysera Checkout project id; with `PAYSERA_PASSWORD` it enables buying credits through Paysera.',
+  },
+  PAYSERA_PASSWORD: {
+    schema: z.string().min(1).optional(),
+    doc: "The Paysera project's password: signs checkout requests and checks callbacks' `ss1`.",
+  },
+  PAYSERA_PAY_URL: {
+    schema: z.string().url().default('https://www.paysera.com/pay/'),
+    doc: "Paysera's payment page (a fake one in tests and the walk-through).",
+  },
+  PAYSERA_PUBLIC_KEY_FILE: {
+    schema: z.string().min(1).optional(),
+    doc: "Paysera's public key (PEM file): when set, callbacks' `ss2` RSA signature is checked too.",
+  },
+  PAYSERA_TEST_MODE: {
+    schema: bool.default(false),
+    doc: 'Sends checkouts with `test=1` and accepts test callbacks (which credit the account): never in production.',
+  },
   POLICY_VERSION: {
     schema: z.string().min(1).default('2026-11-01'),
     doc: 'Current privacy policy version recorded at sign-up.',

@@ -9,6 +9,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { PayseraSettings } from '../adapters/payments/paysera';
 import type { SimulatorReplies } from '../adapters/simulator/simulator-replies';
 import type { SmppBindView } from '../adapters/smpp-server';
 import type { Clock } from '../kernel/clock';
@@ -47,6 +48,7 @@ import type {
   MessageDeletion,
   MessageReports,
 } from '../modules/messaging';
+import type { Payments } from '../modules/payments';
 import type { SmppCredentials, SmppDeliveries } from '../modules/smpp-accounts';
 import type { Trust } from '../modules/trust';
 import type { TwilioCallbacks, TwilioServices } from '../modules/twilio-compat';
@@ -75,6 +77,8 @@ import { keywordRoutes } from './routes/keywords';
 import { linkRoutes } from './routes/links';
 import { messageReportRoutes } from './routes/message-reports';
 import { messageRoutes } from './routes/messages';
+import { paymentHookRoutes } from './routes/payment-hooks';
+import { paymentRoutes } from './routes/payments';
 import { priceAndSettingsRoutes } from './routes/prices';
 import { privacyRoutes } from './routes/privacy';
 import { routeHookRoutes } from './routes/route-hooks';
@@ -99,6 +103,10 @@ export interface AppServices {
   staff: Staff;
   accountAdmin: ReturnType<typeof createAccountAdmin>;
   ledger: Ledger;
+  /** Buying credits through payment providers. */
+  payments: Payments;
+  /** Paysera Checkout, when configured: its callback checks and whether test payments count. */
+  paysera?: { settings: PayseraSettings; testMode: boolean } | undefined;
   audit: AuditLog;
   settings: { publicUrl: string; importMaxBytes?: number };
   webhooks: Webhooks;
@@ -324,6 +332,8 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
 
   await app.register(accountRoutes(services));
   await app.register(billingRoutes(services));
+  await app.register(paymentRoutes(services));
+  await app.register(paymentHookRoutes(services));
   await app.register(messageRoutes(services));
   await app.register(messageReportRoutes(services));
   await app.register(priceAndSettingsRoutes(services));

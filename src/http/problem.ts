@@ -26,6 +26,8 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   invalid_signature: 401,
   account_suspended: 403,
   last_owner: 409,
+  amount_below_minimum: 422,
+  currency_not_enabled: 422,
   insufficient_credits: 402,
   invalid_phone_number: 422,
   invalid_sender_id: 422,

@@ -26,6 +26,8 @@ export const ERROR_CODES = {
     "A carrier's callback failed the route's check (signature, token or Basic auth); counted in the route's health.",
   account_suspended: 'The account is suspended or closed and cannot do this.',
   last_owner: 'The last owner of an account cannot be removed or demoted.',
+  amount_below_minimum: 'The top-up amount is below the minimum the operator set (`extra.minimumMinor`).',
+  currency_not_enabled: 'The currency is not one the operator accepts for top-ups (`extra.currencies`).',
   insufficient_credits: 'The balance does not cover the reserved price of the request.',
   invalid_phone_number: 'A recipient is not a valid, assignable phone number.',
   invalid_sender_id:

@@ -48,7 +48,8 @@ export type IdPrefix =
   | 'crl'
   | 'cal'
   | 'mgs'
-  | 'als';
+  | 'als'
+  | 'pay';
 
 export type IdGenerator = (prefix: IdPrefix) => string;
 

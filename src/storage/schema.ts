@@ -121,7 +121,7 @@ export interface LoginFailuresTable {
 export interface CreditLedgerTable {
   id: string;
   account_id: string;
-  kind: 'grant' | 'topup' | 'adjustment' | 'reserve' | 'release' | 'charge' | 'refund';
+  kind: 'grant' | 'topup' | 'topup_refund' | 'adjustment' | 'reserve' | 'release' | 'charge' | 'refund';
   /** Effect on the balance (micro-credits; negative for charges). */
   amount: number;
   /** Effect on the reserved amount (reservations add, commits and releases subtract). */
@@ -130,6 +130,25 @@ export interface CreditLedgerTable {
   ref_id: string | null;
   note: string | null;
   created_at: number;
+}
+
+/** A purchase of credits through a payment provider (Stripe, Paysera); amounts in the currency's minor units. */
+export interface PaymentsTable {
+  id: string;
+  account_id: string;
+  provider: 'stripe' | 'paysera';
+  /** Our order id as the provider knows it (Stripe's Checkout Session id, Paysera's orderid). */
+  provider_order_id: string;
+  /** The provider's payment id once paid (Stripe's PaymentIntent, Paysera's requestid). */
+  provider_transaction_id: string | null;
+  amount_minor: number;
+  currency: string;
+  credits_micro: number;
+  status: 'pending' | 'paid' | 'cancelled' | 'refunded' | 'failed';
+  created_at: number;
+  paid_at: number | null;
+  refunded_at: number | null;
+  updated_at: number;
 }
 
 export interface AccountBalancesTable {
@@ -442,6 +461,7 @@ export interface Database
   auth_tokens: AuthTokensTable;
   login_failures: LoginFailuresTable;
   credit_ledger: CreditLedgerTable;
+  payments: PaymentsTable;
   account_balances: AccountBalancesTable;
   audit_events: AuditEventsTable;
   audit_chain_heads: AuditChainHeadsTable;

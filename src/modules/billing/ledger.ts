@@ -37,16 +37,16 @@ export interface Ledger {
   /** Opens the balance row of a new account. */
   open(tx: DbOrTx, accountId: string): Promise<void>;
   /**
-   * Adds (or, negative, removes) credits: sign-up grants, top-ups, operator adjustments. A `grant` is
-   * free credit: locked until `unlockGrants` (the owner's e-mail verified); the others are paid and
-   * spendable at once.
+   * Adds (or, negative, removes) credits: sign-up grants, top-ups (and, negative, their refunds),
+   * operator adjustments. A `grant` is free credit: locked until `unlockGrants` (the owner's e-mail
+   * verified); the others are paid and spendable at once. Removing may take the balance below zero.
    */
   credit(
     tx: DbOrTx,
     input: {
       accountId: string;
       amountMicro: number;
-      kind: 'grant' | 'topup' | 'adjustment';
+      kind: 'grant' | 'topup' | 'topup_refund' | 'adjustment';
       note?: string;
       ref?: { type: string; id: string };
     },

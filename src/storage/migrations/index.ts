@@ -33,6 +33,7 @@ import * as m0032 from './0032_webhook_first_attempt';
 import * as m0033 from './0033_keywords';
 import * as m0034 from './0034_trust';
 import * as m0035 from './0035_platform_settings';
+import * as m0036 from './0036_payments';
 import * as m0037 from './0037_route_health';
 
 /** Migrations in order. Each is applied once, on both dialects; never edit one that has shipped. */
@@ -71,6 +72,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0033_keywords': m0033,
   '0034_trust': m0034,
   '0035_platform_settings': m0035,
+  '0036_payments': m0036,
   '0037_route_health': m0037,
 };
 
