@@ -211,8 +211,8 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
 
   // Client events (webhooks) are published by whichever sinks are registered.
   const eventSinks: ClientEventSink[] = [];
-  // Metrics are kept only when something may scrape them (METRICS_TOKEN).
-  const metrics = config.METRICS_TOKEN ? createPrometheusMetrics() : null;
+  // Metrics are kept unless turned off (METRICS=false).
+  const metrics = config.METRICS ? createPrometheusMetrics() : null;
   const platformMetrics = metrics
     ? instrumentPlatform(metrics, { db, clock, routes: () => registry.router.all() })
     : null;
@@ -611,8 +611,7 @@ export async function createSystem(config: Readonly<Config>, overrides: SystemOv
     }),
     eventSinks,
     readiness: undefined as ReadinessProbe | undefined,
-    metrics:
-      metrics && config.METRICS_TOKEN ? { token: config.METRICS_TOKEN, render: metrics.render } : undefined,
+    metrics: metrics ? { token: config.METRICS_TOKEN, render: metrics.render } : undefined,
     /** Live SMPP binds of an account (none until this process starts the SMPP server). */
     smppBinds: (_accountId: string | null): SmppBindView[] => [],
   };

@@ -323,9 +323,13 @@ export const CONFIG_SCHEMA = {
     schema: z.string().optional(),
     doc: 'Key (32 bytes: 64 hex digits or base64) sealing the stored credentials (route credentials, 2FA secrets, Twilio-compatible signing keys); unset: `DATA_DIR/secrets.key`, made on first use. Every machine of one deployment needs the same.',
   },
+  METRICS: {
+    schema: bool.default(true),
+    doc: 'Keep metrics and answer `GET /metrics` (Prometheus text format); `false`: none are kept and the path answers 404.',
+  },
   METRICS_TOKEN: {
     schema: z.string().min(16).optional(),
-    doc: 'Turns on `GET /metrics` (Prometheus text format), answered only to `Authorization: Bearer <token>`; unset: no metrics are kept and the path answers 404.',
+    doc: 'When set, `GET /metrics` answers only to `Authorization: Bearer <token>`; unset, it answers anyone who can reach the port (keep it off the public internet, or set the token).',
   },
   WEBHOOK_ALLOW_PRIVATE: {
     schema: bool.default(false),

@@ -19,13 +19,18 @@ describe.each(DIALECTS)('metrics and readiness on %s', (dialect) => {
     ts = null;
   });
 
-  it('GET /metrics: off without METRICS_TOKEN, refused without the token', async () => {
-    ts = await startTestSystem(dialect);
+  it('GET /metrics: open without METRICS_TOKEN, only to its bearer with it, 404 when turned off', async () => {
+    ts = await startTestSystem(dialect, { METRICS: 'false' });
     const off = await ts.app.inject({ method: 'GET', url: '/metrics' });
     expect(off.statusCode).toBe(404);
     expect(off.json().code).toBe('not_found');
     await ts.close();
-    ts = await startTestSystem(dialect, { METRICS_TOKEN: TOKEN });
+    ts = await startTestSystem(dialect, { METRICS: 'true' });
+    const open = await ts.app.inject({ method: 'GET', url: '/metrics' });
+    expect(open.statusCode, open.body).toBe(200);
+    expect(open.body).toContain('# TYPE smsgate_message_status_changes_total counter');
+    await ts.close();
+    ts = await startTestSystem(dialect, { METRICS: 'true', METRICS_TOKEN: TOKEN });
     for (const authorization of [undefined, 'Bearer wrong-token-0123456789', TOKEN]) {
       const r = await ts.app.inject({
         method: 'GET',
@@ -39,6 +44,7 @@ describe.each(DIALECTS)('metrics and readiness on %s', (dialect) => {
 
   it('counts what messages became, receipts by route and country, and reads queues and binds when scraped', async () => {
     ts = await startTestSystem(dialect, {
+      METRICS: 'true',
       METRICS_TOKEN: TOKEN,
       SIMULATOR_DELIVERY_DELAY_MS: '1000',
       SIMULATOR_REJECT_PATTERN: '9999$',

@@ -65,6 +65,8 @@ export async function startTestSystem(
   const config = loadConfig({
     DATA_DIR: dataDir,
     SECRETS_KEY: TEST_SECRETS_KEY,
+    // Hundreds of systems per run: none keeps metrics unless its test asks (METRICS: 'true').
+    METRICS: 'false',
     LOG_LEVEL: 'silent',
     RATE_LIMIT_MAX: '0',
     // Tests sign up many accounts from 127.0.0.1; the per-IP limit has its own test.
@@ -272,6 +274,7 @@ export async function startProcessOn(
     loadConfig({
       DATA_DIR: dataDir,
       SECRETS_KEY: TEST_SECRETS_KEY,
+      METRICS: 'false',
       LOG_LEVEL: 'silent',
       RATE_LIMIT_MAX: '0',
       ...options.env,

@@ -13,9 +13,9 @@ export type ReadinessProbe = () => Promise<Record<string, CheckState>>;
 
 const PUBLIC = { auth: 'public' } as const;
 
-/** The metrics a scraper reads, and the bearer token it must show. */
+/** The metrics a scraper reads, and the bearer token it must show (none: open, as API.md says). */
 export interface MetricsEndpoint {
-  token: string;
+  token: string | undefined;
   render(): Promise<{ contentType: string; body: string }>;
 }
 
@@ -38,12 +38,12 @@ export function healthRoutes(services: {
       reply.header('cache-control', 'no-store');
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });
     });
-    // Prometheus's scrape: only with the token (the figures name routes and countries); off without one.
+    // Prometheus's scrape: with METRICS_TOKEN set, only with it (the figures name routes and countries).
     app.get('/metrics', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
       const metrics = services.metrics;
-      if (!metrics) throw new AppError('not_found', 'Metrics are off: set METRICS_TOKEN to turn them on.');
+      if (!metrics) throw new AppError('not_found', 'Metrics are off in this process (METRICS=false).');
       const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
-      if (!safeEqualString(given, metrics.token))
+      if (metrics.token !== undefined && !safeEqualString(given, metrics.token))
         throw new AppError('unauthorized', 'Send the metrics token as a bearer token.');
       const { contentType, body } = await metrics.render();
       reply.header('cache-control', 'no-store');
