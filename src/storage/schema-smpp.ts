@@ -5,6 +5,8 @@ export interface SmppCredentialsTable {
   id: string;
   account_id: string;
   system_id: string;
+  /** The client's label for it (which system binds with it). */
+  name: string | null;
   password_hash: string;
   /** JSON array of IP addresses allowed to bind, or null for any. */
   allowed_ips: string | null;

@@ -109,6 +109,26 @@ describe.each(DIALECTS)('the SMPP server on %s', (dialect) => {
     const c = await client();
     const refused = await c.request('bind_transceiver', { system_id: 'acme01', password: made.password });
     expect(refused.command_status).toBe(0x0f); // ESME_RINVSYSID
+
+    // The paths and fields of API.md: POST /v1/smpp-credentials { name, allowedIps? } → { id, systemId, password }.
+    const named = await ts.app.inject({
+      method: 'POST',
+      url: '/v1/smpp-credentials',
+      headers: s.headers,
+      payload: { name: 'billing system', allowedIps: ['127.0.0.1'] },
+    });
+    expect(named.statusCode, named.body).toBe(201);
+    expect(named.json()).toMatchObject({ id: expect.stringMatching(/^smc_/), name: 'billing system' });
+    expect(named.json().systemId).toMatch(/^[a-z0-9]{1,15}$/);
+    expect(named.json().password).toMatch(/^[A-Za-z0-9]{8}$/);
+    const both = await ts.app.inject({ method: 'GET', url: '/v1/smpp-credentials', headers: s.headers });
+    expect(both.json().data.map((d: { name: string | null }) => d.name)).toEqual(['billing system']);
+    const removed = await ts.app.inject({
+      method: 'DELETE',
+      url: `/v1/smpp-credentials/${named.json().id}`,
+      headers: s.headers,
+    });
+    expect(removed.statusCode).toBe(204);
   });
 
   it('accepts long GSM-7 and UCS-2 texts in UDH parts, then sends their receipts and a reply as deliver_sm', async () => {

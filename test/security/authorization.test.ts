@@ -93,6 +93,7 @@ const PARAM_KINDS: Record<string, ResourceKind | { staff: StaffKind } | 'subProc
   '/hooks/routes/:routeId/:kind': 'opaque',
   '/v1/api-keys/:id': 'apiKey',
   '/v1/smpp/credentials/:id': 'smppCredential',
+  '/v1/smpp-credentials/:id': 'smppCredential',
   '/v1/attachments/:id': 'attachment',
   '/v1/campaigns/:id': 'campaign',
   '/v1/contacts/:id': 'contact',

@@ -10,63 +10,67 @@ const TAG = { tags: ['SMPP'] };
 export function smppRoutes(services: AppServices): FastifyPluginAsyncZod {
   const { smppCredentials, smppDeliveries } = services;
   return async (app) => {
-    app.post(
-      '/v1/smpp/credentials',
-      {
-        schema: {
-          ...TAG,
-          summary: 'Create an SMPP credential (the password is shown once)',
-          body: z.strictObject({
-            systemId: z.string().trim().min(1).max(15).optional(),
-            allowedIps: z.array(z.string().trim().min(1).max(45)).max(50).optional(),
-            maxBinds: z.number().int().min(1).max(100).optional(),
-          }),
+    // API.md's paths (`/v1/smpp-credentials`) and the grouped ones under `/v1/smpp/` answer the same.
+    for (const base of ['/v1/smpp-credentials', '/v1/smpp/credentials']) {
+      app.post(
+        base,
+        {
+          schema: {
+            ...TAG,
+            summary: 'Create an SMPP credential (the password is shown once)',
+            body: z.strictObject({
+              name: z.string().trim().min(1).max(100).optional(),
+              systemId: z.string().trim().min(1).max(15).optional(),
+              allowedIps: z.array(z.string().trim().min(1).max(45)).max(50).optional(),
+              maxBinds: z.number().int().min(1).max(100).optional(),
+            }),
+          },
+          config: {
+            auth: 'client',
+            permission: 'api_keys:manage',
+            idempotent: true,
+            secretFields: ['password'],
+          },
         },
-        config: {
-          auth: 'client',
-          permission: 'api_keys:manage',
-          idempotent: true,
-          secretFields: ['password'],
+        async (request, reply) =>
+          reply.status(201).send(await smppCredentials.create(clientActor(request), request.body)),
+      );
+      app.get(
+        base,
+        {
+          schema: {
+            ...TAG,
+            summary: 'SMPP credentials (never the password) and the receipts and replies waiting',
+          },
+          config: { auth: 'client', permission: 'api_keys:manage' },
         },
-      },
-      async (request, reply) =>
-        reply.status(201).send(await smppCredentials.create(clientActor(request), request.body)),
-    );
-    app.get(
-      '/v1/smpp/credentials',
-      {
-        schema: {
-          ...TAG,
-          summary: 'SMPP credentials (never the password) and the receipts and replies waiting',
+        async (request) => {
+          const actor = clientActor(request);
+          const binds = services.smppBinds(actor.accountId);
+          return {
+            data: (await smppCredentials.list(actor)).map((c) => ({
+              ...c,
+              binds: binds
+                .filter((b) => b.credentialId === c.id)
+                .map(({ mode, ip, boundAt, submits }) => ({ mode, ip, boundAt, submits })),
+            })),
+            pendingDeliveries: await smppDeliveries.pending(actor.accountId),
+            nextCursor: null,
+          };
         },
-        config: { auth: 'client', permission: 'api_keys:manage' },
-      },
-      async (request) => {
-        const actor = clientActor(request);
-        const binds = services.smppBinds(actor.accountId);
-        return {
-          data: (await smppCredentials.list(actor)).map((c) => ({
-            ...c,
-            binds: binds
-              .filter((b) => b.credentialId === c.id)
-              .map(({ mode, ip, boundAt, submits }) => ({ mode, ip, boundAt, submits })),
-          })),
-          pendingDeliveries: await smppDeliveries.pending(actor.accountId),
-          nextCursor: null,
-        };
-      },
-    );
-    app.delete(
-      '/v1/smpp/credentials/:id',
-      {
-        schema: { ...TAG, summary: 'Delete an SMPP credential (its binds are closed)', params: idParams },
-        config: { auth: 'client', permission: 'api_keys:manage' },
-      },
-      async (request, reply) => {
-        await smppCredentials.remove(clientActor(request), request.params.id);
-        return reply.status(204).send();
-      },
-    );
+      );
+      app.delete(
+        `${base}/:id`,
+        {
+          schema: { ...TAG, summary: 'Delete an SMPP credential (its binds are closed)', params: idParams },
+          config: { auth: 'client', permission: 'api_keys:manage' },
+        },
+        async (request, reply) => {
+          await smppCredentials.remove(clientActor(request), request.params.id);
+          return reply.status(204).send();
+        },
+      );
+    }
 
     app.get(
       '/v1/admin/smpp/binds',

@@ -28,6 +28,7 @@ export interface SmppCredentialDeps {
 export interface SmppCredentialView {
   id: string;
   systemId: string;
+  name: string | null;
   allowedIps: string[] | null;
   maxBinds: number;
   createdAt: string;
@@ -58,6 +59,7 @@ function view(row: SmppCredentialsTable): SmppCredentialView {
   return {
     id: row.id,
     systemId: row.system_id,
+    name: row.name ?? null,
     allowedIps: row.allowed_ips === null ? null : (JSON.parse(row.allowed_ips) as string[]),
     maxBinds: Number(row.max_binds),
     createdAt: iso(row.created_at)!,
@@ -103,6 +105,7 @@ export function createSmppCredentials(deps: SmppCredentialDeps) {
       actor: ClientActor,
       input: {
         systemId?: string | undefined;
+        name?: string | undefined;
         allowedIps?: string[] | undefined;
         maxBinds?: number | undefined;
       },
@@ -122,6 +125,7 @@ export function createSmppCredentials(deps: SmppCredentialDeps) {
         id: ids('smc'),
         account_id: actor.accountId,
         system_id: systemId,
+        name: input.name ?? null,
         password_hash: await hashPassword(password),
         allowed_ips: ips && ips.length > 0 ? JSON.stringify(ips) : null,
         max_binds: input.maxBinds ?? settings.defaultMaxBinds,

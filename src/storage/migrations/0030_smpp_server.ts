@@ -9,6 +9,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('system_id', 'text', (c) => c.notNull().unique())
+    .addColumn('name', 'text')
     .addColumn('password_hash', 'text', (c) => c.notNull())
     .addColumn('allowed_ips', 'text')
     .addColumn('max_binds', 'integer', (c) => c.notNull())
