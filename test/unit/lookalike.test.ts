@@ -9,6 +9,8 @@ describe('look-alike senders', () => {
     expect(lookalikeCharacters('Ａcme')).toEqual(['Ａ U+FF21']);
     // Letters that read as nothing Latin are a format problem, not a look-alike.
     expect(lookalikeCharacters('日本')).toEqual([]);
+    // Accented Latin letters are Latin: "Café" is refused or not by the sender's alphabet, not as a look-alike.
+    expect(lookalikeCharacters('Café Müller')).toEqual([]);
   });
 
   it('reads digits and letter pairs as the letters they pass for', () => {

@@ -68,14 +68,26 @@ function foldCharacter(ch: string): string {
 }
 
 /**
- * The characters of `sender` that are not plain ASCII but fold to an ASCII letter or digit, each shown with
+ * A letter of another script drawn like a Latin one, or a compatibility form of one (fullwidth "Ａ", "ℓ").
+ * Accented Latin letters ("é" in "Café") are Latin: they are refused or not by the sender's alphabet, not
+ * as look-alikes.
+ */
+function passesForLatin(ch: string): boolean {
+  const compat = ch.normalize('NFKC');
+  if (compat !== ch && /^[a-z0-9]$/i.test(compat)) return true;
+  return CONFUSABLE_LETTERS[ch.toLowerCase()] !== undefined;
+}
+
+/**
+ * The characters of `sender` that are letters of another script (or compatibility forms) passing for ASCII
+ * letters or digits, each shown with
  * its code point (e.g. `а U+0430`). Empty when the sender has none.
  */
 export function lookalikeCharacters(sender: string): string[] {
   const found: string[] = [];
   for (const ch of sender) {
     if (ch.charCodeAt(0) < 0x80) continue;
-    if (/^[a-z0-9]$/.test(foldCharacter(ch))) {
+    if (passesForLatin(ch)) {
       const code = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
       found.push(`${ch} U+${code}`);
     }
