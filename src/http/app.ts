@@ -85,6 +85,7 @@ import { routeHookRoutes } from './routes/route-hooks';
 import { routingRoutes } from './routes/routing';
 import { senderIdRoutes } from './routes/sender-ids';
 import { smppRoutes } from './routes/smpp';
+import { trustReviewRoutes } from './routes/trust-review';
 import { twilioBasicAuth, twilioRoutes } from './routes/twilio-messages';
 import { webhookRoutes } from './routes/webhooks';
 import { securityHeaders } from './security-headers';
@@ -344,6 +345,7 @@ export async function buildApp(services: AppServices, options: HttpOptions): Pro
   await app.register(adminAccountRoutes(services));
   await app.register(senderIdRoutes(services));
   await app.register(contentRuleRoutes(services));
+  await app.register(trustReviewRoutes(services));
   await app.register(webhookRoutes(services));
   await app.register(inboundRoutes(services));
   await app.register(devSimulatorRoutes(services));

@@ -151,7 +151,11 @@ describe.each(DIALECTS)('content rules and held messages on %s', (dialect) => {
     });
     expect(released.json()).toMatchObject({ status: 'queued' });
     expect((await balance(client)).reserved).toBeCloseTo(reservedBefore + a!.price, 6);
-    const rejected = await call(staff, 'POST', `/v1/admin/held-messages/${b!.id}/reject`, { note: 'no' });
+    // API.md's review queue answers the same: b waits there, and `block` is the reject.
+    const review = await call(staff, 'GET', '/v1/admin/review');
+    expect(review.json().heldMessages.map((m: { id: string }) => m.id)).toEqual([b!.id]);
+    expect(review.json()).toMatchObject({ senderIds: [], countryRequests: [] });
+    const rejected = await call(staff, 'POST', `/v1/admin/review/${b!.id}/block`, { note: 'no' });
     expect(rejected.json()).toMatchObject({
       status: 'rejected',
       price: 0,

@@ -127,6 +127,7 @@ const PARAM_KINDS: Record<string, ResourceKind | { staff: StaffKind } | 'subProc
   '/v1/admin/content-rules/:id': { staff: 'contentRule' },
   '/v1/admin/accounts/:id/content-allows/:allowId': { staff: 'contentAllow' },
   '/v1/admin/held-messages/:id': { staff: 'message' },
+  '/v1/admin/review/:id': { staff: 'message' },
 };
 
 const MISSING = 'zzz_missing0000000000000000';
