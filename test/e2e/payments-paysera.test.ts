@@ -119,5 +119,16 @@ describe.each(DIALECTS)('buying credits through Paysera on %s', (dialect) => {
     const stripe = await topUp({ provider: 'stripe', amountMinor: 1_000 });
     expect(stripe.statusCode).toBe(400);
     expect(stripe.json().code).toBe('validation_failed');
+    const tooFine = await topUp({ provider: 'paysera', amount: 10.005, currency: 'EUR' });
+    expect(tooFine.statusCode).toBe(400);
+  });
+
+  it("takes API.md's shape too: { amount, currency, provider } → { id, checkoutUrl }", async () => {
+    const response = await topUp({ provider: 'paysera', amount: 12.5, currency: 'EUR' });
+    expect(response.statusCode, response.body).toBe(201);
+    const body = response.json();
+    expect(body.id).toMatch(/^pay_/);
+    expect(body.checkoutUrl.startsWith(fake.payUrl)).toBe(true);
+    expect(body.payment).toMatchObject({ id: body.id, amountMinor: 1250, currency: 'EUR' });
   });
 });

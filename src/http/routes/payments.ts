@@ -13,6 +13,16 @@ const provider = z.enum(['stripe', 'paysera']);
 const topUpBody = z.union([
   z.strictObject({ provider, packageId: z.string().min(1).max(64), currency }),
   z.strictObject({ provider, amountMinor: z.number().int().positive().max(100_000_000), currency }),
+  // API.md's shape: the amount in the currency's units (10.5 = €10.50), at most two decimals.
+  z.strictObject({
+    provider,
+    amount: z
+      .number()
+      .positive()
+      .max(1_000_000)
+      .refine((a) => Math.abs(Math.round(a * 100) - a * 100) < 1e-6, 'At most two decimals.'),
+    currency,
+  }),
 ]);
 
 /** Buying credits: start a checkout, list the account's payments. */
@@ -31,8 +41,18 @@ export function paymentRoutes(services: AppServices): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const actor = clientActor(request);
-        const started = await payments.startTopUp(actor.accountId, auditActorOf(actor), request.body);
-        return reply.code(201).send(started);
+        const { body } = request;
+        const choice =
+          'amount' in body
+            ? {
+                provider: body.provider,
+                amountMinor: Math.round(body.amount * 100),
+                ...(body.currency ? { currency: body.currency } : {}),
+              }
+            : body;
+        const started = await payments.startTopUp(actor.accountId, auditActorOf(actor), choice);
+        // `id` and `checkoutUrl` as API.md has them; the whole payment beside.
+        return reply.code(201).send({ id: started.payment.id, ...started });
       },
     );
     app.get(
