@@ -1,3 +1,5 @@
+import { pause } from '../kernel/timing';
+
 /**
  * What a failed statement says about the database rather than about the statement:
  * - `unavailable`: the database cannot be reached or is busy (connection refused, reset or ended by the
@@ -61,4 +63,24 @@ export function storageFault(error: unknown): StorageFault | null {
     current = (current as { cause?: unknown }).cause;
   }
   return null;
+}
+
+/**
+ * Runs `work`, and again after `firstMs`, twice that, … up to `lastMs` (about a minute in all by default)
+ * while the database is away; any other error, or the same fault past the last try, is thrown. For work whose
+ * effect must not wait for a lease to run out: what was claimed or learned is kept, not given up.
+ */
+export async function untilStorageBack<T>(
+  work: () => Promise<T>,
+  firstMs = 250,
+  lastMs = 32_000,
+): Promise<T> {
+  for (let wait = firstMs; ; wait *= 2) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!storageFault(error) || wait > lastMs) throw error;
+      await pause(wait);
+    }
+  }
 }

@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import { chunks } from '../../storage/chunk';
+import { untilStorageBack } from '../../storage/faults';
 import { claimDue as claimLeased, takeBackPreviousBoot } from '../../storage/lease';
 import { prepared, slot } from '../../storage/prepared';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from '../../storage/schema-webhooks';
@@ -175,12 +176,15 @@ export function createDeliveryWorker(ctx: WebhooksContext, results: ResultRecord
           'id' | 'url' | 'secret' | 'previous_secret' | 'previous_secret_expires_at' | 'enabled'
         > & { parsed: URL }
       >();
+      // Claimed now: the database away from here on must not leave them leased, unsent, for the whole lease.
       for (const part of chunks(endpointIds, idsPerQuery)) {
-        const rows = await db
-          .selectFrom('webhook_endpoints')
-          .select(['id', 'url', 'secret', 'previous_secret', 'previous_secret_expires_at', 'enabled'])
-          .where('id', 'in', part)
-          .execute();
+        const rows = await untilStorageBack(() =>
+          db
+            .selectFrom('webhook_endpoints')
+            .select(['id', 'url', 'secret', 'previous_secret', 'previous_secret_expires_at', 'enabled'])
+            .where('id', 'in', part)
+            .execute(),
+        );
         for (const row of rows) endpoints.set(row.id, Object.assign(row, { parsed: new URL(row.url) }));
       }
       // Deliveries of endpoints deleted or disabled meanwhile (an enqueue that raced the change): settle
@@ -188,25 +192,27 @@ export function createDeliveryWorker(ctx: WebhooksContext, results: ResultRecord
       const orphans = claimed.filter((d) => !endpoints.has(d.endpoint_id));
       const stopped = claimed.filter((d) => Number(endpoints.get(d.endpoint_id)?.enabled ?? 1) !== 1);
       if (orphans.length > 0 || stopped.length > 0) {
-        await db.transaction().execute(async (tx) => {
-          for (const part of chunks(orphans, idsPerQuery)) {
-            const idList = part.map((d) => d.id);
-            await tx.deleteFrom('webhook_attempts').where('delivery_id', 'in', idList).execute();
-            await tx.deleteFrom('webhook_deliveries').where('id', 'in', idList).execute();
-          }
-          for (const part of chunks(stopped, idsPerQuery)) {
-            await tx
-              .updateTable('webhook_deliveries')
-              .set({ status: 'cancelled', lease_until: 0, lease_owner: null, completed_at: clock.now() })
-              .where(
-                'id',
-                'in',
-                part.map((d) => d.id),
-              )
-              .where('status', '=', 'pending')
-              .execute();
-          }
-        });
+        await untilStorageBack(() =>
+          db.transaction().execute(async (tx) => {
+            for (const part of chunks(orphans, idsPerQuery)) {
+              const idList = part.map((d) => d.id);
+              await tx.deleteFrom('webhook_attempts').where('delivery_id', 'in', idList).execute();
+              await tx.deleteFrom('webhook_deliveries').where('id', 'in', idList).execute();
+            }
+            for (const part of chunks(stopped, idsPerQuery)) {
+              await tx
+                .updateTable('webhook_deliveries')
+                .set({ status: 'cancelled', lease_until: 0, lease_owner: null, completed_at: clock.now() })
+                .where(
+                  'id',
+                  'in',
+                  part.map((d) => d.id),
+                )
+                .where('status', '=', 'pending')
+                .execute();
+            }
+          }),
+        );
       }
 
       const writer = resultWriter();

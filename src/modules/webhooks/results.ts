@@ -9,7 +9,7 @@ import { pause } from '../../kernel/timing';
 import { caseById } from '../../storage/case-update';
 import { chunks } from '../../storage/chunk';
 import type { DbOrTx } from '../../storage/database';
-import { storageFault } from '../../storage/faults';
+import { untilStorageBack } from '../../storage/faults';
 import { whereHeld } from '../../storage/lease';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable } from '../../storage/schema-webhooks';
 import { RETRY_LADDER_MS } from './events';
@@ -361,18 +361,11 @@ export function createResultRecorder(ctx: WebhooksContext) {
         // The database away (a restart, a connection cut): the results are known, so they are written
         // once it is back rather than the deliveries sent again when their long claim lease runs out
         // (minutes). A write after that lease is refused by its lease check, so retrying is safe.
-        for (let wait = RECORD_RETRY_FIRST_MS; ; wait *= 2) {
-          try {
-            await recordResults(batch);
-            break;
-          } catch (error) {
-            if (!storageFault(error) || wait > RECORD_RETRY_LAST_MS) {
-              // The leases run out and the deliveries are attempted again: at least once, never lost.
-              logger.error({ err: error, deliveries: batch.length }, 'recording webhook attempts failed');
-              break;
-            }
-            await pause(wait);
-          }
+        try {
+          await untilStorageBack(() => recordResults(batch), RECORD_RETRY_FIRST_MS, RECORD_RETRY_LAST_MS);
+        } catch (error) {
+          // The leases run out and the deliveries are attempted again: at least once, never lost.
+          logger.error({ err: error, deliveries: batch.length }, 'recording webhook attempts failed');
         }
       }
       running = null;
