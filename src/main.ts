@@ -1,3 +1,5 @@
+// The composition root: every module, adapter and loop is wired here and nowhere else, so it is long by
+// design (one place to read how the program is put together); the logic lives in the modules it wires.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';

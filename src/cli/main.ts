@@ -1,3 +1,4 @@
+// The smsgate command: its subcommands' dispatch and start-up messages; each subcommand's work is elsewhere.
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';

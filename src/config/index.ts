@@ -1,3 +1,5 @@
+// Every setting in one zod schema, the only place that reads the environment (DESIGN.md): it grows by one
+// entry per setting, each with its documentation, and is long for that reason.
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';

@@ -1,3 +1,4 @@
+// Every error → problem+json mapping (status, code, stable details) in one place, as DESIGN.md asks.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ERROR_CODES, type ErrorCode, type FieldError } from '../kernel/errors';

@@ -1,3 +1,4 @@
+// The row types of the core tables, one interface per table; other contexts' tables live in schema-*.ts.
 import type { Generated } from 'kysely';
 import type { CampaignsTables } from './schema-campaigns';
 import type { ContactsTables } from './schema-contacts';

@@ -1,3 +1,5 @@
+// One SMPP carrier route: binds, window, throughput, submits, receipts and MO; the state of a bind's life
+// is shared across these, so they stay together (PDU details are in wire.ts, session.ts, submit.ts).
 import type { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../../kernel/clock';

@@ -1,3 +1,4 @@
+// The SMPP PDU codec shared by the client route, the simulator and the SMPP server: one file per protocol.
 import { Buffer } from 'node:buffer';
 import smpp from 'smpp';
 

@@ -1,3 +1,5 @@
+// The accept path of every front door (API, web, campaigns' single sends, SMPP server, Twilio API): one
+// transaction from checks to reservation, kept in one file so that its order of checks reads top to bottom.
 import type { Clock } from '../../kernel/clock';
 import { AppError, ERROR_CODES } from '../../kernel/errors';
 import type { IdGenerator } from '../../kernel/ids';
